@@ -1,0 +1,455 @@
+//! One applicant's case: the state machine from check-in to decision.
+//!
+//! A case is a fold of [`Action`]s: the store applies each officer action here, writes the
+//! new state and the action (as the outbox event) in one transaction, and a replay of the
+//! events gives the same case. Steps follow the office's order (check-in, verifikasi berkas,
+//! wawancara, foto, keputusan); a step is edited only while it is the current one.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::booking::{ApplicationType, Sex};
+use super::booking_code::BookingCode;
+use super::checklist::{DocItem, DocKind, DocStatus};
+use super::fees::FeeSummary;
+use super::nik::{self, NikCheck};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    CheckIn,
+    Documents,
+    Interview,
+    Photo,
+    Decision,
+}
+
+impl Step {
+    pub const ALL: [Step; 5] = [
+        Step::CheckIn,
+        Step::Documents,
+        Step::Interview,
+        Step::Photo,
+        Step::Decision,
+    ];
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state", content = "step")]
+pub enum CaseStatus {
+    Open(Step),
+    Continued,
+    Deferred,
+    Rejected,
+}
+
+impl CaseStatus {
+    pub fn is_open(self) -> bool {
+        matches!(self, CaseStatus::Open(_))
+    }
+}
+
+/// Name, NIK, birth date and sex as the documents show them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub name: String,
+    pub nik: String,
+    pub birth_date: NaiveDate,
+    pub sex: Sex,
+}
+
+impl Identity {
+    pub fn nik_check(&self) -> NikCheck {
+        nik::check(&self.nik, self.birth_date, self.sex)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    Tourism,
+    Pilgrimage,
+    Work,
+    Study,
+    Business,
+    Family,
+    Medical,
+    Other,
+}
+
+impl Purpose {
+    pub const ALL: [Purpose; 8] = [
+        Self::Tourism,
+        Self::Pilgrimage,
+        Self::Work,
+        Self::Study,
+        Self::Business,
+        Self::Family,
+        Self::Medical,
+        Self::Other,
+    ];
+}
+
+/// Signs the officer may tick at the interview (the Directorate's guidance on preventing
+/// non-procedural migrant workers and trafficking, SE IMI-0277.GR.02.06/2017 and later).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RedFlag {
+    SuspectedIrregularMigrant,
+    InconsistentAnswers,
+    DoubtfulDocuments,
+    AccompaniedByAgent,
+}
+
+impl RedFlag {
+    pub const ALL: [RedFlag; 4] = [
+        Self::SuspectedIrregularMigrant,
+        Self::InconsistentAnswers,
+        Self::DoubtfulDocuments,
+        Self::AccompaniedByAgent,
+    ];
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interview {
+    pub purpose: Option<Purpose>,
+    pub destination: String,
+    pub occupation: String,
+    pub length_of_stay: String,
+    pub emergency_contact: String,
+    /// Examination record (BAP) for lost or damaged passports.
+    pub chronology: String,
+    pub police_report_no: String,
+    pub force_majeure: bool,
+    pub notes: String,
+    pub red_flags: BTreeSet<RedFlag>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InterviewField {
+    Purpose,
+    Destination,
+    Occupation,
+    LengthOfStay,
+    EmergencyContact,
+    Chronology,
+    PoliceReportNo,
+}
+
+impl Interview {
+    /// The answers still missing for this application type.
+    pub fn missing(&self, application: ApplicationType) -> Vec<InterviewField> {
+        use InterviewField::*;
+        let mut missing = Vec::new();
+        if self.purpose.is_none() {
+            missing.push(Purpose);
+        }
+        let texts = [
+            (Destination, &self.destination),
+            (Occupation, &self.occupation),
+            (LengthOfStay, &self.length_of_stay),
+            (EmergencyContact, &self.emergency_contact),
+        ];
+        missing.extend(texts.iter().filter(|(_, v)| v.trim().is_empty()).map(|(f, _)| *f));
+        if application.needs_examination() && self.chronology.trim().is_empty() {
+            missing.push(Chronology);
+        }
+        if application == ApplicationType::Lost && self.police_report_no.trim().is_empty() {
+            missing.push(PoliceReportNo);
+        }
+        missing
+    }
+}
+
+/// Why a booking for another day or office was served anyway; the officer's decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckInException {
+    OtherDay { booked: NaiveDate },
+    OtherOffice { booked: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhotoState {
+    #[default]
+    NotTaken,
+    /// The capture step is recorded; the picture itself comes with the camera.
+    Pending,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Decision {
+    Continue { fee: FeeSummary },
+    Defer { missing: Vec<DocKind>, note: String },
+    Reject { reason: String, supervisor: String },
+}
+
+/// A problem that keeps the documents step from passing without a supervisor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DocProblem {
+    Missing(DocKind),
+    Invalid(DocKind),
+    Nik(NikCheck),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Case {
+    pub id: Uuid,
+    pub booking: BookingCode,
+    pub applicant: usize,
+    pub application: ApplicationType,
+    pub status: CaseStatus,
+    pub checked_in_at: DateTime<FixedOffset>,
+    pub exceptions: Vec<CheckInException>,
+    pub documents: Vec<DocItem>,
+    pub identity: Identity,
+    /// Supervisor who let failed document checks pass.
+    pub documents_override: Option<String>,
+    pub interview: Interview,
+    pub photo: PhotoState,
+    pub decision: Option<Decision>,
+    pub decided_at: Option<DateTime<FixedOffset>>,
+}
+
+/// Everything an officer can do to a case. Serialised, it is the outbox event's payload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum Action {
+    CheckIn {
+        case_id: Uuid,
+        booking: BookingCode,
+        applicant: usize,
+        application: ApplicationType,
+        at: DateTime<FixedOffset>,
+        exceptions: Vec<CheckInException>,
+        checklist: Vec<DocKind>,
+        identity: Identity,
+    },
+    SetDocument { kind: DocKind, status: DocStatus, note: String },
+    SetIdentity { identity: Identity },
+    CompleteDocuments { override_by: Option<String> },
+    SaveInterview { interview: Interview },
+    CompleteInterview,
+    RecordPhotoPending,
+    Decide { decision: Decision, at: DateTime<FixedOffset> },
+}
+
+impl Action {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Action::CheckIn { .. } => "case.check_in",
+            Action::SetDocument { .. } => "case.set_document",
+            Action::SetIdentity { .. } => "case.set_identity",
+            Action::CompleteDocuments { .. } => "case.complete_documents",
+            Action::SaveInterview { .. } => "case.save_interview",
+            Action::CompleteInterview => "case.complete_interview",
+            Action::RecordPhotoPending => "case.photo_pending",
+            Action::Decide { .. } => "case.decide",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CaseError {
+    #[error("the case is already decided")]
+    Closed,
+    #[error("the case is at step {current:?}, not {expected:?}")]
+    WrongStep { expected: Step, current: Step },
+    #[error("check-in opens a case; it cannot be applied to one")]
+    AlreadyCheckedIn,
+    #[error("the first action of a case must be check-in")]
+    NotCheckedIn,
+    #[error("document {0:?} is not on this applicant's checklist")]
+    NotOnChecklist(DocKind),
+    #[error("documents not yet checked: {0:?}")]
+    Unchecked(Vec<DocKind>),
+    #[error("failed checks need a supervisor: {0:?}")]
+    NeedsOverride(Vec<DocProblem>),
+    #[error("interview answers missing: {0:?}")]
+    MissingAnswers(Vec<InterviewField>),
+    #[error("a reason is required")]
+    EmptyReason,
+    #[error("a supervisor must approve")]
+    NeedsSupervisor,
+}
+
+impl Case {
+    /// Opens a case from its check-in action.
+    pub fn open(action: &Action) -> Result<Case, CaseError> {
+        let Action::CheckIn {
+            case_id,
+            booking,
+            applicant,
+            application,
+            at,
+            exceptions,
+            checklist,
+            identity,
+        } = action
+        else {
+            return Err(CaseError::NotCheckedIn);
+        };
+        Ok(Case {
+            id: *case_id,
+            booking: booking.clone(),
+            applicant: *applicant,
+            application: *application,
+            status: CaseStatus::Open(Step::Documents),
+            checked_in_at: *at,
+            exceptions: exceptions.clone(),
+            documents: super::checklist::fresh_checklist(checklist),
+            identity: identity.clone(),
+            documents_override: None,
+            interview: Interview::default(),
+            photo: PhotoState::NotTaken,
+            decision: None,
+            decided_at: None,
+        })
+    }
+
+    /// Replays a case's actions in order.
+    pub fn replay<'a>(mut actions: impl Iterator<Item = &'a Action>) -> Result<Case, CaseError> {
+        let first = actions.next().ok_or(CaseError::NotCheckedIn)?;
+        let mut case = Case::open(first)?;
+        for action in actions {
+            case.apply(action)?;
+        }
+        Ok(case)
+    }
+
+    pub fn current_step(&self) -> Option<Step> {
+        match self.status {
+            CaseStatus::Open(step) => Some(step),
+            _ => None,
+        }
+    }
+
+    fn require_step(&self, expected: Step) -> Result<(), CaseError> {
+        match self.status {
+            CaseStatus::Open(current) if current == expected => Ok(()),
+            CaseStatus::Open(current) => Err(CaseError::WrongStep { expected, current }),
+            _ => Err(CaseError::Closed),
+        }
+    }
+
+    /// What keeps the documents step from passing on its own.
+    pub fn document_problems(&self) -> Vec<DocProblem> {
+        let mut problems: Vec<DocProblem> = self
+            .documents
+            .iter()
+            .filter_map(|d| match d.status {
+                DocStatus::Missing => Some(DocProblem::Missing(d.kind)),
+                DocStatus::Invalid => Some(DocProblem::Invalid(d.kind)),
+                _ => None,
+            })
+            .collect();
+        let nik = self.identity.nik_check();
+        if !nik.is_valid() {
+            problems.push(DocProblem::Nik(nik));
+        }
+        problems
+    }
+
+    /// Documents that are missing or invalid: what a deferred applicant must bring back.
+    pub fn documents_to_bring(&self) -> Vec<DocKind> {
+        self.documents
+            .iter()
+            .filter(|d| matches!(d.status, DocStatus::Missing | DocStatus::Invalid))
+            .map(|d| d.kind)
+            .collect()
+    }
+
+    pub fn apply(&mut self, action: &Action) -> Result<(), CaseError> {
+        match action {
+            Action::CheckIn { .. } => return Err(CaseError::AlreadyCheckedIn),
+            Action::SetDocument { kind, status, note } => {
+                self.require_step(Step::Documents)?;
+                let item = self
+                    .documents
+                    .iter_mut()
+                    .find(|d| d.kind == *kind)
+                    .ok_or(CaseError::NotOnChecklist(*kind))?;
+                item.status = *status;
+                item.note.clone_from(note);
+            }
+            Action::SetIdentity { identity } => {
+                self.require_step(Step::Documents)?;
+                self.identity = identity.clone();
+            }
+            Action::CompleteDocuments { override_by } => {
+                self.require_step(Step::Documents)?;
+                let unchecked: Vec<DocKind> = self
+                    .documents
+                    .iter()
+                    .filter(|d| d.status == DocStatus::Unchecked)
+                    .map(|d| d.kind)
+                    .collect();
+                if !unchecked.is_empty() {
+                    return Err(CaseError::Unchecked(unchecked));
+                }
+                let problems = self.document_problems();
+                if !problems.is_empty() && override_by.is_none() {
+                    return Err(CaseError::NeedsOverride(problems));
+                }
+                self.documents_override = if problems.is_empty() { None } else { override_by.clone() };
+                self.status = CaseStatus::Open(Step::Interview);
+            }
+            Action::SaveInterview { interview } => {
+                self.require_step(Step::Interview)?;
+                self.interview = interview.clone();
+            }
+            Action::CompleteInterview => {
+                self.require_step(Step::Interview)?;
+                let missing = self.interview.missing(self.application);
+                if !missing.is_empty() {
+                    return Err(CaseError::MissingAnswers(missing));
+                }
+                self.status = CaseStatus::Open(Step::Photo);
+            }
+            Action::RecordPhotoPending => {
+                self.require_step(Step::Photo)?;
+                self.photo = PhotoState::Pending;
+                self.status = CaseStatus::Open(Step::Decision);
+            }
+            Action::Decide { decision, at } => {
+                self.status = self.decide(decision)?;
+                self.decision = Some(decision.clone());
+                self.decided_at = Some(*at);
+            }
+        }
+        Ok(())
+    }
+
+    fn decide(&self, decision: &Decision) -> Result<CaseStatus, CaseError> {
+        if !self.status.is_open() {
+            return Err(CaseError::Closed);
+        }
+        match decision {
+            Decision::Continue { .. } => {
+                self.require_step(Step::Decision)?;
+                Ok(CaseStatus::Continued)
+            }
+            // Deferring is open at any step: the applicant comes back with what was missing.
+            Decision::Defer { .. } => Ok(CaseStatus::Deferred),
+            Decision::Reject { reason, supervisor } => {
+                if reason.trim().is_empty() {
+                    Err(CaseError::EmptyReason)
+                } else if supervisor.trim().is_empty() {
+                    Err(CaseError::NeedsSupervisor)
+                } else {
+                    Ok(CaseStatus::Rejected)
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "case_tests.rs"]
+mod tests;

@@ -1,0 +1,173 @@
+use super::*;
+use crate::domain::checklist::DocKind::*;
+use proptest::prelude::*;
+
+fn at() -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339("2026-11-25T09:15:00+07:00").unwrap()
+}
+
+fn check_in(nik: &str) -> Action {
+    Action::CheckIn {
+        case_id: Uuid::nil(),
+        booking: BookingCode::from_number(42),
+        applicant: 0,
+        application: ApplicationType::Lost,
+        at: at(),
+        exceptions: vec![],
+        checklist: vec![EKtp, FamilyCard, CivilRecord, PoliceReport],
+        identity: Identity {
+            name: "Siti Rahayu".into(),
+            nik: nik.into(),
+            birth_date: NaiveDate::from_ymd_opt(1990, 7, 5).unwrap(),
+            sex: Sex::Female,
+        },
+    }
+}
+
+fn set(kind: DocKind, status: DocStatus) -> Action {
+    Action::SetDocument { kind, status, note: String::new() }
+}
+
+fn answers() -> Interview {
+    Interview {
+        purpose: Some(Purpose::Pilgrimage),
+        destination: "Arab Saudi".into(),
+        occupation: "Guru".into(),
+        length_of_stay: "14 hari".into(),
+        emergency_contact: "Budi 0812".into(),
+        chronology: "Hilang di angkot".into(),
+        police_report_no: "LP/123/XI/2026".into(),
+        ..Interview::default()
+    }
+}
+
+const GOOD_NIK: &str = "3174054507900001";
+
+#[test]
+fn full_walk_to_continue() {
+    let mut c = Case::open(&check_in(GOOD_NIK)).unwrap();
+    for k in [EKtp, FamilyCard, CivilRecord, PoliceReport] {
+        c.apply(&set(k, DocStatus::Valid)).unwrap();
+    }
+    c.apply(&Action::CompleteDocuments { override_by: None }).unwrap();
+    assert_eq!(c.status, CaseStatus::Open(Step::Interview));
+    assert_eq!(
+        c.apply(&Action::CompleteInterview),
+        Err(CaseError::MissingAnswers(vec![
+            InterviewField::Purpose,
+            InterviewField::Destination,
+            InterviewField::Occupation,
+            InterviewField::LengthOfStay,
+            InterviewField::EmergencyContact,
+            InterviewField::Chronology,
+            InterviewField::PoliceReportNo,
+        ]))
+    );
+    c.apply(&Action::SaveInterview { interview: answers() }).unwrap();
+    c.apply(&Action::CompleteInterview).unwrap();
+    c.apply(&Action::RecordPhotoPending).unwrap();
+    let fee = FeeSummary { lines: vec![], total: 0, paid: 0 };
+    c.apply(&Action::Decide { decision: Decision::Continue { fee }, at: at() }).unwrap();
+    assert_eq!(c.status, CaseStatus::Continued);
+    assert_eq!(c.apply(&set(EKtp, DocStatus::Missing)), Err(CaseError::Closed));
+}
+
+#[test]
+fn failed_checks_need_a_supervisor() {
+    let mut c = Case::open(&check_in("3174051507900001")).unwrap();
+    assert_eq!(
+        c.apply(&Action::CompleteDocuments { override_by: None }),
+        Err(CaseError::Unchecked(vec![EKtp, FamilyCard, CivilRecord, PoliceReport]))
+    );
+    for k in [EKtp, FamilyCard, CivilRecord] {
+        c.apply(&set(k, DocStatus::Valid)).unwrap();
+    }
+    c.apply(&set(PoliceReport, DocStatus::Missing)).unwrap();
+    match c.apply(&Action::CompleteDocuments { override_by: None }) {
+        Err(CaseError::NeedsOverride(p)) => {
+            assert_eq!(p[0], DocProblem::Missing(PoliceReport));
+            assert!(matches!(p[1], DocProblem::Nik(NikCheck::Mismatch(_))));
+        }
+        other => panic!("{other:?}"),
+    }
+    c.apply(&Action::CompleteDocuments { override_by: Some("supervisor1".into()) }).unwrap();
+    assert_eq!(c.documents_override.as_deref(), Some("supervisor1"));
+    assert_eq!(c.documents_to_bring(), vec![PoliceReport]);
+}
+
+#[test]
+fn steps_are_taken_in_order() {
+    let mut c = Case::open(&check_in(GOOD_NIK)).unwrap();
+    assert_eq!(
+        c.apply(&Action::RecordPhotoPending),
+        Err(CaseError::WrongStep { expected: Step::Photo, current: Step::Documents })
+    );
+    assert_eq!(c.apply(&check_in(GOOD_NIK)), Err(CaseError::AlreadyCheckedIn));
+    assert_eq!(c.apply(&set(BothParentsPresent, DocStatus::Valid)), Err(CaseError::NotOnChecklist(BothParentsPresent)));
+    let fee = FeeSummary { lines: vec![], total: 0, paid: 0 };
+    assert!(c.apply(&Action::Decide { decision: Decision::Continue { fee }, at: at() }).is_err());
+}
+
+#[test]
+fn reject_needs_reason_and_supervisor_defer_does_not() {
+    let mut c = Case::open(&check_in(GOOD_NIK)).unwrap();
+    let reject = |reason: &str, sup: &str| Action::Decide {
+        decision: Decision::Reject { reason: reason.into(), supervisor: sup.into() },
+        at: at(),
+    };
+    assert_eq!(c.apply(&reject(" ", "supervisor1")), Err(CaseError::EmptyReason));
+    assert_eq!(c.apply(&reject("Dokumen palsu", "")), Err(CaseError::NeedsSupervisor));
+    let mut d = c.clone();
+    d.apply(&Action::Decide { decision: Decision::Defer { missing: vec![EKtp], note: String::new() }, at: at() })
+        .unwrap();
+    assert_eq!(d.status, CaseStatus::Deferred);
+    c.apply(&reject("Dokumen palsu", "supervisor1")).unwrap();
+    assert_eq!(c.status, CaseStatus::Rejected);
+}
+
+fn any_action() -> impl Strategy<Value = Action> {
+    let kinds = prop::sample::select(vec![EKtp, FamilyCard, CivilRecord, PoliceReport, ParentsKtp]);
+    let statuses = prop::sample::select(vec![DocStatus::Valid, DocStatus::Missing, DocStatus::Invalid]);
+    prop_oneof![
+        (kinds, statuses).prop_map(|(k, s)| set(k, s)),
+        Just(Action::CompleteDocuments { override_by: None }),
+        Just(Action::CompleteDocuments { override_by: Some("sup".into()) }),
+        Just(Action::SaveInterview { interview: answers() }),
+        Just(Action::CompleteInterview),
+        Just(Action::RecordPhotoPending),
+        Just(Action::Decide {
+            decision: Decision::Continue { fee: FeeSummary { lines: vec![], total: 0, paid: 0 } },
+            at: at()
+        }),
+        Just(Action::Decide { decision: Decision::Defer { missing: vec![], note: String::new() }, at: at() }),
+    ]
+}
+
+proptest! {
+    /// Whatever an officer does, a failed action leaves the case untouched, steps only move
+    /// forward, and replaying the accepted actions gives the same case (what sync relies on).
+    #[test]
+    fn accepted_actions_replay_to_the_same_case(actions in prop::collection::vec(any_action(), 0..40)) {
+        let first = check_in(GOOD_NIK);
+        let mut case = Case::open(&first).unwrap();
+        let mut accepted = vec![first];
+        for a in actions {
+            let before = case.clone();
+            let step_before = case.current_step();
+            match case.apply(&a) {
+                Ok(()) => {
+                    accepted.push(a);
+                    if let (Some(b), Some(now)) = (step_before, case.current_step()) {
+                        prop_assert!(now >= b);
+                    }
+                }
+                Err(_) => prop_assert_eq!(&case, &before),
+            }
+            if case.status == CaseStatus::Continued {
+                prop_assert_eq!(case.photo, PhotoState::Pending);
+            }
+        }
+        let replayed = Case::replay(accepted.iter()).unwrap();
+        prop_assert_eq!(replayed, case);
+    }
+}

@@ -1,0 +1,94 @@
+//! How money and dates are written at an Indonesian counter: Rp1.000.000 (dot thousands
+//! separator, no space, no decimals; PUEBI/KBBI usage), 25 November 2026 or 25/11/2026.
+
+use chrono::{Datelike, NaiveDate};
+
+const BULAN: [&str; 12] = [
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+    "Oktober", "November", "Desember",
+];
+const MONTHS: [&str; 12] = [
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+];
+
+/// Rupiah with dot separators: `Rp1.000.000`, `-Rp50.000`.
+pub fn rupiah(amount: i64) -> String {
+    let digits = amount.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 3);
+    if amount < 0 {
+        out.push('-');
+    }
+    out.push_str("Rp");
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `25 November 2026` (Indonesian month names when `indonesian`).
+pub fn date_long(day: NaiveDate, indonesian: bool) -> String {
+    let names = if indonesian { &BULAN } else { &MONTHS };
+    format!("{} {} {}", day.day(), names[day.month0() as usize], day.year())
+}
+
+/// `25/11/2026`.
+pub fn date_short(day: NaiveDate) -> String {
+    day.format("%d/%m/%Y").to_string()
+}
+
+/// Reads `25/11/2026`, `25-11-2026` or `2026-11-25`.
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    NaiveDate::parse_from_str(s, "%d/%m/%Y")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%d-%m-%Y"))
+        .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d"))
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn rupiah_examples() {
+        assert_eq!(rupiah(0), "Rp0");
+        assert_eq!(rupiah(500), "Rp500");
+        assert_eq!(rupiah(1_000), "Rp1.000");
+        assert_eq!(rupiah(350_000), "Rp350.000");
+        assert_eq!(rupiah(1_000_000), "Rp1.000.000");
+        assert_eq!(rupiah(-50_000), "-Rp50.000");
+        assert_eq!(rupiah(i64::MIN), "-Rp9.223.372.036.854.775.808");
+    }
+
+    #[test]
+    fn dates() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        assert_eq!(date_long(d, true), "25 November 2026");
+        assert_eq!(date_long(NaiveDate::from_ymd_opt(2026, 8, 5).unwrap(), true), "5 Agustus 2026");
+        assert_eq!(date_long(NaiveDate::from_ymd_opt(2026, 8, 5).unwrap(), false), "5 August 2026");
+        assert_eq!(date_short(d), "25/11/2026");
+        assert_eq!(parse_date("25/11/2026"), Some(d));
+        assert_eq!(parse_date("2026-11-25"), Some(d));
+        assert_eq!(parse_date("31/02/2026"), None);
+    }
+
+    proptest! {
+        #[test]
+        fn rupiah_reads_back(n in any::<i64>()) {
+            let s = rupiah(n);
+            let digits: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
+            prop_assert_eq!(digits, n.unsigned_abs().to_string());
+            prop_assert!(!s.contains(".."));
+            // Every group after the first has exactly three digits.
+            let body = s.trim_start_matches('-').trim_start_matches("Rp");
+            for group in body.split('.').skip(1) {
+                prop_assert_eq!(group.len(), 3);
+            }
+        }
+    }
+}

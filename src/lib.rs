@@ -1,0 +1,7 @@
+//! Loket: the counter terminal of an Indonesian immigration office.
+//!
+//! `domain` holds the office's rules (pure), `store` the local SQLite with its outbox and
+//! audit trail, `ui` the full-screen terminal, `demo` the seeded demo office, `cli` the
+//! command-line tools. See DESIGN.md in the shared folder for the whole picture.
+
+pub mod domain;
