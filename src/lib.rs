@@ -5,3 +5,4 @@
 //! command-line tools. See DESIGN.md in the shared folder for the whole picture.
 
 pub mod domain;
+pub mod store;

@@ -1,0 +1,152 @@
+//! Bookings and the day's queue.
+
+use chrono::{NaiveDate, NaiveTime};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use super::{Result, Store};
+use crate::domain::{Booking, BookingCode};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueStatus {
+    /// Nobody on the booking has been checked in.
+    Waiting,
+    /// Some applicant's case is open.
+    InProgress,
+    /// Every applicant's case is decided.
+    Done,
+}
+
+/// One line of the queue: a booking with how far its applicants have got.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueRow {
+    pub code: BookingCode,
+    pub day: NaiveDate,
+    pub slot: NaiveTime,
+    pub first_name: String,
+    pub applicants: usize,
+    pub opened: usize,
+    pub decided: usize,
+    pub walk_in: bool,
+    pub express: bool,
+}
+
+impl QueueRow {
+    pub fn status(&self) -> QueueStatus {
+        if self.opened == 0 {
+            QueueStatus::Waiting
+        } else if self.decided >= self.applicants {
+            QueueStatus::Done
+        } else {
+            QueueStatus::InProgress
+        }
+    }
+}
+
+const QUEUE_SELECT: &str = "
+    SELECT b.code, b.day, b.slot, b.body, b.walk_in,
+           (SELECT COUNT(*) FROM cases c WHERE c.booking = b.code),
+           (SELECT COUNT(*) FROM cases c WHERE c.booking = b.code
+                AND c.status IN ('continued', 'deferred', 'rejected'))
+    FROM bookings b";
+
+fn queue_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(QueueRow, Booking)> {
+    let body: String = r.get(3)?;
+    let booking: Booking = serde_json::from_str(&body)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e)))?;
+    let row = QueueRow {
+        code: booking.code.clone(),
+        day: r.get(1)?,
+        slot: r.get(2)?,
+        first_name: booking.applicants.first().map(|a| a.name.clone()).unwrap_or_default(),
+        applicants: booking.applicants.len(),
+        opened: r.get::<_, i64>(5)? as usize,
+        decided: r.get::<_, i64>(6)? as usize,
+        walk_in: r.get(4)?,
+        express: booking.service == crate::domain::Service::Express,
+    };
+    Ok((row, booking))
+}
+
+impl Store {
+    /// Stores a booking, replacing an earlier version of it (a reschedule).
+    pub fn put_booking(&mut self, booking: &Booking) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        put_booking_tx(&tx, booking)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Stores many bookings in one transaction (seeding, sync pulls).
+    pub fn put_bookings(&mut self, bookings: &[Booking]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for b in bookings {
+            put_booking_tx(&tx, b)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn booking(&self, code: &BookingCode) -> Result<Option<Booking>> {
+        let body: Option<String> = self
+            .conn
+            .query_row("SELECT body FROM bookings WHERE code = ?1", [code.as_str()], |r| r.get(0))
+            .optional()?;
+        Ok(body.map(|b| serde_json::from_str(&b)).transpose()?)
+    }
+
+    pub fn booking_count(&self) -> Result<u64> {
+        Ok(self.conn.query_row("SELECT COUNT(*) FROM bookings", [], |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    /// The office's queue for a day, by slot.
+    pub fn queue(&self, day: NaiveDate) -> Result<Vec<QueueRow>> {
+        let sql = format!("{QUEUE_SELECT} WHERE b.office = ?1 AND b.day = ?2 ORDER BY b.slot, b.code");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![self.office, day], queue_row)?;
+        Ok(rows.map(|r| r.map(|(row, _)| row)).collect::<Result<_, _>>()?)
+    }
+
+    /// Bookings of any day whose applicant name or NIK contains `query`, newest day first.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<QueueRow>> {
+        let pattern = format!("%{}%", query.trim().replace(['%', '_'], ""));
+        let sql = format!(
+            "{QUEUE_SELECT} WHERE b.code IN (SELECT booking FROM applicants WHERE name LIKE ?1 OR nik LIKE ?1)
+             ORDER BY b.day DESC, b.slot LIMIT ?2"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![pattern, limit as i64], queue_row)?;
+        Ok(rows.map(|r| r.map(|(row, _)| row)).collect::<Result<_, _>>()?)
+    }
+
+    /// Every booking of a day at any office this counter holds (the `bookings list` command).
+    pub fn bookings_on(&self, day: NaiveDate) -> Result<Vec<(QueueRow, Booking)>> {
+        let sql = format!("{QUEUE_SELECT} WHERE b.day = ?1 ORDER BY b.office, b.slot, b.code");
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params![day], queue_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+fn put_booking_tx(tx: &rusqlite::Transaction<'_>, b: &Booking) -> Result<()> {
+    tx.execute(
+        "INSERT INTO bookings (code, office, day, slot, walk_in, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (code) DO UPDATE SET office = excluded.office, day = excluded.day,
+             slot = excluded.slot, walk_in = excluded.walk_in, body = excluded.body",
+        params![
+            b.code.as_str(),
+            b.office,
+            b.date,
+            b.slot,
+            b.walk_in.is_some(),
+            serde_json::to_string(b)?
+        ],
+    )?;
+    tx.execute("DELETE FROM applicants WHERE booking = ?1", [b.code.as_str()])?;
+    let mut stmt = tx.prepare_cached("INSERT INTO applicants (booking, idx, name, nik) VALUES (?1, ?2, ?3, ?4)")?;
+    for (i, a) in b.applicants.iter().enumerate() {
+        stmt.execute(params![b.code.as_str(), i as i64, a.name, a.nik])?;
+    }
+    Ok(())
+}

@@ -1,0 +1,141 @@
+//! Cases: each officer action is one immediate transaction that folds the action into the
+//! case, writes the case, appends the outbox event and the audit row.
+
+use chrono::NaiveDate;
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{Actor, Result, Store, StoreError, append_audit, append_event};
+use crate::domain::{Action, Case, CaseStatus};
+
+fn status_label(status: CaseStatus) -> &'static str {
+    match status {
+        CaseStatus::Open(_) => "open",
+        CaseStatus::Continued => "continued",
+        CaseStatus::Deferred => "deferred",
+        CaseStatus::Rejected => "rejected",
+    }
+}
+
+/// One event of a case's history, as the export shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventRecord {
+    pub seq: i64,
+    pub kind: String,
+    pub officer: String,
+    pub device_time: String,
+}
+
+/// A case with its history: what `loket cases export` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseExport {
+    pub day: NaiveDate,
+    #[serde(flatten)]
+    pub case: Case,
+    pub history: Vec<EventRecord>,
+}
+
+impl Store {
+    /// Applies one officer action: the check-in opens a case, every other action needs
+    /// `case_id`. Returns the case as stored; on any error nothing is written.
+    pub fn apply(&mut self, actor: &Actor, case_id: Option<Uuid>, action: &Action) -> Result<Case> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let case = match (action, case_id) {
+            (Action::CheckIn { booking, applicant, .. }, _) => {
+                let exists: bool = tx.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM cases WHERE booking = ?1 AND applicant = ?2)",
+                    params![booking.as_str(), *applicant as i64],
+                    |r| r.get(0),
+                )?;
+                if exists {
+                    return Err(StoreError::CaseExists);
+                }
+                Case::open(action)?
+            }
+            (_, Some(id)) => {
+                let state: String = tx
+                    .query_row("SELECT state FROM cases WHERE id = ?1", [id.to_string()], |r| r.get(0))
+                    .optional()?
+                    .ok_or(StoreError::NoSuchCase)?;
+                let mut case: Case = serde_json::from_str(&state)?;
+                case.apply(action)?;
+                case
+            }
+            (_, None) => return Err(StoreError::NoSuchCase),
+        };
+        tx.execute(
+            "INSERT INTO cases (id, booking, applicant, status, state, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (id) DO UPDATE SET status = excluded.status, state = excluded.state,
+                 updated_at = excluded.updated_at",
+            params![
+                case.id.to_string(),
+                case.booking.as_str(),
+                case.applicant as i64,
+                status_label(case.status),
+                serde_json::to_string(&case)?,
+                actor.now.to_rfc3339()
+            ],
+        )?;
+        let payload = serde_json::to_value(action)?;
+        append_event(&tx, &self.office, actor, action.kind(), Some(case.id), &payload)?;
+        append_audit(&tx, actor, action.kind(), Some(case.booking.as_str()), Some(case.id), "")?;
+        tx.commit()?;
+        Ok(case)
+    }
+
+    /// The cases opened on a booking, by applicant.
+    pub fn cases_for_booking(&self, booking: &str) -> Result<Vec<Case>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT state FROM cases WHERE booking = ?1 ORDER BY applicant")?;
+        let rows = stmt.query_map([booking], |r| r.get::<_, String>(0))?;
+        let mut cases = Vec::new();
+        for state in rows {
+            cases.push(serde_json::from_str(&state?)?);
+        }
+        Ok(cases)
+    }
+
+    /// A case's actions in the order they were made, read back from the outbox.
+    pub fn case_actions(&self, case_id: Uuid) -> Result<Vec<Action>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT payload FROM outbox WHERE case_id = ?1 AND kind LIKE 'case.%' ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([case_id.to_string()], |r| r.get::<_, String>(0))?;
+        let mut actions = Vec::new();
+        for payload in rows {
+            actions.push(serde_json::from_str(&payload?)?);
+        }
+        Ok(actions)
+    }
+
+    /// Every case on bookings of `day`, with its history.
+    pub fn export_cases(&self, day: NaiveDate) -> Result<Vec<CaseExport>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT c.state FROM cases c JOIN bookings b ON b.code = c.booking
+             WHERE b.day = ?1 ORDER BY b.slot, c.booking, c.applicant",
+        )?;
+        let states: Vec<String> = stmt.query_map([day], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        let mut hist = self.conn.prepare(
+            "SELECT seq, kind, officer, device_time FROM outbox WHERE case_id = ?1 ORDER BY seq",
+        )?;
+        let mut out = Vec::with_capacity(states.len());
+        for state in states {
+            let case: Case = serde_json::from_str(&state)?;
+            let history = hist
+                .query_map([case.id.to_string()], |r| {
+                    Ok(EventRecord {
+                        seq: r.get(0)?,
+                        kind: r.get(1)?,
+                        officer: r.get(2)?,
+                        device_time: r.get(3)?,
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            out.push(CaseExport { day, case, history });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,209 @@
+//! The counter's local SQLite store. WAL with `synchronous = FULL`: a committed action
+//! survives a power cut. Every officer action is one transaction writing the new state, an
+//! outbox event (for sync) and an audit row (append-only, enforced by triggers).
+
+mod bookings;
+mod cases;
+mod officers;
+
+use std::path::Path;
+
+use chrono::{DateTime, FixedOffset};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite_migration::{M, Migrations};
+use uuid::Uuid;
+
+pub use bookings::{QueueRow, QueueStatus};
+pub use cases::{CaseExport, EventRecord};
+pub use officers::{AuthError, Officer, Role};
+
+const MIGRATION_LIST: &[M<'static>] = &[M::up(include_str!("../../assets/migrations/local/0001_init.sql"))];
+pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the disk is full")]
+    DiskFull,
+    #[error("the database is busy or locked by another program")]
+    Busy,
+    #[error("the database file is damaged or not a Loket database")]
+    Corrupt,
+    #[error("database error: {0}")]
+    Sqlite(rusqlite::Error),
+    #[error("schema migration failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("stored data could not be read: {0}")]
+    Data(#[from] serde_json::Error),
+    #[error(transparent)]
+    Case(#[from] crate::domain::CaseError),
+    #[error("this applicant already has a case")]
+    CaseExists,
+    #[error("no such case")]
+    NoSuchCase,
+    #[error("could not hash the PIN")]
+    Hash,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode::*;
+        match e.sqlite_error_code() {
+            Some(DiskFull) => StoreError::DiskFull,
+            Some(DatabaseBusy | DatabaseLocked) => StoreError::Busy,
+            Some(DatabaseCorrupt | NotADatabase) => StoreError::Corrupt,
+            _ => StoreError::Sqlite(e),
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Who does an action, and when by the device's clock (with its offset).
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub username: String,
+    pub now: DateTime<FixedOffset>,
+}
+
+pub struct Store {
+    conn: Connection,
+    office: String,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub fn open(path: &Path, office: &str) -> Result<Store> {
+        let conn = Connection::open(path)?;
+        Self::setup(conn, office)
+    }
+
+    pub fn open_in_memory(office: &str) -> Result<Store> {
+        Self::setup(Connection::open_in_memory()?, office)
+    }
+
+    fn setup(mut conn: Connection, office: &str) -> Result<Store> {
+        conn.busy_timeout(std::time::Duration::from_secs(2))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        MIGRATIONS.to_latest(&mut conn)?;
+        Ok(Store {
+            conn,
+            office: office.to_owned(),
+        })
+    }
+
+    pub fn office(&self) -> &str {
+        &self.office
+    }
+
+    /// The device id, created on first use.
+    pub fn device_id(&self, now: DateTime<FixedOffset>, counter: u32) -> Result<String> {
+        let existing: Option<String> = self
+            .conn
+            .query_row("SELECT device_id FROM device WHERE id = 1", [], |r| r.get(0))
+            .optional()?;
+        if let Some(id) = existing {
+            return Ok(id);
+        }
+        let id = Uuid::now_v7().to_string();
+        self.conn.execute(
+            "INSERT INTO device (id, device_id, office, counter, created_at) VALUES (1, ?1, ?2, ?3, ?4)",
+            params![id, self.office, counter, now.to_rfc3339()],
+        )?;
+        Ok(id)
+    }
+
+    pub fn upsert_office(&self, office: &crate::domain::Office) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO offices (code, name, zone) VALUES (?1, ?2, ?3)
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name, zone = excluded.zone",
+            params![office.code, office.name, office.zone.label()],
+        )?;
+        Ok(())
+    }
+
+    pub fn pending_events(&self) -> Result<u64> {
+        Ok(self
+            .conn
+            .query_row("SELECT COUNT(*) FROM outbox WHERE pushed_at IS NULL", [], |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    /// Size of the database file in bytes (for the technician's screen).
+    pub fn size_bytes(&self) -> Result<u64> {
+        Ok(self.conn.query_row(
+            "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+
+    /// Records that an officer looked at a booking or case: audit row plus outbox event.
+    pub fn record_view(&mut self, actor: &Actor, booking: &str, case_id: Option<Uuid>) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let detail = serde_json::json!({ "booking": booking });
+        append_event(&tx, &self.office, actor, "audit.view", case_id, &detail)?;
+        append_audit(&tx, actor, "view", Some(booking), case_id, "")?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The audit trail of one booking, oldest first: (time, officer, action, detail).
+    pub fn audit_for_booking(&self, booking: &str) -> Result<Vec<(String, String, String, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT at, officer, action, detail FROM audit WHERE booking = ?1 ORDER BY id")?;
+        let rows = stmt.query_map([booking], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+/// Appends one event to the outbox with the next per-device sequence number.
+fn append_event(
+    tx: &Transaction<'_>,
+    office: &str,
+    actor: &Actor,
+    kind: &str,
+    case_id: Option<Uuid>,
+    payload: &serde_json::Value,
+) -> Result<i64> {
+    let seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox", [], |r| r.get(0))?;
+    tx.execute(
+        "INSERT INTO outbox (seq, id, kind, case_id, office, officer, device_time, payload)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            seq,
+            Uuid::now_v7().to_string(),
+            kind,
+            case_id.map(|c| c.to_string()),
+            office,
+            actor.username,
+            actor.now.to_rfc3339(),
+            payload.to_string()
+        ],
+    )?;
+    Ok(seq)
+}
+
+fn append_audit(
+    tx: &Transaction<'_>,
+    actor: &Actor,
+    action: &str,
+    booking: Option<&str>,
+    case_id: Option<Uuid>,
+    detail: &str,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO audit (at, officer, action, booking, case_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![actor.now.to_rfc3339(), actor.username, action, booking, case_id.map(|c| c.to_string()), detail],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,159 @@
+//! Officers and their PINs. PINs are stored as argon2id hashes; five wrong PINs in a row
+//! lock the account for a while, so a PIN cannot be guessed at an unattended counter.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::Argon2;
+use chrono::{DateTime, Duration, FixedOffset};
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use super::{Result, Store, StoreError};
+
+pub const MAX_FAILED_PINS: u32 = 5;
+pub const LOCKOUT_MINUTES: i64 = 15;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Officer,
+    Supervisor,
+    Technician,
+}
+
+impl Role {
+    fn as_str(self) -> &'static str {
+        match self {
+            Role::Officer => "officer",
+            Role::Supervisor => "supervisor",
+            Role::Technician => "technician",
+        }
+    }
+    fn parse(s: &str) -> Role {
+        match s {
+            "supervisor" => Role::Supervisor,
+            "technician" => Role::Technician,
+            _ => Role::Officer,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Officer {
+    pub username: String,
+    pub nip: String,
+    pub name: String,
+    pub role: Role,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("unknown user")]
+    UnknownUser,
+    #[error("wrong PIN; {remaining} attempts left")]
+    WrongPin { remaining: u32 },
+    #[error("account locked until {until}")]
+    Locked { until: DateTime<FixedOffset> },
+    #[error("this user is not a supervisor")]
+    NotSupervisor,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for AuthError {
+    fn from(e: rusqlite::Error) -> Self {
+        AuthError::Store(e.into())
+    }
+}
+
+pub fn hash_pin(pin: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(pin.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|_| StoreError::Hash)
+}
+
+fn pin_matches(pin: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(pin.as_bytes(), &h).is_ok())
+}
+
+impl Store {
+    pub fn put_officer(&self, officer: &Officer, pin_hash: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO officers (username, nip, name, role, pin_hash) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (username) DO UPDATE SET nip = excluded.nip, name = excluded.name,
+                 role = excluded.role, pin_hash = excluded.pin_hash",
+            params![officer.username, officer.nip, officer.name, officer.role.as_str(), pin_hash],
+        )?;
+        Ok(())
+    }
+
+    pub fn officer_count(&self) -> Result<u64> {
+        Ok(self.conn.query_row("SELECT COUNT(*) FROM officers", [], |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    /// Checks a username (or NIP) and PIN, counting failures and locking after too many.
+    pub fn authenticate(&self, login: &str, pin: &str, now: DateTime<FixedOffset>) -> Result<Officer, AuthError> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT username, nip, name, role, pin_hash, failed_attempts, locked_until
+                 FROM officers WHERE username = ?1 OR nip = ?1",
+                [login.trim()],
+                |r| {
+                    Ok((
+                        Officer {
+                            username: r.get(0)?,
+                            nip: r.get(1)?,
+                            name: r.get(2)?,
+                            role: Role::parse(&r.get::<_, String>(3)?),
+                        },
+                        r.get::<_, String>(4)?,
+                        r.get::<_, u32>(5)?,
+                        r.get::<_, Option<String>>(6)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((officer, hash, failed, locked_until)) = row else {
+            return Err(AuthError::UnknownUser);
+        };
+        if let Some(until) = locked_until.and_then(|u| DateTime::parse_from_rfc3339(&u).ok())
+            && until > now
+        {
+            return Err(AuthError::Locked { until });
+        }
+        if pin_matches(pin, &hash) {
+            self.conn.execute(
+                "UPDATE officers SET failed_attempts = 0, locked_until = NULL WHERE username = ?1",
+                [&officer.username],
+            )?;
+            return Ok(officer);
+        }
+        let failed = failed + 1;
+        if failed >= MAX_FAILED_PINS {
+            let until = now + Duration::minutes(LOCKOUT_MINUTES);
+            self.conn.execute(
+                "UPDATE officers SET failed_attempts = 0, locked_until = ?2 WHERE username = ?1",
+                params![officer.username, until.to_rfc3339()],
+            )?;
+            return Err(AuthError::Locked { until });
+        }
+        self.conn.execute(
+            "UPDATE officers SET failed_attempts = ?2 WHERE username = ?1",
+            params![officer.username, failed],
+        )?;
+        Err(AuthError::WrongPin {
+            remaining: MAX_FAILED_PINS - failed,
+        })
+    }
+
+    /// A supervisor's approval at this terminal: their username (or NIP) and PIN.
+    pub fn approve_as_supervisor(&self, login: &str, pin: &str, now: DateTime<FixedOffset>) -> Result<Officer, AuthError> {
+        let officer = self.authenticate(login, pin, now)?;
+        if officer.role != Role::Supervisor {
+            return Err(AuthError::NotSupervisor);
+        }
+        Ok(officer)
+    }
+}

@@ -1,0 +1,153 @@
+use super::*;
+use crate::domain::Action;
+use crate::domain::checklist::{DocKind, DocStatus};
+use crate::domain::{ApplicationType, Booking, BookingCode, PassportType, Service, Sex};
+use chrono::{DateTime, NaiveDate};
+
+fn now() -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339("2026-11-25T09:00:00+07:00").unwrap()
+}
+
+fn actor() -> Actor {
+    Actor { username: "petugas1".into(), now: now() }
+}
+
+fn booking(n: u64) -> Booking {
+    Booking {
+        code: BookingCode::from_number(n),
+        office: "JKS".into(),
+        date: NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+        slot: chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
+        service: Service::Regular,
+        passport: PassportType::Electronic5,
+        application: ApplicationType::New,
+        billing_code: "820261125000001".into(),
+        applicants: vec![crate::domain::Applicant {
+            name: "Siti Rahayu".into(),
+            nik: "3174054507900001".into(),
+            birth_date: NaiveDate::from_ymd_opt(1990, 7, 5).unwrap(),
+            sex: Sex::Female,
+            migrant_worker: false,
+            name_changed: false,
+            paid: Some(650_000),
+        }],
+        walk_in: None,
+    }
+}
+
+fn check_in(b: &Booking) -> Action {
+    let a = &b.applicants[0];
+    Action::CheckIn {
+        case_id: Uuid::now_v7(),
+        booking: b.code.clone(),
+        applicant: 0,
+        application: b.application,
+        at: now(),
+        exceptions: vec![],
+        checklist: vec![DocKind::EKtp, DocKind::FamilyCard],
+        identity: crate::domain::case::Identity {
+            name: a.name.clone(),
+            nik: a.nik.clone(),
+            birth_date: a.birth_date,
+            sex: a.sex,
+        },
+    }
+}
+
+#[test]
+fn migrations_are_valid() {
+    MIGRATIONS.validate().unwrap();
+}
+
+#[test]
+fn wal_and_durable_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("loket.db"), "JKS").unwrap();
+    let mode: String = store.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    let sync: i64 = store.conn().query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+    assert_eq!(mode, "wal");
+    assert_eq!(sync, 2, "synchronous must be FULL");
+}
+
+#[test]
+fn each_action_writes_state_event_and_audit_atomically() {
+    let mut store = Store::open_in_memory("JKS").unwrap();
+    let b = booking(1);
+    store.put_booking(&b).unwrap();
+    let case = store.apply(&actor(), None, &check_in(&b)).unwrap();
+    let set = Action::SetDocument { kind: DocKind::EKtp, status: DocStatus::Valid, note: String::new() };
+    store.apply(&actor(), Some(case.id), &set).unwrap();
+    // A refused action writes nothing.
+    let bad = Action::RecordPhotoPending;
+    assert!(matches!(store.apply(&actor(), Some(case.id), &bad), Err(StoreError::Case(_))));
+    assert!(matches!(store.apply(&actor(), None, &check_in(&b)), Err(StoreError::CaseExists)));
+
+    let seqs: Vec<i64> = {
+        let mut s = store.conn().prepare("SELECT seq FROM outbox ORDER BY seq").unwrap();
+        s.query_map([], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect()
+    };
+    assert_eq!(seqs, vec![1, 2]);
+    assert_eq!(store.pending_events().unwrap(), 2);
+    let audit = store.audit_for_booking(b.code.as_str()).unwrap();
+    assert_eq!(audit.len(), 2);
+    // The stored case equals a replay of its events.
+    let actions = store.case_actions(case.id).unwrap();
+    let replayed = crate::domain::Case::replay(actions.iter()).unwrap();
+    assert_eq!(store.cases_for_booking(b.code.as_str()).unwrap(), vec![replayed]);
+}
+
+#[test]
+fn audit_and_outbox_cannot_be_rewritten() {
+    let mut store = Store::open_in_memory("JKS").unwrap();
+    let b = booking(2);
+    store.put_booking(&b).unwrap();
+    store.record_view(&actor(), b.code.as_str(), None).unwrap();
+    assert!(store.conn().execute("UPDATE audit SET officer = 'x'", []).is_err());
+    assert!(store.conn().execute("DELETE FROM audit", []).is_err());
+    assert!(store.conn().execute("DELETE FROM outbox", []).is_err());
+    assert!(store.conn().execute("UPDATE outbox SET payload = '{}'", []).is_err());
+    assert!(store.conn().execute("UPDATE outbox SET pushed_at = 'now'", []).is_ok());
+}
+
+#[test]
+fn queue_and_search() {
+    let mut store = Store::open_in_memory("JKS").unwrap();
+    let mut other = booking(3);
+    other.office = "MKS".into();
+    store.put_bookings(&[booking(1), booking(2), other]).unwrap();
+    let day = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let q = store.queue(day).unwrap();
+    assert_eq!(q.len(), 2);
+    assert_eq!(q[0].status(), QueueStatus::Waiting);
+    assert_eq!(store.search("rahayu", 10).unwrap().len(), 3);
+    assert_eq!(store.search("31740545", 10).unwrap().len(), 3);
+    assert_eq!(store.search("nobody", 10).unwrap().len(), 0);
+    assert_eq!(store.bookings_on(day).unwrap().len(), 3);
+    let b = booking(1);
+    store.apply(&actor(), None, &check_in(&b)).unwrap();
+    assert_eq!(store.queue(day).unwrap()[0].status(), QueueStatus::InProgress);
+}
+
+#[test]
+fn five_wrong_pins_lock_the_account() {
+    let store = Store::open_in_memory("JKS").unwrap();
+    let officer = Officer { username: "petugas1".into(), nip: "1990".into(), name: "A".into(), role: Role::Officer };
+    store.put_officer(&officer, &officers::hash_pin("111111").unwrap()).unwrap();
+    assert_eq!(store.authenticate("petugas1", "111111", now()).unwrap(), officer);
+    assert_eq!(store.authenticate("1990", "111111", now()).unwrap(), officer);
+    for left in (1..5).rev() {
+        match store.authenticate("petugas1", "000000", now()) {
+            Err(AuthError::WrongPin { remaining }) => assert_eq!(remaining, left),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(matches!(store.authenticate("petugas1", "000000", now()), Err(AuthError::Locked { .. })));
+    // Even the right PIN is refused while locked, and accepted after the lockout.
+    assert!(matches!(store.authenticate("petugas1", "111111", now()), Err(AuthError::Locked { .. })));
+    let later = now() + chrono::Duration::minutes(LOCKOUT_MINUTES_FOR_TEST);
+    assert!(store.authenticate("petugas1", "111111", later).is_ok());
+    assert!(matches!(store.authenticate("nobody", "1", now()), Err(AuthError::UnknownUser)));
+    assert!(matches!(store.approve_as_supervisor("petugas1", "111111", later), Err(AuthError::NotSupervisor)));
+}
+
+const LOCKOUT_MINUTES_FOR_TEST: i64 = officers::LOCKOUT_MINUTES + 1;
