@@ -5,4 +5,7 @@
 //! command-line tools. See DESIGN.md in the shared folder for the whole picture.
 
 pub mod domain;
+pub mod clock;
+pub mod config;
+pub mod demo;
 pub mod store;

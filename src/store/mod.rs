@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 pub use bookings::{QueueRow, QueueStatus};
 pub use cases::{CaseExport, EventRecord};
-pub use officers::{AuthError, Officer, Role};
+pub use officers::{AuthError, LOCKOUT_MINUTES, MAX_FAILED_PINS, Officer, Role, hash_pin};
 
 const MIGRATION_LIST: &[M<'static>] = &[M::up(include_str!("../../assets/migrations/local/0001_init.sql"))];
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);

@@ -1,0 +1,129 @@
+//! Configuration: the defaults in assets/config.toml (built in), the data directory's
+//! config.toml laid over them, then environment variables and flags (applied by the CLI).
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::domain::{Office, Zone};
+
+const DEFAULTS: &str = include_str!("../assets/config.toml");
+pub const FEES: &str = include_str!("../assets/fees.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Config {
+    pub office: OfficeConfig,
+    pub counter: CounterConfig,
+    pub ui: UiConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct OfficeConfig {
+    pub code: String,
+    pub name: String,
+    pub timezone: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CounterConfig {
+    pub number: u32,
+    pub idle_lock_minutes: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct UiConfig {
+    pub language: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path} is not valid: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("unknown time zone {0:?}: use WIB, WITA, WIT or Asia/Jakarta, Asia/Makassar, Asia/Jayapura")]
+    Zone(String),
+}
+
+impl Config {
+    /// The defaults with `dir/config.toml` laid over them, when it exists.
+    pub fn load(dir: &Path) -> Result<Config, ConfigError> {
+        let path = dir.join("config.toml");
+        let user = match std::fs::read_to_string(&path) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(source) => return Err(ConfigError::Read { path, source }),
+        };
+        Self::from_layers(user.as_deref()).map_err(|message| ConfigError::Invalid { path, message })
+    }
+
+    pub fn defaults() -> Config {
+        // The built-in file is tested to parse (config::tests), so this cannot fail at run time.
+        Self::from_layers(None).unwrap_or_else(|e| unreachable!("built-in config: {e}"))
+    }
+
+    fn from_layers(user: Option<&str>) -> Result<Config, String> {
+        let mut base: toml::Table = toml::from_str(DEFAULTS).map_err(|e| e.to_string())?;
+        if let Some(text) = user {
+            let over: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+            merge(&mut base, over);
+        }
+        toml::Value::Table(base).try_into().map_err(|e: toml::de::Error| e.to_string())
+    }
+
+    pub fn office(&self) -> Result<Office, ConfigError> {
+        let zone = Zone::parse(&self.office.timezone).ok_or_else(|| ConfigError::Zone(self.office.timezone.clone()))?;
+        Ok(Office {
+            code: self.office.code.clone(),
+            name: self.office.name.clone(),
+            zone,
+        })
+    }
+}
+
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(key, v);
+            }
+        }
+    }
+}
+
+/// The per-user data directory: `$LOKET_DATA_DIR`, else `$XDG_DATA_HOME/loket`, else
+/// `~/.local/share/loket`.
+pub fn default_data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir).join("loket");
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    home.join(".local/share/loket")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_defaults_parse() {
+        let c = Config::defaults();
+        assert_eq!(c.office().unwrap().zone, Zone::Wib);
+        assert_eq!(c.counter.idle_lock_minutes, 5);
+    }
+
+    #[test]
+    fn user_file_overrides_only_what_it_names() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), "[office]\ncode = \"MKS\"\ntimezone = \"WITA\"\n").unwrap();
+        let c = Config::load(dir.path()).unwrap();
+        assert_eq!(c.office.code, "MKS");
+        assert_eq!(c.office().unwrap().zone, Zone::Wita);
+        assert_eq!(c.office.name, Config::defaults().office.name);
+        std::fs::write(dir.path().join("config.toml"), "[office\n").unwrap();
+        assert!(matches!(Config::load(dir.path()), Err(ConfigError::Invalid { .. })));
+        std::fs::write(dir.path().join("config.toml"), "[office]\ntimezone = \"CET\"\n").unwrap();
+        assert!(matches!(Config::load(dir.path()).unwrap().office(), Err(ConfigError::Zone(_))));
+    }
+}
