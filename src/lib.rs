@@ -4,8 +4,10 @@
 //! audit trail, `ui` the full-screen terminal, `demo` the seeded demo office, `cli` the
 //! command-line tools. See DESIGN.md in the shared folder for the whole picture.
 
-pub mod domain;
+pub mod cli;
 pub mod clock;
+pub mod domain;
 pub mod config;
 pub mod demo;
 pub mod store;
+pub mod ui;

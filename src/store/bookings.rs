@@ -108,15 +108,18 @@ impl Store {
         Ok(rows.map(|r| r.map(|(row, _)| row)).collect::<Result<_, _>>()?)
     }
 
-    /// Bookings of any day whose applicant name or NIK contains `query`, newest day first.
+    /// Bookings of any day whose code, applicant name or NIK contains `query`, newest day
+    /// first.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<QueueRow>> {
         let pattern = format!("%{}%", query.trim().replace(['%', '_'], ""));
+        let code = format!("%{}%", query.trim().replace(['%', '_', '-', ' '], "").to_uppercase());
         let sql = format!(
-            "{QUEUE_SELECT} WHERE b.code IN (SELECT booking FROM applicants WHERE name LIKE ?1 OR nik LIKE ?1)
-             ORDER BY b.day DESC, b.slot LIMIT ?2"
+            "{QUEUE_SELECT} WHERE b.code LIKE ?2
+                OR b.code IN (SELECT booking FROM applicants WHERE name LIKE ?1 OR nik LIKE ?1)
+             ORDER BY b.day DESC, b.slot LIMIT ?3"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![pattern, limit as i64], queue_row)?;
+        let rows = stmt.query_map(params![pattern, code, limit as i64], queue_row)?;
         Ok(rows.map(|r| r.map(|(row, _)| row)).collect::<Result<_, _>>()?)
     }
 
@@ -149,4 +152,17 @@ fn put_booking_tx(tx: &rusqlite::Transaction<'_>, b: &Booking) -> Result<()> {
         stmt.execute(params![b.code.as_str(), i as i64, a.name, a.nik])?;
     }
     Ok(())
+}
+
+impl Store {
+    /// Registers a walk-in: the booking, its outbox event and audit row in one transaction.
+    pub fn register_walk_in(&mut self, actor: &super::Actor, booking: &Booking) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        put_booking_tx(&tx, booking)?;
+        let payload = serde_json::to_value(booking)?;
+        super::append_event(&tx, &self.office, actor, "booking.walk_in", None, &payload)?;
+        super::append_audit(&tx, actor, "booking.walk_in", Some(booking.code.as_str()), None, "")?;
+        tx.commit()?;
+        Ok(())
+    }
 }

@@ -97,21 +97,22 @@ impl Store {
         &self.office
     }
 
-    /// The device id, created on first use.
-    pub fn device_id(&self, now: DateTime<FixedOffset>, counter: u32) -> Result<String> {
-        let existing: Option<String> = self
+    /// Gives this counter its device id on first use; returns it.
+    pub fn ensure_device(&self, now: DateTime<FixedOffset>, counter: u32) -> Result<String> {
+        self.conn.execute(
+            "INSERT INTO device (id, device_id, office, counter, created_at) VALUES (1, ?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO NOTHING",
+            params![Uuid::now_v7().to_string(), self.office, counter, now.to_rfc3339()],
+        )?;
+        self.device_id()
+    }
+
+    pub fn device_id(&self) -> Result<String> {
+        let id: Option<String> = self
             .conn
             .query_row("SELECT device_id FROM device WHERE id = 1", [], |r| r.get(0))
             .optional()?;
-        if let Some(id) = existing {
-            return Ok(id);
-        }
-        let id = Uuid::now_v7().to_string();
-        self.conn.execute(
-            "INSERT INTO device (id, device_id, office, counter, created_at) VALUES (1, ?1, ?2, ?3, ?4)",
-            params![id, self.office, counter, now.to_rfc3339()],
-        )?;
-        Ok(id)
+        Ok(id.unwrap_or_default())
     }
 
     pub fn upsert_office(&self, office: &crate::domain::Office) -> Result<()> {

@@ -1,0 +1,211 @@
+//! The `loket` command line: the counter terminal (`run`, `demo`) and the tools for scripts
+//! and supervisors (`bookings list`, `cases export`). Every command honours `--data-dir`.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::{self, Config};
+use crate::domain::Office;
+use crate::domain::fees::FeeSchedule;
+use crate::store::{QueueStatus, Store};
+use crate::ui::{App, AppSetup};
+
+#[derive(Debug, Parser)]
+#[command(name = "loket", version, about = "Loket: terminal loket kantor imigrasi / immigration counter terminal")]
+pub struct Cli {
+    /// Folder for the database and config.toml (default: ~/.local/share/loket).
+    #[arg(long, global = true, env = "LOKET_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the counter terminal on a demo office, seeding it on first start.
+    Demo {
+        /// Seed for the demo bookings (used when the data directory is new).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Open the counter terminal on this counter's data.
+    Run,
+    /// Bookings held by this counter.
+    Bookings {
+        #[command(subcommand)]
+        command: BookingsCommand,
+    },
+    /// Cases worked at this counter.
+    Cases {
+        #[command(subcommand)]
+        command: CasesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BookingsCommand {
+    /// List a day's bookings: code, applicants, status.
+    List(DayArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CasesCommand {
+    /// Export a day's cases with their steps, results, decision, timestamps and officers.
+    Export(DayArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DayArgs {
+    /// The day, YYYY-MM-DD (default: today at the office).
+    #[arg(long)]
+    pub day: Option<NaiveDate>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("tidak dapat membuat folder data {path}: {source} / cannot create the data folder")]
+    DataDir { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error("basis data {path}: {source} / database error")]
+    Store { path: PathBuf, source: crate::store::StoreError },
+    #[error("tabel tarif bawaan rusak: {0} / built-in fee table is damaged")]
+    Fees(#[from] crate::domain::fees::FeeError),
+    #[error("terminal: {0}")]
+    Terminal(#[from] std::io::Error),
+    #[error("JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("cases export hanya mendukung --json / cases export needs --json")]
+    NeedsJson,
+}
+
+struct Opened {
+    dir: PathBuf,
+    config: Config,
+    office: Office,
+    store: Store,
+}
+
+fn open(dir: Option<PathBuf>) -> Result<Opened, CliError> {
+    let dir = dir.unwrap_or_else(config::default_data_dir);
+    std::fs::create_dir_all(&dir).map_err(|source| CliError::DataDir { path: dir.clone(), source })?;
+    let config = Config::load(&dir)?;
+    let office = config.office()?;
+    let path = dir.join("loket.db");
+    let store = Store::open(&path, &office.code).map_err(|source| CliError::Store { path: path.clone(), source })?;
+    Ok(Opened { dir, config, office, store })
+}
+
+fn store_err(dir: &Path) -> impl Fn(crate::store::StoreError) -> CliError + '_ {
+    move |source| CliError::Store { path: dir.join("loket.db"), source }
+}
+
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    let opened = open(cli.data_dir)?;
+    match cli.command {
+        Command::Demo { seed } => terminal(opened, Some(seed)),
+        Command::Run => terminal(opened, None),
+        Command::Bookings { command: BookingsCommand::List(args) } => list_bookings(&opened, &args),
+        Command::Cases { command: CasesCommand::Export(args) } => export_cases(&opened, &args),
+    }
+}
+
+fn terminal(mut o: Opened, seed: Option<u64>) -> Result<(), CliError> {
+    let clock = SystemClock;
+    let now = o.office.zone.local(clock.now());
+    let fees = FeeSchedule::from_toml(config::FEES)?;
+    let dir = o.dir.clone();
+    let err = store_err(&dir);
+    o.store.upsert_office(&o.office).map_err(&err)?;
+    o.store.ensure_device(now, o.config.counter.number).map_err(&err)?;
+    let mut demo_hint = None;
+    if let Some(seed) = seed {
+        let seeded = crate::demo::seed(&mut o.store, seed, now.date_naive(), &fees).map_err(&err)?;
+        let accounts: Vec<String> = crate::demo::ACCOUNTS.iter().map(|(u, _, _, _, pin)| format!("{u}/{pin}")).collect();
+        let accounts = accounts.join(" · ");
+        if seeded.bookings > 0 || seeded.officers > 0 {
+            println!("Demo: {} booking dibuat di {} / bookings created", seeded.bookings, o.dir.display());
+            println!("Akun demo / demo accounts: {accounts}");
+        }
+        demo_hint = Some(format!("Demo: {accounts}"));
+    }
+    let app = App::new(AppSetup {
+        store: o.store,
+        clock: Box::new(clock),
+        config: o.config,
+        office: o.office,
+        fees,
+        data_dir: o.dir,
+        demo_hint,
+    });
+    crate::ui::run(app)?;
+    Ok(())
+}
+
+fn day_or_today(o: &Opened, day: Option<NaiveDate>) -> NaiveDate {
+    day.unwrap_or_else(|| o.office.zone.today(SystemClock.now()))
+}
+
+#[derive(Serialize)]
+struct BookingLine {
+    code: String,
+    office: String,
+    day: NaiveDate,
+    slot: String,
+    applicants: usize,
+    decided: usize,
+    status: QueueStatus,
+    walk_in: bool,
+}
+
+fn list_bookings(o: &Opened, args: &DayArgs) -> Result<(), CliError> {
+    let day = day_or_today(o, args.day);
+    let rows = o.store.bookings_on(day).map_err(store_err(&o.dir))?;
+    let lines: Vec<BookingLine> = rows
+        .iter()
+        .map(|(r, b)| BookingLine {
+            code: r.code.to_string(),
+            office: b.office.clone(),
+            day: r.day,
+            slot: r.slot.format("%H:%M").to_string(),
+            applicants: r.applicants,
+            decided: r.decided,
+            status: r.status(),
+            walk_in: r.walk_in,
+        })
+        .collect();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&lines)?);
+        return Ok(());
+    }
+    println!("{:<11}  {:<6}  {:<5}  {:>10}  {}", "KODE", "KANTOR", "JAM", "PEMOHON", "STATUS");
+    for l in &lines {
+        let status = serde_json::to_value(l.status)?;
+        println!(
+            "{:<11}  {:<6}  {:<5}  {:>10}  {}",
+            l.code,
+            l.office,
+            l.slot,
+            format!("{}/{}", l.decided, l.applicants),
+            status.as_str().unwrap_or("")
+        );
+    }
+    Ok(())
+}
+
+fn export_cases(o: &Opened, args: &DayArgs) -> Result<(), CliError> {
+    if !args.json {
+        return Err(CliError::NeedsJson);
+    }
+    let day = day_or_today(o, args.day);
+    let cases = o.store.export_cases(day).map_err(store_err(&o.dir))?;
+    println!("{}", serde_json::to_string_pretty(&cases)?);
+    Ok(())
+}

@@ -1,0 +1,366 @@
+//! The application: who is signed in, the stack of screens, the overlays (help, lock) and
+//! the frame around every screen (header, status line, key hints).
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Duration, Timelike, Utc};
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
+
+use super::login::{LoginOutcome, LoginScreen};
+use super::{Ctx, Event, Level, Nav, Notice, Screen, View, fill, queue, tech, theme};
+use super::strings::Lang;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::domain::Office;
+use crate::domain::fees::FeeSchedule;
+use crate::store::{Officer, Role, Store};
+
+/// What the application is started with.
+pub struct AppSetup {
+    pub store: Store,
+    pub clock: Box<dyn Clock>,
+    pub config: Config,
+    pub office: Office,
+    pub fees: FeeSchedule,
+    pub data_dir: PathBuf,
+    /// Shown on the sign-in screen of a demo office: the demo accounts.
+    pub demo_hint: Option<String>,
+}
+
+struct Session {
+    officer: Officer,
+    last_input: DateTime<Utc>,
+    locked: Option<LoginScreen>,
+}
+
+pub struct App {
+    setup: AppSetup,
+    lang: Lang,
+    login: LoginScreen,
+    session: Option<Session>,
+    stack: Vec<Screen>,
+    help: bool,
+    notice: Option<Notice>,
+    quit: bool,
+    minute: u32,
+}
+
+impl App {
+    pub fn new(setup: AppSetup) -> App {
+        let lang = Lang::parse(&setup.config.ui.language);
+        App {
+            setup,
+            lang,
+            login: LoginScreen::new(None),
+            session: None,
+            stack: Vec::new(),
+            help: false,
+            notice: None,
+            quit: false,
+            minute: u32::MAX,
+        }
+    }
+
+    pub fn quit_requested(&self) -> bool {
+        self.quit
+    }
+
+    /// Handles one event; returns whether the screen must be redrawn.
+    pub fn handle(&mut self, event: Event) -> bool {
+        match event {
+            Event::Tick => self.tick(),
+            Event::Term(TermEvent::Key(key)) if key.kind != KeyEventKind::Release => {
+                self.on_key(&key);
+                true
+            }
+            Event::Term(TermEvent::Paste(text)) => {
+                self.on_paste(&text);
+                true
+            }
+            Event::Term(TermEvent::Resize(..)) => true,
+            Event::Term(_) => false,
+        }
+    }
+
+    fn tick(&mut self) -> bool {
+        let now = self.setup.clock.now();
+        let idle = Duration::minutes(i64::from(self.setup.config.counter.idle_lock_minutes.max(1)));
+        let mut dirty = false;
+        if let Some(session) = &mut self.session
+            && session.locked.is_none()
+            && now - session.last_input >= idle
+        {
+            session.locked = Some(LoginScreen::new(Some(session.officer.username.clone())));
+            self.help = false;
+            dirty = true;
+        }
+        let minute = self.setup.office.zone.local(now).minute();
+        dirty |= minute != self.minute;
+        self.minute = minute;
+        dirty
+    }
+
+    fn ctx<'a>(setup: &'a mut AppSetup, officer: &'a Officer, lang: Lang, notice: &'a mut Option<Notice>) -> Ctx<'a> {
+        Ctx {
+            now: setup.clock.now(),
+            store: &mut setup.store,
+            office: &setup.office,
+            fees: &setup.fees,
+            officer,
+            lang,
+            notice,
+        }
+    }
+
+    fn on_paste(&mut self, text: &str) {
+        let Some(session) = &mut self.session else {
+            self.login.paste(text);
+            return;
+        };
+        session.last_input = self.setup.clock.now();
+        if let Some(lock) = &mut session.locked {
+            lock.paste(text);
+            return;
+        }
+        let officer = session.officer.clone();
+        let mut ctx = Self::ctx(&mut self.setup, &officer, self.lang, &mut self.notice);
+        if let Some(top) = self.stack.last_mut() {
+            let nav = top.on_paste(text, &mut ctx);
+            Self::navigate(&mut self.stack, nav, &mut ctx);
+        }
+    }
+
+    fn on_key(&mut self, key: &KeyEvent) {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Char('c') if ctrl => {
+                self.quit = true;
+                return;
+            }
+            KeyCode::F(2) => {
+                self.lang = self.lang.other();
+                return;
+            }
+            KeyCode::F(1) => {
+                self.help = !self.help;
+                return;
+            }
+            KeyCode::Esc if self.help => {
+                self.help = false;
+                return;
+            }
+            _ if self.help => return,
+            _ => {}
+        }
+        let Some(session) = &mut self.session else {
+            self.on_login_key(key);
+            return;
+        };
+        session.last_input = self.setup.clock.now();
+        if session.locked.is_some() {
+            self.on_lock_key(key);
+            return;
+        }
+        match key.code {
+            KeyCode::F(9) => {
+                session.locked = Some(LoginScreen::new(Some(session.officer.username.clone())));
+                return;
+            }
+            KeyCode::F(10) => {
+                self.logout();
+                return;
+            }
+            KeyCode::Char('?') if !self.stack.last().is_some_and(Screen::typing) => {
+                self.help = true;
+                return;
+            }
+            _ => {}
+        }
+        let officer = session.officer.clone();
+        let mut ctx = Self::ctx(&mut self.setup, &officer, self.lang, &mut self.notice);
+        if let Some(top) = self.stack.last_mut() {
+            let nav = top.on_key(key, &mut ctx);
+            Self::navigate(&mut self.stack, nav, &mut ctx);
+        }
+    }
+
+    fn navigate(stack: &mut Vec<Screen>, nav: Nav, ctx: &mut Ctx<'_>) {
+        match nav {
+            Nav::Stay => {}
+            Nav::Push(screen) => stack.push(screen),
+            Nav::Replace(screen) => {
+                stack.pop();
+                stack.push(screen);
+            }
+            Nav::Pop if stack.len() > 1 => {
+                stack.pop();
+                if let Some(top) = stack.last_mut() {
+                    top.refresh(ctx);
+                }
+            }
+            Nav::Pop => {}
+        }
+    }
+
+    fn on_login_key(&mut self, key: &KeyEvent) {
+        if key.code == KeyCode::F(10) {
+            self.quit = true;
+            return;
+        }
+        let now = self.setup.office.zone.local(self.setup.clock.now());
+        if let LoginOutcome::SignedIn(officer) = self.login.on_key(key, &self.setup.store, now, self.lang) {
+            self.start_session(officer);
+        }
+    }
+
+    fn on_lock_key(&mut self, key: &KeyEvent) {
+        if key.code == KeyCode::F(10) {
+            self.logout();
+            return;
+        }
+        let now = self.setup.office.zone.local(self.setup.clock.now());
+        let Some(session) = &mut self.session else { return };
+        let Some(lock) = &mut session.locked else { return };
+        if let LoginOutcome::SignedIn(officer) = lock.on_key(key, &self.setup.store, now, self.lang)
+            && officer.username == session.officer.username
+        {
+            session.locked = None;
+        }
+    }
+
+    fn start_session(&mut self, officer: Officer) {
+        let s = self.lang.strings();
+        self.notice = Some(Notice { level: Level::Ok, text: fill(s.welcome, &[&officer.name]) });
+        let mut ctx = Self::ctx(&mut self.setup, &officer, self.lang, &mut self.notice);
+        let home = match officer.role {
+            Role::Technician => Screen::Tech(tech::TechScreen::new(&mut ctx)),
+            Role::Officer | Role::Supervisor => Screen::Queue(queue::QueueScreen::new(&mut ctx)),
+        };
+        self.stack = vec![home];
+        self.session = Some(Session { officer, last_input: self.setup.clock.now(), locked: None });
+        self.login = LoginScreen::new(None);
+    }
+
+    fn logout(&mut self) {
+        self.session = None;
+        self.stack.clear();
+        self.notice = None;
+        self.login = LoginScreen::new(None);
+    }
+
+    pub fn draw(&self, frame: &mut Frame<'_>) {
+        self.render(frame.area(), frame.buffer_mut());
+    }
+
+    pub fn render(&self, area: Rect, buf: &mut Buffer) {
+        let s = self.lang.strings();
+        if area.width < 80 || area.height < 24 {
+            let text = fill(s.too_small, &[&area.width, &area.height]);
+            Paragraph::new(Line::styled(text, theme::error())).wrap(Wrap { trim: true }).render(area, buf);
+            return;
+        }
+        let [header, body, status, keys] = area.layout(&Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ]));
+        self.render_header(header, buf);
+        let view = View { s, lang: self.lang, today: self.setup.office.zone.today(self.setup.clock.now()), office: &self.setup.office };
+        let (hints, help) = match (&self.session, self.stack.last()) {
+            (Some(Session { locked: Some(lock), .. }), _) => {
+                lock.render(body, buf, s);
+                (vec![s.key_help, s.key_lang, s.key_logout], vec![])
+            }
+            (Some(_), Some(top)) => {
+                top.render(body, buf, &view);
+                let (mut hints, help) = top.keys(s);
+                hints.extend([s.key_help, s.key_lang, s.key_lock, s.key_logout]);
+                (hints, help)
+            }
+            _ => {
+                self.login.render(body, buf, s);
+                if let Some(hint) = &self.setup.demo_hint {
+                    let y = body.bottom().saturating_sub(1);
+                    buf.set_string(body.x + 1, y, hint, theme::dim());
+                }
+                (vec![s.key_next, s.key_help, s.key_lang, s.key_quit], vec![("Enter", s.h_login_enter), ("F10", s.h_f10_quit)])
+            }
+        };
+        self.render_status(status, buf);
+        let line = Line::from(hints.iter().flat_map(|h| [Span::styled(*h, theme::keys()), Span::raw(" ")]).collect::<Vec<_>>());
+        Paragraph::new(line).render(keys, buf);
+        if self.help {
+            render_help(body, buf, s, &help);
+        }
+    }
+
+    fn render_header(&self, area: Rect, buf: &mut Buffer) {
+        let s = self.lang.strings();
+        let now = self.setup.office.zone.local(self.setup.clock.now());
+        let date = crate::domain::format::date_short(now.date_naive());
+        let who = match &self.session {
+            Some(session) => format!("{} ({})", session.officer.username, s.role(session.officer.role)),
+            None => String::new(),
+        };
+        let left = format!(
+            " {} · {} · {} {} ",
+            s.app_title, self.setup.office.name, s.counter, self.setup.config.counter.number
+        );
+        let right = format!(
+            "{} {} {} · {} · {} ",
+            date,
+            now.format("%H:%M"),
+            self.setup.office.zone.label(),
+            who,
+            s.lang_name
+        );
+        Block::new().style(theme::header()).render(area, buf);
+        let room = area.width as usize;
+        let right_w = unicode_width::UnicodeWidthStr::width(right.as_str());
+        let left: String = left.chars().take(room.saturating_sub(right_w)).collect();
+        buf.set_string(area.x, area.y, left, theme::header());
+        buf.set_string(area.x + (room.saturating_sub(right_w)) as u16, area.y, right, theme::header());
+    }
+
+    fn render_status(&self, area: Rect, buf: &mut Buffer) {
+        let s = self.lang.strings();
+        let line = match &self.notice {
+            Some(n) => {
+                let style = match n.level {
+                    Level::Info => theme::label(),
+                    Level::Ok => theme::ok(),
+                    Level::Warn => theme::warn(),
+                    Level::Error => theme::error(),
+                };
+                Line::styled(n.text.clone(), style)
+            }
+            None => match self.setup.store.pending_events() {
+                Ok(n) => Line::styled(fill(s.pending_events, &[&n]), theme::dim()),
+                Err(_) => Line::default(),
+            },
+        };
+        Paragraph::new(line).render(area, buf);
+    }
+}
+
+fn render_help(area: Rect, buf: &mut Buffer, s: &'static super::Strings, keys: &[(&str, &str)]) {
+    let mut rows: Vec<(&str, &str)> = keys.to_vec();
+    rows.extend([("F1 ?", s.h_f1), ("F2", s.h_f2), ("F9", s.h_f9), ("F10", s.h_f10), ("Ctrl+C", s.h_ctrl_c)]);
+    let height = (rows.len() as u16 + 2).min(area.height);
+    let popup = area.centered(Constraint::Length(area.width.min(76)), Constraint::Length(height));
+    Clear.render(popup, buf);
+    let block = Block::bordered().title(Line::styled(format!(" {} ", s.help_title), theme::title()));
+    let inner = block.inner(popup);
+    block.render(popup, buf);
+    let lines: Vec<Line> = rows
+        .iter()
+        .map(|(k, d)| Line::from(vec![Span::styled(format!("{k:<12}"), theme::focus()), Span::raw(*d)]))
+        .collect();
+    Paragraph::new(lines).render(inner, buf);
+}

@@ -1,0 +1,230 @@
+//! One booking: its details and applicants. Enter checks the chosen applicant in (a case
+//! opens) or reopens their case. A booking for another day or office is served only on the
+//! officer's explicit decision, which the check-in records.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, Widget, Wrap};
+use uuid::Uuid;
+
+use super::case::CaseScreen;
+use super::dialog::{Answer, Dialog};
+use super::{Ctx, Level, Nav, Screen, Strings, View, fill, theme};
+use crate::domain::case::{CheckInException, Identity};
+use crate::domain::checklist::requirements;
+use crate::domain::{Action, Booking, BookingCode, Case, CaseStatus, format};
+use crate::store::StoreError;
+
+pub struct BookingScreen {
+    booking: Booking,
+    cases: Vec<Case>,
+    selected: usize,
+    dialog: Option<Dialog>,
+}
+
+pub fn keys(s: &'static Strings) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
+    (
+        vec![s.key_open, s.key_back],
+        vec![("↑↓", s.h_arrows), ("Enter", s.h_enter_case), ("Esc", s.h_esc_back)],
+    )
+}
+
+pub fn case_label(s: &Strings, case: Option<&Case>) -> &'static str {
+    match case.map(|c| c.status) {
+        None => s.case_none,
+        Some(CaseStatus::Open(step)) => s.step(step),
+        Some(CaseStatus::Continued) => s.case_continued,
+        Some(CaseStatus::Deferred) => s.case_deferred,
+        Some(CaseStatus::Rejected) => s.case_rejected,
+    }
+}
+
+impl BookingScreen {
+    /// Loads a booking and records that this officer viewed it.
+    pub fn open(ctx: &mut Ctx<'_>, code: &BookingCode) -> Result<Option<BookingScreen>, StoreError> {
+        let Some(booking) = ctx.store.booking(code)? else {
+            return Ok(None);
+        };
+        ctx.store.record_view(&ctx.actor(), code.as_str(), None)?;
+        let cases = ctx.store.cases_for_booking(code.as_str())?;
+        Ok(Some(BookingScreen { booking, cases, selected: 0, dialog: None }))
+    }
+
+    pub fn refresh(&mut self, ctx: &mut Ctx<'_>) {
+        match ctx.store.cases_for_booking(self.booking.code.as_str()) {
+            Ok(cases) => self.cases = cases,
+            Err(e) => ctx.store_failed(&e),
+        }
+    }
+
+    fn case_of(&self, applicant: usize) -> Option<&Case> {
+        self.cases.iter().find(|c| c.applicant == applicant)
+    }
+
+    fn exceptions(&self, ctx: &Ctx<'_>) -> Vec<CheckInException> {
+        let mut out = Vec::new();
+        if self.booking.date != ctx.today() {
+            out.push(CheckInException::OtherDay { booked: self.booking.date });
+        }
+        if self.booking.office != ctx.office.code {
+            out.push(CheckInException::OtherOffice { booked: self.booking.office.clone() });
+        }
+        out
+    }
+
+    pub fn on_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) -> Nav {
+        if let Some(dialog) = &mut self.dialog {
+            return match dialog.on_key(key) {
+                Answer::Pending => Nav::Stay,
+                Answer::Cancel => {
+                    self.dialog = None;
+                    let s = ctx.s();
+                    ctx.notify(Level::Warn, s.served_elsewhere_no.to_owned());
+                    Nav::Stay
+                }
+                Answer::Accept => {
+                    self.dialog = None;
+                    let exceptions = self.exceptions(ctx);
+                    self.check_in(ctx, exceptions)
+                }
+            };
+        }
+        let last = self.booking.applicants.len().saturating_sub(1);
+        match key.code {
+            KeyCode::Esc => return Nav::Pop,
+            KeyCode::Up => self.selected = self.selected.saturating_sub(1),
+            KeyCode::Down => self.selected = (self.selected + 1).min(last),
+            KeyCode::Enter => {
+                if let Some(case) = self.case_of(self.selected) {
+                    return Nav::Push(Screen::Case(Box::new(CaseScreen::new(ctx, self.booking.clone(), case.clone()))));
+                }
+                let exceptions = self.exceptions(ctx);
+                if exceptions.is_empty() {
+                    return self.check_in(ctx, exceptions);
+                }
+                let s = ctx.s();
+                let indonesian = ctx.lang == super::Lang::Id;
+                let mut message = self.warnings(s, ctx.today(), &ctx.office.code, indonesian).join(" ");
+                message.push(' ');
+                message.push_str(s.serve_anyway);
+                self.dialog = Some(Dialog::confirm(|s| s.confirm_title, message));
+            }
+            _ => {}
+        }
+        Nav::Stay
+    }
+
+    /// Why this booking is not an ordinary one for today at this office.
+    fn warnings(&self, s: &Strings, today: chrono::NaiveDate, office: &str, indonesian: bool) -> Vec<String> {
+        let b = &self.booking;
+        let mut out = Vec::new();
+        if b.date != today {
+            out.push(fill(s.other_day_warn, &[&format::date_long(b.date, indonesian)]));
+        }
+        if b.office != office {
+            out.push(fill(s.other_office_warn, &[&b.office]));
+        }
+        out
+    }
+
+    fn check_in(&mut self, ctx: &mut Ctx<'_>, exceptions: Vec<CheckInException>) -> Nav {
+        let Some(applicant) = self.booking.applicants.get(self.selected) else {
+            return Nav::Stay;
+        };
+        let action = Action::CheckIn {
+            case_id: Uuid::now_v7(),
+            booking: self.booking.code.clone(),
+            applicant: self.selected,
+            application: self.booking.application,
+            at: ctx.local_now(),
+            exceptions,
+            checklist: requirements(applicant, self.booking.application, ctx.today()),
+            identity: Identity {
+                name: applicant.name.clone(),
+                nik: applicant.nik.clone(),
+                birth_date: applicant.birth_date,
+                sex: applicant.sex,
+            },
+        };
+        match ctx.store.apply(&ctx.actor(), None, &action) {
+            Ok(case) => {
+                self.cases.push(case.clone());
+                Nav::Push(Screen::Case(Box::new(CaseScreen::new(ctx, self.booking.clone(), case))))
+            }
+            Err(StoreError::CaseExists) => {
+                // Opened meanwhile (another session on this counter): show that case.
+                self.refresh(ctx);
+                let s = ctx.s();
+                ctx.notify(Level::Info, s.case_exists.to_owned());
+                match self.case_of(self.selected) {
+                    Some(case) => Nav::Push(Screen::Case(Box::new(CaseScreen::new(ctx, self.booking.clone(), case.clone())))),
+                    None => Nav::Stay,
+                }
+            }
+            Err(e) => {
+                ctx.store_failed(&e);
+                Nav::Stay
+            }
+        }
+    }
+
+    pub fn render(&self, area: Rect, buf: &mut Buffer, view: &View<'_>) {
+        let s = view.s;
+        let b = &self.booking;
+        let id = view.lang == super::Lang::Id;
+        let [title, details, warn, table] = area.layout(&Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(4),
+            Constraint::Length(2),
+            Constraint::Min(3),
+        ]));
+        Paragraph::new(Line::styled(fill(s.booking_title, &[&b.code]), theme::title())).render(title, buf);
+        let pair = |k: &str, v: String| vec![Span::styled(format!("{k}: "), theme::label()), Span::raw(v), Span::raw("   ")];
+        let mut l1 = pair(s.f_date, format::date_long(b.date, id));
+        l1.extend(pair(s.f_slot, b.slot.format("%H:%M").to_string()));
+        l1.extend(pair(s.f_office, b.office.clone()));
+        let mut l2 = pair(s.f_application, s.application(b.application).to_owned());
+        l2.extend(pair(s.f_service, s.service(b.service).to_owned()));
+        let mut l3 = pair(s.f_passport, s.passport(b.passport).to_owned());
+        l3.extend(pair(s.f_billing, b.billing_code.clone()));
+        let mut lines = vec![Line::from(l1), Line::from(l2), Line::from(l3)];
+        if let Some(w) = b.walk_in {
+            lines.push(Line::from(pair(s.f_walkin, s.walk_in(w).to_owned())));
+        }
+        Paragraph::new(lines).render(details, buf);
+        let warnings = self.warnings(s, view.today, &view.office.code, id);
+        Paragraph::new(Line::styled(warnings.join(" "), theme::warn())).wrap(Wrap { trim: true }).render(warn, buf);
+        self.render_applicants(table, buf, view);
+        if let Some(d) = &self.dialog {
+            d.render(area, buf, s);
+        }
+    }
+
+    fn render_applicants(&self, area: Rect, buf: &mut Buffer, view: &View<'_>) {
+        let s = view.s;
+        let rows = self.booking.applicants.iter().enumerate().map(|(i, a)| {
+            let paid = a.paid.map(format::rupiah).unwrap_or_else(|| s.not_paid.to_owned());
+            let row = Row::new(vec![
+                Cell::from(format!("{}", i + 1)),
+                Cell::from(a.name.clone()),
+                Cell::from(a.nik.clone()),
+                Cell::from(fill(s.years, &[&a.age_on(view.today)])),
+                Cell::from(paid),
+                Cell::from(case_label(s, self.case_of(i))),
+            ]);
+            if i == self.selected { row.style(theme::selected()) } else { row }
+        });
+        let widths = [
+            Constraint::Length(2),
+            Constraint::Min(16),
+            Constraint::Length(16),
+            Constraint::Length(5),
+            Constraint::Length(12),
+            Constraint::Length(17),
+        ];
+        let header = Row::new(vec!["#", s.col_name, s.col_nik, s.col_age, s.col_paid, s.col_case]).style(theme::title());
+        Table::new(rows, widths).header(header).column_spacing(1).render(area, buf);
+    }
+}

@@ -1,0 +1,182 @@
+//! Document verification: the applicant's data as on the documents (with the NIK checked
+//! against it) and the checklist that applies to this applicant.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+use crate::domain::case::Identity;
+use crate::domain::checklist::{DocKind, DocStatus};
+use crate::domain::nik::{NikCheck, NikError, NikMismatch};
+use crate::domain::{Action, Case, Sex, format};
+use crate::ui::form::{Field, Form, FormEvent};
+use crate::ui::{Strings, fill, theme};
+
+pub enum DocsOut {
+    Apply(Action),
+    /// Open the note of this document for editing (the screen shows a dialog).
+    EditNote(DocKind, DocStatus),
+    Error(String),
+}
+
+pub struct DocsPanel {
+    form: Form,
+    /// The checklist row in focus; `None` while focus is in the identity form.
+    item: Option<usize>,
+}
+
+const SEXES: [Sex; 2] = [Sex::Male, Sex::Female];
+
+impl DocsPanel {
+    pub fn new(case: &Case) -> DocsPanel {
+        let id = &case.identity;
+        let sex = SEXES.iter().position(|s| *s == id.sex);
+        let form = Form::new(vec![
+            Field::text("name", |s| s.id_name, &id.name),
+            Field::text("nik", |s| s.id_nik, &id.nik),
+            Field::text("birth", |s| s.id_birth, &format::date_short(id.birth_date)),
+            Field::choice("sex", |s| s.id_sex, 2, |s, i| s.sex(SEXES[i % 2]), sex),
+        ]);
+        DocsPanel { form, item: None }
+    }
+
+    pub fn typing(&self) -> bool {
+        self.item.is_none()
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        if self.item.is_none() {
+            self.form.paste(text);
+        }
+    }
+
+    /// The identity as typed, when it differs from the case's and is well-formed.
+    pub fn identity_change(&self, case: &Case, s: &Strings) -> Option<Result<Identity, String>> {
+        let birth_text = self.form.text("birth");
+        let Some(birth_date) = format::parse_date(&birth_text) else {
+            return Some(Err(fill(s.bad_date, &[&birth_text])));
+        };
+        let identity = Identity {
+            name: self.form.text("name"),
+            nik: self.form.text("nik").chars().filter(|c| !c.is_whitespace()).collect(),
+            birth_date,
+            sex: self.form.choice("sex").map(|i| SEXES[i % 2]).unwrap_or(case.identity.sex),
+        };
+        (identity != case.identity).then_some(Ok(identity))
+    }
+
+    fn commit(&self, case: &Case, s: &Strings) -> Option<DocsOut> {
+        match self.identity_change(case, s)? {
+            Ok(identity) => Some(DocsOut::Apply(Action::SetIdentity { identity })),
+            Err(e) => Some(DocsOut::Error(e)),
+        }
+    }
+
+    pub fn on_key(&mut self, key: &KeyEvent, case: &Case, s: &Strings) -> Option<DocsOut> {
+        let count = case.documents.len();
+        let Some(i) = self.item else {
+            return match self.form.on_key(key) {
+                FormEvent::Moved { .. } | FormEvent::Changed(_) => self.commit(case, s),
+                FormEvent::LeftBottom | FormEvent::Submit if count > 0 => {
+                    self.item = Some(0);
+                    self.commit(case, s)
+                }
+                _ => None,
+            };
+        };
+        let doc = case.documents.get(i)?;
+        let set = |status: DocStatus| Action::SetDocument { kind: doc.kind, status, note: doc.note.clone() };
+        match key.code {
+            KeyCode::Up | KeyCode::BackTab if i == 0 => {
+                self.item = None;
+                self.form.focus = self.form.fields.len().saturating_sub(1);
+            }
+            KeyCode::Up | KeyCode::BackTab => self.item = Some(i - 1),
+            KeyCode::Down | KeyCode::Tab => self.item = Some((i + 1).min(count.saturating_sub(1))),
+            KeyCode::Char('1') => {
+                self.item = Some((i + 1).min(count.saturating_sub(1)));
+                return Some(DocsOut::Apply(set(DocStatus::Valid)));
+            }
+            KeyCode::Char('2') => {
+                self.item = Some((i + 1).min(count.saturating_sub(1)));
+                return Some(DocsOut::Apply(set(DocStatus::Missing)));
+            }
+            // An invalid document is recorded with a note saying why.
+            KeyCode::Char('3') => return Some(DocsOut::EditNote(doc.kind, DocStatus::Invalid)),
+            KeyCode::Enter => return Some(DocsOut::EditNote(doc.kind, doc.status)),
+            _ => {}
+        }
+        None
+    }
+
+    pub fn render(&self, area: Rect, buf: &mut Buffer, case: &Case, s: &Strings, editable: bool) {
+        let [h1, form, nik, h2, list] = area.layout(&Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(4),
+            Constraint::Length(2),
+            Constraint::Length(1),
+            Constraint::Min(1),
+        ]));
+        Paragraph::new(Line::styled(s.identity_heading, theme::title())).render(h1, buf);
+        self.form.render(form, buf, s, editable && self.item.is_none(), 14);
+        let check = case.identity.nik_check();
+        let (mark, style) = if check.is_valid() { ("✓ ", theme::ok()) } else { ("✗ ", theme::error()) };
+        Paragraph::new(Line::from(vec![Span::styled(mark, style), Span::styled(nik_text(&check, s), style)]))
+            .wrap(Wrap { trim: true })
+            .render(nik, buf);
+        Paragraph::new(Line::styled(s.docs_heading, theme::title())).render(h2, buf);
+        let lines: Vec<Line> = case
+            .documents
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let (mark, style) = match d.status {
+                    DocStatus::Unchecked => ("[ ]", theme::label()),
+                    DocStatus::Valid => ("[✓]", theme::ok()),
+                    DocStatus::Missing => ("[✗]", theme::error()),
+                    DocStatus::Invalid => ("[!]", theme::warn()),
+                };
+                let here = editable && self.item == Some(i);
+                let name = format!(" {:<44} ", s.doc(d.kind));
+                let mut spans = vec![
+                    Span::raw(if here { "▸" } else { " " }),
+                    Span::styled(mark, style),
+                    Span::styled(name, if here { theme::focus() } else { ratatui::style::Style::new() }),
+                    Span::styled(s.doc_status(d.status), style),
+                ];
+                if !d.note.is_empty() {
+                    spans.push(Span::styled(format!(" — {}", d.note), theme::dim()));
+                }
+                Line::from(spans)
+            })
+            .collect();
+        Paragraph::new(lines).render(list, buf);
+    }
+}
+
+/// The NIK check in words: what is wrong and where to look.
+pub fn nik_text(check: &NikCheck, s: &Strings) -> String {
+    match check {
+        NikCheck::Valid => s.nik_ok.to_owned(),
+        NikCheck::Invalid(e) => match e {
+            NikError::Length(n) => fill(s.nik_len, &[n]),
+            NikError::NotDigits => s.nik_digits.to_owned(),
+            NikError::Province(p) => fill(s.nik_province, &[&format!("{p:02}")]),
+            NikError::Region => s.nik_region.to_owned(),
+            NikError::BirthDate => s.nik_date.to_owned(),
+            NikError::Serial => s.nik_serial.to_owned(),
+        },
+        NikCheck::Mismatch(list) => list
+            .iter()
+            .map(|m| match m {
+                NikMismatch::BirthDate { nik: (d, m, y), stated } => {
+                    fill(s.nik_date_mismatch, &[&format!("{d:02}/{m:02}/..{y:02}"), &format::date_short(*stated)])
+                }
+                NikMismatch::Sex { nik, stated } => fill(s.nik_sex_mismatch, &[&s.sex(*nik), &s.sex(*stated)]),
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+    }
+}

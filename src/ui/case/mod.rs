@@ -1,0 +1,436 @@
+//! One applicant's case, step by step. The officer edits only the current step; PgUp/PgDn
+//! show the others. Every change is one store action (state + outbox event + audit row),
+//! so a crash at any moment leaves the case exactly as last shown.
+
+mod documents;
+mod interview;
+mod views;
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget};
+
+use super::dialog::{Answer, Dialog};
+use super::{Ctx, Level, Nav, Strings, View, fill, theme};
+use crate::domain::case::{CaseError, Decision, DocProblem};
+use crate::domain::checklist::{DocKind, DocStatus};
+use crate::domain::fees::{FeeQuery, FeeSummary};
+use crate::domain::{Action, Booking, Case, Step, format};
+use crate::store::{AuthError, StoreError};
+use documents::{DocsOut, DocsPanel};
+use interview::InterviewPanel;
+
+pub use documents::nik_text;
+
+/// What an open dialog is asking for.
+enum Pending {
+    OverrideDocuments,
+    DocumentNote(DocKind, DocStatus),
+    Continue(FeeSummary),
+    Defer,
+    RejectReason,
+    RejectApproval(String),
+}
+
+pub struct CaseScreen {
+    booking: Booking,
+    case: Case,
+    viewing: Step,
+    docs: DocsPanel,
+    interview: InterviewPanel,
+    fee: Result<FeeSummary, String>,
+    dialog: Option<(Dialog, Pending)>,
+}
+
+impl CaseScreen {
+    pub fn new(ctx: &mut Ctx<'_>, booking: Booking, case: Case) -> CaseScreen {
+        if let Err(e) = ctx.store.record_view(&ctx.actor(), booking.code.as_str(), Some(case.id)) {
+            ctx.store_failed(&e);
+        }
+        let viewing = case.current_step().unwrap_or(Step::Decision);
+        let mut screen = CaseScreen {
+            docs: DocsPanel::new(&case),
+            interview: InterviewPanel::new(&case),
+            booking,
+            case,
+            viewing,
+            fee: Err(String::new()),
+            dialog: None,
+        };
+        screen.update_fee(ctx);
+        screen
+    }
+
+    fn update_fee(&mut self, ctx: &Ctx<'_>) {
+        let paid = self.booking.applicants.get(self.case.applicant).and_then(|a| a.paid);
+        let query = FeeQuery {
+            passport: self.booking.passport,
+            service: self.booking.service,
+            application: self.booking.application,
+            force_majeure: self.case.interview.force_majeure,
+            paid,
+            day: ctx.today(),
+        };
+        self.fee = ctx.fees.summary(&query).map_err(|e| e.to_string());
+    }
+
+    pub fn keys(&self, s: &'static Strings) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
+        let mut hints = Vec::new();
+        if self.case.current_step() == Some(Step::Documents) && self.viewing == Step::Documents {
+            hints.push(s.key_doc);
+        }
+        if self.case.status.is_open() {
+            hints.extend([s.key_complete, s.key_defer, s.key_reject]);
+        }
+        hints.push(s.key_back);
+        let help = vec![
+            ("F8", s.h_f8),
+            ("F6", s.h_f6),
+            ("F7", s.h_f7),
+            ("PgUp PgDn", s.h_pg),
+            ("1 2 3", s.h_doc_keys),
+            ("↑↓ Tab ←→", s.h_form),
+            ("Esc", s.h_esc_back),
+        ];
+        (hints, help)
+    }
+
+    pub fn typing(&self) -> bool {
+        self.dialog.is_some()
+            || match self.editing() {
+                Some(Step::Documents) => self.docs.typing(),
+                Some(Step::Interview) => self.interview.typing(),
+                _ => false,
+            }
+    }
+
+    /// The step being edited: the current one, when it is the one on screen.
+    fn editing(&self) -> Option<Step> {
+        self.case.current_step().filter(|s| *s == self.viewing)
+    }
+
+    pub fn on_paste(&mut self, text: &str) -> Nav {
+        if let Some((dialog, _)) = &mut self.dialog {
+            dialog.paste(text);
+        } else {
+            match self.editing() {
+                Some(Step::Documents) => self.docs.paste(text),
+                Some(Step::Interview) => self.interview.paste(text),
+                _ => {}
+            }
+        }
+        Nav::Stay
+    }
+
+    /// Applies one action through the store; explains a refusal. Returns whether it took.
+    fn apply(&mut self, ctx: &mut Ctx<'_>, action: Action) -> bool {
+        match ctx.store.apply(&ctx.actor(), Some(self.case.id), &action) {
+            Ok(case) => {
+                let step_changed = case.current_step() != self.case.current_step();
+                self.case = case;
+                if step_changed {
+                    self.viewing = self.case.current_step().unwrap_or(Step::Decision);
+                }
+                self.update_fee(ctx);
+                true
+            }
+            Err(StoreError::Case(e)) => {
+                let text = explain(&e, ctx.s());
+                ctx.notify(Level::Error, text);
+                false
+            }
+            Err(e) => {
+                ctx.store_failed(&e);
+                false
+            }
+        }
+    }
+
+    /// Saves what is typed but not yet committed (before completing or leaving a step).
+    fn flush(&mut self, ctx: &mut Ctx<'_>) -> bool {
+        match self.editing() {
+            Some(Step::Documents) => match self.docs.identity_change(&self.case, ctx.s()) {
+                None => true,
+                Some(Ok(identity)) => self.apply(ctx, Action::SetIdentity { identity }),
+                Some(Err(e)) => {
+                    ctx.notify(Level::Error, e);
+                    false
+                }
+            },
+            Some(Step::Interview) => {
+                let now = self.interview.interview();
+                now == self.case.interview || self.apply(ctx, Action::SaveInterview { interview: now })
+            }
+            _ => true,
+        }
+    }
+
+    pub fn on_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) -> Nav {
+        if self.dialog.is_some() {
+            self.on_dialog_key(key, ctx);
+            return Nav::Stay;
+        }
+        let s = ctx.s();
+        match key.code {
+            KeyCode::Esc => {
+                // Whatever happens to the flush, leaving is never blocked: it reports itself.
+                self.flush(ctx);
+                return Nav::Pop;
+            }
+            KeyCode::PageUp => self.viewing = step_before(self.viewing),
+            KeyCode::PageDown => self.viewing = step_after(self.viewing),
+            _ if !self.case.status.is_open() => {}
+            KeyCode::F(6) => {
+                if self.flush(ctx) {
+                    let bring = self.case.documents_to_bring();
+                    let list = doc_list(&bring, s);
+                    let message = fill(s.defer_bring, &[&list]);
+                    self.dialog = Some((Dialog::reason(|s| s.defer_title, message, |s| s.defer_note), Pending::Defer));
+                }
+            }
+            KeyCode::F(7) => {
+                if self.flush(ctx) {
+                    self.dialog = Some((
+                        Dialog::reason(|s| s.reject_title, String::new(), |s| s.reject_reason),
+                        Pending::RejectReason,
+                    ));
+                }
+            }
+            KeyCode::F(8) => self.complete(ctx),
+            _ => self.on_step_key(key, ctx),
+        }
+        Nav::Stay
+    }
+
+    fn on_step_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) {
+        match self.editing() {
+            Some(Step::Documents) => match self.docs.on_key(key, &self.case, ctx.s()) {
+                Some(DocsOut::Apply(action)) => {
+                    self.apply(ctx, action);
+                }
+                Some(DocsOut::EditNote(kind, status)) => {
+                    let note = self.case.documents.iter().find(|d| d.kind == kind).map(|d| d.note.clone());
+                    let s = ctx.s();
+                    let mut dialog = Dialog::reason(|s| s.docs_heading, s.doc(kind).to_owned(), |s| s.iv_notes);
+                    dialog.paste(&note.unwrap_or_default());
+                    self.dialog = Some((dialog, Pending::DocumentNote(kind, status)));
+                }
+                Some(DocsOut::Error(e)) => ctx.notify(Level::Error, e),
+                None => {}
+            },
+            Some(Step::Interview) => {
+                if let Some(interview) = self.interview.on_key(key, &self.case.interview) {
+                    self.apply(ctx, Action::SaveInterview { interview });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn complete(&mut self, ctx: &mut Ctx<'_>) {
+        if !self.flush(ctx) {
+            return;
+        }
+        let s = ctx.s();
+        self.viewing = self.case.current_step().unwrap_or(self.viewing);
+        let Some(step) = self.case.current_step() else { return };
+        let action = match step {
+            Step::CheckIn => return,
+            Step::Documents => {
+                let problems = self.case.document_problems();
+                let unchecked = self.case.documents.iter().any(|d| d.status == DocStatus::Unchecked);
+                if !problems.is_empty() && !unchecked {
+                    let message = fill(s.needs_override, &[&problem_list(&problems, s)]);
+                    self.dialog = Some((Dialog::supervisor(|s| s.supervisor_title, message), Pending::OverrideDocuments));
+                    return;
+                }
+                Action::CompleteDocuments { override_by: None }
+            }
+            Step::Interview => Action::CompleteInterview,
+            Step::Photo => Action::RecordPhotoPending,
+            Step::Decision => {
+                match &self.fee {
+                    Ok(fee) => {
+                        let due = fee.difference();
+                        let message = if due > 0 {
+                            fill(s.confirm_underpaid, &[&format::rupiah(due)])
+                        } else {
+                            s.confirm_continue.to_owned()
+                        };
+                        self.dialog = Some((Dialog::confirm(|s| s.confirm_title, message), Pending::Continue(fee.clone())));
+                    }
+                    Err(e) => ctx.notify(Level::Error, fill(s.fee_error, &[e])),
+                }
+                return;
+            }
+        };
+        if self.apply(ctx, action) {
+            ctx.notify(Level::Ok, fill(s.step_done, &[&s.step(step)]));
+        }
+    }
+
+    fn on_dialog_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) {
+        let Some((dialog, pending)) = &mut self.dialog else { return };
+        match dialog.on_key(key) {
+            Answer::Pending => {}
+            Answer::Cancel => self.dialog = None,
+            Answer::Accept => {
+                let s = ctx.s();
+                let at = ctx.local_now();
+                let action = match pending {
+                    Pending::DocumentNote(kind, status) => {
+                        Action::SetDocument { kind: *kind, status: *status, note: dialog.text("reason") }
+                    }
+                    Pending::Continue(fee) => Action::Decide { decision: Decision::Continue { fee: fee.clone() }, at },
+                    Pending::Defer => Action::Decide {
+                        decision: Decision::Defer { missing: self.case.documents_to_bring(), note: dialog.text("reason") },
+                        at,
+                    },
+                    Pending::RejectReason => {
+                        let reason = dialog.text("reason");
+                        if reason.is_empty() {
+                            dialog.refuse(s.reason_empty.to_owned());
+                            return;
+                        }
+                        let message = format!("{}: {reason}", s.reject_reason);
+                        self.dialog = Some((Dialog::supervisor(|s| s.supervisor_title, message), Pending::RejectApproval(reason)));
+                        return;
+                    }
+                    Pending::OverrideDocuments | Pending::RejectApproval(_) => {
+                        let supervisor = match ctx.store.approve_as_supervisor(&dialog.text("user"), &dialog.text("pin"), at) {
+                            Ok(officer) => officer.username,
+                            Err(e) => {
+                                dialog.refuse(auth_text(&e, &dialog.text("user"), s));
+                                return;
+                            }
+                        };
+                        match pending {
+                            Pending::RejectApproval(reason) => Action::Decide {
+                                decision: Decision::Reject { reason: reason.clone(), supervisor },
+                                at,
+                            },
+                            _ => Action::CompleteDocuments { override_by: Some(supervisor) },
+                        }
+                    }
+                };
+                self.dialog = None;
+                let decided = matches!(action, Action::Decide { .. });
+                if self.apply(ctx, action) && decided {
+                    let label = super::booking::case_label(s, Some(&self.case));
+                    ctx.notify(Level::Ok, fill(s.decision_made, &[&label]));
+                }
+            }
+        }
+    }
+
+    pub fn render(&self, area: Rect, buf: &mut Buffer, view: &View<'_>) {
+        let s = view.s;
+        let [title, main] = area.layout(&Layout::vertical([Constraint::Length(1), Constraint::Min(1)]));
+        let age = self.case.identity.birth_date;
+        let header = fill(
+            s.case_header,
+            &[
+                &self.case.identity.name,
+                &self.booking.code,
+                &(self.case.applicant + 1),
+                &self.booking.applicants.len(),
+                &crate::domain::booking::age_on(age, view.today),
+                &s.application(self.booking.application),
+            ],
+        );
+        Paragraph::new(Line::styled(header, theme::title())).render(title, buf);
+        let [steps, body] = main.layout(&Layout::horizontal([Constraint::Length(22), Constraint::Min(1)]));
+        self.render_steps(steps, buf, s);
+        let body = Rect { x: body.x + 1, width: body.width.saturating_sub(1), ..body };
+        let editable = self.editing().is_some();
+        match self.viewing {
+            Step::Documents if self.case.current_step().is_none_or(|c| c >= Step::Documents) => {
+                self.docs.render(body, buf, &self.case, s, editable)
+            }
+            Step::Interview if self.case.current_step().is_none_or(|c| c >= Step::Interview) => {
+                self.interview.render(body, buf, s, editable)
+            }
+            step => views::render_step(step, body, buf, &self.case, &self.fee, view),
+        }
+        if let Some((d, _)) = &self.dialog {
+            d.render(area, buf, s);
+        }
+    }
+
+    fn render_steps(&self, area: Rect, buf: &mut Buffer, s: &Strings) {
+        let current = self.case.current_step();
+        let mut lines = vec![Line::styled(s.steps_heading, theme::title())];
+        for step in Step::ALL {
+            let (mark, style) = match current {
+                Some(c) if step < c => ("✓", theme::ok()),
+                Some(c) if step == c => ("▶", theme::focus()),
+                Some(_) => ("·", theme::dim()),
+                None => ("✓", theme::ok()),
+            };
+            let mut name = Span::styled(format!(" {}", s.step(step)), style);
+            if step == self.viewing {
+                name = name.style(theme::selected());
+            }
+            lines.push(Line::from(vec![Span::styled(mark, style), name]));
+        }
+        lines.push(Line::raw(""));
+        let status = super::booking::case_label(s, Some(&self.case));
+        lines.push(Line::styled(status, if self.case.status.is_open() { theme::warn() } else { theme::ok() }));
+        Paragraph::new(lines).block(Block::new().borders(Borders::RIGHT)).render(area, buf);
+    }
+}
+
+fn step_before(step: Step) -> Step {
+    let i = Step::ALL.iter().position(|s| *s == step).unwrap_or(0);
+    Step::ALL[i.saturating_sub(1)]
+}
+
+fn step_after(step: Step) -> Step {
+    let i = Step::ALL.iter().position(|s| *s == step).unwrap_or(0);
+    Step::ALL[(i + 1).min(Step::ALL.len() - 1)]
+}
+
+fn doc_list(kinds: &[DocKind], s: &Strings) -> String {
+    if kinds.is_empty() {
+        return s.none.to_owned();
+    }
+    kinds.iter().map(|k| s.doc(*k)).collect::<Vec<_>>().join(", ")
+}
+
+fn problem_list(problems: &[DocProblem], s: &Strings) -> String {
+    problems
+        .iter()
+        .map(|p| match p {
+            DocProblem::Missing(k) => format!("{} ({})", s.doc(*k), s.ds_missing),
+            DocProblem::Invalid(k) => format!("{} ({})", s.doc(*k), s.ds_invalid),
+            DocProblem::Nik(check) => documents::nik_text(check, s),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn explain(e: &CaseError, s: &Strings) -> String {
+    match e {
+        CaseError::Unchecked(kinds) => fill(s.unchecked_left, &[&doc_list(kinds, s)]),
+        CaseError::NeedsOverride(problems) => fill(s.needs_override, &[&problem_list(problems, s)]),
+        CaseError::MissingAnswers(fields) => {
+            let list: Vec<&str> = fields.iter().map(|f| s.interview_field(*f)).collect();
+            fill(s.missing_answers, &[&list.join(", ")])
+        }
+        CaseError::Closed => s.case_closed.to_owned(),
+        CaseError::EmptyReason => s.reason_empty.to_owned(),
+        other => fill(s.err_store, &[other]),
+    }
+}
+
+fn auth_text(e: &AuthError, user: &str, s: &Strings) -> String {
+    match e {
+        AuthError::UnknownUser => s.login_unknown.to_owned(),
+        AuthError::WrongPin { remaining } => fill(s.login_wrong_pin, &[remaining]),
+        AuthError::Locked { until } => fill(s.login_locked, &[&until.format("%H:%M")]),
+        AuthError::NotSupervisor => fill(s.login_not_supervisor, &[&user]),
+        AuthError::Store(e) => fill(s.err_store, &[e]),
+    }
+}

@@ -1,0 +1,106 @@
+//! The read-mostly steps: check-in, photo and decision (with the fee summary).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+use crate::domain::case::{CheckInException, Decision, PhotoState};
+use crate::domain::fees::FeeSummary;
+use crate::domain::{Case, Step, format};
+use crate::ui::{Lang, Strings, View, fill, theme};
+
+pub fn render_step(step: Step, area: Rect, buf: &mut Buffer, case: &Case, fee: &Result<FeeSummary, String>, view: &View<'_>) {
+    let s = view.s;
+    let reached = case.current_step().is_none_or(|c| c >= step);
+    let mut lines = vec![Line::styled(s.step(step), theme::title())];
+    if !reached {
+        lines.push(Line::styled(s.not_yet, theme::dim()));
+    } else {
+        match step {
+            Step::CheckIn => check_in(&mut lines, case, s, view.lang),
+            Step::Photo => photo(&mut lines, case, s),
+            Step::Decision => decision(&mut lines, case, fee, s),
+            Step::Documents | Step::Interview => {}
+        }
+        if case.current_step().is_some_and(|c| c > step) {
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(s.view_only, theme::dim()));
+        }
+    }
+    Paragraph::new(lines).wrap(Wrap { trim: false }).render(area, buf);
+}
+
+fn check_in(lines: &mut Vec<Line<'static>>, case: &Case, s: &Strings, lang: Lang) {
+    let at = case.checked_in_at;
+    let when = format!("{} {}", format::date_long(at.date_naive(), lang == Lang::Id), at.format("%H:%M"));
+    lines.push(Line::raw(fill(s.checked_in_at, &[&when])));
+    for e in &case.exceptions {
+        let text = match e {
+            CheckInException::OtherDay { booked } => fill(s.exception_other_day, &[&format::date_short(*booked)]),
+            CheckInException::OtherOffice { booked } => fill(s.exception_other_office, &[booked]),
+        };
+        lines.push(Line::styled(text, theme::warn()));
+    }
+    if let Some(sup) = &case.documents_override {
+        lines.push(Line::styled(fill(s.override_by, &[sup]), theme::warn()));
+    }
+}
+
+fn photo(lines: &mut Vec<Line<'static>>, case: &Case, s: &Strings) {
+    match case.photo {
+        PhotoState::NotTaken => lines.push(Line::raw(s.photo_pending_text)),
+        PhotoState::Pending => lines.push(Line::styled(s.photo_recorded, theme::ok())),
+    }
+}
+
+fn money_line(label: &str, amount: i64) -> Line<'static> {
+    Line::from(vec![Span::raw(format!("  {label:<34}")), Span::raw(format!("{:>14}", format::rupiah(amount)))])
+}
+
+fn decision(lines: &mut Vec<Line<'static>>, case: &Case, fee: &Result<FeeSummary, String>, s: &Strings) {
+    let fee = match (&case.decision, fee) {
+        (Some(Decision::Continue { fee }), _) => Ok(fee),
+        (_, Ok(fee)) => Ok(fee),
+        (_, Err(e)) => Err(e),
+    };
+    match fee {
+        Ok(fee) => {
+            for (item, amount) in &fee.lines {
+                lines.push(money_line(s.fee(*item), *amount));
+            }
+            lines.push(Line::styled(money_line(s.fee_total, fee.total).to_string(), theme::title()));
+            lines.push(money_line(s.fee_paid, fee.paid));
+            let diff = fee.difference();
+            lines.push(match diff {
+                0 => Line::styled(s.fee_ok, theme::ok()),
+                d if d > 0 => Line::styled(fill(s.fee_due, &[&format::rupiah(d)]), theme::error()),
+                d => Line::styled(fill(s.fee_over, &[&format::rupiah(-d)]), theme::warn()),
+            });
+        }
+        Err(e) => lines.push(Line::styled(fill(s.fee_error, &[e]), theme::error())),
+    }
+    lines.push(Line::raw(""));
+    match &case.decision {
+        None => lines.push(Line::styled(s.decide_hint, theme::focus())),
+        Some(d) => {
+            let label = crate::ui::booking::case_label(s, Some(case));
+            lines.push(Line::styled(fill(s.decision_made, &[&label]), theme::title()));
+            match d {
+                Decision::Continue { .. } => {}
+                Decision::Defer { missing, note } => {
+                    let list: Vec<&str> = missing.iter().map(|k| s.doc(*k)).collect();
+                    let list = if list.is_empty() { s.none.to_owned() } else { list.join(", ") };
+                    lines.push(Line::raw(fill(s.defer_bring, &[&list])));
+                    if !note.is_empty() {
+                        lines.push(Line::raw(format!("{}: {note}", s.defer_note)));
+                    }
+                }
+                Decision::Reject { reason, supervisor } => {
+                    lines.push(Line::raw(format!("{}: {reason}", s.reject_reason)));
+                    lines.push(Line::raw(format!("{}: {supervisor}", s.supervisor_title)));
+                }
+            }
+        }
+    }
+}

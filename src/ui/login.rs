@@ -1,0 +1,91 @@
+//! Signing in (username or NIP, then PIN) and unlocking a locked screen (PIN only).
+
+use chrono::{DateTime, FixedOffset};
+use crossterm::event::KeyEvent;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
+
+use super::form::{Field, Form, FormEvent};
+use super::strings::{Lang, Strings, fill};
+use super::theme;
+use crate::store::{AuthError, Officer, Store};
+
+pub enum LoginOutcome {
+    Pending,
+    SignedIn(Officer),
+}
+
+pub struct LoginScreen {
+    form: Form,
+    /// Set when this is the lock screen: only this officer's PIN opens it.
+    locked_by: Option<String>,
+    error: Option<String>,
+}
+
+impl LoginScreen {
+    pub fn new(locked_by: Option<String>) -> LoginScreen {
+        let mut form = Form::new(vec![
+            Field::text("user", |s| s.login_user, locked_by.as_deref().unwrap_or("")),
+            Field::secret("pin", |s| s.login_pin, 12),
+        ]);
+        if locked_by.is_some() {
+            form.set_hidden("user", true);
+            form.focus = 1;
+        }
+        LoginScreen { form, locked_by, error: None }
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        self.form.paste(text);
+    }
+
+    pub fn on_key(&mut self, key: &KeyEvent, store: &Store, now: DateTime<FixedOffset>, lang: Lang) -> LoginOutcome {
+        if self.form.on_key(key) != FormEvent::Submit {
+            return LoginOutcome::Pending;
+        }
+        let s = lang.strings();
+        let (user, pin) = (self.form.text("user"), self.form.text("pin"));
+        if user.is_empty() || pin.is_empty() {
+            self.error = Some(s.login_empty.to_owned());
+            self.form.focus = if user.is_empty() { 0 } else { 1 };
+            return LoginOutcome::Pending;
+        }
+        self.form.clear_text("pin");
+        match store.authenticate(&user, &pin, now) {
+            Ok(officer) => return LoginOutcome::SignedIn(officer),
+            Err(AuthError::UnknownUser) => {
+                self.error = Some(s.login_unknown.to_owned());
+                self.form.focus = 0;
+            }
+            Err(AuthError::WrongPin { remaining }) => self.error = Some(fill(s.login_wrong_pin, &[&remaining])),
+            Err(AuthError::Locked { until }) => {
+                self.error = Some(fill(s.login_locked, &[&until.format("%H:%M")]));
+            }
+            Err(AuthError::NotSupervisor) => self.error = Some(fill(s.login_not_supervisor, &[&user])),
+            Err(AuthError::Store(e)) => self.error = Some(fill(s.err_store, &[&e])),
+        }
+        LoginOutcome::Pending
+    }
+
+    pub fn render(&self, area: Rect, buf: &mut Buffer, s: &Strings) {
+        let popup = area.centered(Constraint::Length(area.width.min(64)), Constraint::Length(11));
+        let title = if self.locked_by.is_some() { s.lock_title } else { s.login_title };
+        let block = Block::bordered().title(Line::styled(format!(" {title} "), theme::title()));
+        let inner = block.inner(popup);
+        block.render(popup, buf);
+        let [intro, fields, error] = inner.layout(&Layout::vertical([
+            Constraint::Length(2),
+            Constraint::Length(3),
+            Constraint::Min(0),
+        ]));
+        if let Some(user) = &self.locked_by {
+            Paragraph::new(fill(s.lock_prompt, &[user])).wrap(Wrap { trim: true }).render(intro, buf);
+        }
+        self.form.render(fields, buf, s, true, 20);
+        if let Some(e) = &self.error {
+            Paragraph::new(Line::styled(e.as_str(), theme::error())).wrap(Wrap { trim: true }).render(error, buf);
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! The full-screen counter terminal: one event loop, screens drawn from state.
+//!
+//! Terminal input and a one-second tick (for the idle lock and the clock in the header)
+//! arrive on one channel; a burst of events is handled before one redraw, and nothing is
+//! drawn when nothing changed. Devices and sync will feed the same channel.
+
+mod app;
+mod booking;
+mod case;
+mod dialog;
+mod form;
+mod input;
+mod login;
+mod queue;
+mod strings;
+mod tech;
+mod theme;
+mod walkin;
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use crossterm::event::{self as term, KeyEvent};
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+pub use app::{App, AppSetup};
+pub use strings::{Lang, Strings, fill};
+
+use crate::domain::Office;
+use crate::domain::fees::FeeSchedule;
+use crate::store::{Actor, Officer, Store, StoreError};
+
+/// Everything the event loop reacts to.
+#[derive(Debug)]
+pub enum Event {
+    Term(term::Event),
+    Tick,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Ok,
+    Warn,
+    Error,
+}
+
+/// The one-line message under the screen: the answer to the officer's last action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub level: Level,
+    pub text: String,
+}
+
+/// What a screen handler may use: the store, the time, the office, the officer.
+pub struct Ctx<'a> {
+    pub store: &'a mut Store,
+    pub now: DateTime<Utc>,
+    pub office: &'a Office,
+    pub fees: &'a FeeSchedule,
+    pub officer: &'a Officer,
+    pub lang: Lang,
+    pub notice: &'a mut Option<Notice>,
+}
+
+impl Ctx<'_> {
+    pub fn s(&self) -> &'static Strings {
+        self.lang.strings()
+    }
+    pub fn local_now(&self) -> DateTime<FixedOffset> {
+        self.office.zone.local(self.now)
+    }
+    pub fn today(&self) -> NaiveDate {
+        self.office.zone.today(self.now)
+    }
+    pub fn actor(&self) -> Actor {
+        Actor { username: self.officer.username.clone(), now: self.local_now() }
+    }
+    pub fn notify(&mut self, level: Level, text: String) {
+        *self.notice = Some(Notice { level, text });
+    }
+    /// Shows a store failure in words an officer can act on.
+    pub fn store_failed(&mut self, e: &StoreError) {
+        let s = self.s();
+        let text = match e {
+            StoreError::DiskFull => s.err_disk_full.to_owned(),
+            StoreError::Busy => s.err_busy.to_owned(),
+            StoreError::Corrupt => s.err_corrupt.to_owned(),
+            other => fill(s.err_store, &[other]),
+        };
+        self.notify(Level::Error, text);
+    }
+}
+
+/// What the data a screen shows needs from the frame around it.
+pub struct View<'a> {
+    pub s: &'static Strings,
+    pub lang: Lang,
+    pub today: NaiveDate,
+    pub office: &'a Office,
+}
+
+/// Where a key handler sends the officer next.
+pub enum Nav {
+    Stay,
+    Push(Screen),
+    Replace(Screen),
+    Pop,
+}
+
+pub enum Screen {
+    Queue(queue::QueueScreen),
+    Booking(booking::BookingScreen),
+    Case(Box<case::CaseScreen>),
+    WalkIn(walkin::WalkInScreen),
+    Tech(tech::TechScreen),
+}
+
+impl Screen {
+    fn on_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) -> Nav {
+        match self {
+            Screen::Queue(s) => s.on_key(key, ctx),
+            Screen::Booking(s) => s.on_key(key, ctx),
+            Screen::Case(s) => s.on_key(key, ctx),
+            Screen::WalkIn(s) => s.on_key(key, ctx),
+            Screen::Tech(s) => s.on_key(key),
+        }
+    }
+    fn on_paste(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Nav {
+        match self {
+            Screen::Queue(s) => s.on_paste(text, ctx),
+            Screen::Case(s) => s.on_paste(text),
+            Screen::WalkIn(s) => s.on_paste(text),
+            Screen::Booking(_) | Screen::Tech(_) => Nav::Stay,
+        }
+    }
+    /// Reloads what may have changed while another screen was on top.
+    fn refresh(&mut self, ctx: &mut Ctx<'_>) {
+        match self {
+            Screen::Queue(s) => s.refresh(ctx),
+            Screen::Booking(s) => s.refresh(ctx),
+            Screen::Tech(s) => s.refresh(ctx),
+            Screen::Case(_) | Screen::WalkIn(_) => {}
+        }
+    }
+    /// Whether typed characters belong to a text field (so `?` is text, not help).
+    fn typing(&self) -> bool {
+        match self {
+            Screen::Queue(s) => s.typing(),
+            Screen::Case(s) => s.typing(),
+            Screen::WalkIn(_) => true,
+            Screen::Booking(_) | Screen::Tech(_) => false,
+        }
+    }
+    fn render(&self, area: Rect, buf: &mut Buffer, view: &View<'_>) {
+        match self {
+            Screen::Queue(s) => s.render(area, buf, view),
+            Screen::Booking(s) => s.render(area, buf, view),
+            Screen::Case(s) => s.render(area, buf, view),
+            Screen::WalkIn(s) => s.render(area, buf, view),
+            Screen::Tech(s) => s.render(area, buf, view),
+        }
+    }
+    /// The keys of this screen: (key, what it does), for the footer and the help.
+    fn keys(&self, s: &'static Strings) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
+        match self {
+            Screen::Queue(_) => queue::keys(s),
+            Screen::Booking(_) => booking::keys(s),
+            Screen::Case(c) => c.keys(s),
+            Screen::WalkIn(_) => walkin::keys(s),
+            Screen::Tech(_) => tech::keys(s),
+        }
+    }
+}
+
+/// Runs the terminal until the officer quits. Restores the terminal on every exit path,
+/// panics included (ratatui's init installs the hook).
+pub fn run(mut app: App) -> std::io::Result<()> {
+    let mut terminal = ratatui::try_init()?;
+    let _ = crossterm::execute!(std::io::stdout(), term::EnableBracketedPaste);
+    let result = event_loop(&mut terminal, &mut app);
+    let _ = crossterm::execute!(std::io::stdout(), term::DisableBracketedPaste);
+    ratatui::restore();
+    result
+}
+
+fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> std::io::Result<()> {
+    let (tx, rx) = mpsc::sync_channel::<Event>(1024);
+    let input = tx.clone();
+    std::thread::spawn(move || {
+        while let Ok(ev) = term::read() {
+            if input.send(Event::Term(ev)).is_err() {
+                break;
+            }
+        }
+    });
+    std::thread::spawn(move || {
+        // A full channel means the loop is busy; a missed tick changes nothing.
+        while !matches!(tx.try_send(Event::Tick), Err(mpsc::TrySendError::Disconnected(_))) {
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    });
+    terminal.draw(|f| app.draw(f))?;
+    while let Ok(first) = rx.recv() {
+        let mut dirty = app.handle(first);
+        while let Ok(more) = rx.try_recv() {
+            dirty |= app.handle(more);
+        }
+        if app.quit_requested() {
+            break;
+        }
+        if dirty {
+            terminal.draw(|f: &mut Frame| app.draw(f))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,279 @@
+//! The day's queue: find a booking by code (typed, pasted or from a keyboard-wedge scanner,
+//! which types the code and Enter), or by name or NIK, and open it.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, Widget};
+
+use super::booking::BookingScreen;
+use super::input::TextInput;
+use super::walkin::WalkInScreen;
+use super::{Ctx, Level, Nav, Screen, Strings, View, fill, theme};
+use crate::domain::booking_code::CodeError;
+use crate::domain::format;
+use crate::domain::BookingCode;
+use crate::store::{QueueRow, QueueStatus};
+
+const SEARCH_LIMIT: usize = 200;
+
+pub struct QueueScreen {
+    search: TextInput,
+    today: Vec<QueueRow>,
+    results: Option<Vec<QueueRow>>,
+    selected: usize,
+}
+
+pub fn keys(s: &'static Strings) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
+    (
+        vec![s.key_open, s.key_walkin],
+        vec![
+            ("A–Z 0–9", s.h_type_search),
+            ("Enter", s.h_enter_open),
+            ("↑↓", s.h_arrows),
+            ("Esc", s.h_esc_clear),
+            ("F5", s.h_f5),
+        ],
+    )
+}
+
+/// Text that looks meant as a booking code rather than a name or NIK: a scanner's output or
+/// a code typed from a printout, 8 to 14 characters of letters, digits and hyphens.
+fn looks_like_code(text: &str) -> bool {
+    let n = text.chars().count();
+    (8..=14).contains(&n)
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && text.chars().any(|c| c.is_ascii_digit())
+}
+
+impl QueueScreen {
+    pub fn new(ctx: &mut Ctx<'_>) -> QueueScreen {
+        let mut screen = QueueScreen { search: TextInput::new(), today: Vec::new(), results: None, selected: 0 };
+        screen.refresh(ctx);
+        screen
+    }
+
+    pub fn refresh(&mut self, ctx: &mut Ctx<'_>) {
+        match ctx.store.queue(ctx.today()) {
+            Ok(rows) => self.today = rows,
+            Err(e) => ctx.store_failed(&e),
+        }
+        self.update_search(ctx);
+    }
+
+    pub fn typing(&self) -> bool {
+        !self.search.is_empty()
+    }
+
+    fn rows(&self) -> &[QueueRow] {
+        self.results.as_deref().unwrap_or(&self.today)
+    }
+
+    fn update_search(&mut self, ctx: &mut Ctx<'_>) {
+        let text = self.search.value();
+        let text = text.trim();
+        self.results = if text.chars().count() < 2 {
+            None
+        } else {
+            match ctx.store.search(text, SEARCH_LIMIT) {
+                Ok(rows) => Some(rows),
+                Err(e) => {
+                    ctx.store_failed(&e);
+                    None
+                }
+            }
+        };
+        self.selected = self.selected.min(self.rows().len().saturating_sub(1));
+    }
+
+    pub fn on_paste(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Nav {
+        // A scanner in paste mode may send its terminator too: treat a line end as Enter.
+        let line = text.lines().next().unwrap_or("");
+        self.search.insert_str(line);
+        if text.contains(['\r', '\n']) {
+            return self.enter(ctx);
+        }
+        self.update_search(ctx);
+        Nav::Stay
+    }
+
+    pub fn on_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) -> Nav {
+        let page = 10;
+        let last = self.rows().len().saturating_sub(1);
+        match key.code {
+            KeyCode::Enter => return self.enter(ctx),
+            KeyCode::F(5) => return Nav::Push(Screen::WalkIn(WalkInScreen::new(ctx))),
+            KeyCode::Up => self.selected = self.selected.saturating_sub(1),
+            KeyCode::Down => self.selected = (self.selected + 1).min(last),
+            KeyCode::PageUp => self.selected = self.selected.saturating_sub(page),
+            KeyCode::PageDown => self.selected = (self.selected + page).min(last),
+            KeyCode::Esc => {
+                self.search.clear();
+                *ctx.notice = None;
+                self.update_search(ctx);
+            }
+            _ => {
+                if self.search.handle(key) {
+                    self.selected = 0;
+                    self.update_search(ctx);
+                }
+            }
+        }
+        Nav::Stay
+    }
+
+    fn enter(&mut self, ctx: &mut Ctx<'_>) -> Nav {
+        let text = self.search.value().trim().to_owned();
+        let s = ctx.s();
+        if text.is_empty() || !looks_like_code(&text) && BookingCode::parse(&text).is_err() {
+            return match self.rows().get(self.selected) {
+                Some(row) => {
+                    let code = row.code.clone();
+                    self.open(ctx, &code)
+                }
+                None => {
+                    if !text.is_empty() {
+                        ctx.notify(Level::Warn, fill(s.no_match, &[&text]));
+                    }
+                    Nav::Stay
+                }
+            };
+        }
+        match BookingCode::parse(&text) {
+            Ok(code) => self.open(ctx, &code),
+            Err(e) => {
+                let why = match e {
+                    CodeError::Length(n) => fill(s.code_err_length, &[&n]),
+                    CodeError::Character(c) => fill(s.code_err_char, &[&c]),
+                    CodeError::Checksum | CodeError::Empty => s.code_err_checksum.to_owned(),
+                };
+                ctx.notify(Level::Error, fill(s.code_garbled, &[&text, &why]));
+                self.search.clear();
+                self.update_search(ctx);
+                Nav::Stay
+            }
+        }
+    }
+
+    fn open(&mut self, ctx: &mut Ctx<'_>, code: &BookingCode) -> Nav {
+        match BookingScreen::open(ctx, code) {
+            Ok(Some(screen)) => {
+                self.search.clear();
+                self.update_search(ctx);
+                *ctx.notice = None;
+                Nav::Push(Screen::Booking(screen))
+            }
+            Ok(None) => {
+                let s = ctx.s();
+                ctx.notify(Level::Error, fill(s.code_unknown, &[code]));
+                self.search.clear();
+                self.update_search(ctx);
+                Nav::Stay
+            }
+            Err(e) => {
+                ctx.store_failed(&e);
+                Nav::Stay
+            }
+        }
+    }
+
+    pub fn render(&self, area: Rect, buf: &mut Buffer, view: &View<'_>) {
+        let s = view.s;
+        let [title, search, table] = area.layout(&Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(2),
+            Constraint::Min(1),
+        ]));
+        let count = |st: QueueStatus| self.today.iter().filter(|r| r.status() == st).count();
+        let heading = match &self.results {
+            None => format!(
+                "{} — {} · {}",
+                s.queue_title,
+                format::date_long(view.today, view.lang == super::Lang::Id),
+                fill(
+                    s.queue_summary,
+                    &[
+                        &self.today.len(),
+                        &count(QueueStatus::Waiting),
+                        &count(QueueStatus::InProgress),
+                        &count(QueueStatus::Done)
+                    ]
+                )
+            ),
+            Some(r) => fill(s.search_results, &[&self.search.value().trim(), &r.len()]),
+        };
+        Paragraph::new(Line::styled(heading, theme::title())).render(title, buf);
+        let label = format!("{}: ", s.search_label);
+        let width = search.width.saturating_sub(label.chars().count() as u16 + 1) as usize;
+        let mut spans = vec![Span::styled(label, theme::focus())];
+        spans.extend(self.search.line(true, width).spans);
+        Paragraph::new(Line::from(spans)).render(search, buf);
+        if self.rows().is_empty() {
+            let text = if self.results.is_some() { fill(s.no_match, &[&self.search.value().trim()]) } else { s.queue_empty.to_owned() };
+            Paragraph::new(Line::styled(text, theme::dim())).render(table, buf);
+            return;
+        }
+        self.render_table(table, buf, view);
+    }
+
+    fn render_table(&self, area: Rect, buf: &mut Buffer, view: &View<'_>) {
+        let s = view.s;
+        let searching = self.results.is_some();
+        let visible = area.height.saturating_sub(1) as usize;
+        let offset = (self.selected + 1).saturating_sub(visible);
+        let rows = self.rows().iter().enumerate().skip(offset).take(visible).map(|(i, r)| {
+            let (status, style) = match r.status() {
+                QueueStatus::Waiting => (s.st_waiting, theme::label()),
+                QueueStatus::InProgress => (s.st_in_progress, theme::warn()),
+                QueueStatus::Done => (s.st_done, theme::ok()),
+            };
+            let when = if searching { format::date_short(r.day) } else { r.slot.format("%H:%M").to_string() };
+            let mut service = s.service(if r.express { crate::domain::Service::Express } else { crate::domain::Service::Regular }).to_owned();
+            if r.walk_in {
+                service = format!("{service}*");
+            }
+            let row = Row::new(vec![
+                Cell::from(when),
+                Cell::from(r.code.to_string()),
+                Cell::from(r.first_name.clone()),
+                Cell::from(format!("{}/{}", r.decided, r.applicants)),
+                Cell::from(service),
+                Cell::from(status).style(style),
+            ]);
+            if i == self.selected { row.style(theme::selected()) } else { row }
+        });
+        let widths = [
+            Constraint::Length(if searching { 10 } else { 5 }),
+            Constraint::Length(11),
+            Constraint::Min(16),
+            Constraint::Length(5),
+            Constraint::Length(11),
+            Constraint::Length(10),
+        ];
+        let header = Row::new(vec![
+            if searching { s.col_date } else { s.col_time },
+            s.col_code,
+            s.col_applicant,
+            s.col_count,
+            s.col_service,
+            s.col_status,
+        ])
+        .style(theme::title());
+        Table::new(rows, widths).header(header).column_spacing(1).render(area, buf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_code;
+
+    #[test]
+    fn codes_and_names_told_apart() {
+        assert!(looks_like_code("AB12C-DE34F"));
+        assert!(looks_like_code("ab12cde34f"));
+        assert!(!looks_like_code("Siti Rahayu"));
+        assert!(!looks_like_code("3174054507900001"));
+        assert!(!looks_like_code("Budi"));
+    }
+}

@@ -1,0 +1,206 @@
+//! Every string the officer reads, in Bahasa Indonesia and English, side by side in one
+//! table so a missing translation is a compile error. `{}` marks where [`fill`] puts values.
+
+use crate::domain::booking::WalkInReason;
+use crate::domain::case::{InterviewField, Purpose, RedFlag};
+use crate::domain::checklist::{DocKind, DocStatus};
+use crate::domain::fees::FeeItem;
+use crate::domain::{ApplicationType, PassportType, Service, Sex, Step};
+use crate::store::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Id,
+    En,
+}
+
+impl Lang {
+    pub fn parse(s: &str) -> Lang {
+        if s.trim().eq_ignore_ascii_case("en") { Lang::En } else { Lang::Id }
+    }
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Id => Lang::En,
+            Lang::En => Lang::Id,
+        }
+    }
+    pub fn strings(self) -> &'static Strings {
+        match self {
+            Lang::Id => &ID,
+            Lang::En => &EN,
+        }
+    }
+}
+
+/// Replaces each `{}` in `template` with the next value.
+pub fn fill(template: &str, values: &[&dyn std::fmt::Display]) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    let mut values = values.iter();
+    while let Some(at) = rest.find("{}") {
+        out.push_str(&rest[..at]);
+        if let Some(v) = values.next() {
+            out.push_str(&v.to_string());
+        }
+        rest = &rest[at + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+macro_rules! strings {
+    ($($key:ident: $id:expr, $en:expr;)*) => {
+        pub struct Strings { $(pub $key: &'static str,)* }
+        pub static ID: Strings = Strings { $($key: $id,)* };
+        pub static EN: Strings = Strings { $($key: $en,)* };
+        #[cfg(test)]
+        fn strings_list(s: &Strings) -> Vec<(&'static str, &'static str)> {
+            vec![$((stringify!($key), s.$key),)*]
+        }
+    };
+}
+
+include!("strings_table.rs");
+
+impl Strings {
+    pub fn role(&self, r: Role) -> &'static str {
+        match r {
+            Role::Officer => self.role_officer,
+            Role::Supervisor => self.role_supervisor,
+            Role::Technician => self.role_technician,
+        }
+    }
+    pub fn step(&self, s: Step) -> &'static str {
+        match s {
+            Step::CheckIn => self.step_checkin,
+            Step::Documents => self.step_documents,
+            Step::Interview => self.step_interview,
+            Step::Photo => self.step_photo,
+            Step::Decision => self.step_decision,
+        }
+    }
+    pub fn application(&self, a: ApplicationType) -> &'static str {
+        match a {
+            ApplicationType::New => self.app_new,
+            ApplicationType::ReplacementExpired => self.app_expired,
+            ApplicationType::ReplacementFull => self.app_full,
+            ApplicationType::Lost => self.app_lost,
+            ApplicationType::Damaged => self.app_damaged,
+            ApplicationType::DataChange => self.app_data_change,
+        }
+    }
+    pub fn passport(&self, p: PassportType) -> &'static str {
+        match p {
+            PassportType::Ordinary => self.pp_ordinary,
+            PassportType::Electronic5 => self.pp_e5,
+            PassportType::Electronic10 => self.pp_e10,
+        }
+    }
+    pub fn service(&self, s: Service) -> &'static str {
+        match s {
+            Service::Regular => self.svc_regular,
+            Service::Express => self.svc_express,
+        }
+    }
+    pub fn sex(&self, s: Sex) -> &'static str {
+        match s {
+            Sex::Male => self.sex_m,
+            Sex::Female => self.sex_f,
+        }
+    }
+    pub fn walk_in(&self, w: WalkInReason) -> &'static str {
+        match w {
+            WalkInReason::Elderly => self.wi_elderly,
+            WalkInReason::Disability => self.wi_disability,
+            WalkInReason::ChildUnderFive => self.wi_child,
+            WalkInReason::LostOrDamaged => self.wi_lost,
+        }
+    }
+    pub fn doc(&self, d: DocKind) -> &'static str {
+        use DocKind::*;
+        match d {
+            EKtp => self.doc_ektp,
+            FamilyCard => self.doc_kk,
+            CivilRecord => self.doc_civil,
+            NameChangeDecree => self.doc_name_change,
+            OldPassport => self.doc_old_passport,
+            PoliceReport => self.doc_police,
+            DamagedPassport => self.doc_damaged,
+            MigrantRecommendation => self.doc_pmi,
+            ParentsKtp => self.doc_parents_ktp,
+            BirthRecord => self.doc_birth,
+            ParentsMarriageRecord => self.doc_parents_marriage,
+            BothParentsPresent => self.doc_parents_present,
+        }
+    }
+    pub fn doc_status(&self, d: DocStatus) -> &'static str {
+        match d {
+            DocStatus::Unchecked => self.ds_unchecked,
+            DocStatus::Valid => self.ds_valid,
+            DocStatus::Missing => self.ds_missing,
+            DocStatus::Invalid => self.ds_invalid,
+        }
+    }
+    pub fn purpose(&self, p: Purpose) -> &'static str {
+        match p {
+            Purpose::Tourism => self.pu_tourism,
+            Purpose::Pilgrimage => self.pu_pilgrimage,
+            Purpose::Work => self.pu_work,
+            Purpose::Study => self.pu_study,
+            Purpose::Business => self.pu_business,
+            Purpose::Family => self.pu_family,
+            Purpose::Medical => self.pu_medical,
+            Purpose::Other => self.pu_other,
+        }
+    }
+    pub fn red_flag(&self, f: RedFlag) -> &'static str {
+        match f {
+            RedFlag::SuspectedIrregularMigrant => self.rf_pmi,
+            RedFlag::InconsistentAnswers => self.rf_inconsistent,
+            RedFlag::DoubtfulDocuments => self.rf_docs,
+            RedFlag::AccompaniedByAgent => self.rf_agent,
+        }
+    }
+    pub fn interview_field(&self, f: InterviewField) -> &'static str {
+        match f {
+            InterviewField::Purpose => self.iv_purpose,
+            InterviewField::Destination => self.iv_destination,
+            InterviewField::Occupation => self.iv_occupation,
+            InterviewField::LengthOfStay => self.iv_stay,
+            InterviewField::EmergencyContact => self.iv_contact,
+            InterviewField::Chronology => self.iv_chronology,
+            InterviewField::PoliceReportNo => self.iv_police,
+        }
+    }
+    pub fn fee(&self, f: FeeItem) -> &'static str {
+        match f {
+            FeeItem::OrdinaryPassport => self.fee_ordinary,
+            FeeItem::ElectronicPassport5y => self.fee_e5,
+            FeeItem::ElectronicPassport10y => self.fee_e10,
+            FeeItem::ExpressService => self.fee_express,
+            FeeItem::LostFine => self.fee_lost,
+            FeeItem::DamagedFine => self.fee_damaged,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fill_places_values_in_order() {
+        assert_eq!(fill("{} dari {}", &[&1, &"lima"]), "1 dari lima");
+        assert_eq!(fill("tanpa", &[&1]), "tanpa");
+        assert_eq!(fill("{} {}", &[&1]), "1 ");
+    }
+
+    #[test]
+    fn both_languages_fill_the_same_placeholders() {
+        let (id, en) = (strings_list(&ID), strings_list(&EN));
+        for ((key, a), (_, b)) in id.iter().zip(en.iter()) {
+            assert_eq!(a.matches("{}").count(), b.matches("{}").count(), "{key}");
+            assert!(!a.is_empty() && !b.is_empty(), "{key}");
+        }
+    }
+}

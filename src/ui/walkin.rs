@@ -1,0 +1,136 @@
+//! Registering a walk-in without a booking: only for those the office serves without one
+//! (elderly, disability, small child, lost or damaged passport), with the reason recorded.
+
+use chrono::Timelike;
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Widget};
+
+use super::booking::BookingScreen;
+use super::form::{Field, Form};
+use super::{Ctx, Level, Nav, Screen, Strings, View, fill, theme};
+use crate::domain::booking::WalkInReason;
+use crate::domain::walkin::{self, WalkInRefusal};
+use crate::domain::{Applicant, ApplicationType, Booking, BookingCode, PassportType, Service, Sex, format, nik};
+
+const SEXES: [Sex; 2] = [Sex::Male, Sex::Female];
+const SERVICES: [Service; 2] = [Service::Regular, Service::Express];
+
+pub struct WalkInScreen {
+    form: Form,
+}
+
+pub fn keys(s: &'static Strings) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
+    (vec![s.key_save, s.key_back], vec![("F8", s.h_f8_walkin), ("↑↓ Tab ←→", s.h_form), ("Esc", s.h_esc_back)])
+}
+
+impl WalkInScreen {
+    pub fn new(_ctx: &mut Ctx<'_>) -> WalkInScreen {
+        let form = Form::new(vec![
+            Field::choice("reason", |s| s.wi_reason, 4, |s, i| s.walk_in(WalkInReason::ALL[i % 4]), None),
+            Field::choice("application", |s| s.f_application, 6, |s, i| s.application(ApplicationType::ALL[i % 6]), Some(0)),
+            Field::choice("passport", |s| s.f_passport, 3, |s, i| s.passport(PassportType::ALL[i % 3]), Some(1)),
+            Field::choice("service", |s| s.f_service, 2, |s, i| s.service(SERVICES[i % 2]), Some(0)),
+            Field::text("name", |s| s.id_name, ""),
+            Field::text("nik", |s| s.id_nik, ""),
+            Field::text("birth", |s| s.id_birth, ""),
+            Field::choice("sex", |s| s.id_sex, 2, |s, i| s.sex(SEXES[i % 2]), None),
+        ]);
+        WalkInScreen { form }
+    }
+
+    pub fn on_paste(&mut self, text: &str) -> Nav {
+        self.form.paste(text);
+        Nav::Stay
+    }
+
+    pub fn on_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) -> Nav {
+        match key.code {
+            KeyCode::Esc => Nav::Pop,
+            KeyCode::F(8) => self.save(ctx),
+            _ => {
+                self.form.on_key(key);
+                Nav::Stay
+            }
+        }
+    }
+
+    /// Checks the form; the booking to register, or what the officer must fix.
+    fn validate(&self, ctx: &Ctx<'_>) -> Result<Booking, String> {
+        let s = ctx.s();
+        let f = &self.form;
+        let reason = f.choice("reason").map(|i| WalkInReason::ALL[i % 4]).ok_or_else(|| format!("{}?", s.wi_reason))?;
+        let application = ApplicationType::ALL[f.choice("application").unwrap_or(0) % 6];
+        let name = f.text("name");
+        if name.is_empty() {
+            return Err(s.wi_need_name.to_owned());
+        }
+        let birth_text = f.text("birth");
+        let birth_date = format::parse_date(&birth_text).ok_or_else(|| fill(s.bad_date, &[&birth_text]))?;
+        let sex = f.choice("sex").map(|i| SEXES[i % 2]).ok_or_else(|| format!("{}?", s.id_sex))?;
+        let nik_text: String = f.text("nik").chars().filter(|c| !c.is_whitespace()).collect();
+        if let Err(e) = nik::parse(&nik_text) {
+            return Err(super::case::nik_text(&nik::NikCheck::Invalid(e), s));
+        }
+        let today = ctx.today();
+        walkin::check(reason, birth_date, application, today).map_err(|r| match r {
+            WalkInRefusal::NotElderly(age) => fill(s.wi_not_elderly, &[&age]),
+            WalkInRefusal::NotSmallChild(age) => fill(s.wi_not_child, &[&age]),
+            WalkInRefusal::NotLostOrDamaged => s.wi_not_lost.to_owned(),
+            WalkInRefusal::BornInFuture => s.wi_future.to_owned(),
+        })?;
+        let now = ctx.local_now();
+        Ok(Booking {
+            code: BookingCode::from_number(uuid::Uuid::now_v7().as_u128() as u64 & ((1 << 45) - 1)),
+            office: ctx.office.code.clone(),
+            date: today,
+            slot: now.time().with_nanosecond(0).unwrap_or(now.time()),
+            service: SERVICES[f.choice("service").unwrap_or(0) % 2],
+            passport: PassportType::ALL[f.choice("passport").unwrap_or(0) % 3],
+            application,
+            billing_code: String::new(),
+            applicants: vec![Applicant {
+                name,
+                nik: nik_text,
+                birth_date,
+                sex,
+                migrant_worker: false,
+                name_changed: false,
+                paid: None,
+            }],
+            walk_in: Some(reason),
+        })
+    }
+
+    fn save(&mut self, ctx: &mut Ctx<'_>) -> Nav {
+        let booking = match self.validate(ctx) {
+            Ok(b) => b,
+            Err(e) => {
+                ctx.notify(Level::Error, e);
+                return Nav::Stay;
+            }
+        };
+        if let Err(e) = ctx.store.register_walk_in(&ctx.actor(), &booking) {
+            ctx.store_failed(&e);
+            return Nav::Stay;
+        }
+        let s = ctx.s();
+        ctx.notify(Level::Ok, fill(s.wi_saved, &[&booking.code]));
+        match BookingScreen::open(ctx, &booking.code) {
+            Ok(Some(screen)) => Nav::Replace(Screen::Booking(screen)),
+            Ok(None) => Nav::Pop,
+            Err(e) => {
+                ctx.store_failed(&e);
+                Nav::Pop
+            }
+        }
+    }
+
+    pub fn render(&self, area: Rect, buf: &mut Buffer, view: &View<'_>) {
+        let [title, form] = area.layout(&Layout::vertical([Constraint::Length(2), Constraint::Min(1)]));
+        Paragraph::new(Line::styled(view.s.walkin_title, theme::title())).render(title, buf);
+        self.form.render(form, buf, view.s, true, 16);
+    }
+}
