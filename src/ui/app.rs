@@ -267,7 +267,7 @@ impl App {
         let [header, body, status, keys] = area.layout(&Layout::vertical([
             Constraint::Length(1),
             Constraint::Min(1),
-            Constraint::Length(1),
+            Constraint::Length(2),
             Constraint::Length(1),
         ]));
         self.render_header(header, buf);
@@ -279,7 +279,9 @@ impl App {
             }
             (Some(_), Some(top)) => {
                 top.render(body, buf, &view);
-                let (mut hints, help) = top.keys(s);
+                let (screen_hints, help) = top.keys(s);
+                // The help and language keys first after the screen's own: always in view.
+                let mut hints = screen_hints;
                 hints.extend([s.key_help, s.key_lang, s.key_lock, s.key_logout]);
                 (hints, help)
             }
@@ -293,7 +295,17 @@ impl App {
             }
         };
         self.render_status(status, buf);
-        let line = Line::from(hints.iter().flat_map(|h| [Span::styled(*h, theme::keys()), Span::raw(" ")]).collect::<Vec<_>>());
+        let mut spans = Vec::new();
+        let mut used = 0;
+        for h in hints {
+            let w = unicode_width::UnicodeWidthStr::width(h) + 1;
+            if used + w > keys.width as usize {
+                break;
+            }
+            used += w;
+            spans.extend([Span::styled(h, theme::keys()), Span::raw(" ")]);
+        }
+        let line = Line::from(spans);
         Paragraph::new(line).render(keys, buf);
         if self.help {
             render_help(body, buf, s, &help);
@@ -303,29 +315,27 @@ impl App {
     fn render_header(&self, area: Rect, buf: &mut Buffer) {
         let s = self.lang.strings();
         let now = self.setup.office.zone.local(self.setup.clock.now());
-        let date = crate::domain::format::date_short(now.date_naive());
-        let who = match &self.session {
-            Some(session) => format!("{} ({})", session.officer.username, s.role(session.officer.role)),
-            None => String::new(),
-        };
-        let left = format!(
-            " {} · {} · {} {} ",
-            s.app_title, self.setup.office.name, s.counter, self.setup.config.counter.number
-        );
-        let right = format!(
-            "{} {} {} · {} · {} ",
-            date,
+        let mut right = format!(
+            "{} {} · {} {} {} ",
+            s.counter,
+            self.setup.config.counter.number,
+            crate::domain::format::date_short(now.date_naive()),
             now.format("%H:%M"),
             self.setup.office.zone.label(),
-            who,
-            s.lang_name
         );
+        if let Some(session) = &self.session {
+            right.push_str(&format!("· {} ", session.officer.username));
+        }
+        right.push_str(&format!("· {} ", s.lang_name));
         Block::new().style(theme::header()).render(area, buf);
-        let room = area.width as usize;
         let right_w = unicode_width::UnicodeWidthStr::width(right.as_str());
-        let left: String = left.chars().take(room.saturating_sub(right_w)).collect();
-        buf.set_string(area.x, area.y, left, theme::header());
-        buf.set_string(area.x + (room.saturating_sub(right_w)) as u16, area.y, right, theme::header());
+        let room = (area.width as usize).saturating_sub(right_w + 1);
+        let mut left = format!(" {} · {}", s.app_title, self.setup.office.name);
+        if left.chars().count() > room {
+            left = left.chars().take(room.saturating_sub(1)).collect::<String>() + "…";
+        }
+        buf.set_string(area.x, area.y, left, theme::header().add_modifier(ratatui::style::Modifier::BOLD));
+        buf.set_string(area.right().saturating_sub(right_w as u16), area.y, right, theme::header());
     }
 
     fn render_status(&self, area: Rect, buf: &mut Buffer) {
@@ -345,7 +355,7 @@ impl App {
                 Err(_) => Line::default(),
             },
         };
-        Paragraph::new(line).render(area, buf);
+        Paragraph::new(line).wrap(Wrap { trim: true }).render(area, buf);
     }
 }
 

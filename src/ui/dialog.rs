@@ -98,7 +98,7 @@ impl Dialog {
             Body::Fields(f) => f.fields.len() as u16,
             Body::Confirm => 1,
         };
-        let height = (message_lines + fields + 5 + u16::from(self.error.is_some()) * 2).min(area.height);
+        let height = (message_lines + fields + 4 + u16::from(self.error.is_some()) * 2).min(area.height);
         let popup = area.centered(Constraint::Length(width), Constraint::Length(height));
         Clear.render(popup, buf);
         let block = Block::bordered().title(Line::styled(format!(" {} ", (self.title)(s)), theme::title()));

@@ -188,9 +188,9 @@ impl QueueScreen {
         let count = |st: QueueStatus| self.today.iter().filter(|r| r.status() == st).count();
         let heading = match &self.results {
             None => format!(
-                "{} — {} · {}",
+                "{} {} · {}",
                 s.queue_title,
-                format::date_long(view.today, view.lang == super::Lang::Id),
+                format::date_short(view.today),
                 fill(
                     s.queue_summary,
                     &[

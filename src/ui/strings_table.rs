@@ -64,7 +64,7 @@ strings! {
     lock_prompt: "Masukkan PIN {} untuk melanjutkan. F10 untuk keluar.", "Enter {}'s PIN to continue. F10 to log out.";
 
     // Queue
-    queue_title: "Antrean hari ini", "Today's queue";
+    queue_title: "Antrean", "Queue";
     search_label: "Kode booking / nama / NIK", "Booking code / name / NIK";
     col_time: "Jam", "Time";
     col_date: "Tanggal", "Date";

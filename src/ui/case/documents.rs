@@ -127,6 +127,7 @@ impl DocsPanel {
             .wrap(Wrap { trim: true })
             .render(nik, buf);
         Paragraph::new(Line::styled(s.docs_heading, theme::title())).render(h2, buf);
+        let name_width = (list.width as usize).saturating_sub(4 + 2 + 16).max(10);
         let lines: Vec<Line> = case
             .documents
             .iter()
@@ -139,7 +140,8 @@ impl DocsPanel {
                     DocStatus::Invalid => ("[!]", theme::warn()),
                 };
                 let here = editable && self.item == Some(i);
-                let name = format!(" {:<44} ", s.doc(d.kind));
+                let name: String = s.doc(d.kind).chars().take(name_width).collect();
+                let name = format!(" {name:<name_width$} ");
                 let mut spans = vec![
                     Span::raw(if here { "▸" } else { " " }),
                     Span::styled(mark, style),

@@ -80,6 +80,6 @@ impl InterviewPanel {
     }
 
     pub fn render(&self, area: Rect, buf: &mut Buffer, s: &Strings, editable: bool) {
-        self.form.render(area, buf, s, editable, 24);
+        self.form.render(area, buf, s, editable, 26);
     }
 }

@@ -1,0 +1,92 @@
+//! Shared by the integration tests: the demo office at a fixed time, driven by key events.
+#![allow(dead_code)] // each test binary uses its own part of this module
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+use loket::clock::ManualClock;
+use loket::config::{Config, FEES};
+use loket::domain::fees::FeeSchedule;
+use loket::domain::{Booking, nik};
+use loket::store::Store;
+use loket::ui::{App, AppSetup, Event};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+/// 25 November 2026, 09:00 WIB.
+pub fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-25T02:00:00Z").unwrap().to_utc()
+}
+
+pub fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()
+}
+
+pub fn fees() -> FeeSchedule {
+    FeeSchedule::from_toml(FEES).unwrap()
+}
+
+pub struct Fixture {
+    pub app: App,
+    pub clock: ManualClock,
+    pub today: Vec<Booking>,
+    pub tomorrow: Vec<Booking>,
+}
+
+pub fn fixture() -> Fixture {
+    let mut store = Store::open_in_memory("JKS").unwrap();
+    loket::demo::seed(&mut store, 1, today(), &fees()).unwrap();
+    let config = Config::defaults();
+    store.upsert_office(&config.office().unwrap()).unwrap();
+    let on = |day: NaiveDate| -> Vec<Booking> { store.bookings_on(day).unwrap().into_iter().map(|(_, b)| b).collect() };
+    let (today_list, tomorrow) = (on(today()), on(today() + Duration::days(1)));
+    let clock = ManualClock::new(now());
+    let app = App::new(AppSetup {
+        store,
+        clock: Box::new(clock.clone()),
+        office: config.office().unwrap(),
+        config,
+        fees: fees(),
+        data_dir: "/tmp/loket-test".into(),
+        demo_hint: None,
+    });
+    Fixture { app, clock, today: today_list, tomorrow }
+}
+
+/// A booking of the counter's own office today matching `pred`.
+pub fn find<'a>(list: &'a [Booking], pred: impl Fn(&Booking) -> bool) -> &'a Booking {
+    list.iter().filter(|b| b.office == "JKS").find(|b| pred(b)).expect("the demo day holds such a booking")
+}
+
+pub fn clean_single(b: &Booking, app: loket::domain::ApplicationType) -> bool {
+    let a = &b.applicants[0];
+    b.applicants.len() == 1
+        && b.application == app
+        && b.walk_in.is_none()
+        && !a.is_child_on(today())
+        && !a.migrant_worker
+        && !a.name_changed
+        && nik::check(&a.nik, a.birth_date, a.sex).is_valid()
+}
+
+pub fn press(app: &mut App, code: KeyCode) {
+    app.handle(Event::Term(TermEvent::Key(KeyEvent::new(code, KeyModifiers::NONE))));
+}
+
+pub fn typ(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+pub fn login(app: &mut App, user: &str, pin: &str) {
+    typ(app, user);
+    press(app, KeyCode::Enter);
+    typ(app, pin);
+    press(app, KeyCode::Enter);
+}
+
+pub fn draw(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| app.draw(f)).unwrap();
+    terminal.backend().to_string()
+}

@@ -1,0 +1,312 @@
+//! Snapshot tests of every screen at 80×24 (and a few at other sizes), driven through the
+//! same key events a terminal delivers.
+
+mod common;
+
+use common::*;
+use crossterm::event::KeyCode;
+use insta::assert_snapshot;
+use loket::domain::ApplicationType;
+
+#[test]
+fn login_screen() {
+    let f = fixture();
+    assert_snapshot!(draw(&f.app, 80, 24));
+}
+
+#[test]
+fn login_wrong_pin_says_how_many_tries_are_left() {
+    let mut f = fixture();
+    login(&mut f.app, "petugas1", "000000");
+    let screen = draw(&f.app, 80, 24);
+    assert!(screen.contains("Sisa 4 percobaan"), "{screen}");
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn queue_screen() {
+    let mut f = fixture();
+    login(&mut f.app, "petugas1", "111111");
+    assert_snapshot!(draw(&f.app, 80, 24));
+}
+
+#[test]
+fn queue_uses_a_large_terminal() {
+    let mut f = fixture();
+    login(&mut f.app, "petugas1", "111111");
+    let (small, large) = (draw(&f.app, 80, 24), draw(&f.app, 120, 40));
+    // 16 more rows of queue, and wider name columns.
+    assert_eq!(large.matches("Menunggu").count(), small.matches("Menunggu").count() + 16, "{large}");
+}
+
+#[test]
+fn queue_in_english() {
+    let mut f = fixture();
+    login(&mut f.app, "petugas1", "111111");
+    press(&mut f.app, KeyCode::F(2));
+    assert_snapshot!(draw(&f.app, 80, 24));
+}
+
+#[test]
+fn search_by_name() {
+    let mut f = fixture();
+    login(&mut f.app, "petugas1", "111111");
+    typ(&mut f.app, "siregar");
+    assert_snapshot!(draw(&f.app, 80, 24));
+}
+
+#[test]
+fn garbled_code_is_refused_with_reason() {
+    let mut f = fixture();
+    login(&mut f.app, "petugas1", "111111");
+    let code = f.today[0].code.to_string();
+    // One character changed, as a bad scan or a typo does.
+    let garbled: String = code.chars().enumerate().map(|(i, c)| if i == 2 { if c == 'A' { 'B' } else { 'A' } } else { c }).collect();
+    typ(&mut f.app, &garbled);
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 80, 24);
+    assert!(screen.contains("rusak atau salah ketik"), "{screen}");
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn unknown_code_is_refused_with_what_to_do() {
+    let mut f = fixture();
+    login(&mut f.app, "petugas1", "111111");
+    typ(&mut f.app, &loket::domain::BookingCode::from_number(12345).to_string());
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 80, 24);
+    assert!(screen.contains("tidak ada di data loket ini"), "{screen}");
+}
+
+#[test]
+fn booking_screen_opened_by_code() {
+    let mut f = fixture();
+    login(&mut f.app, "petugas1", "111111");
+    let b = f.today.iter().find(|b| b.applicants.len() == 5 && b.office == "JKS").unwrap().clone();
+    typ(&mut f.app, b.code.as_str());
+    press(&mut f.app, KeyCode::Enter);
+    assert_snapshot!(draw(&f.app, 80, 24));
+}
+
+#[test]
+fn other_day_booking_asks_the_officer() {
+    let mut f = fixture();
+    login(&mut f.app, "petugas1", "111111");
+    let code = f.tomorrow[0].code.to_string();
+    typ(&mut f.app, &code);
+    press(&mut f.app, KeyCode::Enter);
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 80, 24);
+    assert!(screen.contains("bukan hari ini"), "{screen}");
+    assert_snapshot!(screen);
+}
+
+fn open_case(f: &mut Fixture, code: &str) {
+    login(&mut f.app, "petugas1", "111111");
+    typ(&mut f.app, code);
+    press(&mut f.app, KeyCode::Enter);
+    press(&mut f.app, KeyCode::Enter);
+}
+
+#[test]
+fn documents_step() {
+    let mut f = fixture();
+    let code = find(&f.today, |b| clean_single(b, ApplicationType::ReplacementExpired)).code.to_string();
+    open_case(&mut f, &code);
+    assert_snapshot!(draw(&f.app, 80, 24));
+}
+
+#[test]
+fn invalid_nik_is_explained() {
+    let mut f = fixture();
+    let code = find(&f.today, |b| clean_single(b, ApplicationType::New)).code.to_string();
+    open_case(&mut f, &code);
+    press(&mut f.app, KeyCode::Down);
+    typ(&mut f.app, "99");
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 80, 24);
+    assert!(screen.contains("NIK harus 16 digit"), "{screen}");
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn failed_checks_ask_for_a_supervisor() {
+    let mut f = fixture();
+    let code = find(&f.today, |b| clean_single(b, ApplicationType::New)).code.to_string();
+    open_case(&mut f, &code);
+    for _ in 0..4 {
+        press(&mut f.app, KeyCode::Enter);
+    }
+    typ(&mut f.app, "12");
+    press(&mut f.app, KeyCode::Char('1'));
+    press(&mut f.app, KeyCode::F(8));
+    let screen = draw(&f.app, 80, 24);
+    assert!(screen.contains("Persetujuan supervisor"), "{screen}");
+    assert_snapshot!(screen);
+    // An officer's own PIN does not approve.
+    typ(&mut f.app, "petugas1");
+    press(&mut f.app, KeyCode::Enter);
+    typ(&mut f.app, "111111");
+    press(&mut f.app, KeyCode::Enter);
+    assert!(draw(&f.app, 80, 24).contains("bukan supervisor"));
+}
+
+/// Walks a lost-passport case to the interview: the examination record fields show.
+fn to_interview(f: &mut Fixture, app_type: ApplicationType) {
+    let code = find(&f.today, |b| clean_single(b, app_type)).code.to_string();
+    open_case(f, &code);
+    for _ in 0..4 {
+        press(&mut f.app, KeyCode::Enter);
+    }
+    typ(&mut f.app, "1111");
+    press(&mut f.app, KeyCode::F(8));
+}
+
+#[test]
+fn interview_step_for_a_lost_passport() {
+    let mut f = fixture();
+    to_interview(&mut f, ApplicationType::Lost);
+    press(&mut f.app, KeyCode::Right);
+    press(&mut f.app, KeyCode::Enter);
+    typ(&mut f.app, "Jepang");
+    press(&mut f.app, KeyCode::F(8));
+    let screen = draw(&f.app, 80, 24);
+    assert!(screen.contains("Kronologi (BAP)"), "{screen}");
+    assert!(screen.contains("Jawaban belum lengkap"), "{screen}");
+    assert_snapshot!(screen);
+}
+
+fn answer_interview(f: &mut Fixture) {
+    press(&mut f.app, KeyCode::Right);
+    for answer in ["Jepang", "Guru", "14 hari", "Budi 0812"] {
+        press(&mut f.app, KeyCode::Enter);
+        typ(&mut f.app, answer);
+    }
+    press(&mut f.app, KeyCode::F(8));
+}
+
+#[test]
+fn photo_step() {
+    let mut f = fixture();
+    to_interview(&mut f, ApplicationType::New);
+    answer_interview(&mut f);
+    assert_snapshot!(draw(&f.app, 80, 24));
+}
+
+#[test]
+fn decision_shows_fees_against_payment() {
+    let mut f = fixture();
+    let code = find(&f.today, |b| clean_single(b, ApplicationType::ReplacementFull) && b.applicants[0].paid.is_none())
+        .code
+        .to_string();
+    open_case(&mut f, &code);
+    for _ in 0..4 {
+        press(&mut f.app, KeyCode::Enter);
+    }
+    typ(&mut f.app, "1111");
+    press(&mut f.app, KeyCode::F(8));
+    answer_interview(&mut f);
+    press(&mut f.app, KeyCode::F(8));
+    let screen = draw(&f.app, 80, 24);
+    assert!(screen.contains("Kurang bayar"), "{screen}");
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn reject_needs_reason_then_supervisor() {
+    let mut f = fixture();
+    to_interview(&mut f, ApplicationType::New);
+    press(&mut f.app, KeyCode::F(7));
+    press(&mut f.app, KeyCode::Enter);
+    assert!(draw(&f.app, 80, 24).contains("Isi alasannya"));
+    typ(&mut f.app, "Dokumen dipalsukan");
+    press(&mut f.app, KeyCode::Enter);
+    typ(&mut f.app, "supervisor1");
+    press(&mut f.app, KeyCode::Enter);
+    typ(&mut f.app, "222222");
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 80, 24);
+    assert!(screen.contains("Ditolak"), "{screen}");
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn defer_lists_what_to_bring() {
+    let mut f = fixture();
+    let code = find(&f.today, |b| clean_single(b, ApplicationType::New)).code.to_string();
+    open_case(&mut f, &code);
+    for _ in 0..4 {
+        press(&mut f.app, KeyCode::Enter);
+    }
+    typ(&mut f.app, "21");
+    press(&mut f.app, KeyCode::F(6));
+    typ(&mut f.app, "Kembali Senin");
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 80, 24);
+    assert!(screen.contains("Ditunda"), "{screen}");
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn walk_in_refuses_who_may_not_walk_in() {
+    let mut f = fixture();
+    login(&mut f.app, "petugas1", "111111");
+    press(&mut f.app, KeyCode::F(5));
+    press(&mut f.app, KeyCode::Right); // elderly
+    for _ in 0..4 {
+        press(&mut f.app, KeyCode::Enter);
+    }
+    typ(&mut f.app, "Budi Santoso");
+    press(&mut f.app, KeyCode::Enter);
+    typ(&mut f.app, "3174050101900001");
+    press(&mut f.app, KeyCode::Enter);
+    typ(&mut f.app, "01/01/1990");
+    press(&mut f.app, KeyCode::Enter);
+    press(&mut f.app, KeyCode::Right);
+    press(&mut f.app, KeyCode::F(8));
+    let screen = draw(&f.app, 80, 24);
+    assert!(screen.contains("berumur 36 tahun"), "{screen}");
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn help_overlay() {
+    let mut f = fixture();
+    login(&mut f.app, "petugas1", "111111");
+    press(&mut f.app, KeyCode::F(1));
+    assert_snapshot!(draw(&f.app, 80, 24));
+}
+
+#[test]
+fn idle_screen_locks_and_asks_for_the_pin() {
+    let mut f = fixture();
+    login(&mut f.app, "petugas1", "111111");
+    f.clock.advance(chrono::Duration::minutes(6));
+    f.app.handle(loket::ui::Event::Tick);
+    let screen = draw(&f.app, 80, 24);
+    assert!(screen.contains("Layar terkunci"), "{screen}");
+    assert_snapshot!(screen);
+    typ(&mut f.app, "111111");
+    press(&mut f.app, KeyCode::Enter);
+    assert!(draw(&f.app, 80, 24).contains("Antrean"));
+}
+
+#[test]
+fn technician_screen() {
+    let mut f = fixture();
+    login(&mut f.app, "teknisi1", "333333");
+    assert_snapshot!(draw(&f.app, 80, 24));
+}
+
+#[test]
+fn tiny_terminal_says_what_to_do() {
+    let mut f = fixture();
+    login(&mut f.app, "petugas1", "111111");
+    let screen = draw(&f.app, 40, 10);
+    assert!(screen.contains("Layar terlalu kecil (40×10)"), "{screen}");
+    assert_snapshot!(screen);
+    // Keys still work at that size, and nothing is lost when it grows again.
+    typ(&mut f.app, "siregar");
+    assert!(draw(&f.app, 80, 24).contains("siregar"));
+}
