@@ -15,7 +15,11 @@ use crate::store::{QueueStatus, Store};
 use crate::ui::{App, AppSetup};
 
 #[derive(Debug, Parser)]
-#[command(name = "loket", version, about = "Loket: terminal loket kantor imigrasi / immigration counter terminal")]
+#[command(
+    name = "loket",
+    version,
+    about = "Loket: terminal loket kantor imigrasi / immigration counter terminal"
+)]
 pub struct Cli {
     /// Folder for the database and config.toml (default: ~/.local/share/loket).
     #[arg(long, global = true, env = "LOKET_DATA_DIR")]
@@ -71,11 +75,17 @@ pub struct DayArgs {
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     #[error("tidak dapat membuat folder data {path}: {source} / cannot create the data folder")]
-    DataDir { path: PathBuf, source: std::io::Error },
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Config(#[from] config::ConfigError),
     #[error("basis data {path}: {source} / database error")]
-    Store { path: PathBuf, source: crate::store::StoreError },
+    Store {
+        path: PathBuf,
+        source: crate::store::StoreError,
+    },
     #[error("tabel tarif bawaan rusak: {0} / built-in fee table is damaged")]
     Fees(#[from] crate::domain::fees::FeeError),
     #[error("terminal: {0}")]
@@ -95,16 +105,30 @@ struct Opened {
 
 fn open(dir: Option<PathBuf>) -> Result<Opened, CliError> {
     let dir = dir.unwrap_or_else(config::default_data_dir);
-    std::fs::create_dir_all(&dir).map_err(|source| CliError::DataDir { path: dir.clone(), source })?;
+    std::fs::create_dir_all(&dir).map_err(|source| CliError::DataDir {
+        path: dir.clone(),
+        source,
+    })?;
     let config = Config::load(&dir)?;
     let office = config.office()?;
     let path = dir.join("loket.db");
-    let store = Store::open(&path, &office.code).map_err(|source| CliError::Store { path: path.clone(), source })?;
-    Ok(Opened { dir, config, office, store })
+    let store = Store::open(&path, &office.code).map_err(|source| CliError::Store {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(Opened {
+        dir,
+        config,
+        office,
+        store,
+    })
 }
 
 fn store_err(dir: &Path) -> impl Fn(crate::store::StoreError) -> CliError + '_ {
-    move |source| CliError::Store { path: dir.join("loket.db"), source }
+    move |source| CliError::Store {
+        path: dir.join("loket.db"),
+        source,
+    }
 }
 
 pub fn run(cli: Cli) -> Result<(), CliError> {
@@ -112,8 +136,12 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Demo { seed } => terminal(opened, Some(seed)),
         Command::Run => terminal(opened, None),
-        Command::Bookings { command: BookingsCommand::List(args) } => list_bookings(&opened, &args),
-        Command::Cases { command: CasesCommand::Export(args) } => export_cases(&opened, &args),
+        Command::Bookings {
+            command: BookingsCommand::List(args),
+        } => list_bookings(&opened, &args),
+        Command::Cases {
+            command: CasesCommand::Export(args),
+        } => export_cases(&opened, &args),
     }
 }
 
@@ -124,14 +152,24 @@ fn terminal(mut o: Opened, seed: Option<u64>) -> Result<(), CliError> {
     let dir = o.dir.clone();
     let err = store_err(&dir);
     o.store.upsert_office(&o.office).map_err(&err)?;
-    o.store.ensure_device(now, o.config.counter.number).map_err(&err)?;
+    o.store
+        .ensure_device(now, o.config.counter.number)
+        .map_err(&err)?;
     let mut demo_hint = None;
     if let Some(seed) = seed {
-        let seeded = crate::demo::seed(&mut o.store, seed, now.date_naive(), &fees).map_err(&err)?;
-        let accounts: Vec<String> = crate::demo::ACCOUNTS.iter().map(|(u, _, _, _, pin)| format!("{u}/{pin}")).collect();
+        let seeded =
+            crate::demo::seed(&mut o.store, seed, now.date_naive(), &fees).map_err(&err)?;
+        let accounts: Vec<String> = crate::demo::ACCOUNTS
+            .iter()
+            .map(|(u, _, _, _, pin)| format!("{u}/{pin}"))
+            .collect();
         let accounts = accounts.join(" · ");
         if seeded.bookings > 0 || seeded.officers > 0 {
-            println!("Demo: {} booking dibuat di {} / bookings created", seeded.bookings, o.dir.display());
+            println!(
+                "Demo: {} booking dibuat di {} / bookings created",
+                seeded.bookings,
+                o.dir.display()
+            );
             println!("Akun demo / demo accounts: {accounts}");
         }
         demo_hint = Some(format!("Demo: {accounts}"));
@@ -185,7 +223,10 @@ fn list_bookings(o: &Opened, args: &DayArgs) -> Result<(), CliError> {
         println!("{}", serde_json::to_string_pretty(&lines)?);
         return Ok(());
     }
-    println!("{:<11}  {:<6}  {:<5}  {:>10}  {}", "KODE", "KANTOR", "JAM", "PEMOHON", "STATUS");
+    println!(
+        "{:<11}  {:<6}  {:<5}  {:>10}  STATUS",
+        "KODE", "KANTOR", "JAM", "PEMOHON"
+    );
     for l in &lines {
         let status = serde_json::to_value(l.status)?;
         println!(

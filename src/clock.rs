@@ -33,6 +33,9 @@ impl ManualClock {
 
 impl Clock for ManualClock {
     fn now(&self) -> DateTime<Utc> {
-        self.0.lock().map(|t| *t).unwrap_or_else(|e| *e.into_inner())
+        self.0
+            .lock()
+            .map(|t| *t)
+            .unwrap_or_else(|e| *e.into_inner())
     }
 }

@@ -38,10 +38,15 @@ pub struct UiConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path} is not valid: {message}")]
     Invalid { path: PathBuf, message: String },
-    #[error("unknown time zone {0:?}: use WIB, WITA, WIT or Asia/Jakarta, Asia/Makassar, Asia/Jayapura")]
+    #[error(
+        "unknown time zone {0:?}: use WIB, WITA, WIT or Asia/Jakarta, Asia/Makassar, Asia/Jayapura"
+    )]
     Zone(String),
 }
 
@@ -68,11 +73,14 @@ impl Config {
             let over: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
             merge(&mut base, over);
         }
-        toml::Value::Table(base).try_into().map_err(|e: toml::de::Error| e.to_string())
+        toml::Value::Table(base)
+            .try_into()
+            .map_err(|e: toml::de::Error| e.to_string())
     }
 
     pub fn office(&self) -> Result<Office, ConfigError> {
-        let zone = Zone::parse(&self.office.timezone).ok_or_else(|| ConfigError::Zone(self.office.timezone.clone()))?;
+        let zone = Zone::parse(&self.office.timezone)
+            .ok_or_else(|| ConfigError::Zone(self.office.timezone.clone()))?;
         Ok(Office {
             code: self.office.code.clone(),
             name: self.office.name.clone(),
@@ -98,7 +106,9 @@ pub fn default_data_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
         return PathBuf::from(dir).join("loket");
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
     home.join(".local/share/loket")
 }
 
@@ -116,14 +126,28 @@ mod tests {
     #[test]
     fn user_file_overrides_only_what_it_names() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("config.toml"), "[office]\ncode = \"MKS\"\ntimezone = \"WITA\"\n").unwrap();
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "[office]\ncode = \"MKS\"\ntimezone = \"WITA\"\n",
+        )
+        .unwrap();
         let c = Config::load(dir.path()).unwrap();
         assert_eq!(c.office.code, "MKS");
         assert_eq!(c.office().unwrap().zone, Zone::Wita);
         assert_eq!(c.office.name, Config::defaults().office.name);
         std::fs::write(dir.path().join("config.toml"), "[office\n").unwrap();
-        assert!(matches!(Config::load(dir.path()), Err(ConfigError::Invalid { .. })));
-        std::fs::write(dir.path().join("config.toml"), "[office]\ntimezone = \"CET\"\n").unwrap();
-        assert!(matches!(Config::load(dir.path()).unwrap().office(), Err(ConfigError::Zone(_))));
+        assert!(matches!(
+            Config::load(dir.path()),
+            Err(ConfigError::Invalid { .. })
+        ));
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "[office]\ntimezone = \"CET\"\n",
+        )
+        .unwrap();
+        assert!(matches!(
+            Config::load(dir.path()).unwrap().office(),
+            Err(ConfigError::Zone(_))
+        ));
     }
 }

@@ -5,14 +5,34 @@ use chrono::{Duration, NaiveDate, NaiveTime};
 
 use crate::domain::booking::{ADULT_AGE, WalkInReason};
 use crate::domain::fees::{FeeQuery, FeeSchedule};
-use crate::domain::{Applicant, ApplicationType, Booking, BookingCode, PassportType, Service, Sex, nik};
+use crate::domain::{
+    Applicant, ApplicationType, Booking, BookingCode, PassportType, Service, Sex, nik,
+};
 use crate::store::{Officer, Role, Store, StoreError};
 
 /// Demo accounts: (username, NIP, name, role, PIN). Also listed in the README.
 pub const ACCOUNTS: [(&str, &str, &str, Role, &str); 3] = [
-    ("petugas1", "199001012015031001", "Rina Wulandari", Role::Officer, "111111"),
-    ("supervisor1", "198505052010121002", "Agus Setiawan", Role::Supervisor, "222222"),
-    ("teknisi1", "199207072018011003", "Dedi Kurniawan", Role::Technician, "333333"),
+    (
+        "petugas1",
+        "199001012015031001",
+        "Rina Wulandari",
+        Role::Officer,
+        "111111",
+    ),
+    (
+        "supervisor1",
+        "198505052010121002",
+        "Agus Setiawan",
+        Role::Supervisor,
+        "222222",
+    ),
+    (
+        "teknisi1",
+        "199207072018011003",
+        "Dedi Kurniawan",
+        Role::Technician,
+        "333333",
+    ),
 ];
 
 /// Bookings seeded for the counter's own office on its first day.
@@ -29,13 +49,37 @@ const GIVEN_F: &[&str] = &[
     "Lestari", "Kartika", "Nyoman", "Maya", "Rahayu", "Anisa", "Yuliana", "Dian", "Ika",
 ];
 const FAMILY: &[&str] = &[
-    "Santoso", "Wijaya", "Saputra", "Hidayat", "Nugroho", "Pratama", "Kusuma", "Siregar",
-    "Nasution", "Simanjuntak", "Halim", "Setiawan", "Gunawan", "Hasibuan", "Wibowo", "Rahman",
-    "Sutanto", "Lubis", "Tanjung", "Pangaribuan",
+    "Santoso",
+    "Wijaya",
+    "Saputra",
+    "Hidayat",
+    "Nugroho",
+    "Pratama",
+    "Kusuma",
+    "Siregar",
+    "Nasution",
+    "Simanjuntak",
+    "Halim",
+    "Setiawan",
+    "Gunawan",
+    "Hasibuan",
+    "Wibowo",
+    "Rahman",
+    "Sutanto",
+    "Lubis",
+    "Tanjung",
+    "Pangaribuan",
 ];
 /// (province, regency, district) of a few real regions: Jakarta Selatan, Bandung, Surabaya,
 /// Makassar, Medan, Denpasar.
-const REGIONS: &[(u8, u8, u8)] = &[(31, 74, 5), (32, 73, 2), (35, 78, 7), (73, 71, 4), (12, 71, 3), (51, 71, 1)];
+const REGIONS: &[(u8, u8, u8)] = &[
+    (31, 74, 5),
+    (32, 73, 2),
+    (35, 78, 7),
+    (73, 71, 4),
+    (12, 71, 3),
+    (51, 71, 1),
+];
 
 /// SplitMix64: small, fast and fully determined by its seed.
 struct Rng(u64);
@@ -67,8 +111,18 @@ fn day_seed(seed: u64, day: NaiveDate, office: &str) -> u64 {
     h
 }
 
-fn person(rng: &mut Rng, birth: NaiveDate, sex: Sex, family: &str, region: (u8, u8, u8)) -> Applicant {
-    let given = if sex == Sex::Female { rng.pick(GIVEN_F) } else { rng.pick(GIVEN_M) };
+fn person(
+    rng: &mut Rng,
+    birth: NaiveDate,
+    sex: Sex,
+    family: &str,
+    region: (u8, u8, u8),
+) -> Applicant {
+    let given = if sex == Sex::Female {
+        rng.pick(GIVEN_F)
+    } else {
+        rng.pick(GIVEN_M)
+    };
     let mut nik_birth = birth;
     // About one NIK in twenty carries the counter's most common error: a birth date typo.
     if rng.chance(5) {
@@ -94,11 +148,19 @@ fn birth_between(rng: &mut Rng, today: NaiveDate, min_age: i64, max_age: i64) ->
 fn applicants(rng: &mut Rng, today: NaiveDate, count: usize) -> Vec<Applicant> {
     let family = *rng.pick(FAMILY);
     let region = *rng.pick(REGIONS);
-    let first_sex = if rng.chance(50) { Sex::Female } else { Sex::Male };
+    let first_sex = if rng.chance(50) {
+        Sex::Female
+    } else {
+        Sex::Male
+    };
     let first_birth = birth_between(rng, today, 20, 75);
     let mut list = vec![person(rng, first_birth, first_sex, family, region)];
     for i in 1..count {
-        let sex = if rng.chance(50) { Sex::Female } else { Sex::Male };
+        let sex = if rng.chance(50) {
+            Sex::Female
+        } else {
+            Sex::Male
+        };
         let birth = if i == 1 && rng.chance(60) {
             birth_between(rng, today, 20, 70)
         } else {
@@ -109,7 +171,13 @@ fn applicants(rng: &mut Rng, today: NaiveDate, count: usize) -> Vec<Applicant> {
     list
 }
 
-fn booking(rng: &mut Rng, fees: &FeeSchedule, office: &str, day: NaiveDate, slot: NaiveTime) -> Booking {
+fn booking(
+    rng: &mut Rng,
+    fees: &FeeSchedule,
+    office: &str,
+    day: NaiveDate,
+    slot: NaiveTime,
+) -> Booking {
     let count = match rng.below(100) {
         0..55 => 1,
         55..75 => 2,
@@ -125,12 +193,23 @@ fn booking(rng: &mut Rng, fees: &FeeSchedule, office: &str, day: NaiveDate, slot
         82..90 => ApplicationType::Damaged,
         _ => ApplicationType::DataChange,
     };
-    let service = if rng.chance(15) { Service::Express } else { Service::Regular };
+    let service = if rng.chance(15) {
+        Service::Express
+    } else {
+        Service::Regular
+    };
     let passport = *rng.pick(&PassportType::ALL);
     let mut people = applicants(rng, day, count);
     for a in &mut people {
         a.migrant_worker = count == 1 && !a.is_child_on(day) && rng.chance(8);
-        let q = FeeQuery { passport, service, application, force_majeure: false, paid: None, day };
+        let q = FeeQuery {
+            passport,
+            service,
+            application,
+            force_majeure: false,
+            paid: None,
+            day,
+        };
         let due = fees.summary(&q).map(|s| s.total).unwrap_or(0);
         a.paid = match rng.below(100) {
             0..85 => Some(due),
@@ -154,7 +233,13 @@ fn booking(rng: &mut Rng, fees: &FeeSchedule, office: &str, day: NaiveDate, slot
 }
 
 /// Generates one office-day of bookings, with slots from 08:00 every two minutes.
-pub fn day_bookings(seed: u64, office: &str, day: NaiveDate, count: usize, fees: &FeeSchedule) -> Vec<Booking> {
+pub fn day_bookings(
+    seed: u64,
+    office: &str,
+    day: NaiveDate,
+    count: usize,
+    fees: &FeeSchedule,
+) -> Vec<Booking> {
     let mut rng = Rng(day_seed(seed, day, office));
     let start = NaiveTime::from_hms_opt(8, 0, 0).unwrap_or(NaiveTime::MIN);
     (0..count)
@@ -185,11 +270,21 @@ pub struct Seeded {
 /// Seeds the demo office: accounts when none exist, and bookings for yesterday, today and
 /// the next three days where a day holds none yet (so a demo started on a later day has a
 /// queue too), plus a few at another office.
-pub fn seed(store: &mut Store, seed: u64, today: NaiveDate, fees: &FeeSchedule) -> Result<Seeded, StoreError> {
+pub fn seed(
+    store: &mut Store,
+    seed: u64,
+    today: NaiveDate,
+    fees: &FeeSchedule,
+) -> Result<Seeded, StoreError> {
     let mut done = Seeded::default();
     if store.officer_count()? == 0 {
         for (username, nip, name, role, pin) in ACCOUNTS {
-            let officer = Officer { username: username.into(), nip: nip.into(), name: name.into(), role };
+            let officer = Officer {
+                username: username.into(),
+                nip: nip.into(),
+                name: name.into(),
+                role,
+            };
             store.put_officer(&officer, &crate::store::hash_pin(pin)?)?;
             done.officers += 1;
         }
@@ -200,7 +295,13 @@ pub fn seed(store: &mut Store, seed: u64, today: NaiveDate, fees: &FeeSchedule) 
         if !store.queue(day)?.is_empty() {
             continue;
         }
-        let count = if offset == 0 { TODAY_BOOKINGS } else if offset < 0 { 20 } else { LATER_BOOKINGS };
+        let count = if offset == 0 {
+            TODAY_BOOKINGS
+        } else if offset < 0 {
+            20
+        } else {
+            LATER_BOOKINGS
+        };
         let mut bookings = day_bookings(seed, &office, day, count, fees);
         if offset == 0 {
             bookings.extend(day_bookings(seed, OTHER_OFFICE, day, 10, fees));
@@ -243,7 +344,11 @@ mod tests {
         let people: Vec<_> = day.iter().flat_map(|b| &b.applicants).collect();
         assert!(people.iter().any(|a| a.is_child_on(today())));
         assert!(people.iter().any(|a| a.paid.is_none()));
-        assert!(people.iter().any(|a| !nik::check(&a.nik, a.birth_date, a.sex).is_valid()));
+        assert!(
+            people
+                .iter()
+                .any(|a| !nik::check(&a.nik, a.birth_date, a.sex).is_valid())
+        );
         assert!(people.iter().any(|a| a.migrant_worker));
         let codes: HashSet<_> = day.iter().map(|b| &b.code).collect();
         assert_eq!(codes.len(), day.len());
@@ -254,7 +359,10 @@ mod tests {
         let mut store = Store::open_in_memory("JKS").unwrap();
         let first = seed(&mut store, 1, today(), &fees()).unwrap();
         assert_eq!(first.officers, 3);
-        assert_eq!(first.bookings, 20 + TODAY_BOOKINGS + 10 + 3 * LATER_BOOKINGS);
+        assert_eq!(
+            first.bookings,
+            20 + TODAY_BOOKINGS + 10 + 3 * LATER_BOOKINGS
+        );
         let again = seed(&mut store, 1, today(), &fees()).unwrap();
         assert_eq!((again.bookings, again.officers), (0, 0));
         assert_eq!(store.queue(today()).unwrap().len(), TODAY_BOOKINGS);

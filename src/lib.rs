@@ -6,8 +6,8 @@
 
 pub mod cli;
 pub mod clock;
-pub mod domain;
 pub mod config;
 pub mod demo;
+pub mod domain;
 pub mod store;
 pub mod ui;

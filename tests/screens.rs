@@ -1,5 +1,6 @@
 //! Snapshot tests of every screen at 80×24 (and a few at other sizes), driven through the
 //! same key events a terminal delivers.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that cannot set up must fail loudly
 
 mod common;
 
@@ -36,7 +37,11 @@ fn queue_uses_a_large_terminal() {
     login(&mut f.app, "petugas1", "111111");
     let (small, large) = (draw(&f.app, 80, 24), draw(&f.app, 120, 40));
     // 16 more rows of queue, and wider name columns.
-    assert_eq!(large.matches("Menunggu").count(), small.matches("Menunggu").count() + 16, "{large}");
+    assert_eq!(
+        large.matches("Menunggu").count(),
+        small.matches("Menunggu").count() + 16,
+        "{large}"
+    );
 }
 
 #[test]
@@ -61,7 +66,17 @@ fn garbled_code_is_refused_with_reason() {
     login(&mut f.app, "petugas1", "111111");
     let code = f.today[0].code.to_string();
     // One character changed, as a bad scan or a typo does.
-    let garbled: String = code.chars().enumerate().map(|(i, c)| if i == 2 { if c == 'A' { 'B' } else { 'A' } } else { c }).collect();
+    let garbled: String = code
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if i == 2 {
+                if c == 'A' { 'B' } else { 'A' }
+            } else {
+                c
+            }
+        })
+        .collect();
     typ(&mut f.app, &garbled);
     press(&mut f.app, KeyCode::Enter);
     let screen = draw(&f.app, 80, 24);
@@ -73,7 +88,10 @@ fn garbled_code_is_refused_with_reason() {
 fn unknown_code_is_refused_with_what_to_do() {
     let mut f = fixture();
     login(&mut f.app, "petugas1", "111111");
-    typ(&mut f.app, &loket::domain::BookingCode::from_number(12345).to_string());
+    typ(
+        &mut f.app,
+        &loket::domain::BookingCode::from_number(12345).to_string(),
+    );
     press(&mut f.app, KeyCode::Enter);
     let screen = draw(&f.app, 80, 24);
     assert!(screen.contains("tidak ada di data loket ini"), "{screen}");
@@ -83,7 +101,12 @@ fn unknown_code_is_refused_with_what_to_do() {
 fn booking_screen_opened_by_code() {
     let mut f = fixture();
     login(&mut f.app, "petugas1", "111111");
-    let b = f.today.iter().find(|b| b.applicants.len() == 5 && b.office == "JKS").unwrap().clone();
+    let b = f
+        .today
+        .iter()
+        .find(|b| b.applicants.len() == 5 && b.office == "JKS")
+        .unwrap()
+        .clone();
     typ(&mut f.app, b.code.as_str());
     press(&mut f.app, KeyCode::Enter);
     assert_snapshot!(draw(&f.app, 80, 24));
@@ -112,7 +135,11 @@ fn open_case(f: &mut Fixture, code: &str) {
 #[test]
 fn documents_step() {
     let mut f = fixture();
-    let code = find(&f.today, |b| clean_single(b, ApplicationType::ReplacementExpired)).code.to_string();
+    let code = find(&f.today, |b| {
+        clean_single(b, ApplicationType::ReplacementExpired)
+    })
+    .code
+    .to_string();
     open_case(&mut f, &code);
     assert_snapshot!(draw(&f.app, 80, 24));
 }
@@ -120,7 +147,9 @@ fn documents_step() {
 #[test]
 fn invalid_nik_is_explained() {
     let mut f = fixture();
-    let code = find(&f.today, |b| clean_single(b, ApplicationType::New)).code.to_string();
+    let code = find(&f.today, |b| clean_single(b, ApplicationType::New))
+        .code
+        .to_string();
     open_case(&mut f, &code);
     press(&mut f.app, KeyCode::Down);
     typ(&mut f.app, "99");
@@ -133,7 +162,9 @@ fn invalid_nik_is_explained() {
 #[test]
 fn failed_checks_ask_for_a_supervisor() {
     let mut f = fixture();
-    let code = find(&f.today, |b| clean_single(b, ApplicationType::New)).code.to_string();
+    let code = find(&f.today, |b| clean_single(b, ApplicationType::New))
+        .code
+        .to_string();
     open_case(&mut f, &code);
     for _ in 0..4 {
         press(&mut f.app, KeyCode::Enter);
@@ -154,7 +185,9 @@ fn failed_checks_ask_for_a_supervisor() {
 
 /// Walks a lost-passport case to the interview: the examination record fields show.
 fn to_interview(f: &mut Fixture, app_type: ApplicationType) {
-    let code = find(&f.today, |b| clean_single(b, app_type)).code.to_string();
+    let code = find(&f.today, |b| clean_single(b, app_type))
+        .code
+        .to_string();
     open_case(f, &code);
     for _ in 0..4 {
         press(&mut f.app, KeyCode::Enter);
@@ -197,9 +230,11 @@ fn photo_step() {
 #[test]
 fn decision_shows_fees_against_payment() {
     let mut f = fixture();
-    let code = find(&f.today, |b| clean_single(b, ApplicationType::ReplacementFull) && b.applicants[0].paid.is_none())
-        .code
-        .to_string();
+    let code = find(&f.today, |b| {
+        clean_single(b, ApplicationType::ReplacementFull) && b.applicants[0].paid.is_none()
+    })
+    .code
+    .to_string();
     open_case(&mut f, &code);
     for _ in 0..4 {
         press(&mut f.app, KeyCode::Enter);
@@ -234,7 +269,9 @@ fn reject_needs_reason_then_supervisor() {
 #[test]
 fn defer_lists_what_to_bring() {
     let mut f = fixture();
-    let code = find(&f.today, |b| clean_single(b, ApplicationType::New)).code.to_string();
+    let code = find(&f.today, |b| clean_single(b, ApplicationType::New))
+        .code
+        .to_string();
     open_case(&mut f, &code);
     for _ in 0..4 {
         press(&mut f.app, KeyCode::Enter);

@@ -116,15 +116,24 @@ mod tests {
         assert_eq!(shown.len(), 11);
         assert_eq!(BookingCode::parse(&shown), Ok(code.clone()));
         assert_eq!(BookingCode::parse(&shown.to_lowercase()), Ok(code.clone()));
-        assert_eq!(BookingCode::parse(&format!("  {} ", code.as_str())), Ok(code));
+        assert_eq!(
+            BookingCode::parse(&format!("  {} ", code.as_str())),
+            Ok(code)
+        );
     }
 
     #[test]
     fn tells_why_a_code_is_refused() {
         assert_eq!(BookingCode::parse(""), Err(CodeError::Empty));
         assert_eq!(BookingCode::parse("ABC"), Err(CodeError::Length(3)));
-        assert_eq!(BookingCode::parse("ABCDE-FGHU1"), Err(CodeError::Character('U')));
-        assert_eq!(BookingCode::parse("ÄBCDEFGH12"), Err(CodeError::Character('Ä')));
+        assert_eq!(
+            BookingCode::parse("ABCDE-FGHU1"),
+            Err(CodeError::Character('U'))
+        );
+        assert_eq!(
+            BookingCode::parse("ÄBCDEFGH12"),
+            Err(CodeError::Character('Ä'))
+        );
     }
 
     proptest! {

@@ -154,7 +154,12 @@ impl Interview {
             (LengthOfStay, &self.length_of_stay),
             (EmergencyContact, &self.emergency_contact),
         ];
-        missing.extend(texts.iter().filter(|(_, v)| v.trim().is_empty()).map(|(f, _)| *f));
+        missing.extend(
+            texts
+                .iter()
+                .filter(|(_, v)| v.trim().is_empty())
+                .map(|(f, _)| *f),
+        );
         if application.needs_examination() && self.chronology.trim().is_empty() {
             missing.push(Chronology);
         }
@@ -231,13 +236,26 @@ pub enum Action {
         checklist: Vec<DocKind>,
         identity: Identity,
     },
-    SetDocument { kind: DocKind, status: DocStatus, note: String },
-    SetIdentity { identity: Identity },
-    CompleteDocuments { override_by: Option<String> },
-    SaveInterview { interview: Interview },
+    SetDocument {
+        kind: DocKind,
+        status: DocStatus,
+        note: String,
+    },
+    SetIdentity {
+        identity: Identity,
+    },
+    CompleteDocuments {
+        override_by: Option<String>,
+    },
+    SaveInterview {
+        interview: Interview,
+    },
     CompleteInterview,
     RecordPhotoPending,
-    Decide { decision: Decision, at: DateTime<FixedOffset> },
+    Decide {
+        decision: Decision,
+        at: DateTime<FixedOffset>,
+    },
 }
 
 impl Action {
@@ -397,7 +415,11 @@ impl Case {
                 if !problems.is_empty() && override_by.is_none() {
                     return Err(CaseError::NeedsOverride(problems));
                 }
-                self.documents_override = if problems.is_empty() { None } else { override_by.clone() };
+                self.documents_override = if problems.is_empty() {
+                    None
+                } else {
+                    override_by.clone()
+                };
                 self.status = CaseStatus::Open(Step::Interview);
             }
             Action::SaveInterview { interview } => {

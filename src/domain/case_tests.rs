@@ -25,7 +25,11 @@ fn check_in(nik: &str) -> Action {
 }
 
 fn set(kind: DocKind, status: DocStatus) -> Action {
-    Action::SetDocument { kind, status, note: String::new() }
+    Action::SetDocument {
+        kind,
+        status,
+        note: String::new(),
+    }
 }
 
 fn answers() -> Interview {
@@ -49,7 +53,8 @@ fn full_walk_to_continue() {
     for k in [EKtp, FamilyCard, CivilRecord, PoliceReport] {
         c.apply(&set(k, DocStatus::Valid)).unwrap();
     }
-    c.apply(&Action::CompleteDocuments { override_by: None }).unwrap();
+    c.apply(&Action::CompleteDocuments { override_by: None })
+        .unwrap();
     assert_eq!(c.status, CaseStatus::Open(Step::Interview));
     assert_eq!(
         c.apply(&Action::CompleteInterview),
@@ -63,13 +68,27 @@ fn full_walk_to_continue() {
             InterviewField::PoliceReportNo,
         ]))
     );
-    c.apply(&Action::SaveInterview { interview: answers() }).unwrap();
+    c.apply(&Action::SaveInterview {
+        interview: answers(),
+    })
+    .unwrap();
     c.apply(&Action::CompleteInterview).unwrap();
     c.apply(&Action::RecordPhotoPending).unwrap();
-    let fee = FeeSummary { lines: vec![], total: 0, paid: 0 };
-    c.apply(&Action::Decide { decision: Decision::Continue { fee }, at: at() }).unwrap();
+    let fee = FeeSummary {
+        lines: vec![],
+        total: 0,
+        paid: 0,
+    };
+    c.apply(&Action::Decide {
+        decision: Decision::Continue { fee },
+        at: at(),
+    })
+    .unwrap();
     assert_eq!(c.status, CaseStatus::Continued);
-    assert_eq!(c.apply(&set(EKtp, DocStatus::Missing)), Err(CaseError::Closed));
+    assert_eq!(
+        c.apply(&set(EKtp, DocStatus::Missing)),
+        Err(CaseError::Closed)
+    );
 }
 
 #[test]
@@ -77,7 +96,12 @@ fn failed_checks_need_a_supervisor() {
     let mut c = Case::open(&check_in("3174051507900001")).unwrap();
     assert_eq!(
         c.apply(&Action::CompleteDocuments { override_by: None }),
-        Err(CaseError::Unchecked(vec![EKtp, FamilyCard, CivilRecord, PoliceReport]))
+        Err(CaseError::Unchecked(vec![
+            EKtp,
+            FamilyCard,
+            CivilRecord,
+            PoliceReport
+        ]))
     );
     for k in [EKtp, FamilyCard, CivilRecord] {
         c.apply(&set(k, DocStatus::Valid)).unwrap();
@@ -90,7 +114,10 @@ fn failed_checks_need_a_supervisor() {
         }
         other => panic!("{other:?}"),
     }
-    c.apply(&Action::CompleteDocuments { override_by: Some("supervisor1".into()) }).unwrap();
+    c.apply(&Action::CompleteDocuments {
+        override_by: Some("supervisor1".into()),
+    })
+    .unwrap();
     assert_eq!(c.documents_override.as_deref(), Some("supervisor1"));
     assert_eq!(c.documents_to_bring(), vec![PoliceReport]);
 }
@@ -100,46 +127,106 @@ fn steps_are_taken_in_order() {
     let mut c = Case::open(&check_in(GOOD_NIK)).unwrap();
     assert_eq!(
         c.apply(&Action::RecordPhotoPending),
-        Err(CaseError::WrongStep { expected: Step::Photo, current: Step::Documents })
+        Err(CaseError::WrongStep {
+            expected: Step::Photo,
+            current: Step::Documents
+        })
     );
-    assert_eq!(c.apply(&check_in(GOOD_NIK)), Err(CaseError::AlreadyCheckedIn));
-    assert_eq!(c.apply(&set(BothParentsPresent, DocStatus::Valid)), Err(CaseError::NotOnChecklist(BothParentsPresent)));
-    let fee = FeeSummary { lines: vec![], total: 0, paid: 0 };
-    assert!(c.apply(&Action::Decide { decision: Decision::Continue { fee }, at: at() }).is_err());
+    assert_eq!(
+        c.apply(&check_in(GOOD_NIK)),
+        Err(CaseError::AlreadyCheckedIn)
+    );
+    assert_eq!(
+        c.apply(&set(BothParentsPresent, DocStatus::Valid)),
+        Err(CaseError::NotOnChecklist(BothParentsPresent))
+    );
+    let fee = FeeSummary {
+        lines: vec![],
+        total: 0,
+        paid: 0,
+    };
+    assert!(
+        c.apply(&Action::Decide {
+            decision: Decision::Continue { fee },
+            at: at()
+        })
+        .is_err()
+    );
 }
 
 #[test]
 fn reject_needs_reason_and_supervisor_defer_does_not() {
     let mut c = Case::open(&check_in(GOOD_NIK)).unwrap();
     let reject = |reason: &str, sup: &str| Action::Decide {
-        decision: Decision::Reject { reason: reason.into(), supervisor: sup.into() },
+        decision: Decision::Reject {
+            reason: reason.into(),
+            supervisor: sup.into(),
+        },
         at: at(),
     };
-    assert_eq!(c.apply(&reject(" ", "supervisor1")), Err(CaseError::EmptyReason));
-    assert_eq!(c.apply(&reject("Dokumen palsu", "")), Err(CaseError::NeedsSupervisor));
+    assert_eq!(
+        c.apply(&reject(" ", "supervisor1")),
+        Err(CaseError::EmptyReason)
+    );
+    assert_eq!(
+        c.apply(&reject("Dokumen palsu", "")),
+        Err(CaseError::NeedsSupervisor)
+    );
     let mut d = c.clone();
-    d.apply(&Action::Decide { decision: Decision::Defer { missing: vec![EKtp], note: String::new() }, at: at() })
-        .unwrap();
+    d.apply(&Action::Decide {
+        decision: Decision::Defer {
+            missing: vec![EKtp],
+            note: String::new(),
+        },
+        at: at(),
+    })
+    .unwrap();
     assert_eq!(d.status, CaseStatus::Deferred);
     c.apply(&reject("Dokumen palsu", "supervisor1")).unwrap();
     assert_eq!(c.status, CaseStatus::Rejected);
 }
 
 fn any_action() -> impl Strategy<Value = Action> {
-    let kinds = prop::sample::select(vec![EKtp, FamilyCard, CivilRecord, PoliceReport, ParentsKtp]);
-    let statuses = prop::sample::select(vec![DocStatus::Valid, DocStatus::Missing, DocStatus::Invalid]);
+    let kinds = prop::sample::select(vec![
+        EKtp,
+        FamilyCard,
+        CivilRecord,
+        PoliceReport,
+        ParentsKtp,
+    ]);
+    let statuses = prop::sample::select(vec![
+        DocStatus::Valid,
+        DocStatus::Missing,
+        DocStatus::Invalid,
+    ]);
     prop_oneof![
         (kinds, statuses).prop_map(|(k, s)| set(k, s)),
         Just(Action::CompleteDocuments { override_by: None }),
-        Just(Action::CompleteDocuments { override_by: Some("sup".into()) }),
-        Just(Action::SaveInterview { interview: answers() }),
+        Just(Action::CompleteDocuments {
+            override_by: Some("sup".into())
+        }),
+        Just(Action::SaveInterview {
+            interview: answers()
+        }),
         Just(Action::CompleteInterview),
         Just(Action::RecordPhotoPending),
         Just(Action::Decide {
-            decision: Decision::Continue { fee: FeeSummary { lines: vec![], total: 0, paid: 0 } },
+            decision: Decision::Continue {
+                fee: FeeSummary {
+                    lines: vec![],
+                    total: 0,
+                    paid: 0
+                }
+            },
             at: at()
         }),
-        Just(Action::Decide { decision: Decision::Defer { missing: vec![], note: String::new() }, at: at() }),
+        Just(Action::Decide {
+            decision: Decision::Defer {
+                missing: vec![],
+                note: String::new()
+            },
+            at: at()
+        }),
     ]
 }
 

@@ -49,16 +49,28 @@ pub struct DocItem {
 }
 
 /// The checklist for one applicant on the day of service.
-pub fn requirements(applicant: &Applicant, application: ApplicationType, day: NaiveDate) -> Vec<DocKind> {
+pub fn requirements(
+    applicant: &Applicant,
+    application: ApplicationType,
+    day: NaiveDate,
+) -> Vec<DocKind> {
     use DocKind::*;
     let mut docs = if applicant.is_child_on(day) {
-        vec![ParentsKtp, FamilyCard, BirthRecord, ParentsMarriageRecord, BothParentsPresent]
+        vec![
+            ParentsKtp,
+            FamilyCard,
+            BirthRecord,
+            ParentsMarriageRecord,
+            BothParentsPresent,
+        ]
     } else {
         vec![EKtp, FamilyCard, CivilRecord]
     };
     match application {
         ApplicationType::New => {}
-        ApplicationType::ReplacementExpired | ApplicationType::ReplacementFull => docs.push(OldPassport),
+        ApplicationType::ReplacementExpired | ApplicationType::ReplacementFull => {
+            docs.push(OldPassport)
+        }
         ApplicationType::DataChange => docs.extend([OldPassport, NameChangeDecree]),
         ApplicationType::Lost => docs.push(PoliceReport),
         ApplicationType::Damaged => docs.push(DamagedPassport),
@@ -114,10 +126,21 @@ mod tests {
 
     #[test]
     fn child_renewing_brings_parents_and_old_passport() {
-        let r = requirements(&person((2015, 1, 1)), ApplicationType::ReplacementExpired, today());
+        let r = requirements(
+            &person((2015, 1, 1)),
+            ApplicationType::ReplacementExpired,
+            today(),
+        );
         assert_eq!(
             r,
-            vec![ParentsKtp, FamilyCard, BirthRecord, ParentsMarriageRecord, BothParentsPresent, OldPassport]
+            vec![
+                ParentsKtp,
+                FamilyCard,
+                BirthRecord,
+                ParentsMarriageRecord,
+                BothParentsPresent,
+                OldPassport
+            ]
         );
     }
 

@@ -94,7 +94,10 @@ impl FeeSchedule {
         };
         let mut lines = vec![(passport, self.amount(passport, q.day)?)];
         if q.service == Service::Express {
-            lines.push((FeeItem::ExpressService, self.amount(FeeItem::ExpressService, q.day)?));
+            lines.push((
+                FeeItem::ExpressService,
+                self.amount(FeeItem::ExpressService, q.day)?,
+            ));
         }
         let fine = match q.application {
             ApplicationType::Lost => Some(FeeItem::LostFine),
@@ -102,7 +105,11 @@ impl FeeSchedule {
             _ => None,
         };
         if let Some(fine) = fine {
-            let amount = if q.force_majeure { 0 } else { self.amount(fine, q.day)? };
+            let amount = if q.force_majeure {
+                0
+            } else {
+                self.amount(fine, q.day)?
+            };
             lines.push((fine, amount));
         }
         let total = lines.iter().map(|(_, a)| a).sum();
@@ -152,10 +159,22 @@ mod tests {
             "#,
         )
         .unwrap();
-        assert_eq!(s.amount(FeeItem::OrdinaryPassport, day("2019-05-31")), Ok(300_000));
-        assert_eq!(s.amount(FeeItem::OrdinaryPassport, day("2019-06-01")), Ok(350_000));
-        assert!(s.amount(FeeItem::OrdinaryPassport, day("2009-12-31")).is_err());
-        assert!(s.amount(FeeItem::ExpressService, day("2020-01-01")).is_err());
+        assert_eq!(
+            s.amount(FeeItem::OrdinaryPassport, day("2019-05-31")),
+            Ok(300_000)
+        );
+        assert_eq!(
+            s.amount(FeeItem::OrdinaryPassport, day("2019-06-01")),
+            Ok(350_000)
+        );
+        assert!(
+            s.amount(FeeItem::OrdinaryPassport, day("2009-12-31"))
+                .is_err()
+        );
+        assert!(
+            s.amount(FeeItem::ExpressService, day("2020-01-01"))
+                .is_err()
+        );
     }
 
     #[test]

@@ -4,12 +4,32 @@
 use chrono::{Datelike, NaiveDate};
 
 const BULAN: [&str; 12] = [
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-    "Oktober", "November", "Desember",
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
 ];
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 /// Rupiah with dot separators: `Rp1.000.000`, `-Rp50.000`.
@@ -32,7 +52,12 @@ pub fn rupiah(amount: i64) -> String {
 /// `25 November 2026` (Indonesian month names when `indonesian`).
 pub fn date_long(day: NaiveDate, indonesian: bool) -> String {
     let names = if indonesian { &BULAN } else { &MONTHS };
-    format!("{} {} {}", day.day(), names[day.month0() as usize], day.year())
+    format!(
+        "{} {} {}",
+        day.day(),
+        names[day.month0() as usize],
+        day.year()
+    )
 }
 
 /// `25/11/2026`.
@@ -69,8 +94,14 @@ mod tests {
     fn dates() {
         let d = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
         assert_eq!(date_long(d, true), "25 November 2026");
-        assert_eq!(date_long(NaiveDate::from_ymd_opt(2026, 8, 5).unwrap(), true), "5 Agustus 2026");
-        assert_eq!(date_long(NaiveDate::from_ymd_opt(2026, 8, 5).unwrap(), false), "5 August 2026");
+        assert_eq!(
+            date_long(NaiveDate::from_ymd_opt(2026, 8, 5).unwrap(), true),
+            "5 Agustus 2026"
+        );
+        assert_eq!(
+            date_long(NaiveDate::from_ymd_opt(2026, 8, 5).unwrap(), false),
+            "5 August 2026"
+        );
         assert_eq!(date_short(d), "25/11/2026");
         assert_eq!(parse_date("25/11/2026"), Some(d));
         assert_eq!(parse_date("2026-11-25"), Some(d));

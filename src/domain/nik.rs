@@ -13,8 +13,8 @@ use super::booking::Sex;
 
 /// Province codes in use (Kemendagri), including the Papua provinces formed in 2022.
 pub const PROVINCES: &[u8] = &[
-    11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 31, 32, 33, 34, 35, 36, 51, 52, 53, 61, 62, 63, 64,
-    65, 71, 72, 73, 74, 75, 76, 81, 82, 91, 92, 93, 94, 95, 96,
+    11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 31, 32, 33, 34, 35, 36, 51, 52, 53, 61, 62, 63, 64, 65,
+    71, 72, 73, 74, 75, 76, 81, 82, 91, 92, 93, 94, 95, 96,
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,7 +118,10 @@ pub fn parse(raw: &str) -> Result<NikInfo, NikError> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum NikMismatch {
     /// Digits 7–12 give another birth date (day, month and two-digit year as in the NIK).
-    BirthDate { nik: (u32, u32, u32), stated: NaiveDate },
+    BirthDate {
+        nik: (u32, u32, u32),
+        stated: NaiveDate,
+    },
     /// The day carries (or lacks) the +40 of a woman.
     Sex { nik: Sex, stated: Sex },
 }
@@ -200,7 +203,10 @@ mod tests {
         let info = parse("3174051503200001").unwrap();
         assert_eq!(info.birth_date(date(2026, 11, 25)), Some(date(2020, 3, 15)));
         let info = parse("3174051512300001").unwrap();
-        assert_eq!(info.birth_date(date(2026, 11, 25)), Some(date(1930, 12, 15)));
+        assert_eq!(
+            info.birth_date(date(2026, 11, 25)),
+            Some(date(1930, 12, 15))
+        );
     }
 
     #[test]
@@ -229,7 +235,13 @@ mod tests {
         match c {
             NikCheck::Mismatch(m) => {
                 assert_eq!(m.len(), 2);
-                assert!(matches!(m[0], NikMismatch::BirthDate { nik: (15, 3, 90), .. }));
+                assert!(matches!(
+                    m[0],
+                    NikMismatch::BirthDate {
+                        nik: (15, 3, 90),
+                        ..
+                    }
+                ));
                 assert!(matches!(
                     m[1],
                     NikMismatch::Sex {

@@ -68,7 +68,9 @@ mod tests {
 
     #[test]
     fn local_day_differs_by_zone() {
-        let now = DateTime::parse_from_rfc3339("2026-11-25T16:30:00Z").unwrap().to_utc();
+        let now = DateTime::parse_from_rfc3339("2026-11-25T16:30:00Z")
+            .unwrap()
+            .to_utc();
         assert_eq!(Zone::Wib.today(now).to_string(), "2026-11-25");
         assert_eq!(Zone::Wita.today(now).to_string(), "2026-11-26");
         assert_eq!(Zone::Wit.today(now).to_string(), "2026-11-26");

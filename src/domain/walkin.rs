@@ -34,8 +34,15 @@ pub fn check(
     let age = age_on(birth_date, today);
     match reason {
         WalkInReason::Elderly if age < ELDERLY_AGE => Err(WalkInRefusal::NotElderly(age)),
-        WalkInReason::ChildUnderFive if age >= SMALL_CHILD_AGE => Err(WalkInRefusal::NotSmallChild(age)),
-        WalkInReason::LostOrDamaged if !matches!(application, ApplicationType::Lost | ApplicationType::Damaged) => {
+        WalkInReason::ChildUnderFive if age >= SMALL_CHILD_AGE => {
+            Err(WalkInRefusal::NotSmallChild(age))
+        }
+        WalkInReason::LostOrDamaged
+            if !matches!(
+                application,
+                ApplicationType::Lost | ApplicationType::Damaged
+            ) =>
+        {
             Err(WalkInRefusal::NotLostOrDamaged)
         }
         _ => Ok(()),
@@ -54,23 +61,37 @@ mod tests {
     fn age_limits() {
         let today = d(2026, 11, 25);
         let new = ApplicationType::New;
-        assert_eq!(check(WalkInReason::Elderly, d(1966, 11, 25), new, today), Ok(()));
+        assert_eq!(
+            check(WalkInReason::Elderly, d(1966, 11, 25), new, today),
+            Ok(())
+        );
         assert_eq!(
             check(WalkInReason::Elderly, d(1966, 11, 26), new, today),
             Err(WalkInRefusal::NotElderly(59))
         );
-        assert_eq!(check(WalkInReason::ChildUnderFive, d(2021, 11, 26), new, today), Ok(()));
+        assert_eq!(
+            check(WalkInReason::ChildUnderFive, d(2021, 11, 26), new, today),
+            Ok(())
+        );
         assert_eq!(
             check(WalkInReason::ChildUnderFive, d(2021, 11, 25), new, today),
             Err(WalkInRefusal::NotSmallChild(5))
         );
-        assert_eq!(check(WalkInReason::Disability, d(1990, 1, 1), new, today), Ok(()));
+        assert_eq!(
+            check(WalkInReason::Disability, d(1990, 1, 1), new, today),
+            Ok(())
+        );
         assert_eq!(
             check(WalkInReason::LostOrDamaged, d(1990, 1, 1), new, today),
             Err(WalkInRefusal::NotLostOrDamaged)
         );
         assert_eq!(
-            check(WalkInReason::LostOrDamaged, d(1990, 1, 1), ApplicationType::Damaged, today),
+            check(
+                WalkInReason::LostOrDamaged,
+                d(1990, 1, 1),
+                ApplicationType::Damaged,
+                today
+            ),
             Ok(())
         );
         assert_eq!(

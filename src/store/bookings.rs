@@ -53,13 +53,18 @@ const QUEUE_SELECT: &str = "
 
 fn queue_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(QueueRow, Booking)> {
     let body: String = r.get(3)?;
-    let booking: Booking = serde_json::from_str(&body)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e)))?;
+    let booking: Booking = serde_json::from_str(&body).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e))
+    })?;
     let row = QueueRow {
         code: booking.code.clone(),
         day: r.get(1)?,
         slot: r.get(2)?,
-        first_name: booking.applicants.first().map(|a| a.name.clone()).unwrap_or_default(),
+        first_name: booking
+            .applicants
+            .first()
+            .map(|a| a.name.clone())
+            .unwrap_or_default(),
         applicants: booking.applicants.len(),
         opened: r.get::<_, i64>(5)? as usize,
         decided: r.get::<_, i64>(6)? as usize,
@@ -91,28 +96,44 @@ impl Store {
     pub fn booking(&self, code: &BookingCode) -> Result<Option<Booking>> {
         let body: Option<String> = self
             .conn
-            .query_row("SELECT body FROM bookings WHERE code = ?1", [code.as_str()], |r| r.get(0))
+            .query_row(
+                "SELECT body FROM bookings WHERE code = ?1",
+                [code.as_str()],
+                |r| r.get(0),
+            )
             .optional()?;
         Ok(body.map(|b| serde_json::from_str(&b)).transpose()?)
     }
 
     pub fn booking_count(&self) -> Result<u64> {
-        Ok(self.conn.query_row("SELECT COUNT(*) FROM bookings", [], |r| r.get::<_, i64>(0))? as u64)
+        Ok(self
+            .conn
+            .query_row("SELECT COUNT(*) FROM bookings", [], |r| r.get::<_, i64>(0))?
+            as u64)
     }
 
     /// The office's queue for a day, by slot.
     pub fn queue(&self, day: NaiveDate) -> Result<Vec<QueueRow>> {
-        let sql = format!("{QUEUE_SELECT} WHERE b.office = ?1 AND b.day = ?2 ORDER BY b.slot, b.code");
+        let sql =
+            format!("{QUEUE_SELECT} WHERE b.office = ?1 AND b.day = ?2 ORDER BY b.slot, b.code");
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params![self.office, day], queue_row)?;
-        Ok(rows.map(|r| r.map(|(row, _)| row)).collect::<Result<_, _>>()?)
+        Ok(rows
+            .map(|r| r.map(|(row, _)| row))
+            .collect::<Result<_, _>>()?)
     }
 
     /// Bookings of any day whose code, applicant name or NIK contains `query`, newest day
     /// first.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<QueueRow>> {
         let pattern = format!("%{}%", query.trim().replace(['%', '_'], ""));
-        let code = format!("%{}%", query.trim().replace(['%', '_', '-', ' '], "").to_uppercase());
+        let code = format!(
+            "%{}%",
+            query
+                .trim()
+                .replace(['%', '_', '-', ' '], "")
+                .to_uppercase()
+        );
         let sql = format!(
             "{QUEUE_SELECT} WHERE b.code LIKE ?2
                 OR b.code IN (SELECT booking FROM applicants WHERE name LIKE ?1 OR nik LIKE ?1)
@@ -120,7 +141,9 @@ impl Store {
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params![pattern, code, limit as i64], queue_row)?;
-        Ok(rows.map(|r| r.map(|(row, _)| row)).collect::<Result<_, _>>()?)
+        Ok(rows
+            .map(|r| r.map(|(row, _)| row))
+            .collect::<Result<_, _>>()?)
     }
 
     /// Every booking of a day at any office this counter holds (the `bookings list` command).
@@ -146,8 +169,13 @@ fn put_booking_tx(tx: &rusqlite::Transaction<'_>, b: &Booking) -> Result<()> {
             serde_json::to_string(b)?
         ],
     )?;
-    tx.execute("DELETE FROM applicants WHERE booking = ?1", [b.code.as_str()])?;
-    let mut stmt = tx.prepare_cached("INSERT INTO applicants (booking, idx, name, nik) VALUES (?1, ?2, ?3, ?4)")?;
+    tx.execute(
+        "DELETE FROM applicants WHERE booking = ?1",
+        [b.code.as_str()],
+    )?;
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO applicants (booking, idx, name, nik) VALUES (?1, ?2, ?3, ?4)",
+    )?;
     for (i, a) in b.applicants.iter().enumerate() {
         stmt.execute(params![b.code.as_str(), i as i64, a.name, a.nik])?;
     }
@@ -157,11 +185,20 @@ fn put_booking_tx(tx: &rusqlite::Transaction<'_>, b: &Booking) -> Result<()> {
 impl Store {
     /// Registers a walk-in: the booking, its outbox event and audit row in one transaction.
     pub fn register_walk_in(&mut self, actor: &super::Actor, booking: &Booking) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         put_booking_tx(&tx, booking)?;
         let payload = serde_json::to_value(booking)?;
         super::append_event(&tx, &self.office, actor, "booking.walk_in", None, &payload)?;
-        super::append_audit(&tx, actor, "booking.walk_in", Some(booking.code.as_str()), None, "")?;
+        super::append_audit(
+            &tx,
+            actor,
+            "booking.walk_in",
+            Some(booking.code.as_str()),
+            None,
+            "",
+        )?;
         tx.commit()?;
         Ok(())
     }

@@ -40,9 +40,16 @@ impl Store {
     /// Applies one officer action: the check-in opens a case, every other action needs
     /// `case_id`. Returns the case as stored; on any error nothing is written.
     pub fn apply(&mut self, actor: &Actor, case_id: Option<Uuid>, action: &Action) -> Result<Case> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let case = match (action, case_id) {
-            (Action::CheckIn { booking, applicant, .. }, _) => {
+            (
+                Action::CheckIn {
+                    booking, applicant, ..
+                },
+                _,
+            ) => {
                 let exists: bool = tx.query_row(
                     "SELECT EXISTS (SELECT 1 FROM cases WHERE booking = ?1 AND applicant = ?2)",
                     params![booking.as_str(), *applicant as i64],
@@ -55,7 +62,11 @@ impl Store {
             }
             (_, Some(id)) => {
                 let state: String = tx
-                    .query_row("SELECT state FROM cases WHERE id = ?1", [id.to_string()], |r| r.get(0))
+                    .query_row(
+                        "SELECT state FROM cases WHERE id = ?1",
+                        [id.to_string()],
+                        |r| r.get(0),
+                    )
                     .optional()?
                     .ok_or(StoreError::NoSuchCase)?;
                 let mut case: Case = serde_json::from_str(&state)?;
@@ -79,8 +90,22 @@ impl Store {
             ],
         )?;
         let payload = serde_json::to_value(action)?;
-        append_event(&tx, &self.office, actor, action.kind(), Some(case.id), &payload)?;
-        append_audit(&tx, actor, action.kind(), Some(case.booking.as_str()), Some(case.id), "")?;
+        append_event(
+            &tx,
+            &self.office,
+            actor,
+            action.kind(),
+            Some(case.id),
+            &payload,
+        )?;
+        append_audit(
+            &tx,
+            actor,
+            action.kind(),
+            Some(case.booking.as_str()),
+            Some(case.id),
+            "",
+        )?;
         tx.commit()?;
         Ok(case)
     }
@@ -117,7 +142,9 @@ impl Store {
             "SELECT c.state FROM cases c JOIN bookings b ON b.code = c.booking
              WHERE b.day = ?1 ORDER BY b.slot, c.booking, c.applicant",
         )?;
-        let states: Vec<String> = stmt.query_map([day], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        let states: Vec<String> = stmt
+            .query_map([day], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
         let mut hist = self.conn.prepare(
             "SELECT seq, kind, officer, device_time FROM outbox WHERE case_id = ?1 ORDER BY seq",
         )?;

@@ -17,7 +17,9 @@ pub use bookings::{QueueRow, QueueStatus};
 pub use cases::{CaseExport, EventRecord};
 pub use officers::{AuthError, LOCKOUT_MINUTES, MAX_FAILED_PINS, Officer, Role, hash_pin};
 
-const MIGRATION_LIST: &[M<'static>] = &[M::up(include_str!("../../assets/migrations/local/0001_init.sql"))];
+const MIGRATION_LIST: &[M<'static>] = &[M::up(include_str!(
+    "../../assets/migrations/local/0001_init.sql"
+))];
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
 
 #[derive(Debug, thiserror::Error)]
@@ -110,7 +112,9 @@ impl Store {
     pub fn device_id(&self) -> Result<String> {
         let id: Option<String> = self
             .conn
-            .query_row("SELECT device_id FROM device WHERE id = 1", [], |r| r.get(0))
+            .query_row("SELECT device_id FROM device WHERE id = 1", [], |r| {
+                r.get(0)
+            })
             .optional()?;
         Ok(id.unwrap_or_default())
     }
@@ -125,9 +129,11 @@ impl Store {
     }
 
     pub fn pending_events(&self) -> Result<u64> {
-        Ok(self
-            .conn
-            .query_row("SELECT COUNT(*) FROM outbox WHERE pushed_at IS NULL", [], |r| r.get::<_, i64>(0))? as u64)
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM outbox WHERE pushed_at IS NULL",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
     }
 
     /// Size of the database file in bytes (for the technician's screen).
@@ -140,8 +146,15 @@ impl Store {
     }
 
     /// Records that an officer looked at a booking or case: audit row plus outbox event.
-    pub fn record_view(&mut self, actor: &Actor, booking: &str, case_id: Option<Uuid>) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    pub fn record_view(
+        &mut self,
+        actor: &Actor,
+        booking: &str,
+        case_id: Option<Uuid>,
+    ) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let detail = serde_json::json!({ "booking": booking });
         append_event(&tx, &self.office, actor, "audit.view", case_id, &detail)?;
         append_audit(&tx, actor, "view", Some(booking), case_id, "")?;
@@ -150,11 +163,16 @@ impl Store {
     }
 
     /// The audit trail of one booking, oldest first: (time, officer, action, detail).
-    pub fn audit_for_booking(&self, booking: &str) -> Result<Vec<(String, String, String, String)>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT at, officer, action, detail FROM audit WHERE booking = ?1 ORDER BY id")?;
-        let rows = stmt.query_map([booking], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    pub fn audit_for_booking(
+        &self,
+        booking: &str,
+    ) -> Result<Vec<(String, String, String, String)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT at, officer, action, detail FROM audit WHERE booking = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([booking], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -173,7 +191,9 @@ fn append_event(
     case_id: Option<Uuid>,
     payload: &serde_json::Value,
 ) -> Result<i64> {
-    let seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox", [], |r| r.get(0))?;
+    let seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox", [], |r| {
+        r.get(0)
+    })?;
     tx.execute(
         "INSERT INTO outbox (seq, id, kind, case_id, office, officer, device_time, payload)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",

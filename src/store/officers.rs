@@ -1,8 +1,10 @@
 //! Officers and their PINs. PINs are stored as argon2id hashes; five wrong PINs in a row
 //! lock the account for a while, so a PIN cannot be guessed at an unattended counter.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 use chrono::{DateTime, Duration, FixedOffset};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -74,7 +76,11 @@ pub fn hash_pin(pin: &str) -> Result<String> {
 }
 
 fn pin_matches(pin: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(pin.as_bytes(), &h).is_ok())
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(pin.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 impl Store {
@@ -83,17 +89,31 @@ impl Store {
             "INSERT INTO officers (username, nip, name, role, pin_hash) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (username) DO UPDATE SET nip = excluded.nip, name = excluded.name,
                  role = excluded.role, pin_hash = excluded.pin_hash",
-            params![officer.username, officer.nip, officer.name, officer.role.as_str(), pin_hash],
+            params![
+                officer.username,
+                officer.nip,
+                officer.name,
+                officer.role.as_str(),
+                pin_hash
+            ],
         )?;
         Ok(())
     }
 
     pub fn officer_count(&self) -> Result<u64> {
-        Ok(self.conn.query_row("SELECT COUNT(*) FROM officers", [], |r| r.get::<_, i64>(0))? as u64)
+        Ok(self
+            .conn
+            .query_row("SELECT COUNT(*) FROM officers", [], |r| r.get::<_, i64>(0))?
+            as u64)
     }
 
     /// Checks a username (or NIP) and PIN, counting failures and locking after too many.
-    pub fn authenticate(&self, login: &str, pin: &str, now: DateTime<FixedOffset>) -> Result<Officer, AuthError> {
+    pub fn authenticate(
+        &self,
+        login: &str,
+        pin: &str,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Officer, AuthError> {
         let row = self
             .conn
             .query_row(
@@ -149,7 +169,12 @@ impl Store {
     }
 
     /// A supervisor's approval at this terminal: their username (or NIP) and PIN.
-    pub fn approve_as_supervisor(&self, login: &str, pin: &str, now: DateTime<FixedOffset>) -> Result<Officer, AuthError> {
+    pub fn approve_as_supervisor(
+        &self,
+        login: &str,
+        pin: &str,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Officer, AuthError> {
         let officer = self.authenticate(login, pin, now)?;
         if officer.role != Role::Supervisor {
             return Err(AuthError::NotSupervisor);

@@ -9,7 +9,10 @@ fn now() -> DateTime<FixedOffset> {
 }
 
 fn actor() -> Actor {
-    Actor { username: "petugas1".into(), now: now() }
+    Actor {
+        username: "petugas1".into(),
+        now: now(),
+    }
 }
 
 fn booking(n: u64) -> Booking {
@@ -63,8 +66,14 @@ fn migrations_are_valid() {
 fn wal_and_durable_commits() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("loket.db"), "JKS").unwrap();
-    let mode: String = store.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
-    let sync: i64 = store.conn().query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+    let mode: String = store
+        .conn()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    let sync: i64 = store
+        .conn()
+        .query_row("PRAGMA synchronous", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(mode, "wal");
     assert_eq!(sync, 2, "synchronous must be FULL");
 }
@@ -75,16 +84,32 @@ fn each_action_writes_state_event_and_audit_atomically() {
     let b = booking(1);
     store.put_booking(&b).unwrap();
     let case = store.apply(&actor(), None, &check_in(&b)).unwrap();
-    let set = Action::SetDocument { kind: DocKind::EKtp, status: DocStatus::Valid, note: String::new() };
+    let set = Action::SetDocument {
+        kind: DocKind::EKtp,
+        status: DocStatus::Valid,
+        note: String::new(),
+    };
     store.apply(&actor(), Some(case.id), &set).unwrap();
     // A refused action writes nothing.
     let bad = Action::RecordPhotoPending;
-    assert!(matches!(store.apply(&actor(), Some(case.id), &bad), Err(StoreError::Case(_))));
-    assert!(matches!(store.apply(&actor(), None, &check_in(&b)), Err(StoreError::CaseExists)));
+    assert!(matches!(
+        store.apply(&actor(), Some(case.id), &bad),
+        Err(StoreError::Case(_))
+    ));
+    assert!(matches!(
+        store.apply(&actor(), None, &check_in(&b)),
+        Err(StoreError::CaseExists)
+    ));
 
     let seqs: Vec<i64> = {
-        let mut s = store.conn().prepare("SELECT seq FROM outbox ORDER BY seq").unwrap();
-        s.query_map([], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect()
+        let mut s = store
+            .conn()
+            .prepare("SELECT seq FROM outbox ORDER BY seq")
+            .unwrap();
+        s.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
     };
     assert_eq!(seqs, vec![1, 2]);
     assert_eq!(store.pending_events().unwrap(), 2);
@@ -93,7 +118,10 @@ fn each_action_writes_state_event_and_audit_atomically() {
     // The stored case equals a replay of its events.
     let actions = store.case_actions(case.id).unwrap();
     let replayed = crate::domain::Case::replay(actions.iter()).unwrap();
-    assert_eq!(store.cases_for_booking(b.code.as_str()).unwrap(), vec![replayed]);
+    assert_eq!(
+        store.cases_for_booking(b.code.as_str()).unwrap(),
+        vec![replayed]
+    );
 }
 
 #[test]
@@ -102,11 +130,26 @@ fn audit_and_outbox_cannot_be_rewritten() {
     let b = booking(2);
     store.put_booking(&b).unwrap();
     store.record_view(&actor(), b.code.as_str(), None).unwrap();
-    assert!(store.conn().execute("UPDATE audit SET officer = 'x'", []).is_err());
+    assert!(
+        store
+            .conn()
+            .execute("UPDATE audit SET officer = 'x'", [])
+            .is_err()
+    );
     assert!(store.conn().execute("DELETE FROM audit", []).is_err());
     assert!(store.conn().execute("DELETE FROM outbox", []).is_err());
-    assert!(store.conn().execute("UPDATE outbox SET payload = '{}'", []).is_err());
-    assert!(store.conn().execute("UPDATE outbox SET pushed_at = 'now'", []).is_ok());
+    assert!(
+        store
+            .conn()
+            .execute("UPDATE outbox SET payload = '{}'", [])
+            .is_err()
+    );
+    assert!(
+        store
+            .conn()
+            .execute("UPDATE outbox SET pushed_at = 'now'", [])
+            .is_ok()
+    );
 }
 
 #[test]
@@ -114,7 +157,9 @@ fn queue_and_search() {
     let mut store = Store::open_in_memory("JKS").unwrap();
     let mut other = booking(3);
     other.office = "MKS".into();
-    store.put_bookings(&[booking(1), booking(2), other]).unwrap();
+    store
+        .put_bookings(&[booking(1), booking(2), other])
+        .unwrap();
     let day = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
     let q = store.queue(day).unwrap();
     assert_eq!(q.len(), 2);
@@ -125,29 +170,57 @@ fn queue_and_search() {
     assert_eq!(store.bookings_on(day).unwrap().len(), 3);
     let b = booking(1);
     store.apply(&actor(), None, &check_in(&b)).unwrap();
-    assert_eq!(store.queue(day).unwrap()[0].status(), QueueStatus::InProgress);
+    assert_eq!(
+        store.queue(day).unwrap()[0].status(),
+        QueueStatus::InProgress
+    );
 }
 
 #[test]
 fn five_wrong_pins_lock_the_account() {
     let store = Store::open_in_memory("JKS").unwrap();
-    let officer = Officer { username: "petugas1".into(), nip: "1990".into(), name: "A".into(), role: Role::Officer };
-    store.put_officer(&officer, &officers::hash_pin("111111").unwrap()).unwrap();
-    assert_eq!(store.authenticate("petugas1", "111111", now()).unwrap(), officer);
-    assert_eq!(store.authenticate("1990", "111111", now()).unwrap(), officer);
+    let officer = Officer {
+        username: "petugas1".into(),
+        nip: "1990".into(),
+        name: "A".into(),
+        role: Role::Officer,
+    };
+    store
+        .put_officer(&officer, &officers::hash_pin("111111").unwrap())
+        .unwrap();
+    assert_eq!(
+        store.authenticate("petugas1", "111111", now()).unwrap(),
+        officer
+    );
+    assert_eq!(
+        store.authenticate("1990", "111111", now()).unwrap(),
+        officer
+    );
     for left in (1..5).rev() {
         match store.authenticate("petugas1", "000000", now()) {
             Err(AuthError::WrongPin { remaining }) => assert_eq!(remaining, left),
             other => panic!("{other:?}"),
         }
     }
-    assert!(matches!(store.authenticate("petugas1", "000000", now()), Err(AuthError::Locked { .. })));
+    assert!(matches!(
+        store.authenticate("petugas1", "000000", now()),
+        Err(AuthError::Locked { .. })
+    ));
     // Even the right PIN is refused while locked, and accepted after the lockout.
-    assert!(matches!(store.authenticate("petugas1", "111111", now()), Err(AuthError::Locked { .. })));
+    assert!(matches!(
+        store.authenticate("petugas1", "111111", now()),
+        Err(AuthError::Locked { .. })
+    ));
     let later = now() + chrono::Duration::minutes(LOCKOUT_MINUTES_FOR_TEST);
     assert!(store.authenticate("petugas1", "111111", later).is_ok());
-    assert!(matches!(store.authenticate("nobody", "1", now()), Err(AuthError::UnknownUser)));
-    assert!(matches!(store.approve_as_supervisor("petugas1", "111111", later), Err(AuthError::NotSupervisor)));
+    assert!(matches!(
+        store.authenticate("nobody", "1", now()),
+        Err(AuthError::UnknownUser)
+    ));
+    assert!(matches!(
+        store.approve_as_supervisor("petugas1", "111111", later),
+        Err(AuthError::NotSupervisor)
+    ));
 }
 
 const LOCKOUT_MINUTES_FOR_TEST: i64 = officers::LOCKOUT_MINUTES + 1;

@@ -12,8 +12,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 use super::login::{LoginOutcome, LoginScreen};
-use super::{Ctx, Event, Level, Nav, Notice, Screen, View, fill, queue, tech, theme};
 use super::strings::Lang;
+use super::{Ctx, Event, Level, Nav, Notice, Screen, View, fill, queue, tech, theme};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::Office;
@@ -89,7 +89,9 @@ impl App {
 
     fn tick(&mut self) -> bool {
         let now = self.setup.clock.now();
-        let idle = Duration::minutes(i64::from(self.setup.config.counter.idle_lock_minutes.max(1)));
+        let idle = Duration::minutes(i64::from(
+            self.setup.config.counter.idle_lock_minutes.max(1),
+        ));
         let mut dirty = false;
         if let Some(session) = &mut self.session
             && session.locked.is_none()
@@ -105,7 +107,12 @@ impl App {
         dirty
     }
 
-    fn ctx<'a>(setup: &'a mut AppSetup, officer: &'a Officer, lang: Lang, notice: &'a mut Option<Notice>) -> Ctx<'a> {
+    fn ctx<'a>(
+        setup: &'a mut AppSetup,
+        officer: &'a Officer,
+        lang: Lang,
+        notice: &'a mut Option<Notice>,
+    ) -> Ctx<'a> {
         Ctx {
             now: setup.clock.now(),
             store: &mut setup.store,
@@ -213,7 +220,9 @@ impl App {
             return;
         }
         let now = self.setup.office.zone.local(self.setup.clock.now());
-        if let LoginOutcome::SignedIn(officer) = self.login.on_key(key, &self.setup.store, now, self.lang) {
+        if let LoginOutcome::SignedIn(officer) =
+            self.login.on_key(key, &self.setup.store, now, self.lang)
+        {
             self.start_session(officer);
         }
     }
@@ -224,8 +233,12 @@ impl App {
             return;
         }
         let now = self.setup.office.zone.local(self.setup.clock.now());
-        let Some(session) = &mut self.session else { return };
-        let Some(lock) = &mut session.locked else { return };
+        let Some(session) = &mut self.session else {
+            return;
+        };
+        let Some(lock) = &mut session.locked else {
+            return;
+        };
         if let LoginOutcome::SignedIn(officer) = lock.on_key(key, &self.setup.store, now, self.lang)
             && officer.username == session.officer.username
         {
@@ -235,14 +248,21 @@ impl App {
 
     fn start_session(&mut self, officer: Officer) {
         let s = self.lang.strings();
-        self.notice = Some(Notice { level: Level::Ok, text: fill(s.welcome, &[&officer.name]) });
+        self.notice = Some(Notice {
+            level: Level::Ok,
+            text: fill(s.welcome, &[&officer.name]),
+        });
         let mut ctx = Self::ctx(&mut self.setup, &officer, self.lang, &mut self.notice);
         let home = match officer.role {
             Role::Technician => Screen::Tech(tech::TechScreen::new(&mut ctx)),
             Role::Officer | Role::Supervisor => Screen::Queue(queue::QueueScreen::new(&mut ctx)),
         };
         self.stack = vec![home];
-        self.session = Some(Session { officer, last_input: self.setup.clock.now(), locked: None });
+        self.session = Some(Session {
+            officer,
+            last_input: self.setup.clock.now(),
+            locked: None,
+        });
         self.login = LoginScreen::new(None);
     }
 
@@ -261,7 +281,9 @@ impl App {
         let s = self.lang.strings();
         if area.width < 80 || area.height < 24 {
             let text = fill(s.too_small, &[&area.width, &area.height]);
-            Paragraph::new(Line::styled(text, theme::error())).wrap(Wrap { trim: true }).render(area, buf);
+            Paragraph::new(Line::styled(text, theme::error()))
+                .wrap(Wrap { trim: true })
+                .render(area, buf);
             return;
         }
         let [header, body, status, keys] = area.layout(&Layout::vertical([
@@ -271,9 +293,19 @@ impl App {
             Constraint::Length(1),
         ]));
         self.render_header(header, buf);
-        let view = View { s, lang: self.lang, today: self.setup.office.zone.today(self.setup.clock.now()), office: &self.setup.office };
+        let view = View {
+            s,
+            lang: self.lang,
+            today: self.setup.office.zone.today(self.setup.clock.now()),
+            office: &self.setup.office,
+        };
         let (hints, help) = match (&self.session, self.stack.last()) {
-            (Some(Session { locked: Some(lock), .. }), _) => {
+            (
+                Some(Session {
+                    locked: Some(lock), ..
+                }),
+                _,
+            ) => {
                 lock.render(body, buf, s);
                 (vec![s.key_help, s.key_lang, s.key_logout], vec![])
             }
@@ -291,7 +323,10 @@ impl App {
                     let y = body.bottom().saturating_sub(1);
                     buf.set_string(body.x + 1, y, hint, theme::dim());
                 }
-                (vec![s.key_next, s.key_help, s.key_lang, s.key_quit], vec![("Enter", s.h_login_enter), ("F10", s.h_f10_quit)])
+                (
+                    vec![s.key_next, s.key_help, s.key_lang, s.key_quit],
+                    vec![("Enter", s.h_login_enter), ("F10", s.h_f10_quit)],
+                )
             }
         };
         self.render_status(status, buf);
@@ -332,10 +367,24 @@ impl App {
         let room = (area.width as usize).saturating_sub(right_w + 1);
         let mut left = format!(" {} · {}", s.app_title, self.setup.office.name);
         if left.chars().count() > room {
-            left = left.chars().take(room.saturating_sub(1)).collect::<String>() + "…";
+            left = left
+                .chars()
+                .take(room.saturating_sub(1))
+                .collect::<String>()
+                + "…";
         }
-        buf.set_string(area.x, area.y, left, theme::header().add_modifier(ratatui::style::Modifier::BOLD));
-        buf.set_string(area.right().saturating_sub(right_w as u16), area.y, right, theme::header());
+        buf.set_string(
+            area.x,
+            area.y,
+            left,
+            theme::header().add_modifier(ratatui::style::Modifier::BOLD),
+        );
+        buf.set_string(
+            area.right().saturating_sub(right_w as u16),
+            area.y,
+            right,
+            theme::header(),
+        );
     }
 
     fn render_status(&self, area: Rect, buf: &mut Buffer) {
@@ -355,22 +404,39 @@ impl App {
                 Err(_) => Line::default(),
             },
         };
-        Paragraph::new(line).wrap(Wrap { trim: true }).render(area, buf);
+        Paragraph::new(line)
+            .wrap(Wrap { trim: true })
+            .render(area, buf);
     }
 }
 
 fn render_help(area: Rect, buf: &mut Buffer, s: &'static super::Strings, keys: &[(&str, &str)]) {
     let mut rows: Vec<(&str, &str)> = keys.to_vec();
-    rows.extend([("F1 ?", s.h_f1), ("F2", s.h_f2), ("F9", s.h_f9), ("F10", s.h_f10), ("Ctrl+C", s.h_ctrl_c)]);
+    rows.extend([
+        ("F1 ?", s.h_f1),
+        ("F2", s.h_f2),
+        ("F9", s.h_f9),
+        ("F10", s.h_f10),
+        ("Ctrl+C", s.h_ctrl_c),
+    ]);
     let height = (rows.len() as u16 + 2).min(area.height);
-    let popup = area.centered(Constraint::Length(area.width.min(76)), Constraint::Length(height));
+    let popup = area.centered(
+        Constraint::Length(area.width.min(76)),
+        Constraint::Length(height),
+    );
     Clear.render(popup, buf);
-    let block = Block::bordered().title(Line::styled(format!(" {} ", s.help_title), theme::title()));
+    let block =
+        Block::bordered().title(Line::styled(format!(" {} ", s.help_title), theme::title()));
     let inner = block.inner(popup);
     block.render(popup, buf);
     let lines: Vec<Line> = rows
         .iter()
-        .map(|(k, d)| Line::from(vec![Span::styled(format!("{k:<12}"), theme::focus()), Span::raw(*d)]))
+        .map(|(k, d)| {
+            Line::from(vec![
+                Span::styled(format!("{k:<12}"), theme::focus()),
+                Span::raw(*d),
+            ])
+        })
         .collect();
     Paragraph::new(lines).render(inner, buf);
 }

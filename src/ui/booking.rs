@@ -27,7 +27,11 @@ pub struct BookingScreen {
 pub fn keys(s: &'static Strings) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
     (
         vec![s.key_open, s.key_back],
-        vec![("↑↓", s.h_arrows), ("Enter", s.h_enter_case), ("Esc", s.h_esc_back)],
+        vec![
+            ("↑↓", s.h_arrows),
+            ("Enter", s.h_enter_case),
+            ("Esc", s.h_esc_back),
+        ],
     )
 }
 
@@ -43,13 +47,21 @@ pub fn case_label(s: &Strings, case: Option<&Case>) -> &'static str {
 
 impl BookingScreen {
     /// Loads a booking and records that this officer viewed it.
-    pub fn open(ctx: &mut Ctx<'_>, code: &BookingCode) -> Result<Option<BookingScreen>, StoreError> {
+    pub fn open(
+        ctx: &mut Ctx<'_>,
+        code: &BookingCode,
+    ) -> Result<Option<BookingScreen>, StoreError> {
         let Some(booking) = ctx.store.booking(code)? else {
             return Ok(None);
         };
         ctx.store.record_view(&ctx.actor(), code.as_str(), None)?;
         let cases = ctx.store.cases_for_booking(code.as_str())?;
-        Ok(Some(BookingScreen { booking, cases, selected: 0, dialog: None }))
+        Ok(Some(BookingScreen {
+            booking,
+            cases,
+            selected: 0,
+            dialog: None,
+        }))
     }
 
     pub fn refresh(&mut self, ctx: &mut Ctx<'_>) {
@@ -66,10 +78,14 @@ impl BookingScreen {
     fn exceptions(&self, ctx: &Ctx<'_>) -> Vec<CheckInException> {
         let mut out = Vec::new();
         if self.booking.date != ctx.today() {
-            out.push(CheckInException::OtherDay { booked: self.booking.date });
+            out.push(CheckInException::OtherDay {
+                booked: self.booking.date,
+            });
         }
         if self.booking.office != ctx.office.code {
-            out.push(CheckInException::OtherOffice { booked: self.booking.office.clone() });
+            out.push(CheckInException::OtherOffice {
+                booked: self.booking.office.clone(),
+            });
         }
         out
     }
@@ -98,7 +114,11 @@ impl BookingScreen {
             KeyCode::Down => self.selected = (self.selected + 1).min(last),
             KeyCode::Enter => {
                 if let Some(case) = self.case_of(self.selected) {
-                    return Nav::Push(Screen::Case(Box::new(CaseScreen::new(ctx, self.booking.clone(), case.clone()))));
+                    return Nav::Push(Screen::Case(Box::new(CaseScreen::new(
+                        ctx,
+                        self.booking.clone(),
+                        case.clone(),
+                    ))));
                 }
                 let exceptions = self.exceptions(ctx);
                 if exceptions.is_empty() {
@@ -106,7 +126,9 @@ impl BookingScreen {
                 }
                 let s = ctx.s();
                 let indonesian = ctx.lang == super::Lang::Id;
-                let mut message = self.warnings(s, ctx.today(), &ctx.office.code, indonesian).join(" ");
+                let mut message = self
+                    .warnings(s, ctx.today(), &ctx.office.code, indonesian)
+                    .join(" ");
                 message.push(' ');
                 message.push_str(s.serve_anyway);
                 self.dialog = Some(Dialog::confirm(|s| s.confirm_title, message));
@@ -117,11 +139,20 @@ impl BookingScreen {
     }
 
     /// Why this booking is not an ordinary one for today at this office.
-    fn warnings(&self, s: &Strings, today: chrono::NaiveDate, office: &str, indonesian: bool) -> Vec<String> {
+    fn warnings(
+        &self,
+        s: &Strings,
+        today: chrono::NaiveDate,
+        office: &str,
+        indonesian: bool,
+    ) -> Vec<String> {
         let b = &self.booking;
         let mut out = Vec::new();
         if b.date != today {
-            out.push(fill(s.other_day_warn, &[&format::date_long(b.date, indonesian)]));
+            out.push(fill(
+                s.other_day_warn,
+                &[&format::date_long(b.date, indonesian)],
+            ));
         }
         if b.office != office {
             out.push(fill(s.other_office_warn, &[&b.office]));
@@ -151,7 +182,11 @@ impl BookingScreen {
         match ctx.store.apply(&ctx.actor(), None, &action) {
             Ok(case) => {
                 self.cases.push(case.clone());
-                Nav::Push(Screen::Case(Box::new(CaseScreen::new(ctx, self.booking.clone(), case))))
+                Nav::Push(Screen::Case(Box::new(CaseScreen::new(
+                    ctx,
+                    self.booking.clone(),
+                    case,
+                ))))
             }
             Err(StoreError::CaseExists) => {
                 // Opened meanwhile (another session on this counter): show that case.
@@ -159,7 +194,11 @@ impl BookingScreen {
                 let s = ctx.s();
                 ctx.notify(Level::Info, s.case_exists.to_owned());
                 match self.case_of(self.selected) {
-                    Some(case) => Nav::Push(Screen::Case(Box::new(CaseScreen::new(ctx, self.booking.clone(), case.clone())))),
+                    Some(case) => Nav::Push(Screen::Case(Box::new(CaseScreen::new(
+                        ctx,
+                        self.booking.clone(),
+                        case.clone(),
+                    )))),
                     None => Nav::Stay,
                 }
             }
@@ -180,8 +219,18 @@ impl BookingScreen {
             Constraint::Length(2),
             Constraint::Min(3),
         ]));
-        Paragraph::new(Line::styled(fill(s.booking_title, &[&b.code]), theme::title())).render(title, buf);
-        let pair = |k: &str, v: String| vec![Span::styled(format!("{k}: "), theme::label()), Span::raw(v), Span::raw("   ")];
+        Paragraph::new(Line::styled(
+            fill(s.booking_title, &[&b.code]),
+            theme::title(),
+        ))
+        .render(title, buf);
+        let pair = |k: &str, v: String| {
+            vec![
+                Span::styled(format!("{k}: "), theme::label()),
+                Span::raw(v),
+                Span::raw("   "),
+            ]
+        };
         let mut l1 = pair(s.f_date, format::date_long(b.date, id));
         l1.extend(pair(s.f_slot, b.slot.format("%H:%M").to_string()));
         l1.extend(pair(s.f_office, b.office.clone()));
@@ -195,7 +244,9 @@ impl BookingScreen {
         }
         Paragraph::new(lines).render(details, buf);
         let warnings = self.warnings(s, view.today, &view.office.code, id);
-        Paragraph::new(Line::styled(warnings.join(" "), theme::warn())).wrap(Wrap { trim: true }).render(warn, buf);
+        Paragraph::new(Line::styled(warnings.join(" "), theme::warn()))
+            .wrap(Wrap { trim: true })
+            .render(warn, buf);
         self.render_applicants(table, buf, view);
         if let Some(d) = &self.dialog {
             d.render(area, buf, s);
@@ -205,7 +256,10 @@ impl BookingScreen {
     fn render_applicants(&self, area: Rect, buf: &mut Buffer, view: &View<'_>) {
         let s = view.s;
         let rows = self.booking.applicants.iter().enumerate().map(|(i, a)| {
-            let paid = a.paid.map(format::rupiah).unwrap_or_else(|| s.not_paid.to_owned());
+            let paid = a
+                .paid
+                .map(format::rupiah)
+                .unwrap_or_else(|| s.not_paid.to_owned());
             let row = Row::new(vec![
                 Cell::from(format!("{}", i + 1)),
                 Cell::from(a.name.clone()),
@@ -214,7 +268,11 @@ impl BookingScreen {
                 Cell::from(paid),
                 Cell::from(case_label(s, self.case_of(i))),
             ]);
-            if i == self.selected { row.style(theme::selected()) } else { row }
+            if i == self.selected {
+                row.style(theme::selected())
+            } else {
+                row
+            }
         });
         let widths = [
             Constraint::Length(2),
@@ -224,7 +282,13 @@ impl BookingScreen {
             Constraint::Length(12),
             Constraint::Length(17),
         ];
-        let header = Row::new(vec!["#", s.col_name, s.col_nik, s.col_age, s.col_paid, s.col_case]).style(theme::title());
-        Table::new(rows, widths).header(header).column_spacing(1).render(area, buf);
+        let header = Row::new(vec![
+            "#", s.col_name, s.col_nik, s.col_age, s.col_paid, s.col_case,
+        ])
+        .style(theme::title());
+        Table::new(rows, widths)
+            .header(header)
+            .column_spacing(1)
+            .render(area, buf);
     }
 }

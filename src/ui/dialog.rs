@@ -34,7 +34,12 @@ pub enum Answer {
 
 impl Dialog {
     pub fn confirm(title: Label, message: String) -> Dialog {
-        Dialog { title, message, body: Body::Confirm, error: None }
+        Dialog {
+            title,
+            message,
+            body: Body::Confirm,
+            error: None,
+        }
     }
 
     pub fn supervisor(title: Label, message: String) -> Dialog {
@@ -42,12 +47,22 @@ impl Dialog {
             Field::text("user", |s| s.supervisor_user, ""),
             Field::secret("pin", |s| s.supervisor_pin, 12),
         ]);
-        Dialog { title, message, body: Body::Fields(form), error: None }
+        Dialog {
+            title,
+            message,
+            body: Body::Fields(form),
+            error: None,
+        }
     }
 
     pub fn reason(title: Label, message: String, label: Label) -> Dialog {
         let form = Form::new(vec![Field::text("reason", label, "")]);
-        Dialog { title, message, body: Body::Fields(form), error: None }
+        Dialog {
+            title,
+            message,
+            body: Body::Fields(form),
+            error: None,
+        }
     }
 
     pub fn text(&self, key: &str) -> String {
@@ -93,15 +108,20 @@ impl Dialog {
 
     pub fn render(&self, area: Rect, buf: &mut Buffer, s: &Strings) {
         let width = area.width.min(70);
-        let message_lines = (self.message.chars().count() as u16 / width.saturating_sub(4).max(1)) + 1;
+        let message_lines =
+            (self.message.chars().count() as u16 / width.saturating_sub(4).max(1)) + 1;
         let fields = match &self.body {
             Body::Fields(f) => f.fields.len() as u16,
             Body::Confirm => 1,
         };
-        let height = (message_lines + fields + 4 + u16::from(self.error.is_some()) * 2).min(area.height);
+        let height =
+            (message_lines + fields + 4 + u16::from(self.error.is_some()) * 2).min(area.height);
         let popup = area.centered(Constraint::Length(width), Constraint::Length(height));
         Clear.render(popup, buf);
-        let block = Block::bordered().title(Line::styled(format!(" {} ", (self.title)(s)), theme::title()));
+        let block = Block::bordered().title(Line::styled(
+            format!(" {} ", (self.title)(s)),
+            theme::title(),
+        ));
         let inner = block.inner(popup);
         block.render(popup, buf);
         let [msg, body, err] = inner.layout(&Layout::vertical([
@@ -109,13 +129,19 @@ impl Dialog {
             Constraint::Length(fields),
             Constraint::Min(0),
         ]));
-        Paragraph::new(self.message.as_str()).wrap(Wrap { trim: true }).render(msg, buf);
+        Paragraph::new(self.message.as_str())
+            .wrap(Wrap { trim: true })
+            .render(msg, buf);
         match &self.body {
-            Body::Confirm => Paragraph::new(Line::styled(s.yes_no, theme::focus())).render(body, buf),
+            Body::Confirm => {
+                Paragraph::new(Line::styled(s.yes_no, theme::focus())).render(body, buf)
+            }
             Body::Fields(f) => f.render(body, buf, s, true, 24),
         }
         if let Some(e) = &self.error {
-            Paragraph::new(Line::styled(e.as_str(), theme::error())).wrap(Wrap { trim: true }).render(err, buf);
+            Paragraph::new(Line::styled(e.as_str(), theme::error()))
+                .wrap(Wrap { trim: true })
+                .render(err, buf);
         }
     }
 }

@@ -17,7 +17,11 @@ pub type OptionLabel = fn(&Strings, usize) -> &'static str;
 
 pub enum Value {
     Text(TextInput),
-    Choice { selected: Option<usize>, count: usize, label: OptionLabel },
+    Choice {
+        selected: Option<usize>,
+        count: usize,
+        label: OptionLabel,
+    },
     Toggle(bool),
 }
 
@@ -30,16 +34,46 @@ pub struct Field {
 
 impl Field {
     pub fn text(key: &'static str, label: Label, value: &str) -> Field {
-        Field { key, label, value: Value::Text(TextInput::with_value(value)), hidden: false }
+        Field {
+            key,
+            label,
+            value: Value::Text(TextInput::with_value(value)),
+            hidden: false,
+        }
     }
     pub fn secret(key: &'static str, label: Label, max: usize) -> Field {
-        Field { key, label, value: Value::Text(TextInput::secret(max)), hidden: false }
+        Field {
+            key,
+            label,
+            value: Value::Text(TextInput::secret(max)),
+            hidden: false,
+        }
     }
-    pub fn choice(key: &'static str, label: Label, count: usize, option: OptionLabel, selected: Option<usize>) -> Field {
-        Field { key, label, value: Value::Choice { selected, count, label: option }, hidden: false }
+    pub fn choice(
+        key: &'static str,
+        label: Label,
+        count: usize,
+        option: OptionLabel,
+        selected: Option<usize>,
+    ) -> Field {
+        Field {
+            key,
+            label,
+            value: Value::Choice {
+                selected,
+                count,
+                label: option,
+            },
+            hidden: false,
+        }
     }
     pub fn toggle(key: &'static str, label: Label, on: bool) -> Field {
-        Field { key, label, value: Value::Toggle(on), hidden: false }
+        Field {
+            key,
+            label,
+            value: Value::Toggle(on),
+            hidden: false,
+        }
     }
 }
 
@@ -48,7 +82,9 @@ pub enum FormEvent {
     Ignored,
     Edited,
     /// Focus left the field at this index.
-    Moved { from: usize },
+    Moved {
+        from: usize,
+    },
     /// A choice or tick box at this index changed.
     Changed(usize),
     /// Enter on the last field.
@@ -98,7 +134,11 @@ impl Form {
         }
     }
     pub fn clear_text(&mut self, key: &str) {
-        if let Some(Field { value: Value::Text(t), .. }) = self.fields.iter_mut().find(|f| f.key == key) {
+        if let Some(Field {
+            value: Value::Text(t),
+            ..
+        }) = self.fields.iter_mut().find(|f| f.key == key)
+        {
             t.clear();
         }
     }
@@ -154,9 +194,15 @@ impl Form {
         };
         match &mut field.value {
             Value::Text(t) => {
-                if t.handle(key) { FormEvent::Edited } else { FormEvent::Ignored }
+                if t.handle(key) {
+                    FormEvent::Edited
+                } else {
+                    FormEvent::Ignored
+                }
             }
-            Value::Choice { selected, count, .. } => {
+            Value::Choice {
+                selected, count, ..
+            } => {
                 let n = *count;
                 let next = match (key.code, *selected) {
                     (KeyCode::Right | KeyCode::Char(' '), None) => 0,
@@ -179,9 +225,24 @@ impl Form {
     }
 
     /// Draws one field a line; `focused` is false while focus is outside the form.
-    pub fn render(&self, area: Rect, buf: &mut Buffer, s: &Strings, focused: bool, label_width: u16) {
-        let visible: Vec<(usize, &Field)> = self.fields.iter().enumerate().filter(|(_, f)| !f.hidden).collect();
-        let pos = visible.iter().position(|(i, _)| *i == self.focus).unwrap_or(0);
+    pub fn render(
+        &self,
+        area: Rect,
+        buf: &mut Buffer,
+        s: &Strings,
+        focused: bool,
+        label_width: u16,
+    ) {
+        let visible: Vec<(usize, &Field)> = self
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| !f.hidden)
+            .collect();
+        let pos = visible
+            .iter()
+            .position(|(i, _)| *i == self.focus)
+            .unwrap_or(0);
         let skip = (pos + 1).saturating_sub(area.height as usize);
         let value_width = area.width.saturating_sub(label_width + 3) as usize;
         let lines: Vec<Line> = visible
@@ -194,9 +255,15 @@ impl Form {
                 let label_style = if here { theme::focus() } else { theme::label() };
                 let value: Line = match &f.value {
                     Value::Text(t) => t.line(here, value_width),
-                    Value::Choice { selected, label, .. } => {
+                    Value::Choice {
+                        selected, label, ..
+                    } => {
                         let text = selected.map(|i| label(s, i)).unwrap_or(s.pu_none);
-                        Line::from(if here { format!("◂ {text} ▸") } else { text.to_owned() })
+                        Line::from(if here {
+                            format!("◂ {text} ▸")
+                        } else {
+                            text.to_owned()
+                        })
                     }
                     Value::Toggle(on) => Line::from(if *on { "[x]" } else { "[ ]" }),
                 };
@@ -222,7 +289,13 @@ mod tests {
         let mut f = Form::new(vec![
             Field::text("a", |s| s.id_name, ""),
             Field::toggle("hidden", |s| s.iv_force, false),
-            Field::choice("c", |s| s.id_sex, 2, |s, i| if i == 0 { s.sex_m } else { s.sex_f }, None),
+            Field::choice(
+                "c",
+                |s| s.id_sex,
+                2,
+                |s, i| if i == 0 { s.sex_m } else { s.sex_f },
+                None,
+            ),
         ]);
         f.set_hidden("hidden", true);
         f

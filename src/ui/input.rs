@@ -18,10 +18,17 @@ pub const DEFAULT_MAX: usize = 200;
 
 impl TextInput {
     pub fn new() -> Self {
-        Self { max: DEFAULT_MAX, ..Self::default() }
+        Self {
+            max: DEFAULT_MAX,
+            ..Self::default()
+        }
     }
     pub fn secret(max: usize) -> Self {
-        Self { max, secret: true, ..Self::default() }
+        Self {
+            max,
+            secret: true,
+            ..Self::default()
+        }
     }
     pub fn with_value(value: &str) -> Self {
         let mut input = Self::new();
@@ -35,7 +42,11 @@ impl TextInput {
         self.chars.is_empty()
     }
     pub fn set(&mut self, value: &str) {
-        self.chars = value.chars().filter(|c| !c.is_control()).take(self.max.max(1)).collect();
+        self.chars = value
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(self.max.max(1))
+            .collect();
         self.cursor = self.chars.len();
     }
     pub fn clear(&mut self) {
@@ -96,12 +107,19 @@ impl TextInput {
         spans.push(Span::raw(before));
         if focused {
             let at = shown.get(self.cursor).copied().unwrap_or(' ');
-            spans.push(Span::styled(at.to_string(), Style::new().add_modifier(Modifier::REVERSED)));
+            spans.push(Span::styled(
+                at.to_string(),
+                Style::new().add_modifier(Modifier::REVERSED),
+            ));
             if self.cursor < end {
-                spans.push(Span::raw(shown[self.cursor + 1..end].iter().collect::<String>()));
+                spans.push(Span::raw(
+                    shown[self.cursor + 1..end].iter().collect::<String>(),
+                ));
             }
         } else if self.cursor < end {
-            spans.push(Span::raw(shown[self.cursor..end].iter().collect::<String>()));
+            spans.push(Span::raw(
+                shown[self.cursor..end].iter().collect::<String>(),
+            ));
         }
         Line::from(spans)
     }

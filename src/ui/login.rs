@@ -34,14 +34,24 @@ impl LoginScreen {
             form.set_hidden("user", true);
             form.focus = 1;
         }
-        LoginScreen { form, locked_by, error: None }
+        LoginScreen {
+            form,
+            locked_by,
+            error: None,
+        }
     }
 
     pub fn paste(&mut self, text: &str) {
         self.form.paste(text);
     }
 
-    pub fn on_key(&mut self, key: &KeyEvent, store: &Store, now: DateTime<FixedOffset>, lang: Lang) -> LoginOutcome {
+    pub fn on_key(
+        &mut self,
+        key: &KeyEvent,
+        store: &Store,
+        now: DateTime<FixedOffset>,
+        lang: Lang,
+    ) -> LoginOutcome {
         if self.form.on_key(key) != FormEvent::Submit {
             return LoginOutcome::Pending;
         }
@@ -59,19 +69,30 @@ impl LoginScreen {
                 self.error = Some(s.login_unknown.to_owned());
                 self.form.focus = 0;
             }
-            Err(AuthError::WrongPin { remaining }) => self.error = Some(fill(s.login_wrong_pin, &[&remaining])),
+            Err(AuthError::WrongPin { remaining }) => {
+                self.error = Some(fill(s.login_wrong_pin, &[&remaining]))
+            }
             Err(AuthError::Locked { until }) => {
                 self.error = Some(fill(s.login_locked, &[&until.format("%H:%M")]));
             }
-            Err(AuthError::NotSupervisor) => self.error = Some(fill(s.login_not_supervisor, &[&user])),
+            Err(AuthError::NotSupervisor) => {
+                self.error = Some(fill(s.login_not_supervisor, &[&user]))
+            }
             Err(AuthError::Store(e)) => self.error = Some(fill(s.err_store, &[&e])),
         }
         LoginOutcome::Pending
     }
 
     pub fn render(&self, area: Rect, buf: &mut Buffer, s: &Strings) {
-        let popup = area.centered(Constraint::Length(area.width.min(64)), Constraint::Length(11));
-        let title = if self.locked_by.is_some() { s.lock_title } else { s.login_title };
+        let popup = area.centered(
+            Constraint::Length(area.width.min(64)),
+            Constraint::Length(11),
+        );
+        let title = if self.locked_by.is_some() {
+            s.lock_title
+        } else {
+            s.login_title
+        };
         let block = Block::bordered().title(Line::styled(format!(" {title} "), theme::title()));
         let inner = block.inner(popup);
         block.render(popup, buf);
@@ -81,11 +102,15 @@ impl LoginScreen {
             Constraint::Min(0),
         ]));
         if let Some(user) = &self.locked_by {
-            Paragraph::new(fill(s.lock_prompt, &[user])).wrap(Wrap { trim: true }).render(intro, buf);
+            Paragraph::new(fill(s.lock_prompt, &[user]))
+                .wrap(Wrap { trim: true })
+                .render(intro, buf);
         }
         self.form.render(fields, buf, s, true, 20);
         if let Some(e) = &self.error {
-            Paragraph::new(Line::styled(e.as_str(), theme::error())).wrap(Wrap { trim: true }).render(error, buf);
+            Paragraph::new(Line::styled(e.as_str(), theme::error()))
+                .wrap(Wrap { trim: true })
+                .render(error, buf);
         }
     }
 }

@@ -77,7 +77,10 @@ impl Ctx<'_> {
         self.office.zone.today(self.now)
     }
     pub fn actor(&self) -> Actor {
-        Actor { username: self.officer.username.clone(), now: self.local_now() }
+        Actor {
+            username: self.officer.username.clone(),
+            now: self.local_now(),
+        }
     }
     pub fn notify(&mut self, level: Level, text: String) {
         *self.notice = Some(Notice { level, text });
@@ -199,7 +202,10 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> std::io
     });
     std::thread::spawn(move || {
         // A full channel means the loop is busy; a missed tick changes nothing.
-        while !matches!(tx.try_send(Event::Tick), Err(mpsc::TrySendError::Disconnected(_))) {
+        while !matches!(
+            tx.try_send(Event::Tick),
+            Err(mpsc::TrySendError::Disconnected(_))
+        ) {
             std::thread::sleep(Duration::from_secs(1));
         }
     });

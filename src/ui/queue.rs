@@ -11,9 +11,9 @@ use super::booking::BookingScreen;
 use super::input::TextInput;
 use super::walkin::WalkInScreen;
 use super::{Ctx, Level, Nav, Screen, Strings, View, fill, theme};
+use crate::domain::BookingCode;
 use crate::domain::booking_code::CodeError;
 use crate::domain::format;
-use crate::domain::BookingCode;
 use crate::store::{QueueRow, QueueStatus};
 
 const SEARCH_LIMIT: usize = 200;
@@ -38,18 +38,22 @@ pub fn keys(s: &'static Strings) -> (Vec<&'static str>, Vec<(&'static str, &'sta
     )
 }
 
-/// Text that looks meant as a booking code rather than a name or NIK: a scanner's output or
-/// a code typed from a printout, 8 to 14 characters of letters, digits and hyphens.
+/// Text that looks meant as a booking code rather than a name or NIK (which matched
+/// nothing): a scanner's output or a code typed from a printout, 8 to 14 characters of
+/// letters, digits and hyphens.
 fn looks_like_code(text: &str) -> bool {
     let n = text.chars().count();
-    (8..=14).contains(&n)
-        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        && text.chars().any(|c| c.is_ascii_digit())
+    (8..=14).contains(&n) && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
 impl QueueScreen {
     pub fn new(ctx: &mut Ctx<'_>) -> QueueScreen {
-        let mut screen = QueueScreen { search: TextInput::new(), today: Vec::new(), results: None, selected: 0 };
+        let mut screen = QueueScreen {
+            search: TextInput::new(),
+            today: Vec::new(),
+            results: None,
+            selected: 0,
+        };
         screen.refresh(ctx);
         screen
     }
@@ -126,23 +130,16 @@ impl QueueScreen {
     fn enter(&mut self, ctx: &mut Ctx<'_>) -> Nav {
         let text = self.search.value().trim().to_owned();
         let s = ctx.s();
-        if text.is_empty() || !looks_like_code(&text) && BookingCode::parse(&text).is_err() {
-            return match self.rows().get(self.selected) {
-                Some(row) => {
-                    let code = row.code.clone();
-                    self.open(ctx, &code)
-                }
-                None => {
-                    if !text.is_empty() {
-                        ctx.notify(Level::Warn, fill(s.no_match, &[&text]));
-                    }
-                    Nav::Stay
-                }
-            };
+        let parsed = BookingCode::parse(&text);
+        if let Ok(code) = &parsed {
+            return self.open(ctx, code);
         }
-        match BookingCode::parse(&text) {
-            Ok(code) => self.open(ctx, &code),
-            Err(e) => {
+        if let Some(row) = self.rows().get(self.selected) {
+            let code = row.code.clone();
+            return self.open(ctx, &code);
+        }
+        match parsed {
+            Err(e) if looks_like_code(&text) => {
                 let why = match e {
                     CodeError::Length(n) => fill(s.code_err_length, &[&n]),
                     CodeError::Character(c) => fill(s.code_err_char, &[&c]),
@@ -151,9 +148,11 @@ impl QueueScreen {
                 ctx.notify(Level::Error, fill(s.code_garbled, &[&text, &why]));
                 self.search.clear();
                 self.update_search(ctx);
-                Nav::Stay
             }
+            _ if !text.is_empty() => ctx.notify(Level::Warn, fill(s.no_match, &[&text])),
+            _ => {}
         }
+        Nav::Stay
     }
 
     fn open(&mut self, ctx: &mut Ctx<'_>, code: &BookingCode) -> Nav {
@@ -205,12 +204,18 @@ impl QueueScreen {
         };
         Paragraph::new(Line::styled(heading, theme::title())).render(title, buf);
         let label = format!("{}: ", s.search_label);
-        let width = search.width.saturating_sub(label.chars().count() as u16 + 1) as usize;
+        let width = search
+            .width
+            .saturating_sub(label.chars().count() as u16 + 1) as usize;
         let mut spans = vec![Span::styled(label, theme::focus())];
         spans.extend(self.search.line(true, width).spans);
         Paragraph::new(Line::from(spans)).render(search, buf);
         if self.rows().is_empty() {
-            let text = if self.results.is_some() { fill(s.no_match, &[&self.search.value().trim()]) } else { s.queue_empty.to_owned() };
+            let text = if self.results.is_some() {
+                fill(s.no_match, &[&self.search.value().trim()])
+            } else {
+                s.queue_empty.to_owned()
+            };
             Paragraph::new(Line::styled(text, theme::dim())).render(table, buf);
             return;
         }
@@ -222,27 +227,47 @@ impl QueueScreen {
         let searching = self.results.is_some();
         let visible = area.height.saturating_sub(1) as usize;
         let offset = (self.selected + 1).saturating_sub(visible);
-        let rows = self.rows().iter().enumerate().skip(offset).take(visible).map(|(i, r)| {
-            let (status, style) = match r.status() {
-                QueueStatus::Waiting => (s.st_waiting, theme::label()),
-                QueueStatus::InProgress => (s.st_in_progress, theme::warn()),
-                QueueStatus::Done => (s.st_done, theme::ok()),
-            };
-            let when = if searching { format::date_short(r.day) } else { r.slot.format("%H:%M").to_string() };
-            let mut service = s.service(if r.express { crate::domain::Service::Express } else { crate::domain::Service::Regular }).to_owned();
-            if r.walk_in {
-                service = format!("{service}*");
-            }
-            let row = Row::new(vec![
-                Cell::from(when),
-                Cell::from(r.code.to_string()),
-                Cell::from(r.first_name.clone()),
-                Cell::from(format!("{}/{}", r.decided, r.applicants)),
-                Cell::from(service),
-                Cell::from(status).style(style),
-            ]);
-            if i == self.selected { row.style(theme::selected()) } else { row }
-        });
+        let rows = self
+            .rows()
+            .iter()
+            .enumerate()
+            .skip(offset)
+            .take(visible)
+            .map(|(i, r)| {
+                let (status, style) = match r.status() {
+                    QueueStatus::Waiting => (s.st_waiting, theme::label()),
+                    QueueStatus::InProgress => (s.st_in_progress, theme::warn()),
+                    QueueStatus::Done => (s.st_done, theme::ok()),
+                };
+                let when = if searching {
+                    format::date_short(r.day)
+                } else {
+                    r.slot.format("%H:%M").to_string()
+                };
+                let mut service = s
+                    .service(if r.express {
+                        crate::domain::Service::Express
+                    } else {
+                        crate::domain::Service::Regular
+                    })
+                    .to_owned();
+                if r.walk_in {
+                    service = format!("{service}*");
+                }
+                let row = Row::new(vec![
+                    Cell::from(when),
+                    Cell::from(r.code.to_string()),
+                    Cell::from(r.first_name.clone()),
+                    Cell::from(format!("{}/{}", r.decided, r.applicants)),
+                    Cell::from(service),
+                    Cell::from(status).style(style),
+                ]);
+                if i == self.selected {
+                    row.style(theme::selected())
+                } else {
+                    row
+                }
+            });
         let widths = [
             Constraint::Length(if searching { 10 } else { 5 }),
             Constraint::Length(11),
@@ -260,7 +285,10 @@ impl QueueScreen {
             s.col_status,
         ])
         .style(theme::title());
-        Table::new(rows, widths).header(header).column_spacing(1).render(area, buf);
+        Table::new(rows, widths)
+            .header(header)
+            .column_spacing(1)
+            .render(area, buf);
     }
 }
 
@@ -272,6 +300,7 @@ mod tests {
     fn codes_and_names_told_apart() {
         assert!(looks_like_code("AB12C-DE34F"));
         assert!(looks_like_code("ab12cde34f"));
+        assert!(looks_like_code("ZZZZZ-ZZZZZ"));
         assert!(!looks_like_code("Siti Rahayu"));
         assert!(!looks_like_code("3174054507900001"));
         assert!(!looks_like_code("Budi"));

@@ -16,7 +16,11 @@ pub enum Lang {
 
 impl Lang {
     pub fn parse(s: &str) -> Lang {
-        if s.trim().eq_ignore_ascii_case("en") { Lang::En } else { Lang::Id }
+        if s.trim().eq_ignore_ascii_case("en") {
+            Lang::En
+        } else {
+            Lang::Id
+        }
     }
     pub fn other(self) -> Lang {
         match self {

@@ -21,7 +21,12 @@ pub fn keys(_s: &'static Strings) -> (Vec<&'static str>, Vec<(&'static str, &'st
 
 impl TechScreen {
     pub fn new(ctx: &mut Ctx<'_>) -> TechScreen {
-        let mut t = TechScreen { device: String::new(), db_bytes: 0, pending: 0, bookings: 0 };
+        let mut t = TechScreen {
+            device: String::new(),
+            db_bytes: 0,
+            pending: 0,
+            bookings: 0,
+        };
         t.refresh(ctx);
         t
     }
@@ -29,11 +34,17 @@ impl TechScreen {
     pub fn refresh(&mut self, ctx: &mut Ctx<'_>) {
         let store = &*ctx.store;
         let read = || -> Result<(String, u64, u64, u64), crate::store::StoreError> {
-            Ok((store.device_id()?, store.size_bytes()?, store.pending_events()?, store.booking_count()?))
+            Ok((
+                store.device_id()?,
+                store.size_bytes()?,
+                store.pending_events()?,
+                store.booking_count()?,
+            ))
         };
         match read() {
             Ok((device, db, pending, bookings)) => {
-                (self.device, self.db_bytes, self.pending, self.bookings) = (device, db, pending, bookings);
+                (self.device, self.db_bytes, self.pending, self.bookings) =
+                    (device, db, pending, bookings);
             }
             Err(e) => ctx.store_failed(&e),
         }
@@ -45,15 +56,26 @@ impl TechScreen {
 
     pub fn render(&self, area: Rect, buf: &mut Buffer, view: &View<'_>) {
         let s = view.s;
-        let row = |k: &str, v: String| Line::from(vec![Span::styled(format!("{k:<28}"), theme::label()), Span::raw(v)]);
+        let row = |k: &str, v: String| {
+            Line::from(vec![
+                Span::styled(format!("{k:<28}"), theme::label()),
+                Span::raw(v),
+            ])
+        };
         let lines = vec![
             Line::styled(s.tech_title, theme::title()),
             Line::raw(""),
             row(s.tech_version, env!("CARGO_PKG_VERSION").to_owned()),
-            row(s.tech_office, format!("{} — {}", view.office.code, view.office.name)),
+            row(
+                s.tech_office,
+                format!("{} — {}", view.office.code, view.office.name),
+            ),
             row(s.tech_zone, view.office.zone.label().to_owned()),
             row(s.tech_device, self.device.clone()),
-            row(s.tech_db, format!("{:.1} MB", self.db_bytes as f64 / 1_048_576.0)),
+            row(
+                s.tech_db,
+                format!("{:.1} MB", self.db_bytes as f64 / 1_048_576.0),
+            ),
             row(s.tech_bookings, self.bookings.to_string()),
             row(s.tech_pending, self.pending.to_string()),
             row(s.tech_scanner, s.tech_keyboard_only.to_owned()),

@@ -13,7 +13,9 @@ use super::form::{Field, Form};
 use super::{Ctx, Level, Nav, Screen, Strings, View, fill, theme};
 use crate::domain::booking::WalkInReason;
 use crate::domain::walkin::{self, WalkInRefusal};
-use crate::domain::{Applicant, ApplicationType, Booking, BookingCode, PassportType, Service, Sex, format, nik};
+use crate::domain::{
+    Applicant, ApplicationType, Booking, BookingCode, PassportType, Service, Sex, format, nik,
+};
 
 const SEXES: [Sex; 2] = [Sex::Male, Sex::Female];
 const SERVICES: [Service; 2] = [Service::Regular, Service::Express];
@@ -23,16 +25,47 @@ pub struct WalkInScreen {
 }
 
 pub fn keys(s: &'static Strings) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
-    (vec![s.key_save, s.key_back], vec![("F8", s.h_f8_walkin), ("↑↓ Tab ←→", s.h_form), ("Esc", s.h_esc_back)])
+    (
+        vec![s.key_save, s.key_back],
+        vec![
+            ("F8", s.h_f8_walkin),
+            ("↑↓ Tab ←→", s.h_form),
+            ("Esc", s.h_esc_back),
+        ],
+    )
 }
 
 impl WalkInScreen {
     pub fn new(_ctx: &mut Ctx<'_>) -> WalkInScreen {
         let form = Form::new(vec![
-            Field::choice("reason", |s| s.wi_reason, 4, |s, i| s.walk_in(WalkInReason::ALL[i % 4]), None),
-            Field::choice("application", |s| s.f_application, 6, |s, i| s.application(ApplicationType::ALL[i % 6]), Some(0)),
-            Field::choice("passport", |s| s.f_passport, 3, |s, i| s.passport(PassportType::ALL[i % 3]), Some(1)),
-            Field::choice("service", |s| s.f_service, 2, |s, i| s.service(SERVICES[i % 2]), Some(0)),
+            Field::choice(
+                "reason",
+                |s| s.wi_reason,
+                4,
+                |s, i| s.walk_in(WalkInReason::ALL[i % 4]),
+                None,
+            ),
+            Field::choice(
+                "application",
+                |s| s.f_application,
+                6,
+                |s, i| s.application(ApplicationType::ALL[i % 6]),
+                Some(0),
+            ),
+            Field::choice(
+                "passport",
+                |s| s.f_passport,
+                3,
+                |s, i| s.passport(PassportType::ALL[i % 3]),
+                Some(1),
+            ),
+            Field::choice(
+                "service",
+                |s| s.f_service,
+                2,
+                |s, i| s.service(SERVICES[i % 2]),
+                Some(0),
+            ),
             Field::text("name", |s| s.id_name, ""),
             Field::text("nik", |s| s.id_nik, ""),
             Field::text("birth", |s| s.id_birth, ""),
@@ -61,16 +94,27 @@ impl WalkInScreen {
     fn validate(&self, ctx: &Ctx<'_>) -> Result<Booking, String> {
         let s = ctx.s();
         let f = &self.form;
-        let reason = f.choice("reason").map(|i| WalkInReason::ALL[i % 4]).ok_or_else(|| format!("{}?", s.wi_reason))?;
+        let reason = f
+            .choice("reason")
+            .map(|i| WalkInReason::ALL[i % 4])
+            .ok_or_else(|| format!("{}?", s.wi_reason))?;
         let application = ApplicationType::ALL[f.choice("application").unwrap_or(0) % 6];
         let name = f.text("name");
         if name.is_empty() {
             return Err(s.wi_need_name.to_owned());
         }
         let birth_text = f.text("birth");
-        let birth_date = format::parse_date(&birth_text).ok_or_else(|| fill(s.bad_date, &[&birth_text]))?;
-        let sex = f.choice("sex").map(|i| SEXES[i % 2]).ok_or_else(|| format!("{}?", s.id_sex))?;
-        let nik_text: String = f.text("nik").chars().filter(|c| !c.is_whitespace()).collect();
+        let birth_date =
+            format::parse_date(&birth_text).ok_or_else(|| fill(s.bad_date, &[&birth_text]))?;
+        let sex = f
+            .choice("sex")
+            .map(|i| SEXES[i % 2])
+            .ok_or_else(|| format!("{}?", s.id_sex))?;
+        let nik_text: String = f
+            .text("nik")
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
         if let Err(e) = nik::parse(&nik_text) {
             return Err(super::case::nik_text(&nik::NikCheck::Invalid(e), s));
         }
@@ -129,7 +173,10 @@ impl WalkInScreen {
     }
 
     pub fn render(&self, area: Rect, buf: &mut Buffer, view: &View<'_>) {
-        let [title, form] = area.layout(&Layout::vertical([Constraint::Length(2), Constraint::Min(1)]));
+        let [title, form] = area.layout(&Layout::vertical([
+            Constraint::Length(2),
+            Constraint::Min(1),
+        ]));
         Paragraph::new(Line::styled(view.s.walkin_title, theme::title())).render(title, buf);
         self.form.render(form, buf, view.s, true, 16);
     }

@@ -14,7 +14,9 @@ use ratatui::backend::TestBackend;
 
 /// 25 November 2026, 09:00 WIB.
 pub fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-25T02:00:00Z").unwrap().to_utc()
+    DateTime::parse_from_rfc3339("2026-11-25T02:00:00Z")
+        .unwrap()
+        .to_utc()
 }
 
 pub fn today() -> NaiveDate {
@@ -37,7 +39,14 @@ pub fn fixture() -> Fixture {
     loket::demo::seed(&mut store, 1, today(), &fees()).unwrap();
     let config = Config::defaults();
     store.upsert_office(&config.office().unwrap()).unwrap();
-    let on = |day: NaiveDate| -> Vec<Booking> { store.bookings_on(day).unwrap().into_iter().map(|(_, b)| b).collect() };
+    let on = |day: NaiveDate| -> Vec<Booking> {
+        store
+            .bookings_on(day)
+            .unwrap()
+            .into_iter()
+            .map(|(_, b)| b)
+            .collect()
+    };
     let (today_list, tomorrow) = (on(today()), on(today() + Duration::days(1)));
     let clock = ManualClock::new(now());
     let app = App::new(AppSetup {
@@ -49,27 +58,39 @@ pub fn fixture() -> Fixture {
         data_dir: "/tmp/loket-test".into(),
         demo_hint: None,
     });
-    Fixture { app, clock, today: today_list, tomorrow }
+    Fixture {
+        app,
+        clock,
+        today: today_list,
+        tomorrow,
+    }
 }
 
 /// A booking of the counter's own office today matching `pred`.
-pub fn find<'a>(list: &'a [Booking], pred: impl Fn(&Booking) -> bool) -> &'a Booking {
-    list.iter().filter(|b| b.office == "JKS").find(|b| pred(b)).expect("the demo day holds such a booking")
+pub fn find(list: &[Booking], pred: impl Fn(&Booking) -> bool) -> &Booking {
+    list.iter()
+        .filter(|b| b.office == "JKS")
+        .find(|b| pred(b))
+        .expect("the demo day holds such a booking")
 }
 
-pub fn clean_single(b: &Booking, app: loket::domain::ApplicationType) -> bool {
+/// A one-applicant adult booking of type `app` whose data has no error in it.
+pub fn clean_single_on(b: &Booking, app: loket::domain::ApplicationType, day: NaiveDate) -> bool {
     let a = &b.applicants[0];
     b.applicants.len() == 1
         && b.application == app
         && b.walk_in.is_none()
-        && !a.is_child_on(today())
+        && !a.is_child_on(day)
         && !a.migrant_worker
         && !a.name_changed
         && nik::check(&a.nik, a.birth_date, a.sex).is_valid()
 }
 
 pub fn press(app: &mut App, code: KeyCode) {
-    app.handle(Event::Term(TermEvent::Key(KeyEvent::new(code, KeyModifiers::NONE))));
+    app.handle(Event::Term(TermEvent::Key(KeyEvent::new(
+        code,
+        KeyModifiers::NONE,
+    ))));
 }
 
 pub fn typ(app: &mut App, text: &str) {
@@ -89,4 +110,8 @@ pub fn draw(app: &App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|f| app.draw(f)).unwrap();
     terminal.backend().to_string()
+}
+
+pub fn clean_single(b: &Booking, app: loket::domain::ApplicationType) -> bool {
+    clean_single_on(b, app, today())
 }

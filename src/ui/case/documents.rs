@@ -60,9 +60,18 @@ impl DocsPanel {
         };
         let identity = Identity {
             name: self.form.text("name"),
-            nik: self.form.text("nik").chars().filter(|c| !c.is_whitespace()).collect(),
+            nik: self
+                .form
+                .text("nik")
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect(),
             birth_date,
-            sex: self.form.choice("sex").map(|i| SEXES[i % 2]).unwrap_or(case.identity.sex),
+            sex: self
+                .form
+                .choice("sex")
+                .map(|i| SEXES[i % 2])
+                .unwrap_or(case.identity.sex),
         };
         (identity != case.identity).then_some(Ok(identity))
     }
@@ -87,7 +96,11 @@ impl DocsPanel {
             };
         };
         let doc = case.documents.get(i)?;
-        let set = |status: DocStatus| Action::SetDocument { kind: doc.kind, status, note: doc.note.clone() };
+        let set = |status: DocStatus| Action::SetDocument {
+            kind: doc.kind,
+            status,
+            note: doc.note.clone(),
+        };
         match key.code {
             KeyCode::Up | KeyCode::BackTab if i == 0 => {
                 self.item = None;
@@ -120,12 +133,20 @@ impl DocsPanel {
             Constraint::Min(1),
         ]));
         Paragraph::new(Line::styled(s.identity_heading, theme::title())).render(h1, buf);
-        self.form.render(form, buf, s, editable && self.item.is_none(), 14);
+        self.form
+            .render(form, buf, s, editable && self.item.is_none(), 14);
         let check = case.identity.nik_check();
-        let (mark, style) = if check.is_valid() { ("✓ ", theme::ok()) } else { ("✗ ", theme::error()) };
-        Paragraph::new(Line::from(vec![Span::styled(mark, style), Span::styled(nik_text(&check, s), style)]))
-            .wrap(Wrap { trim: true })
-            .render(nik, buf);
+        let (mark, style) = if check.is_valid() {
+            ("✓ ", theme::ok())
+        } else {
+            ("✗ ", theme::error())
+        };
+        Paragraph::new(Line::from(vec![
+            Span::styled(mark, style),
+            Span::styled(nik_text(&check, s), style),
+        ]))
+        .wrap(Wrap { trim: true })
+        .render(nik, buf);
         Paragraph::new(Line::styled(s.docs_heading, theme::title())).render(h2, buf);
         let name_width = (list.width as usize).saturating_sub(4 + 2 + 16).max(10);
         let lines: Vec<Line> = case
@@ -145,7 +166,14 @@ impl DocsPanel {
                 let mut spans = vec![
                     Span::raw(if here { "▸" } else { " " }),
                     Span::styled(mark, style),
-                    Span::styled(name, if here { theme::focus() } else { ratatui::style::Style::new() }),
+                    Span::styled(
+                        name,
+                        if here {
+                            theme::focus()
+                        } else {
+                            ratatui::style::Style::new()
+                        },
+                    ),
                     Span::styled(s.doc_status(d.status), style),
                 ];
                 if !d.note.is_empty() {
@@ -173,10 +201,19 @@ pub fn nik_text(check: &NikCheck, s: &Strings) -> String {
         NikCheck::Mismatch(list) => list
             .iter()
             .map(|m| match m {
-                NikMismatch::BirthDate { nik: (d, m, y), stated } => {
-                    fill(s.nik_date_mismatch, &[&format!("{d:02}/{m:02}/..{y:02}"), &format::date_short(*stated)])
+                NikMismatch::BirthDate {
+                    nik: (d, m, y),
+                    stated,
+                } => fill(
+                    s.nik_date_mismatch,
+                    &[
+                        &format!("{d:02}/{m:02}/..{y:02}"),
+                        &format::date_short(*stated),
+                    ],
+                ),
+                NikMismatch::Sex { nik, stated } => {
+                    fill(s.nik_sex_mismatch, &[&s.sex(*nik), &s.sex(*stated)])
                 }
-                NikMismatch::Sex { nik, stated } => fill(s.nik_sex_mismatch, &[&s.sex(*nik), &s.sex(*stated)]),
             })
             .collect::<Vec<_>>()
             .join(" "),

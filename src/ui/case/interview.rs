@@ -11,7 +11,12 @@ use crate::ui::Strings;
 use crate::ui::form::{Field, Form, FormEvent, Label};
 
 const FLAG_KEYS: [&str; 4] = ["flag0", "flag1", "flag2", "flag3"];
-const FLAG_LABELS: [Label; 4] = [|s| s.rf_pmi, |s| s.rf_inconsistent, |s| s.rf_docs, |s| s.rf_agent];
+const FLAG_LABELS: [Label; 4] = [
+    |s| s.rf_pmi,
+    |s| s.rf_inconsistent,
+    |s| s.rf_docs,
+    |s| s.rf_agent,
+];
 
 pub struct InterviewPanel {
     form: Form,
@@ -20,9 +25,17 @@ pub struct InterviewPanel {
 impl InterviewPanel {
     pub fn new(case: &Case) -> InterviewPanel {
         let iv = &case.interview;
-        let purpose = iv.purpose.and_then(|p| Purpose::ALL.iter().position(|x| *x == p));
+        let purpose = iv
+            .purpose
+            .and_then(|p| Purpose::ALL.iter().position(|x| *x == p));
         let mut fields = vec![
-            Field::choice("purpose", |s| s.iv_purpose, Purpose::ALL.len(), |s, i| s.purpose(Purpose::ALL[i % 8]), purpose),
+            Field::choice(
+                "purpose",
+                |s| s.iv_purpose,
+                Purpose::ALL.len(),
+                |s, i| s.purpose(Purpose::ALL[i % 8]),
+                purpose,
+            ),
             Field::text("destination", |s| s.iv_destination, &iv.destination),
             Field::text("occupation", |s| s.iv_occupation, &iv.occupation),
             Field::text("stay", |s| s.iv_stay, &iv.length_of_stay),
@@ -33,7 +46,11 @@ impl InterviewPanel {
             Field::text("notes", |s| s.iv_notes, &iv.notes),
         ];
         for (i, flag) in RedFlag::ALL.iter().enumerate() {
-            fields.push(Field::toggle(FLAG_KEYS[i], FLAG_LABELS[i], iv.red_flags.contains(flag)));
+            fields.push(Field::toggle(
+                FLAG_KEYS[i],
+                FLAG_LABELS[i],
+                iv.red_flags.contains(flag),
+            ));
         }
         let mut form = Form::new(fields);
         let examined = case.application.needs_examination();
@@ -55,13 +72,21 @@ impl InterviewPanel {
             police_report_no: f.text("police"),
             force_majeure: f.toggle("force"),
             notes: f.text("notes"),
-            red_flags: RedFlag::ALL.iter().enumerate().filter(|(i, _)| f.toggle(FLAG_KEYS[*i])).map(|(_, r)| *r).collect(),
+            red_flags: RedFlag::ALL
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| f.toggle(FLAG_KEYS[*i]))
+                .map(|(_, r)| *r)
+                .collect(),
         }
     }
 
     /// Whether the focused field takes typed text.
     pub fn typing(&self) -> bool {
-        !matches!(self.form.key_at(self.form.focus), "purpose" | "force" | "flag0" | "flag1" | "flag2" | "flag3")
+        !matches!(
+            self.form.key_at(self.form.focus),
+            "purpose" | "force" | "flag0" | "flag1" | "flag2" | "flag3"
+        )
     }
 
     pub fn paste(&mut self, text: &str) {
@@ -71,7 +96,10 @@ impl InterviewPanel {
     /// Returns the answers to save when a field was left or a choice changed.
     pub fn on_key(&mut self, key: &KeyEvent, saved: &Interview) -> Option<Interview> {
         match self.form.on_key(key) {
-            FormEvent::Moved { .. } | FormEvent::Changed(_) | FormEvent::Submit | FormEvent::LeftBottom => {
+            FormEvent::Moved { .. }
+            | FormEvent::Changed(_)
+            | FormEvent::Submit
+            | FormEvent::LeftBottom => {
                 let now = self.interview();
                 (now != *saved).then_some(now)
             }

@@ -46,7 +46,10 @@ pub struct CaseScreen {
 
 impl CaseScreen {
     pub fn new(ctx: &mut Ctx<'_>, booking: Booking, case: Case) -> CaseScreen {
-        if let Err(e) = ctx.store.record_view(&ctx.actor(), booking.code.as_str(), Some(case.id)) {
+        if let Err(e) = ctx
+            .store
+            .record_view(&ctx.actor(), booking.code.as_str(), Some(case.id))
+        {
             ctx.store_failed(&e);
         }
         let viewing = case.current_step().unwrap_or(Step::Decision);
@@ -64,7 +67,11 @@ impl CaseScreen {
     }
 
     fn update_fee(&mut self, ctx: &Ctx<'_>) {
-        let paid = self.booking.applicants.get(self.case.applicant).and_then(|a| a.paid);
+        let paid = self
+            .booking
+            .applicants
+            .get(self.case.applicant)
+            .and_then(|a| a.paid);
         let query = FeeQuery {
             passport: self.booking.passport,
             service: self.booking.service,
@@ -76,7 +83,10 @@ impl CaseScreen {
         self.fee = ctx.fees.summary(&query).map_err(|e| e.to_string());
     }
 
-    pub fn keys(&self, s: &'static Strings) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
+    pub fn keys(
+        &self,
+        s: &'static Strings,
+    ) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
         let mut hints = Vec::new();
         if self.case.current_step() == Some(Step::Documents) && self.viewing == Step::Documents {
             hints.push(s.key_doc);
@@ -161,7 +171,8 @@ impl CaseScreen {
             },
             Some(Step::Interview) => {
                 let now = self.interview.interview();
-                now == self.case.interview || self.apply(ctx, Action::SaveInterview { interview: now })
+                now == self.case.interview
+                    || self.apply(ctx, Action::SaveInterview { interview: now })
             }
             _ => true,
         }
@@ -187,7 +198,10 @@ impl CaseScreen {
                     let bring = self.case.documents_to_bring();
                     let list = doc_list(&bring, s);
                     let message = fill(s.defer_bring, &[&list]);
-                    self.dialog = Some((Dialog::reason(|s| s.defer_title, message, |s| s.defer_note), Pending::Defer));
+                    self.dialog = Some((
+                        Dialog::reason(|s| s.defer_title, message, |s| s.defer_note),
+                        Pending::Defer,
+                    ));
                 }
             }
             KeyCode::F(7) => {
@@ -211,9 +225,15 @@ impl CaseScreen {
                     self.apply(ctx, action);
                 }
                 Some(DocsOut::EditNote(kind, status)) => {
-                    let note = self.case.documents.iter().find(|d| d.kind == kind).map(|d| d.note.clone());
+                    let note = self
+                        .case
+                        .documents
+                        .iter()
+                        .find(|d| d.kind == kind)
+                        .map(|d| d.note.clone());
                     let s = ctx.s();
-                    let mut dialog = Dialog::reason(|s| s.docs_heading, s.doc(kind).to_owned(), |s| s.iv_notes);
+                    let mut dialog =
+                        Dialog::reason(|s| s.docs_heading, s.doc(kind).to_owned(), |s| s.iv_notes);
                     dialog.paste(&note.unwrap_or_default());
                     self.dialog = Some((dialog, Pending::DocumentNote(kind, status)));
                 }
@@ -235,15 +255,24 @@ impl CaseScreen {
         }
         let s = ctx.s();
         self.viewing = self.case.current_step().unwrap_or(self.viewing);
-        let Some(step) = self.case.current_step() else { return };
+        let Some(step) = self.case.current_step() else {
+            return;
+        };
         let action = match step {
             Step::CheckIn => return,
             Step::Documents => {
                 let problems = self.case.document_problems();
-                let unchecked = self.case.documents.iter().any(|d| d.status == DocStatus::Unchecked);
+                let unchecked = self
+                    .case
+                    .documents
+                    .iter()
+                    .any(|d| d.status == DocStatus::Unchecked);
                 if !problems.is_empty() && !unchecked {
                     let message = fill(s.needs_override, &[&problem_list(&problems, s)]);
-                    self.dialog = Some((Dialog::supervisor(|s| s.supervisor_title, message), Pending::OverrideDocuments));
+                    self.dialog = Some((
+                        Dialog::supervisor(|s| s.supervisor_title, message),
+                        Pending::OverrideDocuments,
+                    ));
                     return;
                 }
                 Action::CompleteDocuments { override_by: None }
@@ -259,7 +288,10 @@ impl CaseScreen {
                         } else {
                             s.confirm_continue.to_owned()
                         };
-                        self.dialog = Some((Dialog::confirm(|s| s.confirm_title, message), Pending::Continue(fee.clone())));
+                        self.dialog = Some((
+                            Dialog::confirm(|s| s.confirm_title, message),
+                            Pending::Continue(fee.clone()),
+                        ));
                     }
                     Err(e) => ctx.notify(Level::Error, fill(s.fee_error, &[e])),
                 }
@@ -272,7 +304,9 @@ impl CaseScreen {
     }
 
     fn on_dialog_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) {
-        let Some((dialog, pending)) = &mut self.dialog else { return };
+        let Some((dialog, pending)) = &mut self.dialog else {
+            return;
+        };
         match dialog.on_key(key) {
             Answer::Pending => {}
             Answer::Cancel => self.dialog = None,
@@ -280,12 +314,20 @@ impl CaseScreen {
                 let s = ctx.s();
                 let at = ctx.local_now();
                 let action = match pending {
-                    Pending::DocumentNote(kind, status) => {
-                        Action::SetDocument { kind: *kind, status: *status, note: dialog.text("reason") }
-                    }
-                    Pending::Continue(fee) => Action::Decide { decision: Decision::Continue { fee: fee.clone() }, at },
+                    Pending::DocumentNote(kind, status) => Action::SetDocument {
+                        kind: *kind,
+                        status: *status,
+                        note: dialog.text("reason"),
+                    },
+                    Pending::Continue(fee) => Action::Decide {
+                        decision: Decision::Continue { fee: fee.clone() },
+                        at,
+                    },
                     Pending::Defer => Action::Decide {
-                        decision: Decision::Defer { missing: self.case.documents_to_bring(), note: dialog.text("reason") },
+                        decision: Decision::Defer {
+                            missing: self.case.documents_to_bring(),
+                            note: dialog.text("reason"),
+                        },
                         at,
                     },
                     Pending::RejectReason => {
@@ -295,11 +337,18 @@ impl CaseScreen {
                             return;
                         }
                         let message = format!("{}: {reason}", s.reject_reason);
-                        self.dialog = Some((Dialog::supervisor(|s| s.supervisor_title, message), Pending::RejectApproval(reason)));
+                        self.dialog = Some((
+                            Dialog::supervisor(|s| s.supervisor_title, message),
+                            Pending::RejectApproval(reason),
+                        ));
                         return;
                     }
                     Pending::OverrideDocuments | Pending::RejectApproval(_) => {
-                        let supervisor = match ctx.store.approve_as_supervisor(&dialog.text("user"), &dialog.text("pin"), at) {
+                        let supervisor = match ctx.store.approve_as_supervisor(
+                            &dialog.text("user"),
+                            &dialog.text("pin"),
+                            at,
+                        ) {
                             Ok(officer) => officer.username,
                             Err(e) => {
                                 dialog.refuse(auth_text(&e, &dialog.text("user"), s));
@@ -308,10 +357,15 @@ impl CaseScreen {
                         };
                         match pending {
                             Pending::RejectApproval(reason) => Action::Decide {
-                                decision: Decision::Reject { reason: reason.clone(), supervisor },
+                                decision: Decision::Reject {
+                                    reason: reason.clone(),
+                                    supervisor,
+                                },
                                 at,
                             },
-                            _ => Action::CompleteDocuments { override_by: Some(supervisor) },
+                            _ => Action::CompleteDocuments {
+                                override_by: Some(supervisor),
+                            },
                         }
                     }
                 };
@@ -327,7 +381,10 @@ impl CaseScreen {
 
     pub fn render(&self, area: Rect, buf: &mut Buffer, view: &View<'_>) {
         let s = view.s;
-        let [title, main] = area.layout(&Layout::vertical([Constraint::Length(1), Constraint::Min(1)]));
+        let [title, main] = area.layout(&Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(1),
+        ]));
         let age = self.case.identity.birth_date;
         let header = fill(
             s.case_header,
@@ -341,15 +398,32 @@ impl CaseScreen {
             ],
         );
         Paragraph::new(Line::styled(header, theme::title())).render(title, buf);
-        let [steps, body] = main.layout(&Layout::horizontal([Constraint::Length(22), Constraint::Min(1)]));
+        let [steps, body] = main.layout(&Layout::horizontal([
+            Constraint::Length(22),
+            Constraint::Min(1),
+        ]));
         self.render_steps(steps, buf, s);
-        let body = Rect { x: body.x + 1, width: body.width.saturating_sub(1), ..body };
+        let body = Rect {
+            x: body.x + 1,
+            width: body.width.saturating_sub(1),
+            ..body
+        };
         let editable = self.editing().is_some();
         match self.viewing {
-            Step::Documents if self.case.current_step().is_none_or(|c| c >= Step::Documents) => {
+            Step::Documents
+                if self
+                    .case
+                    .current_step()
+                    .is_none_or(|c| c >= Step::Documents) =>
+            {
                 self.docs.render(body, buf, &self.case, s, editable)
             }
-            Step::Interview if self.case.current_step().is_none_or(|c| c >= Step::Interview) => {
+            Step::Interview
+                if self
+                    .case
+                    .current_step()
+                    .is_none_or(|c| c >= Step::Interview) =>
+            {
                 self.interview.render(body, buf, s, editable)
             }
             step => views::render_step(step, body, buf, &self.case, &self.fee, view),
@@ -377,8 +451,17 @@ impl CaseScreen {
         }
         lines.push(Line::raw(""));
         let status = super::booking::case_label(s, Some(&self.case));
-        lines.push(Line::styled(status, if self.case.status.is_open() { theme::warn() } else { theme::ok() }));
-        Paragraph::new(lines).block(Block::new().borders(Borders::RIGHT)).render(area, buf);
+        lines.push(Line::styled(
+            status,
+            if self.case.status.is_open() {
+                theme::warn()
+            } else {
+                theme::ok()
+            },
+        ));
+        Paragraph::new(lines)
+            .block(Block::new().borders(Borders::RIGHT))
+            .render(area, buf);
     }
 }
 
@@ -396,7 +479,11 @@ fn doc_list(kinds: &[DocKind], s: &Strings) -> String {
     if kinds.is_empty() {
         return s.none.to_owned();
     }
-    kinds.iter().map(|k| s.doc(*k)).collect::<Vec<_>>().join(", ")
+    kinds
+        .iter()
+        .map(|k| s.doc(*k))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn problem_list(problems: &[DocProblem], s: &Strings) -> String {

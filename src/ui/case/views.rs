@@ -10,7 +10,14 @@ use crate::domain::fees::FeeSummary;
 use crate::domain::{Case, Step, format};
 use crate::ui::{Lang, Strings, View, fill, theme};
 
-pub fn render_step(step: Step, area: Rect, buf: &mut Buffer, case: &Case, fee: &Result<FeeSummary, String>, view: &View<'_>) {
+pub fn render_step(
+    step: Step,
+    area: Rect,
+    buf: &mut Buffer,
+    case: &Case,
+    fee: &Result<FeeSummary, String>,
+    view: &View<'_>,
+) {
     let s = view.s;
     let reached = case.current_step().is_none_or(|c| c >= step);
     let mut lines = vec![Line::styled(s.step(step), theme::title())];
@@ -28,16 +35,24 @@ pub fn render_step(step: Step, area: Rect, buf: &mut Buffer, case: &Case, fee: &
             lines.push(Line::styled(s.view_only, theme::dim()));
         }
     }
-    Paragraph::new(lines).wrap(Wrap { trim: false }).render(area, buf);
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .render(area, buf);
 }
 
 fn check_in(lines: &mut Vec<Line<'static>>, case: &Case, s: &Strings, lang: Lang) {
     let at = case.checked_in_at;
-    let when = format!("{} {}", format::date_long(at.date_naive(), lang == Lang::Id), at.format("%H:%M"));
+    let when = format!(
+        "{} {}",
+        format::date_long(at.date_naive(), lang == Lang::Id),
+        at.format("%H:%M")
+    );
     lines.push(Line::raw(fill(s.checked_in_at, &[&when])));
     for e in &case.exceptions {
         let text = match e {
-            CheckInException::OtherDay { booked } => fill(s.exception_other_day, &[&format::date_short(*booked)]),
+            CheckInException::OtherDay { booked } => {
+                fill(s.exception_other_day, &[&format::date_short(*booked)])
+            }
             CheckInException::OtherOffice { booked } => fill(s.exception_other_office, &[booked]),
         };
         lines.push(Line::styled(text, theme::warn()));
@@ -55,10 +70,18 @@ fn photo(lines: &mut Vec<Line<'static>>, case: &Case, s: &Strings) {
 }
 
 fn money_line(label: &str, amount: i64) -> Line<'static> {
-    Line::from(vec![Span::raw(format!("  {label:<34}")), Span::raw(format!("{:>14}", format::rupiah(amount)))])
+    Line::from(vec![
+        Span::raw(format!("  {label:<34}")),
+        Span::raw(format!("{:>14}", format::rupiah(amount))),
+    ])
 }
 
-fn decision(lines: &mut Vec<Line<'static>>, case: &Case, fee: &Result<FeeSummary, String>, s: &Strings) {
+fn decision(
+    lines: &mut Vec<Line<'static>>,
+    case: &Case,
+    fee: &Result<FeeSummary, String>,
+    s: &Strings,
+) {
     let fee = match (&case.decision, fee) {
         (Some(Decision::Continue { fee }), _) => Ok(fee),
         (_, Ok(fee)) => Ok(fee),
@@ -69,7 +92,10 @@ fn decision(lines: &mut Vec<Line<'static>>, case: &Case, fee: &Result<FeeSummary
             for (item, amount) in &fee.lines {
                 lines.push(money_line(s.fee(*item), *amount));
             }
-            lines.push(Line::styled(money_line(s.fee_total, fee.total).to_string(), theme::title()));
+            lines.push(Line::styled(
+                money_line(s.fee_total, fee.total).to_string(),
+                theme::title(),
+            ));
             lines.push(money_line(s.fee_paid, fee.paid));
             let diff = fee.difference();
             lines.push(match diff {
@@ -85,12 +111,19 @@ fn decision(lines: &mut Vec<Line<'static>>, case: &Case, fee: &Result<FeeSummary
         None => lines.push(Line::styled(s.decide_hint, theme::focus())),
         Some(d) => {
             let label = crate::ui::booking::case_label(s, Some(case));
-            lines.push(Line::styled(fill(s.decision_made, &[&label]), theme::title()));
+            lines.push(Line::styled(
+                fill(s.decision_made, &[&label]),
+                theme::title(),
+            ));
             match d {
                 Decision::Continue { .. } => {}
                 Decision::Defer { missing, note } => {
                     let list: Vec<&str> = missing.iter().map(|k| s.doc(*k)).collect();
-                    let list = if list.is_empty() { s.none.to_owned() } else { list.join(", ") };
+                    let list = if list.is_empty() {
+                        s.none.to_owned()
+                    } else {
+                        list.join(", ")
+                    };
                     lines.push(Line::raw(fill(s.defer_bring, &[&list])));
                     if !note.is_empty() {
                         lines.push(Line::raw(format!("{}: {note}", s.defer_note)));

@@ -1,0 +1,277 @@
+//! End to end: the real `loket` binary in a real terminal (tmux), from login through a
+//! complete case, killed with SIGKILL mid-case and restarted with the case intact.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that cannot set up must fail loudly
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use loket::domain::{ApplicationType, Zone};
+
+const BIN: &str = env!("CARGO_BIN_EXE_loket");
+const SEED: u64 = 7;
+
+/// A private tmux server, killed when the test ends however it ends.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn new(name: &str) -> Tmux {
+        let socket = format!("loket-e2e-{}-{name}", std::process::id());
+        Tmux { socket }
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux must be installed: deploy/test.sh installs it (apt-get install tmux)");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn start(&self, data: &Path) {
+        let cmd = format!(
+            "exec {BIN} --data-dir {} demo --seed {SEED}",
+            data.display()
+        );
+        self.tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            "100",
+            "-y",
+            "30",
+            &cmd,
+        ]);
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", "e2e"])
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "e2e"];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+
+    /// Types text literally, as a keyboard-wedge scanner does.
+    fn type_text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "e2e", "-l", text]);
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {text:?}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn pid(&self) -> String {
+        self.tmux(&["display-message", "-p", "-t", "e2e", "#{pane_pid}"])
+            .trim()
+            .to_owned()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+fn export(data: &Path, day: &str) -> serde_json::Value {
+    let out = Command::new(BIN)
+        .args([
+            "--data-dir",
+            &data.display().to_string(),
+            "cases",
+            "export",
+            "--json",
+            "--day",
+            day,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn wait_export(
+    data: &Path,
+    day: &str,
+    what: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let cases = export(data, day);
+        if what(&cases) {
+            return cases;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "export never showed the change: {cases:#}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn login(t: &Tmux) {
+    t.wait_for("Masuk ke Loket");
+    t.type_text("petugas1");
+    t.keys(&["Enter"]);
+    t.type_text("111111");
+    t.keys(&["Enter"]);
+    t.wait_for("Antrean");
+}
+
+#[test]
+fn a_case_survives_sigkill_and_completes_after_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let today = Zone::Wib.today(chrono::Utc::now());
+    let day = today.to_string();
+    let bookings = loket::demo::day_bookings(
+        SEED,
+        "JKS",
+        today,
+        loket::demo::TODAY_BOOKINGS,
+        &common::fees(),
+    );
+    let booking = bookings
+        .iter()
+        .find(|b| common::clean_single_on(b, ApplicationType::New, today))
+        .unwrap();
+    let code = booking.code.to_string();
+
+    let t = Tmux::new("sigkill");
+    t.start(&data);
+    login(&t);
+
+    // A garbled scan is refused with its reason and changes nothing.
+    t.type_text("ZZZZZ-ZZZZZ");
+    t.keys(&["Enter"]);
+    t.wait_for("rusak atau salah ketik");
+
+    // The scanner types the code and Enter.
+    t.type_text(&code);
+    t.keys(&["Enter"]);
+    t.wait_for(&format!("Booking {code}"));
+    t.keys(&["Enter"]);
+    t.wait_for("Data pemohon");
+    t.keys(&["Enter", "Enter", "Enter", "Enter"]);
+    t.type_text("111");
+    t.keys(&["F8"]);
+    t.wait_for("Langkah Verifikasi berkas selesai");
+    t.keys(&["Right", "Enter"]);
+    t.type_text("Jepang");
+    t.keys(&["Enter"]);
+    t.type_text("Guru");
+    t.keys(&["Enter"]);
+    wait_export(&data, &day, |c| c[0]["interview"]["occupation"] == "Guru");
+
+    // Power cut: no chance to clean up.
+    let pid = t.pid();
+    let killed = Command::new("kill").args(["-9", &pid]).status().unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Path::new(&format!("/proc/{pid}")).exists() {
+        assert!(Instant::now() < deadline, "loket did not die");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let t = Tmux::new("restart");
+    t.start(&data);
+    login(&t);
+    t.type_text(&code);
+    t.keys(&["Enter"]);
+    let screen = t.wait_for(&format!("Booking {code}"));
+    assert!(screen.contains("Wawancara"), "{screen}");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("Tujuan perjalanan");
+    assert!(
+        screen.contains("Jepang") && screen.contains("Guru"),
+        "{screen}"
+    );
+    assert!(screen.contains("▶ Wawancara"), "{screen}");
+
+    t.keys(&["Enter", "Enter", "Enter"]);
+    t.type_text("14 hari");
+    t.keys(&["Enter"]);
+    t.type_text("Budi 0812 555");
+    t.keys(&["F8"]);
+    t.wait_for("Langkah Wawancara selesai");
+    t.keys(&["F8"]);
+    t.wait_for("Langkah Foto selesai");
+    t.keys(&["F8"]);
+    t.wait_for("Y = ya");
+    t.keys(&["y"]);
+    t.wait_for("Keputusan: Dilanjutkan");
+
+    let cases = wait_export(&data, &day, |c| c[0]["status"]["state"] == "continued");
+    let case = &cases[0];
+    assert_eq!(cases.as_array().unwrap().len(), 1);
+    assert_eq!(case["interview"]["destination"], "Jepang");
+    let kinds: Vec<&str> = case["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.first(), Some(&"case.check_in"));
+    assert_eq!(kinds.last(), Some(&"case.decide"));
+    assert!(
+        case["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["officer"] == "petugas1")
+    );
+
+    // The demo did not seed a second time on restart.
+    let out = Command::new(BIN)
+        .args([
+            "--data-dir",
+            &data.display().to_string(),
+            "bookings",
+            "list",
+            "--json",
+            "--day",
+            &day,
+        ])
+        .output()
+        .unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        list.as_array().unwrap().len(),
+        loket::demo::TODAY_BOOKINGS + 10
+    );
+    let ours = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["code"] == code.as_str())
+        .unwrap();
+    assert_eq!(ours["status"], "done");
+}
