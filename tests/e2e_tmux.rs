@@ -137,6 +137,26 @@ fn wait_export(
     }
 }
 
+/// Waits until the counter's database holds a draft containing `text`.
+fn wait_draft(data: &Path, text: &str) {
+    let db = rusqlite::Connection::open(data.join("loket.db")).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let found: bool = db
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM drafts WHERE instr(body, ?1) > 0)",
+                [text],
+                |r| r.get(0),
+            )
+            .unwrap();
+        if found {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no draft holds {text:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn login(t: &Tmux) {
     t.wait_for("Masuk ke Loket");
     t.type_text("petugas1");
@@ -190,6 +210,9 @@ fn a_case_survives_sigkill_and_completes_after_restart() {
     t.type_text("Guru");
     t.keys(&["Enter"]);
     wait_export(&data, &day, |c| c[0]["interview"]["occupation"] == "Guru");
+    // Half a word typed, the field not yet left: kept as a draft with each keystroke.
+    t.type_text("14 ha");
+    wait_draft(&data, "14 ha");
 
     // Power cut: no chance to clean up.
     let pid = t.pid();
@@ -216,8 +239,12 @@ fn a_case_survives_sigkill_and_completes_after_restart() {
     );
     assert!(screen.contains("▶ Wawancara"), "{screen}");
 
+    assert!(
+        screen.contains("14 ha"),
+        "the draft was not restored:\n{screen}"
+    );
     t.keys(&["Enter", "Enter", "Enter"]);
-    t.type_text("14 hari");
+    t.type_text("ri");
     t.keys(&["Enter"]);
     t.type_text("Budi 0812 555");
     t.keys(&["F8"]);
@@ -232,6 +259,7 @@ fn a_case_survives_sigkill_and_completes_after_restart() {
     let cases = wait_export(&data, &day, |c| c[0]["status"]["state"] == "continued");
     let case = &cases[0];
     assert_eq!(cases.as_array().unwrap().len(), 1);
+    assert_eq!(case["interview"]["length_of_stay"], "14 hari");
     assert_eq!(case["interview"]["destination"], "Jepang");
     let kinds: Vec<&str> = case["history"]
         .as_array()

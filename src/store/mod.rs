@@ -17,9 +17,12 @@ pub use bookings::{QueueRow, QueueStatus};
 pub use cases::{CaseExport, EventRecord};
 pub use officers::{AuthError, LOCKOUT_MINUTES, MAX_FAILED_PINS, Officer, Role, hash_pin};
 
-const MIGRATION_LIST: &[M<'static>] = &[M::up(include_str!(
-    "../../assets/migrations/local/0001_init.sql"
-))];
+const MIGRATION_LIST: &[M<'static>] = &[
+    M::up(include_str!("../../assets/migrations/local/0001_init.sql")),
+    M::up(include_str!(
+        "../../assets/migrations/local/0002_drafts.sql"
+    )),
+];
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
 
 #[derive(Debug, thiserror::Error)]
@@ -159,6 +162,49 @@ impl Store {
         append_event(&tx, &self.office, actor, "audit.view", case_id, &detail)?;
         append_audit(&tx, actor, "view", Some(booking), case_id, "")?;
         tx.commit()?;
+        Ok(())
+    }
+
+    /// Keeps what is typed into a case step but not yet committed.
+    pub fn put_draft(
+        &self,
+        case_id: Uuid,
+        step: &str,
+        body: &serde_json::Value,
+        now: DateTime<FixedOffset>,
+    ) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO drafts (case_id, step, body, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (case_id) DO UPDATE SET step = excluded.step, body = excluded.body,
+                 updated_at = excluded.updated_at",
+            params![
+                case_id.to_string(),
+                step,
+                body.to_string(),
+                now.to_rfc3339()
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The draft of a case's step, if one was left.
+    pub fn draft(&self, case_id: Uuid, step: &str) -> Result<Option<serde_json::Value>> {
+        let body: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT body FROM drafts WHERE case_id = ?1 AND step = ?2",
+                params![case_id.to_string(), step],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(body.and_then(|b| serde_json::from_str(&b).ok()))
+    }
+
+    pub fn clear_draft(&self, case_id: Uuid) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM drafts WHERE case_id = ?1",
+            [case_id.to_string()],
+        )?;
         Ok(())
     }
 

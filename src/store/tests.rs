@@ -58,8 +58,27 @@ fn check_in(b: &Booking) -> Action {
 }
 
 #[test]
-fn migrations_are_valid() {
+fn migrations_are_valid_and_complete() {
     MIGRATIONS.validate().unwrap();
+    // Every SQL file under assets/migrations/local is embedded, in order.
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/migrations/local");
+    let files = std::fs::read_dir(dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "sql")
+        })
+        .count();
+    assert_eq!(files, MIGRATION_LIST.len());
+    let store = Store::open_in_memory("JKS").unwrap();
+    let version: i64 = store
+        .conn()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version as usize, MIGRATION_LIST.len());
 }
 
 #[test]
@@ -224,3 +243,53 @@ fn five_wrong_pins_lock_the_account() {
 }
 
 const LOCKOUT_MINUTES_FOR_TEST: i64 = officers::LOCKOUT_MINUTES + 1;
+
+#[test]
+fn a_full_disk_is_reported_and_loses_nothing_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("loket.db"), "JKS").unwrap();
+    let b = booking(9);
+    store.put_booking(&b).unwrap();
+    let case = store.apply(&actor(), None, &check_in(&b)).unwrap();
+    // Cap the file at its current size: the next write cannot grow it.
+    let pages: i64 = store
+        .conn()
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .unwrap();
+    store
+        .conn()
+        .pragma_update(None, "max_page_count", pages)
+        .unwrap();
+    let mut last_ok = 0;
+    let mut result = Ok(case.clone());
+    for i in 0..10_000 {
+        let note = "x".repeat(2000);
+        let kind = if i % 2 == 0 {
+            DocKind::EKtp
+        } else {
+            DocKind::FamilyCard
+        };
+        result = store.apply(
+            &actor(),
+            Some(case.id),
+            &Action::SetDocument {
+                kind,
+                status: DocStatus::Valid,
+                note,
+            },
+        );
+        if result.is_err() {
+            break;
+        }
+        last_ok = i + 1;
+    }
+    assert!(matches!(result, Err(StoreError::DiskFull)), "{result:?}");
+    // Every committed action is still there, and the case replays from its events.
+    let actions = store.case_actions(case.id).unwrap();
+    assert_eq!(actions.len(), 1 + last_ok);
+    let replayed = crate::domain::Case::replay(actions.iter()).unwrap();
+    assert_eq!(
+        store.cases_for_booking(b.code.as_str()).unwrap(),
+        vec![replayed]
+    );
+}

@@ -298,6 +298,7 @@ impl App {
             lang: self.lang,
             today: self.setup.office.zone.today(self.setup.clock.now()),
             office: &self.setup.office,
+            data_dir: &self.setup.data_dir,
         };
         let (hints, help) = match (&self.session, self.stack.last()) {
             (

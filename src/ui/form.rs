@@ -143,6 +143,41 @@ impl Form {
         }
     }
 
+    /// Every field's value as typed: what a draft keeps.
+    pub fn snapshot(&self) -> serde_json::Value {
+        let map = self
+            .fields
+            .iter()
+            .map(|f| {
+                let v = match &f.value {
+                    Value::Text(t) => serde_json::Value::from(t.value()),
+                    Value::Choice { selected, .. } => serde_json::Value::from(*selected),
+                    Value::Toggle(on) => serde_json::Value::from(*on),
+                };
+                (f.key.to_owned(), v)
+            })
+            .collect();
+        serde_json::Value::Object(map)
+    }
+
+    /// Puts back values from [`Form::snapshot`]; keys it does not know are ignored.
+    pub fn restore(&mut self, snapshot: &serde_json::Value) {
+        for f in &mut self.fields {
+            let Some(v) = snapshot.get(f.key) else {
+                continue;
+            };
+            match &mut f.value {
+                Value::Text(t) => t.set(v.as_str().unwrap_or_default()),
+                Value::Choice {
+                    selected, count, ..
+                } => {
+                    *selected = v.as_u64().map(|i| i as usize).filter(|i| i < count);
+                }
+                Value::Toggle(on) => *on = v.as_bool().unwrap_or(*on),
+            }
+        }
+    }
+
     fn step(&mut self, forward: bool) -> Option<usize> {
         let mut i = self.focus;
         loop {
@@ -315,5 +350,11 @@ mod tests {
         assert_eq!(f.on_key(&k(KeyCode::Up)), FormEvent::Moved { from: 2 });
         assert_eq!(f.on_key(&k(KeyCode::Up)), FormEvent::LeftTop);
         assert_eq!(f.text("a"), "Dewi");
+        let mut other = form();
+        other.restore(&f.snapshot());
+        assert_eq!(
+            (other.text("a"), other.choice("c")),
+            ("Dewi".to_owned(), Some(1))
+        );
     }
 }

@@ -104,6 +104,7 @@ pub struct View<'a> {
     pub lang: Lang,
     pub today: NaiveDate,
     pub office: &'a Office,
+    pub data_dir: &'a std::path::Path,
 }
 
 /// Where a key handler sends the officer next.
@@ -135,7 +136,7 @@ impl Screen {
     fn on_paste(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Nav {
         match self {
             Screen::Queue(s) => s.on_paste(text, ctx),
-            Screen::Case(s) => s.on_paste(text),
+            Screen::Case(s) => s.on_paste(text, ctx),
             Screen::WalkIn(s) => s.on_paste(text),
             Screen::Booking(_) | Screen::Tech(_) => Nav::Stay,
         }

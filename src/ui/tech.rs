@@ -72,6 +72,7 @@ impl TechScreen {
             ),
             row(s.tech_zone, view.office.zone.label().to_owned()),
             row(s.tech_device, self.device.clone()),
+            row(s.tech_data_dir, view.data_dir.display().to_string()),
             row(
                 s.tech_db,
                 format!("{:.1} MB", self.db_bytes as f64 / 1_048_576.0),

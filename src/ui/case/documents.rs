@@ -46,6 +46,14 @@ impl DocsPanel {
         self.item.is_none()
     }
 
+    pub fn draft(&self) -> serde_json::Value {
+        self.form.snapshot()
+    }
+
+    pub fn restore(&mut self, draft: &serde_json::Value) {
+        self.form.restore(draft);
+    }
+
     pub fn paste(&mut self, text: &str) {
         if self.item.is_none() {
             self.form.paste(text);

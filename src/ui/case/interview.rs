@@ -89,6 +89,14 @@ impl InterviewPanel {
         )
     }
 
+    pub fn draft(&self) -> serde_json::Value {
+        self.form.snapshot()
+    }
+
+    pub fn restore(&mut self, draft: &serde_json::Value) {
+        self.form.restore(draft);
+    }
+
     pub fn paste(&mut self, text: &str) {
         self.form.paste(text);
     }

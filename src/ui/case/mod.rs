@@ -42,6 +42,16 @@ pub struct CaseScreen {
     interview: InterviewPanel,
     fee: Result<FeeSummary, String>,
     dialog: Option<(Dialog, Pending)>,
+    /// Whether a draft of uncommitted typing is stored for this case.
+    draft_saved: bool,
+}
+
+fn step_key(step: Step) -> &'static str {
+    match step {
+        Step::Documents => "documents",
+        Step::Interview => "interview",
+        _ => "",
+    }
 }
 
 impl CaseScreen {
@@ -61,9 +71,59 @@ impl CaseScreen {
             viewing,
             fee: Err(String::new()),
             dialog: None,
+            draft_saved: false,
         };
         screen.update_fee(ctx);
+        screen.restore_draft(ctx);
         screen
+    }
+
+    /// Puts back what was typed but not committed when the terminal last stopped.
+    fn restore_draft(&mut self, ctx: &mut Ctx<'_>) {
+        let Some(step) = self.case.current_step() else {
+            return;
+        };
+        match ctx.store.draft(self.case.id, step_key(step)) {
+            Ok(Some(draft)) => {
+                match step {
+                    Step::Documents => self.docs.restore(&draft),
+                    Step::Interview => self.interview.restore(&draft),
+                    _ => return,
+                }
+                self.draft_saved = true;
+            }
+            Ok(None) => {}
+            Err(e) => ctx.store_failed(&e),
+        }
+    }
+
+    /// Keeps typing that is not yet committed, so a crash mid-word loses nothing.
+    fn keep_draft(&mut self, ctx: &mut Ctx<'_>) {
+        let Some(step) = self.editing() else { return };
+        let (dirty, draft) = match step {
+            Step::Documents => (
+                self.docs.identity_change(&self.case, ctx.s()).is_some(),
+                self.docs.draft(),
+            ),
+            Step::Interview => (
+                self.interview.interview() != self.case.interview,
+                self.interview.draft(),
+            ),
+            _ => return,
+        };
+        let result = if dirty {
+            self.draft_saved = true;
+            ctx.store
+                .put_draft(self.case.id, step_key(step), &draft, ctx.local_now())
+        } else if self.draft_saved {
+            self.draft_saved = false;
+            ctx.store.clear_draft(self.case.id)
+        } else {
+            Ok(())
+        };
+        if let Err(e) = result {
+            ctx.store_failed(&e);
+        }
     }
 
     fn update_fee(&mut self, ctx: &Ctx<'_>) {
@@ -121,7 +181,7 @@ impl CaseScreen {
         self.case.current_step().filter(|s| *s == self.viewing)
     }
 
-    pub fn on_paste(&mut self, text: &str) -> Nav {
+    fn paste_into(&mut self, text: &str) {
         if let Some((dialog, _)) = &mut self.dialog {
             dialog.paste(text);
         } else {
@@ -131,6 +191,11 @@ impl CaseScreen {
                 _ => {}
             }
         }
+    }
+
+    pub fn on_paste(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Nav {
+        self.paste_into(text);
+        self.keep_draft(ctx);
         Nav::Stay
     }
 
@@ -142,6 +207,11 @@ impl CaseScreen {
                 self.case = case;
                 if step_changed {
                     self.viewing = self.case.current_step().unwrap_or(Step::Decision);
+                    if std::mem::take(&mut self.draft_saved)
+                        && let Err(e) = ctx.store.clear_draft(self.case.id)
+                    {
+                        ctx.store_failed(&e);
+                    }
                 }
                 self.update_fee(ctx);
                 true
@@ -213,7 +283,10 @@ impl CaseScreen {
                 }
             }
             KeyCode::F(8) => self.complete(ctx),
-            _ => self.on_step_key(key, ctx),
+            _ => {
+                self.on_step_key(key, ctx);
+                self.keep_draft(ctx);
+            }
         }
         Nav::Stay
     }
