@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Loket needs, only those missing. Usage: setup.sh demo|test
-#   demo: nothing beyond a C compiler (SQLite is built in)
+#   demo: a C compiler (SQLite is built in); pkg-config and libudev-dev for serialport
 #   test: tmux, for the end-to-end tests that drive the real binary in a terminal
 set -euo pipefail
 
 case "${1:-test}" in
-  demo) packages=(gcc) ;;
-  test) packages=(gcc tmux) ;;
+  demo) packages=(gcc pkg-config libudev-dev) ;;
+  test) packages=(gcc pkg-config libudev-dev tmux) ;;
   *) echo "usage: $0 demo|test" >&2; exit 2 ;;
 esac
 

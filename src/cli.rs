@@ -38,6 +38,18 @@ pub enum Command {
     },
     /// Open the counter terminal on this counter's data.
     Run,
+    /// Read booking codes from a scanner: the technician's test. Accepted codes go to
+    /// stdout one a line, refusals with their reason to stderr.
+    Scan {
+        /// Serial port of the scanner (default: the configured one).
+        #[arg(long)]
+        serial: Option<String>,
+        #[arg(long)]
+        baud: Option<u32>,
+        /// Exit after this many accepted codes.
+        #[arg(long)]
+        count: Option<usize>,
+    },
     /// Bookings held by this counter.
     Bookings {
         #[command(subcommand)]
@@ -94,6 +106,10 @@ pub enum CliError {
     Json(#[from] serde_json::Error),
     #[error("cases export hanya mendukung --json / cases export needs --json")]
     NeedsJson,
+    #[error(
+        "tidak ada pemindai: beri --serial PATH atau atur [scanner] di config.toml / no scanner configured"
+    )]
+    NoScanner,
 }
 
 struct Opened {
@@ -136,6 +152,11 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Demo { seed } => terminal(opened, Some(seed)),
         Command::Run => terminal(opened, None),
+        Command::Scan {
+            serial,
+            baud,
+            count,
+        } => scan(&opened, serial, baud, count),
         Command::Bookings {
             command: BookingsCommand::List(args),
         } => list_bookings(&opened, &args),
@@ -248,5 +269,59 @@ fn export_cases(o: &Opened, args: &DayArgs) -> Result<(), CliError> {
     let day = day_or_today(o, args.day);
     let cases = o.store.export_cases(day).map_err(store_err(&o.dir))?;
     println!("{}", serde_json::to_string_pretty(&cases)?);
+    Ok(())
+}
+
+fn scan(
+    o: &Opened,
+    serial: Option<String>,
+    baud: Option<u32>,
+    count: Option<usize>,
+) -> Result<(), CliError> {
+    use crate::devices::serial::{self, ScannerEvent};
+    use crate::domain::payload::{self, ScanContext};
+    use crate::ui::{Lang, fill, scan::payload_error_text, scan::refusal_text};
+
+    let mut config = o.config.scanner.clone();
+    if let Some(port) = serial {
+        config.port = port;
+    }
+    if let Some(baud) = baud {
+        config.baud = baud;
+    }
+    if !config.is_configured() {
+        return Err(CliError::NoScanner);
+    }
+    let key = o.config.token_key()?;
+    let s = Lang::parse(&o.config.ui.language).strings();
+    let (tx, rx) = std::sync::mpsc::channel();
+    serial::spawn(config, move |e| tx.send(e).is_ok());
+    let mut accepted = 0;
+    while count.is_none_or(|n| accepted < n) {
+        let Ok(event) = rx.recv() else { break };
+        match event {
+            ScannerEvent::Connected(port) => eprintln!("{}", fill(s.scanner_connected, &[&port])),
+            ScannerEvent::Disconnected(why) => eprintln!("{}", fill(s.scanner_lost, &[&why])),
+            ScannerEvent::Refused(r) => eprintln!("{}: {}", s.scan_refused, refusal_text(&r, s)),
+            ScannerEvent::Scan(text) => {
+                let ctx = ScanContext {
+                    key: key.as_ref(),
+                    office: &o.office.code,
+                    today: day_or_today(o, None),
+                };
+                match payload::parse(&text, &ctx) {
+                    Ok(scanned) => {
+                        println!("{}", scanned.code().as_str());
+                        accepted += 1;
+                    }
+                    Err(e) => eprintln!(
+                        "{} {text:?}: {}",
+                        s.scan_refused,
+                        payload_error_text(&text, &e, s)
+                    ),
+                }
+            }
+        }
+    }
     Ok(())
 }

@@ -15,6 +15,15 @@ pub struct Config {
     pub office: OfficeConfig,
     pub counter: CounterConfig,
     pub ui: UiConfig,
+    #[serde(default)]
+    pub booking: BookingConfig,
+    #[serde(default)]
+    pub scanner: crate::devices::serial::SerialConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct BookingConfig {
+    pub token_key: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -48,6 +57,8 @@ pub enum ConfigError {
         "unknown time zone {0:?}: use WIB, WITA, WIT or Asia/Jakarta, Asia/Makassar, Asia/Jayapura"
     )]
     Zone(String),
+    #[error("booking.token_key is not a base64url Ed25519 public key")]
+    TokenKey,
 }
 
 impl Config {
@@ -86,6 +97,19 @@ impl Config {
             name: self.office.name.clone(),
             zone,
         })
+    }
+}
+
+impl Config {
+    /// The booking service's public key, when one is configured.
+    pub fn token_key(&self) -> Result<Option<ed25519_dalek::VerifyingKey>, ConfigError> {
+        let text = self.booking.token_key.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        crate::domain::payload::verifying_key(text)
+            .map(Some)
+            .ok_or(ConfigError::TokenKey)
     }
 }
 

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod devices;
 pub mod domain;
 pub mod store;
 pub mod ui;

@@ -9,6 +9,7 @@ pub mod fees;
 pub mod format;
 pub mod nik;
 pub mod office;
+pub mod payload;
 pub mod walkin;
 
 pub use booking::{Applicant, ApplicationType, Booking, PassportType, Service, Sex};

@@ -12,6 +12,7 @@ mod form;
 mod input;
 mod login;
 mod queue;
+pub mod scan;
 mod strings;
 mod tech;
 mod theme;

@@ -12,7 +12,6 @@ use super::input::TextInput;
 use super::walkin::WalkInScreen;
 use super::{Ctx, Level, Nav, Screen, Strings, View, fill, theme};
 use crate::domain::BookingCode;
-use crate::domain::booking_code::CodeError;
 use crate::domain::format;
 use crate::store::{QueueRow, QueueStatus};
 
@@ -140,12 +139,7 @@ impl QueueScreen {
         }
         match parsed {
             Err(e) if looks_like_code(&text) => {
-                let why = match e {
-                    CodeError::Length(n) => fill(s.code_err_length, &[&n]),
-                    CodeError::Character(c) => fill(s.code_err_char, &[&c]),
-                    CodeError::Checksum | CodeError::Empty => s.code_err_checksum.to_owned(),
-                };
-                ctx.notify(Level::Error, fill(s.code_garbled, &[&text, &why]));
+                ctx.notify(Level::Error, super::scan::code_error_text(&text, e, s));
                 self.search.clear();
                 self.update_search(ctx);
             }

@@ -261,6 +261,23 @@ strings! {
     tech_keyboard_only: "hanya keyboard-wedge (pemindai serial belum ada)", "keyboard wedge only (serial scanner not yet built)";
     tech_not_built: "belum tersedia di versi ini", "not available in this version";
 
+    // Scanning
+    pe_empty: "Pindaian kosong. Pindai ulang.", "Empty scan. Scan again.";
+    pe_too_long: "Pindaian terlalu panjang ({} karakter): bukan kode booking. Pindai QR booking-nya saja.", "Scan too long ({} characters): not a booking code. Scan only the booking QR.";
+    pe_binary: "Pindaian berisi data biner/rusak (baud atau kabel pemindai?). Pindai ulang; bila berulang, panggil teknisi.", "The scan holds binary or garbled data (scanner baud or cable?). Scan again; if it repeats, call a technician.";
+    pe_cut: "Pindaian terputus karena pemindai tercabut. Pindai ulang setelah tersambung.", "The scan was cut off by an unplugged scanner. Scan again once it is back.";
+    pe_url: "Alamat web ini tidak memuat kode booking. Minta pemohon menunjukkan QR booking dari M-Paspor.", "This web address holds no booking code. Ask for the booking QR from M-Paspor.";
+    pe_token_malformed: "Token booking terpotong atau rusak. Pindai ulang QR-nya.", "The booking token is cut off or damaged. Scan the QR again.";
+    pe_token_forged: "Tanda tangan token booking tidak sah (palsu atau diubah). Jangan layani dengan token ini; hubungi supervisor.", "The booking token's signature is invalid (forged or altered). Do not serve on it; call a supervisor.";
+    pe_no_key: "Kunci publik token booking belum diatur di loket ini. Ketik kode booking 10 karakternya, atau panggil teknisi.", "No booking-token public key is set at this counter. Type the 10-character code, or call a technician.";
+    pe_token_expired: "Token booking untuk {} sudah lewat. Minta pemohon membuat booking baru.", "The booking token was for {}, which has passed. Ask the applicant to book again.";
+    pe_token_other_office: "Token booking untuk kantor {}, bukan kantor ini. Arahkan pemohon ke kantor itu.", "The booking token is for office {}, not this one. Direct the applicant there.";
+    scan_refused: "Ditolak", "Refused";
+    scanner_connected: "Pemindai tersambung: {}", "Scanner connected: {}";
+    scanner_lost: "Pemindai tidak tersambung ({}); menyambung ulang otomatis.", "Scanner not connected ({}); reconnecting by itself.";
+    scan_leave: "Kode {} dipindai. Tinggalkan layar ini dan buka booking tersebut? Pekerjaan di layar ini sudah tersimpan.", "Code {} was scanned. Leave this screen and open that booking? Work here is already saved.";
+    scan_login_first: "Masuk terlebih dahulu, lalu pindai ulang.", "Sign in first, then scan again.";
+
     // Errors
     err_disk_full: "Disk penuh: perubahan terakhir TIDAK tersimpan; data sebelumnya aman. Hubungi teknisi untuk mengosongkan ruang, lalu ulangi.", "Disk full: the last change was NOT saved; earlier data is safe. Call a technician to free space, then retry.";
     err_busy: "Basis data sedang dipakai program lain. Tunggu sebentar lalu ulangi.", "The database is in use by another program. Wait a moment and retry.";

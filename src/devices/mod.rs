@@ -1,0 +1,5 @@
+//! Hardware turned into events. Device threads never touch the screen or the database:
+//! they send what they read, and the event loop decides what it means.
+
+pub mod framing;
+pub mod serial;

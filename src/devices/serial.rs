@@ -1,0 +1,228 @@
+//! The serial barcode scanner: a reader thread that opens the configured port (by path or
+//! by USB vendor/product id), frames its bytes into scans, and reopens it by itself when it
+//! is unplugged and plugged back. It reports through a callback; it never blocks the UI.
+
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use serialport::{DataBits, Parity, SerialPortType, StopBits};
+
+use super::framing::{Deduper, Frame, Framer, FramerConfig, Framing, Refusal, Terminator};
+
+const READ_TIMEOUT: Duration = Duration::from_millis(50);
+const RETRY: Duration = Duration::from_millis(500);
+
+/// The `[scanner]` section of the configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct SerialConfig {
+    /// Port path, e.g. /dev/ttyACM0 or /dev/serial/by-id/…; empty to use `usb`.
+    pub port: String,
+    /// USB vendor:product id in hex, e.g. "05e0:1200", to find the port by itself.
+    pub usb: String,
+    pub baud: u32,
+    pub data_bits: u8,
+    /// "none", "odd" or "even".
+    pub parity: String,
+    /// "cr", "lf", "crlf" or "tab"; ignored when `silence_ms` is set.
+    pub terminator: Terminator,
+    /// For scanners that send no terminator: a scan ends after this many quiet milliseconds.
+    pub silence_ms: u64,
+    pub strip_prefix: String,
+    pub strip_suffix: String,
+    pub aim: bool,
+    /// The same code within this many milliseconds counts once.
+    pub dedup_ms: u64,
+}
+
+impl Default for SerialConfig {
+    fn default() -> Self {
+        SerialConfig {
+            port: String::new(),
+            usb: String::new(),
+            baud: 9600,
+            data_bits: 8,
+            parity: "none".into(),
+            terminator: Terminator::Cr,
+            silence_ms: 0,
+            strip_prefix: String::new(),
+            strip_suffix: String::new(),
+            aim: true,
+            dedup_ms: 2000,
+        }
+    }
+}
+
+impl SerialConfig {
+    pub fn is_configured(&self) -> bool {
+        !self.port.is_empty() || !self.usb.is_empty()
+    }
+
+    fn framer(&self) -> FramerConfig {
+        FramerConfig {
+            framing: if self.silence_ms > 0 {
+                Framing::Silence(Duration::from_millis(self.silence_ms))
+            } else {
+                Framing::Terminator(self.terminator)
+            },
+            strip_prefix: self.strip_prefix.clone(),
+            strip_suffix: self.strip_suffix.clone(),
+            aim: self.aim,
+            ..FramerConfig::default()
+        }
+    }
+
+    /// The port to open now: the path, or the first port with the configured USB ids.
+    fn resolve(&self) -> Result<String, String> {
+        if !self.port.is_empty() {
+            return Ok(self.port.clone());
+        }
+        let (vid, pid) =
+            parse_usb(&self.usb).ok_or_else(|| format!("bad USB id {:?}", self.usb))?;
+        let ports = serialport::available_ports().map_err(|e| e.to_string())?;
+        ports
+            .into_iter()
+            .find(|p| matches!(&p.port_type, SerialPortType::UsbPort(u) if u.vid == vid && u.pid == pid))
+            .map(|p| p.port_name)
+            .ok_or_else(|| format!("no USB device {vid:04x}:{pid:04x}"))
+    }
+
+    fn open(&self, path: &str) -> Result<Box<dyn serialport::SerialPort>, String> {
+        let data_bits = match self.data_bits {
+            5 => DataBits::Five,
+            6 => DataBits::Six,
+            7 => DataBits::Seven,
+            _ => DataBits::Eight,
+        };
+        let parity = match self.parity.as_str() {
+            "odd" => Parity::Odd,
+            "even" => Parity::Even,
+            _ => Parity::None,
+        };
+        serialport::new(path, self.baud)
+            .data_bits(data_bits)
+            .parity(parity)
+            .stop_bits(StopBits::One)
+            .timeout(READ_TIMEOUT)
+            .open()
+            .map_err(|e| e.to_string())
+    }
+}
+
+fn parse_usb(s: &str) -> Option<(u16, u16)> {
+    let (v, p) = s.split_once(':')?;
+    Some((
+        u16::from_str_radix(v.trim(), 16).ok()?,
+        u16::from_str_radix(p.trim(), 16).ok()?,
+    ))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScannerEvent {
+    Connected(String),
+    /// Not (or no longer) reachable, with the reason; the thread keeps retrying.
+    Disconnected(String),
+    Scan(String),
+    Refused(Refusal),
+}
+
+/// Runs the reader until `sink` returns false (its receiver is gone).
+pub fn run(config: SerialConfig, mut sink: impl FnMut(ScannerEvent) -> bool) {
+    let mut framer = Framer::new(config.framer());
+    let mut dedup = Deduper::new(Duration::from_millis(config.dedup_ms));
+    let mut last_status: Option<ScannerEvent> = None;
+    let mut report = |event: ScannerEvent, sink: &mut dyn FnMut(ScannerEvent) -> bool| -> bool {
+        // Status is reported when it changes, not on every retry.
+        if matches!(
+            event,
+            ScannerEvent::Connected(_) | ScannerEvent::Disconnected(_)
+        ) {
+            if last_status.as_ref() == Some(&event) {
+                return true;
+            }
+            last_status = Some(event.clone());
+        }
+        sink(event)
+    };
+    loop {
+        let port = config
+            .resolve()
+            .and_then(|path| config.open(&path).map(|p| (path, p)));
+        let (path, mut port) = match port {
+            Ok(p) => p,
+            Err(reason) => {
+                if !report(ScannerEvent::Disconnected(reason), &mut sink) {
+                    return;
+                }
+                std::thread::sleep(RETRY);
+                continue;
+            }
+        };
+        if !report(ScannerEvent::Connected(path), &mut sink) {
+            return;
+        }
+        let mut buf = [0u8; 256];
+        let reason = loop {
+            let now = Instant::now();
+            let frames = match port.read(&mut buf) {
+                Ok(0) => break "hung up".to_owned(),
+                Ok(n) => framer.push(&buf[..n], now),
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                    framer.tick(now).into_iter().collect()
+                }
+                Err(e) => break e.to_string(),
+            };
+            for frame in frames {
+                let event = match frame {
+                    Frame::Scan(code) if dedup.accept(&code, now) => ScannerEvent::Scan(code),
+                    Frame::Scan(_) => continue,
+                    Frame::Refused(r) => ScannerEvent::Refused(r),
+                };
+                if !report(event, &mut sink) {
+                    return;
+                }
+            }
+        };
+        if let Some(Frame::Refused(r)) = framer.disconnected()
+            && !report(ScannerEvent::Refused(r), &mut sink)
+        {
+            return;
+        }
+        if !report(ScannerEvent::Disconnected(reason), &mut sink) {
+            return;
+        }
+        std::thread::sleep(RETRY);
+    }
+}
+
+/// Starts the reader on its own thread.
+pub fn spawn(
+    config: SerialConfig,
+    sink: impl FnMut(ScannerEvent) -> bool + Send + 'static,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || run(config, sink))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usb_ids() {
+        assert_eq!(parse_usb("05e0:1200"), Some((0x05e0, 0x1200)));
+        assert_eq!(parse_usb("zz:1"), None);
+        assert_eq!(parse_usb("05e0"), None);
+    }
+
+    #[test]
+    fn config_reads_from_toml() {
+        let c: SerialConfig =
+            toml::from_str("port = \"/dev/ttyACM0\"\nterminator = \"crlf\"\nsilence_ms = 0")
+                .unwrap();
+        assert_eq!(c.terminator, Terminator::Crlf);
+        assert_eq!(c.baud, 9600);
+        assert!(c.is_configured());
+        assert!(!SerialConfig::default().is_configured());
+    }
+}

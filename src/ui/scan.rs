@@ -1,0 +1,40 @@
+//! Scans in words an officer can act on: why a scan was refused.
+
+use crate::devices::framing::Refusal;
+use crate::domain::booking_code::CodeError;
+use crate::domain::format;
+use crate::domain::payload::PayloadError;
+
+use super::{Strings, fill};
+
+pub fn code_error_text(text: &str, e: CodeError, s: &Strings) -> String {
+    let why = match e {
+        CodeError::Length(n) => fill(s.code_err_length, &[&n]),
+        CodeError::Character(c) => fill(s.code_err_char, &[&c]),
+        CodeError::Checksum | CodeError::Empty => s.code_err_checksum.to_owned(),
+    };
+    fill(s.code_garbled, &[&text, &why])
+}
+
+pub fn payload_error_text(text: &str, e: &PayloadError, s: &Strings) -> String {
+    match e {
+        PayloadError::Empty => s.pe_empty.to_owned(),
+        PayloadError::TooLong(n) => fill(s.pe_too_long, &[n]),
+        PayloadError::Binary => s.pe_binary.to_owned(),
+        PayloadError::Garbled(c) => code_error_text(text, *c, s),
+        PayloadError::UrlWithoutCode => s.pe_url.to_owned(),
+        PayloadError::TokenMalformed => s.pe_token_malformed.to_owned(),
+        PayloadError::TokenForged => s.pe_token_forged.to_owned(),
+        PayloadError::NoKey => s.pe_no_key.to_owned(),
+        PayloadError::TokenExpired(day) => fill(s.pe_token_expired, &[&format::date_short(*day)]),
+        PayloadError::TokenOtherOffice(office) => fill(s.pe_token_other_office, &[office]),
+    }
+}
+
+pub fn refusal_text(r: &Refusal, s: &Strings) -> String {
+    match r {
+        Refusal::Binary => s.pe_binary.to_owned(),
+        Refusal::TooLong(n) => fill(s.pe_too_long, &[n]),
+        Refusal::Cut => s.pe_cut.to_owned(),
+    }
+}

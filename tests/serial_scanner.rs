@@ -1,0 +1,222 @@
+//! The serial scanner through a real pseudo-terminal pair: the reader opens the slave side
+//! as it would /dev/ttyACM0, the test writes to the master side as a scanner does.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that cannot set up must fail loudly
+
+use std::io::Write;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use loket::devices::framing::{Refusal, Terminator};
+use loket::devices::serial::{self, ScannerEvent, SerialConfig};
+use serialport::{SerialPort, TTYPort};
+
+struct Rig {
+    master: TTYPort,
+    events: mpsc::Receiver<ScannerEvent>,
+    link: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// A pty pair behind a stable path (as udev's /dev/serial/by-id links are), and a reader.
+fn rig(config: SerialConfig) -> Rig {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("scanner");
+    let (master, slave) = TTYPort::pair().unwrap();
+    std::os::unix::fs::symlink(slave.name().unwrap(), &link).unwrap();
+    drop(slave);
+    let (tx, events) = mpsc::channel();
+    serial::spawn(
+        SerialConfig {
+            port: link.display().to_string(),
+            ..config
+        },
+        move |e| tx.send(e).is_ok(),
+    );
+    let rig = Rig {
+        master,
+        events,
+        link,
+        _dir: dir,
+    };
+    assert!(matches!(rig.next(), ScannerEvent::Connected(_)));
+    rig
+}
+
+impl Rig {
+    fn next(&self) -> ScannerEvent {
+        self.events
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the reader reported nothing within 10 s")
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.master.write_all(bytes).unwrap();
+        self.master.flush().unwrap();
+    }
+    fn scan(&self) -> String {
+        match self.next() {
+            ScannerEvent::Scan(s) => s,
+            other => panic!("expected a scan, got {other:?}"),
+        }
+    }
+}
+
+fn with_terminator(terminator: Terminator) -> SerialConfig {
+    SerialConfig {
+        terminator,
+        dedup_ms: 0,
+        ..SerialConfig::default()
+    }
+}
+
+#[test]
+fn each_terminator() {
+    for (t, end) in [
+        (Terminator::Cr, "\r"),
+        (Terminator::Lf, "\n"),
+        (Terminator::Crlf, "\r\n"),
+        (Terminator::Tab, "\t"),
+    ] {
+        let mut r = rig(with_terminator(t));
+        r.write(format!("AB12C-DE34F{end}]Q1XYZ{end}").as_bytes());
+        assert_eq!(r.scan(), "AB12C-DE34F", "{t:?}");
+        assert_eq!(r.scan(), "XYZ", "{t:?}");
+    }
+}
+
+#[test]
+fn split_writes_and_a_slow_writer() {
+    let mut r = rig(with_terminator(Terminator::Cr));
+    r.write(b"AB12C");
+    std::thread::sleep(Duration::from_millis(120));
+    r.write(b"-DE34F\r");
+    assert_eq!(r.scan(), "AB12C-DE34F");
+    for b in b"SLOW1\r" {
+        r.write(&[*b]);
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    assert_eq!(r.scan(), "SLOW1");
+}
+
+#[test]
+fn silence_framing_for_scanners_without_terminator() {
+    let mut r = rig(SerialConfig {
+        silence_ms: 150,
+        dedup_ms: 0,
+        ..SerialConfig::default()
+    });
+    for b in b"QUIET" {
+        r.write(&[*b]);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(r.scan(), "QUIET");
+}
+
+#[test]
+fn the_same_code_twice_counts_once() {
+    let mut r = rig(SerialConfig {
+        dedup_ms: 2000,
+        ..SerialConfig::default()
+    });
+    r.write(b"AAA\rAAA\rBBB\r");
+    assert_eq!(r.scan(), "AAA");
+    assert_eq!(r.scan(), "BBB");
+}
+
+#[test]
+fn garbage_is_refused_with_a_reason() {
+    let mut r = rig(with_terminator(Terminator::Cr));
+    r.write(b"\xff\xfe\x01\x02\r");
+    assert_eq!(r.next(), ScannerEvent::Refused(Refusal::Binary));
+    r.write(&[b'A'; 3000]);
+    r.write(b"\rOK\r");
+    assert_eq!(r.next(), ScannerEvent::Refused(Refusal::TooLong(3000)));
+    assert_eq!(r.scan(), "OK");
+}
+
+#[test]
+fn unplug_and_replug() {
+    let mut r = rig(with_terminator(Terminator::Cr));
+    r.write(b"HALF-A-CO");
+    std::thread::sleep(Duration::from_millis(200));
+    let Rig {
+        master,
+        events,
+        link,
+        _dir,
+    } = r;
+    drop(master);
+    let r2 = Rig {
+        master: TTYPort::pair().unwrap().0,
+        events,
+        link: link.clone(),
+        _dir,
+    };
+    assert_eq!(r2.next(), ScannerEvent::Refused(Refusal::Cut));
+    assert!(matches!(r2.next(), ScannerEvent::Disconnected(_)));
+    // Plugged back: a new device node behind the same stable path.
+    let (master, slave) = TTYPort::pair().unwrap();
+    std::fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink(slave.name().unwrap(), &link).unwrap();
+    drop(slave);
+    let mut r3 = Rig {
+        master,
+        events: r2.events,
+        link,
+        _dir: r2._dir,
+    };
+    loop {
+        match r3.next() {
+            ScannerEvent::Connected(_) => break,
+            ScannerEvent::Disconnected(_) => continue,
+            other => panic!("{other:?}"),
+        }
+    }
+    r3.write(b"BACK1\r");
+    assert_eq!(r3.scan(), "BACK1");
+}
+
+#[test]
+fn scan_command_prints_codes_and_refusals() {
+    let (mut master, slave) = TTYPort::pair().unwrap();
+    let path = slave.name().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_loket"))
+        .args([
+            "--data-dir",
+            &dir.path().display().to_string(),
+            "scan",
+            "--serial",
+            &path,
+            "--count",
+            "2",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Bytes written before the port is open are lost, as with a real scanner: wait until
+    // the command says it is connected.
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stderr, &mut first).unwrap();
+    assert!(first.contains("tersambung"), "{first}");
+    let code = loket::domain::BookingCode::from_number(4242);
+    master
+        .write_all(
+            format!("NOT A CODE\r\u{1}\u{2}\r{code}\r{code}\rhttps://x.example/b?kode={code}\r")
+                .as_bytes(),
+        )
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert_eq!(
+        stdout,
+        format!("{}\n{}\n", code.as_str(), code.as_str()),
+        "stderr: {rest}"
+    );
+    assert!(rest.contains("NOT A CODE"), "{rest}");
+    assert!(rest.contains("biner"), "{rest}");
+}
