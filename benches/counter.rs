@@ -127,6 +127,7 @@ fn draw_queue(c: &mut Criterion) {
         fees,
         data_dir: "/tmp".into(),
         demo_hint: None,
+        token_key: None,
     });
     let key = |app: &mut App, code| {
         app.handle(Event::Term(TermEvent::Key(KeyEvent::new(

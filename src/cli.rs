@@ -195,7 +195,9 @@ fn terminal(mut o: Opened, seed: Option<u64>) -> Result<(), CliError> {
         }
         demo_hint = Some(format!("Demo: {accounts}"));
     }
+    let token_key = o.config.token_key()?;
     let app = App::new(AppSetup {
+        token_key,
         store: o.store,
         clock: Box::new(clock),
         config: o.config,

@@ -34,6 +34,12 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Starts the tmux server ahead of time, so it does not inherit file descriptors the
+    /// test opens later (a pseudo-terminal master must close when the test drops it).
+    fn start_server(&self) {
+        self.tmux(&["new-session", "-d", "-s", "idle", "sleep 3600"]);
+    }
+
     fn start(&self, data: &Path) {
         let cmd = format!(
             "exec {BIN} --data-dir {} demo --seed {SEED}",
@@ -302,4 +308,44 @@ fn a_case_survives_sigkill_and_completes_after_restart() {
         .find(|b| b["code"] == code.as_str())
         .unwrap();
     assert_eq!(ours["status"], "done");
+}
+
+#[test]
+fn a_serial_scanner_feeds_the_real_terminal() {
+    use serialport::{SerialPort, TTYPort};
+    use std::io::Write;
+
+    let t = Tmux::new("serial");
+    t.start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let (mut master, slave) = TTYPort::pair().unwrap();
+    let port = slave.name().unwrap();
+    drop(slave);
+    std::fs::write(
+        data.join("config.toml"),
+        format!("[scanner]\nport = \"{port}\"\n"),
+    )
+    .unwrap();
+    let today = Zone::Wib.today(chrono::Utc::now());
+    let bookings = loket::demo::day_bookings(
+        SEED,
+        "JKS",
+        today,
+        loket::demo::TODAY_BOOKINGS,
+        &common::fees(),
+    );
+    let code = bookings[4].code.to_string();
+
+    t.start(&data);
+    login(&t);
+    t.wait_for("Pemindai tersambung");
+    master.write_all(format!("]Q1{code}\r").as_bytes()).unwrap();
+    t.wait_for(&format!("Booking {code}"));
+    // Unplugged: the status says so and the terminal goes on.
+    drop(master);
+    t.wait_for("Pemindai tidak tersambung");
+    t.keys(&["Escape"]);
+    t.wait_for("Antrean");
 }

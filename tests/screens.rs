@@ -347,3 +347,98 @@ fn tiny_terminal_says_what_to_do() {
     typ(&mut f.app, "siregar");
     assert!(draw(&f.app, 80, 24).contains("siregar"));
 }
+
+#[test]
+fn a_scan_on_the_queue_opens_the_booking() {
+    let mut f = fixture();
+    login(&mut f.app, "petugas1", "111111");
+    let code = f.today[3].code.clone();
+    scan(
+        &mut f.app,
+        &format!("https://antrian.imigrasi.go.id/b?kode={code}"),
+    );
+    assert!(draw(&f.app, 80, 24).contains(&format!("Booking {code}")));
+}
+
+#[test]
+fn a_scan_mid_case_asks_before_leaving_and_keeps_the_typing() {
+    let mut f = fixture();
+    let code = find(&f.today, |b| clean_single(b, ApplicationType::New))
+        .code
+        .to_string();
+    open_case(&mut f, &code);
+    typ(&mut f.app, " Putri");
+    let other = f.today[5].code.clone();
+    scan(&mut f.app, other.as_str());
+    let screen = draw(&f.app, 80, 24);
+    assert!(screen.contains("dipindai"), "{screen}");
+    assert_snapshot!(screen);
+    press(&mut f.app, KeyCode::Char('y'));
+    assert!(draw(&f.app, 80, 24).contains(&format!("Booking {other}")));
+    // Back in the first case, the name typed before the scan was committed.
+    press(&mut f.app, KeyCode::Esc);
+    typ(&mut f.app, &code);
+    press(&mut f.app, KeyCode::Enter);
+    press(&mut f.app, KeyCode::Enter);
+    assert!(draw(&f.app, 80, 24).contains(" Putri"));
+}
+
+#[test]
+fn a_refused_scan_and_an_unplugged_scanner_say_so() {
+    use loket::devices::framing::Refusal;
+    use loket::devices::serial::ScannerEvent;
+    let mut f = fixture();
+    login(&mut f.app, "petugas1", "111111");
+    f.app
+        .handle(loket::ui::Event::Scanner(ScannerEvent::Refused(
+            Refusal::Binary,
+        )));
+    assert!(draw(&f.app, 80, 24).contains("biner"));
+    f.app
+        .handle(loket::ui::Event::Scanner(ScannerEvent::Disconnected(
+            "hung up".into(),
+        )));
+    let screen = draw(&f.app, 80, 24);
+    assert!(
+        screen.contains("Pemindai tidak tersambung (hung up)"),
+        "{screen}"
+    );
+    assert_snapshot!(screen);
+    scan(&mut f.app, "https://imigrasi.go.id/");
+    assert!(draw(&f.app, 80, 24).contains("tidak memuat kode booking"));
+}
+
+#[test]
+fn signed_tokens_typed_by_a_2d_scanner() {
+    use loket::domain::payload::{TokenPayload, sign};
+    let mut f = fixture();
+    login(&mut f.app, "petugas1", "111111");
+    let b = &f.today[2];
+    let payload = TokenPayload {
+        code: b.code.clone(),
+        office: "JKS".into(),
+        date: today(),
+        applicants: b.applicants.len() as u8,
+    };
+    let token = sign(&payload, &token_signer());
+    typ(&mut f.app, &token);
+    press(&mut f.app, KeyCode::Enter);
+    assert!(draw(&f.app, 80, 24).contains(&format!("Booking {}", b.code)));
+    press(&mut f.app, KeyCode::Esc);
+    let forged = sign(&payload, &ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]));
+    typ(&mut f.app, &forged);
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 80, 24);
+    assert!(screen.contains("palsu atau diubah"), "{screen}");
+    let mut old = payload.clone();
+    old.date = today().pred_opt().unwrap();
+    scan(&mut f.app, &sign(&old, &token_signer()));
+    assert!(draw(&f.app, 80, 24).contains("sudah lewat"));
+}
+
+#[test]
+fn a_scan_before_sign_in_is_not_lost_silently() {
+    let mut f = fixture();
+    scan(&mut f.app, f.today[0].code.as_str());
+    assert!(draw(&f.app, 80, 24).contains("Masuk terlebih dahulu"));
+}

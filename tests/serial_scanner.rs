@@ -10,6 +10,11 @@ use loket::devices::framing::{Refusal, Terminator};
 use loket::devices::serial::{self, ScannerEvent, SerialConfig};
 use serialport::{SerialPort, TTYPort};
 
+/// A child process inherits every open file descriptor, a pseudo-terminal master included,
+/// which would keep an "unplugged" scanner plugged: the test that spawns the binary and the
+/// one that unplugs take turns.
+static SPAWN_OR_UNPLUG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 struct Rig {
     master: TTYPort,
     events: mpsc::Receiver<ScannerEvent>,
@@ -135,6 +140,7 @@ fn garbage_is_refused_with_a_reason() {
 
 #[test]
 fn unplug_and_replug() {
+    let _turn = SPAWN_OR_UNPLUG.lock().unwrap_or_else(|e| e.into_inner());
     let mut r = rig(with_terminator(Terminator::Cr));
     r.write(b"HALF-A-CO");
     std::thread::sleep(Duration::from_millis(200));
@@ -177,6 +183,7 @@ fn unplug_and_replug() {
 
 #[test]
 fn scan_command_prints_codes_and_refusals() {
+    let _turn = SPAWN_OR_UNPLUG.lock().unwrap_or_else(|e| e.into_inner());
     let (mut master, slave) = TTYPort::pair().unwrap();
     let path = slave.name().unwrap();
     let dir = tempfile::tempdir().unwrap();

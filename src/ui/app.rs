@@ -11,13 +11,18 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
+use super::dialog::{Answer, Dialog};
 use super::login::{LoginOutcome, LoginScreen};
+use super::scan::{payload_error_text, refusal_text};
 use super::strings::Lang;
 use super::{Ctx, Event, Level, Nav, Notice, Screen, View, fill, queue, tech, theme};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::devices::serial::ScannerEvent;
+use crate::domain::BookingCode;
 use crate::domain::Office;
 use crate::domain::fees::FeeSchedule;
+use crate::domain::payload;
 use crate::store::{Officer, Role, Store};
 
 /// What the application is started with.
@@ -28,6 +33,8 @@ pub struct AppSetup {
     pub office: Office,
     pub fees: FeeSchedule,
     pub data_dir: PathBuf,
+    /// The booking service's key for signed booking tokens.
+    pub token_key: Option<ed25519_dalek::VerifyingKey>,
     /// Shown on the sign-in screen of a demo office: the demo accounts.
     pub demo_hint: Option<String>,
 }
@@ -48,6 +55,10 @@ pub struct App {
     notice: Option<Notice>,
     quit: bool,
     minute: u32,
+    /// The serial scanner: None when none is configured, else connected (port) or not (why).
+    scanner: Option<Result<String, String>>,
+    /// A scan that arrived away from the queue, waiting for the officer's yes.
+    scan_dialog: Option<(Dialog, BookingCode)>,
 }
 
 impl App {
@@ -63,7 +74,18 @@ impl App {
             notice: None,
             quit: false,
             minute: u32::MAX,
+            scanner: None,
+            scan_dialog: None,
         }
+    }
+
+    /// The serial scanner to start, when one is configured.
+    pub fn scanner_config(&mut self) -> Option<crate::devices::serial::SerialConfig> {
+        let config = &self.setup.config.scanner;
+        config.is_configured().then(|| {
+            self.scanner = Some(Err(String::new()));
+            config.clone()
+        })
     }
 
     pub fn quit_requested(&self) -> bool {
@@ -84,6 +106,10 @@ impl App {
             }
             Event::Term(TermEvent::Resize(..)) => true,
             Event::Term(_) => false,
+            Event::Scanner(e) => {
+                self.on_scanner(e);
+                true
+            }
         }
     }
 
@@ -121,6 +147,73 @@ impl App {
             officer,
             lang,
             notice,
+            token_key: setup.token_key.as_ref(),
+        }
+    }
+
+    fn on_scanner(&mut self, event: ScannerEvent) {
+        let s = self.lang.strings();
+        let notice = |level, text| Some(Notice { level, text });
+        match event {
+            ScannerEvent::Connected(port) => {
+                self.notice = notice(Level::Ok, fill(s.scanner_connected, &[&port]));
+                self.scanner = Some(Ok(port));
+            }
+            ScannerEvent::Disconnected(why) => {
+                self.notice = notice(Level::Warn, fill(s.scanner_lost, &[&why]));
+                self.scanner = Some(Err(why));
+            }
+            ScannerEvent::Refused(r) => self.notice = notice(Level::Error, refusal_text(&r, s)),
+            ScannerEvent::Scan(text) => self.on_scan(&text),
+        }
+    }
+
+    /// A scan is another way of typing a booking code: on the queue it opens the booking;
+    /// anywhere else the officer is asked before leaving the screen.
+    fn on_scan(&mut self, text: &str) {
+        let s = self.lang.strings();
+        let Some(session) = self.session.as_ref().filter(|s| s.locked.is_none()) else {
+            self.notice = Some(Notice {
+                level: Level::Warn,
+                text: s.scan_login_first.to_owned(),
+            });
+            return;
+        };
+        let officer = session.officer.clone();
+        let mut ctx = Self::ctx(&mut self.setup, &officer, self.lang, &mut self.notice);
+        let code = match payload::parse(text, &ctx.scan_context()) {
+            Ok(scanned) => scanned.code().clone(),
+            Err(e) => {
+                ctx.notify(Level::Error, payload_error_text(text, &e, s));
+                return;
+            }
+        };
+        match self.stack.as_mut_slice() {
+            [Screen::Queue(queue)] => {
+                let nav = queue.open(&mut ctx, &code);
+                Self::navigate(&mut self.stack, nav, &mut ctx);
+            }
+            _ => {
+                let message = fill(s.scan_leave, &[&code]);
+                self.scan_dialog = Some((Dialog::confirm(|s| s.confirm_title, message), code));
+            }
+        }
+    }
+
+    /// Leaves whatever is open (saving it) and opens the scanned booking from the queue.
+    fn open_scanned(&mut self, code: &BookingCode) {
+        let Some(session) = &self.session else { return };
+        let officer = session.officer.clone();
+        let mut ctx = Self::ctx(&mut self.setup, &officer, self.lang, &mut self.notice);
+        while self.stack.len() > 1 {
+            if let Some(mut top) = self.stack.pop() {
+                top.leave(&mut ctx);
+            }
+        }
+        if let Some(Screen::Queue(queue)) = self.stack.first_mut() {
+            queue.refresh(&mut ctx);
+            let nav = queue.open(&mut ctx, code);
+            Self::navigate(&mut self.stack, nav, &mut ctx);
         }
     }
 
@@ -169,6 +262,20 @@ impl App {
             return;
         };
         session.last_input = self.setup.clock.now();
+        if session.locked.is_none()
+            && let Some((dialog, code)) = &mut self.scan_dialog
+        {
+            match dialog.on_key(key) {
+                Answer::Pending => {}
+                Answer::Cancel => self.scan_dialog = None,
+                Answer::Accept => {
+                    let code = code.clone();
+                    self.scan_dialog = None;
+                    self.open_scanned(&code);
+                }
+            }
+            return;
+        }
         if session.locked.is_some() {
             self.on_lock_key(key);
             return;
@@ -286,10 +393,11 @@ impl App {
                 .render(area, buf);
             return;
         }
-        let [header, body, status, keys] = area.layout(&Layout::vertical([
+        let [header, body, notice, status, keys] = area.layout(&Layout::vertical([
             Constraint::Length(1),
             Constraint::Min(1),
             Constraint::Length(2),
+            Constraint::Length(1),
             Constraint::Length(1),
         ]));
         self.render_header(header, buf);
@@ -330,6 +438,7 @@ impl App {
                 )
             }
         };
+        self.render_notice(notice, buf);
         self.render_status(status, buf);
         let mut spans = Vec::new();
         let mut used = 0;
@@ -343,6 +452,11 @@ impl App {
         }
         let line = Line::from(spans);
         Paragraph::new(line).render(keys, buf);
+        if let Some((dialog, _)) = &self.scan_dialog
+            && self.session.as_ref().is_some_and(|s| s.locked.is_none())
+        {
+            dialog.render(body, buf, s);
+        }
         if self.help {
             render_help(body, buf, s, &help);
         }
@@ -388,26 +502,39 @@ impl App {
         );
     }
 
-    fn render_status(&self, area: Rect, buf: &mut Buffer) {
-        let s = self.lang.strings();
-        let line = match &self.notice {
-            Some(n) => {
-                let style = match n.level {
-                    Level::Info => theme::label(),
-                    Level::Ok => theme::ok(),
-                    Level::Warn => theme::warn(),
-                    Level::Error => theme::error(),
-                };
-                Line::styled(n.text.clone(), style)
-            }
-            None => match self.setup.store.pending_events() {
-                Ok(n) => Line::styled(fill(s.pending_events, &[&n]), theme::dim()),
-                Err(_) => Line::default(),
-            },
+    /// The answer to the officer's last action, or the last device event.
+    fn render_notice(&self, area: Rect, buf: &mut Buffer) {
+        let Some(n) = &self.notice else { return };
+        let style = match n.level {
+            Level::Info => theme::label(),
+            Level::Ok => theme::ok(),
+            Level::Warn => theme::warn(),
+            Level::Error => theme::error(),
         };
-        Paragraph::new(line)
+        Paragraph::new(Line::styled(n.text.clone(), style))
             .wrap(Wrap { trim: true })
             .render(area, buf);
+    }
+
+    /// Always in view: the scanner and what waits to sync.
+    fn render_status(&self, area: Rect, buf: &mut Buffer) {
+        let s = self.lang.strings();
+        let mut spans = Vec::new();
+        match &self.scanner {
+            Some(Ok(port)) => spans.push(Span::styled(
+                fill(s.scanner_connected, &[port]) + " · ",
+                theme::dim(),
+            )),
+            Some(Err(why)) => spans.push(Span::styled(
+                fill(s.scanner_lost, &[why]) + " · ",
+                theme::warn(),
+            )),
+            None => {}
+        }
+        if let Ok(n) = self.setup.store.pending_events() {
+            spans.push(Span::styled(fill(s.pending_events, &[&n]), theme::dim()));
+        }
+        Paragraph::new(Line::from(spans)).render(area, buf);
     }
 }
 

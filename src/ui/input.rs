@@ -14,7 +14,7 @@ pub struct TextInput {
 }
 
 /// Longest line any field takes: more is a scanner gone wrong or a paste of the wrong thing.
-pub const DEFAULT_MAX: usize = 200;
+pub const DEFAULT_MAX: usize = 400;
 
 impl TextInput {
     pub fn new() -> Self {

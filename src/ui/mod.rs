@@ -39,6 +39,7 @@ use crate::store::{Actor, Officer, Store, StoreError};
 pub enum Event {
     Term(term::Event),
     Tick,
+    Scanner(crate::devices::serial::ScannerEvent),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +66,7 @@ pub struct Ctx<'a> {
     pub officer: &'a Officer,
     pub lang: Lang,
     pub notice: &'a mut Option<Notice>,
+    pub token_key: Option<&'a ed25519_dalek::VerifyingKey>,
 }
 
 impl Ctx<'_> {
@@ -81,6 +83,13 @@ impl Ctx<'_> {
         Actor {
             username: self.officer.username.clone(),
             now: self.local_now(),
+        }
+    }
+    pub fn scan_context(&self) -> crate::domain::payload::ScanContext<'_> {
+        crate::domain::payload::ScanContext {
+            key: self.token_key,
+            office: &self.office.code,
+            today: self.today(),
         }
     }
     pub fn notify(&mut self, level: Level, text: String) {
@@ -151,6 +160,12 @@ impl Screen {
             Screen::Case(_) | Screen::WalkIn(_) => {}
         }
     }
+    /// Saves what the screen holds unsaved before the officer is taken elsewhere.
+    fn leave(&mut self, ctx: &mut Ctx<'_>) {
+        if let Screen::Case(s) = self {
+            s.leave(ctx);
+        }
+    }
     /// Whether typed characters belong to a text field (so `?` is text, not help).
     fn typing(&self) -> bool {
         match self {
@@ -194,6 +209,10 @@ pub fn run(mut app: App) -> std::io::Result<()> {
 
 fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> std::io::Result<()> {
     let (tx, rx) = mpsc::sync_channel::<Event>(1024);
+    if let Some(config) = app.scanner_config() {
+        let scans = tx.clone();
+        crate::devices::serial::spawn(config, move |e| scans.send(Event::Scanner(e)).is_ok());
+    }
     let input = tx.clone();
     std::thread::spawn(move || {
         while let Ok(ev) = term::read() {

@@ -129,6 +129,21 @@ impl QueueScreen {
     fn enter(&mut self, ctx: &mut Ctx<'_>) -> Nav {
         let text = self.search.value().trim().to_owned();
         let s = ctx.s();
+        // A 2D scanner in keyboard mode may type a whole URL or signed token.
+        if ["LKT1.", "http://", "https://"]
+            .iter()
+            .any(|p| text.starts_with(p))
+        {
+            return match crate::domain::payload::parse(&text, &ctx.scan_context()) {
+                Ok(scanned) => self.open(ctx, scanned.code()),
+                Err(e) => {
+                    ctx.notify(Level::Error, super::scan::payload_error_text(&text, &e, s));
+                    self.search.clear();
+                    self.update_search(ctx);
+                    Nav::Stay
+                }
+            };
+        }
         let parsed = BookingCode::parse(&text);
         if let Ok(code) = &parsed {
             return self.open(ctx, code);
@@ -149,7 +164,8 @@ impl QueueScreen {
         Nav::Stay
     }
 
-    fn open(&mut self, ctx: &mut Ctx<'_>, code: &BookingCode) -> Nav {
+    /// Opens a booking by its code (typed, or from a scanner), or says why it cannot.
+    pub fn open(&mut self, ctx: &mut Ctx<'_>, code: &BookingCode) -> Nav {
         match BookingScreen::open(ctx, code) {
             Ok(Some(screen)) => {
                 self.search.clear();

@@ -57,6 +57,7 @@ pub fn fixture() -> Fixture {
         fees: fees(),
         data_dir: "/tmp/loket-test".into(),
         demo_hint: None,
+        token_key: Some(token_signer().verifying_key()),
     });
     Fixture {
         app,
@@ -114,4 +115,15 @@ pub fn draw(app: &App, width: u16, height: u16) -> String {
 
 pub fn clean_single(b: &Booking, app: loket::domain::ApplicationType) -> bool {
     clean_single_on(b, app, today())
+}
+
+/// The booking service's signing key in tests.
+pub fn token_signer() -> ed25519_dalek::SigningKey {
+    ed25519_dalek::SigningKey::from_bytes(&[7u8; 32])
+}
+
+pub fn scan(app: &mut App, text: &str) {
+    app.handle(Event::Scanner(loket::devices::serial::ScannerEvent::Scan(
+        text.to_owned(),
+    )));
 }

@@ -228,6 +228,11 @@ impl CaseScreen {
         }
     }
 
+    /// Commits what can be committed before the officer is taken to another screen.
+    pub fn leave(&mut self, ctx: &mut Ctx<'_>) {
+        self.flush(ctx);
+    }
+
     /// Saves what is typed but not yet committed (before completing or leaving a step).
     fn flush(&mut self, ctx: &mut Ctx<'_>) -> bool {
         match self.editing() {
