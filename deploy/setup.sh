@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Loket needs, only those missing. Usage: setup.sh demo|test
-#   demo: a C compiler (SQLite is built in); pkg-config and libudev-dev for serialport
+#   demo: a C compiler (SQLite is built in); pkg-config and libudev-dev for serialport;
+#         libclang-dev for nokhwa's V4L2 bindings (bindgen)
 #   test: tmux, for the end-to-end tests that drive the real binary in a terminal
 set -euo pipefail
 
 case "${1:-test}" in
-  demo) packages=(gcc pkg-config libudev-dev) ;;
-  test) packages=(gcc pkg-config libudev-dev tmux) ;;
+  demo) packages=(gcc pkg-config libudev-dev libclang-dev) ;;
+  test) packages=(gcc pkg-config libudev-dev libclang-dev tmux) ;;
   *) echo "usage: $0 demo|test" >&2; exit 2 ;;
 esac
 

@@ -42,13 +42,21 @@ pub enum Command {
     /// stdout one a line, refusals with their reason to stderr.
     Scan {
         /// Serial port of the scanner (default: the configured one).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "camera")]
         serial: Option<String>,
+        /// Read from a camera instead: its index or /dev/video path.
+        #[arg(long)]
+        camera: Option<String>,
         #[arg(long)]
         baud: Option<u32>,
         /// Exit after this many accepted codes.
         #[arg(long)]
         count: Option<usize>,
+    },
+    /// Read QR codes in pictures, through the same pipeline as the camera.
+    Qr {
+        #[command(subcommand)]
+        command: QrCommand,
     },
     /// Bookings held by this counter.
     Bookings {
@@ -59,6 +67,16 @@ pub enum Command {
     Cases {
         #[command(subcommand)]
         command: CasesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QrCommand {
+    /// Print `FILE<TAB>TEXT` for each code read, `FILE<TAB>-` when none; exit 2 when a file
+    /// cannot be read.
+    Decode {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
     },
 }
 
@@ -147,15 +165,28 @@ fn store_err(dir: &Path) -> impl Fn(crate::store::StoreError) -> CliError + '_ {
     }
 }
 
-pub fn run(cli: Cli) -> Result<(), CliError> {
+/// What `loket` exits with: 0, or 2 when some input file could not be read.
+pub fn run(cli: Cli) -> Result<u8, CliError> {
+    if let Command::Qr {
+        command: QrCommand::Decode { files },
+    } = &cli.command
+    {
+        return Ok(qr_decode(files));
+    }
     let opened = open(cli.data_dir)?;
-    match cli.command {
+    let result = match cli.command {
         Command::Demo { seed } => terminal(opened, Some(seed)),
         Command::Run => terminal(opened, None),
+        Command::Scan {
+            camera: Some(camera),
+            count,
+            ..
+        } => scan_camera(&opened, camera, count),
         Command::Scan {
             serial,
             baud,
             count,
+            camera: None,
         } => scan(&opened, serial, baud, count),
         Command::Bookings {
             command: BookingsCommand::List(args),
@@ -163,7 +194,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Cases {
             command: CasesCommand::Export(args),
         } => export_cases(&opened, &args),
-    }
+        Command::Qr { .. } => Ok(()),
+    };
+    result.map(|()| 0)
 }
 
 fn terminal(mut o: Opened, seed: Option<u64>) -> Result<(), CliError> {
@@ -306,6 +339,77 @@ fn scan(
             ScannerEvent::Disconnected(why) => eprintln!("{}", fill(s.scanner_lost, &[&why])),
             ScannerEvent::Refused(r) => eprintln!("{}: {}", s.scan_refused, refusal_text(&r, s)),
             ScannerEvent::Scan(text) => {
+                let ctx = ScanContext {
+                    key: key.as_ref(),
+                    office: &o.office.code,
+                    today: day_or_today(o, None),
+                };
+                match payload::parse(&text, &ctx) {
+                    Ok(scanned) => {
+                        println!("{}", scanned.code().as_str());
+                        accepted += 1;
+                    }
+                    Err(e) => eprintln!(
+                        "{} {text:?}: {}",
+                        s.scan_refused,
+                        payload_error_text(&text, &e, s)
+                    ),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn qr_decode(files: &[PathBuf]) -> u8 {
+    let mut status = 0;
+    for file in files {
+        match crate::devices::qr::read_file(file) {
+            Ok(texts) if texts.is_empty() => println!("{}\t-", file.display()),
+            Ok(texts) => {
+                for text in texts {
+                    // One line a code: line breaks inside a code's text are shown escaped.
+                    println!(
+                        "{}\t{}",
+                        file.display(),
+                        text.replace('\n', "\\n").replace('\r', "\\r")
+                    );
+                }
+            }
+            Err(e) => {
+                eprintln!(
+                    "{}: tidak dapat dibaca / cannot be read: {e}",
+                    file.display()
+                );
+                status = 2;
+            }
+        }
+    }
+    status
+}
+
+fn scan_camera(o: &Opened, device: String, count: Option<usize>) -> Result<(), CliError> {
+    use crate::devices::camera::{self, CameraConfig, CameraEvent};
+    use crate::domain::payload::{self, ScanContext};
+    use crate::ui::{Lang, fill, scan::payload_error_text};
+
+    let config = CameraConfig {
+        device,
+        ..o.config.camera.clone()
+    };
+    let key = o.config.token_key()?;
+    let s = Lang::parse(&o.config.ui.language).strings();
+    let wanted = camera::wanted_flag();
+    wanted.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (tx, rx) = std::sync::mpsc::channel();
+    camera::spawn(config, wanted, move |e| tx.send(e).is_ok());
+    let mut accepted = 0;
+    while count.is_none_or(|n| accepted < n) {
+        let Ok(event) = rx.recv() else { break };
+        match event {
+            CameraEvent::Opened(name) => eprintln!("{}", fill(s.camera_opened, &[&name])),
+            CameraEvent::Failed(why) => eprintln!("{}", fill(s.camera_failed, &[&why])),
+            CameraEvent::Scan(text) => {
                 let ctx = ScanContext {
                     key: key.as_ref(),
                     office: &o.office.code,

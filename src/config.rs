@@ -19,6 +19,8 @@ pub struct Config {
     pub booking: BookingConfig,
     #[serde(default)]
     pub scanner: crate::devices::serial::SerialConfig,
+    #[serde(default)]
+    pub camera: crate::devices::camera::CameraConfig,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -442,3 +442,25 @@ fn a_scan_before_sign_in_is_not_lost_silently() {
     scan(&mut f.app, f.today[0].code.as_str());
     assert!(draw(&f.app, 80, 24).contains("Masuk terlebih dahulu"));
 }
+
+#[test]
+fn the_camera_reads_only_while_the_queue_waits_and_feeds_the_same_path() {
+    use loket::devices::camera::CameraEvent;
+    let mut f = fixture();
+    assert!(!f.app.waiting_for_code(), "nobody is signed in");
+    login(&mut f.app, "petugas1", "111111");
+    assert!(f.app.waiting_for_code());
+    let code = f.today[7].code.clone();
+    f.app.handle(loket::ui::Event::Camera(CameraEvent::Scan(
+        code.to_string(),
+    )));
+    assert!(draw(&f.app, 80, 24).contains(&format!("Booking {code}")));
+    assert!(
+        !f.app.waiting_for_code(),
+        "a booking is open: the camera rests"
+    );
+    f.app.handle(loket::ui::Event::Camera(CameraEvent::Failed(
+        "device busy".into(),
+    )));
+    assert!(draw(&f.app, 80, 24).contains("Kamera tidak dapat dipakai (device busy)"));
+}

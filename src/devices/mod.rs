@@ -1,5 +1,7 @@
 //! Hardware turned into events. Device threads never touch the screen or the database:
 //! they send what they read, and the event loop decides what it means.
 
+pub mod camera;
 pub mod framing;
+pub mod qr;
 pub mod serial;

@@ -18,6 +18,7 @@ use super::strings::Lang;
 use super::{Ctx, Event, Level, Nav, Notice, Screen, View, fill, queue, tech, theme};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::devices::camera::CameraEvent;
 use crate::devices::serial::ScannerEvent;
 use crate::domain::BookingCode;
 use crate::domain::Office;
@@ -57,6 +58,10 @@ pub struct App {
     minute: u32,
     /// The serial scanner: None when none is configured, else connected (port) or not (why).
     scanner: Option<Result<String, String>>,
+    /// The camera: None when none is configured, else ready (name) or not (why).
+    camera: Option<Result<String, String>>,
+    /// Set while a screen waits for a booking code: only then does the camera decode.
+    camera_wanted: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// A scan that arrived away from the queue, waiting for the officer's yes.
     scan_dialog: Option<(Dialog, BookingCode)>,
 }
@@ -75,6 +80,8 @@ impl App {
             quit: false,
             minute: u32::MAX,
             scanner: None,
+            camera: None,
+            camera_wanted: crate::devices::camera::wanted_flag(),
             scan_dialog: None,
         }
     }
@@ -88,12 +95,43 @@ impl App {
         })
     }
 
+    /// The camera to start and the switch that tells it when to decode, when configured.
+    pub fn camera_config(
+        &mut self,
+    ) -> Option<(
+        crate::devices::camera::CameraConfig,
+        std::sync::Arc<std::sync::atomic::AtomicBool>,
+    )> {
+        let config = &self.setup.config.camera;
+        config.is_configured().then(|| {
+            self.camera = Some(Err(String::new()));
+            (config.clone(), self.camera_wanted.clone())
+        })
+    }
+
+    /// Whether a screen is waiting for a booking code (the camera decodes only then).
+    pub fn waiting_for_code(&self) -> bool {
+        self.session.as_ref().is_some_and(|s| s.locked.is_none())
+            && self.scan_dialog.is_none()
+            && !self.help
+            && matches!(self.stack.as_slice(), [Screen::Queue(_)])
+    }
+
     pub fn quit_requested(&self) -> bool {
         self.quit
     }
 
     /// Handles one event; returns whether the screen must be redrawn.
     pub fn handle(&mut self, event: Event) -> bool {
+        let dirty = self.dispatch(event);
+        self.camera_wanted.store(
+            self.waiting_for_code(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        dirty
+    }
+
+    fn dispatch(&mut self, event: Event) -> bool {
         match event {
             Event::Tick => self.tick(),
             Event::Term(TermEvent::Key(key)) if key.kind != KeyEventKind::Release => {
@@ -108,6 +146,10 @@ impl App {
             Event::Term(_) => false,
             Event::Scanner(e) => {
                 self.on_scanner(e);
+                true
+            }
+            Event::Camera(e) => {
+                self.on_camera(e);
                 true
             }
         }
@@ -165,6 +207,21 @@ impl App {
             }
             ScannerEvent::Refused(r) => self.notice = notice(Level::Error, refusal_text(&r, s)),
             ScannerEvent::Scan(text) => self.on_scan(&text),
+        }
+    }
+
+    fn on_camera(&mut self, event: CameraEvent) {
+        let s = self.lang.strings();
+        match event {
+            CameraEvent::Opened(name) => self.camera = Some(Ok(name)),
+            CameraEvent::Failed(why) => {
+                self.notice = Some(Notice {
+                    level: Level::Warn,
+                    text: fill(s.camera_failed, &[&why]),
+                });
+                self.camera = Some(Err(why));
+            }
+            CameraEvent::Scan(text) => self.on_scan(&text),
         }
     }
 
@@ -359,9 +416,13 @@ impl App {
             level: Level::Ok,
             text: fill(s.welcome, &[&officer.name]),
         });
+        let devices = tech::Devices {
+            scanner: self.setup.config.scanner.port.clone() + &self.setup.config.scanner.usb,
+            camera: self.setup.config.camera.device.clone(),
+        };
         let mut ctx = Self::ctx(&mut self.setup, &officer, self.lang, &mut self.notice);
         let home = match officer.role {
-            Role::Technician => Screen::Tech(tech::TechScreen::new(&mut ctx)),
+            Role::Technician => Screen::Tech(tech::TechScreen::new(&mut ctx, devices)),
             Role::Officer | Role::Supervisor => Screen::Queue(queue::QueueScreen::new(&mut ctx)),
         };
         self.stack = vec![home];
@@ -527,6 +588,17 @@ impl App {
             )),
             Some(Err(why)) => spans.push(Span::styled(
                 fill(s.scanner_lost, &[why]) + " · ",
+                theme::warn(),
+            )),
+            None => {}
+        }
+        match &self.camera {
+            Some(Ok(name)) => spans.push(Span::styled(
+                fill(s.camera_opened, &[name]) + " · ",
+                theme::dim(),
+            )),
+            Some(Err(why)) => spans.push(Span::styled(
+                fill(s.camera_failed, &[why]) + " · ",
                 theme::warn(),
             )),
             None => {}

@@ -40,6 +40,7 @@ pub enum Event {
     Term(term::Event),
     Tick,
     Scanner(crate::devices::serial::ScannerEvent),
+    Camera(crate::devices::camera::CameraEvent),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,6 +213,12 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> std::io
     if let Some(config) = app.scanner_config() {
         let scans = tx.clone();
         crate::devices::serial::spawn(config, move |e| scans.send(Event::Scanner(e)).is_ok());
+    }
+    if let Some((config, wanted)) = app.camera_config() {
+        let frames = tx.clone();
+        crate::devices::camera::spawn(config, wanted, move |e| {
+            frames.send(Event::Camera(e)).is_ok()
+        });
     }
     let input = tx.clone();
     std::thread::spawn(move || {

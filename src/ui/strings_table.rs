@@ -258,7 +258,9 @@ strings! {
     tech_scanner: "Pemindai", "Scanner";
     tech_camera: "Kamera", "Camera";
     tech_server: "Server pusat", "Central server";
-    tech_keyboard_only: "hanya keyboard-wedge (pemindai serial belum ada)", "keyboard wedge only (serial scanner not yet built)";
+    tech_keyboard_only: "tidak dikonfigurasi (keyboard-wedge tetap bisa)", "not configured (a keyboard wedge still works)";
+    tech_none: "tidak dikonfigurasi", "not configured";
+    tech_qr_panics: "Panik dekoder QR (tertahan)", "QR decoder panics (contained)";
     tech_not_built: "belum tersedia di versi ini", "not available in this version";
 
     // Scanning
@@ -276,6 +278,8 @@ strings! {
     scanner_connected: "Pemindai tersambung: {}", "Scanner connected: {}";
     scanner_lost: "Pemindai tidak tersambung ({}); menyambung ulang otomatis.", "Scanner not connected ({}); reconnecting by itself.";
     scan_leave: "Kode {} dipindai. Tinggalkan layar ini dan buka booking tersebut? Pekerjaan di layar ini sudah tersimpan.", "Code {} was scanned. Leave this screen and open that booking? Work here is already saved.";
+    camera_opened: "Kamera siap: {}", "Camera ready: {}";
+    camera_failed: "Kamera tidak dapat dipakai ({}); mencoba lagi otomatis. Kode tetap bisa diketik.", "Camera unavailable ({}); retrying by itself. Codes can still be typed.";
     scan_login_first: "Masuk terlebih dahulu, lalu pindai ulang.", "Sign in first, then scan again.";
 
     // Errors

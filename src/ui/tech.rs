@@ -8,7 +8,14 @@ use ratatui::widgets::{Paragraph, Widget};
 
 use super::{Ctx, Nav, Strings, View, theme};
 
+/// The devices as configured (empty: none).
+pub struct Devices {
+    pub scanner: String,
+    pub camera: String,
+}
+
 pub struct TechScreen {
+    devices: Devices,
     device: String,
     db_bytes: u64,
     pending: u64,
@@ -20,8 +27,9 @@ pub fn keys(_s: &'static Strings) -> (Vec<&'static str>, Vec<(&'static str, &'st
 }
 
 impl TechScreen {
-    pub fn new(ctx: &mut Ctx<'_>) -> TechScreen {
+    pub fn new(ctx: &mut Ctx<'_>, devices: Devices) -> TechScreen {
         let mut t = TechScreen {
+            devices,
             device: String::new(),
             db_bytes: 0,
             pending: 0,
@@ -79,10 +87,27 @@ impl TechScreen {
             ),
             row(s.tech_bookings, self.bookings.to_string()),
             row(s.tech_pending, self.pending.to_string()),
-            row(s.tech_scanner, s.tech_keyboard_only.to_owned()),
-            row(s.tech_camera, s.tech_not_built.to_owned()),
+            row(
+                s.tech_scanner,
+                configured(&self.devices.scanner, s.tech_keyboard_only),
+            ),
+            row(s.tech_camera, configured(&self.devices.camera, s.tech_none)),
+            row(
+                s.tech_qr_panics,
+                crate::devices::qr::PANICS
+                    .load(std::sync::atomic::Ordering::Relaxed)
+                    .to_string(),
+            ),
             row(s.tech_server, s.tech_not_built.to_owned()),
         ];
         Paragraph::new(lines).render(area, buf);
+    }
+}
+
+fn configured(value: &str, otherwise: &str) -> String {
+    if value.is_empty() {
+        otherwise.to_owned()
+    } else {
+        value.to_owned()
     }
 }

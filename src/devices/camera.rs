@@ -1,0 +1,197 @@
+//! The counter's webcam as a booking-code reader: a thread that opens the configured camera,
+//! takes frames only while a screen waits for a booking code, always decodes the newest
+//! frame (stale ones are dropped, never queued) and reopens the camera by itself when it is
+//! missing, busy or unplugged. The frame source is a trait: nokhwa on a real machine, image
+//! files or rendered frames in tests (a physical webcam cannot exist here).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use image::GrayImage;
+use serde::Deserialize;
+
+use super::framing::Deduper;
+use super::qr;
+
+const RETRY: Duration = Duration::from_secs(2);
+const IDLE: Duration = Duration::from_millis(100);
+/// Time one frame may take in the QR pipeline before the next frame is worth more.
+const DECODE_BUDGET: Duration = Duration::from_millis(60);
+/// A frame that arrives faster than this was already waiting in the driver's queue.
+const QUEUED: Duration = Duration::from_millis(3);
+
+/// The `[camera]` section of the configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct CameraConfig {
+    /// Camera index ("0") or device path ("/dev/video0"); empty for no camera.
+    pub device: String,
+    pub width: u32,
+    pub height: u32,
+    /// "mjpeg" or "yuyv".
+    pub format: String,
+    pub fps: u32,
+}
+
+impl Default for CameraConfig {
+    fn default() -> Self {
+        CameraConfig {
+            device: String::new(),
+            width: 1280,
+            height: 720,
+            format: "mjpeg".into(),
+            fps: 30,
+        }
+    }
+}
+
+impl CameraConfig {
+    pub fn is_configured(&self) -> bool {
+        !self.device.trim().is_empty()
+    }
+}
+
+/// Where frames come from.
+pub trait FrameSource {
+    /// The next frame, blocking until the camera delivers one.
+    fn frame(&mut self) -> Result<GrayImage, String>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CameraEvent {
+    Opened(String),
+    /// Missing, busy or gone, with the reason; the thread keeps retrying.
+    Failed(String),
+    Scan(String),
+}
+
+/// Runs the camera loop until `sink` returns false. `open` opens the camera; `wanted` says
+/// whether a screen is waiting for a booking code.
+pub fn run<S: FrameSource>(
+    mut open: impl FnMut() -> Result<(String, S), String>,
+    wanted: &AtomicBool,
+    mut sink: impl FnMut(CameraEvent) -> bool,
+) {
+    let mut dedup = Deduper::new(Duration::from_secs(3));
+    let mut last_failure = None;
+    loop {
+        let (name, mut source) = match open() {
+            Ok(opened) => opened,
+            Err(why) => {
+                if last_failure.as_ref() != Some(&why) && !sink(CameraEvent::Failed(why.clone())) {
+                    return;
+                }
+                last_failure = Some(why);
+                std::thread::sleep(RETRY);
+                continue;
+            }
+        };
+        if !sink(CameraEvent::Opened(name)) {
+            return;
+        }
+        let why = loop {
+            if !wanted.load(Ordering::Relaxed) {
+                std::thread::sleep(IDLE);
+                continue;
+            }
+            let frame = match newest_frame(&mut source) {
+                Ok(f) => f,
+                Err(why) => break why,
+            };
+            let deadline = Instant::now() + DECODE_BUDGET;
+            for text in qr::read_until(&frame, Some(deadline)) {
+                if dedup.accept(&text, Instant::now()) && !sink(CameraEvent::Scan(text)) {
+                    return;
+                }
+            }
+        };
+        if !sink(CameraEvent::Failed(why.clone())) {
+            return;
+        }
+        last_failure = Some(why);
+        std::thread::sleep(RETRY);
+    }
+}
+
+/// Takes frames until one had to be waited for: the ones before it were stale.
+fn newest_frame(source: &mut impl FrameSource) -> Result<GrayImage, String> {
+    let t0 = Instant::now();
+    let mut frame = source.frame()?;
+    if t0.elapsed() >= QUEUED {
+        return Ok(frame);
+    }
+    for _ in 0..8 {
+        let t0 = Instant::now();
+        let next = source.frame()?;
+        let waited = t0.elapsed() >= QUEUED;
+        frame = next;
+        if waited {
+            break;
+        }
+    }
+    Ok(frame)
+}
+
+/// A shared switch the UI flips: decode only while a screen waits for a booking code.
+pub fn wanted_flag() -> Arc<AtomicBool> {
+    Arc::new(AtomicBool::new(false))
+}
+
+/// A real camera through nokhwa (V4L2 on Linux).
+pub struct Nokhwa(nokhwa::Camera);
+
+impl Nokhwa {
+    pub fn open(config: &CameraConfig) -> Result<(String, Nokhwa), String> {
+        use nokhwa::pixel_format::LumaFormat;
+        use nokhwa::utils::{
+            CameraFormat, CameraIndex, FrameFormat, RequestedFormat, RequestedFormatType,
+            Resolution,
+        };
+        let device = config.device.trim();
+        let index = match device.parse::<u32>() {
+            Ok(n) => CameraIndex::Index(n),
+            Err(_) => CameraIndex::String(device.to_owned()),
+        };
+        let format = if config.format.eq_ignore_ascii_case("yuyv") {
+            FrameFormat::YUYV
+        } else {
+            FrameFormat::MJPEG
+        };
+        let wanted = CameraFormat::new(
+            Resolution::new(config.width, config.height),
+            format,
+            config.fps,
+        );
+        let requested = RequestedFormat::new::<LumaFormat>(RequestedFormatType::Closest(wanted));
+        let mut camera = nokhwa::Camera::new(index, requested).map_err(|e| e.to_string())?;
+        camera.open_stream().map_err(|e| e.to_string())?;
+        Ok((
+            format!("{device} {}", camera.camera_format()),
+            Nokhwa(camera),
+        ))
+    }
+}
+
+impl FrameSource for Nokhwa {
+    fn frame(&mut self) -> Result<GrayImage, String> {
+        use nokhwa::pixel_format::LumaFormat;
+        let buffer = self.0.frame().map_err(|e| e.to_string())?;
+        let res = buffer.resolution();
+        let mut data = vec![0u8; res.width() as usize * res.height() as usize];
+        buffer
+            .decode_image_to_buffer::<LumaFormat>(&mut data)
+            .map_err(|e| e.to_string())?;
+        GrayImage::from_raw(res.width(), res.height(), data)
+            .ok_or_else(|| "frame size mismatch".to_owned())
+    }
+}
+
+/// Starts the camera thread for the configured camera.
+pub fn spawn(
+    config: CameraConfig,
+    wanted: Arc<AtomicBool>,
+    sink: impl FnMut(CameraEvent) -> bool + Send + 'static,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || run(|| Nokhwa::open(&config), &wanted, sink))
+}

@@ -1,0 +1,184 @@
+//! The camera loop with frames from files and rendered scenes instead of a webcam (the one
+//! part that cannot exist on this machine): decoding only while wanted, newest frame first,
+//! a missing or unplugged camera reported and retried, decoder panics contained.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that cannot set up must fail loudly
+
+#[path = "common/synth.rs"]
+mod synth;
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
+
+use image::GrayImage;
+use loket::devices::camera::{self, CameraEvent, FrameSource};
+
+/// Frames handed out in order; `queued` of them at once (as a driver's buffers hold them),
+/// the rest one every 30 ms; an error when they run out (the camera unplugged).
+struct Fake {
+    frames: VecDeque<GrayImage>,
+    queued: usize,
+    taken: Arc<AtomicUsize>,
+}
+
+impl FrameSource for Fake {
+    fn frame(&mut self) -> Result<GrayImage, String> {
+        let n = self.taken.fetch_add(1, Ordering::SeqCst);
+        if n >= self.queued {
+            std::thread::sleep(Duration::from_millis(30));
+        }
+        self.frames
+            .pop_front()
+            .ok_or_else(|| "device unplugged".to_owned())
+    }
+}
+
+fn blank() -> GrayImage {
+    GrayImage::from_pixel(320, 240, image::Luma([200]))
+}
+
+#[test]
+fn decodes_the_newest_frame_only_while_wanted() {
+    let old = synth::frame("OLD-FRAME", 1);
+    let new = synth::frame("NEW-FRAME", 2);
+    let taken = Arc::new(AtomicUsize::new(0));
+    let wanted = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = mpsc::channel();
+    let mut opens = 0;
+    let source_taken = taken.clone();
+    let flag = wanted.clone();
+    std::thread::spawn(move || {
+        camera::run(
+            move || {
+                opens += 1;
+                let frames = VecDeque::from(vec![
+                    old.clone(),
+                    old.clone(),
+                    new.clone(),
+                    blank(),
+                    blank(),
+                ]);
+                Ok((
+                    format!("fake{opens}"),
+                    Fake {
+                        frames,
+                        queued: 2,
+                        taken: source_taken.clone(),
+                    },
+                ))
+            },
+            &flag,
+            move |e| tx.send(e).is_ok(),
+        )
+    });
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(5)).unwrap(),
+        CameraEvent::Opened("fake1".into())
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        taken.load(Ordering::SeqCst),
+        0,
+        "frames were taken while no screen wanted a code"
+    );
+    wanted.store(true, Ordering::SeqCst);
+    // The two stale frames are skipped: the first code read is the newest frame's.
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(10)).unwrap(),
+        CameraEvent::Scan("NEW-FRAME".into())
+    );
+    // Out of frames: reported, then reopened.
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(10)).unwrap(),
+        CameraEvent::Failed("device unplugged".into())
+    );
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(10)).unwrap(),
+        CameraEvent::Opened("fake2".into())
+    );
+}
+
+#[test]
+fn a_missing_camera_is_reported_once_and_retried() {
+    let wanted = AtomicBool::new(true);
+    let mut attempts = 0;
+    let mut events = Vec::new();
+    camera::run(
+        || -> Result<(String, Fake), String> {
+            attempts += 1;
+            Err("no such device /dev/video9".to_owned())
+        },
+        &wanted,
+        |e| {
+            events.push(e);
+            false
+        },
+    );
+    assert_eq!(
+        events,
+        vec![CameraEvent::Failed("no such device /dev/video9".into())]
+    );
+    assert_eq!(attempts, 1);
+}
+
+#[test]
+fn a_decoder_panic_in_the_camera_thread_is_contained() {
+    // The corpus photograph on which rqrr 0.11 panics, fed as camera frames.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/qr-real");
+    let mut images = Vec::new();
+    for dir in std::fs::read_dir(root).unwrap() {
+        let dir = dir.unwrap().path();
+        if dir.is_dir() {
+            for f in std::fs::read_dir(dir).unwrap() {
+                let f = f.unwrap().path();
+                if matches!(
+                    f.extension().and_then(|e| e.to_str()),
+                    Some("png" | "jpg" | "webp")
+                ) {
+                    images.push(image::open(&f).unwrap().to_luma8());
+                }
+            }
+        }
+    }
+    let before = loket::devices::qr::PANICS.load(Ordering::Relaxed);
+    let wanted = AtomicBool::new(true);
+    let taken = Arc::new(AtomicUsize::new(0));
+    let mut opened = false;
+    let mut scans = 0;
+    camera::run(
+        || {
+            let frames: VecDeque<GrayImage> = images.iter().cloned().collect();
+            Ok((
+                "corpus".to_owned(),
+                Fake {
+                    frames,
+                    queued: 0,
+                    taken: taken.clone(),
+                },
+            ))
+        },
+        &wanted,
+        |e| match e {
+            CameraEvent::Opened(_) if !opened => {
+                opened = true;
+                true
+            }
+            CameraEvent::Scan(_) => {
+                scans += 1;
+                true
+            }
+            // The frames ran out: the whole corpus went through without a crash.
+            _ => false,
+        },
+    );
+    assert!(
+        loket::devices::qr::PANICS.load(Ordering::Relaxed) > before,
+        "no decoder panic was contained"
+    );
+    eprintln!("{scans} codes read");
+    assert!(
+        scans > 40,
+        "only {scans} codes read from the corpus as frames"
+    );
+}

@@ -1,0 +1,140 @@
+//! The QR pipeline on the real photographs of ../shared/corpus/qr-real and on synthetic
+//! 1280×720 frames; `loket qr decode` on files.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that cannot set up must fail loudly
+
+#[path = "common/synth.rs"]
+mod synth;
+
+use std::path::{Path, PathBuf};
+
+use loket::devices::qr;
+
+fn corpus() -> Vec<(PathBuf, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/qr-real");
+    let mut files = Vec::new();
+    for dir in std::fs::read_dir(&root).expect("the shared corpus is beside the repository") {
+        let dir = dir.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(&dir).unwrap() {
+            let f = f.unwrap().path();
+            let image = matches!(
+                f.extension().and_then(|e| e.to_str()),
+                Some("png" | "jpg" | "webp")
+            );
+            // Parts of a structured-append code have no text of their own.
+            if image && f.with_extension("txt").exists() {
+                let text = std::fs::read_to_string(f.with_extension("txt")).unwrap();
+                files.push((f, fold(&text)));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Runs of white space fold to one space, as the corpus's reference rates count a read.
+fn fold(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn reads_the_real_corpus() {
+    let files = corpus();
+    assert_eq!(files.len(), 137);
+    let read = files
+        .iter()
+        .filter(|(f, expected)| {
+            qr::read_file(f)
+                .unwrap()
+                .iter()
+                .any(|t| fold(t) == *expected)
+        })
+        .count();
+    // Plain rqrr reads 56, zxing-cpp 123; this pipeline reads 116 (see the benchmark).
+    assert!(read >= 114, "the pipeline read only {read} of 137");
+}
+
+#[test]
+fn contains_decoder_panics() {
+    // rqrr 0.11 panics on this photograph; the pipeline must count it and go on.
+    let before = qr::PANICS.load(std::sync::atomic::Ordering::Relaxed);
+    for (f, _) in corpus() {
+        let img = image::open(&f).unwrap().to_luma8();
+        let plain = qr::Variant {
+            scale: qr::Scale::AsIs,
+            binarizer: qr::Binarizer::Rows,
+            invert: false,
+            mirror: false,
+            blur: 0,
+        };
+        let _ = qr::read_variant(&img, plain);
+    }
+    assert!(
+        qr::PANICS.load(std::sync::atomic::Ordering::Relaxed) > before,
+        "no decoder panic was seen"
+    );
+}
+
+#[test]
+fn reads_synthetic_camera_frames() {
+    let frames = 24;
+    let read = (0..frames)
+        .filter(|&i| {
+            let text = synth::payload(i);
+            let img = synth::frame(&text, 1000 + i);
+            assert_eq!(img.dimensions(), (synth::WIDTH, synth::HEIGHT));
+            qr::read(&img).contains(&text)
+        })
+        .count();
+    assert!(read >= 22, "read {read} of {frames} synthetic frames");
+}
+
+#[test]
+fn a_frame_without_a_code_reads_nothing() {
+    let img = image::GrayImage::from_fn(640, 480, |x, y| {
+        image::Luma([((x * 7 + y * 13) % 256) as u8])
+    });
+    assert!(qr::read(&img).is_empty());
+}
+
+#[test]
+fn qr_decode_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.png");
+    let text = synth::payload(4);
+    synth::frame(&text, 7).save(&good).unwrap();
+    let blank = dir.path().join("blank.png");
+    image::GrayImage::from_pixel(200, 200, image::Luma([255]))
+        .save(&blank)
+        .unwrap();
+    let broken = dir.path().join("broken.png");
+    std::fs::write(&broken, b"not a picture").unwrap();
+    let run = |files: &[&Path]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_loket"));
+        cmd.args([
+            "--data-dir",
+            &dir.path().join("data").display().to_string(),
+            "qr",
+            "decode",
+        ]);
+        cmd.args(files);
+        cmd.output().unwrap()
+    };
+    let out = run(&[&good, &blank]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        stdout,
+        format!("{}\t{text}\n{}\t-\n", good.display(), blank.display())
+    );
+    let out = run(&[&broken, &good]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stdout).unwrap().contains(&text));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("broken.png")
+    );
+}
