@@ -58,6 +58,11 @@ pub enum Command {
         #[command(subcommand)]
         command: QrCommand,
     },
+    /// Passport photos.
+    Photo {
+        #[command(subcommand)]
+        command: PhotoCommand,
+    },
     /// Bookings held by this counter.
     Bookings {
         #[command(subcommand)]
@@ -68,6 +73,13 @@ pub enum Command {
         #[command(subcommand)]
         command: CasesCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PhotoCommand {
+    /// Run the quality checks on an image file: exit 0 when all pass, 1 when any fails,
+    /// 2 when the file cannot be read. Technicians use it to tune a kiosk's lighting.
+    Check { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -173,6 +185,12 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
     {
         return Ok(qr_decode(files));
     }
+    if let Command::Photo {
+        command: PhotoCommand::Check { file },
+    } = &cli.command
+    {
+        return Ok(photo_check(file));
+    }
     let opened = open(cli.data_dir)?;
     let result = match cli.command {
         Command::Demo { seed } => terminal(opened, Some(seed)),
@@ -194,7 +212,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Cases {
             command: CasesCommand::Export(args),
         } => export_cases(&opened, &args),
-        Command::Qr { .. } => Ok(()),
+        Command::Qr { .. } | Command::Photo { .. } => Ok(()),
     };
     result.map(|()| 0)
 }
@@ -430,4 +448,35 @@ fn scan_camera(o: &Opened, device: String, count: Option<usize>) -> Result<(), C
         }
     }
     Ok(())
+}
+
+fn photo_check(file: &Path) -> u8 {
+    use crate::photo::Outcome;
+    let s = crate::ui::Lang::Id.strings();
+    let img = match image::open(file) {
+        Ok(img) => img.to_rgb8(),
+        Err(e) => {
+            eprintln!(
+                "{}: tidak dapat dibaca / cannot be read: {e}",
+                file.display()
+            );
+            return 2;
+        }
+    };
+    let results = crate::photo::check_image(&img);
+    let mut failed = false;
+    for r in &results {
+        let name = crate::ui::scan::photo_check_name(r.check, s);
+        match &r.outcome {
+            Outcome::Pass => println!("LULUS  {name}"),
+            Outcome::Fail(why) => {
+                failed = true;
+                println!(
+                    "GAGAL  {name}: {why} — {}",
+                    crate::ui::scan::photo_check_advice(r.check, s)
+                );
+            }
+        }
+    }
+    u8::from(failed)
 }

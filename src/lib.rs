@@ -10,5 +10,6 @@ pub mod config;
 pub mod demo;
 pub mod devices;
 pub mod domain;
+pub mod photo;
 pub mod store;
 pub mod ui;

@@ -4,6 +4,7 @@ use crate::devices::framing::Refusal;
 use crate::domain::booking_code::CodeError;
 use crate::domain::format;
 use crate::domain::payload::PayloadError;
+use crate::photo::Check;
 
 use super::{Strings, fill};
 
@@ -36,5 +37,32 @@ pub fn refusal_text(r: &Refusal, s: &Strings) -> String {
         Refusal::Binary => s.pe_binary.to_owned(),
         Refusal::TooLong(n) => fill(s.pe_too_long, &[n]),
         Refusal::Cut => s.pe_cut.to_owned(),
+    }
+}
+
+pub fn photo_check_name(c: Check, s: &Strings) -> &'static str {
+    match c {
+        Check::OneFace => s.pc_one_face,
+        Check::HeadSize => s.pc_head_size,
+        Check::Position => s.pc_position,
+        Check::Brightness => s.pc_brightness,
+        Check::Contrast => s.pc_contrast,
+        Check::Sharpness => s.pc_sharpness,
+        Check::Background => s.pc_background,
+        Check::ColourCast => s.pc_colour,
+    }
+}
+
+/// What to do when a photo check fails.
+pub fn photo_check_advice(c: Check, s: &Strings) -> &'static str {
+    match c {
+        Check::OneFace => s.pa_one_face,
+        Check::HeadSize => s.pa_head_size,
+        Check::Position => s.pa_position,
+        Check::Brightness => s.pa_brightness,
+        Check::Contrast => s.pa_contrast,
+        Check::Sharpness => s.pa_sharpness,
+        Check::Background => s.pa_background,
+        Check::ColourCast => s.pa_colour,
     }
 }

@@ -282,6 +282,24 @@ strings! {
     camera_failed: "Kamera tidak dapat dipakai ({}); mencoba lagi otomatis. Kode tetap bisa diketik.", "Camera unavailable ({}); retrying by itself. Codes can still be typed.";
     scan_login_first: "Masuk terlebih dahulu, lalu pindai ulang.", "Sign in first, then scan again.";
 
+    // Photo checks
+    pc_one_face: "Tepat satu wajah", "Exactly one face";
+    pc_head_size: "Ukuran kepala", "Head size";
+    pc_position: "Posisi di tengah", "Centred position";
+    pc_brightness: "Kecerahan", "Brightness";
+    pc_contrast: "Kontras", "Contrast";
+    pc_sharpness: "Ketajaman", "Sharpness";
+    pc_background: "Latar polos dan terang", "Plain, light background";
+    pc_colour: "Warna wajar (tanpa cast)", "True colours (no cast)";
+    pa_one_face: "pastikan hanya pemohon di depan kamera, menghadap lurus", "make sure only the applicant faces the camera, straight on";
+    pa_head_size: "minta pemohon mendekat ke kamera", "ask the applicant to come closer to the camera";
+    pa_position: "minta pemohon bergeser ke tengah dan sedikit mundur", "ask the applicant to move to the centre and step back a little";
+    pa_brightness: "atur lampu: wajah terlalu gelap atau terlalu terang", "adjust the lights: the face is too dark or too bright";
+    pa_contrast: "hindari cahaya datar atau silau; nyalakan lampu depan", "avoid flat light or glare; switch on the front light";
+    pa_sharpness: "minta pemohon diam dan bersihkan lensa kamera", "ask the applicant to keep still and clean the lens";
+    pa_background: "pakai latar polos terang di belakang pemohon", "use the plain light backdrop behind the applicant";
+    pa_colour: "periksa lampu: warnanya menyimpang (terlalu kuning/biru)", "check the lights: the colours are off (too yellow or blue)";
+
     // Errors
     err_disk_full: "Disk penuh: perubahan terakhir TIDAK tersimpan; data sebelumnya aman. Hubungi teknisi untuk mengosongkan ruang, lalu ulangi.", "Disk full: the last change was NOT saved; earlier data is safe. Call a technician to free space, then retry.";
     err_busy: "Basis data sedang dipakai program lain. Tunggu sebentar lalu ulangi.", "The database is in use by another program. Wait a moment and retry.";

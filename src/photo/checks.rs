@@ -1,0 +1,249 @@
+//! Each check passes or fails with its measurement, so the officer sees why.
+
+use image::{GrayImage, RgbImage};
+
+/// The passport format: 35×45 mm, at least 413×531 px.
+pub const OUT_W: u32 = 413;
+pub const OUT_H: u32 = 531;
+/// The head (crown to chin) fills this share of the photo's height (ICAO: 70–80 %).
+const HEAD_SHARE: f64 = 0.75;
+/// The detector's box spans brow to chin; crown to chin is about this much taller.
+const HEAD_PER_BOX: f64 = 1.55;
+
+static MODEL: &[u8] = include_bytes!(env!("LOKET_FACE_MODEL"));
+
+thread_local! {
+    // rustface's detector is not Send: each thread that checks photos keeps its own.
+    static DETECTOR: std::cell::RefCell<Option<Box<dyn rustface::Detector>>> = const { std::cell::RefCell::new(None) };
+}
+
+fn new_detector() -> Box<dyn rustface::Detector> {
+    // The model is embedded at build time; a failure to read it is a broken build.
+    let model = rustface::read_model(std::io::Cursor::new(MODEL))
+        .unwrap_or_else(|e| unreachable!("face model: {e}"));
+    let mut d = rustface::create_detector_with_model(model);
+    d.set_min_face_size(40);
+    d.set_score_thresh(2.0);
+    d.set_pyramid_scale_factor(0.8);
+    d.set_slide_window_step(4, 4);
+    d
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    OneFace,
+    HeadSize,
+    Position,
+    Brightness,
+    Contrast,
+    Sharpness,
+    Background,
+    ColourCast,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Pass,
+    /// Fails, with what was measured.
+    Fail(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckResult {
+    pub check: Check,
+    pub outcome: Outcome,
+}
+
+/// A face box in pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Face {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+/// The faces the detector finds.
+pub fn faces(gray: &GrayImage) -> Vec<Face> {
+    let image = rustface::ImageData::new(gray.as_raw(), gray.width(), gray.height());
+    let found = DETECTOR.with(|cell| {
+        cell.borrow_mut()
+            .get_or_insert_with(new_detector)
+            .detect(&image)
+    });
+    found
+        .iter()
+        .map(|f| {
+            let b = f.bbox();
+            Face {
+                x: f64::from(b.x()),
+                y: f64::from(b.y()),
+                w: f64::from(b.width()),
+                h: f64::from(b.height()),
+            }
+        })
+        .collect()
+}
+
+/// The passport crop around a face: (x, y, width, height), maybe reaching outside the frame.
+pub fn crop_for(face: Face) -> (f64, f64, f64, f64) {
+    let head = face.h * HEAD_PER_BOX;
+    let h = head / HEAD_SHARE;
+    let w = h * f64::from(OUT_W) / f64::from(OUT_H);
+    let cx = face.x + face.w / 2.0;
+    // The crown sits above the box by the head's extra height; a little air above it.
+    let crown = face.y + face.h - head;
+    let y = crown - (h - head) * 0.45;
+    (cx - w / 2.0, y, w, h)
+}
+
+fn stats(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (mut n, mut sum, mut sq) = (0.0, 0.0, 0.0);
+    for v in values {
+        n += 1.0;
+        sum += v;
+        sq += v * v;
+    }
+    if n == 0.0 {
+        return (0.0, 0.0);
+    }
+    let mean = sum / n;
+    (mean, (sq / n - mean * mean).max(0.0).sqrt())
+}
+
+fn fail(check: Check, why: String) -> CheckResult {
+    CheckResult {
+        check,
+        outcome: Outcome::Fail(why),
+    }
+}
+fn pass(check: Check) -> CheckResult {
+    CheckResult {
+        check,
+        outcome: Outcome::Pass,
+    }
+}
+fn judge(check: Check, ok: bool, why: impl FnOnce() -> String) -> CheckResult {
+    if ok { pass(check) } else { fail(check, why()) }
+}
+
+/// Runs every check on a colour picture. With no single face, the checks that need one
+/// are not run (the first result says why).
+pub fn check_image(rgb: &RgbImage) -> Vec<CheckResult> {
+    let gray = image::DynamicImage::ImageRgb8(rgb.clone()).to_luma8();
+    let found = faces(&gray);
+    if found.len() != 1 {
+        return vec![fail(Check::OneFace, format!("{} faces", found.len()))];
+    }
+    let face = found[0];
+    let (iw, ih) = (f64::from(gray.width()), f64::from(gray.height()));
+    let (cx, cy, cw, ch) = crop_for(face);
+    let mut out = vec![pass(Check::OneFace)];
+    out.push(judge(Check::HeadSize, ch >= f64::from(OUT_H), || {
+        format!("{:.0} px of {OUT_H} needed", ch)
+    }));
+    let inside = cx >= 0.0 && cy >= 0.0 && cx + cw <= iw && cy + ch <= ih;
+    let off = ((face.x + face.w / 2.0) - iw / 2.0) / iw;
+    out.push(judge(Check::Position, inside && off.abs() <= 0.12, || {
+        if inside {
+            format!("{:+.0} % from centre", off * 100.0)
+        } else {
+            "crop leaves the frame".to_owned()
+        }
+    }));
+    let region = |x0: f64, y0: f64, w: f64, h: f64| {
+        let (x0, y0) = (x0.max(0.0) as u32, y0.max(0.0) as u32);
+        let (x1, y1) = (
+            ((x0 as f64 + w) as u32).min(gray.width()),
+            ((y0 as f64 + h) as u32).min(gray.height()),
+        );
+        (x0, y0, x1, y1)
+    };
+    let (fx0, fy0, fx1, fy1) = region(face.x, face.y, face.w, face.h);
+    let face_px = || (fy0..fy1).flat_map(move |y| (fx0..fx1).map(move |x| (x, y)));
+    let (mean, sd) = stats(face_px().map(|(x, y)| f64::from(gray.get_pixel(x, y).0[0])));
+    out.push(judge(
+        Check::Brightness,
+        (85.0..=210.0).contains(&mean),
+        || format!("face luminance {mean:.0}"),
+    ));
+    out.push(judge(Check::Contrast, sd >= 22.0, || {
+        format!("face contrast {sd:.0}")
+    }));
+    let lap = stats(
+        face_px()
+            .filter(|(x, y)| *x > fx0 && *y > fy0 && *x + 1 < fx1 && *y + 1 < fy1)
+            .map(|(x, y)| {
+                let p = |x: u32, y: u32| f64::from(gray.get_pixel(x, y).0[0]);
+                4.0 * p(x, y) - p(x - 1, y) - p(x + 1, y) - p(x, y - 1) - p(x, y + 1)
+            }),
+    )
+    .1
+    .powi(2);
+    // Judged at a common face scale: a large face shows less high-frequency per pixel.
+    let sharp = lap * (face.w / 100.0);
+    out.push(judge(Check::Sharpness, sharp >= 30.0, || {
+        format!("Laplacian variance {sharp:.0}")
+    }));
+    // Background: the strips beside and above the head, inside the crop.
+    let strips = [
+        region(cx, cy, cw * 0.1, ch * 0.5),
+        region(cx + cw * 0.9, cy, cw * 0.1, ch * 0.5),
+        region(
+            cx + cw * 0.1,
+            cy,
+            cw * 0.8,
+            (face.y - cy - face.h * 0.75).max(1.0),
+        ),
+    ];
+    let bg = || {
+        strips
+            .iter()
+            .flat_map(|&(x0, y0, x1, y1)| (y0..y1).flat_map(move |y| (x0..x1).map(move |x| (x, y))))
+    };
+    let (bg_mean, bg_sd) = stats(bg().map(|(x, y)| f64::from(gray.get_pixel(x, y).0[0])));
+    out.push(judge(
+        Check::Background,
+        bg_mean >= 150.0 && bg_sd <= 18.0,
+        || format!("background luminance {bg_mean:.0}, variation {bg_sd:.0}"),
+    ));
+    let channel = |c: usize| stats(bg().map(|(x, y)| f64::from(rgb.get_pixel(x, y).0[c]))).0;
+    let (r, g, b) = (channel(0), channel(1), channel(2));
+    let cast = r.max(g).max(b) - r.min(g).min(b);
+    out.push(judge(Check::ColourCast, cast <= 25.0, || {
+        format!("colour cast {cast:.0} (R {r:.0} G {g:.0} B {b:.0})")
+    }));
+    out
+}
+
+/// The photo cut to the passport format around its one face, scaled to 413×531.
+pub fn crop_passport(rgb: &RgbImage) -> Option<RgbImage> {
+    let gray = image::DynamicImage::ImageRgb8(rgb.clone()).to_luma8();
+    let [face] = faces(&gray)[..] else {
+        return None;
+    };
+    let (x, y, w, h) = crop_for(face);
+    let (iw, ih) = (f64::from(rgb.width()), f64::from(rgb.height()));
+    if x < 0.0 || y < 0.0 || x + w > iw || y + h > ih {
+        return None;
+    }
+    let cut = image::imageops::crop_imm(rgb, x as u32, y as u32, w as u32, h as u32).to_image();
+    Some(image::imageops::resize(
+        &cut,
+        OUT_W,
+        OUT_H,
+        image::imageops::FilterType::Lanczos3,
+    ))
+}
+
+/// The photo as JPEG and its SHA-256 (hex): the name it is stored and uploaded under.
+pub fn encode_jpeg(rgb: &RgbImage) -> Result<(Vec<u8>, String), image::ImageError> {
+    use sha2::{Digest, Sha256};
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90).encode_image(rgb)?;
+    let hash = Sha256::digest(&jpeg)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok((jpeg, hash))
+}

@@ -1,0 +1,223 @@
+//! The photo checks on ../shared/corpus/faces and on variants of its portrait made here,
+//! each failing for the right reason; the passport crop's geometry; `loket photo check`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that cannot set up must fail loudly
+
+use image::{GenericImageView, Rgb, RgbImage, imageops};
+use loket::photo::{self, Check, Outcome};
+
+const LIGHT: Rgb<u8> = Rgb([232, 232, 230]);
+
+fn corpus(name: &str) -> RgbImage {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/faces")
+        .join(name);
+    image::open(path).unwrap().to_rgb8()
+}
+
+/// The portrait made compliant: enlarged, room above the head, and everything outside an
+/// ellipse around the head replaced by a plain light backdrop.
+fn compliant() -> RgbImage {
+    let big = imageops::resize(
+        &corpus("portrait-astronaut.png"),
+        1536,
+        1536,
+        imageops::FilterType::CatmullRom,
+    );
+    let mut canvas = RgbImage::from_pixel(1536, 1736, LIGHT);
+    imageops::replace(&mut canvas, &big, 0, 200);
+    let face = only_face(&canvas);
+    let (cx, cy) = (face.x + face.w / 2.0, face.y + face.h * 0.35);
+    let (rx, ry) = (face.w * 0.62, face.h * 1.1);
+    for (x, y, p) in canvas.enumerate_pixels_mut() {
+        let (dx, dy) = ((x as f64 - cx) / rx, (y as f64 - cy) / ry);
+        if dx * dx + dy * dy > 1.0 {
+            *p = LIGHT;
+        }
+    }
+    canvas
+}
+
+fn only_face(img: &RgbImage) -> photo::Face {
+    let faces = photo::faces(&image::DynamicImage::ImageRgb8(img.clone()).to_luma8());
+    assert_eq!(faces.len(), 1, "{faces:?}");
+    faces[0]
+}
+
+fn failures(img: &RgbImage) -> Vec<Check> {
+    photo::check_image(img)
+        .into_iter()
+        .filter(|r| r.outcome != Outcome::Pass)
+        .map(|r| r.check)
+        .collect()
+}
+
+#[test]
+fn corpus_images() {
+    assert_eq!(failures(&corpus("noface-cat.png")), vec![Check::OneFace]);
+    assert_eq!(failures(&corpus("noface-coffee.png")), vec![Check::OneFace]);
+    assert_eq!(
+        failures(&corpus("group-solvay-1927.jpg")),
+        vec![Check::OneFace]
+    );
+    // The portrait has a face but a busy background, and is too small for a passport crop.
+    let portrait = failures(&corpus("portrait-astronaut.png"));
+    assert!(
+        portrait.contains(&Check::Background) && portrait.contains(&Check::HeadSize),
+        "{portrait:?}"
+    );
+    assert!(!portrait.contains(&Check::OneFace));
+}
+
+#[test]
+fn a_compliant_photo_passes_every_check() {
+    assert_eq!(failures(&compliant()), vec![]);
+}
+
+#[test]
+fn darkened() {
+    let mut img = compliant();
+    for p in img.pixels_mut() {
+        p.0 = p.0.map(|c| (f64::from(c) * 0.3) as u8);
+    }
+    assert!(
+        failures(&img).contains(&Check::Brightness),
+        "{:?}",
+        failures(&img)
+    );
+}
+
+#[test]
+fn blurred() {
+    let img = imageops::blur(&compliant(), 7.0);
+    let f = failures(&img);
+    assert!(f.contains(&Check::Sharpness), "{f:?}");
+    assert!(!f.contains(&Check::Background), "{f:?}");
+}
+
+#[test]
+fn off_centre() {
+    let img = compliant();
+    let mut wide = RgbImage::from_pixel(img.width() * 2, img.height(), LIGHT);
+    imageops::replace(&mut wide, &img, 0, 0);
+    assert_eq!(failures(&wide), vec![Check::Position]);
+}
+
+#[test]
+fn too_small() {
+    let img = compliant();
+    let small = imageops::resize(
+        &img,
+        img.width() * 2 / 5,
+        img.height() * 2 / 5,
+        imageops::FilterType::Triangle,
+    );
+    assert!(
+        failures(&small).contains(&Check::HeadSize),
+        "{:?}",
+        failures(&small)
+    );
+}
+
+#[test]
+fn busy_or_tinted_background() {
+    let mut busy = compliant();
+    for (x, y, p) in busy.enumerate_pixels_mut() {
+        if *p == LIGHT && ((x / 24 + y / 24) % 2 == 0) {
+            *p = Rgb([90, 90, 90]);
+        }
+    }
+    assert_eq!(failures(&busy), vec![Check::Background]);
+    let mut tinted = compliant();
+    for p in tinted.pixels_mut() {
+        if *p == LIGHT {
+            *p = Rgb([175, 205, 250]);
+        }
+    }
+    assert!(
+        failures(&tinted).contains(&Check::ColourCast),
+        "{:?}",
+        failures(&tinted)
+    );
+}
+
+#[test]
+fn two_faces() {
+    let img = compliant();
+    let mut two = RgbImage::from_pixel(img.width() * 2, img.height(), LIGHT);
+    imageops::replace(&mut two, &img, 0, 0);
+    imageops::replace(&mut two, &img, i64::from(img.width()), 0);
+    assert_eq!(failures(&two), vec![Check::OneFace]);
+}
+
+#[test]
+fn passport_crop_geometry() {
+    let out = photo::crop_passport(&compliant()).unwrap();
+    assert_eq!(out.dimensions(), (photo::OUT_W, photo::OUT_H));
+    let face = only_face(&out);
+    let centre = (face.x + face.w / 2.0) / f64::from(photo::OUT_W);
+    assert!(
+        (centre - 0.5).abs() < 0.05,
+        "face centre at {centre:.2} of the width"
+    );
+    // Crown to chin: 70–80 % of the height (ICAO 9303).
+    let head = face.h * 1.55 / f64::from(photo::OUT_H);
+    assert!(
+        (0.68..=0.82).contains(&head),
+        "head {head:.2} of the height"
+    );
+    let (jpeg, hash) = photo::encode_jpeg(&out).unwrap();
+    assert_eq!(hash.len(), 64);
+    assert_eq!(
+        image::load_from_memory(&jpeg).unwrap().dimensions(),
+        (photo::OUT_W, photo::OUT_H)
+    );
+    assert!(
+        photo::crop_passport(&corpus("portrait-astronaut.png")).is_none(),
+        "too small to crop"
+    );
+}
+
+#[test]
+fn photo_check_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.png");
+    compliant().save(&good).unwrap();
+    let run = |file: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_loket"))
+            .args([
+                "--data-dir",
+                &dir.path().join("d").display().to_string(),
+                "photo",
+                "check",
+            ])
+            .arg(file)
+            .output()
+            .unwrap()
+    };
+    let out = run(&good);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .matches("LULUS")
+            .count(),
+        8
+    );
+    let portrait = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/faces/portrait-astronaut.png");
+    let out = run(&portrait);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("GAGAL  Latar polos dan terang")
+    );
+    let broken = dir.path().join("x.png");
+    std::fs::write(&broken, b"no").unwrap();
+    assert_eq!(run(&broken).status.code(), Some(2));
+}
