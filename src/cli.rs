@@ -332,8 +332,7 @@ fn scan(
     count: Option<usize>,
 ) -> Result<(), CliError> {
     use crate::devices::serial::{self, ScannerEvent};
-    use crate::domain::payload::{self, ScanContext};
-    use crate::ui::{Lang, fill, scan::payload_error_text, scan::refusal_text};
+    use crate::ui::{Lang, fill, scan::refusal_text};
 
     let mut config = o.config.scanner.clone();
     if let Some(port) = serial {
@@ -357,22 +356,7 @@ fn scan(
             ScannerEvent::Disconnected(why) => eprintln!("{}", fill(s.scanner_lost, &[&why])),
             ScannerEvent::Refused(r) => eprintln!("{}: {}", s.scan_refused, refusal_text(&r, s)),
             ScannerEvent::Scan(text) => {
-                let ctx = ScanContext {
-                    key: key.as_ref(),
-                    office: &o.office.code,
-                    today: day_or_today(o, None),
-                };
-                match payload::parse(&text, &ctx) {
-                    Ok(scanned) => {
-                        println!("{}", scanned.code().as_str());
-                        accepted += 1;
-                    }
-                    Err(e) => eprintln!(
-                        "{} {text:?}: {}",
-                        s.scan_refused,
-                        payload_error_text(&text, &e, s)
-                    ),
-                }
+                accepted += usize::from(print_scan(o, key.as_ref(), &text));
             }
         }
     }
@@ -408,8 +392,7 @@ fn qr_decode(files: &[PathBuf]) -> u8 {
 
 fn scan_camera(o: &Opened, device: String, count: Option<usize>) -> Result<(), CliError> {
     use crate::devices::camera::{self, CameraConfig, CameraEvent};
-    use crate::domain::payload::{self, ScanContext};
-    use crate::ui::{Lang, fill, scan::payload_error_text};
+    use crate::ui::{Lang, fill};
 
     let config = CameraConfig {
         device,
@@ -428,22 +411,7 @@ fn scan_camera(o: &Opened, device: String, count: Option<usize>) -> Result<(), C
             CameraEvent::Opened(name) => eprintln!("{}", fill(s.camera_opened, &[&name])),
             CameraEvent::Failed(why) => eprintln!("{}", fill(s.camera_failed, &[&why])),
             CameraEvent::Scan(text) => {
-                let ctx = ScanContext {
-                    key: key.as_ref(),
-                    office: &o.office.code,
-                    today: day_or_today(o, None),
-                };
-                match payload::parse(&text, &ctx) {
-                    Ok(scanned) => {
-                        println!("{}", scanned.code().as_str());
-                        accepted += 1;
-                    }
-                    Err(e) => eprintln!(
-                        "{} {text:?}: {}",
-                        s.scan_refused,
-                        payload_error_text(&text, &e, s)
-                    ),
-                }
+                accepted += usize::from(print_scan(o, key.as_ref(), &text));
             }
         }
     }
@@ -479,4 +447,26 @@ fn photo_check(file: &Path) -> u8 {
         }
     }
     u8::from(failed)
+}
+
+/// Prints an accepted scan's booking code on stdout, or why it is refused on stderr.
+fn print_scan(o: &Opened, key: Option<&ed25519_dalek::VerifyingKey>, text: &str) -> bool {
+    use crate::domain::payload::{self, ScanContext};
+    let s = crate::ui::Lang::parse(&o.config.ui.language).strings();
+    let ctx = ScanContext {
+        key,
+        office: &o.office.code,
+        today: day_or_today(o, None),
+    };
+    match payload::parse(text, &ctx) {
+        Ok(scanned) => {
+            println!("{}", scanned.code().as_str());
+            true
+        }
+        Err(e) => {
+            let why = crate::ui::scan::payload_error_text(text, &e, s);
+            eprintln!("{} {text:?}: {why}", s.scan_refused);
+            false
+        }
+    }
 }
