@@ -178,13 +178,19 @@ pub enum CheckInException {
     OtherOffice { booked: String },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PhotoState {
     #[default]
     NotTaken,
-    /// The capture step is recorded; the picture itself comes with the camera.
+    /// Recorded without a picture (no camera at this counter): to be taken later.
     Pending,
+    /// Taken and kept under its SHA-256; checks it failed, accepted for the reason given.
+    Taken {
+        sha256: String,
+        failed_checks: Vec<String>,
+        accepted_because: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -252,6 +258,11 @@ pub enum Action {
     },
     CompleteInterview,
     RecordPhotoPending,
+    RecordPhoto {
+        sha256: String,
+        failed_checks: Vec<String>,
+        accepted_because: Option<String>,
+    },
     Decide {
         decision: Decision,
         at: DateTime<FixedOffset>,
@@ -268,6 +279,7 @@ impl Action {
             Action::SaveInterview { .. } => "case.save_interview",
             Action::CompleteInterview => "case.complete_interview",
             Action::RecordPhotoPending => "case.photo_pending",
+            Action::RecordPhoto { .. } => "case.photo",
             Action::Decide { .. } => "case.decide",
         }
     }
@@ -437,6 +449,27 @@ impl Case {
             Action::RecordPhotoPending => {
                 self.require_step(Step::Photo)?;
                 self.photo = PhotoState::Pending;
+                self.status = CaseStatus::Open(Step::Decision);
+            }
+            Action::RecordPhoto {
+                sha256,
+                failed_checks,
+                accepted_because,
+            } => {
+                self.require_step(Step::Photo)?;
+                // A photo that failed a check is kept only with the officer's reason.
+                if !failed_checks.is_empty()
+                    && accepted_because
+                        .as_deref()
+                        .is_none_or(|r| r.trim().is_empty())
+                {
+                    return Err(CaseError::EmptyReason);
+                }
+                self.photo = PhotoState::Taken {
+                    sha256: sha256.clone(),
+                    failed_checks: failed_checks.clone(),
+                    accepted_because: accepted_because.clone(),
+                };
                 self.status = CaseStatus::Open(Step::Decision);
             }
             Action::Decide { decision, at } => {

@@ -251,10 +251,36 @@ proptest! {
                 Err(_) => prop_assert_eq!(&case, &before),
             }
             if case.status == CaseStatus::Continued {
-                prop_assert_eq!(case.photo, PhotoState::Pending);
+                prop_assert!(case.photo != PhotoState::NotTaken);
             }
         }
         let replayed = Case::replay(accepted.iter()).unwrap();
         prop_assert_eq!(replayed, case);
     }
+}
+
+#[test]
+fn a_failing_photo_needs_a_reason() {
+    let mut c = Case::open(&check_in(GOOD_NIK)).unwrap();
+    for k in [EKtp, FamilyCard, CivilRecord, PoliceReport] {
+        c.apply(&set(k, DocStatus::Valid)).unwrap();
+    }
+    c.apply(&Action::CompleteDocuments { override_by: None })
+        .unwrap();
+    c.apply(&Action::SaveInterview {
+        interview: answers(),
+    })
+    .unwrap();
+    c.apply(&Action::CompleteInterview).unwrap();
+    let photo = |reason: Option<&str>| Action::RecordPhoto {
+        sha256: "ab".repeat(32),
+        failed_checks: vec!["sharpness".into()],
+        accepted_because: reason.map(str::to_owned),
+    };
+    assert_eq!(c.apply(&photo(None)), Err(CaseError::EmptyReason));
+    assert_eq!(c.apply(&photo(Some("  "))), Err(CaseError::EmptyReason));
+    c.apply(&photo(Some("Pemohon disabilitas, tidak bisa tegak")))
+        .unwrap();
+    assert!(matches!(c.photo, PhotoState::Taken { .. }));
+    assert_eq!(c.current_step(), Some(Step::Decision));
 }

@@ -40,6 +40,17 @@ impl Store {
     /// Applies one officer action: the check-in opens a case, every other action needs
     /// `case_id`. Returns the case as stored; on any error nothing is written.
     pub fn apply(&mut self, actor: &Actor, case_id: Option<Uuid>, action: &Action) -> Result<Case> {
+        self.apply_with(actor, case_id, action, |_, _| Ok(()))
+    }
+
+    /// As [`Store::apply`], with more writes of the caller's in the same transaction.
+    pub(super) fn apply_with(
+        &mut self,
+        actor: &Actor,
+        case_id: Option<Uuid>,
+        action: &Action,
+        also: impl FnOnce(&rusqlite::Transaction<'_>, &Case) -> Result<()>,
+    ) -> Result<Case> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -106,6 +117,7 @@ impl Store {
             Some(case.id),
             "",
         )?;
+        also(&tx, &case)?;
         tx.commit()?;
         Ok(case)
     }

@@ -5,6 +5,7 @@
 mod bookings;
 mod cases;
 mod officers;
+mod photos;
 
 use std::path::Path;
 
@@ -16,11 +17,15 @@ use uuid::Uuid;
 pub use bookings::{QueueRow, QueueStatus};
 pub use cases::{CaseExport, EventRecord};
 pub use officers::{AuthError, LOCKOUT_MINUTES, MAX_FAILED_PINS, Officer, Role, hash_pin};
+pub use photos::photo_path;
 
 const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("../../assets/migrations/local/0001_init.sql")),
     M::up(include_str!(
         "../../assets/migrations/local/0002_drafts.sql"
+    )),
+    M::up(include_str!(
+        "../../assets/migrations/local/0003_photos.sql"
     )),
 ];
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
@@ -47,6 +52,8 @@ pub enum StoreError {
     NoSuchCase,
     #[error("could not hash the PIN")]
     Hash,
+    #[error("file error: {0}")]
+    Io(String),
 }
 
 impl From<rusqlite::Error> for StoreError {

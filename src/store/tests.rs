@@ -293,3 +293,88 @@ fn a_full_disk_is_reported_and_loses_nothing_committed() {
         vec![replayed]
     );
 }
+
+#[test]
+fn a_photo_is_kept_under_its_hash_with_a_pending_upload() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("loket.db"), "JKS").unwrap();
+    let b = booking(5);
+    store.put_booking(&b).unwrap();
+    let case = store.apply(&actor(), None, &check_in(&b)).unwrap();
+    // Walk to the photo step.
+    for kind in [DocKind::EKtp, DocKind::FamilyCard] {
+        store
+            .apply(
+                &actor(),
+                Some(case.id),
+                &Action::SetDocument {
+                    kind,
+                    status: DocStatus::Valid,
+                    note: String::new(),
+                },
+            )
+            .unwrap();
+    }
+    store
+        .apply(
+            &actor(),
+            Some(case.id),
+            &Action::CompleteDocuments { override_by: None },
+        )
+        .unwrap();
+    let interview = crate::domain::case::Interview {
+        purpose: Some(crate::domain::case::Purpose::Tourism),
+        destination: "Jepang".into(),
+        occupation: "Guru".into(),
+        length_of_stay: "7 hari".into(),
+        emergency_contact: "Budi".into(),
+        ..Default::default()
+    };
+    store
+        .apply(
+            &actor(),
+            Some(case.id),
+            &Action::SaveInterview { interview },
+        )
+        .unwrap();
+    store
+        .apply(&actor(), Some(case.id), &Action::CompleteInterview)
+        .unwrap();
+    let jpeg = b"\xff\xd8 not really a jpeg \xff\xd9".to_vec();
+    let sha256 = "cd".repeat(32);
+    let action = Action::RecordPhoto {
+        sha256: sha256.clone(),
+        failed_checks: vec![],
+        accepted_because: None,
+    };
+    let case = store
+        .record_photo(&actor(), case.id, dir.path(), &jpeg, &action)
+        .unwrap();
+    assert!(matches!(
+        case.photo,
+        crate::domain::case::PhotoState::Taken { .. }
+    ));
+    assert_eq!(
+        std::fs::read(photo_path(dir.path(), &sha256)).unwrap(),
+        jpeg
+    );
+    assert_eq!(store.pending_photos().unwrap(), 1);
+    let kinds: Vec<String> = {
+        let mut s = store
+            .conn()
+            .prepare("SELECT kind FROM outbox ORDER BY seq DESC LIMIT 1")
+            .unwrap();
+        s.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+    };
+    assert_eq!(kinds, vec!["case.photo".to_owned()]);
+    // A refused action records no upload.
+    assert!(
+        store
+            .record_photo(&actor(), case.id, dir.path(), &jpeg, &action)
+            .is_err()
+    );
+    assert_eq!(store.pending_photos().unwrap(), 1);
+}

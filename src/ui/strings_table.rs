@@ -205,6 +205,8 @@ strings! {
     iv_force: "Keadaan kahar", "Force majeure";
     iv_notes: "Catatan", "Notes";
     photo_pending_text: "Kamera belum terpasang di versi ini. Langkah foto dicatat sebagai \"menunggu foto\". Tekan F8 untuk mencatat dan lanjut ke keputusan.", "No camera in this version yet. The photo step is recorded as \"photo pending\". Press F8 to record it and go on to the decision.";
+    photo_taken: "Foto tersimpan ({}…), menunggu unggah ke pusat.", "Photo kept ({}…), waiting to upload to the centre.";
+    photo_accepted_because: "Diterima meski gagal pemeriksaan ({}): {}", "Accepted despite failed checks ({}): {}";
     photo_recorded: "Foto: menunggu pengambilan.", "Photo: pending capture.";
     fee_ordinary: "Paspor biasa 48 halaman", "Ordinary passport, 48 pages";
     fee_e5: "E-paspor 5 tahun", "E-passport, 5 years";

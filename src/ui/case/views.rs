@@ -63,9 +63,28 @@ fn check_in(lines: &mut Vec<Line<'static>>, case: &Case, s: &Strings, lang: Lang
 }
 
 fn photo(lines: &mut Vec<Line<'static>>, case: &Case, s: &Strings) {
-    match case.photo {
+    match &case.photo {
         PhotoState::NotTaken => lines.push(Line::raw(s.photo_pending_text)),
         PhotoState::Pending => lines.push(Line::styled(s.photo_recorded, theme::ok())),
+        PhotoState::Taken {
+            sha256,
+            failed_checks,
+            accepted_because,
+        } => {
+            lines.push(Line::styled(
+                fill(s.photo_taken, &[&&sha256[..12.min(sha256.len())]]),
+                theme::ok(),
+            ));
+            if let Some(reason) = accepted_because {
+                lines.push(Line::styled(
+                    fill(
+                        s.photo_accepted_because,
+                        &[&failed_checks.join(", "), reason],
+                    ),
+                    theme::warn(),
+                ));
+            }
+        }
     }
 }
 

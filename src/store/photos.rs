@@ -1,0 +1,77 @@
+//! Photos: the JPEG is written to `photos/<sha256>.jpg` and flushed to disk first; then one
+//! transaction records the case action, its outbox event, the audit row and the pending
+//! upload. A crash between the two leaves an unreferenced file, never a reference to a
+//! missing one.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rusqlite::params;
+use uuid::Uuid;
+
+use super::{Actor, Result, Store, StoreError};
+use crate::domain::{Action, Case};
+
+fn io(e: std::io::Error) -> StoreError {
+    if e.kind() == std::io::ErrorKind::StorageFull {
+        StoreError::DiskFull
+    } else {
+        StoreError::Io(e.to_string())
+    }
+}
+
+/// Where a photo with this hash is kept.
+pub fn photo_path(data_dir: &Path, sha256: &str) -> PathBuf {
+    data_dir.join("photos").join(format!("{sha256}.jpg"))
+}
+
+fn write_durably(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| StoreError::Io("no folder".into()))?;
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let tmp = path.with_extension("jpg.tmp");
+    let mut file = std::fs::File::create(&tmp).map_err(io)?;
+    file.write_all(bytes).map_err(io)?;
+    file.sync_all().map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)?;
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io)?;
+    Ok(())
+}
+
+impl Store {
+    /// Keeps a photo for a case: `action` must be the case's `RecordPhoto` for `jpeg`.
+    pub fn record_photo(
+        &mut self,
+        actor: &Actor,
+        case_id: Uuid,
+        data_dir: &Path,
+        jpeg: &[u8],
+        action: &Action,
+    ) -> Result<Case> {
+        let Action::RecordPhoto { sha256, .. } = action else {
+            return Err(StoreError::Io("not a photo action".into()));
+        };
+        write_durably(&photo_path(data_dir, sha256), jpeg)?;
+        let (hash, now) = (sha256.clone(), actor.now.to_rfc3339());
+        self.apply_with(actor, Some(case_id), action, |tx, case| {
+            tx.execute(
+                "INSERT INTO photos (sha256, case_id, bytes, created_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (sha256) DO NOTHING",
+                params![hash, case.id.to_string(), jpeg.len() as i64, now],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Photos not yet uploaded to the central service.
+    pub fn pending_photos(&self) -> Result<u64> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM photos WHERE uploaded_at IS NULL",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+}
