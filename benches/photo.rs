@@ -1,4 +1,5 @@
-//! Photo quality checks on one 1280×720 frame (target: under 100 ms).
+//! Photo quality checks on one 1280×720 frame (target: under 100 ms), and drawing the
+//! half-block preview of a frame at 80×24 (target: at least 10 frames a second).
 //! Run with `cargo bench --bench photo`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark that cannot set up must stop
 
@@ -26,6 +27,14 @@ fn bench(c: &mut Criterion) {
     );
     c.bench_function("photo quality checks, one 1280x720 frame", |b| {
         b.iter(|| black_box(loket::photo::check_image(&frame)))
+    });
+    let area = ratatui::layout::Rect::new(0, 0, 80, 24);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    c.bench_function("half-block preview of a 1280x720 frame at 80x24", |b| {
+        b.iter(|| {
+            loket::ui::preview::render(&frame, area, &mut buf, true);
+            black_box(&buf);
+        })
     });
 }
 

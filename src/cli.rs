@@ -400,8 +400,10 @@ fn scan_camera(o: &Opened, device: String, count: Option<usize>) -> Result<(), C
     };
     let key = o.config.token_key()?;
     let s = Lang::parse(&o.config.ui.language).strings();
-    let wanted = camera::wanted_flag();
-    wanted.store(true, std::sync::atomic::Ordering::Relaxed);
+    let wanted = std::sync::Arc::new(camera::Wanted::default());
+    wanted
+        .code
+        .store(true, std::sync::atomic::Ordering::Relaxed);
     let (tx, rx) = std::sync::mpsc::channel();
     camera::spawn(config, wanted, move |e| tx.send(e).is_ok());
     let mut accepted = 0;
@@ -410,6 +412,7 @@ fn scan_camera(o: &Opened, device: String, count: Option<usize>) -> Result<(), C
         match event {
             CameraEvent::Opened(name) => eprintln!("{}", fill(s.camera_opened, &[&name])),
             CameraEvent::Failed(why) => eprintln!("{}", fill(s.camera_failed, &[&why])),
+            CameraEvent::Frame(_) => {}
             CameraEvent::Scan(text) => {
                 accepted += usize::from(print_scan(o, key.as_ref(), &text));
             }

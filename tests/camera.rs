@@ -7,23 +7,23 @@
 mod synth;
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
-use image::GrayImage;
-use loket::devices::camera::{self, CameraEvent, FrameSource};
+use image::RgbImage;
+use loket::devices::camera::{self, CameraEvent, FrameSource, Wanted};
 
 /// Frames handed out in order; `queued` of them at once (as a driver's buffers hold them),
 /// the rest one every 30 ms; an error when they run out (the camera unplugged).
 struct Fake {
-    frames: VecDeque<GrayImage>,
+    frames: VecDeque<RgbImage>,
     queued: usize,
     taken: Arc<AtomicUsize>,
 }
 
 impl FrameSource for Fake {
-    fn frame(&mut self) -> Result<GrayImage, String> {
+    fn frame(&mut self) -> Result<RgbImage, String> {
         let n = self.taken.fetch_add(1, Ordering::SeqCst);
         if n >= self.queued {
             std::thread::sleep(Duration::from_millis(30));
@@ -34,16 +34,17 @@ impl FrameSource for Fake {
     }
 }
 
-fn blank() -> GrayImage {
-    GrayImage::from_pixel(320, 240, image::Luma([200]))
+fn blank() -> RgbImage {
+    RgbImage::from_pixel(320, 240, image::Rgb([200, 200, 200]))
 }
 
 #[test]
 fn decodes_the_newest_frame_only_while_wanted() {
-    let old = synth::frame("OLD-FRAME", 1);
-    let new = synth::frame("NEW-FRAME", 2);
+    let rgb = |g: image::GrayImage| image::DynamicImage::ImageLuma8(g).to_rgb8();
+    let old = rgb(synth::frame("OLD-FRAME", 1));
+    let new = rgb(synth::frame("NEW-FRAME", 2));
     let taken = Arc::new(AtomicUsize::new(0));
-    let wanted = Arc::new(AtomicBool::new(false));
+    let wanted = Arc::new(Wanted::default());
     let (tx, rx) = mpsc::channel();
     let mut opens = 0;
     let source_taken = taken.clone();
@@ -82,7 +83,7 @@ fn decodes_the_newest_frame_only_while_wanted() {
         0,
         "frames were taken while no screen wanted a code"
     );
-    wanted.store(true, Ordering::SeqCst);
+    wanted.code.store(true, Ordering::SeqCst);
     // The two stale frames are skipped: the first code read is the newest frame's.
     assert_eq!(
         rx.recv_timeout(Duration::from_secs(10)).unwrap(),
@@ -101,7 +102,7 @@ fn decodes_the_newest_frame_only_while_wanted() {
 
 #[test]
 fn a_missing_camera_is_reported_once_and_retried() {
-    let wanted = AtomicBool::new(true);
+    let wanted = Wanted::default();
     let mut attempts = 0;
     let mut events = Vec::new();
     camera::run(
@@ -136,19 +137,20 @@ fn a_decoder_panic_in_the_camera_thread_is_contained() {
                     f.extension().and_then(|e| e.to_str()),
                     Some("png" | "jpg" | "webp")
                 ) {
-                    images.push(image::open(&f).unwrap().to_luma8());
+                    images.push(image::open(&f).unwrap().to_rgb8());
                 }
             }
         }
     }
     let before = loket::devices::qr::PANICS.load(Ordering::Relaxed);
-    let wanted = AtomicBool::new(true);
+    let wanted = Wanted::default();
+    wanted.code.store(true, Ordering::SeqCst);
     let taken = Arc::new(AtomicUsize::new(0));
     let mut opened = false;
     let mut scans = 0;
     camera::run(
         || {
-            let frames: VecDeque<GrayImage> = images.iter().cloned().collect();
+            let frames: VecDeque<RgbImage> = images.iter().cloned().collect();
             Ok((
                 "corpus".to_owned(),
                 Fake {
@@ -180,5 +182,42 @@ fn a_decoder_panic_in_the_camera_thread_is_contained() {
     assert!(
         scans > 40,
         "only {scans} codes read from the corpus as frames"
+    );
+}
+
+#[test]
+fn the_photo_step_gets_preview_frames_ten_a_second_at_most() {
+    let wanted = Wanted::default();
+    wanted.preview.store(true, Ordering::SeqCst);
+    let taken = Arc::new(AtomicUsize::new(0));
+    let mut frames = 0;
+    let started = std::time::Instant::now();
+    camera::run(
+        || {
+            let frames: VecDeque<RgbImage> = (0..40).map(|_| blank()).collect();
+            Ok((
+                "preview".to_owned(),
+                Fake {
+                    frames,
+                    queued: 0,
+                    taken: taken.clone(),
+                },
+            ))
+        },
+        &wanted,
+        |e| match e {
+            CameraEvent::Opened(_) => true,
+            CameraEvent::Frame(f) => {
+                assert_eq!(f.dimensions(), (320, 240));
+                frames += 1;
+                frames < 5
+            }
+            other => panic!("{other:?}"),
+        },
+    );
+    assert_eq!(frames, 5);
+    assert!(
+        started.elapsed() >= Duration::from_millis(400),
+        "previews came faster than 10 a second"
     );
 }

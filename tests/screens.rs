@@ -333,7 +333,10 @@ fn idle_screen_locks_and_asks_for_the_pin() {
 fn technician_screen() {
     let mut f = fixture();
     login(&mut f.app, "teknisi1", "333333");
-    assert_snapshot!(draw(&f.app, 80, 24));
+    // The data folder is a fresh temporary one in each run.
+    let screen = draw(&f.app, 80, 24).replace(f.data.path().to_str().unwrap(), "[data dir]");
+    assert!(screen.contains("[data dir]"), "{screen}");
+    assert_snapshot!(screen);
 }
 
 #[test]
@@ -463,4 +466,90 @@ fn the_camera_reads_only_while_the_queue_waits_and_feeds_the_same_path() {
         "device busy".into(),
     )));
     assert!(draw(&f.app, 80, 24).contains("Kamera tidak dapat dipakai (device busy)"));
+}
+
+#[path = "common/faces.rs"]
+mod faces;
+
+fn to_photo_step(f: &mut Fixture) {
+    to_interview(f, ApplicationType::New);
+    answer_interview(f);
+}
+
+fn send_frame(f: &mut Fixture, img: image::RgbImage) {
+    use loket::devices::camera::CameraEvent;
+    f.app.handle(loket::ui::Event::Camera(CameraEvent::Frame(
+        std::sync::Arc::new(img),
+    )));
+}
+
+fn photos(f: &Fixture) -> Vec<std::path::PathBuf> {
+    match std::fs::read_dir(f.data.path().join("photos")) {
+        Ok(dir) => dir.map(|e| e.unwrap().path()).collect(),
+        Err(_) => vec![],
+    }
+}
+
+#[test]
+fn photo_step_previews_checks_and_keeps_the_photo() {
+    use sha2::Digest;
+    let mut f = fixture_with_camera();
+    to_photo_step(&mut f);
+    assert!(
+        f.app.taking_photo(),
+        "the photo step asks the camera for previews"
+    );
+    let screen = draw(&f.app, 80, 24);
+    assert!(screen.contains("Menunggu gambar dari"), "{screen}");
+    send_frame(&mut f, faces::compliant());
+    let screen = draw(&f.app, 80, 24);
+    assert!(
+        screen.contains('▀') && screen.contains("Spasi: ambil foto"),
+        "{screen}"
+    );
+    press(&mut f.app, KeyCode::Char(' '));
+    let screen = draw(&f.app, 80, 24);
+    assert_eq!(screen.matches('✓').count(), 3 + 8, "{screen}"); // 3 steps done, 8 checks passed
+    assert_snapshot!(screen);
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 80, 24);
+    assert!(screen.contains("Langkah Foto selesai"), "{screen}");
+    let kept = photos(&f);
+    assert_eq!(kept.len(), 1);
+    let bytes = std::fs::read(&kept[0]).unwrap();
+    let hash: String = sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        kept[0].file_name().unwrap().to_str().unwrap(),
+        format!("{hash}.jpg")
+    );
+    assert!(!f.app.taking_photo());
+}
+
+#[test]
+fn a_failing_photo_is_kept_only_with_a_reason() {
+    let mut f = fixture_with_camera();
+    to_photo_step(&mut f);
+    let mut dark = faces::compliant();
+    for p in dark.pixels_mut() {
+        p.0 = p.0.map(|c| (f64::from(c) * 0.3) as u8);
+    }
+    send_frame(&mut f, dark);
+    press(&mut f.app, KeyCode::Char(' '));
+    assert!(draw(&f.app, 80, 24).contains("✗ Kecerahan"));
+    press(&mut f.app, KeyCode::Enter);
+    assert!(draw(&f.app, 80, 24).contains("Terima foto yang gagal"));
+    press(&mut f.app, KeyCode::Enter);
+    assert!(draw(&f.app, 80, 24).contains("Isi alasannya"));
+    typ(&mut f.app, "Lampu loket rusak, disetujui pemohon");
+    press(&mut f.app, KeyCode::Enter);
+    assert!(draw(&f.app, 80, 24).contains("Langkah Foto selesai"));
+    assert_eq!(photos(&f).len(), 1);
+    // Retake is always possible before accepting; without a camera the step says so.
+    let mut g = fixture();
+    to_photo_step(&mut g);
+    assert!(!g.app.taking_photo());
+    assert!(draw(&g.app, 80, 24).contains("Tidak ada kamera di loket ini"));
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use image::GrayImage;
+use image::RgbImage;
 use serde::Deserialize;
 
 use super::framing::Deduper;
@@ -55,8 +55,20 @@ impl CameraConfig {
 /// Where frames come from.
 pub trait FrameSource {
     /// The next frame, blocking until the camera delivers one.
-    fn frame(&mut self) -> Result<GrayImage, String>;
+    fn frame(&mut self) -> Result<RgbImage, String>;
 }
+
+/// What the screens want from the camera now; the UI flips these, the thread reads them.
+#[derive(Debug, Default)]
+pub struct Wanted {
+    /// A screen waits for a booking code: decode QR codes.
+    pub code: AtomicBool,
+    /// The photo step is open: send preview frames.
+    pub preview: AtomicBool,
+}
+
+/// Preview frames go to the screen at most this often (10 per second).
+const PREVIEW_EVERY: Duration = Duration::from_millis(100);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CameraEvent {
@@ -64,13 +76,15 @@ pub enum CameraEvent {
     /// Missing, busy or gone, with the reason; the thread keeps retrying.
     Failed(String),
     Scan(String),
+    /// The newest frame, for the photo step's preview and capture.
+    Frame(Arc<RgbImage>),
 }
 
 /// Runs the camera loop until `sink` returns false. `open` opens the camera; `wanted` says
 /// whether a screen is waiting for a booking code.
 pub fn run<S: FrameSource>(
     mut open: impl FnMut() -> Result<(String, S), String>,
-    wanted: &AtomicBool,
+    wanted: &Wanted,
     mut sink: impl FnMut(CameraEvent) -> bool,
 ) {
     let mut dedup = Deduper::new(Duration::from_secs(3));
@@ -91,16 +105,29 @@ pub fn run<S: FrameSource>(
             return;
         }
         let why = loop {
-            if !wanted.load(Ordering::Relaxed) {
+            let (code, preview) = (
+                wanted.code.load(Ordering::Relaxed),
+                wanted.preview.load(Ordering::Relaxed),
+            );
+            if !code && !preview {
                 std::thread::sleep(IDLE);
                 continue;
             }
+            let started = Instant::now();
             let frame = match newest_frame(&mut source) {
                 Ok(f) => f,
                 Err(why) => break why,
             };
+            if preview {
+                if !sink(CameraEvent::Frame(Arc::new(frame))) {
+                    return;
+                }
+                std::thread::sleep(PREVIEW_EVERY.saturating_sub(started.elapsed()));
+                continue;
+            }
+            let gray = image::DynamicImage::ImageRgb8(frame).to_luma8();
             let deadline = Instant::now() + DECODE_BUDGET;
-            for text in qr::read_until(&frame, Some(deadline)) {
+            for text in qr::read_until(&gray, Some(deadline)) {
                 if dedup.accept(&text, Instant::now()) && !sink(CameraEvent::Scan(text)) {
                     return;
                 }
@@ -115,7 +142,7 @@ pub fn run<S: FrameSource>(
 }
 
 /// Takes frames until one had to be waited for: the ones before it were stale.
-fn newest_frame(source: &mut impl FrameSource) -> Result<GrayImage, String> {
+fn newest_frame(source: &mut impl FrameSource) -> Result<RgbImage, String> {
     let t0 = Instant::now();
     let mut frame = source.frame()?;
     if t0.elapsed() >= QUEUED {
@@ -133,17 +160,12 @@ fn newest_frame(source: &mut impl FrameSource) -> Result<GrayImage, String> {
     Ok(frame)
 }
 
-/// A shared switch the UI flips: decode only while a screen waits for a booking code.
-pub fn wanted_flag() -> Arc<AtomicBool> {
-    Arc::new(AtomicBool::new(false))
-}
-
 /// A real camera through nokhwa (V4L2 on Linux).
 pub struct Nokhwa(nokhwa::Camera);
 
 impl Nokhwa {
     pub fn open(config: &CameraConfig) -> Result<(String, Nokhwa), String> {
-        use nokhwa::pixel_format::LumaFormat;
+        use nokhwa::pixel_format::RgbFormat;
         use nokhwa::utils::{
             CameraFormat, CameraIndex, FrameFormat, RequestedFormat, RequestedFormatType,
             Resolution,
@@ -163,7 +185,7 @@ impl Nokhwa {
             format,
             config.fps,
         );
-        let requested = RequestedFormat::new::<LumaFormat>(RequestedFormatType::Closest(wanted));
+        let requested = RequestedFormat::new::<RgbFormat>(RequestedFormatType::Closest(wanted));
         let mut camera = nokhwa::Camera::new(index, requested).map_err(|e| e.to_string())?;
         camera.open_stream().map_err(|e| e.to_string())?;
         Ok((
@@ -174,15 +196,15 @@ impl Nokhwa {
 }
 
 impl FrameSource for Nokhwa {
-    fn frame(&mut self) -> Result<GrayImage, String> {
-        use nokhwa::pixel_format::LumaFormat;
+    fn frame(&mut self) -> Result<RgbImage, String> {
+        use nokhwa::pixel_format::RgbFormat;
         let buffer = self.0.frame().map_err(|e| e.to_string())?;
         let res = buffer.resolution();
-        let mut data = vec![0u8; res.width() as usize * res.height() as usize];
+        let mut data = vec![0u8; 3 * res.width() as usize * res.height() as usize];
         buffer
-            .decode_image_to_buffer::<LumaFormat>(&mut data)
+            .decode_image_to_buffer::<RgbFormat>(&mut data)
             .map_err(|e| e.to_string())?;
-        GrayImage::from_raw(res.width(), res.height(), data)
+        RgbImage::from_raw(res.width(), res.height(), data)
             .ok_or_else(|| "frame size mismatch".to_owned())
     }
 }
@@ -190,7 +212,7 @@ impl FrameSource for Nokhwa {
 /// Starts the camera thread for the configured camera.
 pub fn spawn(
     config: CameraConfig,
-    wanted: Arc<AtomicBool>,
+    wanted: Arc<Wanted>,
     sink: impl FnMut(CameraEvent) -> bool + Send + 'static,
 ) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || run(|| Nokhwa::open(&config), &wanted, sink))

@@ -61,7 +61,7 @@ pub struct App {
     /// The camera: None when none is configured, else ready (name) or not (why).
     camera: Option<Result<String, String>>,
     /// Set while a screen waits for a booking code: only then does the camera decode.
-    camera_wanted: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    camera_wanted: std::sync::Arc<crate::devices::camera::Wanted>,
     /// A scan that arrived away from the queue, waiting for the officer's yes.
     scan_dialog: Option<(Dialog, BookingCode)>,
 }
@@ -81,7 +81,7 @@ impl App {
             minute: u32::MAX,
             scanner: None,
             camera: None,
-            camera_wanted: crate::devices::camera::wanted_flag(),
+            camera_wanted: std::sync::Arc::default(),
             scan_dialog: None,
         }
     }
@@ -100,7 +100,7 @@ impl App {
         &mut self,
     ) -> Option<(
         crate::devices::camera::CameraConfig,
-        std::sync::Arc<std::sync::atomic::AtomicBool>,
+        std::sync::Arc<crate::devices::camera::Wanted>,
     )> {
         let config = &self.setup.config.camera;
         config.is_configured().then(|| {
@@ -117,6 +117,13 @@ impl App {
             && matches!(self.stack.as_slice(), [Screen::Queue(_)])
     }
 
+    /// Whether the photo step of an open case is on screen (the camera sends previews).
+    pub fn taking_photo(&self) -> bool {
+        self.session.as_ref().is_some_and(|s| s.locked.is_none())
+            && self.scan_dialog.is_none()
+            && matches!(self.stack.last(), Some(Screen::Case(c)) if c.taking_photo())
+    }
+
     pub fn quit_requested(&self) -> bool {
         self.quit
     }
@@ -124,10 +131,13 @@ impl App {
     /// Handles one event; returns whether the screen must be redrawn.
     pub fn handle(&mut self, event: Event) -> bool {
         let dirty = self.dispatch(event);
-        self.camera_wanted.store(
-            self.waiting_for_code(),
-            std::sync::atomic::Ordering::Relaxed,
-        );
+        let relaxed = std::sync::atomic::Ordering::Relaxed;
+        self.camera_wanted
+            .code
+            .store(self.waiting_for_code(), relaxed);
+        self.camera_wanted
+            .preview
+            .store(self.taking_photo(), relaxed);
         dirty
     }
 
@@ -190,6 +200,8 @@ impl App {
             lang,
             notice,
             token_key: setup.token_key.as_ref(),
+            camera: setup.config.camera.is_configured(),
+            data_dir: &setup.data_dir,
         }
     }
 
@@ -222,6 +234,11 @@ impl App {
                 self.camera = Some(Err(why));
             }
             CameraEvent::Scan(text) => self.on_scan(&text),
+            CameraEvent::Frame(frame) => {
+                if let Some(Screen::Case(case)) = self.stack.last_mut() {
+                    case.on_frame(frame);
+                }
+            }
         }
     }
 

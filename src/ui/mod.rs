@@ -11,6 +11,7 @@ mod dialog;
 mod form;
 mod input;
 mod login;
+pub mod preview;
 mod queue;
 pub mod scan;
 mod strings;
@@ -68,6 +69,10 @@ pub struct Ctx<'a> {
     pub lang: Lang,
     pub notice: &'a mut Option<Notice>,
     pub token_key: Option<&'a ed25519_dalek::VerifyingKey>,
+    /// Whether this counter has a camera (the photo step takes pictures, else records
+    /// "photo pending").
+    pub camera: bool,
+    pub data_dir: &'a std::path::Path,
 }
 
 impl Ctx<'_> {

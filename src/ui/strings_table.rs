@@ -204,9 +204,17 @@ strings! {
     iv_police: "No. laporan polisi", "Police report no.";
     iv_force: "Keadaan kahar", "Force majeure";
     iv_notes: "Catatan", "Notes";
-    photo_pending_text: "Kamera belum terpasang di versi ini. Langkah foto dicatat sebagai \"menunggu foto\". Tekan F8 untuk mencatat dan lanjut ke keputusan.", "No camera in this version yet. The photo step is recorded as \"photo pending\". Press F8 to record it and go on to the decision.";
     photo_taken: "Foto tersimpan ({}…), menunggu unggah ke pusat.", "Photo kept ({}…), waiting to upload to the centre.";
     photo_accepted_because: "Diterima meski gagal pemeriksaan ({}): {}", "Accepted despite failed checks ({}): {}";
+    photo_no_frame: "Belum ada gambar dari kamera. Tunggu pratinjau muncul, lalu tekan Spasi.", "No picture from the camera yet. Wait for the preview, then press Space.";
+    photo_capture_first: "Ambil foto dulu: tekan Spasi.", "Take the photo first: press Space.";
+    photo_cannot_crop: "Foto tidak bisa dipotong ke ukuran paspor (wajah terlalu kecil atau di tepi). Tekan R untuk ulangi.", "The photo cannot be cut to passport size (face too small or at the edge). Press R to retake.";
+    photo_waiting: "Menunggu gambar dari kamera…", "Waiting for the camera…";
+    photo_keys_live: "Arahkan wajah ke dalam oval. Spasi: ambil foto.", "Fit the face in the oval. Space: take the photo.";
+    photo_keys_taken: "Enter: pakai foto ini · R: ulangi", "Enter: use this photo · R: retake";
+    photo_reason_title: "Terima foto yang gagal pemeriksaan", "Accept a photo that failed checks";
+    photo_reason: "Alasan menerima", "Reason to accept";
+    photo_no_camera: "Tidak ada kamera di loket ini. Tekan F8 untuk mencatat \"menunggu foto\" dan lanjut, atau F6 untuk menunda kasus.", "No camera at this counter. Press F8 to record \"photo pending\" and go on, or F6 to defer the case.";
     photo_recorded: "Foto: menunggu pengambilan.", "Photo: pending capture.";
     fee_ordinary: "Paspor biasa 48 halaman", "Ordinary passport, 48 pages";
     fee_e5: "E-paspor 5 tahun", "E-passport, 5 years";

@@ -29,15 +29,27 @@ pub fn fees() -> FeeSchedule {
 
 pub struct Fixture {
     pub app: App,
+    pub data: tempfile::TempDir,
     pub clock: ManualClock,
     pub today: Vec<Booking>,
     pub tomorrow: Vec<Booking>,
 }
 
 pub fn fixture() -> Fixture {
+    fixture_with(Config::defaults())
+}
+
+/// The demo office with a camera configured (no thread runs: tests send its frames).
+pub fn fixture_with_camera() -> Fixture {
+    let mut config = Config::defaults();
+    config.camera.device = "0".into();
+    fixture_with(config)
+}
+
+pub fn fixture_with(config: Config) -> Fixture {
+    let data = tempfile::tempdir().unwrap();
     let mut store = Store::open_in_memory("JKS").unwrap();
     loket::demo::seed(&mut store, 1, today(), &fees()).unwrap();
-    let config = Config::defaults();
     store.upsert_office(&config.office().unwrap()).unwrap();
     let on = |day: NaiveDate| -> Vec<Booking> {
         store
@@ -55,12 +67,13 @@ pub fn fixture() -> Fixture {
         office: config.office().unwrap(),
         config,
         fees: fees(),
-        data_dir: "/tmp/loket-test".into(),
+        data_dir: data.path().to_owned(),
         demo_hint: None,
         token_key: Some(token_signer().verifying_key()),
     });
     Fixture {
         app,
+        data,
         clock,
         today: today_list,
         tomorrow,

@@ -4,6 +4,7 @@
 
 mod documents;
 mod interview;
+mod photo;
 mod views;
 
 use crossterm::event::{KeyCode, KeyEvent};
@@ -21,6 +22,7 @@ use crate::domain::{Action, Booking, Case, Step, format};
 use crate::store::{AuthError, StoreError};
 use documents::{DocsOut, DocsPanel};
 use interview::InterviewPanel;
+use photo::{PhotoOut, PhotoPanel};
 
 pub use documents::nik_text;
 
@@ -32,6 +34,7 @@ enum Pending {
     Defer,
     RejectReason,
     RejectApproval(String),
+    PhotoReason,
 }
 
 pub struct CaseScreen {
@@ -44,6 +47,9 @@ pub struct CaseScreen {
     dialog: Option<(Dialog, Pending)>,
     /// Whether a draft of uncommitted typing is stored for this case.
     draft_saved: bool,
+    photo: PhotoPanel,
+    /// Whether this counter has a camera for the photo step.
+    camera: bool,
 }
 
 fn step_key(step: Step) -> &'static str {
@@ -72,6 +78,8 @@ impl CaseScreen {
             fee: Err(String::new()),
             dialog: None,
             draft_saved: false,
+            photo: PhotoPanel::default(),
+            camera: ctx.camera,
         };
         screen.update_fee(ctx);
         screen.restore_draft(ctx);
@@ -141,6 +149,56 @@ impl CaseScreen {
             day: ctx.today(),
         };
         self.fee = ctx.fees.summary(&query).map_err(|e| e.to_string());
+    }
+
+    /// Whether the photo step is open for taking a picture (the camera sends previews).
+    pub fn taking_photo(&self) -> bool {
+        self.camera && self.editing() == Some(Step::Photo)
+    }
+
+    pub fn on_frame(&mut self, frame: std::sync::Arc<image::RgbImage>) {
+        self.photo.on_frame(frame);
+    }
+
+    /// Keeps the captured photo: JPEG under its hash, the case action, the pending upload.
+    fn accept_photo(&mut self, ctx: &mut Ctx<'_>, reason: Option<String>) {
+        let s = ctx.s();
+        let Some(capture) = &self.photo.captured else {
+            return;
+        };
+        let Some(crop) = &capture.crop else { return };
+        let failed: Vec<String> = capture.failed().into_iter().map(str::to_owned).collect();
+        if !failed.is_empty() && reason.is_none() {
+            let message = failed.join(", ");
+            let dialog = Dialog::reason(|s| s.photo_reason_title, message, |s| s.photo_reason);
+            self.dialog = Some((dialog, Pending::PhotoReason));
+            return;
+        }
+        let (jpeg, sha256) = match crate::photo::encode_jpeg(crop) {
+            Ok(encoded) => encoded,
+            Err(e) => {
+                ctx.notify(Level::Error, fill(s.err_store, &[&e]));
+                return;
+            }
+        };
+        let action = Action::RecordPhoto {
+            sha256,
+            failed_checks: failed,
+            accepted_because: reason,
+        };
+        match ctx
+            .store
+            .record_photo(&ctx.actor(), self.case.id, ctx.data_dir, &jpeg, &action)
+        {
+            Ok(case) => {
+                self.case = case;
+                self.viewing = self.case.current_step().unwrap_or(Step::Decision);
+                self.photo.captured = None;
+                ctx.notify(Level::Ok, fill(s.step_done, &[&s.step(Step::Photo)]));
+            }
+            Err(StoreError::Case(e)) => ctx.notify(Level::Error, explain(&e, s)),
+            Err(e) => ctx.store_failed(&e),
+        }
     }
 
     pub fn keys(
@@ -323,6 +381,11 @@ impl CaseScreen {
                     self.apply(ctx, Action::SaveInterview { interview });
                 }
             }
+            Some(Step::Photo) if self.camera => match self.photo.on_key(key, ctx.s()) {
+                Some(PhotoOut::Accept) => self.accept_photo(ctx, None),
+                Some(PhotoOut::Message(m)) => ctx.notify(Level::Warn, m.to_owned()),
+                None => {}
+            },
             _ => {}
         }
     }
@@ -356,6 +419,13 @@ impl CaseScreen {
                 Action::CompleteDocuments { override_by: None }
             }
             Step::Interview => Action::CompleteInterview,
+            Step::Photo if self.camera => {
+                match self.photo.captured {
+                    Some(_) => self.accept_photo(ctx, None),
+                    None => ctx.notify(Level::Warn, s.photo_capture_first.to_owned()),
+                }
+                return;
+            }
             Step::Photo => Action::RecordPhotoPending,
             Step::Decision => {
                 match &self.fee {
@@ -408,6 +478,16 @@ impl CaseScreen {
                         },
                         at,
                     },
+                    Pending::PhotoReason => {
+                        let reason = dialog.text("reason");
+                        if reason.is_empty() {
+                            dialog.refuse(s.reason_empty.to_owned());
+                            return;
+                        }
+                        self.dialog = None;
+                        self.accept_photo(ctx, Some(reason));
+                        return;
+                    }
                     Pending::RejectReason => {
                         let reason = dialog.text("reason");
                         if reason.is_empty() {
@@ -504,6 +584,7 @@ impl CaseScreen {
             {
                 self.interview.render(body, buf, s, editable)
             }
+            Step::Photo if editable && self.camera => self.photo.render(body, buf, s),
             step => views::render_step(step, body, buf, &self.case, &self.fee, view),
         }
         if let Some((d, _)) = &self.dialog {

@@ -1,0 +1,123 @@
+//! The photo step: live preview, capture (Space), the quality checks with their reasons,
+//! retake (R) or accept (Enter); a failing photo is accepted only with a reason.
+
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent};
+use image::RgbImage;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+use crate::photo::{self, CheckResult, Outcome};
+use crate::ui::scan::{photo_check_advice, photo_check_name};
+use crate::ui::{Strings, preview, theme};
+
+pub struct Capture {
+    pub crop: Option<RgbImage>,
+    pub results: Vec<CheckResult>,
+}
+
+impl Capture {
+    pub fn failed(&self) -> Vec<&'static str> {
+        self.results
+            .iter()
+            .filter(|r| r.outcome != Outcome::Pass)
+            .map(|r| photo_check_name(r.check, crate::ui::Lang::Id.strings()))
+            .collect()
+    }
+}
+
+pub enum PhotoOut {
+    /// Keep the captured photo (with the officer's reason when checks failed).
+    Accept,
+    Message(&'static str),
+}
+
+#[derive(Default)]
+pub struct PhotoPanel {
+    preview: Option<Arc<RgbImage>>,
+    pub captured: Option<Capture>,
+}
+
+impl PhotoPanel {
+    pub fn on_frame(&mut self, frame: Arc<RgbImage>) {
+        self.preview = Some(frame);
+    }
+
+    pub fn on_key(&mut self, key: &KeyEvent, s: &Strings) -> Option<PhotoOut> {
+        match key.code {
+            KeyCode::Char(' ') if self.captured.is_none() => {
+                let Some(frame) = &self.preview else {
+                    return Some(PhotoOut::Message(s.photo_no_frame));
+                };
+                self.captured = Some(Capture {
+                    crop: photo::crop_passport(frame),
+                    results: photo::check_image(frame),
+                });
+                None
+            }
+            KeyCode::Char('r' | 'R') => {
+                self.captured = None;
+                None
+            }
+            KeyCode::Enter => match &self.captured {
+                None => Some(PhotoOut::Message(s.photo_capture_first)),
+                Some(c) if c.crop.is_none() => Some(PhotoOut::Message(s.photo_cannot_crop)),
+                Some(_) => Some(PhotoOut::Accept),
+            },
+            _ => None,
+        }
+    }
+
+    pub fn render(&self, area: Rect, buf: &mut Buffer, s: &Strings) {
+        let [picture, side] = area.layout(&Layout::horizontal([
+            Constraint::Percentage(45),
+            Constraint::Min(20),
+        ]));
+        match (&self.captured, &self.preview) {
+            (
+                Some(Capture {
+                    crop: Some(crop), ..
+                }),
+                _,
+            ) => preview::render(crop, picture, buf, true),
+            (_, Some(frame)) => preview::render(frame, picture, buf, true),
+            (_, None) => Paragraph::new(Line::styled(s.photo_waiting, theme::dim()))
+                .wrap(Wrap { trim: true })
+                .render(picture, buf),
+        }
+        let mut lines = Vec::new();
+        match &self.captured {
+            None => lines.push(Line::styled(s.photo_keys_live, theme::focus())),
+            Some(c) => {
+                for r in &c.results {
+                    let name = photo_check_name(r.check, s);
+                    lines.push(match &r.outcome {
+                        Outcome::Pass => {
+                            Line::from(vec![Span::styled("✓ ", theme::ok()), Span::raw(name)])
+                        }
+                        Outcome::Fail(why) => Line::from(vec![
+                            Span::styled("✗ ", theme::error()),
+                            Span::styled(
+                                format!("{name}: {why} — {}", photo_check_advice(r.check, s)),
+                                theme::error(),
+                            ),
+                        ]),
+                    });
+                }
+                lines.push(Line::raw(""));
+                lines.push(Line::styled(s.photo_keys_taken, theme::focus()));
+            }
+        }
+        let side = Rect {
+            x: side.x + 1,
+            width: side.width.saturating_sub(1),
+            ..side
+        };
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .render(side, buf);
+    }
+}
