@@ -80,6 +80,13 @@ pub enum PhotoCommand {
     /// Run the quality checks on an image file: exit 0 when all pass, 1 when any fails,
     /// 2 when the file cannot be read. Technicians use it to tune a kiosk's lighting.
     Check { file: PathBuf },
+    /// Take one picture with a camera (index or /dev/video path) and save it.
+    Capture {
+        #[arg(long)]
+        camera: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -185,11 +192,11 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
     {
         return Ok(qr_decode(files));
     }
-    if let Command::Photo {
-        command: PhotoCommand::Check { file },
-    } = &cli.command
-    {
-        return Ok(photo_check(file));
+    if let Command::Photo { command } = &cli.command {
+        return Ok(match command {
+            PhotoCommand::Check { file } => photo_check(file),
+            PhotoCommand::Capture { camera, out } => photo_capture(camera, out),
+        });
     }
     let opened = open(cli.data_dir)?;
     let result = match cli.command {
@@ -470,6 +477,25 @@ fn print_scan(o: &Opened, key: Option<&ed25519_dalek::VerifyingKey>, text: &str)
             let why = crate::ui::scan::payload_error_text(text, &e, s);
             eprintln!("{} {text:?}: {why}", s.scan_refused);
             false
+        }
+    }
+}
+
+fn photo_capture(device: &str, out: &Path) -> u8 {
+    use crate::devices::camera::{CameraConfig, FrameSource, Nokhwa};
+    let config = CameraConfig {
+        device: device.to_owned(),
+        ..CameraConfig::default()
+    };
+    let frame = Nokhwa::open(&config).and_then(|(_, mut camera)| camera.frame());
+    match frame.map(|f| f.save(out).map_err(|e| e.to_string())) {
+        Ok(Ok(())) => {
+            println!("{}", out.display());
+            0
+        }
+        Ok(Err(e)) | Err(e) => {
+            eprintln!("kamera {device}: {e} / camera {device}: {e}");
+            2
         }
     }
 }

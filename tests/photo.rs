@@ -188,3 +188,26 @@ fn photo_check_command() {
     std::fs::write(&broken, b"no").unwrap();
     assert_eq!(run(&broken).status.code(), Some(2));
 }
+
+#[test]
+fn capture_without_a_camera_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_loket"))
+        .args([
+            "photo",
+            "capture",
+            "--camera",
+            "/dev/video-missing",
+            "--out",
+        ])
+        .arg(dir.path().join("x.jpg"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("kamera /dev/video-missing")
+    );
+    assert!(!dir.path().join("x.jpg").exists());
+}

@@ -18,6 +18,33 @@ fn status_label(status: CaseStatus) -> &'static str {
     }
 }
 
+/// What the audit trail says beyond the action's name: who approved what, and why.
+pub(super) fn audit_detail(action: &Action) -> String {
+    use crate::domain::case::Decision;
+    match action {
+        Action::CompleteDocuments {
+            override_by: Some(sup),
+        } => format!("override approved by {sup}"),
+        Action::RecordPhoto {
+            failed_checks,
+            accepted_because: Some(reason),
+            ..
+        } => {
+            format!(
+                "photo accepted despite failed checks ({}): {reason}",
+                failed_checks.join(", ")
+            )
+        }
+        Action::Decide {
+            decision: Decision::Reject { reason, supervisor },
+            ..
+        } => {
+            format!("rejected, approved by {supervisor}: {reason}")
+        }
+        _ => String::new(),
+    }
+}
+
 /// One event of a case's history, as the export shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct EventRecord {
@@ -115,7 +142,7 @@ impl Store {
             action.kind(),
             Some(case.booking.as_str()),
             Some(case.id),
-            "",
+            &audit_detail(action),
         )?;
         also(&tx, &case)?;
         tx.commit()?;

@@ -1,3 +1,4 @@
+use super::cases::audit_detail as cases_audit_detail;
 use super::*;
 use crate::domain::Action;
 use crate::domain::checklist::{DocKind, DocStatus};
@@ -370,6 +371,9 @@ fn a_photo_is_kept_under_its_hash_with_a_pending_upload() {
             .collect()
     };
     assert_eq!(kinds, vec!["case.photo".to_owned()]);
+    let audit = store.audit_for_booking(b.code.as_str()).unwrap();
+    assert_eq!(audit.last().map(|a| a.2.as_str()), Some("case.photo"));
+    assert_eq!(audit.last().map(|a| a.3.as_str()), Some(""));
     // A refused action records no upload.
     assert!(
         store
@@ -377,4 +381,22 @@ fn a_photo_is_kept_under_its_hash_with_a_pending_upload() {
             .is_err()
     );
     assert_eq!(store.pending_photos().unwrap(), 1);
+}
+
+#[test]
+fn approvals_and_reasons_go_into_the_audit_trail() {
+    assert_eq!(
+        cases_audit_detail(&Action::RecordPhoto {
+            sha256: "00".repeat(32),
+            failed_checks: vec!["Ketajaman".into()],
+            accepted_because: Some("Pemohon tidak bisa diam".into()),
+        }),
+        "photo accepted despite failed checks (Ketajaman): Pemohon tidak bisa diam"
+    );
+    assert_eq!(
+        cases_audit_detail(&Action::CompleteDocuments {
+            override_by: Some("supervisor1".into())
+        }),
+        "override approved by supervisor1"
+    );
 }
