@@ -215,5 +215,19 @@ pub fn spawn(
     wanted: Arc<Wanted>,
     sink: impl FnMut(CameraEvent) -> bool + Send + 'static,
 ) -> std::thread::JoinHandle<()> {
-    std::thread::spawn(move || run(|| Nokhwa::open(&config), &wanted, sink))
+    std::thread::spawn(move || {
+        qr::quiet_thread();
+        let mut sink = sink;
+        // A panic in the camera driver is contained: report it and start over.
+        while std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run(|| Nokhwa::open(&config), &wanted, &mut sink)
+        }))
+        .is_err()
+        {
+            if !sink(CameraEvent::Failed("camera driver panicked".into())) {
+                return;
+            }
+            std::thread::sleep(RETRY);
+        }
+    })
 }

@@ -21,6 +21,14 @@ thread_local! {
 
 /// A decoder panic must not print over the terminal nor run the terminal-restoring hook:
 /// while a decode runs on this thread, the panic is only counted.
+/// Marks the calling (device) thread so that a panic in it is counted, not printed and
+/// not passed to the terminal-restoring hook: a device thread that dies must not take the
+/// officer's screen with it.
+pub fn quiet_thread() {
+    quiet_panics();
+    QUIET.with(|q| q.set(true));
+}
+
 fn quiet_panics() {
     static HOOK: Once = Once::new();
     HOOK.call_once(|| {
@@ -222,7 +230,7 @@ pub fn read_variant(img: &GrayImage, variant: Variant) -> Vec<String> {
     }
     // Codes cropped to their edge have no quiet zone, which rqrr's finder needs.
     let img = padded(&img);
-    QUIET.with(|q| q.set(true));
+    let was_quiet = QUIET.with(|q| q.replace(true));
     let result = catch_unwind(AssertUnwindSafe(|| {
         let (w, h) = (img.width() as usize, img.height() as usize);
         let mut prepared = match variant.binarizer {
@@ -247,7 +255,7 @@ pub fn read_variant(img: &GrayImage, variant: Variant) -> Vec<String> {
             })
             .collect::<Vec<String>>()
     }));
-    QUIET.with(|q| q.set(false));
+    QUIET.with(|q| q.set(was_quiet));
     result.unwrap_or_default()
 }
 
@@ -274,4 +282,30 @@ pub fn read_until(img: &GrayImage, deadline: Option<std::time::Instant>) -> Vec<
 /// Reads an image file (PNG, JPEG, WebP) through the pipeline.
 pub fn read_file(path: &std::path::Path) -> Result<Vec<String>, image::ImageError> {
     Ok(read(&image::open(path)?.to_luma8()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_on_a_quiet_thread_is_only_counted() {
+        let before = PANICS.load(Ordering::Relaxed);
+        let caught = std::thread::spawn(|| {
+            quiet_thread();
+            std::panic::catch_unwind(|| panic!("driver fault")).is_err()
+        })
+        .join()
+        .unwrap();
+        assert!(caught);
+        assert!(PANICS.load(Ordering::Relaxed) > before);
+    }
+
+    #[test]
+    fn text_of_reads_utf8_shift_jis_and_latin1() {
+        assert_eq!(text_of("Jalan Sudirman".as_bytes()), "Jalan Sudirman");
+        // "ﾃﾞｻﾞｲﾝ" in Shift_JIS half-width katakana.
+        assert_eq!(text_of(&[0xC3, 0xDE, 0xBB, 0xDE, 0xB2, 0xDD]), "ﾃﾞｻﾞｲﾝ");
+        assert_eq!(text_of(&[0x41, 0xFF, 0x80]), "A\u{FF}\u{80}");
+    }
 }

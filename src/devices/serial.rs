@@ -201,7 +201,22 @@ pub fn spawn(
     config: SerialConfig,
     sink: impl FnMut(ScannerEvent) -> bool + Send + 'static,
 ) -> std::thread::JoinHandle<()> {
-    std::thread::spawn(move || run(config, sink))
+    std::thread::spawn(move || {
+        // A panic in the reader is counted, never shown over the terminal; the reader
+        // starts over, as after an unplug.
+        super::qr::quiet_thread();
+        let mut sink = sink;
+        while std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run(config.clone(), &mut sink)
+        }))
+        .is_err()
+        {
+            if !sink(ScannerEvent::Disconnected("reader panicked".into())) {
+                return;
+            }
+            std::thread::sleep(RETRY);
+        }
+    })
 }
 
 #[cfg(test)]
