@@ -553,3 +553,23 @@ fn a_failing_photo_is_kept_only_with_a_reason() {
     assert!(!g.app.taking_photo());
     assert!(draw(&g.app, 80, 24).contains("Tidak ada kamera di loket ini"));
 }
+
+#[test]
+fn a_configured_scanner_shows_connecting_until_it_reports() {
+    use loket::devices::serial::ScannerEvent;
+    let mut config = loket::config::Config::defaults();
+    config.scanner.port = "/dev/ttyACM0".into();
+    let mut f = fixture_with(config);
+    assert!(f.app.scanner_config().is_some());
+    login(&mut f.app, "petugas1", "111111");
+    let screen = draw(&f.app, 80, 24);
+    assert!(
+        screen.contains("Pemindai: menyambung…") && !screen.contains("()"),
+        "{screen}"
+    );
+    f.app
+        .handle(loket::ui::Event::Scanner(ScannerEvent::Connected(
+            "/dev/ttyACM0".into(),
+        )));
+    assert!(draw(&f.app, 80, 24).contains("Pemindai tersambung: /dev/ttyACM0"));
+}

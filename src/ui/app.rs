@@ -598,33 +598,38 @@ impl App {
     fn render_status(&self, area: Rect, buf: &mut Buffer) {
         let s = self.lang.strings();
         let mut spans = Vec::new();
-        match &self.scanner {
-            Some(Ok(port)) => spans.push(Span::styled(
-                fill(s.scanner_connected, &[port]) + " · ",
-                theme::dim(),
-            )),
-            Some(Err(why)) => spans.push(Span::styled(
-                fill(s.scanner_lost, &[why]) + " · ",
-                theme::warn(),
-            )),
-            None => {}
-        }
-        match &self.camera {
-            Some(Ok(name)) => spans.push(Span::styled(
-                fill(s.camera_opened, &[name]) + " · ",
-                theme::dim(),
-            )),
-            Some(Err(why)) => spans.push(Span::styled(
-                fill(s.camera_failed, &[why]) + " · ",
-                theme::warn(),
-            )),
-            None => {}
-        }
+        spans.extend(device_status(
+            &self.scanner,
+            s.scanner_connected,
+            s.scanner_lost,
+            s.scanner_connecting,
+        ));
+        spans.extend(device_status(
+            &self.camera,
+            s.camera_opened,
+            s.camera_failed,
+            s.camera_connecting,
+        ));
         if let Ok(n) = self.setup.store.pending_events() {
             spans.push(Span::styled(fill(s.pending_events, &[&n]), theme::dim()));
         }
         Paragraph::new(Line::from(spans)).render(area, buf);
     }
+}
+
+/// A device's part of the status line: connected, still connecting, or lost and why.
+fn device_status(
+    state: &Option<Result<String, String>>,
+    ok: &str,
+    lost: &str,
+    connecting: &str,
+) -> Option<Span<'static>> {
+    let (text, style) = match state.as_ref()? {
+        Ok(name) => (fill(ok, &[name]), theme::dim()),
+        Err(why) if why.is_empty() => (connecting.to_owned(), theme::dim()),
+        Err(why) => (fill(lost, &[why]), theme::warn()),
+    };
+    Some(Span::styled(text + " · ", style))
 }
 
 fn render_help(area: Rect, buf: &mut Buffer, s: &'static super::Strings, keys: &[(&str, &str)]) {

@@ -287,6 +287,8 @@ strings! {
     scan_refused: "Ditolak", "Refused";
     scanner_connected: "Pemindai tersambung: {}", "Scanner connected: {}";
     scanner_lost: "Pemindai tidak tersambung ({}); menyambung ulang otomatis.", "Scanner not connected ({}); reconnecting by itself.";
+    scanner_connecting: "Pemindai: menyambung…", "Scanner: connecting…";
+    camera_connecting: "Kamera: menyiapkan…", "Camera: starting…";
     scan_leave: "Kode {} dipindai. Tinggalkan layar ini dan buka booking tersebut? Pekerjaan di layar ini sudah tersimpan.", "Code {} was scanned. Leave this screen and open that booking? Work here is already saved.";
     camera_opened: "Kamera siap: {}", "Camera ready: {}";
     camera_failed: "Kamera tidak dapat dipakai ({}); mencoba lagi otomatis. Kode tetap bisa diketik.", "Camera unavailable ({}); retrying by itself. Codes can still be typed.";
