@@ -125,6 +125,22 @@ fn other_day_booking_asks_the_officer() {
     assert_snapshot!(screen);
 }
 
+/// Opens the case of the first one-applicant booking of this type with no data error.
+fn open_clean_case(f: &mut Fixture, app_type: ApplicationType) -> String {
+    let code = find(&f.today, |b| clean_single(b, app_type))
+        .code
+        .to_string();
+    open_case(f, &code);
+    code
+}
+
+/// From the case's first field, down past the identity form to the first document.
+fn to_checklist(f: &mut Fixture) {
+    for _ in 0..4 {
+        press(&mut f.app, KeyCode::Enter);
+    }
+}
+
 fn open_case(f: &mut Fixture, code: &str) {
     login(&mut f.app, "petugas1", "111111");
     typ(&mut f.app, code);
@@ -147,10 +163,7 @@ fn documents_step() {
 #[test]
 fn invalid_nik_is_explained() {
     let mut f = fixture();
-    let code = find(&f.today, |b| clean_single(b, ApplicationType::New))
-        .code
-        .to_string();
-    open_case(&mut f, &code);
+    open_clean_case(&mut f, ApplicationType::New);
     press(&mut f.app, KeyCode::Down);
     typ(&mut f.app, "99");
     press(&mut f.app, KeyCode::Enter);
@@ -162,13 +175,8 @@ fn invalid_nik_is_explained() {
 #[test]
 fn failed_checks_ask_for_a_supervisor() {
     let mut f = fixture();
-    let code = find(&f.today, |b| clean_single(b, ApplicationType::New))
-        .code
-        .to_string();
-    open_case(&mut f, &code);
-    for _ in 0..4 {
-        press(&mut f.app, KeyCode::Enter);
-    }
+    open_clean_case(&mut f, ApplicationType::New);
+    to_checklist(&mut f);
     typ(&mut f.app, "12");
     press(&mut f.app, KeyCode::Char('1'));
     press(&mut f.app, KeyCode::F(8));
@@ -185,13 +193,8 @@ fn failed_checks_ask_for_a_supervisor() {
 
 /// Walks a lost-passport case to the interview: the examination record fields show.
 fn to_interview(f: &mut Fixture, app_type: ApplicationType) {
-    let code = find(&f.today, |b| clean_single(b, app_type))
-        .code
-        .to_string();
-    open_case(f, &code);
-    for _ in 0..4 {
-        press(&mut f.app, KeyCode::Enter);
-    }
+    open_clean_case(f, app_type);
+    to_checklist(f);
     typ(&mut f.app, "1111");
     press(&mut f.app, KeyCode::F(8));
 }
@@ -269,13 +272,8 @@ fn reject_needs_reason_then_supervisor() {
 #[test]
 fn defer_lists_what_to_bring() {
     let mut f = fixture();
-    let code = find(&f.today, |b| clean_single(b, ApplicationType::New))
-        .code
-        .to_string();
-    open_case(&mut f, &code);
-    for _ in 0..4 {
-        press(&mut f.app, KeyCode::Enter);
-    }
+    open_clean_case(&mut f, ApplicationType::New);
+    to_checklist(&mut f);
     typ(&mut f.app, "21");
     press(&mut f.app, KeyCode::F(6));
     typ(&mut f.app, "Kembali Senin");
