@@ -247,7 +247,10 @@ fn decision_shows_fees_against_payment() {
     answer_interview(&mut f);
     press(&mut f.app, KeyCode::F(8));
     let screen = draw(&f.app, 80, 24);
-    assert!(screen.contains("Kurang bayar"), "{screen}");
+    assert!(
+        screen.contains("Kurang bayar") && screen.contains("Belum bayar"),
+        "{screen}"
+    );
     assert_snapshot!(screen);
 }
 

@@ -115,7 +115,11 @@ fn decision(
                 money_line(s.fee_total, fee.total).to_string(),
                 theme::title(),
             ));
-            lines.push(money_line(s.fee_paid, fee.paid));
+            // Nothing received reads as "not paid", not as an amount.
+            lines.push(match fee.paid {
+                0 => Line::raw(format!("  {:<34}{:>14}", s.fee_paid, s.not_paid)),
+                paid => money_line(s.fee_paid, paid),
+            });
             let diff = fee.difference();
             lines.push(match diff {
                 0 => Line::styled(s.fee_ok, theme::ok()),
