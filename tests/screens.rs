@@ -548,6 +548,13 @@ fn a_failing_photo_is_kept_only_with_a_reason() {
     press(&mut f.app, KeyCode::Enter);
     assert!(draw(&f.app, 80, 24).contains("Langkah Foto selesai"));
     assert_eq!(photos(&f).len(), 1);
+    // The photo step, looked at again, names the failed check in words.
+    press(&mut f.app, KeyCode::PageUp);
+    let screen = draw(&f.app, 80, 24);
+    assert!(
+        screen.contains("Kecerahan") && !screen.contains("brightness"),
+        "{screen}"
+    );
     // Retake is always possible before accepting; without a camera the step says so.
     let mut g = fixture();
     to_photo_step(&mut g);

@@ -41,6 +41,37 @@ pub enum Check {
     ColourCast,
 }
 
+impl Check {
+    pub const ALL: [Check; 8] = [
+        Check::OneFace,
+        Check::HeadSize,
+        Check::Position,
+        Check::Brightness,
+        Check::Contrast,
+        Check::Sharpness,
+        Check::Background,
+        Check::ColourCast,
+    ];
+
+    pub fn from_code(code: &str) -> Option<Check> {
+        Check::ALL.into_iter().find(|c| c.code() == code)
+    }
+
+    /// A stable name for events and the audit trail (the screen shows translated names).
+    pub fn code(self) -> &'static str {
+        match self {
+            Check::OneFace => "one_face",
+            Check::HeadSize => "head_size",
+            Check::Position => "position",
+            Check::Brightness => "brightness",
+            Check::Contrast => "contrast",
+            Check::Sharpness => "sharpness",
+            Check::Background => "background",
+            Check::ColourCast => "colour_cast",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     Pass,

@@ -167,9 +167,19 @@ impl CaseScreen {
             return;
         };
         let Some(crop) = &capture.crop else { return };
-        let failed: Vec<String> = capture.failed().into_iter().map(str::to_owned).collect();
+        // Events and the audit trail carry stable check codes, the officer reads names.
+        let failed: Vec<String> = capture
+            .failed()
+            .iter()
+            .map(|c| c.code().to_owned())
+            .collect();
         if !failed.is_empty() && reason.is_none() {
-            let message = failed.join(", ");
+            let names: Vec<&str> = capture
+                .failed()
+                .iter()
+                .map(|c| crate::ui::scan::photo_check_name(*c, s))
+                .collect();
+            let message = names.join(", ");
             let dialog = Dialog::reason(|s| s.photo_reason_title, message, |s| s.photo_reason);
             self.dialog = Some((dialog, Pending::PhotoReason));
             return;

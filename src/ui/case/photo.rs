@@ -20,11 +20,12 @@ pub struct Capture {
 }
 
 impl Capture {
-    pub fn failed(&self) -> Vec<&'static str> {
+    /// The checks that failed.
+    pub fn failed(&self) -> Vec<photo::Check> {
         self.results
             .iter()
             .filter(|r| r.outcome != Outcome::Pass)
-            .map(|r| photo_check_name(r.check, crate::ui::Lang::Id.strings()))
+            .map(|r| r.check)
             .collect()
     }
 }

@@ -79,7 +79,18 @@ fn photo(lines: &mut Vec<Line<'static>>, case: &Case, s: &Strings) {
                 lines.push(Line::styled(
                     fill(
                         s.photo_accepted_because,
-                        &[&failed_checks.join(", "), reason],
+                        &[
+                            &failed_checks
+                                .iter()
+                                .map(|c| {
+                                    crate::photo::Check::from_code(c).map_or(c.as_str(), |c| {
+                                        crate::ui::scan::photo_check_name(c, s)
+                                    })
+                                })
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            reason,
+                        ],
                     ),
                     theme::warn(),
                 ));
