@@ -12,5 +12,7 @@ pub mod demo;
 pub mod devices;
 pub mod domain;
 pub mod photo;
+pub mod protocol;
+pub mod server;
 pub mod store;
 pub mod ui;

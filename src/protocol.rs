@@ -1,0 +1,196 @@
+//! What loket and pusat say to each other over HTTP: shared by both binaries so the two
+//! sides cannot drift apart. Every request and response carries [`HEADER`]; a side that
+//! meets another version refuses with [`ErrorCode::Protocol`].
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::domain::Booking;
+
+pub const VERSION: &str = "1";
+pub const HEADER: &str = "loket-protocol";
+/// The most events a push may carry.
+pub const MAX_BATCH: usize = 1000;
+/// Photo bytes per upload request: small enough to finish over a slow link, so an upload
+/// cut short resumes where it stopped.
+pub const PHOTO_CHUNK: usize = 64 * 1024;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnrollRequest {
+    pub code: String,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    pub device_id: Uuid,
+    pub token: String,
+    pub expires_at: DateTime<chrono::Utc>,
+    pub office: OfficeInfo,
+    pub counter: u32,
+}
+
+impl std::fmt::Debug for EnrollResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnrollResponse")
+            .field("device_id", &self.device_id)
+            .field("token", &"<secret>")
+            .field("office", &self.office.code)
+            .field("counter", &self.counter)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficeInfo {
+    pub code: String,
+    pub name: String,
+    /// WIB, WITA or WIT.
+    pub zone: String,
+    /// Settings the office pushes to its counters (e.g. `token_key`).
+    #[serde(default)]
+    pub config: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One outbox event as it travels.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WireEvent {
+    pub seq: i64,
+    pub id: Uuid,
+    pub kind: String,
+    pub case_id: Option<Uuid>,
+    pub office: String,
+    pub officer: String,
+    pub device_time: DateTime<FixedOffset>,
+    pub payload: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub events: Vec<WireEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// The device's highest sequence number the server holds.
+    pub stored_through: i64,
+    pub inserted: usize,
+    pub duplicates: usize,
+}
+
+/// A pulled change, in feed order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedEntry {
+    pub pos: i64,
+    #[serde(flatten)]
+    pub change: Change,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "body")]
+pub enum Change {
+    Office(OfficeInfo),
+    Officer(RosterEntry),
+    Booking(BookingChange),
+    Case(CaseSummary),
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterEntry {
+    pub username: String,
+    pub nip: String,
+    pub name: String,
+    pub role: String,
+    pub pin_hash: String,
+    pub active: bool,
+}
+
+impl std::fmt::Debug for RosterEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RosterEntry")
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .field("active", &self.active)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BookingChange {
+    pub booking: Booking,
+    pub cancelled: bool,
+}
+
+/// Where another counter's case stands (no personal data beyond the booking's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseSummary {
+    pub case_id: Uuid,
+    pub booking: String,
+    pub applicant: usize,
+    pub device: Uuid,
+    pub counter: u32,
+    pub status: String,
+    /// Set when this case lost its claim: the case that serves the applicant.
+    pub lost_to: Option<ClaimWinner>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimWinner {
+    pub case_id: Uuid,
+    pub counter: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub changes: Vec<FeedEntry>,
+    /// Where the next pull starts.
+    pub cursor: i64,
+    pub more: bool,
+}
+
+/// The answer of the public status endpoint: the stage only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusResponse {
+    pub booking: String,
+    pub day: NaiveDate,
+    pub stage: Stage,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Booked,
+    Cancelled,
+    InProgress,
+    Approved,
+    Deferred,
+    Rejected,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadRequest,
+    Unauthorized,
+    Revoked,
+    Expired,
+    EnrollCode,
+    Forbidden,
+    NotFound,
+    Gap,
+    Conflict,
+    Protocol,
+    TooMany,
+    Digest,
+    Unavailable,
+    Internal,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorCode,
+    pub message: String,
+    /// For [`ErrorCode::Gap`]: the sequence number the server expects next.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<i64>,
+}

@@ -1,0 +1,167 @@
+//! The administrator's commands (`pusat office add`, `officer add`, `enroll-code`,
+//! `device list|revoke`, `bookings import`), as functions over a database client so the
+//! tests run them too.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::auth::{new_enroll_code, normalize_code, sha256_hex};
+use super::{ApiError, Result};
+use crate::domain::Zone;
+use crate::protocol::{Change, OfficeInfo, RosterEntry};
+
+/// Adds an office, or updates its name, zone and configuration.
+pub async fn office_add(client: &mut tokio_postgres::Client, office: &OfficeInfo) -> Result<()> {
+    let zone = Zone::parse(&office.zone)
+        .ok_or_else(|| ApiError::bad(format!("unknown zone {}: use WIB, WITA or WIT", office.zone)))?;
+    let info = OfficeInfo {
+        zone: zone.label().to_owned(),
+        ..office.clone()
+    };
+    let config = serde_json::Value::Object(info.config.clone());
+    let tx = client.transaction().await?;
+    tx.execute(
+        "INSERT INTO offices (code, name, zone, config) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (code) DO UPDATE SET name = excluded.name, zone = excluded.zone,
+             config = excluded.config",
+        &[&info.code, &info.name, &info.zone, &config],
+    )
+    .await?;
+    super::feed::append(&tx, &info.code, &[Change::Office(info.clone())]).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub struct NewOfficer<'a> {
+    pub office: &'a str,
+    pub username: &'a str,
+    pub nip: &'a str,
+    pub name: &'a str,
+    pub role: &'a str,
+    pub pin: &'a str,
+}
+
+/// Adds an officer (or replaces one's details and PIN); the PIN is kept as an Argon2 hash.
+pub async fn officer_add(client: &mut tokio_postgres::Client, o: &NewOfficer<'_>) -> Result<()> {
+    if !["officer", "supervisor", "technician"].contains(&o.role) {
+        return Err(ApiError::bad("role is officer, supervisor or technician"));
+    }
+    if o.pin.len() < 6 || !o.pin.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::bad("a PIN is at least 6 digits"));
+    }
+    let pin_hash =
+        crate::store::hash_pin(o.pin).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let tx = client.transaction().await?;
+    let office_exists: bool = tx
+        .query_one("SELECT EXISTS (SELECT 1 FROM offices WHERE code = $1)", &[&o.office])
+        .await?
+        .get(0);
+    if !office_exists {
+        return Err(ApiError::bad(format!("unknown office {}", o.office)));
+    }
+    tx.execute(
+        "INSERT INTO officers (username, office, nip, name, role, pin_hash) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (username) DO UPDATE SET office = excluded.office, nip = excluded.nip,
+             name = excluded.name, role = excluded.role, pin_hash = excluded.pin_hash,
+             active = true, updated_at = now()",
+        &[&o.username, &o.office, &o.nip, &o.name, &o.role, &pin_hash],
+    )
+    .await?;
+    let entry = RosterEntry {
+        username: o.username.to_owned(),
+        nip: o.nip.to_owned(),
+        name: o.name.to_owned(),
+        role: o.role.to_owned(),
+        pin_hash,
+        active: true,
+    };
+    super::feed::append(&tx, o.office, &[Change::Officer(entry)]).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Creates a one-time enrollment code for counter `counter` of `office`, valid for `hours`.
+pub async fn enroll_code(
+    client: &tokio_postgres::Client,
+    office: &str,
+    counter: u32,
+    hours: i64,
+) -> Result<(String, DateTime<Utc>)> {
+    let code = new_enroll_code();
+    let expires = Utc::now() + chrono::Duration::hours(hours);
+    let inserted = client
+        .execute(
+            "INSERT INTO enroll_codes (code_hash, office, counter, expires_at)
+             SELECT $1, code, $3, $4 FROM offices WHERE code = $2",
+            &[
+                &sha256_hex(normalize_code(&code).as_bytes()),
+                &office,
+                &(counter as i32),
+                &expires,
+            ],
+        )
+        .await?;
+    if inserted == 0 {
+        return Err(ApiError::bad(format!("unknown office {office}")));
+    }
+    Ok((code, expires))
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DeviceRow {
+    pub id: Uuid,
+    pub office: String,
+    pub counter: i32,
+    pub enrolled_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_seen: Option<DateTime<Utc>>,
+    pub last_seq: i64,
+}
+
+pub async fn device_list(client: &tokio_postgres::Client) -> Result<Vec<DeviceRow>> {
+    let rows = client
+        .query(
+            "SELECT id, office, counter, enrolled_at, expires_at, revoked_at, last_seen, last_seq
+             FROM devices ORDER BY office, counter, enrolled_at",
+            &[],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| DeviceRow {
+            id: r.get(0),
+            office: r.get(1),
+            counter: r.get(2),
+            enrolled_at: r.get(3),
+            expires_at: r.get(4),
+            revoked_at: r.get(5),
+            last_seen: r.get(6),
+            last_seq: r.get(7),
+        })
+        .collect())
+}
+
+/// Revokes a device: its credential is refused from now on; its events stay.
+pub async fn device_revoke(client: &tokio_postgres::Client, id: Uuid) -> Result<()> {
+    let n = client
+        .execute(
+            "UPDATE devices SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1",
+            &[&id],
+        )
+        .await?;
+    if n == 0 {
+        return Err(ApiError::not_found(format!("no device {id}")));
+    }
+    Ok(())
+}
+
+/// Imports bookings from a CSV or JSON file's text.
+pub async fn bookings_import(
+    client: &mut tokio_postgres::Client,
+    name: &str,
+    text: &str,
+) -> Result<usize> {
+    let list = super::bookings::parse_import(name, text).map_err(ApiError::bad)?;
+    super::bookings::store(client, &list, "import").await
+}

@@ -1,0 +1,213 @@
+//! Device credentials: a one-time enrollment code is exchanged for a random token; the
+//! server keeps only SHA-256 hashes of both. Every counter request names its token in
+//! `Authorization: Bearer`, checked by the [`Device`] extractor.
+
+use axum::Json;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{ApiError, AppState, Result};
+use crate::protocol::{EnrollRequest, EnrollResponse, ErrorCode, OfficeInfo};
+
+/// How long a device credential is valid before the counter must be enrolled again.
+pub const CREDENTIAL_DAYS: i64 = 365;
+
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    sha256(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// An enrollment code as typed: Crockford letters, dashes and spaces ignored, any case.
+pub fn normalize_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            c => c,
+        })
+        .collect()
+}
+
+/// A new enrollment code: 60 random bits in Crockford base 32, as `XXXX-XXXX-XXXX`.
+pub fn new_enroll_code() -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut bytes = [0u8; 12];
+    rand::rng().fill_bytes(&mut bytes);
+    let chars: Vec<char> = bytes
+        .iter()
+        .map(|b| ALPHABET[(*b & 31) as usize] as char)
+        .collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+fn new_token() -> String {
+    use base64::Engine;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    format!(
+        "lkd_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
+}
+
+/// The counter a request comes from.
+#[derive(Debug, Clone)]
+pub struct Device {
+    pub id: Uuid,
+    pub office: String,
+    pub counter: i32,
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+}
+
+impl FromRequestParts<AppState> for Device {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Device> {
+        let token = bearer(parts).ok_or_else(|| {
+            ApiError::Client(ErrorCode::Unauthorized, "no device credential".into())
+        })?;
+        let client = state.pool.get().await?;
+        let row = client
+            .query_opt(
+                "UPDATE devices SET last_seen = now() WHERE token_hash = $1
+                 RETURNING id, office, counter, revoked_at, expires_at",
+                &[&sha256_hex(token.as_bytes())],
+            )
+            .await?
+            .ok_or_else(|| {
+                ApiError::Client(ErrorCode::Unauthorized, "unknown device credential".into())
+            })?;
+        let revoked: Option<DateTime<Utc>> = row.get(3);
+        let expires: DateTime<Utc> = row.get(4);
+        if revoked.is_some() {
+            return Err(ApiError::Client(
+                ErrorCode::Revoked,
+                "this device was revoked".into(),
+            ));
+        }
+        if expires <= Utc::now() {
+            return Err(ApiError::Client(
+                ErrorCode::Expired,
+                "this device's credential has expired".into(),
+            ));
+        }
+        Ok(Device {
+            id: row.get(0),
+            office: row.get(1),
+            counter: row.get(2),
+        })
+    }
+}
+
+/// Checks the booking system's integration key.
+pub fn integration(state: &AppState, headers: &axum::http::HeaderMap) -> Result<()> {
+    let given = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    // Comparing hashes keeps the comparison's time independent of the key's bytes.
+    match (state.integration_key, given) {
+        (Some(want), Some(given)) if sha256(given.as_bytes()) == want => Ok(()),
+        _ => Err(ApiError::Client(
+            ErrorCode::Unauthorized,
+            "a valid integration key is needed".into(),
+        )),
+    }
+}
+
+/// Exchanges a one-time enrollment code for a device credential.
+pub async fn enroll(
+    State(state): State<AppState>,
+    Json(req): Json<EnrollRequest>,
+) -> Result<Json<EnrollResponse>> {
+    let code_hash = sha256_hex(normalize_code(&req.code).as_bytes());
+    let mut client = state.pool.get().await?;
+    let tx = client.transaction().await?;
+    let refused = || {
+        ApiError::Client(
+            ErrorCode::EnrollCode,
+            "the enrollment code is unknown, used or expired".into(),
+        )
+    };
+    let row = tx
+        .query_opt(
+            "SELECT e.office, e.counter, o.name, o.zone, o.config FROM enroll_codes e
+             JOIN offices o ON o.code = e.office
+             WHERE e.code_hash = $1 AND e.used_at IS NULL AND e.expires_at > now()
+             FOR UPDATE OF e",
+            &[&code_hash],
+        )
+        .await?
+        .ok_or_else(refused)?;
+    let device_id = Uuid::now_v7();
+    let token = new_token();
+    let expires_at = Utc::now() + chrono::Duration::days(CREDENTIAL_DAYS);
+    let office: String = row.get(0);
+    let counter: i32 = row.get(1);
+    tx.execute(
+        "INSERT INTO devices (id, office, counter, token_hash, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        &[&device_id, &office, &counter, &sha256_hex(token.as_bytes()), &expires_at],
+    )
+    .await?;
+    tx.execute(
+        "UPDATE enroll_codes SET used_at = now(), device = $2 WHERE code_hash = $1",
+        &[&code_hash, &device_id],
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(%device_id, %office, counter, "device enrolled");
+    let config: serde_json::Value = row.get(4);
+    Ok(Json(EnrollResponse {
+        device_id,
+        token,
+        expires_at,
+        office: OfficeInfo {
+            code: office,
+            name: row.get(2),
+            zone: row.get(3),
+            config: config.as_object().cloned().unwrap_or_default(),
+        },
+        counter: counter as u32,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_survive_how_people_type_them() {
+        let code = new_enroll_code();
+        assert_eq!(code.len(), 14);
+        let typed = code.to_lowercase().replace('-', " ");
+        assert_eq!(normalize_code(&typed), code.replace('-', ""));
+        assert_eq!(normalize_code("o1l-I"), "0111");
+    }
+
+    #[test]
+    fn tokens_are_long_and_distinct() {
+        let (a, b) = (new_token(), new_token());
+        assert_ne!(a, b);
+        assert!(a.len() > 40);
+    }
+}

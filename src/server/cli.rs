@@ -1,0 +1,296 @@
+//! The `pusat` command line: `serve` runs the service; the rest are the administrator's
+//! commands. Every command runs the migrations first.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use super::admin;
+use crate::protocol::OfficeInfo;
+
+#[derive(Debug, Parser)]
+#[command(name = "pusat", version, about = "Loket's central service")]
+pub struct Cli {
+    /// PostgreSQL connection URL.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API.
+    Serve {
+        /// Address to listen on; without TLS only loopback addresses are allowed.
+        #[arg(long, env = "PUSAT_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        #[arg(long, env = "PUSAT_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        #[arg(long, env = "PUSAT_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// The booking system's key for POST /api/v1/bookings.
+        #[arg(long, env = "PUSAT_INTEGRATION_KEY", hide_env_values = true)]
+        integration_key: Option<String>,
+    },
+    /// Offices.
+    Office {
+        #[command(subcommand)]
+        command: OfficeCommand,
+    },
+    /// Officers and their PINs.
+    Officer {
+        #[command(subcommand)]
+        command: OfficerCommand,
+    },
+    /// Print a one-time code that enrolls one counter.
+    EnrollCode {
+        #[arg(long)]
+        office: String,
+        #[arg(long)]
+        counter: u32,
+        /// Hours until the code expires.
+        #[arg(long, default_value_t = 24)]
+        hours: i64,
+    },
+    /// Enrolled counters.
+    Device {
+        #[command(subcommand)]
+        command: DeviceCommand,
+    },
+    /// Bookings from the booking system.
+    Bookings {
+        #[command(subcommand)]
+        command: BookingsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OfficeCommand {
+    /// Add an office, or update one.
+    Add {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// WIB, WITA or WIT.
+        #[arg(long)]
+        zone: String,
+        /// The booking service's Ed25519 public key for signed booking tokens.
+        #[arg(long)]
+        token_key: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OfficerCommand {
+    /// Add an officer, or replace one's details and PIN.
+    Add {
+        #[arg(long)]
+        office: String,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        nip: String,
+        #[arg(long)]
+        name: String,
+        /// officer, supervisor or technician.
+        #[arg(long, default_value = "officer")]
+        role: String,
+        /// At least 6 digits.
+        #[arg(long, env = "PUSAT_OFFICER_PIN", hide_env_values = true)]
+        pin: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    List,
+    /// Refuse this device's credential from now on (its events stay).
+    Revoke { id: uuid::Uuid },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BookingsCommand {
+    /// Import bookings from a CSV or JSON file.
+    Import { file: PathBuf },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Db(#[from] super::db::DbError),
+    #[error(transparent)]
+    Api(#[from] super::ApiError),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Runs one command; the tokio runtime lives here.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Other(e.to_string()))?;
+    runtime.block_on(run_async(cli))
+}
+
+async fn run_async(cli: Cli) -> Result<(), CliError> {
+    let pool = super::db::connect(&cli.database_url, 16).await?;
+    let mut client = pool.get().await.map_err(super::ApiError::from)?;
+    match cli.command {
+        Command::Serve {
+            listen,
+            tls_cert,
+            tls_key,
+            integration_key,
+        } => {
+            drop(client);
+            let state = super::AppState::new(pool, integration_key.as_deref());
+            serve(state, listen, tls_cert.zip(tls_key)).await?;
+        }
+        Command::Office {
+            command:
+                OfficeCommand::Add {
+                    code,
+                    name,
+                    zone,
+                    token_key,
+                },
+        } => {
+            let mut config = serde_json::Map::new();
+            if let Some(key) = token_key {
+                config.insert("token_key".into(), key.into());
+            }
+            let office = OfficeInfo {
+                code,
+                name,
+                zone,
+                config,
+            };
+            admin::office_add(&mut client, &office).await?;
+            println!("office {} saved", office.code);
+        }
+        Command::Officer {
+            command:
+                OfficerCommand::Add {
+                    office,
+                    username,
+                    nip,
+                    name,
+                    role,
+                    pin,
+                },
+        } => {
+            let officer = admin::NewOfficer {
+                office: &office,
+                username: &username,
+                nip: &nip,
+                name: &name,
+                role: &role,
+                pin: &pin,
+            };
+            admin::officer_add(&mut client, &officer).await?;
+            println!("officer {username} saved");
+        }
+        Command::EnrollCode {
+            office,
+            counter,
+            hours,
+        } => {
+            let (code, expires) = admin::enroll_code(&client, &office, counter, hours).await?;
+            println!("{code}");
+            eprintln!("one-time code for {office} counter {counter}, valid until {expires}");
+        }
+        Command::Device {
+            command: DeviceCommand::List,
+        } => {
+            println!("ID                                    OFFICE COUNTER LAST SEQ  LAST SEEN                 STATE");
+            for d in admin::device_list(&client).await? {
+                let state = if d.revoked_at.is_some() {
+                    "revoked"
+                } else if d.expires_at <= chrono::Utc::now() {
+                    "expired"
+                } else {
+                    "active"
+                };
+                let seen = d.last_seen.map_or("never".into(), |t| t.to_rfc3339());
+                println!(
+                    "{} {:<6} {:>7} {:>8}  {:<25} {state}",
+                    d.id, d.office, d.counter, d.last_seq, seen
+                );
+            }
+        }
+        Command::Device {
+            command: DeviceCommand::Revoke { id },
+        } => {
+            admin::device_revoke(&client, id).await?;
+            println!("device {id} revoked");
+        }
+        Command::Bookings {
+            command: BookingsCommand::Import { file },
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| CliError::Other(format!("{}: {e}", file.display())))?;
+            let name = file.to_string_lossy();
+            let n = admin::bookings_import(&mut client, &name, &text).await?;
+            println!("{n} bookings imported");
+        }
+    }
+    Ok(())
+}
+
+async fn serve(
+    state: super::AppState,
+    listen: SocketAddr,
+    tls: Option<(PathBuf, PathBuf)>,
+) -> Result<(), CliError> {
+    if tls.is_none() && !listen.ip().is_loopback() {
+        return Err(CliError::Other(format!(
+            "without --tls-cert and --tls-key pusat listens on loopback only, not {listen}"
+        )));
+    }
+    let io = |e: std::io::Error| CliError::Other(e.to_string());
+    let listener = std::net::TcpListener::bind(listen).map_err(io)?;
+    listener.set_nonblocking(true).map_err(io)?;
+    let addr = listener.local_addr().map_err(io)?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    // Tests and scripts read this line to learn the port when listening on port 0.
+    println!("pusat listening on {scheme}://{addr}");
+    tracing::info!(%addr, scheme, "listening");
+    match tls {
+        Some((cert, key)) => {
+            let handle = axum_server::Handle::new();
+            let h = handle.clone();
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                h.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+            });
+            super::serve_tls(listener, state, &cert, &key, handle)
+                .await
+                .map_err(io)
+        }
+        None => {
+            let listener = tokio::net::TcpListener::from_std(listener).map_err(io)?;
+            super::serve(listener, state, shutdown_signal())
+                .await
+                .map_err(io)
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = ctrl_c => {},
+                _ = term.recv() => {},
+            }
+        }
+        Err(_) => {
+            let _ = ctrl_c.await;
+        }
+    }
+}

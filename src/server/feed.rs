@@ -1,0 +1,123 @@
+//! The per-office change feed. A transaction that changes what counters see appends its
+//! changes last, after taking the office's feed row lock (`UPDATE feeds ... RETURNING`), and
+//! holds it to commit. So positions of one office commit in the order they were given: a
+//! slow transaction blocks later writers of the same office instead of committing a lower
+//! position behind a reader's back, and a cursor never skips a late commit. Offices do not
+//! wait on each other.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use serde::Deserialize;
+
+use super::auth::Device;
+use super::{ApiError, AppState, Result};
+use crate::protocol::{Change, FeedEntry, PullResponse};
+
+pub const MAX_PULL: i64 = 1000;
+
+fn key_of(change: &Change) -> String {
+    match change {
+        Change::Office(o) => o.code.clone(),
+        Change::Officer(o) => o.username.clone(),
+        Change::Booking(b) => b.booking.code.as_str().to_owned(),
+        Change::Case(c) => c.case_id.to_string(),
+    }
+}
+
+fn kind_of(change: &Change) -> &'static str {
+    match change {
+        Change::Office(_) => "office",
+        Change::Officer(_) => "officer",
+        Change::Booking(_) => "booking",
+        Change::Case(_) => "case",
+    }
+}
+
+/// Appends `changes` to `office`'s feed inside `tx`. Call it last before commit: from here
+/// to the commit, other writers of this office wait.
+pub async fn append(
+    tx: &tokio_postgres::Transaction<'_>,
+    office: &str,
+    changes: &[Change],
+) -> Result<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let n = changes.len() as i64;
+    let last: i64 = tx
+        .query_one(
+            "INSERT INTO feeds (office, last) VALUES ($1, $2)
+             ON CONFLICT (office) DO UPDATE SET last = feeds.last + $2
+             RETURNING last",
+            &[&office, &n],
+        )
+        .await?
+        .get(0);
+    let first = last - n + 1;
+    let positions: Vec<i64> = (first..=last).collect();
+    let kinds: Vec<&str> = changes.iter().map(kind_of).collect();
+    let keys: Vec<String> = changes.iter().map(key_of).collect();
+    let bodies = changes
+        .iter()
+        .map(serde_json::to_value)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    tx.execute(
+        "INSERT INTO changes (office, pos, kind, key, body)
+         SELECT $1, * FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::jsonb[])",
+        &[&office, &positions, &kinds, &keys, &bodies],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The changes of `office` after `after`, oldest first.
+pub async fn read(
+    client: &tokio_postgres::Client,
+    office: &str,
+    after: i64,
+    limit: i64,
+) -> Result<PullResponse> {
+    let rows = client
+        .query(
+            "SELECT pos, body FROM changes WHERE office = $1 AND pos > $2 ORDER BY pos LIMIT $3",
+            &[&office, &after, &(limit + 1)],
+        )
+        .await?;
+    let more = rows.len() as i64 > limit;
+    let mut changes = Vec::with_capacity(rows.len());
+    for row in rows.iter().take(limit as usize) {
+        let body: serde_json::Value = row.get(1);
+        let change: Change =
+            serde_json::from_value(body).map_err(|e| ApiError::Internal(e.to_string()))?;
+        changes.push(FeedEntry {
+            pos: row.get(0),
+            change,
+        });
+    }
+    let cursor = changes.last().map_or(after, |c| c.pos);
+    Ok(PullResponse {
+        changes,
+        cursor,
+        more,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PullQuery {
+    #[serde(default)]
+    after: i64,
+    limit: Option<i64>,
+}
+
+pub async fn pull(
+    State(state): State<AppState>,
+    device: Device,
+    Query(q): Query<PullQuery>,
+) -> Result<Json<PullResponse>> {
+    let client = state.pool.get().await?;
+    let limit = q.limit.unwrap_or(MAX_PULL).clamp(1, MAX_PULL);
+    let response = read(&client, &device.office, q.after.max(0), limit).await?;
+    state.metrics.pulled(response.changes.len());
+    Ok(Json(response))
+}

@@ -1,0 +1,147 @@
+//! Photos, addressed by SHA-256. `PUT` with `Content-Range: bytes a-b/total` appends a chunk
+//! at offset `a` (a chunk at the wrong offset is refused with the right one in
+//! `upload-offset`); `HEAD` tells how much has arrived. Once complete the bytes are checked
+//! against the address; a mismatch is discarded. Sending a complete photo again changes
+//! nothing.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::auth::{Device, sha256_hex};
+use super::{ApiError, AppState, Result};
+use crate::protocol::ErrorCode;
+
+pub const OFFSET: &str = "upload-offset";
+pub const COMPLETE: &str = "upload-complete";
+const MAX_PHOTO: i64 = 20 * 1024 * 1024;
+
+fn valid_hash(sha: &str) -> Result<()> {
+    if sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        Ok(())
+    } else {
+        Err(ApiError::bad("a photo is addressed by its lowercase hex SHA-256"))
+    }
+}
+
+fn progress(status: StatusCode, offset: i64, complete: bool) -> Response {
+    let mut r = status.into_response();
+    let h = r.headers_mut();
+    h.insert(OFFSET, HeaderValue::from(offset));
+    h.insert(COMPLETE, HeaderValue::from_static(if complete { "true" } else { "false" }));
+    r
+}
+
+pub async fn head(
+    State(state): State<AppState>,
+    _device: Device,
+    Path(sha): Path<String>,
+) -> Result<Response> {
+    valid_hash(&sha)?;
+    let client = state.pool.get().await?;
+    let row = client
+        .query_opt(
+            "SELECT length(data)::bigint, complete FROM photos WHERE sha256 = $1",
+            &[&sha],
+        )
+        .await?;
+    Ok(match row {
+        Some(r) => progress(StatusCode::OK, r.get(0), r.get(1)),
+        None => progress(StatusCode::NOT_FOUND, 0, false),
+    })
+}
+
+/// `bytes a-b/total` → (a, total); no header means the whole photo in one piece.
+fn range(headers: &HeaderMap, len: usize) -> Result<(i64, i64)> {
+    let Some(v) = headers.get(axum::http::header::CONTENT_RANGE) else {
+        return Ok((0, len as i64));
+    };
+    let text = v.to_str().map_err(|_| ApiError::bad("bad Content-Range"))?;
+    let parse = || -> Option<(i64, i64, i64)> {
+        let rest = text.strip_prefix("bytes ")?;
+        let (span, total) = rest.split_once('/')?;
+        let (a, b) = span.split_once('-')?;
+        Some((a.parse().ok()?, b.parse().ok()?, total.parse().ok()?))
+    };
+    let (a, b, total) = parse().ok_or_else(|| ApiError::bad("bad Content-Range"))?;
+    if b - a + 1 != len as i64 || b >= total || total > MAX_PHOTO {
+        return Err(ApiError::bad("Content-Range does not match the body"));
+    }
+    Ok((a, total))
+}
+
+pub async fn put(
+    State(state): State<AppState>,
+    device: Device,
+    Path(sha): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response> {
+    valid_hash(&sha)?;
+    let (start, total) = range(&headers, body.len())?;
+    let mut client = state.pool.get().await?;
+    let tx = client.transaction().await?;
+    tx.execute(
+        "INSERT INTO photos (sha256, size, device) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        &[&sha, &total, &device.id],
+    )
+    .await?;
+    let row = tx
+        .query_one(
+            "SELECT length(data)::bigint, complete, size FROM photos WHERE sha256 = $1 FOR UPDATE",
+            &[&sha],
+        )
+        .await?;
+    let (have, complete, size): (i64, bool, i64) = (row.get(0), row.get(1), row.get(2));
+    if complete {
+        return Ok(progress(StatusCode::OK, have, true));
+    }
+    if size != total {
+        // A different size than the upload began with: start over with this one.
+        tx.execute(
+            "UPDATE photos SET size = $2, data = '\\x' WHERE sha256 = $1",
+            &[&sha, &total],
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(progress(StatusCode::CONFLICT, 0, false));
+    }
+    if start != have {
+        tx.commit().await?;
+        return Ok(progress(StatusCode::CONFLICT, have, false));
+    }
+    let data: Vec<u8> = tx
+        .query_one(
+            "UPDATE photos SET data = data || $2, updated_at = now() WHERE sha256 = $1
+             RETURNING CASE WHEN length(data) = size THEN data ELSE '\\x' END",
+            &[&sha, &body.as_ref()],
+        )
+        .await?
+        .get(0);
+    let now = have + body.len() as i64;
+    if now < total {
+        tx.commit().await?;
+        return Ok(progress(StatusCode::ACCEPTED, now, false));
+    }
+    if sha256_hex(&data) != sha {
+        tx.execute(
+            "UPDATE photos SET data = '\\x' WHERE sha256 = $1",
+            &[&sha],
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(ApiError::Client(
+            ErrorCode::Digest,
+            "the photo's bytes do not match its SHA-256; send it again".into(),
+        ));
+    }
+    tx.execute(
+        "UPDATE photos SET complete = true WHERE sha256 = $1",
+        &[&sha],
+    )
+    .await?;
+    tx.commit().await?;
+    state.metrics.photo(total as u64);
+    Ok(progress(StatusCode::CREATED, total, true))
+}
