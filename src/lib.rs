@@ -15,4 +15,5 @@ pub mod photo;
 pub mod protocol;
 pub mod server;
 pub mod store;
+pub mod sync;
 pub mod ui;

@@ -46,9 +46,14 @@ impl QueueRow {
 
 const QUEUE_SELECT: &str = "
     SELECT b.code, b.day, b.slot, b.body, b.walk_in,
-           (SELECT COUNT(*) FROM cases c WHERE c.booking = b.code),
            (SELECT COUNT(*) FROM cases c WHERE c.booking = b.code
-                AND c.status IN ('continued', 'deferred', 'rejected'))
+                AND c.id NOT IN (SELECT case_id FROM lost_claims))
+             + (SELECT COUNT(*) FROM remote_cases r WHERE r.booking = b.code AND r.lost = 0),
+           (SELECT COUNT(*) FROM cases c WHERE c.booking = b.code
+                AND c.status IN ('continued', 'deferred', 'rejected')
+                AND c.id NOT IN (SELECT case_id FROM lost_claims))
+             + (SELECT COUNT(*) FROM remote_cases r WHERE r.booking = b.code AND r.lost = 0
+                AND r.status IN ('continued', 'deferred', 'rejected'))
     FROM bookings b";
 
 fn queue_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(QueueRow, Booking)> {
@@ -115,7 +120,7 @@ impl Store {
     /// The office's queue for a day, by slot.
     pub fn queue(&self, day: NaiveDate) -> Result<Vec<QueueRow>> {
         let sql =
-            format!("{QUEUE_SELECT} WHERE b.office = ?1 AND b.day = ?2 ORDER BY b.slot, b.code");
+            format!("{QUEUE_SELECT} WHERE b.office = ?1 AND b.day = ?2 AND b.cancelled = 0 ORDER BY b.slot, b.code");
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params![self.office, day], queue_row)?;
         Ok(rows
@@ -155,7 +160,7 @@ impl Store {
     }
 }
 
-fn put_booking_tx(tx: &rusqlite::Transaction<'_>, b: &Booking) -> Result<()> {
+pub(super) fn put_booking_tx(tx: &rusqlite::Transaction<'_>, b: &Booking) -> Result<()> {
     tx.execute(
         "INSERT INTO bookings (code, office, day, slot, walk_in, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (code) DO UPDATE SET office = excluded.office, day = excluded.day,

@@ -6,6 +6,7 @@ mod bookings;
 mod cases;
 mod officers;
 mod photos;
+mod sync;
 
 use std::path::Path;
 
@@ -18,6 +19,7 @@ pub use bookings::{QueueRow, QueueStatus};
 pub use cases::{CaseExport, EventRecord};
 pub use officers::{AuthError, LOCKOUT_MINUTES, MAX_FAILED_PINS, Officer, Role, hash_pin};
 pub use photos::photo_path;
+pub use sync::{PendingPhoto, ServedElsewhere, SyncCounts};
 
 const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("../../assets/migrations/local/0001_init.sql")),
@@ -27,6 +29,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!(
         "../../assets/migrations/local/0003_photos.sql"
     )),
+    M::up(include_str!("../../assets/migrations/local/0004_sync.sql")),
 ];
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
 

@@ -1,0 +1,303 @@
+//! The counter's side of sync: reading the outbox in order, marking what pusat holds,
+//! applying pulled changes with their cursor in one transaction, and the photos to upload.
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use rusqlite::{OptionalExtension, params};
+use uuid::Uuid;
+
+use super::{Result, Store, StoreError};
+use crate::domain::{Office, Zone};
+use crate::protocol::{Change, FeedEntry, OfficeInfo, WireEvent};
+
+/// What waits to sync, for the status line and `loket sync`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncCounts {
+    pub events: u64,
+    pub photos: u64,
+    pub last_success: Option<DateTime<FixedOffset>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingPhoto {
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// Another counter serving an applicant of a booking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServedElsewhere {
+    pub applicant: usize,
+    pub counter: u32,
+    /// This counter's own case for the applicant lost its claim.
+    pub our_case_lost: bool,
+}
+
+fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, String, String, Option<String>, String, String, String, String)> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
+}
+
+fn bad(what: &str) -> StoreError {
+    StoreError::Io(format!("outbox: {what}"))
+}
+
+impl Store {
+    /// The sequence number of the oldest event pusat has not confirmed.
+    pub fn first_unpushed(&self) -> Result<Option<i64>> {
+        Ok(self.conn.query_row(
+            "SELECT MIN(seq) FROM outbox WHERE pushed_at IS NULL",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Up to `limit` events from `first` on, in order.
+    pub fn outbox_from(&self, first: i64, limit: usize) -> Result<Vec<WireEvent>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, id, kind, case_id, office, officer, device_time, payload FROM outbox
+             WHERE seq >= ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![first, limit as i64], event_row)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, id, kind, case_id, office, officer, time, payload) = row?;
+            out.push(WireEvent {
+                seq,
+                id: Uuid::parse_str(&id).map_err(|_| bad("event id"))?,
+                kind,
+                case_id: case_id
+                    .map(|c| Uuid::parse_str(&c))
+                    .transpose()
+                    .map_err(|_| bad("case id"))?,
+                office,
+                officer,
+                device_time: DateTime::parse_from_rfc3339(&time).map_err(|_| bad("time"))?,
+                payload: serde_json::from_str(&payload)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Records that pusat holds every event up to `through`.
+    pub fn mark_pushed(&self, through: i64, now: DateTime<FixedOffset>) -> Result<()> {
+        self.conn.execute(
+            "UPDATE outbox SET pushed_at = ?2 WHERE seq <= ?1 AND pushed_at IS NULL",
+            params![through, now.to_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    /// pusat lacks events from `from` on (restored from a backup, say): send them again.
+    pub fn unmark_pushed_from(&self, from: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE outbox SET pushed_at = NULL WHERE seq >= ?1",
+            [from],
+        )?;
+        Ok(())
+    }
+
+    pub fn sync_counts(&self) -> Result<SyncCounts> {
+        let last: Option<String> = self.conn.query_row(
+            "SELECT last_success FROM sync_state WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(SyncCounts {
+            events: self.pending_events()?,
+            photos: self.pending_photos()?,
+            last_success: last.and_then(|t| DateTime::parse_from_rfc3339(&t).ok()),
+        })
+    }
+
+    pub fn set_last_success(&self, now: DateTime<FixedOffset>) -> Result<()> {
+        self.conn.execute(
+            "UPDATE sync_state SET last_success = ?1 WHERE id = 1",
+            [now.to_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    pub fn pull_cursor(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT cursor FROM sync_state WHERE id = 1", [], |r| {
+                r.get(0)
+            })?)
+    }
+
+    /// Applies pulled changes and moves the cursor, in one transaction. Bookings of days
+    /// before `today` are skipped (the counter serves today and the days ahead).
+    pub fn apply_changes(
+        &mut self,
+        entries: &[FeedEntry],
+        cursor: i64,
+        today: NaiveDate,
+    ) -> Result<()> {
+        let own_device = self.device_id()?;
+        let tx = self.conn.transaction()?;
+        for entry in entries {
+            match &entry.change {
+                Change::Office(info) => {
+                    if let Some(zone) = Zone::parse(&info.zone) {
+                        tx.execute(
+                            "INSERT INTO offices (code, name, zone, config) VALUES (?1, ?2, ?3, ?4)
+                             ON CONFLICT (code) DO UPDATE SET name = excluded.name,
+                                 zone = excluded.zone, config = excluded.config",
+                            params![
+                                info.code,
+                                info.name,
+                                zone.label(),
+                                serde_json::Value::Object(info.config.clone()).to_string()
+                            ],
+                        )?;
+                    }
+                }
+                Change::Officer(o) if o.active => {
+                    tx.execute(
+                        "INSERT INTO officers (username, nip, name, role, pin_hash) VALUES (?1, ?2, ?3, ?4, ?5)
+                         ON CONFLICT (username) DO UPDATE SET nip = excluded.nip, name = excluded.name,
+                             role = excluded.role, pin_hash = excluded.pin_hash",
+                        params![o.username, o.nip, o.name, o.role, o.pin_hash],
+                    )?;
+                }
+                Change::Officer(o) => {
+                    tx.execute("DELETE FROM officers WHERE username = ?1", [&o.username])?;
+                }
+                Change::Booking(b) => {
+                    if b.booking.date >= today {
+                        super::bookings::put_booking_tx(&tx, &b.booking)?;
+                        tx.execute(
+                            "UPDATE bookings SET cancelled = ?2 WHERE code = ?1",
+                            params![b.booking.code.as_str(), b.cancelled],
+                        )?;
+                    }
+                }
+                Change::Case(c) if c.device.to_string() == own_device => {
+                    if let Some(w) = &c.lost_to {
+                        tx.execute(
+                            "INSERT INTO lost_claims (case_id, winner_case, winner_counter)
+                             SELECT id, ?2, ?3 FROM cases WHERE id = ?1
+                             ON CONFLICT (case_id) DO NOTHING",
+                            params![c.case_id.to_string(), w.case_id.to_string(), w.counter],
+                        )?;
+                    }
+                }
+                Change::Case(c) => {
+                    tx.execute(
+                        "INSERT INTO remote_cases (id, booking, applicant, counter, status, lost)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                         ON CONFLICT (id) DO UPDATE SET status = excluded.status, lost = excluded.lost",
+                        params![
+                            c.case_id.to_string(),
+                            c.booking,
+                            c.applicant as i64,
+                            c.counter,
+                            c.status,
+                            c.lost_to.is_some()
+                        ],
+                    )?;
+                }
+            }
+        }
+        tx.execute("UPDATE sync_state SET cursor = ?1 WHERE id = 1", [cursor])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Photos not yet uploaded, oldest first.
+    pub fn photos_to_upload(&self, limit: usize) -> Result<Vec<PendingPhoto>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT sha256, bytes FROM photos WHERE uploaded_at IS NULL ORDER BY created_at LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            Ok(PendingPhoto {
+                sha256: r.get(0)?,
+                bytes: r.get::<_, i64>(1)? as u64,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn mark_uploaded(&self, sha256: &str, now: DateTime<FixedOffset>) -> Result<()> {
+        self.conn.execute(
+            "UPDATE photos SET uploaded_at = ?2 WHERE sha256 = ?1",
+            params![sha256, now.to_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    /// Takes the identity pusat gave this counter at enrollment.
+    pub fn enroll(&mut self, device_id: Uuid, office: &OfficeInfo, counter: u32, now: DateTime<FixedOffset>) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO device (id, device_id, office, counter, created_at) VALUES (1, ?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO UPDATE SET device_id = excluded.device_id,
+                 office = excluded.office, counter = excluded.counter",
+            params![device_id.to_string(), office.code, counter, now.to_rfc3339()],
+        )?;
+        tx.execute(
+            "INSERT INTO offices (code, name, zone, config) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name, zone = excluded.zone,
+                 config = excluded.config",
+            params![
+                office.code,
+                office.name,
+                office.zone,
+                serde_json::Value::Object(office.config.clone()).to_string()
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The office as pulled from pusat, with its configuration.
+    pub fn office_info(&self, code: &str) -> Result<Option<(Office, serde_json::Value)>> {
+        let row: Option<(String, String, String)> = self
+            .conn
+            .query_row(
+                "SELECT name, zone, config FROM offices WHERE code = ?1",
+                [code],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        Ok(row.and_then(|(name, zone, config)| {
+            let zone = Zone::parse(&zone)?;
+            let config = serde_json::from_str(&config).unwrap_or_default();
+            Some((
+                Office {
+                    code: code.to_owned(),
+                    name,
+                    zone,
+                },
+                config,
+            ))
+        }))
+    }
+
+    /// Applicants of `booking` another counter serves, as far as the last pull knows.
+    pub fn served_elsewhere(&self, booking: &str) -> Result<Vec<ServedElsewhere>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT c.applicant, l.winner_counter, 1 FROM lost_claims l JOIN cases c ON c.id = l.case_id
+             WHERE c.booking = ?1
+             UNION ALL
+             SELECT applicant, counter, 0 FROM remote_cases WHERE booking = ?1 AND lost = 0
+             ORDER BY 1",
+        )?;
+        let rows = stmt.query_map([booking], |r| {
+            Ok(ServedElsewhere {
+                applicant: r.get::<_, i64>(0)? as usize,
+                counter: r.get(1)?,
+                our_case_lost: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

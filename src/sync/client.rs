@@ -1,0 +1,245 @@
+//! The HTTP client for pusat. Every answer is checked for the protocol version and parsed
+//! strictly: a server that answers nonsense is reported as such, never trusted.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+
+use crate::protocol::{
+    self, EnrollRequest, EnrollResponse, ErrorBody, ErrorCode, PullResponse, PushRequest,
+    PushResponse, WireEvent,
+};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SyncError {
+    #[error("pusat cannot be reached: {0}")]
+    Offline(String),
+    #[error("this counter's credential was revoked")]
+    Revoked,
+    #[error("this counter's credential has expired")]
+    Expired,
+    #[error("pusat does not know this counter's credential")]
+    Unauthorized,
+    #[error("the enrollment code is unknown, used or expired")]
+    EnrollCode,
+    #[error("pusat speaks another protocol version: {0}")]
+    Protocol(String),
+    #[error("pusat answered something that is not Loket's protocol: {0}")]
+    Nonsense(String),
+    #[error("pusat is unavailable: {0}")]
+    Unavailable(String),
+    #[error("pusat refused: {0}")]
+    Refused(String),
+    #[error("pusat expects events from {0}")]
+    Gap(i64),
+    #[error("local database: {0}")]
+    Store(String),
+}
+
+impl From<crate::store::StoreError> for SyncError {
+    fn from(e: crate::store::StoreError) -> Self {
+        SyncError::Store(e.to_string())
+    }
+}
+
+impl SyncError {
+    /// Errors a retry will not mend by itself: a person must act.
+    pub fn needs_person(&self) -> bool {
+        matches!(
+            self,
+            SyncError::Revoked
+                | SyncError::Expired
+                | SyncError::Unauthorized
+                | SyncError::Protocol(_)
+                | SyncError::EnrollCode
+        )
+    }
+}
+
+fn transport(e: reqwest::Error) -> SyncError {
+    if e.is_decode() {
+        SyncError::Nonsense(e.to_string())
+    } else {
+        SyncError::Offline(e.without_url().to_string())
+    }
+}
+
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+fn http() -> Result<reqwest::Client, SyncError> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(60))
+        .build()
+        .map_err(|e| SyncError::Offline(e.to_string()))
+}
+
+/// Turns an answer into `T`, or into the error it names.
+async fn answer<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T, SyncError> {
+    let status = resp.status();
+    let version = resp
+        .headers()
+        .get(protocol::HEADER)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let bytes = resp.bytes().await.map_err(transport)?;
+    if status.is_success() {
+        match version.as_deref() {
+            Some(protocol::VERSION) => {}
+            Some(other) => return Err(SyncError::Protocol(other.to_owned())),
+            None => return Err(SyncError::Nonsense(format!("HTTP {status} without {}", protocol::HEADER))),
+        }
+        return serde_json::from_slice(&bytes).map_err(|e| SyncError::Nonsense(e.to_string()));
+    }
+    let Ok(body) = serde_json::from_slice::<ErrorBody>(&bytes) else {
+        return Err(if status.is_server_error() {
+            SyncError::Unavailable(format!("HTTP {status}"))
+        } else {
+            SyncError::Nonsense(format!("HTTP {status}"))
+        });
+    };
+    Err(match body.error {
+        ErrorCode::Revoked => SyncError::Revoked,
+        ErrorCode::Expired => SyncError::Expired,
+        ErrorCode::Unauthorized => SyncError::Unauthorized,
+        ErrorCode::EnrollCode => SyncError::EnrollCode,
+        ErrorCode::Protocol => SyncError::Protocol(body.message),
+        ErrorCode::Gap => match body.expected {
+            Some(n) => SyncError::Gap(n),
+            None => SyncError::Nonsense("gap without the expected sequence".into()),
+        },
+        ErrorCode::Unavailable | ErrorCode::Internal | ErrorCode::TooMany => {
+            SyncError::Unavailable(body.message)
+        }
+        _ => SyncError::Refused(body.message),
+    })
+}
+
+impl Client {
+    pub fn new(base: &str, token: &str) -> Result<Client, SyncError> {
+        Ok(Client {
+            http: http()?,
+            base: base.trim_end_matches('/').to_owned(),
+            token: token.to_owned(),
+        })
+    }
+
+    /// Exchanges a one-time code for this counter's credential.
+    pub async fn enroll(base: &str, code: &str) -> Result<EnrollResponse, SyncError> {
+        let url = format!("{}/api/v1/enroll", base.trim_end_matches('/'));
+        let resp = http()?
+            .post(url)
+            .header(protocol::HEADER, protocol::VERSION)
+            .json(&EnrollRequest {
+                code: code.to_owned(),
+            })
+            .send()
+            .await
+            .map_err(transport)?;
+        answer(resp).await
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}/api/v1{path}", self.base))
+            .header(protocol::HEADER, protocol::VERSION)
+            .bearer_auth(&self.token)
+    }
+
+    pub async fn push(&self, events: &[WireEvent]) -> Result<PushResponse, SyncError> {
+        let body = PushRequest {
+            events: events.to_vec(),
+        };
+        let resp = self
+            .request(reqwest::Method::POST, "/events")
+            .json(&body)
+            .send()
+            .await
+            .map_err(transport)?;
+        answer(resp).await
+    }
+
+    pub async fn pull(&self, after: i64) -> Result<PullResponse, SyncError> {
+        let resp = self
+            .request(reqwest::Method::GET, &format!("/changes?after={after}"))
+            .send()
+            .await
+            .map_err(transport)?;
+        answer(resp).await
+    }
+
+    /// Uploads a photo, resuming where an earlier attempt stopped.
+    pub async fn upload_photo(&self, sha256: &str, bytes: &[u8]) -> Result<(), SyncError> {
+        let path = format!("/photos/{sha256}");
+        let mut offset = self.photo_offset(&path).await?;
+        let total = bytes.len();
+        let mut rounds = 0;
+        while offset < total {
+            rounds += 1;
+            if rounds > 4 * (total / protocol::PHOTO_CHUNK + 2) {
+                return Err(SyncError::Nonsense("photo upload does not advance".into()));
+            }
+            let end = (offset + protocol::PHOTO_CHUNK).min(total);
+            let resp = self
+                .request(reqwest::Method::PUT, &path)
+                .header(
+                    reqwest::header::CONTENT_RANGE,
+                    format!("bytes {offset}-{}/{total}", end - 1),
+                )
+                .body(bytes[offset..end].to_vec())
+                .send()
+                .await
+                .map_err(transport)?;
+            match resp.status() {
+                StatusCode::OK | StatusCode::CREATED | StatusCode::ACCEPTED | StatusCode::CONFLICT => {
+                    let (next, complete) = progress(&resp)?;
+                    if complete {
+                        return Ok(());
+                    }
+                    offset = next;
+                }
+                _ => return answer::<serde_json::Value>(resp).await.map(|_| ()),
+            }
+        }
+        Ok(())
+    }
+
+    async fn photo_offset(&self, path: &str) -> Result<usize, SyncError> {
+        let resp = self
+            .request(reqwest::Method::HEAD, path)
+            .send()
+            .await
+            .map_err(transport)?;
+        match resp.status() {
+            StatusCode::NOT_FOUND => Ok(0),
+            StatusCode::OK => Ok(progress(&resp)?.0),
+            _ => answer::<serde_json::Value>(resp).await.map(|_| 0),
+        }
+    }
+}
+
+fn progress(resp: &reqwest::Response) -> Result<(usize, bool), SyncError> {
+    let header = |name: &str| {
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let offset = header("upload-offset")
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| SyncError::Nonsense("photo answer without upload-offset".into()))?;
+    Ok((offset, header("upload-complete").as_deref() == Some("true")))
+}

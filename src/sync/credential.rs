@@ -1,0 +1,96 @@
+//! The device credential, kept in the data directory as `credential.json`, readable by its
+//! owner only (mode 0600). The token never appears in `Debug` output or logs.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::protocol::OfficeInfo;
+
+pub const FILE: &str = "credential.json";
+
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct Credential {
+    /// pusat's base URL, e.g. `https://pusat.imigrasi.go.id`.
+    pub server: String,
+    pub device_id: Uuid,
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub office: OfficeInfo,
+    pub counter: u32,
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credential")
+            .field("server", &self.server)
+            .field("device_id", &self.device_id)
+            .field("token", &"<secret>")
+            .field("expires_at", &self.expires_at)
+            .field("office", &self.office.code)
+            .field("counter", &self.counter)
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is damaged: {message}; enroll this counter again")]
+    Damaged { path: PathBuf, message: String },
+}
+
+impl Credential {
+    pub fn path(data_dir: &Path) -> PathBuf {
+        data_dir.join(FILE)
+    }
+
+    /// The stored credential; `None` when this counter was never enrolled.
+    pub fn load(data_dir: &Path) -> Result<Option<Credential>, CredentialError> {
+        let path = Self::path(data_dir);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(CredentialError::Io { path, source }),
+        };
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| CredentialError::Damaged {
+                path,
+                message: e.to_string(),
+            })
+    }
+
+    /// Writes the credential durably with mode 0600 (replacing an earlier one atomically).
+    pub fn save(&self, data_dir: &Path) -> Result<(), CredentialError> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let path = Self::path(data_dir);
+        let tmp = path.with_extension("json.tmp");
+        let io = |source| CredentialError::Io {
+            path: path.clone(),
+            source,
+        };
+        let text = serde_json::to_vec_pretty(self).map_err(|e| CredentialError::Damaged {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        let _ = std::fs::remove_file(&tmp);
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(io)?;
+        file.write_all(&text).map_err(io)?;
+        file.sync_all().map_err(io)?;
+        std::fs::rename(&tmp, &path).map_err(io)?;
+        Ok(())
+    }
+}

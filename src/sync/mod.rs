@@ -1,0 +1,13 @@
+//! Sync with pusat: the device credential from enrollment, the HTTP client, one sync round
+//! (push the outbox in order, pull the office's changes, upload photos) and the background
+//! worker that runs rounds with backoff and reports to the UI.
+
+mod client;
+mod credential;
+mod round;
+mod worker;
+
+pub use client::{Client, SyncError};
+pub use credential::{Credential, CredentialError};
+pub use round::{Phase, RoundContext, RoundReport, round};
+pub use worker::{SyncCommand, SyncState, SyncStatus, Worker, WorkerSetup, backoff};

@@ -1,0 +1,117 @@
+//! One sync round: push the outbox in order until pusat holds it all, pull the office's
+//! changes until none are left, upload the photos waiting. Each step is committed locally
+//! as it completes, so a round cut off anywhere resumes where it stopped and sends nothing
+//! twice that pusat would store twice.
+
+use std::path::Path;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+
+use super::{Client, SyncError};
+use crate::store::{Store, photo_path};
+
+/// Events per push.
+pub const BATCH: usize = 500;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Push,
+    Pull,
+    Photos,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoundReport {
+    pub pushed: usize,
+    pub duplicates: usize,
+    pub pulled: usize,
+    pub photos: usize,
+    /// Photos whose file is gone from the data directory (they stay pending).
+    pub photos_missing: usize,
+}
+
+/// What a round needs besides the store and the client.
+pub struct RoundContext<'a> {
+    pub data_dir: &'a Path,
+    pub today: NaiveDate,
+    pub now: &'a dyn Fn() -> DateTime<FixedOffset>,
+    /// Told (phase, done, total) as work moves.
+    pub progress: &'a mut dyn FnMut(Phase, u64, u64),
+}
+
+pub async fn round(
+    store: &mut Store,
+    client: &Client,
+    cx: RoundContext<'_>,
+) -> Result<RoundReport, SyncError> {
+    let mut report = RoundReport::default();
+    push(store, client, &mut report, cx.progress, cx.now).await?;
+    loop {
+        let cursor = store.pull_cursor()?;
+        let page = client.pull(cursor).await?;
+        if page.cursor < cursor || page.changes.iter().any(|c| c.pos <= cursor) {
+            return Err(SyncError::Nonsense("the change feed went backwards".into()));
+        }
+        report.pulled += page.changes.len();
+        store.apply_changes(&page.changes, page.cursor, cx.today)?;
+        (cx.progress)(Phase::Pull, report.pulled as u64, 0);
+        if !page.more {
+            break;
+        }
+    }
+    let photos = store.photos_to_upload(usize::MAX >> 1)?;
+    let total = photos.len() as u64;
+    for (i, photo) in photos.iter().enumerate() {
+        let path = photo_path(cx.data_dir, &photo.sha256);
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                client.upload_photo(&photo.sha256, &bytes).await?;
+                store.mark_uploaded(&photo.sha256, (cx.now)())?;
+                report.photos += 1;
+            }
+            Err(_) => report.photos_missing += 1,
+        }
+        (cx.progress)(Phase::Photos, i as u64 + 1, total);
+    }
+    store.set_last_success((cx.now)())?;
+    Ok(report)
+}
+
+async fn push(
+    store: &mut Store,
+    client: &Client,
+    report: &mut RoundReport,
+    progress: &mut dyn FnMut(Phase, u64, u64),
+    now: &dyn Fn() -> DateTime<FixedOffset>,
+) -> Result<(), SyncError> {
+    let total = store.pending_events()?;
+    let mut rewinds = 0;
+    while let Some(first) = store.first_unpushed()? {
+        let batch = store.outbox_from(first, BATCH)?;
+        let Some(last) = batch.last().map(|e| e.seq) else {
+            break;
+        };
+        match client.push(&batch).await {
+            Ok(r) => {
+                if r.stored_through < last {
+                    return Err(SyncError::Nonsense(format!(
+                        "pusat stored through {} of a batch ending at {last}",
+                        r.stored_through
+                    )));
+                }
+                store.mark_pushed(last, now())?;
+                report.pushed += r.inserted;
+                report.duplicates += r.duplicates;
+                progress(Phase::Push, (report.pushed + report.duplicates) as u64, total);
+            }
+            // pusat lacks events this counter thought it held (restored from a backup):
+            // send them again from where pusat stands.
+            Err(SyncError::Gap(expected)) if expected < first && expected >= 1 && rewinds < 3 => {
+                rewinds += 1;
+                store.unmark_pushed_from(expected)?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,167 @@
+//! The background sync worker: its own thread, its own connection to the counter's
+//! database, rounds every few seconds while online and with capped, jittered exponential
+//! backoff while not. It reports each outcome to the UI and never deletes anything.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use rand::Rng;
+use tokio::sync::mpsc;
+
+use super::{Client, Credential, RoundContext, SyncError, round};
+use crate::domain::Zone;
+use crate::store::{Store, SyncCounts};
+
+/// Between rounds while everything works.
+pub const INTERVAL: Duration = Duration::from_secs(10);
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncState {
+    /// Before the first round has finished.
+    Connecting,
+    Online,
+    /// The last round failed; the next try is due after `retry_in`.
+    Offline { error: SyncError, retry_in: Duration },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncStatus {
+    pub state: SyncState,
+    pub counts: SyncCounts,
+    pub at: DateTime<FixedOffset>,
+}
+
+#[derive(Debug)]
+pub enum SyncCommand {
+    /// Run a round now (an officer finished something, or asked).
+    Now,
+    Stop,
+}
+
+/// The wait before retry number `attempt` (1-based): doubling from 2 s, capped at five
+/// minutes, with up to a third taken off at random so counters that lost the network
+/// together do not come back together.
+pub fn backoff(attempt: u32, rng: &mut impl Rng) -> Duration {
+    let base = Duration::from_secs(2)
+        .saturating_mul(1 << attempt.saturating_sub(1).min(16))
+        .min(MAX_BACKOFF);
+    let jitter = rng.random_range(0.0..=(1.0 / 3.0));
+    base.mul_f64(1.0 - jitter)
+}
+
+pub struct Worker {
+    pub commands: mpsc::UnboundedSender<SyncCommand>,
+    pub thread: std::thread::JoinHandle<()>,
+}
+
+/// What the worker needs to run.
+pub struct WorkerSetup {
+    pub db_path: PathBuf,
+    pub data_dir: PathBuf,
+    pub office: String,
+    pub zone: Zone,
+    pub credential: Credential,
+}
+
+impl Worker {
+    /// Starts the worker; `report` is called with every status (on the worker's thread).
+    pub fn spawn(
+        setup: WorkerSetup,
+        report: impl Fn(SyncStatus) + Send + 'static,
+    ) -> std::io::Result<Worker> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let thread = std::thread::Builder::new()
+            .name("sync".into())
+            .spawn(move || {
+                let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                runtime.block_on(run(setup, rx, report));
+            })?;
+        Ok(Worker {
+            commands: tx,
+            thread,
+        })
+    }
+}
+
+async fn run(
+    setup: WorkerSetup,
+    mut commands: mpsc::UnboundedReceiver<SyncCommand>,
+    report: impl Fn(SyncStatus),
+) {
+    let now = || setup.zone.local(Utc::now());
+    let offline = |error: SyncError, retry_in| SyncState::Offline { error, retry_in };
+    let mut attempt = 0u32;
+    let mut store = None;
+    let client = Client::new(&setup.credential.server, &setup.credential.token);
+    loop {
+        if store.is_none() {
+            store = Store::open(&setup.db_path, &setup.office).ok();
+        }
+        let state = match (&mut store, &client) {
+            (Some(store), Ok(client)) => {
+                let cx = RoundContext {
+                    data_dir: &setup.data_dir,
+                    today: setup.zone.today(Utc::now()),
+                    now: &now,
+                    progress: &mut |_, _, _| {},
+                };
+                round(store, client, cx).await.map(|_| ())
+            }
+            (None, _) => Err(SyncError::Store("cannot open the database".into())),
+            (_, Err(e)) => Err(e.clone()),
+        };
+        let wait = match &state {
+            Ok(()) => {
+                attempt = 0;
+                INTERVAL
+            }
+            Err(_) => {
+                attempt = attempt.saturating_add(1);
+                backoff(attempt, &mut rand::rng())
+            }
+        };
+        let counts = store
+            .as_ref()
+            .and_then(|s| s.sync_counts().ok())
+            .unwrap_or_default();
+        report(SyncStatus {
+            state: match state {
+                Ok(()) => SyncState::Online,
+                Err(e) => offline(e, wait),
+            },
+            counts,
+            at: now(),
+        });
+        tokio::select! {
+            command = commands.recv() => match command {
+                Some(SyncCommand::Now) => {}
+                Some(SyncCommand::Stop) | None => return,
+            },
+            () = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn backoff_doubles_is_capped_and_jittered() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let waits: Vec<Duration> = (1..=12).map(|n| backoff(n, &mut rng)).collect();
+        assert!(waits[0] <= Duration::from_secs(2) && waits[0] >= Duration::from_millis(1333));
+        assert!(waits[3] > Duration::from_secs(10), "{waits:?}");
+        assert!(waits.iter().all(|w| *w <= MAX_BACKOFF));
+        let late: Vec<Duration> = (0..20).map(|_| backoff(30, &mut rng)).collect();
+        assert!(late.iter().any(|w| *w != late[0]), "jitter varies the wait");
+    }
+}
