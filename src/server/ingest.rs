@@ -74,9 +74,14 @@ pub async fn ingest(
     let split = events.iter().position(|e| e.seq > last).unwrap_or(events.len());
     let (old, new) = events.split_at(split);
     check_duplicates(&tx, device, old).await?;
+    let mut inserted = 0;
     if !new.is_empty() {
-        insert(&tx, device, new).await?;
-        let changes = super::project::apply(&tx, device, new).await?;
+        // An event already stored under another device id (this counter was enrolled
+        // again and resends its outbox) is the same event: keep the first.
+        let ids = insert(&tx, device, new).await?;
+        let fresh: Vec<WireEvent> = new.iter().filter(|e| ids.contains(&e.id)).cloned().collect();
+        inserted = fresh.len();
+        let changes = super::project::apply(&tx, device, &fresh).await?;
         let through = new.last().map_or(last, |e| e.seq);
         tx.execute(
             "UPDATE devices SET last_seq = $2 WHERE id = $1",
@@ -88,8 +93,8 @@ pub async fn ingest(
     tx.commit().await?;
     Ok(PushResponse {
         stored_through: last.max(events.last().map_or(last, |e| e.seq)),
-        inserted: new.len(),
-        duplicates: old.len(),
+        inserted,
+        duplicates: events.len() - inserted,
     })
 }
 
@@ -131,7 +136,7 @@ async fn insert(
     tx: &tokio_postgres::Transaction<'_>,
     device: &Device,
     new: &[WireEvent],
-) -> Result<()> {
+) -> Result<std::collections::HashSet<uuid::Uuid>> {
     let ids: Vec<uuid::Uuid> = new.iter().map(|e| e.id).collect();
     let seqs: Vec<i64> = new.iter().map(|e| e.seq).collect();
     let kinds: Vec<&str> = new.iter().map(|e| e.kind.as_str()).collect();
@@ -145,18 +150,20 @@ async fn insert(
         .map(|e| e.device_time.offset().local_minus_utc())
         .collect();
     let payloads: Vec<&serde_json::Value> = new.iter().map(|e| &e.payload).collect();
-    tx.execute(
+    let rows = tx.query(
         "INSERT INTO events (id, device, seq, kind, case_id, office, officer, device_time,
                              device_offset, payload)
          SELECT u.id, $1, u.seq, u.kind, u.case_id, u.office, u.officer, u.t, u.o, u.p
          FROM UNNEST($2::uuid[], $3::bigint[], $4::text[], $5::uuid[], $6::text[], $7::text[],
                      $8::timestamptz[], $9::int[], $10::jsonb[])
-              AS u (id, seq, kind, case_id, office, officer, t, o, p)",
+              AS u (id, seq, kind, case_id, office, officer, t, o, p)
+         ON CONFLICT (id) DO NOTHING
+         RETURNING id",
         &[
             &device.id, &ids, &seqs, &kinds, &cases, &offices, &officers, &times, &offsets,
             &payloads,
         ],
     )
     .await?;
-    Ok(())
+    Ok(rows.iter().map(|r| r.get(0)).collect())
 }

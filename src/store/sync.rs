@@ -282,6 +282,15 @@ impl Store {
         }))
     }
 
+    /// Outbox events written for an office other than `code` (a data folder from elsewhere).
+    pub fn events_of_other_offices(&self, code: &str) -> Result<u64> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM outbox WHERE office <> ?1",
+            [code],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+
     /// Applicants of `booking` another counter serves, as far as the last pull knows.
     pub fn served_elsewhere(&self, booking: &str) -> Result<Vec<ServedElsewhere>> {
         let mut stmt = self.conn.prepare_cached(

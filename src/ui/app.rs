@@ -38,6 +38,8 @@ pub struct AppSetup {
     pub token_key: Option<ed25519_dalek::VerifyingKey>,
     /// Shown on the sign-in screen of a demo office: the demo accounts.
     pub demo_hint: Option<String>,
+    /// The sync worker to start, when this counter is enrolled with pusat.
+    pub sync: Option<crate::sync::WorkerSetup>,
 }
 
 struct Session {
@@ -64,6 +66,9 @@ pub struct App {
     camera_wanted: std::sync::Arc<crate::devices::camera::Wanted>,
     /// A scan that arrived away from the queue, waiting for the officer's yes.
     scan_dialog: Option<(Dialog, BookingCode)>,
+    /// Whether this counter syncs with pusat, and the worker's last report.
+    syncing: bool,
+    sync: Option<crate::sync::SyncStatus>,
 }
 
 impl App {
@@ -83,7 +88,16 @@ impl App {
             camera: None,
             camera_wanted: std::sync::Arc::default(),
             scan_dialog: None,
+            syncing: false,
+            sync: None,
         }
+    }
+
+    /// The sync worker to start, when this counter is enrolled.
+    pub fn sync_setup(&mut self) -> Option<crate::sync::WorkerSetup> {
+        let setup = self.setup.sync.take();
+        self.syncing |= setup.is_some();
+        setup
     }
 
     /// The serial scanner to start, when one is configured.
@@ -160,6 +174,11 @@ impl App {
             }
             Event::Camera(e) => {
                 self.on_camera(e);
+                true
+            }
+            Event::Sync(status) => {
+                self.syncing = true;
+                self.sync = Some(status);
                 true
             }
         }
@@ -610,10 +629,37 @@ impl App {
             s.camera_failed,
             s.camera_connecting,
         ));
-        if let Ok(n) = self.setup.store.pending_events() {
+        if self.syncing {
+            spans.extend(self.sync_status(s));
+        } else if let Ok(n) = self.setup.store.pending_events() {
             spans.push(Span::styled(fill(s.pending_events, &[&n]), theme::dim()));
         }
         Paragraph::new(Line::from(spans)).render(area, buf);
+    }
+}
+
+impl App {
+    /// Sync's part of the status line: online or why not, what waits, the last success.
+    fn sync_status(&self, s: &'static super::Strings) -> Vec<Span<'static>> {
+        use crate::sync::SyncState;
+        let (head, style) = match self.sync.as_ref().map(|st| &st.state) {
+            None | Some(SyncState::Connecting) => (s.sync_connecting.to_owned(), theme::dim()),
+            Some(SyncState::Online) => (s.sync_online.to_owned(), theme::ok()),
+            Some(SyncState::Offline { error, retry_in }) => (
+                fill(
+                    s.sync_offline,
+                    &[&super::sync_error_text(s, error), &retry_in.as_secs().max(1)],
+                ),
+                if error.needs_person() { theme::error() } else { theme::warn() },
+            ),
+        };
+        let counts = self.setup.store.sync_counts().unwrap_or_default();
+        let mut tail = fill(s.sync_pending, &[&counts.events, &counts.photos]);
+        tail += &match counts.last_success {
+            Some(t) => fill(s.sync_last, &[&self.setup.office.zone.local(t.to_utc()).format("%d-%m %H:%M")]),
+            None => s.sync_never.to_owned(),
+        };
+        vec![Span::styled(head, style), Span::styled(tail, theme::dim())]
     }
 }
 

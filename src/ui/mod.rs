@@ -29,7 +29,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 pub use app::{App, AppSetup};
-pub use strings::{Lang, Strings, fill};
+pub use strings::{Lang, Strings, fill, sync_error_text};
 
 use crate::domain::Office;
 use crate::domain::fees::FeeSchedule;
@@ -42,6 +42,7 @@ pub enum Event {
     Tick,
     Scanner(crate::devices::serial::ScannerEvent),
     Camera(crate::devices::camera::CameraEvent),
+    Sync(crate::sync::SyncStatus),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,6 +226,15 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> std::io
             frames.send(Event::Camera(e)).is_ok()
         });
     }
+    let mut worker = None;
+    if let Some(setup) = app.sync_setup() {
+        let reports = tx.clone();
+        // Without the worker the counter still works; the status line says "connecting".
+        worker = crate::sync::Worker::spawn(setup, move |status| {
+            let _ = reports.send(Event::Sync(status));
+        })
+        .ok();
+    }
     let input = tx.clone();
     std::thread::spawn(move || {
         while let Ok(ev) = term::read() {
@@ -249,6 +259,9 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> std::io
             dirty |= app.handle(more);
         }
         if app.quit_requested() {
+            if let Some(w) = &worker {
+                let _ = w.commands.send(crate::sync::SyncCommand::Stop);
+            }
             break;
         }
         if dirty {

@@ -188,6 +188,24 @@ impl Strings {
     }
 }
 
+/// Why sync is not working, in words an officer or technician can act on.
+pub fn sync_error_text(s: &Strings, e: &crate::sync::SyncError) -> String {
+    use crate::sync::SyncError as E;
+    match e {
+        E::Offline(_) => s.sync_err_offline.to_owned(),
+        E::Revoked => s.sync_err_revoked.to_owned(),
+        E::Expired => s.sync_err_expired.to_owned(),
+        E::Unauthorized => s.sync_err_unauthorized.to_owned(),
+        E::EnrollCode => s.sync_err_enroll.to_owned(),
+        E::Protocol(v) => fill(s.sync_err_protocol, &[v]),
+        E::Nonsense(why) => fill(s.sync_err_nonsense, &[why]),
+        E::Unavailable(why) => fill(s.sync_err_unavailable, &[why]),
+        E::Refused(why) => fill(s.sync_err_refused, &[why]),
+        E::Gap(n) => fill(s.sync_err_refused, &[&format!("seq {n}")]),
+        E::Store(why) => fill(s.sync_err_store, &[why]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,3 +226,4 @@ mod tests {
         }
     }
 }
+

@@ -289,6 +289,25 @@ strings! {
     scanner_lost: "Pemindai tidak tersambung ({}); menyambung ulang otomatis.", "Scanner not connected ({}); reconnecting by itself.";
     scanner_connecting: "Pemindai: menyambung…", "Scanner: connecting…";
     camera_connecting: "Kamera: menyiapkan…", "Camera: starting…";
+    // Sync with pusat (status line, `loket sync`, `loket enroll`)
+    sync_online: "● Tersambung ke pusat", "● Connected to pusat";
+    sync_connecting: "○ Menyambung ke pusat…", "○ Connecting to pusat…";
+    sync_offline: "○ Luring: {} · coba lagi {} dtk", "○ Offline: {} · retry in {} s";
+    sync_pending: " · {} peristiwa, {} foto menunggu", " · {} events, {} photos waiting";
+    sync_last: " · sinkron terakhir {}", " · last sync {}";
+    sync_never: " · belum pernah sinkron", " · never synced";
+    sync_err_offline: "pusat tidak terjangkau; pekerjaan tersimpan di loket ini dan dikirim nanti", "pusat unreachable; work is kept here and sent later";
+    sync_err_revoked: "loket ini dicabut di pusat; hubungi teknisi untuk mendaftar ulang (data aman)", "this counter was revoked; ask a technician to enroll it again (data is safe)";
+    sync_err_expired: "kredensial loket kedaluwarsa; hubungi teknisi untuk mendaftar ulang (data aman)", "this counter's credential expired; ask a technician to enroll it again (data is safe)";
+    sync_err_unauthorized: "pusat tidak mengenal loket ini; hubungi teknisi untuk mendaftar ulang", "pusat does not know this counter; ask a technician to enroll it again";
+    sync_err_enroll: "kode pendaftaran tidak dikenal, sudah dipakai, atau kedaluwarsa; minta kode baru", "the enrollment code is unknown, used or expired; ask for a new one";
+    sync_err_protocol: "versi pusat tidak cocok ({}); perbarui Loket atau hubungi teknisi", "pusat speaks another version ({}); update Loket or call a technician";
+    sync_err_nonsense: "jawaban pusat tidak dapat dipahami ({}); akan dicoba lagi, hubungi teknisi bila berlanjut", "pusat's answer makes no sense ({}); retrying, call a technician if it goes on";
+    sync_err_unavailable: "pusat sedang bermasalah ({}); akan dicoba lagi", "pusat has a problem ({}); retrying";
+    sync_err_refused: "pusat menolak data ({}); hubungi teknisi", "pusat refused the data ({}); call a technician";
+    sync_err_store: "basis data lokal: {}; hubungi teknisi", "local database: {}; call a technician";
+    served_elsewhere: "Dilayani di loket {}", "Served at counter {}";
+    lost_claim: "Pemohon ini dilayani di loket {} (check-in di sana lebih dulu sampai di pusat); kasus di loket ini disimpan tetapi tidak dilanjutkan.", "This applicant is served at counter {} (its check-in reached pusat first); this counter's case is kept but not continued.";
     scan_leave: "Kode {} dipindai. Tinggalkan layar ini dan buka booking tersebut? Pekerjaan di layar ini sudah tersimpan.", "Code {} was scanned. Leave this screen and open that booking? Work here is already saved.";
     camera_opened: "Kamera siap: {}", "Camera ready: {}";
     camera_failed: "Kamera tidak dapat dipakai ({}); mencoba lagi otomatis. Kode tetap bisa diketik.", "Camera unavailable ({}); retrying by itself. Codes can still be typed.";

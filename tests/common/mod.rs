@@ -70,6 +70,7 @@ pub fn fixture_with(config: Config) -> Fixture {
         data_dir: data.path().to_owned(),
         demo_hint: None,
         token_key: Some(token_signer().verifying_key()),
+        sync: None,
     });
     Fixture {
         app,

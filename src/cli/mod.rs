@@ -14,6 +14,8 @@ use crate::domain::fees::FeeSchedule;
 use crate::store::{QueueStatus, Store};
 use crate::ui::{App, AppSetup};
 
+mod sync;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "loket",
@@ -52,6 +54,20 @@ pub enum Command {
         /// Exit after this many accepted codes.
         #[arg(long)]
         count: Option<usize>,
+    },
+    /// Enroll this counter with pusat using a one-time code from `pusat enroll-code`.
+    Enroll {
+        /// pusat's address, e.g. https://pusat.example.go.id
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        code: String,
+    },
+    /// Sync with pusat: push events, pull the office's changes, upload photos.
+    Sync {
+        /// Run one round, print what moved, and exit (else keep syncing until Ctrl+C).
+        #[arg(long)]
+        once: bool,
     },
     /// Read QR codes in pictures, through the same pipeline as the camera.
     Qr {
@@ -143,6 +159,10 @@ pub enum CliError {
     Json(#[from] serde_json::Error),
     #[error("cases export hanya mendukung --json / cases export needs --json")]
     NeedsJson,
+    #[error(transparent)]
+    Credential(#[from] crate::sync::CredentialError),
+    #[error("sinkron gagal: {0} / sync failed")]
+    Sync(String),
     #[error(
         "tidak ada pemindai: beri --serial PATH atau atur [scanner] di config.toml / no scanner configured"
     )]
@@ -154,6 +174,8 @@ struct Opened {
     config: Config,
     office: Office,
     store: Store,
+    /// Set once this counter is enrolled with pusat.
+    credential: Option<crate::sync::Credential>,
 }
 
 fn open(dir: Option<PathBuf>) -> Result<Opened, CliError> {
@@ -162,18 +184,37 @@ fn open(dir: Option<PathBuf>) -> Result<Opened, CliError> {
         path: dir.clone(),
         source,
     })?;
-    let config = Config::load(&dir)?;
-    let office = config.office()?;
+    let mut config = Config::load(&dir)?;
+    let mut office = config.office()?;
+    let credential = crate::sync::Credential::load(&dir)?;
+    if let Some(c) = &credential {
+        // Enrolled: pusat says which office and counter this is.
+        office.code.clone_from(&c.office.code);
+        office.name.clone_from(&c.office.name);
+        office.zone = crate::domain::Zone::parse(&c.office.zone).unwrap_or(office.zone);
+        config.counter.number = c.counter;
+    }
     let path = dir.join("loket.db");
     let store = Store::open(&path, &office.code).map_err(|source| CliError::Store {
         path: path.clone(),
         source,
     })?;
+    if credential.is_some() {
+        let pulled = store.office_info(&office.code).map_err(store_err(&dir))?;
+        if let Some((pulled, settings)) = pulled {
+            office = pulled;
+            let key = settings.get("token_key").and_then(|k| k.as_str());
+            if let (Some(key), true) = (key, config.booking.token_key.is_empty()) {
+                config.booking.token_key = key.to_owned();
+            }
+        }
+    }
     Ok(Opened {
         dir,
         config,
         office,
         store,
+        credential,
     })
 }
 
@@ -219,6 +260,8 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Cases {
             command: CasesCommand::Export(args),
         } => export_cases(&opened, &args),
+        Command::Enroll { server, code } => sync::enroll(opened, &server, &code),
+        Command::Sync { once } => sync::run(opened, once),
         Command::Qr { .. } | Command::Photo { .. } => Ok(()),
     };
     result.map(|()| 0)
@@ -254,6 +297,13 @@ fn terminal(mut o: Opened, seed: Option<u64>) -> Result<(), CliError> {
         demo_hint = Some(format!("Demo: {accounts}"));
     }
     let token_key = o.config.token_key()?;
+    let sync = o.credential.clone().map(|credential| crate::sync::WorkerSetup {
+        db_path: o.dir.join("loket.db"),
+        data_dir: o.dir.clone(),
+        office: o.office.code.clone(),
+        zone: o.office.zone,
+        credential,
+    });
     let app = App::new(AppSetup {
         token_key,
         store: o.store,
@@ -263,6 +313,7 @@ fn terminal(mut o: Opened, seed: Option<u64>) -> Result<(), CliError> {
         fees,
         data_dir: o.dir,
         demo_hint,
+        sync,
     });
     crate::ui::run(app)?;
     Ok(())

@@ -1,0 +1,182 @@
+//! `loket enroll` and `loket sync`.
+
+use chrono::Utc;
+
+use super::{CliError, Opened, store_err};
+use crate::sync::{Client, Credential, Phase, RoundContext, RoundReport, SyncError};
+use crate::ui::{Lang, sync_error_text};
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::Terminal)
+}
+
+fn failed(e: &SyncError) -> CliError {
+    let id = sync_error_text(Lang::Id.strings(), e);
+    let en = sync_error_text(Lang::En.strings(), e);
+    CliError::Sync(format!("{id} / {en}"))
+}
+
+/// Exchanges the code for a credential, keeps it (0600) and pulls the office's roster,
+/// configuration and bookings.
+pub(super) fn enroll(mut o: Opened, server: &str, code: &str) -> Result<(), CliError> {
+    let rt = runtime()?;
+    let response = rt
+        .block_on(Client::enroll(server, code))
+        .map_err(|e| failed(&e))?;
+    let zone = crate::domain::Zone::parse(&response.office.zone).unwrap_or(o.office.zone);
+    let others = o
+        .store
+        .events_of_other_offices(&response.office.code)
+        .map_err(store_err(&o.dir))?;
+    if others > 0 {
+        return Err(CliError::Sync(format!(
+            "folder data ini berisi {others} peristiwa kantor lain; daftarkan dengan --data-dir baru dan kode baru / this data folder holds another office's events; enroll with a new --data-dir and a new code"
+        )));
+    }
+    let credential = Credential {
+        server: server.trim_end_matches('/').to_owned(),
+        device_id: response.device_id,
+        token: response.token.clone(),
+        expires_at: response.expires_at,
+        office: response.office.clone(),
+        counter: response.counter,
+    };
+    drop(o.store);
+    let path = o.dir.join("loket.db");
+    let mut store = crate::store::Store::open(&path, &credential.office.code)
+        .map_err(store_err(&o.dir))?;
+    store
+        .enroll(
+            credential.device_id,
+            &credential.office,
+            credential.counter,
+            zone.local(Utc::now()),
+        )
+        .map_err(store_err(&o.dir))?;
+    credential.save(&o.dir)?;
+    println!(
+        "Terdaftar / enrolled: {} loket {} · perangkat {}",
+        credential.office.name, credential.counter, credential.device_id
+    );
+    o.store = store;
+    o.office.code.clone_from(&credential.office.code);
+    o.office.zone = zone;
+    o.credential = Some(credential);
+    match one_round(&mut o, &rt) {
+        Ok(report) => print_report(&report),
+        Err(e) => eprintln!(
+            "Terdaftar, tetapi sinkron pertama gagal (akan dicoba lagi): {} / enrolled, first sync failed",
+            sync_error_text(Lang::Id.strings(), &e)
+        ),
+    }
+    Ok(())
+}
+
+fn one_round(o: &mut Opened, rt: &tokio::runtime::Runtime) -> Result<RoundReport, SyncError> {
+    let Some(credential) = &o.credential else {
+        return Err(SyncError::Unauthorized);
+    };
+    let client = Client::new(&credential.server, &credential.token)?;
+    let zone = o.office.zone;
+    let now = move || zone.local(Utc::now());
+    let pending = o.store.pending_events().unwrap_or(0);
+    // A progress bar only for a backlog worth watching (and only on a terminal).
+    let bar = (pending > 200).then(|| {
+        let bar = indicatif::ProgressBar::new(pending);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg:12} [{bar:40}] {pos}/{len} ({eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let mut progress = |phase: Phase, done: u64, total: u64| {
+        if let Some(bar) = &bar {
+            bar.set_message(match phase {
+                Phase::Push => "kirim/push",
+                Phase::Pull => "terima/pull",
+                Phase::Photos => "foto/photos",
+            });
+            if total > 0 {
+                bar.set_length(total);
+            }
+            bar.set_position(done);
+        }
+    };
+    let cx = RoundContext {
+        data_dir: &o.dir,
+        today: zone.today(Utc::now()),
+        now: &now,
+        progress: &mut progress,
+    };
+    let result = rt.block_on(crate::sync::round(&mut o.store, &client, cx));
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    result
+}
+
+fn print_report(r: &RoundReport) {
+    println!(
+        "Terkirim / pushed: {} peristiwa (+{} sudah ada di pusat) · diterima / pulled: {} perubahan · foto / photos: {}",
+        r.pushed, r.duplicates, r.pulled, r.photos
+    );
+    if r.photos_missing > 0 {
+        eprintln!(
+            "{} foto tidak ditemukan di folder data; tetap menunggu / photo files missing, still pending",
+            r.photos_missing
+        );
+    }
+}
+
+/// One round (`--once`), or rounds until Ctrl+C with the worker's backoff.
+pub(super) fn run(mut o: Opened, once: bool) -> Result<(), CliError> {
+    let Some(credential) = o.credential.clone() else {
+        return Err(CliError::Sync(
+            "loket ini belum terdaftar; jalankan `loket enroll --server URL --code KODE` / not enrolled"
+                .into(),
+        ));
+    };
+    if once {
+        let rt = runtime()?;
+        let report = one_round(&mut o, &rt).map_err(|e| failed(&e))?;
+        print_report(&report);
+        let counts = o.store.sync_counts().map_err(store_err(&o.dir))?;
+        println!(
+            "Menunggu / waiting: {} peristiwa, {} foto",
+            counts.events, counts.photos
+        );
+        return Ok(());
+    }
+    let setup = crate::sync::WorkerSetup {
+        db_path: o.dir.join("loket.db"),
+        data_dir: o.dir.clone(),
+        office: o.office.code.clone(),
+        zone: o.office.zone,
+        credential,
+    };
+    drop(o.store);
+    let worker = crate::sync::Worker::spawn(setup, |status| {
+        let s = Lang::Id.strings();
+        let state = match &status.state {
+            crate::sync::SyncState::Online => s.sync_online.to_owned(),
+            crate::sync::SyncState::Connecting => s.sync_connecting.to_owned(),
+            crate::sync::SyncState::Offline { error, retry_in } => crate::ui::fill(
+                s.sync_offline,
+                &[&sync_error_text(s, error), &retry_in.as_secs().max(1)],
+            ),
+        };
+        println!(
+            "{} {state} · {} peristiwa, {} foto menunggu",
+            status.at.format("%H:%M:%S"),
+            status.counts.events,
+            status.counts.photos
+        );
+    })?;
+    let _ = worker.thread.join();
+    Ok(())
+}
