@@ -294,10 +294,14 @@ impl Store {
     /// Applicants of `booking` another counter serves, as far as the last pull knows.
     pub fn served_elsewhere(&self, booking: &str) -> Result<Vec<ServedElsewhere>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT c.applicant, l.winner_counter, 1 FROM lost_claims l JOIN cases c ON c.id = l.case_id
-             WHERE c.booking = ?1
+            "SELECT r.applicant, r.counter, EXISTS (SELECT 1 FROM lost_claims l
+                        JOIN cases c ON c.id = l.case_id
+                        WHERE c.booking = r.booking AND c.applicant = r.applicant)
+             FROM remote_cases r WHERE r.booking = ?1 AND r.lost = 0
              UNION ALL
-             SELECT applicant, counter, 0 FROM remote_cases WHERE booking = ?1 AND lost = 0
+             SELECT c.applicant, l.winner_counter, 1 FROM lost_claims l JOIN cases c ON c.id = l.case_id
+             WHERE c.booking = ?1 AND NOT EXISTS (SELECT 1 FROM remote_cases r
+                 WHERE r.booking = c.booking AND r.applicant = c.applicant AND r.lost = 0)
              ORDER BY 1",
         )?;
         let rows = stmt.query_map([booking], |r| {

@@ -1,0 +1,271 @@
+//! pusat in-process on port 0 over a real PostgreSQL, and counters (real SQLite files)
+//! enrolled with it, for the sync tests and the ingest benchmark.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use loket::domain::checklist::{DocKind, DocStatus};
+use loket::domain::{Action, Booking, Case, Zone};
+use loket::protocol::OfficeInfo;
+use loket::server::{AppState, admin};
+use loket::store::{Actor, Store};
+use loket::sync::{Client, Credential, RoundContext, RoundReport, SyncError};
+use uuid::Uuid;
+
+use crate::pg;
+
+pub const OFFICE: &str = "JKS";
+
+pub fn today() -> NaiveDate {
+    Zone::Wib.today(Utc::now())
+}
+
+pub fn local_now() -> DateTime<FixedOffset> {
+    Zone::Wib.local(Utc::now())
+}
+
+pub struct Pusat {
+    pub url: String,
+    pub pool: deadpool_postgres::Pool,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Pusat {
+    /// A new database with office JKS and `bookings` of today's bookings; pusat serving it.
+    pub async fn start(bookings: usize) -> (Pusat, Vec<Booking>) {
+        let db = pg::database().await;
+        let pusat = Pusat::serve(&db).await;
+        let mut client = pusat.pool.get().await.unwrap();
+        admin::office_add(
+            &mut client,
+            &OfficeInfo {
+                code: OFFICE.into(),
+                name: "Kantor Imigrasi Jakarta Selatan".into(),
+                zone: "WIB".into(),
+                config: Default::default(),
+            },
+        )
+        .await
+        .unwrap();
+        let fees = loket::domain::fees::FeeSchedule::from_toml(loket::config::FEES).unwrap();
+        let list = loket::demo::day_bookings(7, OFFICE, today(), bookings, &fees);
+        let text = serde_json::to_string(&list).unwrap();
+        admin::bookings_import(&mut client, "day.json", &text)
+            .await
+            .unwrap();
+        (pusat, list)
+    }
+
+    /// pusat on port 0 over an existing database.
+    pub async fn serve(db: &str) -> Pusat {
+        let pool = loket::server::db::connect(db, 32).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let state = AppState::new(pool.clone(), Some("integration-secret"));
+        let task = tokio::spawn(async move {
+            let _ = loket::server::serve(listener, state, async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        Pusat {
+            url,
+            pool,
+            stop: Some(tx),
+            task,
+        }
+    }
+
+    pub async fn enroll_code(&self, counter: u32) -> String {
+        let client = self.pool.get().await.unwrap();
+        admin::enroll_code(&client, OFFICE, counter, 1)
+            .await
+            .unwrap()
+            .0
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        let _ = self.task.await;
+    }
+}
+
+pub struct Counter {
+    pub dir: tempfile::TempDir,
+    pub store: Store,
+    pub credential: Credential,
+    pub client: Client,
+}
+
+impl Counter {
+    /// A new counter (its own data folder and SQLite file) enrolled as `counter`.
+    pub async fn enroll(pusat: &Pusat, counter: u32) -> Counter {
+        let code = pusat.enroll_code(counter).await;
+        let r = Client::enroll(&pusat.url, &code).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("loket.db"), OFFICE).unwrap();
+        store
+            .enroll(r.device_id, &r.office, r.counter, local_now())
+            .unwrap();
+        let credential = Credential {
+            server: pusat.url.clone(),
+            device_id: r.device_id,
+            token: r.token.clone(),
+            expires_at: r.expires_at,
+            office: r.office.clone(),
+            counter: r.counter,
+        };
+        credential.save(dir.path()).unwrap();
+        let client = Client::new(&pusat.url, &r.token).unwrap();
+        Counter {
+            dir,
+            store,
+            credential,
+            client,
+        }
+    }
+
+    /// Points the counter at another address (pusat restarted, or a proxy).
+    pub fn server(&mut self, url: &str) {
+        self.client = Client::new(url, &self.credential.token).unwrap();
+    }
+
+    pub async fn sync(&mut self) -> Result<RoundReport, SyncError> {
+        let now = local_now;
+        let cx = RoundContext {
+            data_dir: self.dir.path(),
+            today: today(),
+            now: &now,
+            progress: &mut |_, _, _| {},
+        };
+        loket::sync::round(&mut self.store, &self.client, cx).await
+    }
+
+    fn actor(&self) -> Actor {
+        Actor {
+            username: "petugas1".into(),
+            now: local_now(),
+        }
+    }
+
+    /// Checks in applicant `applicant` of `b` and checks its documents: several events.
+    pub fn serve_applicant(&mut self, b: &Booking, applicant: usize) -> Result<Case, loket::store::StoreError> {
+        let a = &b.applicants[applicant];
+        let checklist = vec![DocKind::EKtp, DocKind::FamilyCard];
+        let check_in = Action::CheckIn {
+            case_id: Uuid::now_v7(),
+            booking: b.code.clone(),
+            applicant,
+            application: b.application,
+            at: local_now(),
+            exceptions: vec![],
+            checklist: checklist.clone(),
+            identity: loket::domain::case::Identity {
+                name: a.name.clone(),
+                nik: a.nik.clone(),
+                birth_date: a.birth_date,
+                sex: a.sex,
+            },
+        };
+        let actor = self.actor();
+        let mut case = self.store.apply(&actor, None, &check_in)?;
+        for kind in checklist {
+            let set = Action::SetDocument {
+                kind,
+                status: DocStatus::Valid,
+                note: String::new(),
+            };
+            case = self.store.apply(&actor, Some(case.id), &set)?;
+        }
+        self.store.apply(
+            &actor,
+            Some(case.id),
+            &Action::CompleteDocuments { override_by: None },
+        )
+    }
+
+    /// `n` more events (the officer looking at bookings).
+    pub fn views(&mut self, b: &Booking, n: usize) {
+        let actor = self.actor();
+        for _ in 0..n {
+            self.store.record_view(&actor, b.code.as_str(), None).unwrap();
+        }
+    }
+
+    pub fn outbox_len(&self) -> usize {
+        self.store.outbox_from(1, usize::MAX >> 1).unwrap().len()
+    }
+}
+
+/// The end state every fault test must reach: each event of each counter on the server
+/// exactly once, in a gapless sequence per device; nothing pending or lost locally; every
+/// case projection equal to a replay of its events.
+pub async fn assert_consistent(pusat: &Pusat, counters: &[&Counter]) {
+    let db = pusat.pool.get().await.unwrap();
+    for counter in counters {
+        let local = counter.store.outbox_from(1, usize::MAX >> 1).unwrap();
+        assert_eq!(counter.store.pending_events().unwrap(), 0, "events left to push");
+        let rows = db
+            .query(
+                "SELECT id, seq FROM events WHERE device = $1 ORDER BY seq",
+                &[&counter.credential.device_id],
+            )
+            .await
+            .unwrap();
+        let server: Vec<(Uuid, i64)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+        let mine: Vec<(Uuid, i64)> = local.iter().map(|e| (e.id, e.seq)).collect();
+        assert_eq!(server.len(), mine.len(), "every event exactly once");
+        assert_eq!(server, mine, "the same events, in the same gapless order");
+        let last: i64 = db
+            .query_one(
+                "SELECT last_seq FROM devices WHERE id = $1",
+                &[&counter.credential.device_id],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(last, mine.len() as i64);
+    }
+    let total: i64 = db
+        .query_one("SELECT COUNT(*) FROM events", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let distinct: i64 = db
+        .query_one("SELECT COUNT(DISTINCT id) FROM events", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(total, distinct);
+    // Projections equal a replay of their events.
+    let cases = db
+        .query("SELECT id, state FROM cases", &[])
+        .await
+        .unwrap();
+    let mut events: HashMap<Uuid, Vec<Action>> = HashMap::new();
+    for r in db
+        .query(
+            "SELECT case_id, payload FROM events WHERE kind LIKE 'case.%' ORDER BY device, seq",
+            &[],
+        )
+        .await
+        .unwrap()
+    {
+        let payload: serde_json::Value = r.get(1);
+        events
+            .entry(r.get(0))
+            .or_default()
+            .push(serde_json::from_value(payload).unwrap());
+    }
+    for r in &cases {
+        let id: Uuid = r.get(0);
+        let state: Case = serde_json::from_value(r.get(1)).unwrap();
+        let replayed = Case::replay(events[&id].iter()).unwrap();
+        assert_eq!(state, replayed, "projection of case {id} equals its replay");
+    }
+    assert_eq!(cases.len(), events.len(), "every case with events is projected");
+}

@@ -1,0 +1,332 @@
+//! Sync between counters (real SQLite files) and pusat (in-process, on a real PostgreSQL):
+//! enrollment, push, pull, claims, photos, bookings, the status endpoint, and refusals.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "common/pg.rs"]
+mod pg;
+#[path = "common/sync.rs"]
+mod support;
+
+use loket::protocol::{self, Stage};
+use loket::sync::SyncError;
+use support::{Counter, OFFICE, Pusat, assert_consistent};
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_counter_enrolls_pulls_its_office_and_pushes_its_work() {
+    let (pusat, bookings) = Pusat::start(20).await;
+    {
+        let mut db = pusat.pool.get().await.unwrap();
+        let officer = loket::server::admin::NewOfficer {
+            office: OFFICE,
+            username: "rina",
+            nip: "198801012010012001",
+            name: "Rina Wulandari",
+            role: "officer",
+            pin: "482913",
+        };
+        loket::server::admin::officer_add(&mut db, &officer).await.unwrap();
+    }
+    let mut a = Counter::enroll(&pusat, 1).await;
+    let first = a.sync().await.unwrap();
+    assert!(first.pulled >= 22, "office, officer and 20 bookings: {first:?}");
+    assert_eq!(a.store.queue(support::today()).unwrap().len(), 20);
+    // The roster arrives with its PIN hashes: the officer signs in offline.
+    let who = a
+        .store
+        .authenticate("rina", "482913", support::local_now())
+        .unwrap();
+    assert_eq!(who.name, "Rina Wulandari");
+
+    for b in &bookings[..3] {
+        a.serve_applicant(b, 0).unwrap();
+    }
+    a.views(&bookings[5], 4);
+    let report = a.sync().await.unwrap();
+    assert_eq!(report.pushed, 3 * 4 + 4);
+    assert_eq!(a.store.sync_counts().unwrap().events, 0);
+    assert!(a.store.sync_counts().unwrap().last_success.is_some());
+
+    // Another counter sees who serves whom.
+    let mut b = Counter::enroll(&pusat, 2).await;
+    b.sync().await.unwrap();
+    let elsewhere = b.store.served_elsewhere(bookings[0].code.as_str()).unwrap();
+    assert_eq!(elsewhere.len(), 1);
+    assert_eq!(elsewhere[0].counter, 1);
+    assert!(!elsewhere[0].our_case_lost);
+    let queue = b.store.queue(support::today()).unwrap();
+    let row = queue.iter().find(|r| r.code == bookings[0].code).unwrap();
+    assert_eq!(row.opened, 1, "the queue counts the other counter's case");
+    assert_consistent(&pusat, &[&a, &b]).await;
+    pusat.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_batch_twice_stores_nothing_twice_and_a_gap_is_refused() {
+    let (pusat, bookings) = Pusat::start(5).await;
+    let mut a = Counter::enroll(&pusat, 1).await;
+    a.sync().await.unwrap();
+    a.serve_applicant(&bookings[0], 0).unwrap();
+    a.views(&bookings[1], 6);
+    let batch = a.store.outbox_from(1, 100).unwrap();
+    let once = a.client.push(&batch).await.unwrap();
+    assert_eq!((once.inserted, once.duplicates), (10, 0));
+    let twice = a.client.push(&batch).await.unwrap();
+    assert_eq!((twice.inserted, twice.duplicates), (0, 10));
+    assert_eq!(twice.stored_through, 10);
+
+    a.views(&bookings[1], 3);
+    let later = a.store.outbox_from(12, 100).unwrap();
+    assert_eq!(a.client.push(&later).await, Err(SyncError::Gap(11)));
+    // A batch that changes an event already stored is refused, not overwritten.
+    let mut forged = a.store.outbox_from(10, 1).unwrap();
+    forged[0].id = uuid::Uuid::now_v7();
+    assert!(matches!(a.client.push(&forged).await, Err(SyncError::Refused(_))));
+
+    a.sync().await.unwrap();
+    assert_consistent(&pusat, &[&a]).await;
+    pusat.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_counters_claiming_one_applicant_both_learn_who_won() {
+    let (pusat, bookings) = Pusat::start(5).await;
+    let mut a = Counter::enroll(&pusat, 1).await;
+    let mut b = Counter::enroll(&pusat, 2).await;
+    a.sync().await.unwrap();
+    b.sync().await.unwrap();
+    // Both offline, both check in the same applicant.
+    let booking = &bookings[2];
+    let case_b = b.serve_applicant(booking, 0).unwrap();
+    let case_a = a.serve_applicant(booking, 0).unwrap();
+    // Counter 2's check-in reaches pusat first: it wins, though counter 1's was made later.
+    b.sync().await.unwrap();
+    a.sync().await.unwrap();
+    b.sync().await.unwrap();
+
+    let lost = a.store.served_elsewhere(booking.code.as_str()).unwrap();
+    assert_eq!(lost.len(), 1, "{lost:?}");
+    assert!(lost[0].our_case_lost);
+    assert_eq!(lost[0].counter, 2);
+    let won = b.store.served_elsewhere(booking.code.as_str()).unwrap();
+    assert!(won.iter().all(|w| !w.our_case_lost), "{won:?}");
+    // Nothing deleted: the losing case and its events stay, on both sides.
+    assert_eq!(a.store.cases_for_booking(booking.code.as_str()).unwrap()[0].id, case_a.id);
+    let db = pusat.pool.get().await.unwrap();
+    let row = db
+        .query_one("SELECT lost_to FROM cases WHERE id = $1", &[&case_a.id])
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, Option<uuid::Uuid>>(0), Some(case_b.id));
+    let status = reqwest::get(format!("{}/api/v1/status/{}", pusat.url, booking.code.as_str()))
+        .await
+        .unwrap()
+        .json::<protocol::StatusResponse>()
+        .await
+        .unwrap();
+    assert_eq!(status.stage, Stage::InProgress);
+    assert_consistent(&pusat, &[&a, &b]).await;
+    pusat.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn photos_upload_resumably_and_are_verified() {
+    let (pusat, bookings) = Pusat::start(3).await;
+    let mut a = Counter::enroll(&pusat, 1).await;
+    a.sync().await.unwrap();
+    // A photo bigger than one chunk, recorded the way the photo step records it.
+    let jpeg: Vec<u8> = (0..150_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let sha = sha256_hex(&jpeg);
+    let case = a.serve_applicant(&bookings[0], 0).unwrap();
+    let actor = loket::store::Actor { username: "petugas1".into(), now: support::local_now() };
+    let answers = loket::domain::case::Interview {
+        purpose: Some(loket::domain::case::Purpose::Tourism),
+        destination: "Jepang".into(),
+        occupation: "Guru".into(),
+        length_of_stay: "14 hari".into(),
+        emergency_contact: "Budi 0812".into(),
+        chronology: "Hilang".into(),
+        police_report_no: "LP/1/XI/2026".into(),
+        ..Default::default()
+    };
+    for step in [
+        loket::domain::Action::SaveInterview { interview: answers },
+        loket::domain::Action::CompleteInterview,
+    ] {
+        a.store.apply(&actor, Some(case.id), &step).unwrap();
+    }
+    let photo = loket::domain::Action::RecordPhoto {
+        sha256: sha.clone(),
+        failed_checks: vec![],
+        accepted_because: None,
+    };
+    let recorded = a.store.record_photo(&actor, case.id, a.dir.path(), &jpeg, &photo);
+    assert!(recorded.is_ok(), "{recorded:?}");
+    assert_eq!(a.store.pending_photos().unwrap(), 1);
+
+    // An earlier attempt got the first 64 KiB through before the link dropped.
+    let http = reqwest::Client::new();
+    let url = format!("{}/api/v1/photos/{sha}", pusat.url);
+    let first = protocol::PHOTO_CHUNK;
+    let r = http
+        .put(&url)
+        .bearer_auth(&a.credential.token)
+        .header("content-range", format!("bytes 0-{}/{}", first - 1, jpeg.len()))
+        .body(jpeg[..first].to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let report = a.sync().await.unwrap();
+    assert_eq!(report.photos, 1);
+    assert_eq!(a.store.pending_photos().unwrap(), 0);
+    let db = pusat.pool.get().await.unwrap();
+    let row = db
+        .query_one("SELECT data, complete FROM photos WHERE sha256 = $1", &[&sha])
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, Vec<u8>>(0), jpeg);
+    assert!(row.get::<_, bool>(1));
+    // Sending it again changes nothing; bytes that do not match their address are refused.
+    a.client.upload_photo(&sha, &jpeg).await.unwrap();
+    let wrong = sha256_hex(b"other");
+    let refused = a.client.upload_photo(&wrong, &jpeg).await;
+    assert!(matches!(refused, Err(SyncError::Refused(_))), "{refused:?}");
+    pusat.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bookings_from_the_booking_system_reach_the_counter_and_the_status_endpoint() {
+    let (pusat, bookings) = Pusat::start(4).await;
+    let mut a = Counter::enroll(&pusat, 1).await;
+    a.sync().await.unwrap();
+    let http = reqwest::Client::new();
+    let api = format!("{}/api/v1", pusat.url);
+    // Without the integration key: refused.
+    let mut moved = bookings[3].clone();
+    moved.date = support::today() + chrono::Duration::days(1);
+    let r = http.post(format!("{api}/bookings")).json(&moved).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    // A reschedule and a cancellation.
+    let r = http
+        .post(format!("{api}/bookings"))
+        .bearer_auth("integration-secret")
+        .json(&moved)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = http
+        .delete(format!("{api}/bookings/{}", bookings[2].code.as_str()))
+        .bearer_auth("integration-secret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    a.sync().await.unwrap();
+    let today: Vec<_> = a.store.queue(support::today()).unwrap().into_iter().map(|r| r.code).collect();
+    assert_eq!(today, vec![bookings[0].code.clone(), bookings[1].code.clone()]);
+    let tomorrow = a.store.queue(moved.date).unwrap();
+    assert_eq!(tomorrow[0].code, moved.code);
+
+    let status = |code: String| {
+        let http = http.clone();
+        let api = api.clone();
+        async move { http.get(format!("{api}/status/{code}")).send().await.unwrap() }
+    };
+    let r = status(bookings[2].code.as_str().to_owned()).await;
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["stage"], "cancelled");
+    assert!(body.get("applicants").is_none() && !body.to_string().contains(&bookings[2].applicants[0].nik));
+    assert_eq!(status("ZZZZ".into()).await.status(), 400);
+    // The endpoint is rate-limited per client.
+    let mut codes = Vec::new();
+    for _ in 0..30 {
+        codes.push(status(bookings[0].code.as_str().to_owned()).await.status().as_u16());
+    }
+    assert!(codes.contains(&200) && codes.contains(&429), "{codes:?}");
+
+    let metrics = reqwest::get(format!("{}/metrics", pusat.url)).await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("pusat_events_ingested_total"));
+    assert!(metrics.contains(&format!("device=\"{}\"", a.credential.device_id)));
+    let health = reqwest::get(format!("{}/healthz", pusat.url)).await.unwrap();
+    assert_eq!(health.status(), 200);
+    pusat.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoked_expired_and_strange_servers_stop_sync_but_lose_nothing() {
+    let (pusat, bookings) = Pusat::start(3).await;
+    let mut a = Counter::enroll(&pusat, 1).await;
+    a.sync().await.unwrap();
+    a.serve_applicant(&bookings[0], 0).unwrap();
+    a.sync().await.unwrap();
+    a.views(&bookings[1], 5);
+    let db = pusat.pool.get().await.unwrap();
+
+    db.execute("UPDATE devices SET expires_at = now() - interval '1 day'", &[]).await.unwrap();
+    assert_eq!(a.sync().await, Err(SyncError::Expired));
+    assert_eq!(a.store.pending_events().unwrap(), 5);
+    db.execute("UPDATE devices SET expires_at = now() + interval '1 day'", &[]).await.unwrap();
+    a.sync().await.unwrap();
+
+    a.views(&bookings[1], 2);
+    let id = a.credential.device_id;
+    loket::server::admin::device_revoke(&db, id).await.unwrap();
+    assert_eq!(a.sync().await, Err(SyncError::Revoked));
+    assert_eq!(a.store.pending_events().unwrap(), 2, "nothing deleted locally");
+
+    // A server answering nonsense, or another protocol version.
+    let fake = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let fake_url = format!("http://{}", fake.local_addr().unwrap());
+    tokio::spawn(async move {
+        let app = axum::Router::new()
+            .route("/api/v1/events", axum::routing::post(|| async { "<html>proxy login</html>" }))
+            .route(
+                "/api/v1/changes",
+                axum::routing::get(|| async {
+                    ([(protocol::HEADER, "9")], axum::Json(serde_json::json!({"changes": []})))
+                }),
+            );
+        axum::serve(fake, app).await.unwrap();
+    });
+    a.server(&fake_url);
+    assert!(matches!(a.sync().await, Err(SyncError::Nonsense(_))));
+    assert_eq!(a.store.pending_events().unwrap(), 2);
+    let pulled = a.client.pull(0).await;
+    assert!(matches!(pulled, Err(SyncError::Protocol(v)) if v == "9"));
+
+    // Fixed by enrolling again: the counter resends its outbox and nothing is stored twice.
+    let code = pusat.enroll_code(1).await;
+    let again = loket::sync::Client::enroll(&pusat.url, &code).await.unwrap();
+    a.store.enroll(again.device_id, &again.office, 1, support::local_now()).unwrap();
+    a.store.unmark_pushed_from(1).unwrap();
+    a.credential.device_id = again.device_id;
+    a.credential.token = again.token.clone();
+    a.server(&pusat.url);
+    a.sync().await.unwrap();
+    let total: i64 = db.query_one("SELECT COUNT(*) FROM events", &[]).await.unwrap().get(0);
+    assert_eq!(total as usize, a.outbox_len());
+    pusat.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_protocol_mismatch_is_named() {
+    let (pusat, _) = Pusat::start(1).await;
+    let a = Counter::enroll(&pusat, 1).await;
+    let r = reqwest::Client::new()
+        .get(format!("{}/api/v1/changes", pusat.url))
+        .bearer_auth(&a.credential.token)
+        .header(protocol::HEADER, "2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 426);
+    let body: protocol::ErrorBody = r.json().await.unwrap();
+    assert_eq!(body.error, protocol::ErrorCode::Protocol);
+    pusat.stop().await;
+}
