@@ -34,9 +34,9 @@ pub struct RoundReport {
 pub struct RoundContext<'a> {
     pub data_dir: &'a Path,
     pub today: NaiveDate,
-    pub now: &'a dyn Fn() -> DateTime<FixedOffset>,
+    pub now: &'a (dyn Fn() -> DateTime<FixedOffset> + Sync),
     /// Told (phase, done, total) as work moves.
-    pub progress: &'a mut dyn FnMut(Phase, u64, u64),
+    pub progress: &'a mut (dyn FnMut(Phase, u64, u64) + Send),
 }
 
 pub async fn round(
@@ -81,8 +81,8 @@ async fn push(
     store: &mut Store,
     client: &Client,
     report: &mut RoundReport,
-    progress: &mut dyn FnMut(Phase, u64, u64),
-    now: &dyn Fn() -> DateTime<FixedOffset>,
+    progress: &mut (dyn FnMut(Phase, u64, u64) + Send),
+    now: &(dyn Fn() -> DateTime<FixedOffset> + Sync),
 ) -> Result<(), SyncError> {
     let total = store.pending_events()?;
     let mut rewinds = 0;
