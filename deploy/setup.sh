@@ -2,12 +2,13 @@
 # Installs the Debian packages Loket needs, only those missing. Usage: setup.sh demo|test
 #   demo: a C compiler (SQLite is built in); pkg-config and libudev-dev for serialport;
 #         libclang-dev for nokhwa's V4L2 bindings (bindgen)
-#   test: tmux, for the end-to-end tests that drive the real binary in a terminal
+#   test: tmux, for the end-to-end tests that drive the real binary in a terminal;
+#         postgresql (server binaries only: the tests start their own throwaway cluster)
 set -euo pipefail
 
 case "${1:-test}" in
   demo) packages=(gcc pkg-config libudev-dev libclang-dev) ;;
-  test) packages=(gcc pkg-config libudev-dev libclang-dev tmux) ;;
+  test) packages=(gcc pkg-config libudev-dev libclang-dev tmux postgresql) ;;
   *) echo "usage: $0 demo|test" >&2; exit 2 ;;
 esac
 
@@ -16,14 +17,18 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if ((${#missing[@]})); then
   echo "Memasang paket / installing packages: ${missing[*]}"
-  sudo=""
-  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# The package starts a cluster of its own; the tests do not use it.
+if [[ " ${missing[*]:-} " == *" postgresql "* ]] && command -v pg_ctlcluster >/dev/null 2>&1; then
+  $sudo systemctl disable --now postgresql >/dev/null 2>&1 || true
 fi
