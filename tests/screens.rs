@@ -581,3 +581,54 @@ fn a_configured_scanner_shows_connecting_until_it_reports() {
         )));
     assert!(draw(&f.app, 80, 24).contains("Pemindai tersambung: /dev/ttyACM0"));
 }
+
+#[test]
+fn an_applicant_served_at_another_counter_is_not_checked_in_twice() {
+    use loket::protocol::{CaseSummary, Change, FeedEntry};
+    let mut served = None;
+    let mut f = fixture_prepared(loket::config::Config::defaults(), |store, list| {
+        let b = list[0].clone();
+        // The last sync reported counter 3 serving this booking's first applicant.
+        let entry = FeedEntry {
+            pos: 1,
+            change: Change::Case(CaseSummary {
+                case_id: uuid::Uuid::now_v7(),
+                booking: b.code.as_str().to_owned(),
+                applicant: 0,
+                device: uuid::Uuid::now_v7(),
+                counter: 3,
+                status: "open".into(),
+                lost_to: None,
+            }),
+        };
+        store.apply_changes(&[entry], 1, today()).unwrap();
+        served = Some(b);
+    });
+    let b = served.unwrap();
+    login(&mut f.app, "petugas1", "111111");
+    typ(&mut f.app, b.code.as_str());
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 100, 24);
+    assert!(screen.contains("Dilayani di loket 3"), "{screen}");
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 100, 24);
+    assert!(screen.contains("Pemohon ini dilayani di loket 3"), "{screen}");
+    assert!(!screen.contains("Verifikasi berkas"), "no case was opened: {screen}");
+}
+
+#[test]
+fn the_status_line_shows_sync_state_and_why_it_is_offline() {
+    use loket::sync::{SyncError, SyncState, SyncStatus};
+    let mut f = fixture();
+    login(&mut f.app, "petugas1", "111111");
+    let at = loket::domain::Zone::Wib.local(now());
+    let status = |state| SyncStatus { state, counts: Default::default(), at };
+    f.app.handle(loket::ui::Event::Sync(status(SyncState::Online)));
+    let screen = draw(&f.app, 120, 24);
+    assert!(screen.contains("Tersambung ke pusat"), "{screen}");
+    assert!(screen.contains("belum pernah sinkron"), "{screen}");
+    let revoked = SyncState::Offline { error: SyncError::Revoked, retry_in: std::time::Duration::from_secs(30) };
+    f.app.handle(loket::ui::Event::Sync(status(revoked)));
+    let screen = draw(&f.app, 160, 24);
+    assert!(screen.contains("Luring: loket ini dicabut di pusat"), "{screen}");
+}

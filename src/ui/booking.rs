@@ -22,6 +22,8 @@ pub struct BookingScreen {
     cases: Vec<Case>,
     selected: usize,
     dialog: Option<Dialog>,
+    /// Applicants another counter serves, as the last sync with pusat knows.
+    elsewhere: Vec<crate::store::ServedElsewhere>,
 }
 
 pub fn keys(s: &'static Strings) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
@@ -56,11 +58,13 @@ impl BookingScreen {
         };
         ctx.store.record_view(&ctx.actor(), code.as_str(), None)?;
         let cases = ctx.store.cases_for_booking(code.as_str())?;
+        let elsewhere = ctx.store.served_elsewhere(code.as_str())?;
         Ok(Some(BookingScreen {
             booking,
             cases,
             selected: 0,
             dialog: None,
+            elsewhere,
         }))
     }
 
@@ -69,6 +73,17 @@ impl BookingScreen {
             Ok(cases) => self.cases = cases,
             Err(e) => ctx.store_failed(&e),
         }
+        match ctx.store.served_elsewhere(self.booking.code.as_str()) {
+            Ok(elsewhere) => self.elsewhere = elsewhere,
+            Err(e) => ctx.store_failed(&e),
+        }
+    }
+
+    fn served_at(&self, applicant: usize) -> Option<u32> {
+        self.elsewhere
+            .iter()
+            .find(|e| e.applicant == applicant)
+            .map(|e| e.counter)
     }
 
     fn case_of(&self, applicant: usize) -> Option<&Case> {
@@ -113,6 +128,12 @@ impl BookingScreen {
             KeyCode::Up => self.selected = self.selected.saturating_sub(1),
             KeyCode::Down => self.selected = (self.selected + 1).min(last),
             KeyCode::Enter => {
+                // Another counter serves this applicant (its check-in reached pusat first).
+                if let Some(counter) = self.served_at(self.selected) {
+                    let s = ctx.s();
+                    ctx.notify(Level::Warn, fill(s.lost_claim, &[&counter]));
+                    return Nav::Stay;
+                }
                 if let Some(case) = self.case_of(self.selected) {
                     return Nav::Push(Screen::Case(Box::new(CaseScreen::new(
                         ctx,
@@ -266,7 +287,10 @@ impl BookingScreen {
                 Cell::from(a.nik.clone()),
                 Cell::from(fill(s.years, &[&a.age_on(view.today)])),
                 Cell::from(paid),
-                Cell::from(case_label(s, self.case_of(i))),
+                Cell::from(match self.served_at(i) {
+                    Some(counter) => fill(s.served_elsewhere, &[&counter]),
+                    None => case_label(s, self.case_of(i)).to_owned(),
+                }),
             ]);
             if i == self.selected {
                 row.style(theme::selected())
@@ -280,7 +304,7 @@ impl BookingScreen {
             Constraint::Length(16),
             Constraint::Length(5),
             Constraint::Length(12),
-            Constraint::Length(17),
+            Constraint::Length(20),
         ];
         let header = Row::new(vec![
             "#", s.col_name, s.col_nik, s.col_age, s.col_paid, s.col_case,

@@ -47,10 +47,17 @@ pub fn fixture_with_camera() -> Fixture {
 }
 
 pub fn fixture_with(config: Config) -> Fixture {
+    fixture_prepared(config, |_, _| {})
+}
+
+/// A fixture whose store `prepare` changes first (given the store and today's bookings).
+pub fn fixture_prepared(config: Config, prepare: impl FnOnce(&mut Store, &[Booking])) -> Fixture {
     let data = tempfile::tempdir().unwrap();
     let mut store = Store::open_in_memory("JKS").unwrap();
     loket::demo::seed(&mut store, 1, today(), &fees()).unwrap();
     store.upsert_office(&config.office().unwrap()).unwrap();
+    let listed: Vec<Booking> = store.bookings_on(today()).unwrap().into_iter().map(|(_, b)| b).collect();
+    prepare(&mut store, &listed);
     let on = |day: NaiveDate| -> Vec<Booking> {
         store
             .bookings_on(day)

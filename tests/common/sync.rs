@@ -1,6 +1,6 @@
 //! pusat in-process on port 0 over a real PostgreSQL, and counters (real SQLite files)
-#![allow(dead_code)] // each test binary and the ingest benchmark use their own part
 //! enrolled with it, for the sync tests and the ingest benchmark.
+#![allow(dead_code)] // each test binary and the ingest benchmark use their own part
 
 use std::collections::HashMap;
 
