@@ -94,9 +94,9 @@ async fn push_all(clients: Vec<Client>, days: Vec<Vec<WireEvent>>) {
 async fn copy_rows(pool: &deadpool_postgres::Pool, days: &[Vec<WireEvent>]) {
     use futures_util::SinkExt;
     let db = pool.get().await.unwrap();
-    let device = Uuid::now_v7();
     let mut text = String::new();
     for events in days {
+        let device = Uuid::now_v7();
         for e in events {
             let payload = e.payload.to_string().replace('\\', "\\\\");
             text.push_str(&format!(

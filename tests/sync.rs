@@ -330,3 +330,19 @@ async fn a_protocol_mismatch_is_named() {
     assert_eq!(body.error, protocol::ErrorCode::Protocol);
     pusat.stop().await;
 }
+
+#[test]
+fn every_central_migration_is_embedded() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/migrations/central");
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".sql"))
+        .collect();
+    files.sort();
+    let embedded = loket::server::db::migration_names();
+    assert_eq!(embedded.len(), files.len(), "{embedded:?} vs {files:?}");
+    for (name, file) in embedded.iter().zip(&files) {
+        assert!(file.contains(name.as_str()), "{file} is not embedded as {name}");
+    }
+}
