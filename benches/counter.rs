@@ -120,6 +120,7 @@ fn draw_queue(c: &mut Criterion) {
             .to_utc(),
     );
     let mut app = App::new(AppSetup {
+        sync: None,
         store,
         clock: Box::new(clock),
         office: config.office().unwrap(),

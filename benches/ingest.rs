@@ -59,7 +59,11 @@ fn day_of_events(bookings: &[Booking]) -> Vec<WireEvent> {
         push("case.complete_documents", Some(case_id), done);
     }
     for _ in 0..VIEWS_PER_COUNTER {
-        push("audit.view", None, serde_json::json!({"booking": bookings[0].code}));
+        push(
+            "audit.view",
+            None,
+            serde_json::json!({"booking": bookings[0].code}),
+        );
     }
     events
 }
@@ -131,9 +135,11 @@ fn ingest(c: &mut Criterion) {
     let (pusat, bookings) = rt.block_on(Pusat::start(COUNTERS * CASES_PER_COUNTER));
     rt.block_on(async {
         let db = pusat.pool.get().await.unwrap();
-        db.batch_execute("CREATE TABLE events_copy (LIKE events INCLUDING DEFAULTS INCLUDING INDEXES)")
-            .await
-            .unwrap();
+        db.batch_execute(
+            "CREATE TABLE events_copy (LIKE events INCLUDING DEFAULTS INCLUDING INDEXES)",
+        )
+        .await
+        .unwrap();
     });
     let days = || -> Vec<Vec<WireEvent>> {
         bookings

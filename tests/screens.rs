@@ -612,8 +612,14 @@ fn an_applicant_served_at_another_counter_is_not_checked_in_twice() {
     assert!(screen.contains("Dilayani di loket 3"), "{screen}");
     press(&mut f.app, KeyCode::Enter);
     let screen = draw(&f.app, 100, 24);
-    assert!(screen.contains("Pemohon ini dilayani di loket 3"), "{screen}");
-    assert!(!screen.contains("Verifikasi berkas"), "no case was opened: {screen}");
+    assert!(
+        screen.contains("Pemohon ini dilayani di loket 3"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("Verifikasi berkas"),
+        "no case was opened: {screen}"
+    );
 }
 
 #[test]
@@ -622,13 +628,24 @@ fn the_status_line_shows_sync_state_and_why_it_is_offline() {
     let mut f = fixture();
     login(&mut f.app, "petugas1", "111111");
     let at = loket::domain::Zone::Wib.local(now());
-    let status = |state| SyncStatus { state, counts: Default::default(), at };
-    f.app.handle(loket::ui::Event::Sync(status(SyncState::Online)));
+    let status = |state| SyncStatus {
+        state,
+        counts: Default::default(),
+        at,
+    };
+    f.app
+        .handle(loket::ui::Event::Sync(status(SyncState::Online)));
     let screen = draw(&f.app, 120, 24);
     assert!(screen.contains("Tersambung ke pusat"), "{screen}");
     assert!(screen.contains("belum pernah sinkron"), "{screen}");
-    let revoked = SyncState::Offline { error: SyncError::Revoked, retry_in: std::time::Duration::from_secs(30) };
+    let revoked = SyncState::Offline {
+        error: SyncError::Revoked,
+        retry_in: std::time::Duration::from_secs(30),
+    };
     f.app.handle(loket::ui::Event::Sync(status(revoked)));
     let screen = draw(&f.app, 160, 24);
-    assert!(screen.contains("Luring: loket ini dicabut di pusat"), "{screen}");
+    assert!(
+        screen.contains("Luring: loket ini dicabut di pusat"),
+        "{screen}"
+    );
 }

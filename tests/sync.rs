@@ -13,7 +13,10 @@ use support::{Counter, OFFICE, Pusat, assert_consistent};
 
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -29,11 +32,16 @@ async fn a_counter_enrolls_pulls_its_office_and_pushes_its_work() {
             role: "officer",
             pin: "482913",
         };
-        loket::server::admin::officer_add(&mut db, &officer).await.unwrap();
+        loket::server::admin::officer_add(&mut db, &officer)
+            .await
+            .unwrap();
     }
     let mut a = Counter::enroll(&pusat, 1).await;
     let first = a.sync().await.unwrap();
-    assert!(first.pulled >= 22, "office, officer and 20 bookings: {first:?}");
+    assert!(
+        first.pulled >= 22,
+        "office, officer and 20 bookings: {first:?}"
+    );
     assert_eq!(a.store.queue(support::today()).unwrap().len(), 20);
     // The roster arrives with its PIN hashes: the officer signs in offline.
     let who = a
@@ -85,7 +93,10 @@ async fn the_same_batch_twice_stores_nothing_twice_and_a_gap_is_refused() {
     // A batch that changes an event already stored is refused, not overwritten.
     let mut forged = a.store.outbox_from(10, 1).unwrap();
     forged[0].id = uuid::Uuid::now_v7();
-    assert!(matches!(a.client.push(&forged).await, Err(SyncError::Refused(_))));
+    assert!(matches!(
+        a.client.push(&forged).await,
+        Err(SyncError::Refused(_))
+    ));
 
     a.sync().await.unwrap();
     assert_consistent(&pusat, &[&a]).await;
@@ -115,19 +126,26 @@ async fn two_counters_claiming_one_applicant_both_learn_who_won() {
     let won = b.store.served_elsewhere(booking.code.as_str()).unwrap();
     assert!(won.iter().all(|w| !w.our_case_lost), "{won:?}");
     // Nothing deleted: the losing case and its events stay, on both sides.
-    assert_eq!(a.store.cases_for_booking(booking.code.as_str()).unwrap()[0].id, case_a.id);
+    assert_eq!(
+        a.store.cases_for_booking(booking.code.as_str()).unwrap()[0].id,
+        case_a.id
+    );
     let db = pusat.pool.get().await.unwrap();
     let row = db
         .query_one("SELECT lost_to FROM cases WHERE id = $1", &[&case_a.id])
         .await
         .unwrap();
     assert_eq!(row.get::<_, Option<uuid::Uuid>>(0), Some(case_b.id));
-    let status = reqwest::get(format!("{}/api/v1/status/{}", pusat.url, booking.code.as_str()))
-        .await
-        .unwrap()
-        .json::<protocol::StatusResponse>()
-        .await
-        .unwrap();
+    let status = reqwest::get(format!(
+        "{}/api/v1/status/{}",
+        pusat.url,
+        booking.code.as_str()
+    ))
+    .await
+    .unwrap()
+    .json::<protocol::StatusResponse>()
+    .await
+    .unwrap();
     assert_eq!(status.stage, Stage::InProgress);
     assert_consistent(&pusat, &[&a, &b]).await;
     pusat.stop().await;
@@ -142,7 +160,10 @@ async fn photos_upload_resumably_and_are_verified() {
     let jpeg: Vec<u8> = (0..150_000u32).map(|i| (i * 7 % 251) as u8).collect();
     let sha = sha256_hex(&jpeg);
     let case = a.serve_applicant(&bookings[0], 0).unwrap();
-    let actor = loket::store::Actor { username: "petugas1".into(), now: support::local_now() };
+    let actor = loket::store::Actor {
+        username: "petugas1".into(),
+        now: support::local_now(),
+    };
     let answers = loket::domain::case::Interview {
         purpose: Some(loket::domain::case::Purpose::Tourism),
         destination: "Jepang".into(),
@@ -164,7 +185,9 @@ async fn photos_upload_resumably_and_are_verified() {
         failed_checks: vec![],
         accepted_because: None,
     };
-    let recorded = a.store.record_photo(&actor, case.id, a.dir.path(), &jpeg, &photo);
+    let recorded = a
+        .store
+        .record_photo(&actor, case.id, a.dir.path(), &jpeg, &photo);
     assert!(recorded.is_ok(), "{recorded:?}");
     assert_eq!(a.store.pending_photos().unwrap(), 1);
 
@@ -175,7 +198,10 @@ async fn photos_upload_resumably_and_are_verified() {
     let r = http
         .put(&url)
         .bearer_auth(&a.credential.token)
-        .header("content-range", format!("bytes 0-{}/{}", first - 1, jpeg.len()))
+        .header(
+            "content-range",
+            format!("bytes 0-{}/{}", first - 1, jpeg.len()),
+        )
         .body(jpeg[..first].to_vec())
         .send()
         .await
@@ -186,7 +212,10 @@ async fn photos_upload_resumably_and_are_verified() {
     assert_eq!(a.store.pending_photos().unwrap(), 0);
     let db = pusat.pool.get().await.unwrap();
     let row = db
-        .query_one("SELECT data, complete FROM photos WHERE sha256 = $1", &[&sha])
+        .query_one(
+            "SELECT data, complete FROM photos WHERE sha256 = $1",
+            &[&sha],
+        )
         .await
         .unwrap();
     assert_eq!(row.get::<_, Vec<u8>>(0), jpeg);
@@ -209,7 +238,12 @@ async fn bookings_from_the_booking_system_reach_the_counter_and_the_status_endpo
     // Without the integration key: refused.
     let mut moved = bookings[3].clone();
     moved.date = support::today() + chrono::Duration::days(1);
-    let r = http.post(format!("{api}/bookings")).json(&moved).send().await.unwrap();
+    let r = http
+        .post(format!("{api}/bookings"))
+        .json(&moved)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     // A reschedule and a cancellation.
     let r = http
@@ -228,32 +262,61 @@ async fn bookings_from_the_booking_system_reach_the_counter_and_the_status_endpo
         .unwrap();
     assert_eq!(r.status(), 200);
     a.sync().await.unwrap();
-    let today: Vec<_> = a.store.queue(support::today()).unwrap().into_iter().map(|r| r.code).collect();
-    assert_eq!(today, vec![bookings[0].code.clone(), bookings[1].code.clone()]);
+    let today: Vec<_> = a
+        .store
+        .queue(support::today())
+        .unwrap()
+        .into_iter()
+        .map(|r| r.code)
+        .collect();
+    assert_eq!(
+        today,
+        vec![bookings[0].code.clone(), bookings[1].code.clone()]
+    );
     let tomorrow = a.store.queue(moved.date).unwrap();
     assert_eq!(tomorrow[0].code, moved.code);
 
     let status = |code: String| {
         let http = http.clone();
         let api = api.clone();
-        async move { http.get(format!("{api}/status/{code}")).send().await.unwrap() }
+        async move {
+            http.get(format!("{api}/status/{code}"))
+                .send()
+                .await
+                .unwrap()
+        }
     };
     let r = status(bookings[2].code.as_str().to_owned()).await;
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["stage"], "cancelled");
-    assert!(body.get("applicants").is_none() && !body.to_string().contains(&bookings[2].applicants[0].nik));
+    assert!(
+        body.get("applicants").is_none()
+            && !body.to_string().contains(&bookings[2].applicants[0].nik)
+    );
     assert_eq!(status("ZZZZ".into()).await.status(), 400);
     // The endpoint is rate-limited per client.
     let mut codes = Vec::new();
     for _ in 0..30 {
-        codes.push(status(bookings[0].code.as_str().to_owned()).await.status().as_u16());
+        codes.push(
+            status(bookings[0].code.as_str().to_owned())
+                .await
+                .status()
+                .as_u16(),
+        );
     }
     assert!(codes.contains(&200) && codes.contains(&429), "{codes:?}");
 
-    let metrics = reqwest::get(format!("{}/metrics", pusat.url)).await.unwrap().text().await.unwrap();
+    let metrics = reqwest::get(format!("{}/metrics", pusat.url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(metrics.contains("pusat_events_ingested_total"));
     assert!(metrics.contains(&format!("device=\"{}\"", a.credential.device_id)));
-    let health = reqwest::get(format!("{}/healthz", pusat.url)).await.unwrap();
+    let health = reqwest::get(format!("{}/healthz", pusat.url))
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
     pusat.stop().await;
 }
@@ -268,28 +331,48 @@ async fn revoked_expired_and_strange_servers_stop_sync_but_lose_nothing() {
     a.views(&bookings[1], 5);
     let db = pusat.pool.get().await.unwrap();
 
-    db.execute("UPDATE devices SET expires_at = now() - interval '1 day'", &[]).await.unwrap();
+    db.execute(
+        "UPDATE devices SET expires_at = now() - interval '1 day'",
+        &[],
+    )
+    .await
+    .unwrap();
     assert_eq!(a.sync().await, Err(SyncError::Expired));
     assert_eq!(a.store.pending_events().unwrap(), 5);
-    db.execute("UPDATE devices SET expires_at = now() + interval '1 day'", &[]).await.unwrap();
+    db.execute(
+        "UPDATE devices SET expires_at = now() + interval '1 day'",
+        &[],
+    )
+    .await
+    .unwrap();
     a.sync().await.unwrap();
 
     a.views(&bookings[1], 2);
     let id = a.credential.device_id;
     loket::server::admin::device_revoke(&db, id).await.unwrap();
     assert_eq!(a.sync().await, Err(SyncError::Revoked));
-    assert_eq!(a.store.pending_events().unwrap(), 2, "nothing deleted locally");
+    assert_eq!(
+        a.store.pending_events().unwrap(),
+        2,
+        "nothing deleted locally"
+    );
 
     // A server answering nonsense, or another protocol version.
     let fake = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let fake_url = format!("http://{}", fake.local_addr().unwrap());
     tokio::spawn(async move {
         let app = axum::Router::new()
-            .route("/api/v1/events", axum::routing::post(|| async { "<html>proxy login</html>" }))
+            .route(
+                "/api/v1/events",
+                axum::routing::post(|| async { "<html>proxy login</html>" }),
+            )
             .route(
                 "/api/v1/changes",
                 axum::routing::get(|| async {
-                    ([(protocol::HEADER, "9")], axum::Json(serde_json::json!({"changes": []})))
+                    (
+                        [(protocol::HEADER, "9")],
+                        axum::Json(serde_json::json!({"changes": []})),
+                    )
                 }),
             );
         axum::serve(fake, app).await.unwrap();
@@ -302,14 +385,22 @@ async fn revoked_expired_and_strange_servers_stop_sync_but_lose_nothing() {
 
     // Fixed by enrolling again: the counter resends its outbox and nothing is stored twice.
     let code = pusat.enroll_code(1).await;
-    let again = loket::sync::Client::enroll(&pusat.url, &code).await.unwrap();
-    a.store.enroll(again.device_id, &again.office, 1, support::local_now()).unwrap();
+    let again = loket::sync::Client::enroll(&pusat.url, &code)
+        .await
+        .unwrap();
+    a.store
+        .enroll(again.device_id, &again.office, 1, support::local_now())
+        .unwrap();
     a.store.unmark_pushed_from(1).unwrap();
     a.credential.device_id = again.device_id;
     a.credential.token = again.token.clone();
     a.server(&pusat.url);
     a.sync().await.unwrap();
-    let total: i64 = db.query_one("SELECT COUNT(*) FROM events", &[]).await.unwrap().get(0);
+    let total: i64 = db
+        .query_one("SELECT COUNT(*) FROM events", &[])
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(total as usize, a.outbox_len());
     pusat.stop().await;
 }
@@ -343,6 +434,9 @@ fn every_central_migration_is_embedded() {
     let embedded = loket::server::db::migration_names();
     assert_eq!(embedded.len(), files.len(), "{embedded:?} vs {files:?}");
     for (name, file) in embedded.iter().zip(&files) {
-        assert!(file.contains(name.as_str()), "{file} is not embedded as {name}");
+        assert!(
+            file.contains(name.as_str()),
+            "{file} is not embedded as {name}"
+        );
     }
 }

@@ -37,7 +37,10 @@ fn pusat_binary(db: &str) -> (std::process::Child, String) {
 
 async fn server_events(pusat: &Pusat) -> i64 {
     let db = pusat.pool.get().await.unwrap();
-    db.query_one("SELECT COUNT(*) FROM events", &[]).await.unwrap().get(0)
+    db.query_one("SELECT COUNT(*) FROM events", &[])
+        .await
+        .unwrap()
+        .get(0)
 }
 
 /// A counter with a backlog of `views` events plus a few served applicants.
@@ -88,7 +91,11 @@ async fn pusat_killed_mid_push_loses_and_repeats_nothing() {
 /// The URL of the database behind a test pusat.
 async fn pg_url(pusat: &Pusat) -> String {
     let db = pusat.pool.get().await.unwrap();
-    let name: String = db.query_one("SELECT current_database()", &[]).await.unwrap().get(0);
+    let name: String = db
+        .query_one("SELECT current_database()", &[])
+        .await
+        .unwrap()
+        .get(0);
     let port: String = db.query_one("SHOW port", &[]).await.unwrap().get(0);
     format!("postgres://postgres@127.0.0.1:{port}/{name}")
 }
@@ -199,7 +206,9 @@ async fn a_slow_transaction_committing_late_is_not_skipped_by_the_feed() {
         booking: late.clone(),
         cancelled: false,
     });
-    loket::server::feed::append(&slow, OFFICE, &[change]).await.unwrap();
+    loket::server::feed::append(&slow, OFFICE, &[change])
+        .await
+        .unwrap();
 
     // Meanwhile a later change: counter 2 pushes its work. It waits on the office's feed.
     writer.serve_applicant(&bookings[0], 0).unwrap();
@@ -211,18 +220,38 @@ async fn a_slow_transaction_committing_late_is_not_skipped_by_the_feed() {
     // A reader pulling now sees neither change: nothing it could skip past.
     reader.sync().await.unwrap();
     assert_eq!(reader.store.pull_cursor().unwrap(), before);
-    assert!(!push.is_finished(), "the later change waits for the earlier position");
+    assert!(
+        !push.is_finished(),
+        "the later change waits for the earlier position"
+    );
 
     slow.commit().await.unwrap();
     let (writer, result) = push.await.unwrap();
     result.unwrap();
     reader.sync().await.unwrap();
-    assert!(reader.store.queue(late.date).unwrap().iter().any(|r| r.code == late.code));
-    assert_eq!(reader.store.served_elsewhere(bookings[0].code.as_str()).unwrap().len(), 1);
+    assert!(
+        reader
+            .store
+            .queue(late.date)
+            .unwrap()
+            .iter()
+            .any(|r| r.code == late.code)
+    );
+    assert_eq!(
+        reader
+            .store
+            .served_elsewhere(bookings[0].code.as_str())
+            .unwrap()
+            .len(),
+        1
+    );
     // Positions are gapless and were read in order.
     let db = pusat.pool.get().await.unwrap();
     let positions: Vec<i64> = db
-        .query("SELECT pos FROM changes WHERE office = $1 ORDER BY pos", &[&OFFICE])
+        .query(
+            "SELECT pos FROM changes WHERE office = $1 ORDER BY pos",
+            &[&OFFICE],
+        )
         .await
         .unwrap()
         .iter()

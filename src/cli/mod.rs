@@ -297,13 +297,16 @@ fn terminal(mut o: Opened, seed: Option<u64>) -> Result<(), CliError> {
         demo_hint = Some(format!("Demo: {accounts}"));
     }
     let token_key = o.config.token_key()?;
-    let sync = o.credential.clone().map(|credential| crate::sync::WorkerSetup {
-        db_path: o.dir.join("loket.db"),
-        data_dir: o.dir.clone(),
-        office: o.office.code.clone(),
-        zone: o.office.zone,
-        credential,
-    });
+    let sync = o
+        .credential
+        .clone()
+        .map(|credential| crate::sync::WorkerSetup {
+            db_path: o.dir.join("loket.db"),
+            data_dir: o.dir.clone(),
+            office: o.office.code.clone(),
+            zone: o.office.zone,
+            credential,
+        });
     let app = App::new(AppSetup {
         token_key,
         store: o.store,

@@ -46,8 +46,8 @@ pub(super) fn enroll(mut o: Opened, server: &str, code: &str) -> Result<(), CliE
     };
     drop(o.store);
     let path = o.dir.join("loket.db");
-    let mut store = crate::store::Store::open(&path, &credential.office.code)
-        .map_err(store_err(&o.dir))?;
+    let mut store =
+        crate::store::Store::open(&path, &credential.office.code).map_err(store_err(&o.dir))?;
     store
         .enroll(
             credential.device_id,
@@ -87,10 +87,8 @@ fn one_round(o: &mut Opened, rt: &tokio::runtime::Runtime) -> Result<RoundReport
     let bar = (pending > 200).then(|| {
         let bar = indicatif::ProgressBar::new(pending);
         bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{msg:12} [{bar:40}] {pos}/{len} ({eta})",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template("{msg:12} [{bar:40}] {pos}/{len} ({eta})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         bar
     });

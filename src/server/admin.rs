@@ -12,8 +12,12 @@ use crate::protocol::{Change, OfficeInfo, RosterEntry};
 
 /// Adds an office, or updates its name, zone and configuration.
 pub async fn office_add(client: &mut tokio_postgres::Client, office: &OfficeInfo) -> Result<()> {
-    let zone = Zone::parse(&office.zone)
-        .ok_or_else(|| ApiError::bad(format!("unknown zone {}: use WIB, WITA or WIT", office.zone)))?;
+    let zone = Zone::parse(&office.zone).ok_or_else(|| {
+        ApiError::bad(format!(
+            "unknown zone {}: use WIB, WITA or WIT",
+            office.zone
+        ))
+    })?;
     let info = OfficeInfo {
         zone: zone.label().to_owned(),
         ..office.clone()
@@ -49,11 +53,13 @@ pub async fn officer_add(client: &mut tokio_postgres::Client, o: &NewOfficer<'_>
     if o.pin.len() < 6 || !o.pin.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ApiError::bad("a PIN is at least 6 digits"));
     }
-    let pin_hash =
-        crate::store::hash_pin(o.pin).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let pin_hash = crate::store::hash_pin(o.pin).map_err(|e| ApiError::Internal(e.to_string()))?;
     let tx = client.transaction().await?;
     let office_exists: bool = tx
-        .query_one("SELECT EXISTS (SELECT 1 FROM offices WHERE code = $1)", &[&o.office])
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM offices WHERE code = $1)",
+            &[&o.office],
+        )
         .await?
         .get(0);
     if !office_exists {

@@ -116,7 +116,8 @@ pub async fn cancel(
     Path(code): Path<String>,
 ) -> Result<Json<Stored>> {
     super::auth::integration(&state, &headers)?;
-    let code = BookingCode::parse(&code).map_err(|e| ApiError::bad(format!("not a booking code: {e:?}")))?;
+    let code = BookingCode::parse(&code)
+        .map_err(|e| ApiError::bad(format!("not a booking code: {e:?}")))?;
     let mut client = state.pool.get().await?;
     let row = client
         .query_opt(

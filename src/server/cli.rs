@@ -108,7 +108,9 @@ pub enum OfficerCommand {
 pub enum DeviceCommand {
     List,
     /// Refuse this device's credential from now on (its events stay).
-    Revoke { id: uuid::Uuid },
+    Revoke {
+        id: uuid::Uuid,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -206,7 +208,9 @@ async fn run_async(cli: Cli) -> Result<(), CliError> {
         Command::Device {
             command: DeviceCommand::List,
         } => {
-            println!("ID                                    OFFICE COUNTER LAST SEQ  LAST SEEN                 STATE");
+            println!(
+                "ID                                    OFFICE COUNTER LAST SEQ  LAST SEEN                 STATE"
+            );
             for d in admin::device_list(&client).await? {
                 let state = if d.revoked_at.is_some() {
                     "revoked"

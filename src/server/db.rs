@@ -24,7 +24,9 @@ pub async fn connect(url: &str, size: usize) -> Result<Pool, DbError> {
     let config: tokio_postgres::Config = url.parse().map_err(DbError::Url)?;
     let (mut client, conn) = config.connect(NoTls).await.map_err(DbError::Connect)?;
     let task = tokio::spawn(conn);
-    embedded::migrations::runner().run_async(&mut client).await?;
+    embedded::migrations::runner()
+        .run_async(&mut client)
+        .await?;
     drop(client);
     let _ = task.await;
     let manager = Manager::from_config(

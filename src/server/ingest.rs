@@ -27,7 +27,9 @@ pub async fn push(
 
 fn check_batch(device: &Device, events: &[WireEvent]) -> Result<()> {
     if events.len() > MAX_BATCH {
-        return Err(ApiError::bad(format!("at most {MAX_BATCH} events per push")));
+        return Err(ApiError::bad(format!(
+            "at most {MAX_BATCH} events per push"
+        )));
     }
     for pair in events.windows(2) {
         if pair[1].seq != pair[0].seq + 1 {
@@ -71,7 +73,10 @@ pub async fn ingest(
     if first.seq > last + 1 || first.seq < 1 {
         return Err(ApiError::Gap(last + 1));
     }
-    let split = events.iter().position(|e| e.seq > last).unwrap_or(events.len());
+    let split = events
+        .iter()
+        .position(|e| e.seq > last)
+        .unwrap_or(events.len());
     let (old, new) = events.split_at(split);
     check_duplicates(&tx, device, old).await?;
     let mut inserted = 0;
@@ -79,7 +84,11 @@ pub async fn ingest(
         // An event already stored under another device id (this counter was enrolled
         // again and resends its outbox) is the same event: keep the first.
         let ids = insert(&tx, device, new).await?;
-        let fresh: Vec<WireEvent> = new.iter().filter(|e| ids.contains(&e.id)).cloned().collect();
+        let fresh: Vec<WireEvent> = new
+            .iter()
+            .filter(|e| ids.contains(&e.id))
+            .cloned()
+            .collect();
         inserted = fresh.len();
         let changes = super::project::apply(&tx, device, &fresh).await?;
         let through = new.last().map_or(last, |e| e.seq);
@@ -150,8 +159,9 @@ async fn insert(
         .map(|e| e.device_time.offset().local_minus_utc())
         .collect();
     let payloads: Vec<&serde_json::Value> = new.iter().map(|e| &e.payload).collect();
-    let rows = tx.query(
-        "INSERT INTO events (id, device, seq, kind, case_id, office, officer, device_time,
+    let rows = tx
+        .query(
+            "INSERT INTO events (id, device, seq, kind, case_id, office, officer, device_time,
                              device_offset, payload)
          SELECT u.id, $1, u.seq, u.kind, u.case_id, u.office, u.officer, u.t, u.o, u.p
          FROM UNNEST($2::uuid[], $3::bigint[], $4::text[], $5::uuid[], $6::text[], $7::text[],
@@ -159,11 +169,11 @@ async fn insert(
               AS u (id, seq, kind, case_id, office, officer, t, o, p)
          ON CONFLICT (id) DO NOTHING
          RETURNING id",
-        &[
-            &device.id, &ids, &seqs, &kinds, &cases, &offices, &officers, &times, &offsets,
-            &payloads,
-        ],
-    )
-    .await?;
+            &[
+                &device.id, &ids, &seqs, &kinds, &cases, &offices, &officers, &times, &offsets,
+                &payloads,
+            ],
+        )
+        .await?;
     Ok(rows.iter().map(|r| r.get(0)).collect())
 }

@@ -64,19 +64,62 @@ impl Metrics {
 
     fn render(&self, out: &mut String) -> std::fmt::Result {
         let counter = |out: &mut String, name: &str, help: &str, v: &AtomicU64| {
-            writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", v.load(Relaxed))
+            writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+                v.load(Relaxed)
+            )
         };
-        counter(out, "pusat_events_ingested_total", "Events stored (first time).", &self.events)?;
-        counter(out, "pusat_events_duplicate_total", "Events received again and ignored.", &self.duplicates)?;
-        counter(out, "pusat_changes_pulled_total", "Feed changes sent to counters.", &self.pulled)?;
-        counter(out, "pusat_photos_received_total", "Photos completed and verified.", &self.photos)?;
-        counter(out, "pusat_photo_bytes_total", "Bytes of completed photos.", &self.photo_bytes)?;
-        writeln!(out, "# HELP pusat_push_requests_total Push requests by outcome.")?;
+        counter(
+            out,
+            "pusat_events_ingested_total",
+            "Events stored (first time).",
+            &self.events,
+        )?;
+        counter(
+            out,
+            "pusat_events_duplicate_total",
+            "Events received again and ignored.",
+            &self.duplicates,
+        )?;
+        counter(
+            out,
+            "pusat_changes_pulled_total",
+            "Feed changes sent to counters.",
+            &self.pulled,
+        )?;
+        counter(
+            out,
+            "pusat_photos_received_total",
+            "Photos completed and verified.",
+            &self.photos,
+        )?;
+        counter(
+            out,
+            "pusat_photo_bytes_total",
+            "Bytes of completed photos.",
+            &self.photo_bytes,
+        )?;
+        writeln!(
+            out,
+            "# HELP pusat_push_requests_total Push requests by outcome."
+        )?;
         writeln!(out, "# TYPE pusat_push_requests_total counter")?;
-        writeln!(out, "pusat_push_requests_total{{outcome=\"ok\"}} {}", self.push_ok.load(Relaxed))?;
-        writeln!(out, "pusat_push_requests_total{{outcome=\"failed\"}} {}", self.push_failed.load(Relaxed))?;
+        writeln!(
+            out,
+            "pusat_push_requests_total{{outcome=\"ok\"}} {}",
+            self.push_ok.load(Relaxed)
+        )?;
+        writeln!(
+            out,
+            "pusat_push_requests_total{{outcome=\"failed\"}} {}",
+            self.push_failed.load(Relaxed)
+        )?;
         let count = self.push_ok.load(Relaxed) + self.push_failed.load(Relaxed);
-        writeln!(out, "# HELP pusat_push_seconds Time to store and apply one push.")?;
+        writeln!(
+            out,
+            "# HELP pusat_push_seconds Time to store and apply one push."
+        )?;
         writeln!(out, "# TYPE pusat_push_seconds histogram")?;
         for (i, bound) in BUCKETS.iter().enumerate() {
             let n = self.latency_buckets[i].load(Relaxed);
@@ -84,7 +127,10 @@ impl Metrics {
         }
         writeln!(out, "pusat_push_seconds_bucket{{le=\"+Inf\"}} {count}")?;
         let sum = self.latency_sum_us.load(Relaxed) as f64 / 1e6;
-        writeln!(out, "pusat_push_seconds_sum {sum}\npusat_push_seconds_count {count}")
+        writeln!(
+            out,
+            "pusat_push_seconds_sum {sum}\npusat_push_seconds_count {count}"
+        )
     }
 }
 
@@ -108,9 +154,16 @@ pub async fn render(State(state): State<AppState>) -> Result<impl IntoResponse> 
         if let Some(t) = r.get::<_, Option<f64>>(3) {
             writeln!(seen, "pusat_device_last_contact_seconds{{{labels}}} {t}").map_err(failed)?;
         }
-        writeln!(seq, "pusat_device_last_seq{{{labels}}} {}", r.get::<_, i64>(4)).map_err(failed)?;
+        writeln!(
+            seq,
+            "pusat_device_last_seq{{{labels}}} {}",
+            r.get::<_, i64>(4)
+        )
+        .map_err(failed)?;
     }
-    out.push_str("# HELP pusat_device_last_contact_seconds Unix time of each device's last request.\n");
+    out.push_str(
+        "# HELP pusat_device_last_contact_seconds Unix time of each device's last request.\n",
+    );
     out.push_str("# TYPE pusat_device_last_contact_seconds gauge\n");
     out.push_str(&seen);
     out.push_str("# HELP pusat_device_last_seq Each device's highest stored event sequence.\n");

@@ -4,8 +4,8 @@
 
 pub mod admin;
 mod auth;
-pub mod cli;
 mod bookings;
+pub mod cli;
 pub mod db;
 mod error;
 pub mod feed;

@@ -18,10 +18,16 @@ pub const COMPLETE: &str = "upload-complete";
 const MAX_PHOTO: i64 = 20 * 1024 * 1024;
 
 fn valid_hash(sha: &str) -> Result<()> {
-    if sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+    if sha.len() == 64
+        && sha
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
         Ok(())
     } else {
-        Err(ApiError::bad("a photo is addressed by its lowercase hex SHA-256"))
+        Err(ApiError::bad(
+            "a photo is addressed by its lowercase hex SHA-256",
+        ))
     }
 }
 
@@ -29,7 +35,10 @@ fn progress(status: StatusCode, offset: i64, complete: bool) -> Response {
     let mut r = status.into_response();
     let h = r.headers_mut();
     h.insert(OFFSET, HeaderValue::from(offset));
-    h.insert(COMPLETE, HeaderValue::from_static(if complete { "true" } else { "false" }));
+    h.insert(
+        COMPLETE,
+        HeaderValue::from_static(if complete { "true" } else { "false" }),
+    );
     r
 }
 
@@ -125,11 +134,8 @@ pub async fn put(
         return Ok(progress(StatusCode::ACCEPTED, now, false));
     }
     if sha256_hex(&data) != sha {
-        tx.execute(
-            "UPDATE photos SET data = '\\x' WHERE sha256 = $1",
-            &[&sha],
-        )
-        .await?;
+        tx.execute("UPDATE photos SET data = '\\x' WHERE sha256 = $1", &[&sha])
+            .await?;
         tx.commit().await?;
         return Err(ApiError::Client(
             ErrorCode::Digest,

@@ -42,12 +42,10 @@ async fn load(tx: &tokio_postgres::Transaction<'_>, id: Uuid) -> Result<Option<P
     let state: serde_json::Value = row.get(0);
     let case: Case = serde_json::from_value(state)
         .map_err(|e| super::ApiError::Internal(format!("stored case {id}: {e}")))?;
-    let lost_to = row
-        .get::<_, Option<Uuid>>(1)
-        .map(|case_id| ClaimWinner {
-            case_id,
-            counter: row.get::<_, Option<i32>>(2).unwrap_or_default() as u32,
-        });
+    let lost_to = row.get::<_, Option<Uuid>>(1).map(|case_id| ClaimWinner {
+        case_id,
+        counter: row.get::<_, Option<i32>>(2).unwrap_or_default() as u32,
+    });
     Ok(Some(Projected {
         case,
         lost_to,
@@ -58,10 +56,7 @@ async fn load(tx: &tokio_postgres::Transaction<'_>, id: Uuid) -> Result<Option<P
 }
 
 /// The case already serving this applicant, if another one is.
-async fn winner(
-    tx: &tokio_postgres::Transaction<'_>,
-    case: &Case,
-) -> Result<Option<ClaimWinner>> {
+async fn winner(tx: &tokio_postgres::Transaction<'_>, case: &Case) -> Result<Option<ClaimWinner>> {
     let row = tx
         .query_opt(
             "SELECT id, counter FROM cases WHERE booking = $1 AND applicant = $2
@@ -105,10 +100,10 @@ pub async fn apply(
                 continue;
             }
         };
-        if !cases.contains_key(&id) {
-            if let Some(p) = load(tx, id).await? {
-                cases.insert(id, p);
-            }
+        if let std::collections::hash_map::Entry::Vacant(slot) = cases.entry(id)
+            && let Some(p) = load(tx, id).await?
+        {
+            slot.insert(p);
         }
         match cases.get_mut(&id) {
             Some(p) => {

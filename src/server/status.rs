@@ -47,7 +47,8 @@ impl RateLimiter {
             buckets.retain(|_, (t, at)| *t + now.duration_since(*at).as_secs_f64() * rate < burst);
         }
         let (tokens, at) = buckets.entry(ip).or_insert((self.burst, now));
-        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.burst);
+        *tokens =
+            (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.burst);
         *at = now;
         if *tokens >= 1.0 {
             *tokens -= 1.0;
@@ -86,7 +87,8 @@ pub async fn status(
             "too many requests; try again in a minute".into(),
         ));
     }
-    let code = BookingCode::parse(&code).map_err(|e| ApiError::bad(format!("not a booking code: {e:?}")))?;
+    let code = BookingCode::parse(&code)
+        .map_err(|e| ApiError::bad(format!("not a booking code: {e:?}")))?;
     let client = state.pool.get().await?;
     let row = client
         .query_opt(
@@ -123,7 +125,10 @@ mod tests {
         let t0 = Instant::now();
         assert!((0..3).all(|_| limiter.allow(ip, t0)));
         assert!(!limiter.allow(ip, t0));
-        assert!(limiter.allow([10, 0, 0, 2].into(), t0), "others are not affected");
+        assert!(
+            limiter.allow([10, 0, 0, 2].into(), t0),
+            "others are not affected"
+        );
         assert!(limiter.allow(ip, t0 + Duration::from_millis(1100)));
     }
 
@@ -133,8 +138,14 @@ mod tests {
         assert_eq!(stage(false, &[]), Stage::Booked);
         assert_eq!(stage(true, &[]), Stage::Cancelled);
         assert_eq!(stage(false, &s(&["open", "continued"])), Stage::InProgress);
-        assert_eq!(stage(false, &s(&["continued", "continued"])), Stage::Approved);
-        assert_eq!(stage(false, &s(&["continued", "deferred"])), Stage::Deferred);
+        assert_eq!(
+            stage(false, &s(&["continued", "continued"])),
+            Stage::Approved
+        );
+        assert_eq!(
+            stage(false, &s(&["continued", "deferred"])),
+            Stage::Deferred
+        );
         assert_eq!(stage(false, &s(&["rejected"])), Stage::Rejected);
     }
 }

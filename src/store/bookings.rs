@@ -119,8 +119,9 @@ impl Store {
 
     /// The office's queue for a day, by slot.
     pub fn queue(&self, day: NaiveDate) -> Result<Vec<QueueRow>> {
-        let sql =
-            format!("{QUEUE_SELECT} WHERE b.office = ?1 AND b.day = ?2 AND b.cancelled = 0 ORDER BY b.slot, b.code");
+        let sql = format!(
+            "{QUEUE_SELECT} WHERE b.office = ?1 AND b.day = ?2 AND b.cancelled = 0 ORDER BY b.slot, b.code"
+        );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params![self.office, day], queue_row)?;
         Ok(rows

@@ -32,7 +32,19 @@ pub struct ServedElsewhere {
     pub our_case_lost: bool,
 }
 
-fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, String, String, Option<String>, String, String, String, String)> {
+/// An outbox row: seq, id, kind, case, office, officer, device time, payload.
+type EventRow = (
+    i64,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+);
+
+fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
     Ok((
         r.get(0)?,
         r.get(1)?,
@@ -97,10 +109,8 @@ impl Store {
 
     /// pusat lacks events from `from` on (restored from a backup, say): send them again.
     pub fn unmark_pushed_from(&self, from: i64) -> Result<()> {
-        self.conn.execute(
-            "UPDATE outbox SET pushed_at = NULL WHERE seq >= ?1",
-            [from],
-        )?;
+        self.conn
+            .execute("UPDATE outbox SET pushed_at = NULL WHERE seq >= ?1", [from])?;
         Ok(())
     }
 
@@ -235,7 +245,13 @@ impl Store {
     }
 
     /// Takes the identity pusat gave this counter at enrollment.
-    pub fn enroll(&mut self, device_id: Uuid, office: &OfficeInfo, counter: u32, now: DateTime<FixedOffset>) -> Result<()> {
+    pub fn enroll(
+        &mut self,
+        device_id: Uuid,
+        office: &OfficeInfo,
+        counter: u32,
+        now: DateTime<FixedOffset>,
+    ) -> Result<()> {
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO device (id, device_id, office, counter, created_at) VALUES (1, ?1, ?2, ?3, ?4)

@@ -100,7 +100,12 @@ async fn answer<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T, SyncE
         match version.as_deref() {
             Some(protocol::VERSION) => {}
             Some(other) => return Err(SyncError::Protocol(other.to_owned())),
-            None => return Err(SyncError::Nonsense(format!("HTTP {status} without {}", protocol::HEADER))),
+            None => {
+                return Err(SyncError::Nonsense(format!(
+                    "HTTP {status} without {}",
+                    protocol::HEADER
+                )));
+            }
         }
         return serde_json::from_slice(&bytes).map_err(|e| SyncError::Nonsense(e.to_string()));
     }
@@ -204,7 +209,10 @@ impl Client {
                 .await
                 .map_err(transport)?;
             match resp.status() {
-                StatusCode::OK | StatusCode::CREATED | StatusCode::ACCEPTED | StatusCode::CONFLICT => {
+                StatusCode::OK
+                | StatusCode::CREATED
+                | StatusCode::ACCEPTED
+                | StatusCode::CONFLICT => {
                     let (next, complete) = progress(&resp)?;
                     if complete {
                         return Ok(());

@@ -102,7 +102,11 @@ async fn push(
                 store.mark_pushed(last, now())?;
                 report.pushed += r.inserted;
                 report.duplicates += r.duplicates;
-                progress(Phase::Push, (report.pushed + report.duplicates) as u64, total);
+                progress(
+                    Phase::Push,
+                    (report.pushed + report.duplicates) as u64,
+                    total,
+                );
             }
             // pusat lacks events this counter thought it held (restored from a backup):
             // send them again from where pusat stands.

@@ -23,7 +23,10 @@ pub enum SyncState {
     Connecting,
     Online,
     /// The last round failed; the next try is due after `retry_in`.
-    Offline { error: SyncError, retry_in: Duration },
+    Offline {
+        error: SyncError,
+        retry_in: Duration,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

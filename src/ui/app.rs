@@ -648,15 +648,30 @@ impl App {
             Some(SyncState::Offline { error, retry_in }) => (
                 fill(
                     s.sync_offline,
-                    &[&super::sync_error_text(s, error), &retry_in.as_secs().max(1)],
+                    &[
+                        &super::sync_error_text(s, error),
+                        &retry_in.as_secs().max(1),
+                    ],
                 ),
-                if error.needs_person() { theme::error() } else { theme::warn() },
+                if error.needs_person() {
+                    theme::error()
+                } else {
+                    theme::warn()
+                },
             ),
         };
         let counts = self.setup.store.sync_counts().unwrap_or_default();
         let mut tail = fill(s.sync_pending, &[&counts.events, &counts.photos]);
         tail += &match counts.last_success {
-            Some(t) => fill(s.sync_last, &[&self.setup.office.zone.local(t.to_utc()).format("%d-%m %H:%M")]),
+            Some(t) => fill(
+                s.sync_last,
+                &[&self
+                    .setup
+                    .office
+                    .zone
+                    .local(t.to_utc())
+                    .format("%d-%m %H:%M")],
+            ),
             None => s.sync_never.to_owned(),
         };
         vec![Span::styled(head, style), Span::styled(tail, theme::dim())]

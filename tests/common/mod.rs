@@ -56,7 +56,12 @@ pub fn fixture_prepared(config: Config, prepare: impl FnOnce(&mut Store, &[Booki
     let mut store = Store::open_in_memory("JKS").unwrap();
     loket::demo::seed(&mut store, 1, today(), &fees()).unwrap();
     store.upsert_office(&config.office().unwrap()).unwrap();
-    let listed: Vec<Booking> = store.bookings_on(today()).unwrap().into_iter().map(|(_, b)| b).collect();
+    let listed: Vec<Booking> = store
+        .bookings_on(today())
+        .unwrap()
+        .into_iter()
+        .map(|(_, b)| b)
+        .collect();
     prepare(&mut store, &listed);
     let on = |day: NaiveDate| -> Vec<Booking> {
         store

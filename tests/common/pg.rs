@@ -16,7 +16,10 @@ fn bindir() -> PathBuf {
         }
     }
     let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path().join("bin"))).collect())
+        .map(|d| {
+            d.filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+                .collect()
+        })
         .unwrap_or_default();
     versions.sort();
     versions
@@ -73,27 +76,63 @@ fn start_cluster() -> String {
     }
     let data = dir.join("data");
     let d = data.to_str().unwrap();
-    let out = pg(root, &bin.join("initdb"), &["-D", d, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "initdb failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = pg(
+        root,
+        &bin.join("initdb"),
+        &[
+            "-D",
+            d,
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "initdb failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let port = free_port();
     let opts = format!(
         "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
         dir.display()
     );
     let log = dir.join("log");
-    let out = pg(root, &bin.join("pg_ctl"), &["-D", d, "-l", log.to_str().unwrap(), "-o", &opts, "-w", "start"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "pg_ctl start failed: {}", String::from_utf8_lossy(&out.stderr));
-    // The watchdog: once this test process is gone, stop the cluster and remove it.
+    let out = pg(
+        root,
+        &bin.join("pg_ctl"),
+        &[
+            "-D",
+            d,
+            "-l",
+            log.to_str().unwrap(),
+            "-o",
+            &opts,
+            "-w",
+            "start",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "pg_ctl start failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The watchdog: once this test process is gone, stop the cluster and remove it. It must
+    // outlive this process, so it is never waited for.
     let script = format!(
         "while [ -d /proc/{pid} ]; do sleep 1; done; {pg_ctl} -D {d} -m immediate stop >/dev/null 2>&1; rm -rf {dir}",
         pid = std::process::id(),
         pg_ctl = bin.join("pg_ctl").display(),
         dir = dir.display(),
     );
+    #[allow(clippy::zombie_processes)]
     pg(root, Path::new("/bin/sh"), &["-c", &script])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())

@@ -154,7 +154,11 @@ impl Counter {
     }
 
     /// Checks in applicant `applicant` of `b` and checks its documents: several events.
-    pub fn serve_applicant(&mut self, b: &Booking, applicant: usize) -> Result<Case, loket::store::StoreError> {
+    pub fn serve_applicant(
+        &mut self,
+        b: &Booking,
+        applicant: usize,
+    ) -> Result<Case, loket::store::StoreError> {
         let a = &b.applicants[applicant];
         let checklist = vec![DocKind::EKtp, DocKind::FamilyCard];
         let check_in = Action::CheckIn {
@@ -193,7 +197,9 @@ impl Counter {
     pub fn views(&mut self, b: &Booking, n: usize) {
         let actor = self.actor();
         for _ in 0..n {
-            self.store.record_view(&actor, b.code.as_str(), None).unwrap();
+            self.store
+                .record_view(&actor, b.code.as_str(), None)
+                .unwrap();
         }
     }
 
@@ -209,7 +215,11 @@ pub async fn assert_consistent(pusat: &Pusat, counters: &[&Counter]) {
     let db = pusat.pool.get().await.unwrap();
     for counter in counters {
         let local = counter.store.outbox_from(1, usize::MAX >> 1).unwrap();
-        assert_eq!(counter.store.pending_events().unwrap(), 0, "events left to push");
+        assert_eq!(
+            counter.store.pending_events().unwrap(),
+            0,
+            "events left to push"
+        );
         let rows = db
             .query(
                 "SELECT id, seq FROM events WHERE device = $1 ORDER BY seq",
@@ -243,10 +253,7 @@ pub async fn assert_consistent(pusat: &Pusat, counters: &[&Counter]) {
         .get(0);
     assert_eq!(total, distinct);
     // Projections equal a replay of their events.
-    let cases = db
-        .query("SELECT id, state FROM cases", &[])
-        .await
-        .unwrap();
+    let cases = db.query("SELECT id, state FROM cases", &[]).await.unwrap();
     let mut events: HashMap<Uuid, Vec<Action>> = HashMap::new();
     for r in db
         .query(
@@ -268,5 +275,9 @@ pub async fn assert_consistent(pusat: &Pusat, counters: &[&Counter]) {
         let replayed = Case::replay(events[&id].iter()).unwrap();
         assert_eq!(state, replayed, "projection of case {id} equals its replay");
     }
-    assert_eq!(cases.len(), events.len(), "every case with events is projected");
+    assert_eq!(
+        cases.len(),
+        events.len(),
+        "every case with events is projected"
+    );
 }
