@@ -9,15 +9,9 @@ mod support;
 
 use loket::protocol::{self, Stage};
 use loket::sync::SyncError;
+use loket::domain::format::sha256_hex;
 use support::{Counter, OFFICE, Pusat, assert_consistent};
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_counter_enrolls_pulls_its_office_and_pushes_its_work() {

@@ -47,6 +47,16 @@ pub enum CaseStatus {
 }
 
 impl CaseStatus {
+    /// The status as stored and sent: open, continued, deferred, rejected.
+    pub fn label(self) -> &'static str {
+        match self {
+            CaseStatus::Open(_) => "open",
+            CaseStatus::Continued => "continued",
+            CaseStatus::Deferred => "deferred",
+            CaseStatus::Rejected => "rejected",
+        }
+    }
+
     pub fn is_open(self) -> bool {
         matches!(self, CaseStatus::Open(_))
     }

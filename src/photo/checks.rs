@@ -291,12 +291,8 @@ pub fn crop_passport(rgb: &RgbImage) -> Option<RgbImage> {
 
 /// The photo as JPEG and its SHA-256 (hex): the name it is stored and uploaded under.
 pub fn encode_jpeg(rgb: &RgbImage) -> Result<(Vec<u8>, String), image::ImageError> {
-    use sha2::{Digest, Sha256};
     let mut jpeg = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90).encode_image(rgb)?;
-    let hash = Sha256::digest(&jpeg)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hash = crate::domain::format::sha256_hex(&jpeg);
     Ok((jpeg, hash))
 }

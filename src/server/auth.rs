@@ -20,9 +20,7 @@ pub fn sha256(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    sha256(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use crate::domain::format::sha256_hex;
 
 /// An enrollment code as typed: Crockford letters, dashes and spaces ignored, any case.
 pub fn normalize_code(code: &str) -> String {

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::Result;
 use super::auth::Device;
-use crate::domain::{Action, Booking, Case, CaseStatus};
+use crate::domain::{Action, Booking, Case};
 use crate::protocol::{BookingChange, CaseSummary, Change, ClaimWinner, WireEvent};
 
 struct Projected {
@@ -18,15 +18,6 @@ struct Projected {
     problem: Option<String>,
     device: Uuid,
     counter: i32,
-}
-
-pub fn status_label(status: CaseStatus) -> &'static str {
-    match status {
-        CaseStatus::Open(_) => "open",
-        CaseStatus::Continued => "continued",
-        CaseStatus::Deferred => "deferred",
-        CaseStatus::Rejected => "rejected",
-    }
 }
 
 async fn load(tx: &tokio_postgres::Transaction<'_>, id: Uuid) -> Result<Option<Projected>> {
@@ -145,7 +136,7 @@ pub async fn apply(
             applicant: p.case.applicant,
             device: p.device,
             counter: p.counter as u32,
-            status: status_label(p.case.status).to_owned(),
+            status: p.case.status.label().to_owned(),
             lost_to: p.lost_to.clone(),
         }));
     }
@@ -168,7 +159,7 @@ async fn save(tx: &tokio_postgres::Transaction<'_>, office: &str, p: &Projected)
             &(p.case.applicant as i32),
             &p.device,
             &p.counter,
-            &status_label(p.case.status),
+            &p.case.status.label(),
             &state,
             &p.lost_to.as_ref().map(|w| w.case_id),
             &p.problem,

@@ -9,15 +9,6 @@ use uuid::Uuid;
 use super::{Actor, Result, Store, StoreError, append_audit, append_event};
 use crate::domain::{Action, Case, CaseStatus};
 
-fn status_label(status: CaseStatus) -> &'static str {
-    match status {
-        CaseStatus::Open(_) => "open",
-        CaseStatus::Continued => "continued",
-        CaseStatus::Deferred => "deferred",
-        CaseStatus::Rejected => "rejected",
-    }
-}
-
 /// What the audit trail says beyond the action's name: who approved what, and why.
 pub(super) fn audit_detail(action: &Action) -> String {
     use crate::domain::case::Decision;
@@ -122,7 +113,7 @@ impl Store {
                 case.id.to_string(),
                 case.booking.as_str(),
                 case.applicant as i64,
-                status_label(case.status),
+                case.status.label(),
                 serde_json::to_string(&case)?,
                 actor.now.to_rfc3339()
             ],
