@@ -7,7 +7,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::{Actor, Result, Store, StoreError, append_audit, append_event};
-use crate::domain::{Action, Case, CaseStatus};
+use crate::domain::{Action, Case};
 
 /// What the audit trail says beyond the action's name: who approved what, and why.
 pub(super) fn audit_detail(action: &Action) -> String {
