@@ -7,11 +7,10 @@ mod pg;
 #[path = "common/sync.rs"]
 mod support;
 
+use loket::domain::format::sha256_hex;
 use loket::protocol::{self, Stage};
 use loket::sync::SyncError;
-use loket::domain::format::sha256_hex;
 use support::{Counter, OFFICE, Pusat, assert_consistent};
-
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_counter_enrolls_pulls_its_office_and_pushes_its_work() {

@@ -2,13 +2,16 @@
 //! counter runs (`Case::open` / `Case::apply`), so a case on the server equals a replay of
 //! its events. The first check-in of an applicant to reach the server wins; a later one from
 //! another counter is kept, with `lost_to` naming the winner.
+//!
+//! A batch costs a fixed number of queries whatever its size: every case it touches is
+//! loaded (and locked) at once, every claim looked up at once, every case saved at once.
 
 use std::collections::HashMap;
 
 use uuid::Uuid;
 
-use super::Result;
 use super::auth::Device;
+use super::{ApiError, Result};
 use crate::domain::{Action, Booking, Case};
 use crate::protocol::{BookingChange, CaseSummary, Change, ClaimWinner, WireEvent};
 
@@ -20,45 +23,69 @@ struct Projected {
     counter: i32,
 }
 
-async fn load(tx: &tokio_postgres::Transaction<'_>, id: Uuid) -> Result<Option<Projected>> {
-    let row = tx
-        .query_opt(
-            "SELECT c.state, c.lost_to, w.counter, c.problem, c.device, c.counter
+/// The stored cases among `ids`, locked for this transaction.
+async fn load(
+    tx: &tokio_postgres::Transaction<'_>,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Projected>> {
+    let rows = tx
+        .query(
+            "SELECT c.id, c.state, c.lost_to, w.counter, c.problem, c.device, c.counter
              FROM cases c LEFT JOIN cases w ON w.id = c.lost_to
-             WHERE c.id = $1 FOR UPDATE OF c",
-            &[&id],
+             WHERE c.id = ANY($1) ORDER BY c.id FOR UPDATE OF c",
+            &[&ids],
         )
         .await?;
-    let Some(row) = row else { return Ok(None) };
-    let state: serde_json::Value = row.get(0);
-    let case: Case = serde_json::from_value(state)
-        .map_err(|e| super::ApiError::Internal(format!("stored case {id}: {e}")))?;
-    let lost_to = row.get::<_, Option<Uuid>>(1).map(|case_id| ClaimWinner {
-        case_id,
-        counter: row.get::<_, Option<i32>>(2).unwrap_or_default() as u32,
-    });
-    Ok(Some(Projected {
-        case,
-        lost_to,
-        problem: row.get(3),
-        device: row.get(4),
-        counter: row.get(5),
-    }))
+    let mut out = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let id: Uuid = row.get(0);
+        let case: Case = serde_json::from_value(row.get(1))
+            .map_err(|e| ApiError::Internal(format!("stored case {id}: {e}")))?;
+        let lost_to = row.get::<_, Option<Uuid>>(2).map(|case_id| ClaimWinner {
+            case_id,
+            counter: row.get::<_, Option<i32>>(3).unwrap_or_default() as u32,
+        });
+        let p = Projected {
+            case,
+            lost_to,
+            problem: row.get(4),
+            device: row.get(5),
+            counter: row.get(6),
+        };
+        out.insert(id, p);
+    }
+    Ok(out)
 }
 
-/// The case already serving this applicant, if another one is.
-async fn winner(tx: &tokio_postgres::Transaction<'_>, case: &Case) -> Result<Option<ClaimWinner>> {
-    let row = tx
-        .query_opt(
-            "SELECT id, counter FROM cases WHERE booking = $1 AND applicant = $2
-             AND lost_to IS NULL AND id <> $3 FOR UPDATE",
-            &[&case.booking.as_str(), &(case.applicant as i32), &case.id],
+/// The cases already serving the applicants new check-ins claim, by (booking, applicant).
+async fn winners(
+    tx: &tokio_postgres::Transaction<'_>,
+    claims: &[(String, i32)],
+) -> Result<HashMap<(String, i32), ClaimWinner>> {
+    if claims.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let bookings: Vec<&str> = claims.iter().map(|(b, _)| b.as_str()).collect();
+    let applicants: Vec<i32> = claims.iter().map(|(_, a)| *a).collect();
+    let rows = tx
+        .query(
+            "SELECT c.id, c.counter, c.booking, c.applicant FROM cases c
+             JOIN UNNEST($1::text[], $2::int[]) AS k (booking, applicant)
+               ON c.booking = k.booking AND c.applicant = k.applicant
+             WHERE c.lost_to IS NULL ORDER BY c.id FOR UPDATE OF c",
+            &[&bookings, &applicants],
         )
         .await?;
-    Ok(row.map(|r| ClaimWinner {
-        case_id: r.get(0),
-        counter: r.get::<_, i32>(1) as u32,
-    }))
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let winner = ClaimWinner {
+                case_id: r.get(0),
+                counter: r.get::<_, i32>(1) as u32,
+            };
+            ((r.get(2), r.get(3)), winner)
+        })
+        .collect())
 }
 
 /// Applies `events` (already stored) and returns the feed changes they make.
@@ -67,9 +94,8 @@ pub async fn apply(
     device: &Device,
     events: &[WireEvent],
 ) -> Result<Vec<Change>> {
-    let mut cases: HashMap<Uuid, Projected> = HashMap::new();
-    let mut order: Vec<Uuid> = Vec::new();
     let mut changes = Vec::new();
+    let mut actions: Vec<(&WireEvent, Uuid, Action)> = Vec::new();
     for event in events {
         if event.kind == "booking.walk_in" {
             if let Ok(booking) = serde_json::from_value::<Booking>(event.payload.clone()) {
@@ -84,85 +110,127 @@ pub async fn apply(
         let (Some(id), true) = (event.case_id, event.kind.starts_with("case.")) else {
             continue;
         };
-        let action: Action = match serde_json::from_value(event.payload.clone()) {
-            Ok(a) => a,
-            Err(e) => {
-                tracing::warn!(seq = event.seq, error = %e, "event payload not understood");
-                continue;
-            }
-        };
-        if let std::collections::hash_map::Entry::Vacant(slot) = cases.entry(id)
-            && let Some(p) = load(tx, id).await?
-        {
-            slot.insert(p);
+        match serde_json::from_value(event.payload.clone()) {
+            Ok(action) => actions.push((event, id, action)),
+            Err(e) => tracing::warn!(seq = event.seq, error = %e, "event payload not understood"),
         }
-        match cases.get_mut(&id) {
-            Some(p) => {
-                if let Err(e) = p.case.apply(&action) {
-                    // Stored all the same: refusing would stop this counter's sync for good.
-                    p.problem = Some(format!("seq {}: {e}", event.seq));
-                }
+    }
+    let mut ids: Vec<Uuid> = actions.iter().map(|(_, id, _)| *id).collect();
+    ids.sort();
+    ids.dedup();
+    let mut cases = load(tx, &ids).await?;
+    let claims: Vec<(String, i32)> = actions
+        .iter()
+        .filter(|(_, id, a)| matches!(a, Action::CheckIn { .. }) && !cases.contains_key(id))
+        .filter_map(|(_, _, a)| match a {
+            Action::CheckIn {
+                booking, applicant, ..
+            } => Some((booking.as_str().to_owned(), *applicant as i32)),
+            _ => None,
+        })
+        .collect();
+    let mut serving = winners(tx, &claims).await?;
+    let mut order: Vec<Uuid> = Vec::new();
+    for (event, id, action) in &actions {
+        if let Some(p) = cases.get_mut(id) {
+            if let Err(e) = p.case.apply(action) {
+                // Stored all the same: refusing would stop this counter's sync for good.
+                p.problem = Some(format!("seq {}: {e}", event.seq));
             }
-            None => match Case::open(&action) {
+        } else {
+            match Case::open(action) {
                 Ok(case) => {
-                    let lost_to = winner(tx, &case).await?;
-                    cases.insert(
-                        id,
-                        Projected {
-                            case,
-                            lost_to,
-                            problem: None,
-                            device: device.id,
-                            counter: device.counter,
-                        },
-                    );
+                    let key = (case.booking.as_str().to_owned(), case.applicant as i32);
+                    let lost_to = serving.get(&key).cloned();
+                    if lost_to.is_none() {
+                        // A later check-in of the same applicant in this batch loses to it.
+                        let me = ClaimWinner {
+                            case_id: case.id,
+                            counter: device.counter as u32,
+                        };
+                        serving.insert(key, me);
+                    }
+                    let p = Projected {
+                        case,
+                        lost_to,
+                        problem: None,
+                        device: device.id,
+                        counter: device.counter,
+                    };
+                    cases.insert(*id, p);
                 }
                 Err(e) => {
                     tracing::warn!(seq = event.seq, error = %e, "case event before its check-in");
                     continue;
                 }
-            },
+            }
         }
-        if !order.contains(&id) {
-            order.push(id);
+        if !order.contains(id) {
+            order.push(*id);
         }
     }
-    for id in order {
-        let Some(p) = cases.get(&id) else { continue };
-        save(tx, &device.office, p).await?;
-        changes.push(Change::Case(CaseSummary {
-            case_id: id,
+    let touched: Vec<&Projected> = order.iter().filter_map(|id| cases.get(id)).collect();
+    save(tx, &device.office, &touched).await?;
+    changes.extend(touched.iter().map(|p| {
+        Change::Case(CaseSummary {
+            case_id: p.case.id,
             booking: p.case.booking.as_str().to_owned(),
             applicant: p.case.applicant,
             device: p.device,
             counter: p.counter as u32,
             status: p.case.status.label().to_owned(),
             lost_to: p.lost_to.clone(),
-        }));
-    }
+        })
+    }));
     Ok(changes)
 }
 
-async fn save(tx: &tokio_postgres::Transaction<'_>, office: &str, p: &Projected) -> Result<()> {
-    let state =
-        serde_json::to_value(&p.case).map_err(|e| super::ApiError::Internal(e.to_string()))?;
+/// Writes every touched case in one statement.
+async fn save(
+    tx: &tokio_postgres::Transaction<'_>,
+    office: &str,
+    cases: &[&Projected],
+) -> Result<()> {
+    if cases.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = cases.iter().map(|p| p.case.id).collect();
+    let bookings: Vec<&str> = cases.iter().map(|p| p.case.booking.as_str()).collect();
+    let applicants: Vec<i32> = cases.iter().map(|p| p.case.applicant as i32).collect();
+    let devices: Vec<Uuid> = cases.iter().map(|p| p.device).collect();
+    let counters: Vec<i32> = cases.iter().map(|p| p.counter).collect();
+    let statuses: Vec<&str> = cases.iter().map(|p| p.case.status.label()).collect();
+    let states = cases
+        .iter()
+        .map(|p| serde_json::to_value(&p.case))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let lost: Vec<Option<Uuid>> = cases
+        .iter()
+        .map(|p| p.lost_to.as_ref().map(|w| w.case_id))
+        .collect();
+    let problems: Vec<Option<&str>> = cases.iter().map(|p| p.problem.as_deref()).collect();
     tx.execute(
         "INSERT INTO cases (id, office, booking, applicant, device, counter, status, state,
                             lost_to, problem)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         SELECT u.id, $1, u.booking, u.applicant, u.device, u.counter, u.status, u.state,
+                u.lost_to, u.problem
+         FROM UNNEST($2::uuid[], $3::text[], $4::int[], $5::uuid[], $6::int[], $7::text[],
+                     $8::jsonb[], $9::uuid[], $10::text[])
+              AS u (id, booking, applicant, device, counter, status, state, lost_to, problem)
          ON CONFLICT (id) DO UPDATE SET status = excluded.status, state = excluded.state,
              problem = excluded.problem, updated_at = now()",
         &[
-            &p.case.id,
             &office,
-            &p.case.booking.as_str(),
-            &(p.case.applicant as i32),
-            &p.device,
-            &p.counter,
-            &p.case.status.label(),
-            &state,
-            &p.lost_to.as_ref().map(|w| w.case_id),
-            &p.problem,
+            &ids,
+            &bookings,
+            &applicants,
+            &devices,
+            &counters,
+            &statuses,
+            &states,
+            &lost,
+            &problems,
         ],
     )
     .await?;
