@@ -16,6 +16,8 @@ pub enum QueueStatus {
     InProgress,
     /// Every applicant's case is decided.
     Done,
+    /// The booking system cancelled it: kept (cases may point at it), out of the queue.
+    Cancelled,
 }
 
 /// One line of the queue: a booking with how far its applicants have got.
@@ -30,11 +32,14 @@ pub struct QueueRow {
     pub decided: usize,
     pub walk_in: bool,
     pub express: bool,
+    pub cancelled: bool,
 }
 
 impl QueueRow {
     pub fn status(&self) -> QueueStatus {
-        if self.opened == 0 {
+        if self.cancelled && self.opened == 0 {
+            QueueStatus::Cancelled
+        } else if self.opened == 0 {
             QueueStatus::Waiting
         } else if self.decided >= self.applicants {
             QueueStatus::Done
@@ -45,7 +50,7 @@ impl QueueRow {
 }
 
 const QUEUE_SELECT: &str = "
-    SELECT b.code, b.day, b.slot, b.body, b.walk_in,
+    SELECT b.code, b.day, b.slot, b.body, b.walk_in, b.cancelled,
            (SELECT COUNT(*) FROM cases c WHERE c.booking = b.code
                 AND c.id NOT IN (SELECT case_id FROM lost_claims))
              + (SELECT COUNT(*) FROM remote_cases r WHERE r.booking = b.code AND r.lost = 0),
@@ -71,10 +76,11 @@ fn queue_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(QueueRow, Booking)> {
             .map(|a| a.name.clone())
             .unwrap_or_default(),
         applicants: booking.applicants.len(),
-        opened: r.get::<_, i64>(5)? as usize,
-        decided: r.get::<_, i64>(6)? as usize,
+        opened: r.get::<_, i64>(6)? as usize,
+        decided: r.get::<_, i64>(7)? as usize,
         walk_in: r.get(4)?,
         express: booking.service == crate::domain::Service::Express,
+        cancelled: r.get(5)?,
     };
     Ok((row, booking))
 }

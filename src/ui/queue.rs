@@ -248,6 +248,7 @@ impl QueueScreen {
                     QueueStatus::Waiting => (s.st_waiting, theme::label()),
                     QueueStatus::InProgress => (s.st_in_progress, theme::warn()),
                     QueueStatus::Done => (s.st_done, theme::ok()),
+                    QueueStatus::Cancelled => (s.st_cancelled, theme::dim()),
                 };
                 let when = if searching {
                     format::date_short(r.day)
