@@ -378,7 +378,7 @@ async fn revoked_expired_and_strange_servers_stop_sync_but_lose_nothing() {
 
     // Fixed by enrolling again: the counter resends its outbox and nothing is stored twice.
     let code = pusat.enroll_code(1).await;
-    let again = loket::sync::Client::enroll(&pusat.url, &code)
+    let again = loket::sync::Client::enroll(&pusat.url, &code, None)
         .await
         .unwrap();
     a.store

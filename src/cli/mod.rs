@@ -62,6 +62,10 @@ pub enum Command {
         server: String,
         #[arg(long)]
         code: String,
+        /// A certificate authority (PEM) to trust for pusat, when its certificate is not
+        /// from a public one.
+        #[arg(long)]
+        ca_file: Option<PathBuf>,
     },
     /// Sync with pusat: push events, pull the office's changes, upload photos.
     Sync {
@@ -260,7 +264,11 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Cases {
             command: CasesCommand::Export(args),
         } => export_cases(&opened, &args),
-        Command::Enroll { server, code } => sync::enroll(opened, &server, &code),
+        Command::Enroll {
+            server,
+            code,
+            ca_file,
+        } => sync::enroll(opened, &server, &code, ca_file.as_deref()),
         Command::Sync { once } => sync::run(opened, once),
         Command::Qr { .. } | Command::Photo { .. } => Ok(()),
     };

@@ -21,10 +21,24 @@ fn failed(e: &SyncError) -> CliError {
 
 /// Exchanges the code for a credential, keeps it (0600) and pulls the office's roster,
 /// configuration and bookings.
-pub(super) fn enroll(mut o: Opened, server: &str, code: &str) -> Result<(), CliError> {
+pub(super) fn enroll(
+    mut o: Opened,
+    server: &str,
+    code: &str,
+    ca_file: Option<&std::path::Path>,
+) -> Result<(), CliError> {
+    let ca_pem = match ca_file {
+        Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
+            CliError::Sync(format!(
+                "berkas CA {} tidak terbaca: {e} / cannot read the CA file",
+                path.display()
+            ))
+        })?),
+        None => None,
+    };
     let rt = runtime()?;
     let response = rt
-        .block_on(Client::enroll(server, code))
+        .block_on(Client::enroll(server, code, ca_pem.as_deref()))
         .map_err(|e| failed(&e))?;
     let zone = crate::domain::Zone::parse(&response.office.zone).unwrap_or(o.office.zone);
     let others = o
@@ -43,6 +57,7 @@ pub(super) fn enroll(mut o: Opened, server: &str, code: &str) -> Result<(), CliE
         expires_at: response.expires_at,
         office: response.office.clone(),
         counter: response.counter,
+        ca_pem,
     };
     drop(o.store);
     let path = o.dir.join("loket.db");
@@ -79,7 +94,11 @@ fn one_round(o: &mut Opened, rt: &tokio::runtime::Runtime) -> Result<RoundReport
     let Some(credential) = &o.credential else {
         return Err(SyncError::Unauthorized);
     };
-    let client = Client::new(&credential.server, &credential.token)?;
+    let client = Client::new(
+        &credential.server,
+        &credential.token,
+        credential.ca_pem.as_deref(),
+    )?;
     let zone = o.office.zone;
     let now = move || zone.local(Utc::now());
     let pending = o.store.pending_events().unwrap_or(0);

@@ -35,6 +35,8 @@ pub enum SyncError {
     Gap(i64),
     #[error("local database: {0}")]
     Store(String),
+    #[error("the certificate authority for pusat is not usable: {0}")]
+    Certificate(String),
 }
 
 impl From<crate::store::StoreError> for SyncError {
@@ -53,11 +55,21 @@ impl SyncError {
                 | SyncError::Unauthorized
                 | SyncError::Protocol(_)
                 | SyncError::EnrollCode
+                | SyncError::Certificate(_)
         )
     }
 }
 
 fn transport(e: reqwest::Error) -> SyncError {
+    // A certificate pusat presents that this counter does not trust is not "offline":
+    // retrying will not help, a technician must.
+    let mut source: Option<&dyn std::error::Error> = Some(&e);
+    while let Some(err) = source {
+        if err.to_string().to_lowercase().contains("certificate") {
+            return SyncError::Certificate(err.to_string());
+        }
+        source = err.source();
+    }
     if e.is_decode() {
         SyncError::Nonsense(e.to_string())
     } else {
@@ -80,12 +92,20 @@ impl std::fmt::Debug for Client {
     }
 }
 
-fn http() -> Result<reqwest::Client, SyncError> {
-    reqwest::Client::builder()
+/// The HTTP client; `ca_pem` is a certificate authority to trust besides the public ones
+/// (an agency's own CA for pusat).
+fn http(ca_pem: Option<&str>) -> Result<reqwest::Client, SyncError> {
+    let mut builder = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(60))
+        .timeout(Duration::from_secs(60));
+    if let Some(pem) = ca_pem {
+        let ca = reqwest::Certificate::from_pem(pem.as_bytes())
+            .map_err(|e| SyncError::Certificate(e.to_string()))?;
+        builder = builder.add_root_certificate(ca);
+    }
+    builder
         .build()
-        .map_err(|e| SyncError::Offline(e.to_string()))
+        .map_err(|e| SyncError::Certificate(e.to_string()))
 }
 
 /// Turns an answer into `T`, or into the error it names.
@@ -134,18 +154,22 @@ async fn answer<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T, SyncE
 }
 
 impl Client {
-    pub fn new(base: &str, token: &str) -> Result<Client, SyncError> {
+    pub fn new(base: &str, token: &str, ca_pem: Option<&str>) -> Result<Client, SyncError> {
         Ok(Client {
-            http: http()?,
+            http: http(ca_pem)?,
             base: base.trim_end_matches('/').to_owned(),
             token: token.to_owned(),
         })
     }
 
     /// Exchanges a one-time code for this counter's credential.
-    pub async fn enroll(base: &str, code: &str) -> Result<EnrollResponse, SyncError> {
+    pub async fn enroll(
+        base: &str,
+        code: &str,
+        ca_pem: Option<&str>,
+    ) -> Result<EnrollResponse, SyncError> {
         let url = format!("{}/api/v1/enroll", base.trim_end_matches('/'));
-        let resp = http()?
+        let resp = http(ca_pem)?
             .post(url)
             .header(protocol::HEADER, protocol::VERSION)
             .json(&EnrollRequest {

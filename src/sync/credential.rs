@@ -21,6 +21,9 @@ pub struct Credential {
     pub expires_at: DateTime<Utc>,
     pub office: OfficeInfo,
     pub counter: u32,
+    /// A certificate authority (PEM) to trust for pusat besides the public ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_pem: Option<String>,
 }
 
 impl std::fmt::Debug for Credential {

@@ -102,7 +102,11 @@ async fn run(
     let offline = |error: SyncError, retry_in| SyncState::Offline { error, retry_in };
     let mut attempt = 0u32;
     let mut store = None;
-    let client = Client::new(&setup.credential.server, &setup.credential.token);
+    let client = Client::new(
+        &setup.credential.server,
+        &setup.credential.token,
+        setup.credential.ca_pem.as_deref(),
+    );
     loop {
         if store.is_none() {
             store = Store::open(&setup.db_path, &setup.office).ok();

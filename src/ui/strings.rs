@@ -203,6 +203,7 @@ pub fn sync_error_text(s: &Strings, e: &crate::sync::SyncError) -> String {
         E::Refused(why) => fill(s.sync_err_refused, &[why]),
         E::Gap(n) => fill(s.sync_err_refused, &[&format!("seq {n}")]),
         E::Store(why) => fill(s.sync_err_store, &[why]),
+        E::Certificate(why) => fill(s.sync_err_certificate, &[why]),
     }
 }
 

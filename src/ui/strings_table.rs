@@ -78,6 +78,7 @@ strings! {
     st_waiting: "Menunggu", "Waiting";
     st_in_progress: "Dilayani", "In service";
     st_done: "Selesai", "Done";
+    st_cancelled: "Dibatalkan", "Cancelled";
     queue_empty: "Belum ada booking untuk hari ini di kantor ini.", "No bookings for today at this office.";
     code_unknown: "Kode booking {} tidak ada di data loket ini. Periksa kode pada QR pemohon, atau cari dengan nama/NIK.", "Booking code {} is not in this counter's data. Check the applicant's QR code, or search by name/NIK.";
     code_garbled: "Kode \"{}\" rusak atau salah ketik: {}. Pindai ulang QR atau ketik ulang 10 karakter kodenya.", "Code \"{}\" is garbled or mistyped: {}. Scan the QR again or retype its 10 characters.";
@@ -306,6 +307,7 @@ strings! {
     sync_err_unavailable: "pusat sedang bermasalah ({}); akan dicoba lagi", "pusat has a problem ({}); retrying";
     sync_err_refused: "pusat menolak data ({}); hubungi teknisi", "pusat refused the data ({}); call a technician";
     sync_err_store: "basis data lokal: {}; hubungi teknisi", "local database: {}; call a technician";
+    sync_err_certificate: "sertifikat CA untuk pusat tidak dapat dipakai ({}); daftarkan ulang dengan --ca-file yang benar", "the CA certificate for pusat is unusable ({}); enroll again with the right --ca-file";
     served_elsewhere: "Dilayani di loket {}", "Served at counter {}";
     lost_claim: "Pemohon ini dilayani di loket {} (check-in di sana lebih dulu sampai di pusat); kasus di loket ini disimpan tetapi tidak dilanjutkan.", "This applicant is served at counter {} (its check-in reached pusat first); this counter's case is kept but not continued.";
     scan_leave: "Kode {} dipindai. Tinggalkan layar ini dan buka booking tersebut? Pekerjaan di layar ini sudah tersimpan.", "Code {} was scanned. Leave this screen and open that booking? Work here is already saved.";

@@ -106,7 +106,7 @@ impl Counter {
     /// A new counter (its own data folder and SQLite file) enrolled as `counter`.
     pub async fn enroll(pusat: &Pusat, counter: u32) -> Counter {
         let code = pusat.enroll_code(counter).await;
-        let r = Client::enroll(&pusat.url, &code).await.unwrap();
+        let r = Client::enroll(&pusat.url, &code, None).await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("loket.db"), OFFICE).unwrap();
         store
@@ -119,9 +119,10 @@ impl Counter {
             expires_at: r.expires_at,
             office: r.office.clone(),
             counter: r.counter,
+            ca_pem: None,
         };
         credential.save(dir.path()).unwrap();
-        let client = Client::new(&pusat.url, &r.token).unwrap();
+        let client = Client::new(&pusat.url, &r.token, None).unwrap();
         Counter {
             dir,
             store,
@@ -132,7 +133,7 @@ impl Counter {
 
     /// Points the counter at another address (pusat restarted, or a proxy).
     pub fn server(&mut self, url: &str) {
-        self.client = Client::new(url, &self.credential.token).unwrap();
+        self.client = Client::new(url, &self.credential.token, None).unwrap();
     }
 
     pub async fn sync(&mut self) -> Result<RoundReport, SyncError> {

@@ -1,0 +1,256 @@
+//! The README's commands end to end, as real processes: pusat's administrator commands, a
+//! booking import from CSV, `pusat serve` over TLS with the agency's own CA, `loket enroll`,
+//! `loket sync --once`, and a revoked device.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "common/pg.rs"]
+mod pg;
+
+use std::io::BufRead;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use loket::domain::Zone;
+
+fn pusat(db: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pusat"))
+        .args(args)
+        .env("DATABASE_URL", db)
+        .env("PUSAT_OFFICER_PIN", "482913")
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+fn loket(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_loket"))
+        .args(args)
+        .env("LOKET_DATA_DIR", dir)
+        .output()
+        .unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
+
+fn label<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Today's demo bookings as the booking system's CSV export: one row per applicant.
+fn bookings_csv(path: &Path) -> Vec<loket::domain::Booking> {
+    let fees = loket::domain::fees::FeeSchedule::from_toml(loket::config::FEES).unwrap();
+    let today = Zone::Wib.today(chrono::Utc::now());
+    let list = loket::demo::day_bookings(3, "JKS", today, 6, &fees);
+    let mut csv = String::from(
+        "code,office,date,slot,service,passport,application,billing_code,name,nik,birth_date,sex,migrant_worker,name_changed,paid,cancelled\n",
+    );
+    for (i, b) in list.iter().enumerate() {
+        for a in &b.applicants {
+            csv.push_str(&format!(
+                "{},{},{},{},{},{},{},{},\"{}\",{},{},{},{},{},{},{}\n",
+                b.code.as_str(),
+                b.office,
+                b.date,
+                b.slot.format("%H:%M"),
+                label(&b.service),
+                label(&b.passport),
+                label(&b.application),
+                b.billing_code,
+                a.name,
+                a.nik,
+                a.birth_date,
+                label(&a.sex),
+                a.migrant_worker,
+                a.name_changed,
+                a.paid.map(|p| p.to_string()).unwrap_or_default(),
+                i == 5,
+            ));
+        }
+    }
+    std::fs::write(path, csv).unwrap();
+    list
+}
+
+/// A CA of the agency's own and a certificate it issued for 127.0.0.1.
+fn certificates(dir: &Path) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
+    std::fs::write(dir.join("cert.pem"), leaf.pem()).unwrap();
+    std::fs::write(dir.join("key.pem"), key.serialize_pem()).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_commands_enroll_and_sync_a_counter_over_tls() {
+    let db = pg::database().await;
+    let work = tempfile::tempdir().unwrap();
+    let counter = tempfile::tempdir().unwrap();
+    ok(&pusat(
+        &db,
+        &[
+            "office",
+            "add",
+            "--code",
+            "JKS",
+            "--name",
+            "Kantor Imigrasi Jakarta Selatan",
+            "--zone",
+            "WIB",
+        ],
+    ));
+    ok(&pusat(
+        &db,
+        &[
+            "officer",
+            "add",
+            "--office",
+            "JKS",
+            "--username",
+            "rina",
+            "--nip",
+            "198801012010012001",
+            "--name",
+            "Rina Wulandari",
+            "--role",
+            "supervisor",
+        ],
+    ));
+    let csv = work.path().join("bookings.csv");
+    let list = bookings_csv(&csv);
+    assert!(ok(&pusat(&db, &["bookings", "import", csv.to_str().unwrap()])).contains("6 bookings"));
+    let code = ok(&pusat(
+        &db,
+        &["enroll-code", "--office", "JKS", "--counter", "4"],
+    ));
+    let code = code.trim().to_owned();
+
+    // Without TLS, pusat refuses to listen beyond loopback.
+    let open = pusat(&db, &["serve", "--listen", "0.0.0.0:0"]);
+    assert!(!open.status.success());
+    assert!(String::from_utf8_lossy(&open.stderr).contains("loopback"));
+
+    certificates(work.path());
+    let mut server = Command::new(env!("CARGO_BIN_EXE_pusat"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .arg("--tls-cert")
+        .arg(work.path().join("cert.pem"))
+        .arg("--tls-key")
+        .arg(work.path().join("key.pem"))
+        .env("DATABASE_URL", &db)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
+    assert!(url.starts_with("https://127.0.0.1:"), "{line}");
+
+    // Without the agency's CA the counter does not trust pusat, and says so.
+    let untrusted = loket(
+        counter.path(),
+        &["enroll", "--server", &url, "--code", &code],
+    );
+    assert!(!untrusted.status.success());
+    assert!(
+        String::from_utf8_lossy(&untrusted.stderr).contains("sertifikat"),
+        "{untrusted:?}"
+    );
+
+    let ca = work.path().join("ca.pem");
+    let enrolled = ok(&loket(
+        counter.path(),
+        &[
+            "enroll",
+            "--server",
+            &url,
+            "--code",
+            &code,
+            "--ca-file",
+            ca.to_str().unwrap(),
+        ],
+    ));
+    assert!(enrolled.contains("loket 4"), "{enrolled}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(counter.path().join("credential.json"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    // The code was for one use only.
+    let again = loket(
+        tempfile::tempdir().unwrap().path(),
+        &[
+            "enroll",
+            "--server",
+            &url,
+            "--code",
+            &code,
+            "--ca-file",
+            ca.to_str().unwrap(),
+        ],
+    );
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("kode pendaftaran"));
+
+    // The imported bookings arrived, the cancelled one marked so.
+    let listed = ok(&loket(counter.path(), &["bookings", "list", "--json"]));
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&listed).unwrap();
+    // (Codes print grouped, as the applicant's booking slip shows them.)
+    let codes: Vec<String> = rows
+        .iter()
+        .map(|r| r["code"].as_str().unwrap().replace('-', ""))
+        .collect();
+    let imported: Vec<String> = list
+        .iter()
+        .map(|b| b.code.as_str().replace('-', ""))
+        .collect();
+    assert_eq!(codes.len(), 6, "{listed}");
+    assert!(imported.iter().all(|c| codes.contains(c)), "{listed}");
+    let cancelled: Vec<String> = rows
+        .iter()
+        .filter(|r| r["status"] == "cancelled")
+        .map(|r| r["code"].as_str().unwrap().replace('-', ""))
+        .collect();
+    assert_eq!(cancelled, vec![imported[5].clone()], "{listed}");
+    let synced = ok(&loket(counter.path(), &["sync", "--once"]));
+    assert!(
+        synced.contains("Menunggu / waiting: 0 peristiwa"),
+        "{synced}"
+    );
+
+    let devices = ok(&pusat(&db, &["device", "list"]));
+    let device = devices.lines().find(|l| l.contains("active")).unwrap();
+    let id = device.split_whitespace().next().unwrap();
+    ok(&pusat(&db, &["device", "revoke", id]));
+    let refused = loket(counter.path(), &["sync", "--once"]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("dicabut"),
+        "{refused:?}"
+    );
+    server.kill().unwrap();
+    let _ = server.wait();
+}
