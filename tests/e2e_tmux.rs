@@ -3,6 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test that cannot set up must fail loudly
 
 mod common;
+#[path = "common/pg.rs"]
+mod pg;
+#[path = "common/sync.rs"]
+mod support;
 
 use std::path::Path;
 use std::process::Command;
@@ -41,10 +45,11 @@ impl Tmux {
     }
 
     fn start(&self, data: &Path) {
-        let cmd = format!(
-            "exec {BIN} --data-dir {} demo --seed {SEED}",
-            data.display()
-        );
+        self.start_with(data, &format!("demo --seed {SEED}"));
+    }
+
+    fn start_with(&self, data: &Path, command: &str) {
+        let cmd = format!("exec {BIN} --data-dir {} {command}", data.display());
         self.tmux(&[
             "new-session",
             "-d",
@@ -348,4 +353,66 @@ fn a_serial_scanner_feeds_the_real_terminal() {
     t.wait_for("Pemindai tidak tersambung");
     t.keys(&["Escape"]);
     t.wait_for("Antrean");
+}
+
+#[test]
+fn an_enrolled_terminal_syncs_in_the_background_and_says_so() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (pusat, bookings) = rt.block_on(support::Pusat::start(10));
+    let code = rt.block_on(async {
+        let mut db = pusat.pool.get().await.unwrap();
+        let officer = loket::server::admin::NewOfficer {
+            office: support::OFFICE,
+            username: "petugas1",
+            nip: "199001012015011001",
+            name: "Petugas Satu",
+            role: "officer",
+            pin: "111111",
+        };
+        loket::server::admin::officer_add(&mut db, &officer)
+            .await
+            .unwrap();
+        pusat.enroll_code(3).await
+    });
+    let t = Tmux::new("sync");
+    t.start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let enrolled = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["enroll", "--server", &pusat.url, "--code", &code])
+        .output()
+        .unwrap();
+    assert!(enrolled.status.success(), "{enrolled:?}");
+
+    // The roster and the bookings came from pusat: no demo data here.
+    t.start_with(&data, "run");
+    login(&t);
+    t.wait_for("Tersambung ke pusat");
+    let events = || -> i64 {
+        rt.block_on(async {
+            let db = pusat.pool.get().await.unwrap();
+            db.query_one("SELECT COUNT(*) FROM events", &[])
+                .await
+                .unwrap()
+                .get(0)
+        })
+    };
+    assert_eq!(events(), 0);
+    // Opening a booking is an audited event; it reaches pusat at once, not a round later.
+    t.type_text(&bookings[0].code.to_string());
+    t.keys(&["Enter"]);
+    t.wait_for(&bookings[0].applicants[0].name);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while events() == 0 {
+        assert!(Instant::now() < deadline, "the view never reached pusat");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    t.wait_for("0 peristiwa, 0 foto menunggu");
+    rt.block_on(pusat.stop());
 }

@@ -71,6 +71,13 @@ impl Store {
         )?)
     }
 
+    /// The newest event's sequence number (0 before the first).
+    pub fn last_seq(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM outbox", [], |r| r.get(0))?)
+    }
+
     /// Up to `limit` events from `first` on, in order.
     pub fn outbox_from(&self, first: i64, limit: usize) -> Result<Vec<WireEvent>> {
         let mut stmt = self.conn.prepare_cached(

@@ -93,6 +93,11 @@ impl App {
         }
     }
 
+    /// The newest outbox event (the event loop tells sync when it moves).
+    pub fn last_event(&self) -> i64 {
+        self.setup.store.last_seq().unwrap_or(0)
+    }
+
     /// The sync worker to start, when this counter is enrolled.
     pub fn sync_setup(&mut self) -> Option<crate::sync::WorkerSetup> {
         let setup = self.setup.sync.take();

@@ -253,10 +253,20 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> std::io
         }
     });
     terminal.draw(|f| app.draw(f))?;
+    let mut last_event = app.last_event();
     while let Ok(first) = rx.recv() {
         let mut dirty = app.handle(first);
         while let Ok(more) = rx.try_recv() {
             dirty |= app.handle(more);
+        }
+        // An officer's action is pushed at once, not at the next round: the sooner pusat
+        // hears of a check-in, the rarer two counters claim the same applicant.
+        if let Some(w) = &worker {
+            let now = app.last_event();
+            if now != last_event {
+                last_event = now;
+                let _ = w.commands.send(crate::sync::SyncCommand::Now);
+            }
         }
         if app.quit_requested() {
             if let Some(w) = &worker {
