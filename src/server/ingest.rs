@@ -19,9 +19,7 @@ pub async fn push(
     let started = Instant::now();
     let mut client = state.pool.get().await?;
     let result = ingest(&mut client, &device, &req.events).await;
-    state
-        .metrics
-        .pushed(&result, req.events.len(), started.elapsed());
+    state.metrics.pushed(&result, started.elapsed());
     Ok(Json(result?))
 }
 

@@ -30,7 +30,6 @@ impl Metrics {
     pub fn pushed(
         &self,
         result: &Result<crate::protocol::PushResponse>,
-        _sent: usize,
         took: Duration,
     ) {
         match result {
