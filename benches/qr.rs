@@ -3,6 +3,8 @@
 //! Run with `cargo bench --bench qr`; read rates and medians are printed first.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark that cannot set up must stop
 
+#[path = "../tests/common/corpus.rs"]
+mod corpus;
 #[path = "../tests/common/synth.rs"]
 mod synth;
 
@@ -21,39 +23,11 @@ const PLAIN: Variant = Variant {
     blur: 0,
 };
 
-fn fold(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 fn corpus() -> Vec<(GrayImage, String)> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/qr-real");
-    let mut out = Vec::new();
-    let mut dirs: Vec<_> = std::fs::read_dir(root)
-        .unwrap()
-        .map(|d| d.unwrap().path())
-        .filter(|d| d.is_dir())
-        .collect();
-    dirs.sort();
-    for dir in dirs {
-        let mut files: Vec<_> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|f| f.unwrap().path())
-            .collect();
-        files.sort();
-        for f in files {
-            let image = matches!(
-                f.extension().and_then(|e| e.to_str()),
-                Some("png" | "jpg" | "webp")
-            );
-            if image && f.with_extension("txt").exists() {
-                out.push((
-                    image::open(&f).unwrap().to_luma8(),
-                    fold(&std::fs::read_to_string(f.with_extension("txt")).unwrap()),
-                ));
-            }
-        }
-    }
-    out
+    corpus::labelled()
+        .into_iter()
+        .map(|(f, text)| (image::open(&f).unwrap().to_luma8(), text))
+        .collect()
 }
 
 fn synthetic() -> Vec<(GrayImage, String)> {
@@ -78,7 +52,7 @@ fn survey(
         let t0 = Instant::now();
         let texts = read(img);
         times.push(t0.elapsed());
-        ok += usize::from(texts.iter().any(|t| fold(t) == *expected));
+        ok += usize::from(texts.iter().any(|t| corpus::fold(t) == *expected));
     }
     let mean = times.iter().sum::<Duration>() / times.len() as u32;
     times.sort();

@@ -3,6 +3,8 @@
 //! a missing or unplugged camera reported and retried, decoder panics contained.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test that cannot set up must fail loudly
 
+#[path = "common/corpus.rs"]
+mod corpus;
 #[path = "common/synth.rs"]
 mod synth;
 
@@ -126,22 +128,10 @@ fn a_missing_camera_is_reported_once_and_retried() {
 #[test]
 fn a_decoder_panic_in_the_camera_thread_is_contained() {
     // The corpus photograph on which rqrr 0.11 panics, fed as camera frames.
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/qr-real");
-    let mut images = Vec::new();
-    for dir in std::fs::read_dir(root).unwrap() {
-        let dir = dir.unwrap().path();
-        if dir.is_dir() {
-            for f in std::fs::read_dir(dir).unwrap() {
-                let f = f.unwrap().path();
-                if matches!(
-                    f.extension().and_then(|e| e.to_str()),
-                    Some("png" | "jpg" | "webp")
-                ) {
-                    images.push(image::open(&f).unwrap().to_rgb8());
-                }
-            }
-        }
-    }
+    let images: Vec<RgbImage> = corpus::images()
+        .iter()
+        .map(|f| image::open(f).unwrap().to_rgb8())
+        .collect();
     let before = loket::devices::qr::PANICS.load(Ordering::Relaxed);
     let wanted = Wanted::default();
     wanted.code.store(true, Ordering::SeqCst);

@@ -2,46 +2,18 @@
 //! 1280×720 frames; `loket qr decode` on files.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test that cannot set up must fail loudly
 
+#[path = "common/corpus.rs"]
+mod corpus;
 #[path = "common/synth.rs"]
 mod synth;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use loket::devices::qr;
 
-fn corpus() -> Vec<(PathBuf, String)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/qr-real");
-    let mut files = Vec::new();
-    for dir in std::fs::read_dir(&root).expect("the shared corpus is beside the repository") {
-        let dir = dir.unwrap().path();
-        if !dir.is_dir() {
-            continue;
-        }
-        for f in std::fs::read_dir(&dir).unwrap() {
-            let f = f.unwrap().path();
-            let image = matches!(
-                f.extension().and_then(|e| e.to_str()),
-                Some("png" | "jpg" | "webp")
-            );
-            // Parts of a structured-append code have no text of their own.
-            if image && f.with_extension("txt").exists() {
-                let text = std::fs::read_to_string(f.with_extension("txt")).unwrap();
-                files.push((f, fold(&text)));
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
-/// Runs of white space fold to one space, as the corpus's reference rates count a read.
-fn fold(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 #[test]
 fn reads_the_real_corpus() {
-    let files = corpus();
+    let files = corpus::labelled();
     assert_eq!(files.len(), 137);
     let read = files
         .iter()
@@ -49,7 +21,7 @@ fn reads_the_real_corpus() {
             qr::read_file(f)
                 .unwrap()
                 .iter()
-                .any(|t| fold(t) == *expected)
+                .any(|t| corpus::fold(t) == *expected)
         })
         .count();
     // Plain rqrr reads 56, zxing-cpp 123; this pipeline reads 116 (see the benchmark).
@@ -60,7 +32,7 @@ fn reads_the_real_corpus() {
 fn contains_decoder_panics() {
     // rqrr 0.11 panics on this photograph; the pipeline must count it and go on.
     let before = qr::PANICS.load(std::sync::atomic::Ordering::Relaxed);
-    for (f, _) in corpus() {
+    for (f, _) in corpus::labelled() {
         let img = image::open(&f).unwrap().to_luma8();
         let plain = qr::Variant {
             scale: qr::Scale::AsIs,

@@ -27,11 +27,7 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn pushed(
-        &self,
-        result: &Result<crate::protocol::PushResponse>,
-        took: Duration,
-    ) {
+    pub fn pushed(&self, result: &Result<crate::protocol::PushResponse>, took: Duration) {
         match result {
             Ok(r) => {
                 self.push_ok.fetch_add(1, Relaxed);
