@@ -7,6 +7,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use image::{Rgb, RgbImage, imageops};
+use ratatui_image::picker::{Picker, ProtocolType};
 
 fn frame() -> RgbImage {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -36,6 +37,18 @@ fn bench(c: &mut Criterion) {
             black_box(&buf);
         })
     });
+    // Real pixels: scale, outline and encode one frame for the photo step's picture area
+    // (36×19 cells of 8×16 px on an 80×24 screen), per frame, on the UI thread.
+    let picture = ratatui::layout::Rect::new(0, 0, 36, 19);
+    for protocol in [ProtocolType::Kitty, ProtocolType::Sixel] {
+        #[allow(deprecated)] // a benchmark cannot query a terminal for its font size
+        let mut picker = Picker::from_fontsize((8, 16));
+        picker.set_protocol_type(protocol);
+        c.bench_function(
+            &format!("{protocol:?} picture of a 1280x720 frame, 36x19 cells"),
+            |b| b.iter(|| black_box(loket::ui::picture::encode(&picker, &frame, picture))),
+        );
+    }
 }
 
 criterion_group!(benches, bench);

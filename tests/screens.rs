@@ -649,3 +649,42 @@ fn the_status_line_shows_sync_state_and_why_it_is_offline() {
         "{screen}"
     );
 }
+
+#[test]
+fn photo_step_shows_real_pixels_on_terminals_with_an_image_protocol() {
+    #![allow(deprecated)] // Picker::from_fontsize: a terminal cannot be queried in a test
+    use ratatui_image::picker::{Picker, ProtocolType};
+    for (protocol, escape) in [
+        (ProtocolType::Kitty, "\x1b_G"),
+        (ProtocolType::Sixel, "\x1bP"),
+    ] {
+        let mut f = fixture_with_camera();
+        let mut picker = Picker::from_fontsize((8, 16));
+        picker.set_protocol_type(protocol);
+        f.app.set_picker(picker);
+        to_photo_step(&mut f);
+        send_frame(&mut f, faces::compliant());
+        // The first frame is drawn in half-blocks while the picture's place is learnt.
+        assert!(draw(&f.app, 80, 24).contains('▀'));
+        send_frame(&mut f, faces::compliant());
+        let live = draw(&f.app, 80, 24);
+        assert!(live.contains(escape), "{protocol:?}: no image sequence");
+        assert!(!live.contains('▀'), "{protocol:?}: half-blocks drawn too");
+        // The captured crop replaces the live picture, in the same protocol.
+        press(&mut f.app, KeyCode::Char(' '));
+        send_frame(&mut f, faces::compliant());
+        let taken = draw(&f.app, 80, 24);
+        assert!(taken.contains(escape), "{protocol:?}: crop not sent");
+        let image = |screen: &str| {
+            screen[screen.find(escape).unwrap()..]
+                .chars()
+                .take(2000)
+                .collect::<String>()
+        };
+        assert_ne!(
+            image(&live),
+            image(&taken),
+            "{protocol:?}: the crop is a new picture"
+        );
+    }
+}

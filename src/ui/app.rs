@@ -69,6 +69,8 @@ pub struct App {
     /// Whether this counter syncs with pusat, and the worker's last report.
     syncing: bool,
     sync: Option<crate::sync::SyncStatus>,
+    /// The terminal's image protocol, when it speaks one (the photo step shows real pixels).
+    picker: Option<ratatui_image::picker::Picker>,
 }
 
 impl App {
@@ -90,7 +92,13 @@ impl App {
             scan_dialog: None,
             syncing: false,
             sync: None,
+            picker: None,
         }
+    }
+
+    /// Shows the photo step's pictures through the terminal's image protocol.
+    pub fn set_picker(&mut self, picker: ratatui_image::picker::Picker) {
+        self.picker = Some(picker);
     }
 
     /// The newest outbox event (the event loop tells sync when it moves).
@@ -103,6 +111,10 @@ impl App {
         let setup = self.setup.sync.take();
         self.syncing |= setup.is_some();
         setup
+    }
+
+    pub fn has_camera(&self) -> bool {
+        self.setup.config.camera.is_configured()
     }
 
     /// The serial scanner to start, when one is configured.
@@ -260,7 +272,7 @@ impl App {
             CameraEvent::Scan(text) => self.on_scan(&text),
             CameraEvent::Frame(frame) => {
                 if let Some(Screen::Case(case)) = self.stack.last_mut() {
-                    case.on_frame(frame);
+                    case.on_frame(frame, self.picker.as_ref());
                 }
             }
         }

@@ -11,6 +11,7 @@ mod dialog;
 mod form;
 mod input;
 mod login;
+pub mod picture;
 pub mod preview;
 mod queue;
 pub mod scan;
@@ -208,6 +209,12 @@ impl Screen {
 pub fn run(mut app: App) -> std::io::Result<()> {
     let mut terminal = ratatui::try_init()?;
     let _ = crossterm::execute!(std::io::stdout(), term::EnableBracketedPaste);
+    // Only a counter with a camera shows pictures; others need not wait for the answer.
+    if app.has_camera()
+        && let Some(picker) = picture::detect()
+    {
+        app.set_picker(picker);
+    }
     let result = event_loop(&mut terminal, &mut app);
     let _ = crossterm::execute!(std::io::stdout(), term::DisableBracketedPaste);
     ratatui::restore();

@@ -6,6 +6,13 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Color;
 
+/// Whether pixel (x, y) of a w×h picture lies on the head outline: where the head belongs
+/// in a passport photo, centred, about 75 % of the height.
+pub fn on_oval(x: f64, y: f64, w: f64, h: f64) -> bool {
+    let (dx, dy) = ((x - w / 2.0) / (w * 0.30), (y - h * 0.42) / (h * 0.37));
+    ((dx * dx + dy * dy).sqrt() - 1.0).abs() < 0.06
+}
+
 /// Draws `img` fitted into `area` (aspect kept, centred); with `oval`, the head outline.
 pub fn render(img: &RgbImage, area: Rect, buf: &mut Buffer, oval: bool) {
     let (iw, ih) = (
@@ -35,15 +42,10 @@ pub fn render(img: &RgbImage, area: Rect, buf: &mut Buffer, oval: bool) {
             let (px, py) = (f64::from(col) + 0.5, f64::from(row) * 2.0);
             let (mut top, mut bottom) = (pixel(px, py + 0.5), pixel(px, py + 1.5));
             if oval {
-                // Where the head belongs in a passport photo: centred, ~75 % of the height.
-                let on = |y: f64| {
-                    let (dx, dy) = ((px - w / 2.0) / (w * 0.30), (y - h * 0.42) / (h * 0.37));
-                    ((dx * dx + dy * dy).sqrt() - 1.0).abs() < 0.06
-                };
-                if on(py + 0.5) {
+                if on_oval(px, py + 0.5, w, h) {
                     top = Color::Yellow;
                 }
-                if on(py + 1.5) {
+                if on_oval(px, py + 1.5, w, h) {
                     bottom = Color::Yellow;
                 }
             }

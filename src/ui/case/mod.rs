@@ -156,8 +156,12 @@ impl CaseScreen {
         self.camera && self.editing() == Some(Step::Photo)
     }
 
-    pub fn on_frame(&mut self, frame: std::sync::Arc<image::RgbImage>) {
-        self.photo.on_frame(frame);
+    pub fn on_frame(
+        &mut self,
+        frame: std::sync::Arc<image::RgbImage>,
+        picker: Option<&ratatui_image::picker::Picker>,
+    ) {
+        self.photo.on_frame(frame, picker);
     }
 
     /// Keeps the captured photo: JPEG under its hash, the case action, the pending upload.

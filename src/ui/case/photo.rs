@@ -40,10 +40,30 @@ pub enum PhotoOut {
 pub struct PhotoPanel {
     preview: Option<Arc<RgbImage>>,
     pub captured: Option<Capture>,
+    /// The picture in the terminal's image protocol, and the area it was made for.
+    picture: Option<(ratatui_image::protocol::Protocol, Rect)>,
+    /// Where the picture was last drawn (render is `&self`; frames are encoded for it).
+    area: std::cell::Cell<Rect>,
 }
 
 impl PhotoPanel {
-    pub fn on_frame(&mut self, frame: Arc<RgbImage>) {
+    /// A new camera frame; with `picker`, it (or the captured crop) is encoded in the
+    /// terminal's image protocol here, off the drawing path.
+    pub fn on_frame(
+        &mut self,
+        frame: Arc<RgbImage>,
+        picker: Option<&ratatui_image::picker::Picker>,
+    ) {
+        if let Some(picker) = picker {
+            let area = self.area.get();
+            let shown = match &self.captured {
+                Some(Capture {
+                    crop: Some(crop), ..
+                }) => crop,
+                _ => frame.as_ref(),
+            };
+            self.picture = crate::ui::picture::encode(picker, shown, area).map(|p| (p, area));
+        }
         self.preview = Some(frame);
     }
 
@@ -77,7 +97,15 @@ impl PhotoPanel {
             Constraint::Percentage(45),
             Constraint::Min(20),
         ]));
+        self.area.set(picture);
         match (&self.captured, &self.preview) {
+            // Real pixels, when the terminal speaks an image protocol and the picture was
+            // made for this area (else half-blocks until the next frame).
+            _ if self.picture.as_ref().is_some_and(|(_, a)| *a == picture) => {
+                if let Some((protocol, _)) = &self.picture {
+                    ratatui_image::Image::new(protocol).render(picture, buf);
+                }
+            }
             (
                 Some(Capture {
                     crop: Some(crop), ..
