@@ -179,11 +179,11 @@ fn photo_check_command() {
         .join("../shared/corpus/faces/portrait-astronaut.png");
     let out = run(&portrait);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .contains("GAGAL  Latar polos dan terang")
-    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("GAGAL  Latar polos dan terang"), "{text}");
+    // The measurement speaks the same language as the line it sits in.
+    assert!(text.contains("latar: kecerahan"), "{text}");
+    assert!(!text.contains("background luminance"), "{text}");
     let broken = dir.path().join("x.png");
     std::fs::write(&broken, b"no").unwrap();
     assert_eq!(run(&broken).status.code(), Some(2));

@@ -512,7 +512,8 @@ fn photo_check(file: &Path) -> u8 {
             Outcome::Fail(why) => {
                 failed = true;
                 println!(
-                    "GAGAL  {name}: {why} — {}",
+                    "GAGAL  {name}: {} — {}",
+                    crate::ui::scan::photo_measure(why, s),
                     crate::ui::scan::photo_check_advice(r.check, s)
                 );
             }

@@ -75,8 +75,36 @@ impl Check {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     Pass,
-    /// Fails, with what was measured.
-    Fail(String),
+    /// Fails, with what was measured (the screen words it in the officer's language).
+    Fail(Measure),
+}
+
+/// What a failing check measured.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Measure {
+    Faces(usize),
+    /// The head's height in the frame's pixels, and what the passport crop needs.
+    HeadPx {
+        have: f64,
+        need: u32,
+    },
+    /// How far the face sits from the centre, in % of the frame's width.
+    OffCentre(f64),
+    CropOutside,
+    Luminance(f64),
+    Contrast(f64),
+    /// Laplacian variance at a common face scale.
+    Sharpness(f64),
+    Background {
+        luminance: f64,
+        variation: f64,
+    },
+    Cast {
+        cast: f64,
+        r: f64,
+        g: f64,
+        b: f64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -164,7 +192,7 @@ fn stats(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (mean, (sq / n - mean * mean).max(0.0).sqrt())
 }
 
-fn fail(check: Check, why: String) -> CheckResult {
+fn fail(check: Check, why: Measure) -> CheckResult {
     CheckResult {
         check,
         outcome: Outcome::Fail(why),
@@ -176,7 +204,7 @@ fn pass(check: Check) -> CheckResult {
         outcome: Outcome::Pass,
     }
 }
-fn judge(check: Check, ok: bool, why: impl FnOnce() -> String) -> CheckResult {
+fn judge(check: Check, ok: bool, why: impl FnOnce() -> Measure) -> CheckResult {
     if ok { pass(check) } else { fail(check, why()) }
 }
 
@@ -186,22 +214,25 @@ pub fn check_image(rgb: &RgbImage) -> Vec<CheckResult> {
     let gray = image::DynamicImage::ImageRgb8(rgb.clone()).to_luma8();
     let found = faces(&gray);
     if found.len() != 1 {
-        return vec![fail(Check::OneFace, format!("{} faces", found.len()))];
+        return vec![fail(Check::OneFace, Measure::Faces(found.len()))];
     }
     let face = found[0];
     let (iw, ih) = (f64::from(gray.width()), f64::from(gray.height()));
     let (cx, cy, cw, ch) = crop_for(face);
     let mut out = vec![pass(Check::OneFace)];
     out.push(judge(Check::HeadSize, ch >= f64::from(OUT_H), || {
-        format!("{:.0} px of {OUT_H} needed", ch)
+        Measure::HeadPx {
+            have: ch,
+            need: OUT_H,
+        }
     }));
     let inside = cx >= 0.0 && cy >= 0.0 && cx + cw <= iw && cy + ch <= ih;
     let off = ((face.x + face.w / 2.0) - iw / 2.0) / iw;
     out.push(judge(Check::Position, inside && off.abs() <= 0.12, || {
         if inside {
-            format!("{:+.0} % from centre", off * 100.0)
+            Measure::OffCentre(off * 100.0)
         } else {
-            "crop leaves the frame".to_owned()
+            Measure::CropOutside
         }
     }));
     let region = |x0: f64, y0: f64, w: f64, h: f64| {
@@ -218,11 +249,9 @@ pub fn check_image(rgb: &RgbImage) -> Vec<CheckResult> {
     out.push(judge(
         Check::Brightness,
         (85.0..=210.0).contains(&mean),
-        || format!("face luminance {mean:.0}"),
+        || Measure::Luminance(mean),
     ));
-    out.push(judge(Check::Contrast, sd >= 22.0, || {
-        format!("face contrast {sd:.0}")
-    }));
+    out.push(judge(Check::Contrast, sd >= 22.0, || Measure::Contrast(sd)));
     let lap = stats(
         face_px()
             .filter(|(x, y)| *x > fx0 && *y > fy0 && *x + 1 < fx1 && *y + 1 < fy1)
@@ -236,7 +265,7 @@ pub fn check_image(rgb: &RgbImage) -> Vec<CheckResult> {
     // Judged at a common face scale: a large face shows less high-frequency per pixel.
     let sharp = lap * (face.w / 100.0);
     out.push(judge(Check::Sharpness, sharp >= 30.0, || {
-        format!("Laplacian variance {sharp:.0}")
+        Measure::Sharpness(sharp)
     }));
     // Background: the strips beside and above the head, inside the crop.
     let strips = [
@@ -258,13 +287,19 @@ pub fn check_image(rgb: &RgbImage) -> Vec<CheckResult> {
     out.push(judge(
         Check::Background,
         bg_mean >= 150.0 && bg_sd <= 25.0,
-        || format!("background luminance {bg_mean:.0}, variation {bg_sd:.0}"),
+        || Measure::Background {
+            luminance: bg_mean,
+            variation: bg_sd,
+        },
     ));
     let channel = |c: usize| stats(bg().map(|(x, y)| f64::from(rgb.get_pixel(x, y).0[c]))).0;
     let (r, g, b) = (channel(0), channel(1), channel(2));
     let cast = r.max(g).max(b) - r.min(g).min(b);
-    out.push(judge(Check::ColourCast, cast <= 25.0, || {
-        format!("colour cast {cast:.0} (R {r:.0} G {g:.0} B {b:.0})")
+    out.push(judge(Check::ColourCast, cast <= 25.0, || Measure::Cast {
+        cast,
+        r,
+        g,
+        b,
     }));
     out
 }

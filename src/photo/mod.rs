@@ -6,6 +6,6 @@
 mod checks;
 
 pub use checks::{
-    Check, CheckResult, Face, OUT_H, OUT_W, Outcome, check_image, crop_for, crop_passport,
+    Check, CheckResult, Face, Measure, OUT_H, OUT_W, Outcome, check_image, crop_for, crop_passport,
     encode_jpeg, faces,
 };

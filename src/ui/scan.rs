@@ -53,6 +53,26 @@ pub fn photo_check_name(c: Check, s: &Strings) -> &'static str {
     }
 }
 
+/// What a failing photo check measured, in the officer's language.
+pub fn photo_measure(m: &crate::photo::Measure, s: &Strings) -> String {
+    use crate::photo::Measure as M;
+    let n = |v: f64| format!("{v:.0}");
+    match m {
+        M::Faces(count) => fill(s.pm_faces, &[count]),
+        M::HeadPx { have, need } => fill(s.pm_head, &[&n(*have), need]),
+        M::OffCentre(pct) => fill(s.pm_off_centre, &[&format!("{pct:+.0}")]),
+        M::CropOutside => s.pm_crop_outside.to_owned(),
+        M::Luminance(v) => fill(s.pm_luminance, &[&n(*v)]),
+        M::Contrast(v) => fill(s.pm_contrast, &[&n(*v)]),
+        M::Sharpness(v) => fill(s.pm_sharpness, &[&n(*v)]),
+        M::Background {
+            luminance,
+            variation,
+        } => fill(s.pm_background, &[&n(*luminance), &n(*variation)]),
+        M::Cast { cast, r, g, b } => fill(s.pm_cast, &[&n(*cast), &n(*r), &n(*g), &n(*b)]),
+    }
+}
+
 /// What to do when a photo check fails.
 pub fn photo_check_advice(c: Check, s: &Strings) -> &'static str {
     match c {

@@ -79,6 +79,15 @@ strings! {
     st_in_progress: "Dilayani", "In service";
     st_done: "Selesai", "Done";
     st_cancelled: "Dibatalkan", "Cancelled";
+    pm_faces: "{} wajah terdeteksi", "{} faces found";
+    pm_head: "kepala {} px, perlu {} px", "head {} px of {} px needed";
+    pm_off_centre: "bergeser {} % dari tengah", "{} % off centre";
+    pm_crop_outside: "potongan foto keluar dari bingkai kamera", "the crop leaves the camera frame";
+    pm_luminance: "kecerahan wajah {}", "face luminance {}";
+    pm_contrast: "kontras wajah {}", "face contrast {}";
+    pm_sharpness: "ketajaman {}", "sharpness {}";
+    pm_background: "latar: kecerahan {}, variasi {}", "background luminance {}, variation {}";
+    pm_cast: "rona warna {} (R {} G {} B {})", "colour cast {} (R {} G {} B {})";
     queue_empty: "Belum ada booking untuk hari ini di kantor ini.", "No bookings for today at this office.";
     code_unknown: "Kode booking {} tidak ada di data loket ini. Periksa kode pada QR pemohon, atau cari dengan nama/NIK.", "Booking code {} is not in this counter's data. Check the applicant's QR code, or search by name/NIK.";
     code_garbled: "Kode \"{}\" rusak atau salah ketik: {}. Pindai ulang QR atau ketik ulang 10 karakter kodenya.", "Code \"{}\" is garbled or mistyped: {}. Scan the QR again or retype its 10 characters.";

@@ -130,7 +130,11 @@ impl PhotoPanel {
                         Outcome::Fail(why) => Line::from(vec![
                             Span::styled("✗ ", theme::error()),
                             Span::styled(
-                                format!("{name}: {why} — {}", photo_check_advice(r.check, s)),
+                                format!(
+                                    "{name}: {} — {}",
+                                    crate::ui::scan::photo_measure(why, s),
+                                    photo_check_advice(r.check, s)
+                                ),
                                 theme::error(),
                             ),
                         ]),
