@@ -29,6 +29,16 @@ fn bench(c: &mut Criterion) {
     c.bench_function("photo quality checks, one 1280x720 frame", |b| {
         b.iter(|| black_box(loket::photo::check_image(&frame)))
     });
+    // The eye cascade alone, inside the face the detector found (part of the checks above).
+    let gray = image::DynamicImage::ImageRgb8(frame.clone()).to_luma8();
+    let [face] = loket::photo::faces(&gray)[..] else {
+        panic!("the frame must hold one face")
+    };
+    let face = (face.x, face.y, face.w, face.h);
+    assert!(loket::photo::find_eyes(&gray, face).is_some());
+    c.bench_function("eyes in the face of one 1280x720 frame", |b| {
+        b.iter(|| black_box(loket::photo::find_eyes(&gray, face)))
+    });
     let area = ratatui::layout::Rect::new(0, 0, 80, 24);
     let mut buf = ratatui::buffer::Buffer::empty(area);
     c.bench_function("half-block preview of a 1280x720 frame at 80x24", |b| {

@@ -5,7 +5,7 @@
 use image::{GenericImageView, Rgb, RgbImage, imageops};
 use loket::photo::{self, Check, Outcome};
 
-use common_faces::{LIGHT, compliant, corpus, only_face};
+use common_faces::{LIGHT, compliant, corpus, only_face, rotated};
 
 #[path = "common/faces.rs"]
 mod common_faces;
@@ -33,6 +33,8 @@ fn corpus_images() {
         "{portrait:?}"
     );
     assert!(!portrait.contains(&Check::OneFace));
+    // Its head leans about 3°, within the 8° allowed.
+    assert!(!portrait.contains(&Check::EyesLevel), "{portrait:?}");
 }
 
 #[test]
@@ -116,6 +118,98 @@ fn two_faces() {
     assert_eq!(failures(&two), vec![Check::OneFace]);
 }
 
+fn tilt_of(img: &RgbImage) -> Option<f64> {
+    let face = only_face(img);
+    let gray = image::DynamicImage::ImageRgb8(img.clone()).to_luma8();
+    photo::find_eyes(&gray, (face.x, face.y, face.w, face.h))
+        .map(|(left, right)| photo::eyes_tilt(left, right))
+}
+
+fn eyes_outcome(img: &RgbImage) -> Outcome {
+    photo::check_image(img)
+        .into_iter()
+        .find(|r| r.check == Check::EyesLevel)
+        .map(|r| r.outcome)
+        .expect("the eyes are checked when there is one face")
+}
+
+#[test]
+fn the_eyes_are_found_where_they_are() {
+    let img = compliant();
+    let face = only_face(&img);
+    let gray = image::DynamicImage::ImageRgb8(img.clone()).to_luma8();
+    let (left, right) =
+        photo::find_eyes(&gray, (face.x, face.y, face.w, face.h)).expect("both eyes");
+    // On a frontal face the eyes sit in the upper half of the box, a third of its width apart
+    // or more, one each side of its middle.
+    let mid = face.x + face.w / 2.0;
+    assert!(left.x < mid && right.x > mid, "{left:?} {right:?} {face:?}");
+    assert!((right.x - left.x) > face.w / 3.0, "{left:?} {right:?}");
+    for eye in [left, right] {
+        assert!(
+            eye.y > face.y && eye.y < face.y + face.h / 2.0,
+            "{eye:?} {face:?}"
+        );
+    }
+    // A mirrored face tilts the other way by as much.
+    let mirrored = imageops::flip_horizontal(&img);
+    let (a, b) = (tilt_of(&img).unwrap(), tilt_of(&mirrored).unwrap());
+    assert!((a + b).abs() < 1.5, "{a:.1}° and mirrored {b:.1}°");
+}
+
+#[test]
+fn tilted_head() {
+    let img = compliant();
+    let face = only_face(&img);
+    let centre = (face.x + face.w / 2.0, face.y + face.h / 2.0);
+    let upright = tilt_of(&img).unwrap();
+    // Turning the picture turns the eye line by as much.
+    for deg in [-12.0, 12.0] {
+        let turned = rotated(&img, deg, centre);
+        let tilt = tilt_of(&turned).unwrap();
+        assert!(
+            (tilt - upright - deg).abs() < 3.0,
+            "turned {deg}°: measured {tilt:.1}° from {upright:.1}°"
+        );
+        assert_eq!(failures(&turned), vec![Check::EyesLevel], "turned {deg}°");
+        match eyes_outcome(&turned) {
+            Outcome::Fail(photo::Measure::EyesTilt(t)) => {
+                assert_eq!(t.signum(), deg.signum(), "{t:.1}° for {deg}°")
+            }
+            other => panic!("turned {deg}°: {other:?}"),
+        }
+    }
+    // A slight tilt back towards level passes.
+    let level = rotated(&img, -upright, centre);
+    assert!(tilt_of(&level).unwrap().abs() < 2.0);
+    assert_eq!(failures(&level), vec![]);
+}
+
+#[test]
+fn eyes_hidden() {
+    let mut img = compliant();
+    let face = only_face(&img);
+    let gray = image::DynamicImage::ImageRgb8(img.clone()).to_luma8();
+    let (left, right) = photo::find_eyes(&gray, (face.x, face.y, face.w, face.h)).unwrap();
+    // A band the colour of the forehead over both eyes, as a fringe of hair or glare would.
+    let skin = *img.get_pixel(
+        (face.x + face.w / 2.0) as u32,
+        (face.y + face.h * 0.12) as u32,
+    );
+    let r = face.w * 0.09;
+    for (x, y, p) in img.enumerate_pixels_mut() {
+        let (x, y) = (f64::from(x), f64::from(y));
+        if x > left.x - 2.0 * r && x < right.x + 2.0 * r && (y - (left.y + right.y) / 2.0).abs() < r
+        {
+            *p = skin;
+        }
+    }
+    assert_eq!(
+        eyes_outcome(&img),
+        Outcome::Fail(photo::Measure::EyesNotFound)
+    );
+}
+
 #[test]
 fn passport_crop_geometry() {
     let out = photo::crop_passport(&compliant()).unwrap();
@@ -173,7 +267,7 @@ fn photo_check_command() {
             .unwrap()
             .matches("LULUS")
             .count(),
-        8
+        photo::Check::ALL.len()
     );
     let portrait = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/corpus/faces/portrait-astronaut.png");

@@ -9,6 +9,8 @@ pub const OUT_H: u32 = 531;
 const HEAD_SHARE: f64 = 0.75;
 /// The detector's box spans brow to chin; crown to chin is about this much taller.
 const HEAD_PER_BOX: f64 = 1.55;
+/// The most the line through the eyes may slope (ISO/IEC 19794-5: head roll within ±8°).
+const MAX_TILT_DEG: f64 = 8.0;
 
 static MODEL: &[u8] = include_bytes!(env!("LOKET_FACE_MODEL"));
 
@@ -34,6 +36,7 @@ pub enum Check {
     OneFace,
     HeadSize,
     Position,
+    EyesLevel,
     Brightness,
     Contrast,
     Sharpness,
@@ -42,10 +45,11 @@ pub enum Check {
 }
 
 impl Check {
-    pub const ALL: [Check; 8] = [
+    pub const ALL: [Check; 9] = [
         Check::OneFace,
         Check::HeadSize,
         Check::Position,
+        Check::EyesLevel,
         Check::Brightness,
         Check::Contrast,
         Check::Sharpness,
@@ -63,6 +67,7 @@ impl Check {
             Check::OneFace => "one_face",
             Check::HeadSize => "head_size",
             Check::Position => "position",
+            Check::EyesLevel => "eyes_level",
             Check::Brightness => "brightness",
             Check::Contrast => "contrast",
             Check::Sharpness => "sharpness",
@@ -91,6 +96,11 @@ pub enum Measure {
     /// How far the face sits from the centre, in % of the frame's width.
     OffCentre(f64),
     CropOutside,
+    /// The slope of the line through both eyes, in degrees (positive: the eye on the
+    /// picture's right sits lower).
+    EyesTilt(f64),
+    /// The eyes were not found in the face (closed, hidden by hair or glare).
+    EyesNotFound,
     Luminance(f64),
     Contrast(f64),
     /// Laplacian variance at a common face scale.
@@ -235,6 +245,17 @@ pub fn check_image(rgb: &RgbImage) -> Vec<CheckResult> {
             Measure::CropOutside
         }
     }));
+    out.push(
+        match super::eyes::find(&gray, (face.x, face.y, face.w, face.h)) {
+            Some((left, right)) => {
+                let tilt = super::eyes::tilt(left, right);
+                judge(Check::EyesLevel, tilt.abs() <= MAX_TILT_DEG, || {
+                    Measure::EyesTilt(tilt)
+                })
+            }
+            None => fail(Check::EyesLevel, Measure::EyesNotFound),
+        },
+    );
     let region = |x0: f64, y0: f64, w: f64, h: f64| {
         let (x0, y0) = (x0.max(0.0) as u32, y0.max(0.0) as u32);
         let (x1, y1) = (

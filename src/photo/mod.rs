@@ -4,8 +4,10 @@
 //! colours); they are tuned on ../shared/corpus/faces and the variants the tests make.
 
 mod checks;
+mod eyes;
 
 pub use checks::{
     Check, CheckResult, Face, Measure, OUT_H, OUT_W, Outcome, check_image, crop_for, crop_passport,
     encode_jpeg, faces,
 };
+pub use eyes::{Eye, find as find_eyes, tilt as eyes_tilt};

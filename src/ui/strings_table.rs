@@ -83,6 +83,8 @@ strings! {
     pm_head: "kepala {} px, perlu {} px", "head {} px of {} px needed";
     pm_off_centre: "bergeser {} % dari tengah", "{} % off centre";
     pm_crop_outside: "potongan foto keluar dari bingkai kamera", "the crop leaves the camera frame";
+    pm_eyes_tilt: "garis mata miring {}°", "eye line tilted {}°";
+    pm_eyes_not_found: "mata tidak terlihat", "eyes not found";
     pm_luminance: "kecerahan wajah {}", "face luminance {}";
     pm_contrast: "kontras wajah {}", "face contrast {}";
     pm_sharpness: "ketajaman {}", "sharpness {}";
@@ -328,6 +330,7 @@ strings! {
     pc_one_face: "Tepat satu wajah", "Exactly one face";
     pc_head_size: "Ukuran kepala", "Head size";
     pc_position: "Posisi di tengah", "Centred position";
+    pc_eyes_level: "Mata sejajar", "Eyes level";
     pc_brightness: "Kecerahan", "Brightness";
     pc_contrast: "Kontras", "Contrast";
     pc_sharpness: "Ketajaman", "Sharpness";
@@ -336,6 +339,7 @@ strings! {
     pa_one_face: "pastikan hanya pemohon di depan kamera, menghadap lurus", "make sure only the applicant faces the camera, straight on";
     pa_head_size: "minta pemohon mendekat ke kamera", "ask the applicant to come closer to the camera";
     pa_position: "minta pemohon bergeser ke tengah dan sedikit mundur", "ask the applicant to move to the centre and step back a little";
+    pa_eyes_level: "minta pemohon menegakkan kepala, membuka mata dan melepas kacamata", "ask the applicant to hold the head straight, open the eyes and take off glasses";
     pa_brightness: "atur lampu: wajah terlalu gelap atau terlalu terang", "adjust the lights: the face is too dark or too bright";
     pa_contrast: "hindari cahaya datar atau silau; nyalakan lampu depan", "avoid flat light or glare; switch on the front light";
     pa_sharpness: "minta pemohon diam dan bersihkan lensa kamera", "ask the applicant to keep still and clean the lens";

@@ -41,3 +41,19 @@ pub fn only_face(img: &RgbImage) -> photo::Face {
     assert_eq!(faces.len(), 1, "{faces:?}");
     faces[0]
 }
+
+/// The picture turned by `deg` degrees (clockwise on screen) about (cx, cy), the corners
+/// filled with the backdrop: a head tilted to one shoulder.
+pub fn rotated(img: &RgbImage, deg: f64, (cx, cy): (f64, f64)) -> RgbImage {
+    let (s, c) = deg.to_radians().sin_cos();
+    let (w, h) = (f64::from(img.width()), f64::from(img.height()));
+    RgbImage::from_fn(img.width(), img.height(), |x, y| {
+        let (dx, dy) = (f64::from(x) - cx, f64::from(y) - cy);
+        let (sx, sy) = (c * dx + s * dy + cx, -s * dx + c * dy + cy);
+        if sx < 0.0 || sy < 0.0 || sx >= w || sy >= h {
+            LIGHT
+        } else {
+            *img.get_pixel(sx as u32, sy as u32)
+        }
+    })
+}
