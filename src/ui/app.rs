@@ -101,6 +101,10 @@ impl App {
         self.picker = Some(picker);
     }
 
+    pub fn picker(&self) -> Option<&ratatui_image::picker::Picker> {
+        self.picker.as_ref()
+    }
+
     /// The newest outbox event (the event loop tells sync when it moves).
     pub fn last_event(&self) -> i64 {
         self.setup.store.last_seq().unwrap_or(0)

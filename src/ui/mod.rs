@@ -216,6 +216,12 @@ pub fn run(mut app: App) -> std::io::Result<()> {
         app.set_picker(picker);
     }
     let result = event_loop(&mut terminal, &mut app);
+    if let Some(picker) = app.picker() {
+        use std::io::Write;
+        let mut out = std::io::stdout();
+        let _ = out.write_all(picture::farewell(picker).as_bytes());
+        let _ = out.flush();
+    }
     let _ = crossterm::execute!(std::io::stdout(), term::DisableBracketedPaste);
     ratatui::restore();
     result
