@@ -414,5 +414,26 @@ fn an_enrolled_terminal_syncs_in_the_background_and_says_so() {
         std::thread::sleep(Duration::from_millis(100));
     }
     t.wait_for("0 peristiwa, 0 foto menunggu");
+
+    // The officer leaves the service: pusat takes them off the roster, and their open
+    // session ends at the next round (hurried here by opening another booking).
+    rt.block_on(async {
+        let mut db = pusat.pool.get().await.unwrap();
+        loket::server::admin::officer_remove(&mut db, "petugas1")
+            .await
+            .unwrap();
+    });
+    t.keys(&["Escape"]);
+    t.wait_for("Antrean");
+    t.type_text(&bookings[1].code.to_string());
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("dinonaktifkan oleh pusat");
+    assert!(screen.contains("Masuk ke Loket"), "{screen}");
+    // Their PIN no longer opens the counter.
+    t.type_text("petugas1");
+    t.keys(&["Enter"]);
+    t.type_text("111111");
+    t.keys(&["Enter"]);
+    t.wait_for("tidak dikenal");
     rt.block_on(pusat.stop());
 }

@@ -433,3 +433,96 @@ fn every_central_migration_is_embedded() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn officers_and_bookings_that_leave_an_office_leave_its_counters() {
+    let (pusat, bookings) = Pusat::start(3).await;
+    let mut db = pusat.pool.get().await.unwrap();
+    loket::server::admin::office_add(
+        &mut db,
+        &protocol::OfficeInfo {
+            code: "BDG".into(),
+            name: "Kantor Imigrasi Bandung".into(),
+            zone: "WIB".into(),
+            config: Default::default(),
+        },
+    )
+    .await
+    .unwrap();
+    let officer = |username, nip, office| loket::server::admin::NewOfficer {
+        office,
+        username,
+        nip,
+        name: "Petugas",
+        role: "officer",
+        pin: "482913",
+    };
+    for (user, nip) in [
+        ("rina", "198801012010012001"),
+        ("budi", "198902022011011002"),
+    ] {
+        loket::server::admin::officer_add(&mut db, &officer(user, nip, OFFICE))
+            .await
+            .unwrap();
+    }
+    let mut a = Counter::enroll(&pusat, 1).await;
+    a.sync().await.unwrap();
+    for user in ["rina", "budi"] {
+        assert!(a.store.officer_on_roster(user).unwrap());
+    }
+    assert_eq!(a.store.queue(support::today()).unwrap().len(), 3);
+
+    // Rina leaves the service; Budi moves to Bandung; one booking is moved there too.
+    loket::server::admin::officer_remove(&mut db, "rina")
+        .await
+        .unwrap();
+    assert!(
+        loket::server::admin::officer_remove(&mut db, "rina")
+            .await
+            .is_err(),
+        "removing twice says there is no such officer"
+    );
+    loket::server::admin::officer_add(&mut db, &officer("budi", "198902022011011002", "BDG"))
+        .await
+        .unwrap();
+    let mut moved = bookings[0].clone();
+    moved.office = "BDG".into();
+    loket::server::admin::bookings_import(
+        &mut db,
+        "moved.json",
+        &serde_json::to_string(&[moved]).unwrap(),
+    )
+    .await
+    .unwrap();
+
+    a.sync().await.unwrap();
+    for user in ["rina", "budi"] {
+        assert!(!a.store.officer_on_roster(user).unwrap(), "{user}");
+        assert!(
+            a.store
+                .authenticate(user, "482913", support::local_now())
+                .is_err(),
+            "{user} still signs in"
+        );
+    }
+    let queue = a.store.queue(support::today()).unwrap();
+    assert_eq!(queue.len(), 2, "the moved booking left the queue");
+    assert!(queue.iter().all(|r| r.code != bookings[0].code));
+    // Bandung's feed has Budi and the booking, and nothing of Rina.
+    let feed: Vec<(String, String)> = db
+        .query(
+            "SELECT kind, key FROM changes WHERE office = 'BDG' ORDER BY pos",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let has = |kind: &str, key: &str| feed.iter().any(|(k, v)| k == kind && v == key);
+    assert!(has("officer", "budi"), "{feed:?}");
+    assert!(has("booking", bookings[0].code.as_str()), "{feed:?}");
+    assert!(!has("officer", "rina"), "{feed:?}");
+    assert_consistent(&pusat, &[&a]).await;
+    pusat.stop().await;
+}

@@ -65,6 +65,17 @@ pub async fn officer_add(client: &mut tokio_postgres::Client, o: &NewOfficer<'_>
     if !office_exists {
         return Err(ApiError::bad(format!("unknown office {}", o.office)));
     }
+    // An officer moved to another office is withdrawn from the old one's counters.
+    let before: Option<String> = tx
+        .query_opt(
+            "SELECT office FROM officers WHERE username = $1 AND active FOR UPDATE",
+            &[&o.username],
+        )
+        .await?
+        .map(|r| r.get(0));
+    if let Some(old) = before.filter(|old| old != o.office) {
+        super::feed::append(&tx, &old, &[Change::Officer(withdrawn(o.username))]).await?;
+    }
     tx.execute(
         "INSERT INTO officers (username, office, nip, name, role, pin_hash) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (username) DO UPDATE SET office = excluded.office, nip = excluded.nip,
@@ -82,6 +93,36 @@ pub async fn officer_add(client: &mut tokio_postgres::Client, o: &NewOfficer<'_>
         active: true,
     };
     super::feed::append(&tx, o.office, &[Change::Officer(entry)]).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The roster entry that takes an officer off a counter's roster.
+fn withdrawn(username: &str) -> RosterEntry {
+    RosterEntry {
+        username: username.to_owned(),
+        nip: String::new(),
+        name: String::new(),
+        role: String::new(),
+        pin_hash: String::new(),
+        active: false,
+    }
+}
+
+/// Takes an officer off the roster: their PIN stops working at every counter of their office
+/// once it syncs, and a session of theirs that is open there ends. Their past work stays.
+pub async fn officer_remove(client: &mut tokio_postgres::Client, username: &str) -> Result<()> {
+    let tx = client.transaction().await?;
+    let office: String = tx
+        .query_opt(
+            "UPDATE officers SET active = false, updated_at = now()
+             WHERE username = $1 AND active RETURNING office",
+            &[&username],
+        )
+        .await?
+        .ok_or_else(|| ApiError::bad(format!("no active officer {username}")))?
+        .get(0);
+    super::feed::append(&tx, &office, &[Change::Officer(withdrawn(username))]).await?;
     tx.commit().await?;
     Ok(())
 }

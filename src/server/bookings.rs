@@ -12,14 +12,23 @@ use super::{ApiError, AppState, Result};
 use crate::domain::{Booking, BookingCode};
 use crate::protocol::{BookingChange, Change};
 
-/// Writes a booking (insert or replace) inside `tx`.
+/// Writes a booking (insert or replace) inside `tx`. When the booking moves to another
+/// office, returns the version the old office holds, so that its counters can be told it is
+/// gone from there.
 pub async fn upsert(
     tx: &tokio_postgres::Transaction<'_>,
     booking: &Booking,
     cancelled: bool,
     source: &str,
-) -> Result<()> {
+) -> Result<Option<Booking>> {
     let body = serde_json::to_value(booking).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let moved = tx
+        .query_opt(
+            "SELECT body FROM bookings WHERE code = $1 AND office <> $2 FOR UPDATE",
+            &[&booking.code.as_str(), &booking.office],
+        )
+        .await?
+        .and_then(|row| serde_json::from_value::<Booking>(row.get(0)).ok());
     tx.execute(
         "INSERT INTO bookings (code, office, day, body, cancelled, source)
          VALUES ($1, $2, $3, $4, $5, $6)
@@ -35,7 +44,7 @@ pub async fn upsert(
         ],
     )
     .await?;
-    Ok(())
+    Ok(moved)
 }
 
 /// One booking to store: as posted, or as read from an import file.
@@ -79,7 +88,18 @@ pub async fn store(
                 booking.code.as_str()
             )));
         }
-        upsert(&tx, booking, *cancelled, source).await?;
+        let moved = upsert(&tx, booking, *cancelled, source).await?;
+        if let Some(old) = moved
+            && let Some(office) = offices.iter().find(|o| **o == old.office)
+        {
+            by_office
+                .entry(office.as_str())
+                .or_default()
+                .push(Change::Booking(BookingChange {
+                    booking: old,
+                    cancelled: true,
+                }));
+        }
         by_office
             .entry(booking.office.as_str())
             .or_default()

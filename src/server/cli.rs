@@ -102,6 +102,12 @@ pub enum OfficerCommand {
         #[arg(long, env = "PUSAT_OFFICER_PIN", hide_env_values = true)]
         pin: String,
     },
+    /// Take an officer off the roster (someone who left or moved on): their PIN stops
+    /// working at the counters, their past work stays.
+    Remove {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -195,6 +201,12 @@ async fn run_async(cli: Cli) -> Result<(), CliError> {
             };
             admin::officer_add(&mut client, &officer).await?;
             println!("officer {username} saved");
+        }
+        Command::Officer {
+            command: OfficerCommand::Remove { username },
+        } => {
+            admin::officer_remove(&mut client, &username).await?;
+            println!("officer {username} removed");
         }
         Command::EnrollCode {
             office,

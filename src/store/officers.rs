@@ -100,6 +100,15 @@ impl Store {
         Ok(())
     }
 
+    /// Whether `username` is still on this counter's roster (pusat may take them off).
+    pub fn officer_on_roster(&self, username: &str) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM officers WHERE username = ?1)",
+            [username],
+            |r| r.get(0),
+        )?)
+    }
+
     pub fn officer_count(&self) -> Result<u64> {
         Ok(self
             .conn

@@ -200,6 +200,7 @@ impl App {
             Event::Sync(status) => {
                 self.syncing = true;
                 self.sync = Some(status);
+                self.end_withdrawn_session();
                 true
             }
         }
@@ -489,6 +490,26 @@ impl App {
             locked: None,
         });
         self.login = LoginScreen::new(None);
+    }
+
+    /// Sync may have taken the signed-in officer off the roster (`pusat officer remove`):
+    /// their session ends at once. What they saved stays; a read error changes nothing.
+    fn end_withdrawn_session(&mut self) {
+        let Some(session) = &self.session else { return };
+        if self
+            .setup
+            .store
+            .officer_on_roster(&session.officer.username)
+            .unwrap_or(true)
+        {
+            return;
+        }
+        let name = session.officer.name.clone();
+        self.logout();
+        self.notice = Some(Notice {
+            level: Level::Warn,
+            text: fill(self.lang.strings().officer_withdrawn, &[&name]),
+        });
     }
 
     fn logout(&mut self) {

@@ -60,6 +60,7 @@ strings! {
     login_locked: "Akun dikunci sampai pukul {} karena terlalu banyak PIN salah. Coba lagi nanti atau hubungi supervisor.", "Account locked until {} after too many wrong PINs. Try later or ask your supervisor.";
     login_not_supervisor: "{} bukan supervisor. Minta supervisor yang bertugas memasukkan PIN-nya.", "{} is not a supervisor. Ask the supervisor on duty to enter their PIN.";
     welcome: "Selamat bertugas, {}.", "Welcome, {}.";
+    officer_withdrawn: "Akun {} dinonaktifkan oleh pusat; sesi ditutup. Pekerjaan yang tersimpan tetap ada.", "{}'s account was disabled by pusat; the session is closed. Saved work is kept.";
     lock_title: "Layar terkunci", "Screen locked";
     lock_prompt: "Masukkan PIN {} untuk melanjutkan. F10 untuk keluar.", "Enter {}'s PIN to continue. F10 to log out.";
 
