@@ -30,6 +30,22 @@ pub struct EnrollResponse {
     pub counter: u32,
 }
 
+/// A renewed device credential (`POST /renew`).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct RenewResponse {
+    pub token: String,
+    pub expires_at: DateTime<chrono::Utc>,
+}
+
+impl std::fmt::Debug for RenewResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RenewResponse")
+            .field("token", &"<secret>")
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
 impl std::fmt::Debug for EnrollResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EnrollResponse")

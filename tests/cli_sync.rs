@@ -241,6 +241,32 @@ async fn the_readme_commands_enroll_and_sync_a_counter_over_tls() {
         "{synced}"
     );
 
+    // Eleven months on: `sync` renews the credential itself and keeps it on disk.
+    let credential = counter.path().join("credential.json");
+    let mut stored: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&credential).unwrap()).unwrap();
+    let soon = chrono::Utc::now() + chrono::Duration::days(10);
+    stored["expires_at"] = serde_json::json!(soon);
+    std::fs::write(&credential, stored.to_string()).unwrap();
+    let (client, connection) = tokio_postgres::connect(&db, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .execute("UPDATE devices SET expires_at = $1", &[&soon])
+        .await
+        .unwrap();
+    let renewed = ok(&loket(counter.path(), &["sync", "--once"]));
+    assert!(
+        renewed.contains("Kredensial diperbarui sampai"),
+        "{renewed}"
+    );
+    let now: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&credential).unwrap()).unwrap();
+    assert_ne!(now["token"], stored["token"]);
+    let synced = ok(&loket(counter.path(), &["sync", "--once"]));
+    assert!(!synced.contains("Kredensial"), "renewed once: {synced}");
+
     let devices = ok(&pusat(&db, &["device", "list"]));
     let device = devices.lines().find(|l| l.contains("active")).unwrap();
     let id = device.split_whitespace().next().unwrap();

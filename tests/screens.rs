@@ -637,6 +637,7 @@ fn the_status_line_shows_sync_state_and_why_it_is_offline() {
         state,
         counts: Default::default(),
         at,
+        credential_expires: Some(now().to_utc() + chrono::Duration::days(200)),
     };
     f.app
         .handle(loket::ui::Event::Sync(status(SyncState::Online)));
@@ -651,6 +652,18 @@ fn the_status_line_shows_sync_state_and_why_it_is_offline() {
     let screen = draw(&f.app, 160, 24);
     assert!(
         screen.contains("Luring: loket ini dicabut di pusat"),
+        "{screen}"
+    );
+    assert!(!screen.contains("kredensial loket berakhir"), "{screen}");
+    // A credential that could not be renewed and ends within two weeks is a person's job.
+    let soon = SyncStatus {
+        credential_expires: Some(now().to_utc() + chrono::Duration::days(9)),
+        ..status(SyncState::Online)
+    };
+    f.app.handle(loket::ui::Event::Sync(soon));
+    let screen = draw(&f.app, 200, 24);
+    assert!(
+        screen.contains("kredensial loket berakhir 04-12-2026"),
         "{screen}"
     );
 }

@@ -526,3 +526,74 @@ async fn officers_and_bookings_that_leave_an_office_leave_its_counters() {
     assert_consistent(&pusat, &[&a]).await;
     pusat.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_credential_renews_itself_a_month_before_it_expires() {
+    use chrono::{Duration, Utc};
+    use loket::sync::{Client, Credential, renew_if_due};
+    let (pusat, _) = Pusat::start(1).await;
+    let mut a = Counter::enroll(&pusat, 1).await;
+    let dir = a.dir.path().to_owned();
+    // Freshly enrolled: nothing to do.
+    assert!(
+        !renew_if_due(&mut a.client, &mut a.credential, &dir, Utc::now())
+            .await
+            .unwrap()
+    );
+    // Eleven months on, the credential has ten days left.
+    let db = pusat.pool.get().await.unwrap();
+    let soon = Utc::now() + Duration::days(10);
+    db.execute(
+        "UPDATE devices SET expires_at = $2 WHERE id = $1",
+        &[&a.credential.device_id, &soon],
+    )
+    .await
+    .unwrap();
+    a.credential.expires_at = soon;
+    let old = a.credential.token.clone();
+    let with = |token: &str| Client::new(&pusat.url, token, None).unwrap();
+
+    // The first answer is lost on the way: the counter still holds the old token, which
+    // still works, and simply asks again.
+    let lost = with(&old).renew().await.unwrap();
+    assert!(with(&old).pull(0).await.is_ok());
+    assert!(
+        renew_if_due(&mut a.client, &mut a.credential, &dir, Utc::now())
+            .await
+            .unwrap()
+    );
+    let renewed = a.credential.clone();
+    assert_ne!(renewed.token, old);
+    assert!(renewed.expires_at > Utc::now() + Duration::days(300));
+    assert_eq!(
+        Credential::load(&dir).unwrap().unwrap(),
+        renewed,
+        "kept on disk before use"
+    );
+    assert!(
+        with(&old).pull(0).await.is_ok(),
+        "old token valid until the new one is used"
+    );
+
+    // Its first use retires the old token (and the one whose answer was lost).
+    a.sync().await.unwrap();
+    assert!(matches!(
+        with(&old).pull(0).await,
+        Err(SyncError::Unauthorized)
+    ));
+    assert!(matches!(
+        with(&lost.token).pull(0).await,
+        Err(SyncError::Unauthorized)
+    ));
+    let expires: chrono::DateTime<Utc> = db
+        .query_one(
+            "SELECT expires_at FROM devices WHERE id = $1",
+            &[&renewed.device_id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(expires.timestamp(), renewed.expires_at.timestamp());
+    a.sync().await.unwrap();
+    pusat.stop().await;
+}

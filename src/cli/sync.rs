@@ -91,14 +91,32 @@ pub(super) fn enroll(
 }
 
 fn one_round(o: &mut Opened, rt: &tokio::runtime::Runtime) -> Result<RoundReport, SyncError> {
-    let Some(credential) = &o.credential else {
+    let Some(credential) = &mut o.credential else {
         return Err(SyncError::Unauthorized);
     };
-    let client = Client::new(
+    let mut client = Client::new(
         &credential.server,
         &credential.token,
         credential.ca_pem.as_deref(),
     )?;
+    match rt.block_on(crate::sync::renew_if_due(
+        &mut client,
+        credential,
+        &o.dir,
+        Utc::now(),
+    )) {
+        Ok(true) => println!(
+            "Kredensial diperbarui sampai {} / credential renewed",
+            credential.expires_at.format("%Y-%m-%d")
+        ),
+        Ok(false) => {}
+        // Sync goes on with the old credential while it lasts.
+        Err(e) => eprintln!(
+            "Kredensial (berakhir {}) belum bisa diperbarui: {} / renewal failed",
+            credential.expires_at.format("%Y-%m-%d"),
+            sync_error_text(Lang::Id.strings(), &e)
+        ),
+    }
     let zone = o.office.zone;
     let now = move || zone.local(Utc::now());
     let pending = o.store.pending_events().unwrap_or(0);

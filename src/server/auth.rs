@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{ApiError, AppState, Result};
-use crate::protocol::{EnrollRequest, EnrollResponse, ErrorCode, OfficeInfo};
+use crate::protocol::{EnrollRequest, EnrollResponse, ErrorCode, OfficeInfo, RenewResponse};
 
 /// How long a device credential is valid before the counter must be enrolled again.
 pub const CREDENTIAL_DAYS: i64 = 365;
@@ -85,9 +85,18 @@ impl FromRequestParts<AppState> for Device {
             ApiError::Client(ErrorCode::Unauthorized, "no device credential".into())
         })?;
         let client = state.pool.get().await?;
+        // The first use of a renewed token retires the old one (see `renew`).
         let row = client
             .query_opt(
-                "UPDATE devices SET last_seen = now() WHERE token_hash = $1
+                "UPDATE devices SET last_seen = now(),
+                     token_hash = CASE WHEN next_token_hash = $1 THEN $1 ELSE token_hash END,
+                     expires_at = CASE WHEN next_token_hash = $1 THEN next_expires_at
+                                       ELSE expires_at END,
+                     next_expires_at = CASE WHEN next_token_hash = $1 THEN NULL
+                                            ELSE next_expires_at END,
+                     next_token_hash = CASE WHEN next_token_hash = $1 THEN NULL
+                                            ELSE next_token_hash END
+                 WHERE token_hash = $1 OR next_token_hash = $1
                  RETURNING id, office, counter, revoked_at, expires_at",
                 &[&sha256_hex(token.as_bytes())],
             )
@@ -187,6 +196,23 @@ pub async fn enroll(
         },
         counter: counter as u32,
     }))
+}
+
+/// A new token for a device whose credential is still valid, valid for another
+/// `CREDENTIAL_DAYS`. The old token keeps working until the device first uses the new one, so
+/// an answer lost on the way (the device then simply asks again) never locks it out.
+pub async fn renew(State(state): State<AppState>, device: Device) -> Result<Json<RenewResponse>> {
+    let token = new_token();
+    let expires_at = Utc::now() + chrono::Duration::days(CREDENTIAL_DAYS);
+    let client = state.pool.get().await?;
+    client
+        .execute(
+            "UPDATE devices SET next_token_hash = $2, next_expires_at = $3 WHERE id = $1",
+            &[&device.id, &sha256_hex(token.as_bytes()), &expires_at],
+        )
+        .await?;
+    tracing::info!(device_id = %device.id, "device credential renewed");
+    Ok(Json(RenewResponse { token, expires_at }))
 }
 
 #[cfg(test)]

@@ -55,6 +55,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/enroll", post(auth::enroll))
+        .route("/renew", post(auth::renew))
         .route("/events", post(ingest::push))
         .route("/changes", get(feed::pull))
         .route(

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 
 use crate::protocol::{
     self, EnrollRequest, EnrollResponse, ErrorBody, ErrorCode, PullResponse, PushRequest,
-    PushResponse, WireEvent,
+    PushResponse, RenewResponse, WireEvent,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -186,6 +186,21 @@ impl Client {
             .request(method, format!("{}/api/v1{path}", self.base))
             .header(protocol::HEADER, protocol::VERSION)
             .bearer_auth(&self.token)
+    }
+
+    /// Asks pusat for a new token (see `sync::renew`).
+    pub async fn renew(&self) -> Result<RenewResponse, SyncError> {
+        let resp = self
+            .request(reqwest::Method::POST, "/renew")
+            .send()
+            .await
+            .map_err(transport)?;
+        answer(resp).await
+    }
+
+    /// Uses another token from now on.
+    pub fn set_token(&mut self, token: &str) {
+        token.clone_into(&mut self.token);
     }
 
     pub async fn push(&self, events: &[WireEvent]) -> Result<PushResponse, SyncError> {

@@ -34,6 +34,9 @@ pub struct SyncStatus {
     pub state: SyncState,
     pub counts: SyncCounts,
     pub at: DateTime<FixedOffset>,
+    /// When this counter's credential expires (it renews itself a month before; the status
+    /// line warns when that keeps failing).
+    pub credential_expires: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug)]
@@ -94,7 +97,7 @@ impl Worker {
 }
 
 async fn run(
-    setup: WorkerSetup,
+    mut setup: WorkerSetup,
     mut commands: mpsc::UnboundedReceiver<SyncCommand>,
     report: impl Fn(SyncStatus),
 ) {
@@ -102,7 +105,7 @@ async fn run(
     let offline = |error: SyncError, retry_in| SyncState::Offline { error, retry_in };
     let mut attempt = 0u32;
     let mut store = None;
-    let client = Client::new(
+    let mut client = Client::new(
         &setup.credential.server,
         &setup.credential.token,
         setup.credential.ca_pem.as_deref(),
@@ -110,6 +113,14 @@ async fn run(
     loop {
         if store.is_none() {
             store = Store::open(&setup.db_path, &setup.office).ok();
+        }
+        if let Ok(client) = &mut client
+            && let Err(e) =
+                super::renew_if_due(client, &mut setup.credential, &setup.data_dir, Utc::now())
+                    .await
+        {
+            // Sync goes on with the old credential while it lasts; the next round asks again.
+            tracing::warn!(error = %e, "credential renewal failed");
         }
         let state = match (&mut store, &client) {
             (Some(store), Ok(client)) => {
@@ -145,6 +156,7 @@ async fn run(
             },
             counts,
             at: now(),
+            credential_expires: Some(setup.credential.expires_at),
         });
         tokio::select! {
             command = commands.recv() => match command {

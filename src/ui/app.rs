@@ -716,7 +716,18 @@ impl App {
             ),
             None => s.sync_never.to_owned(),
         };
-        vec![Span::styled(head, style), Span::styled(tail, theme::dim())]
+        let mut spans = vec![Span::styled(head, style), Span::styled(tail, theme::dim())];
+        // The counter renews its credential a month ahead; two weeks ahead, a person must know.
+        if let Some(expires) = self.sync.as_ref().and_then(|st| st.credential_expires)
+            && expires - self.setup.clock.now().to_utc() < Duration::days(14)
+        {
+            let day = self.setup.office.zone.local(expires).format("%d-%m-%Y");
+            spans.push(Span::styled(
+                fill(s.sync_expires_soon, &[&day]),
+                theme::warn(),
+            ));
+        }
+        spans
     }
 }
 
