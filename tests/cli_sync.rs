@@ -151,6 +151,8 @@ async fn the_readme_commands_enroll_and_sync_a_counter_over_tls() {
     certificates(work.path());
     let mut server = Command::new(env!("CARGO_BIN_EXE_pusat"))
         .args(["serve", "--listen", "127.0.0.1:0"])
+        // As behind a reverse proxy on this machine.
+        .args(["--trusted-proxy", "10.9.0.0/16,127.0.0.1"])
         .arg("--tls-cert")
         .arg(work.path().join("cert.pem"))
         .arg("--tls-key")
@@ -193,6 +195,28 @@ async fn the_readme_commands_enroll_and_sync_a_counter_over_tls() {
         ],
     ));
     assert!(enrolled.contains("loket 4"), "{enrolled}");
+
+    // The public status endpoint limits each client, named by the trusted proxy, on its own.
+    let http = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&std::fs::read(&ca).unwrap()).unwrap())
+        .build()
+        .unwrap();
+    let status = |from: &'static str| {
+        let request = http
+            .get(format!("{url}/api/v1/status/{}", list[0].code.as_str()))
+            .header("x-forwarded-for", from);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    let mut busy = Vec::new();
+    for _ in 0..25 {
+        busy.push(status("203.0.113.7").await);
+    }
+    assert!(busy.contains(&200) && busy.contains(&429), "{busy:?}");
+    assert_eq!(
+        status("198.51.100.4, 10.9.0.1").await,
+        200,
+        "another client"
+    );
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(counter.path().join("credential.json"))
         .unwrap()

@@ -33,6 +33,10 @@ pub enum Command {
         /// The booking system's key for POST /api/v1/bookings.
         #[arg(long, env = "PUSAT_INTEGRATION_KEY", hide_env_values = true)]
         integration_key: Option<String>,
+        /// Reverse proxies (addresses or networks, e.g. 10.0.0.0/8) whose X-Forwarded-For
+        /// header names the client, for the status endpoint's rate limit.
+        #[arg(long, env = "PUSAT_TRUSTED_PROXIES", value_delimiter = ',')]
+        trusted_proxy: Vec<super::status::Network>,
     },
     /// Offices.
     Office {
@@ -153,9 +157,11 @@ async fn run_async(cli: Cli) -> Result<(), CliError> {
             tls_cert,
             tls_key,
             integration_key,
+            trusted_proxy,
         } => {
             drop(client);
-            let state = super::AppState::new(pool, integration_key.as_deref());
+            let mut state = super::AppState::new(pool, integration_key.as_deref());
+            state.trusted_proxies = std::sync::Arc::new(trusted_proxy);
             serve(state, listen, tls_cert.zip(tls_key)).await?;
         }
         Command::Office {

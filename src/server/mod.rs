@@ -13,7 +13,7 @@ pub mod ingest;
 mod metrics;
 mod photos;
 mod project;
-mod status;
+pub mod status;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -39,6 +39,8 @@ pub struct AppState {
     pub integration_key: Option<[u8; 32]>,
     pub metrics: Arc<Metrics>,
     pub limiter: Arc<status::RateLimiter>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (for rate limits).
+    pub trusted_proxies: Arc<Vec<status::Network>>,
 }
 
 impl AppState {
@@ -48,6 +50,7 @@ impl AppState {
             integration_key: integration_key.map(|k| auth::sha256(k.as_bytes())),
             metrics: Arc::new(Metrics::default()),
             limiter: Arc::new(status::RateLimiter::default()),
+            trusted_proxies: Arc::new(Vec::new()),
         }
     }
 }

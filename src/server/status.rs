@@ -59,6 +59,82 @@ impl RateLimiter {
     }
 }
 
+/// A network whose addresses pusat trusts to say who the client is: a reverse proxy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Network {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl std::str::FromStr for Network {
+    type Err = String;
+
+    /// `10.0.0.5`, `10.0.0.0/8`, `::1` or `fd00::/8`.
+    fn from_str(text: &str) -> std::result::Result<Network, String> {
+        let (addr, prefix) = match text.trim().split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (text.trim(), None),
+        };
+        let addr: IpAddr = addr
+            .parse()
+            .map_err(|_| format!("{text}: not an IP address or network"))?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("{text}: the prefix is 0 to {max}"))?,
+        };
+        Ok(Network { addr, prefix })
+    }
+}
+
+impl Network {
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let bits = |ip: IpAddr| match ip {
+            IpAddr::V4(v4) => (u128::from(v4.to_bits()), 32),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => (u128::from(v4.to_bits()), 32),
+                None => (v6.to_bits(), 128),
+            },
+        };
+        let ((net, width), (ip, ip_width)) = (bits(self.addr), bits(ip));
+        if width != ip_width {
+            return false;
+        }
+        let shift = u32::from(width) - u32::from(self.prefix.min(width));
+        shift >= u32::from(width) || (net >> shift) == (ip >> shift)
+    }
+}
+
+/// Whom to rate-limit: the peer, unless the peer is a trusted proxy; then the nearest
+/// address in `X-Forwarded-For` that is not itself a trusted proxy (the ones further left
+/// were written by the client and prove nothing).
+pub fn client_ip(peer: IpAddr, headers: &axum::http::HeaderMap, trusted: &[Network]) -> IpAddr {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(peer) {
+        return peer;
+    }
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|a| a.trim().parse::<IpAddr>())
+        .collect::<Vec<_>>();
+    for hop in forwarded.iter().rev() {
+        match hop {
+            Ok(ip) if is_trusted(*ip) => continue,
+            Ok(ip) => return *ip,
+            // A hop we cannot read: do not look past it.
+            Err(_) => return peer,
+        }
+    }
+    peer
+}
+
 fn stage(cancelled: bool, statuses: &[String]) -> Stage {
     let count = |s: &str| statuses.iter().filter(|x| *x == s).count();
     if cancelled && statuses.is_empty() {
@@ -79,9 +155,11 @@ fn stage(cancelled: bool, statuses: &[String]) -> Stage {
 pub async fn status(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     Path(code): Path<String>,
 ) -> Result<Json<StatusResponse>> {
-    if !state.limiter.allow(peer.ip(), Instant::now()) {
+    let client = client_ip(peer.ip(), &headers, &state.trusted_proxies);
+    if !state.limiter.allow(client, Instant::now()) {
         return Err(ApiError::Client(
             ErrorCode::TooMany,
             "too many requests; try again in a minute".into(),
@@ -117,6 +195,52 @@ pub async fn status(
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn networks_parse_and_contain() {
+        let net: Network = "10.0.0.0/8".parse().unwrap();
+        assert!(net.contains([10, 200, 3, 4].into()));
+        assert!(!net.contains([11, 0, 0, 1].into()));
+        let one: Network = "192.168.1.7".parse().unwrap();
+        assert!(one.contains([192, 168, 1, 7].into()));
+        assert!(!one.contains([192, 168, 1, 8].into()));
+        // An IPv4 proxy seen through an IPv6 socket is the same proxy.
+        assert!(one.contains("::ffff:192.168.1.7".parse().unwrap()));
+        let v6: Network = "fd00::/8".parse().unwrap();
+        assert!(v6.contains("fd12::1".parse().unwrap()));
+        assert!(!v6.contains([10, 0, 0, 1].into()));
+        let all: Network = "0.0.0.0/0".parse().unwrap();
+        assert!(all.contains([8, 8, 8, 8].into()));
+        for bad in ["10.0.0.0/33", "proxy", "10.0.0.0/x", "::/129"] {
+            assert!(bad.parse::<Network>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_client_is_the_nearest_untrusted_forwarded_address() {
+        let trusted: Vec<Network> = vec!["10.0.0.0/8".parse().unwrap()];
+        let proxy: IpAddr = [10, 0, 0, 2].into();
+        let mut headers = axum::http::HeaderMap::new();
+        // The client claims 1.1.1.1; the outer proxy saw 203.0.113.9; an inner proxy 10.0.0.3.
+        headers.insert(
+            "x-forwarded-for",
+            "1.1.1.1, 203.0.113.9, 10.0.0.3".parse().unwrap(),
+        );
+        assert_eq!(
+            client_ip(proxy, &headers, &trusted),
+            IpAddr::from([203, 0, 113, 9])
+        );
+        // A peer that is not a proxy cannot choose its own address.
+        let stranger: IpAddr = [198, 51, 100, 1].into();
+        assert_eq!(client_ip(stranger, &headers, &trusted), stranger);
+        // No header, or a garbled one: the proxy itself.
+        assert_eq!(
+            client_ip(proxy, &axum::http::HeaderMap::new(), &trusted),
+            proxy
+        );
+        headers.insert("x-forwarded-for", "bogus, 10.0.0.3".parse().unwrap());
+        assert_eq!(client_ip(proxy, &headers, &trusted), proxy);
+    }
 
     #[test]
     fn a_burst_is_allowed_then_refused_then_refilled() {
