@@ -291,6 +291,11 @@ async fn the_readme_commands_enroll_and_sync_a_counter_over_tls() {
     let synced = ok(&loket(counter.path(), &["sync", "--once"]));
     assert!(!synced.contains("Kredensial"), "renewed once: {synced}");
 
+    let compacted = ok(&pusat(&db, &["feed", "compact"]));
+    assert!(compacted.starts_with("feed compacted: "), "{compacted}");
+    let synced = ok(&loket(counter.path(), &["sync", "--once"]));
+    assert!(synced.contains("Menunggu / waiting: 0"), "{synced}");
+
     let devices = ok(&pusat(&db, &["device", "list"]));
     let device = devices.lines().find(|l| l.contains("active")).unwrap();
     let id = device.split_whitespace().next().unwrap();

@@ -17,17 +17,7 @@ async fn a_counter_enrolls_pulls_its_office_and_pushes_its_work() {
     let (pusat, bookings) = Pusat::start(20).await;
     {
         let mut db = pusat.pool.get().await.unwrap();
-        let officer = loket::server::admin::NewOfficer {
-            office: OFFICE,
-            username: "rina",
-            nip: "198801012010012001",
-            name: "Rina Wulandari",
-            role: "officer",
-            pin: "482913",
-        };
-        loket::server::admin::officer_add(&mut db, &officer)
-            .await
-            .unwrap();
+        support::add_officer(&mut db, OFFICE, "rina", "198801012010012001", "482913").await;
     }
     let mut a = Counter::enroll(&pusat, 1).await;
     let first = a.sync().await.unwrap();
@@ -449,21 +439,11 @@ async fn officers_and_bookings_that_leave_an_office_leave_its_counters() {
     )
     .await
     .unwrap();
-    let officer = |username, nip, office| loket::server::admin::NewOfficer {
-        office,
-        username,
-        nip,
-        name: "Petugas",
-        role: "officer",
-        pin: "482913",
-    };
     for (user, nip) in [
         ("rina", "198801012010012001"),
         ("budi", "198902022011011002"),
     ] {
-        loket::server::admin::officer_add(&mut db, &officer(user, nip, OFFICE))
-            .await
-            .unwrap();
+        support::add_officer(&mut db, OFFICE, user, nip, "482913").await;
     }
     let mut a = Counter::enroll(&pusat, 1).await;
     a.sync().await.unwrap();
@@ -482,9 +462,7 @@ async fn officers_and_bookings_that_leave_an_office_leave_its_counters() {
             .is_err(),
         "removing twice says there is no such officer"
     );
-    loket::server::admin::officer_add(&mut db, &officer("budi", "198902022011011002", "BDG"))
-        .await
-        .unwrap();
+    support::add_officer(&mut db, "BDG", "budi", "198902022011011002", "482913").await;
     let mut moved = bookings[0].clone();
     moved.office = "BDG".into();
     loket::server::admin::bookings_import(
@@ -595,5 +573,101 @@ async fn a_credential_renews_itself_a_month_before_it_expires() {
         .get(0);
     assert_eq!(expires.timestamp(), renewed.expires_at.timestamp());
     a.sync().await.unwrap();
+    pusat.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_compacted_feed_brings_a_new_counter_to_the_same_state() {
+    let (pusat, bookings) = Pusat::start(4).await;
+    let mut db = pusat.pool.get().await.unwrap();
+    let mut a = Counter::enroll(&pusat, 1).await;
+    a.sync().await.unwrap();
+    // A day of churn: an officer's PIN changed twice, bookings rescheduled back and forth,
+    // one cancelled, a case served; and an old booking from two weeks ago.
+    for pin in ["111111", "222222", "333333"] {
+        support::add_officer(&mut db, OFFICE, "rina", "198801012010012001", pin).await;
+    }
+    let import = |list: Vec<loket::domain::Booking>| serde_json::to_string(&list).unwrap();
+    for slot in ["10:00", "11:30", "09:15"] {
+        let mut b = bookings[1].clone();
+        b.slot = slot.parse().unwrap();
+        loket::server::admin::bookings_import(&mut db, "day.json", &import(vec![b]))
+            .await
+            .unwrap();
+    }
+    let fees = loket::domain::fees::FeeSchedule::from_toml(loket::config::FEES).unwrap();
+    let two_weeks_ago = support::today() - chrono::Duration::days(14);
+    let old = loket::demo::day_bookings(99, OFFICE, two_weeks_ago, 1, &fees).remove(0);
+    assert!(bookings.iter().all(|b| b.code != old.code));
+    loket::server::admin::bookings_import(&mut db, "old.json", &import(vec![old.clone()]))
+        .await
+        .unwrap();
+    a.serve_applicant(&bookings[0], 0).unwrap();
+    a.sync().await.unwrap();
+    a.serve_applicant(&bookings[2], 0).unwrap();
+    a.sync().await.unwrap();
+
+    async fn count(db: &tokio_postgres::Client) -> i64 {
+        db.query_one("SELECT COUNT(*) FROM changes", &[])
+            .await
+            .unwrap()
+            .get(0)
+    }
+    let before = count(&db).await;
+    let removed = loket::server::feed::compact(&db).await.unwrap();
+    assert!(removed >= 5, "{removed} of {before}");
+    assert_eq!(count(&db).await, before - removed as i64);
+    // One change per entity is left, and the old booking is gone.
+    let duplicates: i64 = db
+        .query_one(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM changes GROUP BY office, kind, key
+             HAVING COUNT(*) > 1) d",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(duplicates, 0);
+    let old_left: i64 = db
+        .query_one(
+            "SELECT COUNT(*) FROM changes WHERE key = $1",
+            &[&old.code.as_str()],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(old_left, 0);
+
+    // A counter enrolled now, and the one that saw every change, agree.
+    let mut b = Counter::enroll(&pusat, 2).await;
+    b.sync().await.unwrap();
+    a.sync().await.unwrap();
+    let view = |c: &Counter| {
+        c.store
+            .queue(support::today())
+            .unwrap()
+            .into_iter()
+            .map(|r| format!("{} {} {}", r.code, r.slot, r.opened))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(view(&a), view(&b));
+    assert!(
+        view(&b).iter().any(|r| r.contains("09:15")),
+        "{:?}",
+        view(&b)
+    );
+    for c in [&a, &b] {
+        assert!(
+            c.store
+                .authenticate("rina", "333333", support::local_now())
+                .is_ok()
+        );
+    }
+    let elsewhere = b.store.served_elsewhere(bookings[2].code.as_str()).unwrap();
+    assert_eq!(elsewhere.len(), 1);
+    assert_eq!(elsewhere[0].counter, 1);
+    // Compacting again finds nothing more; the feed still serves from any cursor.
+    assert_eq!(loket::server::feed::compact(&db).await.unwrap(), 0);
+    assert_consistent(&pusat, &[&a, &b]).await;
     pusat.stop().await;
 }

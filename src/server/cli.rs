@@ -63,6 +63,11 @@ pub enum Command {
         #[command(subcommand)]
         command: DeviceCommand,
     },
+    /// The change feed the counters pull.
+    Feed {
+        #[command(subcommand)]
+        command: FeedCommand,
+    },
     /// Bookings from the booking system.
     Bookings {
         #[command(subcommand)]
@@ -115,6 +120,12 @@ pub enum OfficerCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum FeedCommand {
+    /// Drop superseded changes and bookings long past (`serve` does this every hour).
+    Compact,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum DeviceCommand {
     List,
     /// Refuse this device's credential from now on (its events stay).
@@ -160,6 +171,7 @@ async fn run_async(cli: Cli) -> Result<(), CliError> {
             trusted_proxy,
         } => {
             drop(client);
+            super::feed::spawn_compaction(pool.clone());
             let mut state = super::AppState::new(pool, integration_key.as_deref());
             state.trusted_proxies = std::sync::Arc::new(trusted_proxy);
             serve(state, listen, tls_cert.zip(tls_key)).await?;
@@ -222,6 +234,12 @@ async fn run_async(cli: Cli) -> Result<(), CliError> {
             let (code, expires) = admin::enroll_code(&client, &office, counter, hours).await?;
             println!("{code}");
             eprintln!("one-time code for {office} counter {counter}, valid until {expires}");
+        }
+        Command::Feed {
+            command: FeedCommand::Compact,
+        } => {
+            let removed = super::feed::compact(&client).await?;
+            println!("feed compacted: {removed} changes removed");
         }
         Command::Device {
             command: DeviceCommand::List,

@@ -44,9 +44,11 @@ pub async fn connect(url: &str, size: usize) -> Result<Pool, DbError> {
 
 /// The names of the embedded migrations, for the test that every SQL file is embedded.
 pub fn migration_names() -> Vec<String> {
-    embedded::migrations::runner()
+    let mut migrations: Vec<(i32, String)> = embedded::migrations::runner()
         .get_migrations()
         .iter()
-        .map(|m| m.name().to_owned())
-        .collect()
+        .map(|m| (m.version(), m.name().to_owned()))
+        .collect();
+    migrations.sort();
+    migrations.into_iter().map(|(_, name)| name).collect()
 }

@@ -71,6 +71,52 @@ pub async fn append(
     Ok(())
 }
 
+/// Bookings whose day is this many days past leave the feed when it is compacted.
+pub const KEEP_PAST_DAYS: i32 = 7;
+
+/// Shrinks every office's feed without changing what any counter ends up with, wherever
+/// its cursor stands: a change with a later change of the same entity (an office, an
+/// officer, a booking, a case) is dropped, since applying the later one alone gives the
+/// same result; so are bookings more than [`KEEP_PAST_DAYS`] past, which counters ignore.
+/// Positions are never reused, so cursors stay valid. Returns how many changes went.
+pub async fn compact(client: &tokio_postgres::Client) -> Result<u64> {
+    let superseded = client
+        .execute(
+            "DELETE FROM changes c USING changes later
+             WHERE later.office = c.office AND later.kind = c.kind AND later.key = c.key
+               AND later.pos > c.pos",
+            &[],
+        )
+        .await?;
+    let past = client
+        .execute(
+            "DELETE FROM changes
+             WHERE kind = 'booking'
+               AND (body #>> '{body,booking,date}')::date < current_date - $1::int",
+            &[&KEEP_PAST_DAYS],
+        )
+        .await?;
+    Ok(superseded + past)
+}
+
+/// Compacts the feed every hour while pusat serves (a failure is logged and retried).
+pub fn spawn_compaction(pool: deadpool_postgres::Pool) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            let done = match pool.get().await {
+                Ok(client) => compact(&client).await,
+                Err(e) => Err(e.into()),
+            };
+            match done {
+                Ok(n) => tracing::info!(removed = n, "feed compacted"),
+                Err(e) => tracing::warn!(error = %e, "feed compaction failed"),
+            }
+        }
+    });
+}
+
 /// The changes of `office` after `after`, oldest first.
 pub async fn read(
     client: &tokio_postgres::Client,

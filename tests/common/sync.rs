@@ -17,6 +17,25 @@ use crate::pg;
 
 pub const OFFICE: &str = "JKS";
 
+/// Adds (or replaces) officer `username` of `office` at pusat, as `pusat officer add` does.
+pub async fn add_officer(
+    db: &mut tokio_postgres::Client,
+    office: &str,
+    username: &str,
+    nip: &str,
+    pin: &str,
+) {
+    let officer = admin::NewOfficer {
+        office,
+        username,
+        nip,
+        name: "Rina Wulandari",
+        role: "officer",
+        pin,
+    };
+    admin::officer_add(db, &officer).await.unwrap();
+}
+
 pub fn today() -> NaiveDate {
     Zone::Wib.today(Utc::now())
 }
