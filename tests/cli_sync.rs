@@ -83,22 +83,6 @@ fn bookings_csv(path: &Path) -> Vec<loket::domain::Booking> {
     list
 }
 
-/// A CA of the agency's own and a certificate it issued for 127.0.0.1.
-fn certificates(dir: &Path) {
-    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
-    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().unwrap()).unwrap();
-    let key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-        .unwrap()
-        .signed_by(&key, &ca)
-        .unwrap();
-    std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
-    std::fs::write(dir.join("cert.pem"), leaf.pem()).unwrap();
-    std::fs::write(dir.join("key.pem"), key.serialize_pem()).unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_readme_commands_enroll_and_sync_a_counter_over_tls() {
     let db = pg::database().await;
@@ -148,7 +132,7 @@ async fn the_readme_commands_enroll_and_sync_a_counter_over_tls() {
     assert!(!open.status.success());
     assert!(String::from_utf8_lossy(&open.stderr).contains("loopback"));
 
-    certificates(work.path());
+    pg::certificates(work.path());
     let mut server = Command::new(env!("CARGO_BIN_EXE_pusat"))
         .args(["serve", "--listen", "127.0.0.1:0"])
         // As behind a reverse proxy on this machine.

@@ -671,3 +671,52 @@ async fn a_compacted_feed_brings_a_new_counter_to_the_same_state() {
     assert_consistent(&pusat, &[&a, &b]).await;
     pusat.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pusat_reaches_postgresql_over_verified_tls() {
+    let db = pg::database().await;
+    let Some(ca) = pg::ca_file() else {
+        eprintln!("an outside DATABASE_URL: its TLS is not this test's to check");
+        return;
+    };
+    let tls_url = format!("{db}?sslmode=require");
+    let encrypted = |pool: deadpool_postgres::Pool| async move {
+        let client = pool.get().await.unwrap();
+        client
+            .query_one(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get::<_, bool>(0)
+    };
+    let pool = loket::server::db::connect(&tls_url, 2, Some(&ca))
+        .await
+        .unwrap();
+    assert!(encrypted(pool).await, "sslmode=require encrypts");
+    let pool = loket::server::db::connect(&db, 2, None).await.unwrap();
+    assert!(!encrypted(pool).await, "a local database stays plain");
+
+    // A server whose certificate the given CA did not sign is refused, and says why.
+    let stranger = tempfile::tempdir().unwrap();
+    pg::certificates(stranger.path());
+    let refused = loket::server::db::connect(&tls_url, 2, Some(&stranger.path().join("ca.pem")))
+        .await
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("cannot reach PostgreSQL") && refused.contains("certificate"),
+        "{refused}"
+    );
+    // Nor is a CA file that holds no certificate.
+    let empty = stranger.path().join("empty.pem");
+    std::fs::write(&empty, "").unwrap();
+    let refused = loket::server::db::connect(&tls_url, 2, Some(&empty))
+        .await
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("no certificate"), "{refused}");
+}

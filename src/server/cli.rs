@@ -12,9 +12,13 @@ use crate::protocol::OfficeInfo;
 #[derive(Debug, Parser)]
 #[command(name = "pusat", version, about = "Loket's central service")]
 pub struct Cli {
-    /// PostgreSQL connection URL.
+    /// PostgreSQL connection URL; add `sslmode=require` for TLS to a database on another host.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: String,
+    /// The CA (PEM) that signed PostgreSQL's certificate, with `sslmode=require`
+    /// (default: the public roots).
+    #[arg(long, env = "PGSSLROOTCERT", global = true)]
+    pub db_ca_file: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -160,7 +164,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 async fn run_async(cli: Cli) -> Result<(), CliError> {
-    let pool = super::db::connect(&cli.database_url, 16).await?;
+    let pool = super::db::connect(&cli.database_url, 16, cli.db_ca_file.as_deref()).await?;
     let mut client = pool.get().await.map_err(super::ApiError::from)?;
     match cli.command {
         Command::Serve {

@@ -1,7 +1,13 @@
 //! PostgreSQL: the pool, and the embedded migrations run at start.
 
+use std::path::Path;
+use std::sync::Arc;
+
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use tokio_postgres::NoTls;
+use tokio_postgres::config::SslMode;
+use tokio_postgres::tls::MakeTlsConnect;
+use tokio_postgres::{NoTls, Socket};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 mod embedded {
     refinery::embed_migrations!("assets/migrations/central");
@@ -11,18 +17,71 @@ mod embedded {
 pub enum DbError {
     #[error("DATABASE_URL is not a PostgreSQL URL: {0}")]
     Url(tokio_postgres::Error),
+    /// With every cause (a TLS failure names the certificate problem only there).
     #[error("cannot reach PostgreSQL: {0}")]
-    Connect(tokio_postgres::Error),
+    Connect(String),
     #[error("migration failed: {0}")]
     Migrate(#[from] refinery::Error),
     #[error("cannot build the connection pool: {0}")]
     Pool(String),
+    #[error("TLS to PostgreSQL: {0}")]
+    Tls(String),
 }
 
-/// Connects, brings the schema up to date, and returns a pool.
-pub async fn connect(url: &str, size: usize) -> Result<Pool, DbError> {
-    let config: tokio_postgres::Config = url.parse().map_err(DbError::Url)?;
-    let (mut client, conn) = config.connect(NoTls).await.map_err(DbError::Connect)?;
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text = format!("{text}: {c}");
+        cause = c.source();
+    }
+    text
+}
+
+/// The TLS PostgreSQL is reached with (`sslmode=require` in DATABASE_URL): rustls, checking
+/// the server's certificate against `ca_file` (PEM), or the public roots without one.
+fn rustls_connector(ca_file: Option<&Path>) -> Result<MakeRustlsConnect, DbError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    match ca_file {
+        Some(path) => {
+            let bad = |e: &dyn std::fmt::Display| DbError::Tls(format!("{}: {e}", path.display()));
+            let pem = std::fs::read(path).map_err(|e| bad(&e))?;
+            for cert in CertificateDer::pem_slice_iter(&pem) {
+                roots.add(cert.map_err(|e| bad(&e))?).map_err(|e| bad(&e))?;
+            }
+            if roots.is_empty() {
+                return Err(bad(&"no certificate in the file"));
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    // Named explicitly: the dependency tree enables more than one crypto provider.
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| DbError::Tls(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
+}
+
+async fn migrate_and_pool<T>(
+    config: tokio_postgres::Config,
+    tls: T,
+    size: usize,
+) -> Result<Pool, DbError>
+where
+    T: MakeTlsConnect<Socket> + Clone + Sync + Send + 'static,
+    T::Stream: Sync + Send,
+    T::TlsConnect: Sync + Send,
+    <T::TlsConnect as tokio_postgres::tls::TlsConnect<Socket>>::Future: Send,
+{
+    let (mut client, conn) = config
+        .connect(tls.clone())
+        .await
+        .map_err(|e| DbError::Connect(with_causes(&e)))?;
     let task = tokio::spawn(conn);
     embedded::migrations::runner()
         .run_async(&mut client)
@@ -31,7 +90,7 @@ pub async fn connect(url: &str, size: usize) -> Result<Pool, DbError> {
     let _ = task.await;
     let manager = Manager::from_config(
         config,
-        NoTls,
+        tls,
         ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
         },
@@ -40,6 +99,18 @@ pub async fn connect(url: &str, size: usize) -> Result<Pool, DbError> {
         .max_size(size)
         .build()
         .map_err(|e| DbError::Pool(e.to_string()))
+}
+
+/// Connects, brings the schema up to date, and returns a pool. With `sslmode=require` in
+/// `url` the connection is TLS and the server's certificate is verified (see
+/// [`rustls_connector`]); otherwise it is plain, for a database on the same host.
+pub async fn connect(url: &str, size: usize, ca_file: Option<&Path>) -> Result<Pool, DbError> {
+    let config: tokio_postgres::Config = url.parse().map_err(DbError::Url)?;
+    if config.get_ssl_mode() == SslMode::Require {
+        migrate_and_pool(config, rustls_connector(ca_file)?, size).await
+    } else {
+        migrate_and_pool(config, NoTls, size).await
+    }
 }
 
 /// The names of the embedded migrations, for the test that every SQL file is embedded.

@@ -2,7 +2,9 @@
 //! one throwaway cluster per test binary is started from the machine's PostgreSQL binaries
 //! (as the `postgres` user when the tests run as root, which PostgreSQL refuses) and a
 //! watchdog stops and removes it once the test process is gone. Each test gets a database
-//! of its own.
+//! of its own. The cluster also speaks TLS, with a certificate from a CA of its own
+//! ([`ca_file`]), for the tests of pusat's encrypted connection.
+#![allow(dead_code)] // each test binary and the ingest benchmark use their own part
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -49,6 +51,16 @@ fn pg(root: bool, program: &Path, args: &[&str]) -> Command {
     }
 }
 
+fn give_to_postgres(path: &Path) {
+    let ok = Command::new("chown")
+        .args(["postgres:postgres"])
+        .arg(path)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "cannot give {} to the postgres user", path.display());
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -66,13 +78,7 @@ fn start_cluster() -> String {
     ));
     std::fs::create_dir_all(&dir).unwrap();
     if root {
-        let ok = Command::new("chown")
-            .args(["postgres:postgres"])
-            .arg(&dir)
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "cannot give the cluster folder to the postgres user");
+        give_to_postgres(&dir);
     }
     let data = dir.join("data");
     let d = data.to_str().unwrap();
@@ -97,10 +103,21 @@ fn start_cluster() -> String {
         "initdb failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    certificates(&dir);
+    for file in ["cert.pem", "key.pem"] {
+        let path = dir.join(file);
+        let mut perms = std::fs::metadata(&path).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o600);
+        std::fs::set_permissions(&path, perms).unwrap();
+        if root {
+            give_to_postgres(&path);
+        }
+    }
+    let _ = CA_FILE.set(dir.join("ca.pem"));
     let port = free_port();
     let opts = format!(
-        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
-        dir.display()
+        "-p {port} -k {d} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c ssl=on -c ssl_cert_file={d}/cert.pem -c ssl_key_file={d}/key.pem",
+        d = dir.display()
     );
     let log = dir.join("log");
     let out = pg(
@@ -140,6 +157,32 @@ fn start_cluster() -> String {
         .spawn()
         .unwrap();
     format!("postgres://postgres@127.0.0.1:{port}/postgres")
+}
+
+static CA_FILE: OnceLock<PathBuf> = OnceLock::new();
+
+/// The CA that signed the throwaway cluster's certificate; `None` with an outside
+/// `DATABASE_URL`.
+pub fn ca_file() -> Option<PathBuf> {
+    admin_url();
+    CA_FILE.get().cloned()
+}
+
+/// A CA of the agency's own and a certificate it issued for 127.0.0.1 and localhost, in
+/// `dir`: ca.pem, cert.pem, key.pem.
+pub fn certificates(dir: &Path) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
+    std::fs::write(dir.join("cert.pem"), leaf.pem()).unwrap();
+    std::fs::write(dir.join("key.pem"), key.serialize_pem()).unwrap();
 }
 
 fn admin_url() -> &'static str {

@@ -79,7 +79,7 @@ impl Pusat {
 
     /// pusat on port 0 over an existing database.
     pub async fn serve(db: &str) -> Pusat {
-        let pool = loket::server::db::connect(db, 32).await.unwrap();
+        let pool = loket::server::db::connect(db, 32, None).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
