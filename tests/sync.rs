@@ -720,3 +720,37 @@ async fn pusat_reaches_postgresql_over_verified_tls() {
         .to_string();
     assert!(refused.contains("no certificate"), "{refused}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_pusat_cannot_apply_is_stored_and_counted_in_the_metrics() {
+    let (pusat, bookings) = Pusat::start(2).await;
+    let mut a = Counter::enroll(&pusat, 1).await;
+    a.sync().await.unwrap();
+    a.serve_applicant(&bookings[0], 0).unwrap();
+    a.sync().await.unwrap();
+    let metrics = || async {
+        reqwest::get(format!("{}/metrics", pusat.url))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let before = metrics().await;
+    assert!(!before.contains("pusat_cases_with_problems{"), "{before}");
+    assert!(before.contains("pusat_feed_changes "), "{before}");
+    // A counter that sends its check-in once more (a bug, or a restored backup): pusat
+    // stores it, since refusing would stop that counter's sync for good, and flags the case.
+    let stored = a.store.last_seq().unwrap();
+    let mut again = a.store.outbox_from(1, 1).unwrap();
+    again[0].id = uuid::Uuid::now_v7();
+    again[0].seq = stored + 1;
+    let pushed = a.client.push(&again).await.unwrap();
+    assert_eq!(pushed.inserted, 1);
+    let after = metrics().await;
+    assert!(
+        after.contains("pusat_cases_with_problems{office=\"JKS\"} 1"),
+        "{after}"
+    );
+    pusat.stop().await;
+}

@@ -164,5 +164,40 @@ pub async fn render(State(state): State<AppState>) -> Result<impl IntoResponse> 
     out.push_str("# HELP pusat_device_last_seq Each device's highest stored event sequence.\n");
     out.push_str("# TYPE pusat_device_last_seq gauge\n");
     out.push_str(&seq);
+    // Cases whose events could not all be folded in (a counter and pusat disagree about
+    // them): each needs a person, so they are counted where the alerts look.
+    let problems = client
+        .query(
+            "SELECT office, COUNT(*) FROM cases WHERE problem IS NOT NULL GROUP BY office
+             ORDER BY office",
+            &[],
+        )
+        .await?;
+    out.push_str(
+        "# HELP pusat_cases_with_problems Cases whose events pusat could not all apply.
+",
+    );
+    out.push_str(
+        "# TYPE pusat_cases_with_problems gauge
+",
+    );
+    for r in &problems {
+        writeln!(
+            out,
+            "pusat_cases_with_problems{{office=\"{}\"}} {}",
+            r.get::<_, String>(0),
+            r.get::<_, i64>(1)
+        )
+        .map_err(failed)?;
+    }
+    let feed: i64 = client
+        .query_one("SELECT COUNT(*) FROM changes", &[])
+        .await?
+        .get(0);
+    writeln!(
+        out,
+        "# HELP pusat_feed_changes Changes kept in the feed (compaction keeps this bounded).\n# TYPE pusat_feed_changes gauge\npusat_feed_changes {feed}"
+    )
+    .map_err(failed)?;
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out))
 }

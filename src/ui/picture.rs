@@ -57,7 +57,11 @@ pub fn farewell(picker: &Picker) -> String {
 /// Asks the terminal what it can show (call after entering the alternate screen, before
 /// reading events). `None` when it speaks no image protocol.
 pub fn detect() -> Option<Picker> {
-    Picker::from_query_stdio()
+    // A terminal that never answers delays the start by this much at most (the crate's
+    // default is 2 s); a local terminal answers in milliseconds.
+    let mut options = ratatui_image::picker::cap_parser::QueryStdioOptions::default();
+    options.timeout = std::time::Duration::from_millis(800);
+    Picker::from_query_stdio_with_options(options)
         .ok()
         .filter(|p| p.protocol_type() != ProtocolType::Halfblocks)
 }
