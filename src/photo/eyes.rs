@@ -199,8 +199,7 @@ impl Cascade {
 
     /// Every accepted window in `gray` whose side lies between `min` and `max` pixels, as
     /// (centre x, centre y, side). The image is scaled down so that the cascade's fixed
-    /// window covers each size in turn, 10 % apart, and the window steps two pixels of the
-    /// scaled image at a time (as OpenCV does at these scales).
+    /// window covers each size in turn, 10 % apart.
     fn detect(&self, gray: &GrayImage, min: f64, max: f64) -> Vec<(f64, f64, f64)> {
         let mut hits = Vec::new();
         let win = f64::from(self.win);
@@ -216,8 +215,10 @@ impl Cascade {
             }
             let small = image::imageops::resize(gray, w, h, image::imageops::FilterType::Triangle);
             let ii = Integral::new(&small);
-            for y in (0..=h - self.win).step_by(2) {
-                for x in (0..=w - self.win).step_by(2) {
+            // As OpenCV: every pixel of a much-reduced picture, every other one otherwise.
+            let step = if side / win > 2.0 { 1 } else { 2 };
+            for y in (0..=h - self.win).step_by(step) {
+                for x in (0..=w - self.win).step_by(step) {
                     if self.accepts(&ii, x, y) {
                         let c = |v: u32| (f64::from(v) + win / 2.0) / k;
                         hits.push((c(x), c(y), side));
