@@ -178,6 +178,25 @@ fn tilted_head() {
             }
             other => panic!("turned {deg}°: {other:?}"),
         }
+        // `loket photo check` tells the technician which way, in Indonesian.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("turned.png");
+        turned.save(&file).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_loket"))
+            .arg("--data-dir")
+            .arg(dir.path().join("d"))
+            .args(["photo", "check"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let text = String::from_utf8(out.stdout).unwrap();
+        let side = if deg > 0.0 { "kanan" } else { "kiri" };
+        assert!(
+            text.contains("GAGAL  Mata sejajar: kepala miring")
+                && text.contains(&format!("° ke {side} gambar")),
+            "{text}"
+        );
     }
     // A slight tilt back towards level passes.
     let level = rotated(&img, -upright, centre);

@@ -63,7 +63,13 @@ pub fn photo_measure(m: &crate::photo::Measure, s: &Strings) -> String {
         M::HeadPx { have, need } => fill(s.pm_head, &[&n(*have), need]),
         M::OffCentre(pct) => fill(s.pm_off_centre, &[&format!("{pct:+.0}")]),
         M::CropOutside => s.pm_crop_outside.to_owned(),
-        M::EyesTilt(deg) => fill(s.pm_eyes_tilt, &[&format!("{deg:+.0}")]),
+        M::EyesTilt(deg) => fill(
+            s.pm_eyes_tilt,
+            &[
+                &format!("{:.0}", deg.abs()),
+                &(if *deg > 0.0 { s.pm_right } else { s.pm_left }),
+            ],
+        ),
         M::EyesNotFound => s.pm_eyes_not_found.to_owned(),
         M::Luminance(v) => fill(s.pm_luminance, &[&n(*v)]),
         M::Contrast(v) => fill(s.pm_contrast, &[&n(*v)]),

@@ -84,7 +84,9 @@ strings! {
     pm_head: "kepala {} px, perlu {} px", "head {} px of {} px needed";
     pm_off_centre: "bergeser {} % dari tengah", "{} % off centre";
     pm_crop_outside: "potongan foto keluar dari bingkai kamera", "the crop leaves the camera frame";
-    pm_eyes_tilt: "garis mata miring {}°", "eye line tilted {}°";
+    pm_eyes_tilt: "kepala miring {}° ke {} gambar", "head tilted {}° to the picture's {}";
+    pm_left: "kiri", "left";
+    pm_right: "kanan", "right";
     pm_eyes_not_found: "mata tidak terlihat", "eyes not found";
     pm_luminance: "kecerahan wajah {}", "face luminance {}";
     pm_contrast: "kontras wajah {}", "face contrast {}";
