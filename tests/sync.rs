@@ -528,6 +528,7 @@ async fn a_credential_renews_itself_a_month_before_it_expires() {
     .await
     .unwrap();
     a.credential.expires_at = soon;
+    a.credential.save(&dir).unwrap();
     let old = a.credential.token.clone();
     let with = |token: &str| Client::new(&pusat.url, token, None).unwrap();
 
@@ -553,8 +554,29 @@ async fn a_credential_renews_itself_a_month_before_it_expires() {
         "old token valid until the new one is used"
     );
 
+    // The terminal's worker, started before, still holds the old credential: it takes the
+    // renewed one from disk instead of renewing again (which would retire the token just
+    // saved there).
+    let mut worker_credential = Credential {
+        token: old.clone(),
+        expires_at: soon,
+        ..renewed.clone()
+    };
+    let mut worker_client = with(&old);
+    assert!(
+        renew_if_due(&mut worker_client, &mut worker_credential, &dir, Utc::now())
+            .await
+            .unwrap()
+    );
+    assert_eq!(worker_credential, renewed);
+    assert!(worker_client.pull(0).await.is_ok());
+
     // Its first use retires the old token (and the one whose answer was lost).
     a.sync().await.unwrap();
+    assert!(
+        worker_client.pull(0).await.is_ok(),
+        "both hold the live token"
+    );
     assert!(matches!(
         with(&old).pull(0).await,
         Err(SyncError::Unauthorized)

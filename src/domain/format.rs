@@ -41,7 +41,7 @@ pub fn rupiah(amount: i64) -> String {
     }
     out.push_str("Rp");
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);
