@@ -5,10 +5,11 @@
 
 #[path = "common/pg.rs"]
 mod pg;
+#[path = "common/pusat.rs"]
+mod pusat_bin;
 
-use std::io::BufRead;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use loket::domain::Zone;
 
@@ -133,26 +134,19 @@ async fn the_readme_commands_enroll_and_sync_a_counter_over_tls() {
     assert!(String::from_utf8_lossy(&open.stderr).contains("loopback"));
 
     pg::certificates(work.path());
-    let mut server = Command::new(env!("CARGO_BIN_EXE_pusat"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        // As behind a reverse proxy on this machine.
-        .args(["--trusted-proxy", "10.9.0.0/16,127.0.0.1"])
-        .arg("--tls-cert")
-        .arg(work.path().join("cert.pem"))
-        .arg("--tls-key")
-        .arg(work.path().join("key.pem"))
-        .env("DATABASE_URL", &db)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
-    assert!(url.starts_with("https://127.0.0.1:"), "{line}");
+    let (mut server, url) = pusat_bin::serve(
+        &db,
+        &[
+            // As behind a reverse proxy on this machine.
+            "--trusted-proxy".as_ref(),
+            "10.9.0.0/16,127.0.0.1".as_ref(),
+            "--tls-cert".as_ref(),
+            work.path().join("cert.pem").as_os_str(),
+            "--tls-key".as_ref(),
+            work.path().join("key.pem").as_os_str(),
+        ],
+    );
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
 
     // Without the agency's CA the counter does not trust pusat, and says so.
     let untrusted = loket(
@@ -166,18 +160,11 @@ async fn the_readme_commands_enroll_and_sync_a_counter_over_tls() {
     );
 
     let ca = work.path().join("ca.pem");
-    let enrolled = ok(&loket(
-        counter.path(),
-        &[
-            "enroll",
-            "--server",
-            &url,
-            "--code",
-            &code,
-            "--ca-file",
-            ca.to_str().unwrap(),
-        ],
-    ));
+    let enroll = |dir: &Path| {
+        let args = ["enroll", "--server", &url, "--code", &code, "--ca-file"];
+        loket(dir, &[&args[..], &[ca.to_str().unwrap()]].concat())
+    };
+    let enrolled = ok(&enroll(counter.path()));
     assert!(enrolled.contains("loket 4"), "{enrolled}");
 
     // The public status endpoint limits each client, named by the trusted proxy, on its own.
@@ -208,18 +195,7 @@ async fn the_readme_commands_enroll_and_sync_a_counter_over_tls() {
         .mode();
     assert_eq!(mode & 0o777, 0o600);
     // The code was for one use only.
-    let again = loket(
-        tempfile::tempdir().unwrap().path(),
-        &[
-            "enroll",
-            "--server",
-            &url,
-            "--code",
-            &code,
-            "--ca-file",
-            ca.to_str().unwrap(),
-        ],
-    );
+    let again = enroll(tempfile::tempdir().unwrap().path());
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("kode pendaftaran"));
 

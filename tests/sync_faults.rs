@@ -4,10 +4,11 @@
 
 #[path = "common/pg.rs"]
 mod pg;
+#[path = "common/pusat.rs"]
+mod pusat_bin;
 #[path = "common/sync.rs"]
 mod support;
 
-use std::io::BufRead;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,25 +16,6 @@ use std::time::Duration;
 
 use support::{Counter, OFFICE, Pusat, assert_consistent};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// Starts the real `pusat` binary on port 0 over `db`; returns it and its URL.
-fn pusat_binary(db: &str) -> (std::process::Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pusat"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("DATABASE_URL", db)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
-    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
-    (child, url)
-}
 
 async fn server_events(pusat: &Pusat) -> i64 {
     let db = pusat.pool.get().await.unwrap();
@@ -59,7 +41,7 @@ async fn pusat_killed_mid_push_loses_and_repeats_nothing() {
     let (setup, bookings) = Pusat::start(10).await;
     let mut a = busy_counter(&setup, &bookings, 3000).await;
     let db = pg_url(&setup).await;
-    let (mut child, url) = pusat_binary(&db);
+    let (mut child, url) = pusat_bin::serve(&db, &[]);
     a.server(&url);
     let total = a.outbox_len() as i64;
     let sync = tokio::spawn(async move {
@@ -79,7 +61,7 @@ async fn pusat_killed_mid_push_loses_and_repeats_nothing() {
     let (mut a, result) = sync.await.unwrap();
     let stored = server_events(&setup).await;
     assert!(result.is_err() || stored == total, "{result:?}");
-    let (mut child, url) = pusat_binary(&db);
+    let (mut child, url) = pusat_bin::serve(&db, &[]);
     a.server(&url);
     a.sync().await.unwrap();
     child.kill().unwrap();
