@@ -661,10 +661,10 @@ fn the_status_line_shows_sync_state_and_why_it_is_offline() {
         ..status(SyncState::Online)
     };
     f.app.handle(loket::ui::Event::Sync(soon));
-    let screen = draw(&f.app, 200, 24);
+    let screen = draw(&f.app, 80, 24);
     assert!(
         screen.contains("kredensial loket berakhir 04-12-2026"),
-        "{screen}"
+        "visible on an 80-column terminal: {screen}"
     );
 }
 

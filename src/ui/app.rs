@@ -716,8 +716,9 @@ impl App {
             ),
             None => s.sync_never.to_owned(),
         };
-        let mut spans = vec![Span::styled(head, style), Span::styled(tail, theme::dim())];
-        // The counter renews its credential a month ahead; two weeks ahead, a person must know.
+        let mut spans = vec![Span::styled(head, style)];
+        // The counter renews its credential a month ahead; two weeks ahead, a person must
+        // know. Before the counts, so that an 80-column line still shows it.
         if let Some(expires) = self.sync.as_ref().and_then(|st| st.credential_expires)
             && expires - self.setup.clock.now().to_utc() < Duration::days(14)
         {
@@ -727,6 +728,7 @@ impl App {
                 theme::warn(),
             ));
         }
+        spans.push(Span::styled(tail, theme::dim()));
         spans
     }
 }

@@ -311,7 +311,7 @@ strings! {
     sync_pending: " · {} peristiwa, {} foto menunggu", " · {} events, {} photos waiting";
     sync_last: " · sinkron terakhir {}", " · last sync {}";
     sync_never: " · belum pernah sinkron", " · never synced";
-    sync_expires_soon: " · kredensial loket berakhir {} dan belum bisa diperbarui: hubungi teknisi", " · this counter's credential expires {} and could not be renewed: call a technician";
+    sync_expires_soon: " · kredensial loket berakhir {}: hubungi teknisi", " · counter credential expires {}: call a technician";
     sync_err_offline: "pusat tidak terjangkau; pekerjaan tersimpan di loket ini dan dikirim nanti", "pusat unreachable; work is kept here and sent later";
     sync_err_revoked: "loket ini dicabut di pusat; hubungi teknisi untuk mendaftar ulang (data aman)", "this counter was revoked; ask a technician to enroll it again (data is safe)";
     sync_err_expired: "kredensial loket kedaluwarsa; hubungi teknisi untuk mendaftar ulang (data aman)", "this counter's credential expired; ask a technician to enroll it again (data is safe)";
