@@ -706,3 +706,40 @@ fn photo_step_shows_real_pixels_on_terminals_with_an_image_protocol() {
         );
     }
 }
+
+#[test]
+fn many_failed_checks_keep_the_keys_in_view() {
+    let mut f = fixture_with_camera();
+    to_photo_step(&mut f);
+    // A dark picture of a tilted head: five checks fail, each with its advice.
+    let img = faces::compliant();
+    let face = faces::only_face(&img);
+    let mut bad = faces::rotated(&img, 12.0, (face.x + face.w / 2.0, face.y + face.h / 2.0));
+    for p in bad.pixels_mut() {
+        p.0 = p.0.map(|c| (f64::from(c) * 0.3) as u8);
+    }
+    send_frame(&mut f, bad);
+    press(&mut f.app, KeyCode::Char(' '));
+    let screen = draw(&f.app, 80, 24);
+    assert!(screen.contains("✗ Mata sejajar: kepala miring"), "{screen}");
+    assert!(screen.contains("✗ Kecerahan"), "{screen}");
+    assert!(
+        screen.contains("Enter: pakai foto ini"),
+        "the keys stay in view: {screen}"
+    );
+    // Failures come first; the checks that passed share a line below them.
+    let mut g = fixture_with_camera();
+    to_photo_step(&mut g);
+    let mut dark = faces::compliant();
+    for p in dark.pixels_mut() {
+        p.0 = p.0.map(|c| (f64::from(c) * 0.3) as u8);
+    }
+    send_frame(&mut g, dark);
+    press(&mut g.app, KeyCode::Char(' '));
+    let screen = draw(&g.app, 100, 30);
+    let (fail, pass) = (
+        screen.find("✗ ").unwrap(),
+        screen.find("✓ Tepat satu wajah, ").unwrap(),
+    );
+    assert!(fail < pass, "{screen}");
+}

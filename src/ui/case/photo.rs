@@ -117,40 +117,67 @@ impl PhotoPanel {
                 .wrap(Wrap { trim: true })
                 .render(picture, buf),
         }
-        let mut lines = Vec::new();
-        match &self.captured {
-            None => lines.push(Line::styled(s.photo_keys_live, theme::focus())),
-            Some(c) => {
-                for r in &c.results {
-                    let name = photo_check_name(r.check, s);
-                    lines.push(match &r.outcome {
-                        Outcome::Pass => {
-                            Line::from(vec![Span::styled("✓ ", theme::ok()), Span::raw(name)])
-                        }
-                        Outcome::Fail(why) => Line::from(vec![
-                            Span::styled("✗ ", theme::error()),
-                            Span::styled(
-                                format!(
-                                    "{name}: {} — {}",
-                                    crate::ui::scan::photo_measure(why, s),
-                                    photo_check_advice(r.check, s)
-                                ),
-                                theme::error(),
-                            ),
-                        ]),
-                    });
-                }
-                lines.push(Line::raw(""));
-                lines.push(Line::styled(s.photo_keys_taken, theme::focus()));
-            }
-        }
         let side = Rect {
             x: side.x + 1,
             width: side.width.saturating_sub(1),
             ..side
         };
+        // The keys stay in view at the bottom however many checks fail.
+        let [checks, keys] = side.layout(&Layout::vertical([
+            Constraint::Min(1),
+            Constraint::Length(2),
+        ]));
+        let mut lines = Vec::new();
+        let hint = match &self.captured {
+            None => s.photo_keys_live,
+            Some(c) => {
+                // Failures first, each with what was measured and what to do; when any
+                // failed, the passes share one line so that the failures fit.
+                let failed = c.results.iter().filter(|r| r.outcome != Outcome::Pass);
+                for r in failed {
+                    let Outcome::Fail(why) = &r.outcome else {
+                        continue;
+                    };
+                    lines.push(Line::from(vec![
+                        Span::styled("✗ ", theme::error()),
+                        Span::styled(
+                            format!(
+                                "{}: {} — {}",
+                                photo_check_name(r.check, s),
+                                crate::ui::scan::photo_measure(why, s),
+                                photo_check_advice(r.check, s)
+                            ),
+                            theme::error(),
+                        ),
+                    ]));
+                }
+                let passed: Vec<&str> = c
+                    .results
+                    .iter()
+                    .filter(|r| r.outcome == Outcome::Pass)
+                    .map(|r| photo_check_name(r.check, s))
+                    .collect();
+                if lines.is_empty() {
+                    for name in passed {
+                        lines.push(Line::from(vec![
+                            Span::styled("✓ ", theme::ok()),
+                            Span::raw(name),
+                        ]));
+                    }
+                } else if !passed.is_empty() {
+                    lines.push(Line::from(vec![
+                        Span::styled("✓ ", theme::ok()),
+                        Span::raw(passed.join(", ")),
+                    ]));
+                }
+                s.photo_keys_taken
+            }
+        };
         Paragraph::new(lines)
             .wrap(Wrap { trim: true })
-            .render(side, buf);
+            .render(checks, buf);
+        Paragraph::new(Line::styled(hint, theme::focus()))
+            .wrap(Wrap { trim: true })
+            .render(keys, buf);
     }
 }
