@@ -11,7 +11,7 @@ use ratatui_image::picker::{Picker, ProtocolType};
 
 fn frame() -> RgbImage {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus/faces/portrait-astronaut.png");
+        .join("tests/fixtures/faces/portrait-astronaut.png");
     let portrait = image::open(path).unwrap().to_rgb8();
     let head = imageops::resize(&portrait, 720, 720, imageops::FilterType::CatmullRom);
     let mut frame = RgbImage::from_pixel(1280, 720, Rgb([225, 225, 222]));

@@ -1,5 +1,5 @@
 //! QR reading: read rate and time per image, plain rqrr beside the pipeline, on the real
-//! corpus (../shared/corpus/qr-real) and on synthetic 1280×720 frames.
+//! corpus (tests/fixtures/qr-real) and on synthetic 1280×720 frames.
 //! Run with `cargo bench --bench qr`; read rates and medians are printed first.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark that cannot set up must stop
 

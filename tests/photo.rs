@@ -1,4 +1,4 @@
-//! The photo checks on ../shared/corpus/faces and on variants of its portrait made here,
+//! The photo checks on tests/fixtures/faces and on variants of its portrait made here,
 //! each failing for the right reason; the passport crop's geometry; `loket photo check`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test that cannot set up must fail loudly
 
@@ -289,7 +289,7 @@ fn photo_check_command() {
         photo::Check::ALL.len()
     );
     let portrait = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus/faces/portrait-astronaut.png");
+        .join("tests/fixtures/faces/portrait-astronaut.png");
     let out = run(&portrait);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();

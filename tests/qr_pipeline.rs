@@ -1,4 +1,4 @@
-//! The QR pipeline on the real photographs of ../shared/corpus/qr-real and on synthetic
+//! The QR pipeline on the real photographs of tests/fixtures/qr-real and on synthetic
 //! 1280×720 frames; `loket qr decode` on files.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test that cannot set up must fail loudly
 

@@ -95,7 +95,7 @@ const fn blurred(scale: Scale, binarizer: Binarizer, blur: u8) -> Variant {
 use Scale::{AsIs, Long, Times};
 
 /// The order variants are tried in: chosen greedily on the real corpus
-/// (../shared/corpus/qr-real) by codes gained per millisecond spent, so a clear frame reads
+/// (tests/fixtures/qr-real) by codes gained per millisecond spent, so a clear frame reads
 /// on the first try and a hard one pays for the expensive variants only when it must.
 pub const PIPELINE: &[Variant] = &[
     v(AsIs, Binarizer::Otsu, false, false),

@@ -1,4 +1,4 @@
-//! The real QR photographs of ../shared/corpus/qr-real, for the pipeline tests, the camera
+//! The real QR photographs of tests/fixtures/qr-real, for the pipeline tests, the camera
 //! tests and the QR benchmark.
 #![allow(dead_code)] // each user takes its own part
 
@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 /// Every photograph in the corpus, sorted.
 pub fn images() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/qr-real");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/qr-real");
     let mut files = Vec::new();
-    for dir in std::fs::read_dir(&root).expect("the shared corpus is beside the repository") {
+    for dir in std::fs::read_dir(&root).expect("tests/fixtures/qr-real is in the repository") {
         let dir = dir.expect("corpus folder").path();
         if !dir.is_dir() {
             continue;

@@ -8,7 +8,7 @@ pub const LIGHT: Rgb<u8> = Rgb([232, 232, 230]);
 
 pub fn corpus(name: &str) -> RgbImage {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus/faces")
+        .join("tests/fixtures/faces")
         .join(name);
     image::open(path).unwrap().to_rgb8()
 }
