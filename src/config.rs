@@ -128,6 +128,13 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
 
 /// The per-user data directory: `$LOKET_DATA_DIR`, else `$XDG_DATA_HOME/loket`, else
 /// `~/.local/share/loket`.
+/// The demo's own folder, beside the real one, so a demo never mixes with a counter's data.
+pub fn default_demo_dir() -> PathBuf {
+    let mut dir = default_data_dir();
+    dir.set_file_name("loket-demo");
+    dir
+}
+
 pub fn default_data_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
         return PathBuf::from(dir).join("loket");

@@ -219,7 +219,7 @@ fn booking(
         };
     }
     Booking {
-        code: BookingCode::from_number(rng.below(1 << 45)),
+        code: BookingCode::issued(rng.below(1 << 45)),
         office: office.to_owned(),
         date: day,
         slot,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::Booking;
+pub use crate::domain::intake::FieldError;
 
 pub const VERSION: &str = "1";
 pub const HEADER: &str = "loket-protocol";
@@ -135,6 +136,17 @@ impl std::fmt::Debug for RosterEntry {
 pub struct BookingChange {
     pub booking: Booking,
     pub cancelled: bool,
+    /// Set when the booking system moved the booking to another day or office: where it was,
+    /// so counters show "dijadwalkan ulang".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<Previous>,
+}
+
+/// A rescheduled booking's earlier office and day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Previous {
+    pub office: String,
+    pub date: NaiveDate,
 }
 
 /// Where another counter's case stands (no personal data beyond the booking's).
@@ -152,7 +164,10 @@ pub struct CaseSummary {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClaimWinner {
-    pub case_id: Uuid,
+    /// pusat's own record of the winning case; never sent to counters (the feed names the
+    /// winning counter only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_id: Option<Uuid>,
     pub counter: u32,
 }
 
@@ -198,6 +213,8 @@ pub enum ErrorCode {
     Protocol,
     TooMany,
     Digest,
+    /// The body was read but a field breaks a rule: `fields` names each.
+    Invalid,
     Unavailable,
     Internal,
 }
@@ -209,4 +226,7 @@ pub struct ErrorBody {
     /// For [`ErrorCode::Gap`]: the sequence number the server expects next.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected: Option<i64>,
+    /// For [`ErrorCode::Invalid`] and malformed bodies: each field refused and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
 }

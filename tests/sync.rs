@@ -231,7 +231,7 @@ async fn bookings_from_the_booking_system_reach_the_counter_and_the_status_endpo
     // A reschedule and a cancellation.
     let r = http
         .post(format!("{api}/bookings"))
-        .bearer_auth("integration-secret")
+        .bearer_auth(support::INTEGRATION_KEY)
         .json(&moved)
         .send()
         .await
@@ -239,7 +239,7 @@ async fn bookings_from_the_booking_system_reach_the_counter_and_the_status_endpo
     assert_eq!(r.status(), 200);
     let r = http
         .delete(format!("{api}/bookings/{}", bookings[2].code.as_str()))
-        .bearer_auth("integration-secret")
+        .bearer_auth(support::INTEGRATION_KEY)
         .send()
         .await
         .unwrap();
@@ -289,7 +289,7 @@ async fn bookings_from_the_booking_system_reach_the_counter_and_the_status_endpo
     }
     assert!(codes.contains(&200) && codes.contains(&429), "{codes:?}");
 
-    let metrics = reqwest::get(format!("{}/metrics", pusat.url))
+    let metrics = reqwest::get(format!("{}/metrics", pusat.metrics_url))
         .await
         .unwrap()
         .text()
@@ -465,13 +465,15 @@ async fn officers_and_bookings_that_leave_an_office_leave_its_counters() {
     support::add_officer(&mut db, "BDG", "budi", "198902022011011002", "482913").await;
     let mut moved = bookings[0].clone();
     moved.office = "BDG".into();
-    loket::server::admin::bookings_import(
+    let imported = loket::server::admin::bookings_import(
         &mut db,
         "moved.json",
         &serde_json::to_string(&[moved]).unwrap(),
+        false,
     )
     .await
     .unwrap();
+    assert!(imported.refused.is_empty(), "{:?}", imported.refused);
 
     a.sync().await.unwrap();
     for user in ["rina", "budi"] {
@@ -613,17 +615,31 @@ async fn a_compacted_feed_brings_a_new_counter_to_the_same_state() {
     for slot in ["10:00", "11:30", "09:15"] {
         let mut b = bookings[1].clone();
         b.slot = slot.parse().unwrap();
-        loket::server::admin::bookings_import(&mut db, "day.json", &import(vec![b]))
-            .await
-            .unwrap();
+        let imported =
+            loket::server::admin::bookings_import(&mut db, "day.json", &import(vec![b]), false)
+                .await
+                .unwrap();
+        assert!(imported.refused.is_empty(), "{:?}", imported.refused);
     }
     let fees = loket::domain::fees::FeeSchedule::from_toml(loket::config::FEES).unwrap();
     let two_weeks_ago = support::today() - chrono::Duration::days(14);
     let old = loket::demo::day_bookings(99, OFFICE, two_weeks_ago, 1, &fees).remove(0);
     assert!(bookings.iter().all(|b| b.code != old.code));
-    loket::server::admin::bookings_import(&mut db, "old.json", &import(vec![old.clone()]))
+    // Bookings are not taken for a past day; a cancellation of one is.
+    let refused = loket::server::admin::bookings_import(
+        &mut db,
+        "old.json",
+        &import(vec![old.clone()]),
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(refused.refused[0].error.rule, "date_past");
+    let cancelled = serde_json::json!([{"booking": old.clone(), "cancelled": true}]).to_string();
+    let imported = loket::server::admin::bookings_import(&mut db, "old.json", &cancelled, false)
         .await
         .unwrap();
+    assert_eq!((imported.stored, imported.refused.len()), (1, 0));
     a.serve_applicant(&bookings[0], 0).unwrap();
     a.sync().await.unwrap();
     a.serve_applicant(&bookings[2], 0).unwrap();
@@ -751,7 +767,7 @@ async fn a_case_pusat_cannot_apply_is_stored_and_counted_in_the_metrics() {
     a.serve_applicant(&bookings[0], 0).unwrap();
     a.sync().await.unwrap();
     let metrics = || async {
-        reqwest::get(format!("{}/metrics", pusat.url))
+        reqwest::get(format!("{}/metrics", pusat.metrics_url))
             .await
             .unwrap()
             .text()

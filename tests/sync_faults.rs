@@ -187,6 +187,7 @@ async fn a_slow_transaction_committing_late_is_not_skipped_by_the_feed() {
     let change = loket::protocol::Change::Booking(loket::protocol::BookingChange {
         booking: late.clone(),
         cancelled: false,
+        previous: None,
     });
     loket::server::feed::append(&slow, OFFICE, &[change])
         .await

@@ -23,7 +23,8 @@ mod sync;
     about = "Loket: terminal loket kantor imigrasi / immigration counter terminal"
 )]
 pub struct Cli {
-    /// Folder for the database and config.toml (default: ~/.local/share/loket).
+    /// Folder for the database and config.toml (default: ~/.local/share/loket; for
+    /// `loket demo`, ~/.local/share/loket-demo).
     #[arg(long, global = true, env = "LOKET_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
     #[command(subcommand)]
@@ -171,6 +172,10 @@ pub enum CliError {
         "tidak ada pemindai: beri --serial PATH atau atur [scanner] di config.toml / no scanner configured"
     )]
     NoScanner,
+    #[error(
+        "{0} milik loket yang terdaftar di pusat: demo tidak boleh menanam data contoh di sana; pakai --data-dir lain / {0} belongs to an enrolled counter: run the demo in another --data-dir"
+    )]
+    DemoOnEnrolled(PathBuf),
 }
 
 struct Opened {
@@ -182,9 +187,12 @@ struct Opened {
     credential: Option<crate::sync::Credential>,
 }
 
-fn open(dir: Option<PathBuf>) -> Result<Opened, CliError> {
-    let dir = dir.unwrap_or_else(config::default_data_dir);
+fn open(dir: PathBuf) -> Result<Opened, CliError> {
     std::fs::create_dir_all(&dir).map_err(|source| CliError::DataDir {
+        path: dir.clone(),
+        source,
+    })?;
+    private(&dir, 0o700).map_err(|source| CliError::DataDir {
         path: dir.clone(),
         source,
     })?;
@@ -200,6 +208,10 @@ fn open(dir: Option<PathBuf>) -> Result<Opened, CliError> {
     }
     let path = dir.join("loket.db");
     let store = Store::open(&path, &office.code).map_err(|source| CliError::Store {
+        path: path.clone(),
+        source,
+    })?;
+    private(&path, 0o600).map_err(|source| CliError::DataDir {
         path: path.clone(),
         source,
     })?;
@@ -220,6 +232,16 @@ fn open(dir: Option<PathBuf>) -> Result<Opened, CliError> {
         store,
         credential,
     })
+}
+
+/// Personal data stays with the service user: the data folder 0700, the database 0600.
+fn private(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let current = std::fs::metadata(path)?.permissions().mode() & 0o777;
+    if current != mode {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+    }
+    Ok(())
 }
 
 fn store_err(dir: &Path) -> impl Fn(crate::store::StoreError) -> CliError + '_ {
@@ -243,7 +265,17 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
             PhotoCommand::Capture { camera, out } => photo_capture(camera, out),
         });
     }
-    let opened = open(cli.data_dir)?;
+    let demo = matches!(cli.command, Command::Demo { .. });
+    let dir = match cli.data_dir {
+        Some(dir) => dir,
+        // The demo plants known PINs and fake bookings: never in a real counter's folder.
+        None if demo => config::default_demo_dir(),
+        None => config::default_data_dir(),
+    };
+    if demo && dir.join(crate::sync::credential::FILE).exists() {
+        return Err(CliError::DemoOnEnrolled(dir));
+    }
+    let opened = open(dir)?;
     let result = match cli.command {
         Command::Demo { seed } => terminal(opened, Some(seed)),
         Command::Run => terminal(opened, None),

@@ -79,10 +79,34 @@ impl BookingCode {
         Self(String::from_utf8_lossy(&code).into_owned())
     }
 
+    /// A code for a booking the booking system issues: never in the walk-in range.
+    pub fn issued(n: u64) -> Self {
+        let n = n & ((1 << 45) - 1);
+        if n >> 40 == WALK_IN_PREFIX {
+            Self::from_number(n ^ (1 << 40))
+        } else {
+            Self::from_number(n)
+        }
+    }
+
+    /// A code a counter makes for a walk-in: `W` and 40 random bits. The booking system
+    /// never issues a code starting with `W` (pusat refuses one), so a walk-in can never take
+    /// an imported booking's code.
+    pub fn walk_in(random: u64) -> Self {
+        Self::from_number((WALK_IN_PREFIX << 40) | (random & ((1 << 40) - 1)))
+    }
+
+    pub fn is_walk_in(&self) -> bool {
+        self.0.as_bytes().first() == Some(&ALPHABET[WALK_IN_PREFIX as usize])
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
 }
+
+/// The first character of walk-in codes: `W`.
+const WALK_IN_PREFIX: u64 = 28;
 
 impl fmt::Display for BookingCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -108,6 +132,17 @@ impl From<BookingCode> for String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn walk_in_and_issued_codes_never_meet(n in any::<u64>()) {
+            let walk_in = BookingCode::walk_in(n);
+            prop_assert!(walk_in.is_walk_in());
+            prop_assert!(walk_in.as_str().starts_with('W'));
+            prop_assert_eq!(BookingCode::parse(walk_in.as_str()), Ok(walk_in.clone()));
+            prop_assert!(!BookingCode::issued(n).is_walk_in());
+        }
+    }
 
     #[test]
     fn round_trips_and_reads_leniently() {

@@ -7,6 +7,7 @@ pub mod case;
 pub mod checklist;
 pub mod fees;
 pub mod format;
+pub mod intake;
 pub mod nik;
 pub mod office;
 pub mod payload;

@@ -189,6 +189,57 @@ pub async fn device_list(client: &tokio_postgres::Client) -> Result<Vec<DeviceRo
         .collect())
 }
 
+/// Something that needs a person: an event pusat refused to apply, or a case whose events
+/// it could not all fold in.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Problem {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub office: String,
+    pub device: Uuid,
+    pub counter: i32,
+    /// `refused` or `case`.
+    pub kind: &'static str,
+    /// The refused event's sequence and kind, or the case's id.
+    pub subject: String,
+    pub reason: String,
+}
+
+/// Every problem, newest first, for `pusat problems` (optionally of one office).
+pub async fn problems(
+    client: &tokio_postgres::Client,
+    office: Option<&str>,
+) -> Result<Vec<Problem>> {
+    let rows = client
+        .query(
+            "SELECT r.at, r.office, r.device, d.counter, 'refused',
+                    'seq ' || r.seq || ' ' || r.kind, r.reason
+             FROM refused_events r JOIN devices d ON d.id = r.device
+             WHERE $1::text IS NULL OR r.office = $1
+             UNION ALL
+             SELECT c.updated_at, c.office, c.device, c.counter, 'case', c.id::text, c.problem
+             FROM cases c WHERE c.problem IS NOT NULL AND ($1::text IS NULL OR c.office = $1)
+             ORDER BY 1 DESC",
+            &[&office],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Problem {
+            at: r.get(0),
+            office: r.get(1),
+            device: r.get(2),
+            counter: r.get(3),
+            kind: if r.get::<_, &str>(4) == "refused" {
+                "refused"
+            } else {
+                "case"
+            },
+            subject: r.get(5),
+            reason: r.get(6),
+        })
+        .collect())
+}
+
 /// Revokes a device: its credential is refused from now on; its events stay.
 pub async fn device_revoke(client: &tokio_postgres::Client, id: Uuid) -> Result<()> {
     let n = client
@@ -203,12 +254,35 @@ pub async fn device_revoke(client: &tokio_postgres::Client, id: Uuid) -> Result<
     Ok(())
 }
 
-/// Imports bookings from a CSV or JSON file's text.
+/// What an import did: bookings stored (none on a dry run) and the rows refused.
+#[derive(Debug)]
+pub struct Imported {
+    pub stored: usize,
+    /// Bookings that passed the rules (stored unless this was a dry run).
+    pub good: usize,
+    pub refused: Vec<super::import::Refusal>,
+}
+
+/// Imports bookings from a CSV or JSON file's text: every good booking is stored, every bad
+/// row reported. With `dry_run` the file is only checked.
 pub async fn bookings_import(
     client: &mut tokio_postgres::Client,
     name: &str,
     text: &str,
-) -> Result<usize> {
-    let list = super::bookings::parse_import(name, text).map_err(ApiError::bad)?;
-    super::bookings::store(client, &list, "import").await
+    dry_run: bool,
+) -> Result<Imported> {
+    let rules = super::bookings::office_rules(client).await?;
+    let import =
+        super::import::read(name, text, |o| rules.get(o).copied()).map_err(ApiError::bad)?;
+    let good = import.bookings.len();
+    let stored = if dry_run || good == 0 {
+        0
+    } else {
+        super::bookings::store(client, &import.bookings, "import").await?
+    };
+    Ok(Imported {
+        stored,
+        good,
+        refused: import.refused,
+    })
 }

@@ -126,26 +126,34 @@ impl FromRequestParts<AppState> for Device {
     }
 }
 
-/// Checks the booking system's integration key.
-pub fn integration(state: &AppState, headers: &axum::http::HeaderMap) -> Result<()> {
-    let given = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    // Comparing hashes keeps the comparison's time independent of the key's bytes.
-    match (state.integration_key, given) {
-        (Some(want), Some(given)) if sha256(given.as_bytes()) == want => Ok(()),
-        _ => Err(ApiError::Client(
-            ErrorCode::Unauthorized,
-            "a valid integration key is needed".into(),
-        )),
+/// The booking system, proven by its integration key. As an extractor it runs before the
+/// body is read, so an unauthenticated request learns nothing about what it sent.
+pub struct Integration;
+
+impl FromRequestParts<AppState> for Integration {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Integration> {
+        // Comparing hashes keeps the comparison's time independent of the key's bytes.
+        match (state.integration_key, bearer(parts)) {
+            (Some(want), Some(given)) if !given.is_empty() && sha256(given.as_bytes()) == want => {
+                Ok(Integration)
+            }
+            _ => Err(ApiError::Client(
+                ErrorCode::Unauthorized,
+                "a valid integration key is needed".into(),
+            )),
+        }
     }
 }
+
+/// The shortest integration key pusat accepts: 32 bytes, so it cannot be guessed.
+pub const MIN_INTEGRATION_KEY: usize = 32;
 
 /// Exchanges a one-time enrollment code for a device credential.
 pub async fn enroll(
     State(state): State<AppState>,
-    Json(req): Json<EnrollRequest>,
+    super::ApiJson(req): super::ApiJson<EnrollRequest>,
 ) -> Result<Json<EnrollResponse>> {
     let code_hash = sha256_hex(normalize_code(&req.code).as_bytes());
     let mut client = state.pool.get().await?;

@@ -1,58 +1,128 @@
 //! Bookings from the booking system: posted one at a time or in batches with the
-//! integration key (a booking posted again replaces the earlier one: a reschedule), cancelled
-//! by code, or imported from a file by `pusat bookings import`. Each reaches its office's
-//! counters through the feed.
+//! integration key (a booking posted again replaces the earlier one; a new day or office is a
+//! reschedule), cancelled by code, or imported from a file by `pusat bookings import`. Every
+//! booking is read by `domain::intake`, the one set of rules for the API and the import, and
+//! reaches its office's counters through the feed.
+
+use std::collections::{BTreeMap, HashMap};
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
-use serde::{Deserialize, Serialize};
+use chrono::{NaiveDate, Utc};
+use serde::Serialize;
+use serde_json::Value;
 
+use super::auth::Integration;
 use super::{ApiError, AppState, Result};
-use crate::domain::{Booking, BookingCode};
-use crate::protocol::{BookingChange, Change};
+use crate::domain::intake::{self, FieldError, OfficeRules, Rule};
+use crate::domain::{Booking, BookingCode, Zone};
+use crate::protocol::{BookingChange, Change, Previous};
 
-/// Writes a booking (insert or replace) inside `tx`. When the booking moves to another
-/// office, returns the version the old office holds, so that its counters can be told it is
-/// gone from there.
-pub async fn upsert(
-    tx: &tokio_postgres::Transaction<'_>,
-    booking: &Booking,
-    cancelled: bool,
-    source: &str,
-) -> Result<Option<Booking>> {
-    let body = serde_json::to_value(booking).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let moved = tx
-        .query_opt(
-            "SELECT body FROM bookings WHERE code = $1 AND office <> $2 FOR UPDATE",
-            &[&booking.code.as_str(), &booking.office],
-        )
-        .await?
-        .and_then(|row| serde_json::from_value::<Booking>(row.get(0)).ok());
-    tx.execute(
-        "INSERT INTO bookings (code, office, day, body, cancelled, source)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (code) DO UPDATE SET office = excluded.office, day = excluded.day,
-             body = excluded.body, cancelled = excluded.cancelled, updated_at = now()",
-        &[
-            &booking.code.as_str(),
-            &booking.office,
-            &booking.date,
-            &body,
-            &cancelled,
-            &source,
-        ],
-    )
-    .await?;
-    Ok(moved)
+/// The most bookings one POST may carry; larger sets go through `pusat bookings import`.
+pub const MAX_POST: usize = 1000;
+
+/// What pusat knows of each office, for reading incoming bookings: its today and its limit
+/// of applicants per booking (office config `max_applicants`, at most 5).
+pub async fn office_rules(client: &tokio_postgres::Client) -> Result<HashMap<String, OfficeRules>> {
+    let rows = client
+        .query("SELECT code, zone, config FROM offices", &[])
+        .await?;
+    let now = Utc::now();
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let zone = Zone::parse(r.get(1)).unwrap_or(Zone::Wib);
+            let config: Value = r.get(2);
+            let max = config
+                .get("max_applicants")
+                .and_then(Value::as_u64)
+                .map_or(crate::domain::booking::MAX_APPLICANTS, |n| n as usize);
+            let rules = OfficeRules {
+                today: zone.today(now),
+                max_applicants: max,
+            };
+            (r.get::<_, String>(0), rules)
+        })
+        .collect())
 }
 
-/// One booking to store: as posted, or as read from an import file.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum Incoming {
-    One(Booking),
-    Many(Vec<Booking>),
+/// Writes `bookings` (each with its cancelled flag) inside `tx` with a fixed number of
+/// queries, and returns the feed changes per office: a booking that moved office is
+/// cancelled at the old one, and a new day or office names the previous one.
+pub async fn write(
+    tx: &tokio_postgres::Transaction<'_>,
+    bookings: &[(Booking, bool)],
+    source: &str,
+) -> Result<BTreeMap<String, Vec<Change>>> {
+    // The last of several versions of one code in a batch is the one that counts.
+    let mut last: HashMap<&str, usize> = HashMap::new();
+    for (i, (b, _)) in bookings.iter().enumerate() {
+        last.insert(b.code.as_str(), i);
+    }
+    let mut unique: Vec<&(Booking, bool)> = bookings
+        .iter()
+        .enumerate()
+        .filter(|(i, (b, _))| last.get(b.code.as_str()) == Some(i))
+        .map(|(_, b)| b)
+        .collect();
+    unique.sort_by(|a, b| a.0.code.cmp(&b.0.code));
+    let codes: Vec<&str> = unique.iter().map(|(b, _)| b.code.as_str()).collect();
+    let before: HashMap<String, Booking> = tx
+        .query(
+            "SELECT code, body FROM bookings WHERE code = ANY($1) ORDER BY code FOR UPDATE",
+            &[&codes],
+        )
+        .await?
+        .iter()
+        .filter_map(|r| Some((r.get(0), serde_json::from_value(r.get(1)).ok()?)))
+        .collect();
+    let offices: Vec<&str> = unique.iter().map(|(b, _)| b.office.as_str()).collect();
+    let days: Vec<NaiveDate> = unique.iter().map(|(b, _)| b.date).collect();
+    let bodies = unique
+        .iter()
+        .map(|(b, _)| serde_json::to_value(b))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let cancelled: Vec<bool> = unique.iter().map(|(_, c)| *c).collect();
+    tx.execute(
+        "INSERT INTO bookings (code, office, day, body, cancelled, source)
+         SELECT u.code, u.office, u.day, u.body, u.cancelled, $6
+         FROM UNNEST($1::text[], $2::text[], $3::date[], $4::jsonb[], $5::bool[])
+              AS u (code, office, day, body, cancelled)
+         ON CONFLICT (code) DO UPDATE SET office = excluded.office, day = excluded.day,
+             body = excluded.body, cancelled = excluded.cancelled, updated_at = now()",
+        &[&codes, &offices, &days, &bodies, &cancelled, &source],
+    )
+    .await?;
+    let mut by_office: BTreeMap<String, Vec<Change>> = BTreeMap::new();
+    for (booking, cancelled) in unique {
+        let old = before.get(booking.code.as_str());
+        if let Some(old) = old.filter(|o| o.office != booking.office) {
+            by_office
+                .entry(old.office.clone())
+                .or_default()
+                .push(Change::Booking(BookingChange {
+                    booking: old.clone(),
+                    cancelled: true,
+                    previous: None,
+                }));
+        }
+        let previous = old
+            .filter(|o| o.office != booking.office || o.date != booking.date)
+            .map(|o| Previous {
+                office: o.office.clone(),
+                date: o.date,
+            });
+        by_office
+            .entry(booking.office.clone())
+            .or_default()
+            .push(Change::Booking(BookingChange {
+                booking: booking.clone(),
+                cancelled: *cancelled,
+                previous,
+            }));
+    }
+    Ok(by_office)
 }
 
 #[derive(Debug, Serialize)]
@@ -67,77 +137,66 @@ pub async fn store(
     source: &str,
 ) -> Result<usize> {
     let tx = client.transaction().await?;
-    let offices: Vec<String> = tx
-        .query("SELECT code FROM offices", &[])
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    let mut by_office: std::collections::BTreeMap<&str, Vec<Change>> = Default::default();
-    for (booking, cancelled) in bookings {
-        if !offices.contains(&booking.office) {
-            return Err(ApiError::bad(format!(
-                "booking {}: unknown office {}",
-                booking.code.as_str(),
-                booking.office
-            )));
-        }
-        if booking.applicants.is_empty() {
-            return Err(ApiError::bad(format!(
-                "booking {} has no applicants",
-                booking.code.as_str()
-            )));
-        }
-        let moved = upsert(&tx, booking, *cancelled, source).await?;
-        if let Some(old) = moved
-            && let Some(office) = offices.iter().find(|o| **o == old.office)
-        {
-            by_office
-                .entry(office.as_str())
-                .or_default()
-                .push(Change::Booking(BookingChange {
-                    booking: old,
-                    cancelled: true,
-                }));
-        }
-        by_office
-            .entry(booking.office.as_str())
-            .or_default()
-            .push(Change::Booking(BookingChange {
-                booking: booking.clone(),
-                cancelled: *cancelled,
-            }));
-    }
-    for (office, changes) in by_office {
-        super::feed::append(&tx, office, &changes).await?;
+    for (office, changes) in write(&tx, bookings, source).await? {
+        super::feed::append(&tx, &office, &changes).await?;
     }
     tx.commit().await?;
     Ok(bookings.len())
 }
 
+/// `POST /bookings`: one booking or a list, all stored or none; every field that breaks a
+/// rule is named in the answer.
 pub async fn post(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Json(incoming): Json<Incoming>,
+    _: Integration,
+    super::ApiJson(body): super::ApiJson<Value>,
 ) -> Result<Json<Stored>> {
-    super::auth::integration(&state, &headers)?;
-    let list = match incoming {
-        Incoming::One(b) => vec![(b, false)],
-        Incoming::Many(v) => v.into_iter().map(|b| (b, false)).collect(),
+    let (items, list) = match body {
+        Value::Array(items) => (items, true),
+        one => (vec![one], false),
     };
+    if items.len() > MAX_POST {
+        return Err(ApiError::bad(format!(
+            "at most {MAX_POST} bookings per request; import larger sets with pusat bookings import"
+        )));
+    }
     let mut client = state.pool.get().await?;
-    let stored = store(&mut client, &list, "api").await?;
+    let rules = office_rules(&client).await?;
+    let mut good = Vec::with_capacity(items.len());
+    let mut errors = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let prefix = if list {
+            format!("[{i}].")
+        } else {
+            String::new()
+        };
+        match intake::read(item, &prefix, |o| rules.get(o).copied(), false) {
+            Ok(b) => good.push((b, false)),
+            Err(e) => errors.extend(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::invalid(errors));
+    }
+    let stored = store(&mut client, &good, "api").await?;
     Ok(Json(Stored { stored }))
 }
 
+/// `DELETE /bookings/{code}`: a cancellation, whatever the booking's day.
 pub async fn cancel(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: Integration,
     Path(code): Path<String>,
 ) -> Result<Json<Stored>> {
-    super::auth::integration(&state, &headers)?;
-    let code = BookingCode::parse(&code)
-        .map_err(|e| ApiError::bad(format!("not a booking code: {e:?}")))?;
+    let code = BookingCode::parse(&code).map_err(|e| {
+        let rule = match e {
+            crate::domain::booking_code::CodeError::Checksum => Rule::CheckCharacter,
+            crate::domain::booking_code::CodeError::Length(n) => Rule::CodeLength(n),
+            crate::domain::booking_code::CodeError::Character(c) => Rule::CodeCharacter(c),
+            crate::domain::booking_code::CodeError::Empty => Rule::Required,
+        };
+        ApiError::invalid(vec![FieldError::new("code", &rule)])
+    })?;
     let mut client = state.pool.get().await?;
     let row = client
         .query_opt(
@@ -150,76 +209,4 @@ pub async fn cancel(
         serde_json::from_value(row.get(0)).map_err(|e| ApiError::Internal(e.to_string()))?;
     let stored = store(&mut client, &[(booking, true)], "api").await?;
     Ok(Json(Stored { stored }))
-}
-
-/// Reads an import file: a JSON array of bookings (or `{"booking": …, "cancelled": true}`
-/// objects), or CSV with one row per applicant (see the README for the columns).
-pub fn parse_import(name: &str, text: &str) -> Result<Vec<(Booking, bool)>, String> {
-    if name.ends_with(".json") || text.trim_start().starts_with('[') {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Row {
-            Change(BookingChange),
-            Plain(Booking),
-        }
-        let rows: Vec<Row> = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        return Ok(rows
-            .into_iter()
-            .map(|r| match r {
-                Row::Change(c) => (c.booking, c.cancelled),
-                Row::Plain(b) => (b, false),
-            })
-            .collect());
-    }
-    parse_csv(text)
-}
-
-fn parse_csv(text: &str) -> Result<Vec<(Booking, bool)>, String> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| e.to_string())?.clone();
-    let mut out: Vec<(Booking, bool)> = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
-        let record = record.map_err(|e| format!("line {line}: {e}"))?;
-        let field = |name: &str| -> String {
-            headers
-                .iter()
-                .position(|h| h == name)
-                .and_then(|p| record.get(p))
-                .unwrap_or("")
-                .to_owned()
-        };
-        let flag = |name: &str| matches!(field(name).as_str(), "1" | "true" | "yes" | "ya");
-        let paid = field("paid");
-        let applicant = serde_json::json!({
-            "name": field("name"), "nik": field("nik"), "birth_date": field("birth_date"),
-            "sex": field("sex"), "migrant_worker": flag("migrant_worker"),
-            "name_changed": flag("name_changed"),
-            "paid": if paid.is_empty() { serde_json::Value::Null } else {
-                paid.parse::<i64>().map_err(|e| format!("line {line}: paid: {e}"))?.into()
-            },
-        });
-        let mut slot = field("slot");
-        if slot.len() == 5 {
-            slot.push_str(":00");
-        }
-        let code = field("code");
-        if let Some((last, _)) = out.last_mut().filter(|(b, _)| b.code.as_str() == code) {
-            let a = serde_json::from_value(applicant).map_err(|e| format!("line {line}: {e}"))?;
-            last.applicants.push(a);
-            continue;
-        }
-        let booking = serde_json::json!({
-            "code": code, "office": field("office"), "date": field("date"),
-            "slot": slot, "service": field("service"), "passport": field("passport"),
-            "application": field("application"), "billing_code": field("billing_code"),
-            "applicants": [applicant], "walk_in": null,
-        });
-        let booking: Booking =
-            serde_json::from_value(booking).map_err(|e| format!("line {line}: {e}"))?;
-        out.push((booking, flag("cancelled")));
-    }
-    Ok(out)
 }

@@ -34,13 +34,17 @@ pub enum Command {
         tls_cert: Option<PathBuf>,
         #[arg(long, env = "PUSAT_TLS_KEY", requires = "tls_cert")]
         tls_key: Option<PathBuf>,
-        /// The booking system's key for POST /api/v1/bookings.
+        /// The booking system's key for POST /api/v1/bookings (at least 32 bytes).
         #[arg(long, env = "PUSAT_INTEGRATION_KEY", hide_env_values = true)]
         integration_key: Option<String>,
         /// Reverse proxies (addresses or networks, e.g. 10.0.0.0/8) whose X-Forwarded-For
         /// header names the client, for the status endpoint's rate limit.
         #[arg(long, env = "PUSAT_TRUSTED_PROXIES", value_delimiter = ',')]
         trusted_proxy: Vec<super::status::Network>,
+        /// Where to serve /metrics (Prometheus), e.g. 127.0.0.1:9090; off when unset. It
+        /// names every device, so keep it on the monitoring network.
+        #[arg(long, env = "PUSAT_METRICS_LISTEN")]
+        metrics_listen: Option<SocketAddr>,
     },
     /// Offices.
     Office {
@@ -61,6 +65,15 @@ pub enum Command {
         /// Hours until the code expires.
         #[arg(long, default_value_t = 24)]
         hours: i64,
+    },
+    /// What needs a person: events pusat refused to apply (a counter wrote what it may
+    /// not) and cases whose events it could not all fold in.
+    Problems {
+        #[arg(long)]
+        office: Option<String>,
+        /// One JSON object per line, for tools.
+        #[arg(long)]
+        json: bool,
     },
     /// Enrolled counters.
     Device {
@@ -140,12 +153,20 @@ pub enum DeviceCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum BookingsCommand {
-    /// Import bookings from a CSV or JSON file.
-    Import { file: PathBuf },
+    /// Import bookings from a CSV or JSON file: good rows are stored, each bad row is
+    /// reported with its line, field and reason; exit 1 when any row was refused.
+    Import {
+        file: PathBuf,
+        /// Check the file and report, storing nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
+    #[error("{0} baris ditolak / {0} rows refused")]
+    Refused(usize),
     #[error(transparent)]
     Db(#[from] super::db::DbError),
     #[error(transparent)]
@@ -164,6 +185,18 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 async fn run_async(cli: Cli) -> Result<(), CliError> {
+    if let Command::Serve {
+        integration_key: Some(key),
+        ..
+    } = &cli.command
+        && key.len() < super::MIN_INTEGRATION_KEY
+    {
+        return Err(CliError::Other(format!(
+            "the integration key is {} bytes; use at least {} random bytes (e.g. openssl rand -base64 48), or leave it unset to refuse every booking post",
+            key.len(),
+            super::MIN_INTEGRATION_KEY
+        )));
+    }
     let pool = super::db::connect(&cli.database_url, 16, cli.db_ca_file.as_deref()).await?;
     let mut client = pool.get().await.map_err(super::ApiError::from)?;
     match cli.command {
@@ -173,11 +206,27 @@ async fn run_async(cli: Cli) -> Result<(), CliError> {
             tls_key,
             integration_key,
             trusted_proxy,
+            metrics_listen,
         } => {
             drop(client);
             super::feed::spawn_compaction(pool.clone());
             let mut state = super::AppState::new(pool, integration_key.as_deref());
             state.trusted_proxies = std::sync::Arc::new(trusted_proxy);
+            if let Some(addr) = metrics_listen {
+                let io =
+                    |e: std::io::Error| CliError::Other(format!("--metrics-listen {addr}: {e}"));
+                let listener = tokio::net::TcpListener::bind(addr).await.map_err(io)?;
+                println!(
+                    "pusat metrics on http://{}/metrics",
+                    listener.local_addr().map_err(io)?
+                );
+                let state = state.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = super::serve_metrics(listener, state, shutdown_signal()).await {
+                        tracing::error!(error = %e, "metrics listener stopped");
+                    }
+                });
+            }
             serve(state, listen, tls_cert.zip(tls_key)).await?;
         }
         Command::Office {
@@ -245,6 +294,29 @@ async fn run_async(cli: Cli) -> Result<(), CliError> {
             let removed = super::feed::compact(&client).await?;
             println!("feed compacted: {removed} changes removed");
         }
+        Command::Problems { office, json } => {
+            let list = admin::problems(&client, office.as_deref()).await?;
+            for p in &list {
+                if json {
+                    let line =
+                        serde_json::to_string(p).map_err(|e| CliError::Other(e.to_string()))?;
+                    println!("{line}");
+                } else {
+                    println!(
+                        "{}  {:<6} counter {:<3} {:<8} {:<28} {}",
+                        p.at.format("%Y-%m-%d %H:%M:%S"),
+                        p.office,
+                        p.counter,
+                        p.kind,
+                        p.subject,
+                        p.reason
+                    );
+                }
+            }
+            if !json {
+                println!("{} masalah / {} problems", list.len(), list.len());
+            }
+        }
         Command::Device {
             command: DeviceCommand::List,
         } => {
@@ -273,13 +345,29 @@ async fn run_async(cli: Cli) -> Result<(), CliError> {
             println!("device {id} revoked");
         }
         Command::Bookings {
-            command: BookingsCommand::Import { file },
+            command: BookingsCommand::Import { file, dry_run },
         } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| CliError::Other(format!("{}: {e}", file.display())))?;
             let name = file.to_string_lossy();
-            let n = admin::bookings_import(&mut client, &name, &text).await?;
-            println!("{n} bookings imported");
+            let done = admin::bookings_import(&mut client, &name, &text, dry_run).await?;
+            for refusal in &done.refused {
+                eprintln!("{refusal}");
+            }
+            if dry_run {
+                println!(
+                    "{} booking lolos pemeriksaan, tidak disimpan (--dry-run) / {} bookings pass, nothing stored",
+                    done.good, done.good
+                );
+            } else {
+                println!(
+                    "{} booking diimpor / {} bookings imported",
+                    done.stored, done.stored
+                );
+            }
+            if !done.refused.is_empty() {
+                return Err(CliError::Refused(done.refused.len()));
+            }
         }
     }
     Ok(())

@@ -5,7 +5,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use crate::protocol::{ErrorBody, ErrorCode};
+use crate::protocol::{ErrorBody, ErrorCode, FieldError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -13,6 +13,10 @@ pub enum ApiError {
     Client(ErrorCode, String),
     #[error("sequence gap: expected {0}")]
     Gap(i64),
+    /// A body that could not be read, or fields that break the rules: 400 or 422 with each
+    /// field named.
+    #[error("{1}")]
+    Fields(ErrorCode, String, Vec<FieldError>),
     #[error("database: {0}")]
     Db(#[from] tokio_postgres::Error),
     #[error("database pool: {0}")]
@@ -35,6 +39,7 @@ impl ApiError {
         match self {
             ApiError::Client(code, _) => *code,
             ApiError::Gap(_) => ErrorCode::Gap,
+            ApiError::Fields(code, _, _) => *code,
             ApiError::Db(e) if retryable(e) => ErrorCode::Unavailable,
             ApiError::Pool(_) => ErrorCode::Unavailable,
             ApiError::Db(_) | ApiError::Internal(_) => ErrorCode::Internal,
@@ -66,7 +71,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::Gap | ErrorCode::Conflict => StatusCode::CONFLICT,
         ErrorCode::Protocol => StatusCode::UPGRADE_REQUIRED,
         ErrorCode::TooMany => StatusCode::TOO_MANY_REQUESTS,
-        ErrorCode::Digest => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::Digest | ErrorCode::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -76,22 +81,87 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let code = self.code();
         let message = match &self {
-            ApiError::Client(_, m) => m.clone(),
+            ApiError::Client(_, m) | ApiError::Fields(_, m, _) => m.clone(),
             ApiError::Gap(n) => format!("sequence gap: send from {n}"),
             other => {
                 tracing::error!(error = %other, "request failed");
                 "internal error; try again later".to_owned()
             }
         };
-        let expected = match self {
-            ApiError::Gap(n) => Some(n),
-            _ => None,
+        let (expected, fields) = match self {
+            ApiError::Gap(n) => (Some(n), Vec::new()),
+            ApiError::Fields(_, _, fields) => (None, fields),
+            _ => (None, Vec::new()),
         };
         let body = ErrorBody {
             error: code,
             message,
             expected,
+            fields,
         };
         (status_of(code), axum::Json(body)).into_response()
+    }
+}
+
+impl ApiError {
+    /// Fields that break the rules: 422, each named.
+    pub fn invalid(fields: Vec<FieldError>) -> ApiError {
+        let message = match fields.as_slice() {
+            [one] => format!("{}: {}", one.field, one.message),
+            many => format!("{} fields break the rules; see fields", many.len()),
+        };
+        ApiError::Fields(ErrorCode::Invalid, message, fields)
+    }
+
+    /// A body that is not JSON: 400, with the line and column where reading stopped.
+    pub fn malformed(e: &serde_json::Error) -> ApiError {
+        let at = format!("line {} column {}", e.line(), e.column());
+        let field = FieldError {
+            field: "(body)".into(),
+            rule: "json".into(),
+            message: format!("malformed JSON at {at}: {e}"),
+            pesan: format!(
+                "JSON tidak valid pada baris {} kolom {}",
+                e.line(),
+                e.column()
+            ),
+        };
+        ApiError::Fields(
+            ErrorCode::BadRequest,
+            format!("malformed JSON at {at}"),
+            vec![field],
+        )
+    }
+}
+
+/// A JSON body read after every other extractor (so authentication comes first), whose
+/// refusals use the API's one error shape rather than axum's plain text.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::Client(ErrorCode::BadRequest, e.body_text()))?;
+        let value: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| ApiError::malformed(&e))?;
+        serde_json::from_value(value).map(ApiJson).map_err(|e| {
+            ApiError::Fields(
+                ErrorCode::Invalid,
+                format!("the body does not fit: {e}"),
+                vec![FieldError {
+                    field: "(body)".into(),
+                    rule: "shape".into(),
+                    message: e.to_string(),
+                    pesan: format!("isi permintaan tidak sesuai: {e}"),
+                }],
+            )
+        })
     }
 }

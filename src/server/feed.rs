@@ -99,7 +99,8 @@ pub async fn compact(client: &tokio_postgres::Client) -> Result<u64> {
     Ok(superseded + past)
 }
 
-/// Compacts the feed every hour while pusat serves (a failure is logged and retried).
+/// Compacts the feed and deletes expired unfinished photo uploads every hour while pusat
+/// serves (a failure is logged and retried).
 pub fn spawn_compaction(pool: deadpool_postgres::Pool) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -112,6 +113,14 @@ pub fn spawn_compaction(pool: deadpool_postgres::Pool) {
             match done {
                 Ok(n) => tracing::info!(removed = n, "feed compacted"),
                 Err(e) => tracing::warn!(error = %e, "feed compaction failed"),
+            }
+            let expired = match pool.get().await {
+                Ok(client) => super::photos::expire(&client).await,
+                Err(e) => Err(e.into()),
+            };
+            match expired {
+                Ok(n) => tracing::info!(removed = n, "unfinished photo uploads expired"),
+                Err(e) => tracing::warn!(error = %e, "photo upload expiry failed"),
             }
         }
     });

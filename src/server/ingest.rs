@@ -14,7 +14,7 @@ use crate::protocol::{ErrorCode, MAX_BATCH, PushRequest, PushResponse, WireEvent
 pub async fn push(
     State(state): State<AppState>,
     device: Device,
-    Json(req): Json<PushRequest>,
+    super::ApiJson(req): super::ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>> {
     let started = Instant::now();
     let mut client = state.pool.get().await?;
@@ -30,7 +30,8 @@ fn check_batch(device: &Device, events: &[WireEvent]) -> Result<()> {
         )));
     }
     for pair in events.windows(2) {
-        if pair[1].seq != pair[0].seq + 1 {
+        // Checked: a hostile batch may carry i64::MAX.
+        if pair[0].seq.checked_add(1) != Some(pair[1].seq) {
             return Err(ApiError::bad("events of a batch must have consecutive seq"));
         }
     }
@@ -68,8 +69,9 @@ pub async fn ingest(
             duplicates: 0,
         });
     };
-    if first.seq > last + 1 || first.seq < 1 {
-        return Err(ApiError::Gap(last + 1));
+    let next = last.saturating_add(1);
+    if first.seq > next || first.seq < 1 {
+        return Err(ApiError::Gap(next));
     }
     let split = events
         .iter()

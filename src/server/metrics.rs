@@ -190,6 +190,25 @@ pub async fn render(State(state): State<AppState>) -> Result<impl IntoResponse> 
         )
         .map_err(failed)?;
     }
+    // Events a counter was not allowed to write: stored, not applied, each for a person.
+    let refused = client
+        .query(
+            "SELECT office, COUNT(*) FROM refused_events GROUP BY office ORDER BY office",
+            &[],
+        )
+        .await?;
+    out.push_str(
+        "# HELP pusat_events_refused Events stored but not applied: the counter may not write them (pusat problems lists them).\n# TYPE pusat_events_refused gauge\n",
+    );
+    for r in &refused {
+        writeln!(
+            out,
+            "pusat_events_refused{{office=\"{}\"}} {}",
+            r.get::<_, String>(0),
+            r.get::<_, i64>(1)
+        )
+        .map_err(failed)?;
+    }
     let feed: i64 = client
         .query_one("SELECT COUNT(*) FROM changes", &[])
         .await?

@@ -9,11 +9,13 @@ pub mod cli;
 pub mod db;
 mod error;
 pub mod feed;
+pub mod import;
 pub mod ingest;
 mod metrics;
-mod photos;
+pub mod photos;
 mod project;
 pub mod status;
+mod trust;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -26,7 +28,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use deadpool_postgres::Pool;
 
-pub use error::{ApiError, Result};
+pub use auth::MIN_INTEGRATION_KEY;
+pub use error::{ApiError, ApiJson, Result};
 pub use metrics::Metrics;
 
 use crate::protocol::{self, ErrorCode};
@@ -47,7 +50,10 @@ impl AppState {
     pub fn new(pool: Pool, integration_key: Option<&str>) -> AppState {
         AppState {
             pool,
-            integration_key: integration_key.map(|k| auth::sha256(k.as_bytes())),
+            // A short key (the CLI refuses to start with one) is no key: bookings are refused.
+            integration_key: integration_key
+                .filter(|k| k.len() >= auth::MIN_INTEGRATION_KEY)
+                .map(|k| auth::sha256(k.as_bytes())),
             metrics: Arc::new(Metrics::default()),
             limiter: Arc::new(status::RateLimiter::default()),
             trusted_proxies: Arc::new(Vec::new()),
@@ -73,8 +79,27 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics::render))
         .with_state(state)
+}
+
+/// `/metrics` names every device, office and counter: it is served on its own listener
+/// (`--metrics-listen`, for the monitoring network), never beside the public API.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics::render))
+        .route("/healthz", get(healthz))
+        .with_state(state)
+}
+
+/// Serves `/metrics` on `listener` until `shutdown` resolves.
+pub async fn serve_metrics(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, metrics_router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Refuses a client that speaks another protocol version, and names ours on every answer.
@@ -105,18 +130,87 @@ async fn healthz(State(state): State<AppState>) -> Result<&'static str> {
     Ok("ok\n")
 }
 
+/// How long a client may take to send a request's headers, and to be answered: a client
+/// that trickles bytes (slowloris) is cut off rather than holding a connection.
+pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+/// Requests served at once; more wait for a free slot.
+pub const MAX_IN_FLIGHT: usize = 512;
+
+/// The router with the limits every listener gets.
+fn app(state: AppState) -> Router {
+    router(state)
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+            MAX_IN_FLIGHT,
+        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                // The path may carry a booking code: spans name the method and route only.
+                .make_span_with(|req: &Request| {
+                    let route = req
+                        .extensions()
+                        .get::<axum::extract::MatchedPath>()
+                        .map_or("?", |p| p.as_str())
+                        .to_owned();
+                    tracing::info_span!("request", method = %req.method(), %route)
+                }),
+        )
+}
+
+fn limit<A>(server: &mut axum_server::Server<SocketAddr, A>) {
+    server
+        .http_builder()
+        .http1()
+        .header_read_timeout(HEADER_READ_TIMEOUT);
+}
+
+/// Drops a plain connection that sends nothing within [`HEADER_READ_TIMEOUT`]: hyper's
+/// header timer starts only once the first bytes arrive. (Over TLS the handshake timeout
+/// does this.)
+#[derive(Clone, Copy)]
+struct FirstByteWithin;
+
+impl<S: Send + 'static> axum_server::accept::Accept<tokio::net::TcpStream, S> for FirstByteWithin {
+    type Stream = tokio::net::TcpStream;
+    type Service = S;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = std::io::Result<(Self::Stream, S)>> + Send>,
+    >;
+
+    fn accept(&self, stream: tokio::net::TcpStream, service: S) -> Self::Future {
+        Box::pin(async move {
+            let mut first = [0u8; 1];
+            tokio::time::timeout(HEADER_READ_TIMEOUT, stream.peek(&mut first))
+                .await
+                .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
+            Ok((stream, service))
+        })
+    }
+}
+
 /// Serves plain HTTP on `listener` until `shutdown` resolves.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let handle = axum_server::Handle::new();
+    let stop = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        stop.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+    });
+    let mut server = axum_server::from_tcp(listener.into_std()?)?
+        .acceptor(FirstByteWithin)
+        .handle(handle);
+    limit(&mut server);
+    server
+        .serve(app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .await
 }
 
 /// Serves HTTPS (rustls) on `listener` until `handle` is told to shut down.
@@ -128,8 +222,9 @@ pub async fn serve_tls(
     handle: axum_server::Handle<SocketAddr>,
 ) -> std::io::Result<()> {
     let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await?;
-    axum_server::from_tcp_rustls(listener, tls)?
-        .handle(handle)
-        .serve(router(state).into_make_service_with_connect_info::<SocketAddr>())
+    let mut server = axum_server::from_tcp_rustls(listener, tls)?.handle(handle);
+    limit(&mut server);
+    server
+        .serve(app(state).into_make_service_with_connect_info::<SocketAddr>())
         .await
 }

@@ -3,6 +3,11 @@
 //! `upload-offset`); `HEAD` tells how much has arrived. Once complete the bytes are checked
 //! against the address; a mismatch is discarded. Sending a complete photo again changes
 //! nothing.
+//!
+//! An upload belongs to the device that started it: another device can neither add to it nor
+//! reset it until it has been idle for [`UPLOAD_EXPIRY_HOURS`], when it is deleted; `HEAD`
+//! answers only for the asking device's own photos. A device holds at most
+//! [`MAX_UNFINISHED`] bytes of unfinished uploads at a time.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -16,6 +21,21 @@ use crate::protocol::ErrorCode;
 pub const OFFSET: &str = "upload-offset";
 pub const COMPLETE: &str = "upload-complete";
 const MAX_PHOTO: i64 = 20 * 1024 * 1024;
+/// Bytes of unfinished uploads one device may hold at once (a few full-size photos).
+pub const MAX_UNFINISHED: i64 = 64 * 1024 * 1024;
+/// An unfinished upload idle this long is deleted; its device starts again.
+pub const UPLOAD_EXPIRY_HOURS: i32 = 24;
+
+/// Deletes unfinished uploads idle for [`UPLOAD_EXPIRY_HOURS`]; returns how many.
+pub async fn expire(client: &tokio_postgres::Client) -> Result<u64> {
+    Ok(client
+        .execute(
+            "DELETE FROM photos WHERE NOT complete
+             AND updated_at < now() - make_interval(hours => $1)",
+            &[&UPLOAD_EXPIRY_HOURS],
+        )
+        .await?)
+}
 
 fn valid_hash(sha: &str) -> Result<()> {
     if sha.len() == 64
@@ -44,15 +64,16 @@ fn progress(status: StatusCode, offset: i64, complete: bool) -> Response {
 
 pub async fn head(
     State(state): State<AppState>,
-    _device: Device,
+    device: Device,
     Path(sha): Path<String>,
 ) -> Result<Response> {
     valid_hash(&sha)?;
     let client = state.pool.get().await?;
+    // Another device's photo is answered as absent: HEAD tells nobody what others hold.
     let row = client
         .query_opt(
-            "SELECT length(data)::bigint, complete FROM photos WHERE sha256 = $1",
-            &[&sha],
+            "SELECT length(data)::bigint, complete FROM photos WHERE sha256 = $1 AND device = $2",
+            &[&sha, &device.id],
         )
         .await?;
     Ok(match row {
@@ -91,20 +112,57 @@ pub async fn put(
     let (start, total) = range(&headers, body.len())?;
     let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;
-    tx.execute(
-        "INSERT INTO photos (sha256, size, device) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-        &[&sha, &total, &device.id],
-    )
-    .await?;
+    let held: i64 = tx
+        .query_one(
+            "SELECT COALESCE(SUM(size), 0)::bigint FROM photos
+             WHERE device = $1 AND NOT complete AND sha256 <> $2",
+            &[&device.id, &sha],
+        )
+        .await?
+        .get(0);
+    let inserted = tx
+        .execute(
+            "INSERT INTO photos (sha256, size, device) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            &[&sha, &total, &device.id],
+        )
+        .await?;
     let row = tx
         .query_one(
-            "SELECT length(data)::bigint, complete, size FROM photos WHERE sha256 = $1 FOR UPDATE",
-            &[&sha],
+            "SELECT length(data)::bigint, complete, size, device,
+                    updated_at < now() - make_interval(hours => $2)
+             FROM photos WHERE sha256 = $1 FOR UPDATE",
+            &[&sha, &UPLOAD_EXPIRY_HOURS],
         )
         .await?;
     let (have, complete, size): (i64, bool, i64) = (row.get(0), row.get(1), row.get(2));
+    let (owner, stale): (Option<uuid::Uuid>, bool) = (row.get(3), row.get(4));
     if complete {
         return Ok(progress(StatusCode::OK, have, true));
+    }
+    if inserted == 1 && held + total > MAX_UNFINISHED {
+        return Err(ApiError::Client(
+            ErrorCode::TooMany,
+            format!(
+                "this device already holds {held} bytes of unfinished uploads; finish them first"
+            ),
+        ));
+    }
+    if owner != Some(device.id) {
+        if !stale {
+            return Err(ApiError::Client(
+                ErrorCode::Forbidden,
+                "another device is uploading this photo".into(),
+            ));
+        }
+        // The other device's upload lay idle past its expiry: this one starts it afresh.
+        tx.execute(
+            "UPDATE photos SET device = $2, size = $3, data = '\\x', updated_at = now()
+             WHERE sha256 = $1",
+            &[&sha, &device.id, &total],
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(progress(StatusCode::CONFLICT, 0, false));
     }
     if size != total {
         // A different size than the upload began with: start over with this one.

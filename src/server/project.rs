@@ -11,15 +11,17 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::auth::Device;
+use super::trust;
 use super::{ApiError, Result};
 use crate::domain::{Action, Booking, Case};
-use crate::protocol::{BookingChange, CaseSummary, Change, ClaimWinner, WireEvent};
+use crate::protocol::{CaseSummary, Change, ClaimWinner, WireEvent};
 
 struct Projected {
     case: Case,
     lost_to: Option<ClaimWinner>,
     problem: Option<String>,
     device: Uuid,
+    office: String,
     counter: i32,
 }
 
@@ -30,7 +32,7 @@ async fn load(
 ) -> Result<HashMap<Uuid, Projected>> {
     let rows = tx
         .query(
-            "SELECT c.id, c.state, c.lost_to, w.counter, c.problem, c.device, c.counter
+            "SELECT c.id, c.state, c.lost_to, w.counter, c.problem, c.device, c.counter, c.office
              FROM cases c LEFT JOIN cases w ON w.id = c.lost_to
              WHERE c.id = ANY($1) ORDER BY c.id FOR UPDATE OF c",
             &[&ids],
@@ -42,7 +44,7 @@ async fn load(
         let case: Case = serde_json::from_value(row.get(1))
             .map_err(|e| ApiError::Internal(format!("stored case {id}: {e}")))?;
         let lost_to = row.get::<_, Option<Uuid>>(2).map(|case_id| ClaimWinner {
-            case_id,
+            case_id: Some(case_id),
             counter: row.get::<_, Option<i32>>(3).unwrap_or_default() as u32,
         });
         let p = Projected {
@@ -51,6 +53,7 @@ async fn load(
             problem: row.get(4),
             device: row.get(5),
             counter: row.get(6),
+            office: row.get(7),
         };
         out.insert(id, p);
     }
@@ -80,7 +83,7 @@ async fn winners(
         .iter()
         .map(|r| {
             let winner = ClaimWinner {
-                case_id: r.get(0),
+                case_id: Some(r.get(0)),
                 counter: r.get::<_, i32>(1) as u32,
             };
             ((r.get(2), r.get(3)), winner)
@@ -88,33 +91,49 @@ async fn winners(
         .collect())
 }
 
-/// Applies `events` (already stored) and returns the feed changes they make.
+/// Applies `events` (already stored) and returns the feed changes they make. An event that
+/// breaks a rule of [`super::trust`] is recorded as refused and changes nothing.
 pub async fn apply(
     tx: &tokio_postgres::Transaction<'_>,
     device: &Device,
     events: &[WireEvent],
 ) -> Result<Vec<Change>> {
     let mut changes = Vec::new();
+    let mut refused: Vec<(&WireEvent, String)> = Vec::new();
     let mut actions: Vec<(&WireEvent, Uuid, Action)> = Vec::new();
     for event in events {
         if event.kind == "booking.walk_in" {
-            if let Ok(booking) = serde_json::from_value::<Booking>(event.payload.clone()) {
-                super::bookings::upsert(tx, &booking, false, "walk_in").await?;
-                changes.push(Change::Booking(BookingChange {
-                    booking,
-                    cancelled: false,
-                }));
+            let booking = match serde_json::from_value::<Booking>(event.payload.clone()) {
+                Ok(b) => b,
+                Err(e) => {
+                    refused.push((event, format!("walk-in not understood: {e}")));
+                    continue;
+                }
+            };
+            if let Some(why) = trust::refuse_walk_in(tx, device, &booking).await? {
+                refused.push((event, why));
+                continue;
+            }
+            for (_, office_changes) in
+                super::bookings::write(tx, &[(booking, false)], "walk_in").await?
+            {
+                changes.extend(office_changes);
             }
             continue;
         }
-        let (Some(id), true) = (event.case_id, event.kind.starts_with("case.")) else {
+        if !event.kind.starts_with("case.") {
+            continue;
+        }
+        let Some(id) = event.case_id else {
+            refused.push((event, "a case event without a case id".into()));
             continue;
         };
         match serde_json::from_value(event.payload.clone()) {
             Ok(action) => actions.push((event, id, action)),
-            Err(e) => tracing::warn!(seq = event.seq, error = %e, "event payload not understood"),
+            Err(e) => refused.push((event, format!("payload not understood: {e}"))),
         }
     }
+    let guard = trust::Guard::load(tx, device, &actions).await?;
     let mut ids: Vec<Uuid> = actions.iter().map(|(_, id, _)| *id).collect();
     ids.sort();
     ids.dedup();
@@ -132,7 +151,19 @@ pub async fn apply(
     let mut serving = winners(tx, &claims).await?;
     let mut order: Vec<Uuid> = Vec::new();
     for (event, id, action) in &actions {
+        if let Some(why) = guard.refuse(event, *id, action) {
+            refused.push((event, why));
+            continue;
+        }
         if let Some(p) = cases.get_mut(id) {
+            // A case is changed only by the device that holds it, in its own office, or by
+            // a later enrollment of the same counter (a kiosk enrolled again resumes its
+            // cases; device ids are UUIDv7, so a later enrollment has a greater id).
+            let same_counter = p.office == device.office && p.counter == device.counter;
+            if !(p.device == device.id || same_counter && p.device < device.id) {
+                refused.push((event, format!("case {id} is held by another device")));
+                continue;
+            }
             if let Err(e) = p.case.apply(action) {
                 // Stored all the same: refusing would stop this counter's sync for good.
                 p.problem = Some(format!("seq {}: {e}", event.seq));
@@ -145,7 +176,7 @@ pub async fn apply(
                     if lost_to.is_none() {
                         // A later check-in of the same applicant in this batch loses to it.
                         let me = ClaimWinner {
-                            case_id: case.id,
+                            case_id: Some(case.id),
                             counter: device.counter as u32,
                         };
                         serving.insert(key, me);
@@ -155,12 +186,13 @@ pub async fn apply(
                         lost_to,
                         problem: None,
                         device: device.id,
+                        office: device.office.clone(),
                         counter: device.counter,
                     };
                     cases.insert(*id, p);
                 }
                 Err(e) => {
-                    tracing::warn!(seq = event.seq, error = %e, "case event before its check-in");
+                    refused.push((event, format!("case {id} is unknown to pusat: {e}")));
                     continue;
                 }
             }
@@ -169,6 +201,7 @@ pub async fn apply(
             order.push(*id);
         }
     }
+    trust::record(tx, device, &refused).await?;
     let touched: Vec<&Projected> = order.iter().filter_map(|id| cases.get(id)).collect();
     save(tx, &device.office, &touched).await?;
     changes.extend(touched.iter().map(|p| {
@@ -179,7 +212,11 @@ pub async fn apply(
             device: p.device,
             counter: p.counter as u32,
             status: p.case.status.label().to_owned(),
-            lost_to: p.lost_to.clone(),
+            // The losing counter learns which counter won, not the winner's case.
+            lost_to: p.lost_to.as_ref().map(|w| ClaimWinner {
+                case_id: None,
+                counter: w.counter,
+            }),
         })
     }));
     Ok(changes)
@@ -207,7 +244,7 @@ async fn save(
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let lost: Vec<Option<Uuid>> = cases
         .iter()
-        .map(|p| p.lost_to.as_ref().map(|w| w.case_id))
+        .map(|p| p.lost_to.as_ref().and_then(|w| w.case_id))
         .collect();
     let problems: Vec<Option<&str>> = cases.iter().map(|p| p.problem.as_deref()).collect();
     tx.execute(

@@ -18,6 +18,8 @@ pub enum QueueStatus {
     Done,
     /// The booking system cancelled it: kept (cases may point at it), out of the queue.
     Cancelled,
+    /// Nobody checked in yet, and the booking system moved it here from another day.
+    Rescheduled,
 }
 
 /// One line of the queue: a booking with how far its applicants have got.
@@ -33,12 +35,16 @@ pub struct QueueRow {
     pub walk_in: bool,
     pub express: bool,
     pub cancelled: bool,
+    /// The day the booking had before it was rescheduled.
+    pub rescheduled_from: Option<NaiveDate>,
 }
 
 impl QueueRow {
     pub fn status(&self) -> QueueStatus {
         if self.cancelled && self.opened == 0 {
             QueueStatus::Cancelled
+        } else if self.opened == 0 && self.rescheduled_from.is_some() {
+            QueueStatus::Rescheduled
         } else if self.opened == 0 {
             QueueStatus::Waiting
         } else if self.decided >= self.applicants {
@@ -58,7 +64,8 @@ const QUEUE_SELECT: &str = "
                 AND c.status IN ('continued', 'deferred', 'rejected')
                 AND c.id NOT IN (SELECT case_id FROM lost_claims))
              + (SELECT COUNT(*) FROM remote_cases r WHERE r.booking = b.code AND r.lost = 0
-                AND r.status IN ('continued', 'deferred', 'rejected'))
+                AND r.status IN ('continued', 'deferred', 'rejected')),
+           b.rescheduled_from
     FROM bookings b";
 
 fn queue_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(QueueRow, Booking)> {
@@ -81,6 +88,7 @@ fn queue_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(QueueRow, Booking)> {
         walk_in: r.get(4)?,
         express: booking.service == crate::domain::Service::Express,
         cancelled: r.get(5)?,
+        rescheduled_from: r.get(8)?,
     };
     Ok((row, booking))
 }
@@ -114,6 +122,19 @@ impl Store {
             )
             .optional()?;
         Ok(body.map(|b| serde_json::from_str(&b)).transpose()?)
+    }
+
+    /// The day `code` had before the booking system rescheduled it, if it did.
+    pub fn rescheduled_from(&self, code: &str) -> Result<Option<NaiveDate>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT rescheduled_from FROM bookings WHERE code = ?1",
+                [code],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten())
     }
 
     pub fn booking_count(&self) -> Result<u64> {

@@ -30,6 +30,9 @@ const MIGRATION_LIST: &[M<'static>] = &[
         "../../assets/migrations/local/0003_photos.sql"
     )),
     M::up(include_str!("../../assets/migrations/local/0004_sync.sql")),
+    M::up(include_str!(
+        "../../assets/migrations/local/0005_rescheduled.sql"
+    )),
 ];
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
 

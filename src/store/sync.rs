@@ -191,9 +191,16 @@ impl Store {
                 Change::Booking(b) => {
                     if b.booking.date >= today {
                         super::bookings::put_booking_tx(&tx, &b.booking)?;
+                        let from = b
+                            .previous
+                            .as_ref()
+                            .map(|p| p.date)
+                            .filter(|d| *d != b.booking.date);
                         tx.execute(
-                            "UPDATE bookings SET cancelled = ?2 WHERE code = ?1",
-                            params![b.booking.code.as_str(), b.cancelled],
+                            "UPDATE bookings SET cancelled = ?2,
+                                 rescheduled_from = COALESCE(?3, rescheduled_from)
+                             WHERE code = ?1",
+                            params![b.booking.code.as_str(), b.cancelled, from],
                         )?;
                     }
                 }
@@ -203,7 +210,11 @@ impl Store {
                             "INSERT INTO lost_claims (case_id, winner_case, winner_counter)
                              SELECT id, ?2, ?3 FROM cases WHERE id = ?1
                              ON CONFLICT (case_id) DO NOTHING",
-                            params![c.case_id.to_string(), w.case_id.to_string(), w.counter],
+                            params![
+                                c.case_id.to_string(),
+                                w.case_id.map(|id| id.to_string()).unwrap_or_default(),
+                                w.counter
+                            ],
                         )?;
                     }
                 }

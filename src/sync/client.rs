@@ -37,6 +37,8 @@ pub enum SyncError {
     Store(String),
     #[error("the certificate authority for pusat is not usable: {0}")]
     Certificate(String),
+    #[error("pusat's address {0} is not https: only a loopback pusat may be plain http")]
+    Insecure(String),
 }
 
 impl From<crate::store::StoreError> for SyncError {
@@ -56,6 +58,7 @@ impl SyncError {
                 | SyncError::Protocol(_)
                 | SyncError::EnrollCode
                 | SyncError::Certificate(_)
+                | SyncError::Insecure(_)
         )
     }
 }
@@ -89,6 +92,26 @@ impl std::fmt::Debug for Client {
         f.debug_struct("Client")
             .field("base", &self.base)
             .finish_non_exhaustive()
+    }
+}
+
+/// Refuses an address that would send the credential and personal data in the clear:
+/// plain http is only for a pusat on this machine's loopback.
+pub fn check_address(base: &str) -> Result<(), SyncError> {
+    let insecure = || SyncError::Insecure(base.to_owned());
+    let url = reqwest::Url::parse(base).map_err(|_| insecure())?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" => {
+            let host = url.host_str().unwrap_or("");
+            let loopback = host == "localhost"
+                || host
+                    .trim_matches(['[', ']'])
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if loopback { Ok(()) } else { Err(insecure()) }
+        }
+        _ => Err(insecure()),
     }
 }
 
@@ -155,6 +178,7 @@ async fn answer<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T, SyncE
 
 impl Client {
     pub fn new(base: &str, token: &str, ca_pem: Option<&str>) -> Result<Client, SyncError> {
+        check_address(base)?;
         Ok(Client {
             http: http(ca_pem)?,
             base: base.trim_end_matches('/').to_owned(),
@@ -168,6 +192,7 @@ impl Client {
         code: &str,
         ca_pem: Option<&str>,
     ) -> Result<EnrollResponse, SyncError> {
+        check_address(base)?;
         let url = format!("{}/api/v1/enroll", base.trim_end_matches('/'));
         let resp = http(ca_pem)?
             .post(url)
@@ -289,4 +314,32 @@ fn progress(resp: &reqwest::Response) -> Result<(usize, bool), SyncError> {
         .and_then(|v| v.parse().ok())
         .ok_or_else(|| SyncError::Nonsense("photo answer without upload-offset".into()))?;
     Ok((offset, header("upload-complete").as_deref() == Some("true")))
+}
+
+#[cfg(test)]
+mod address_tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_is_for_loopback_only() {
+        for ok in [
+            "https://pusat.example",
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "http://[::1]:8080",
+        ] {
+            assert_eq!(check_address(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "http://pusat.example",
+            "http://10.0.0.5:8080",
+            "ftp://x",
+            "pusat",
+        ] {
+            assert!(
+                matches!(check_address(bad), Err(SyncError::Insecure(_))),
+                "{bad}"
+            );
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! worker that runs rounds with backoff and reports to the UI.
 
 mod client;
-mod credential;
+pub mod credential;
 mod renew;
 mod round;
 mod worker;

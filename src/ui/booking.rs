@@ -24,6 +24,8 @@ pub struct BookingScreen {
     dialog: Option<Dialog>,
     /// Applicants another counter serves, as the last sync with pusat knows.
     elsewhere: Vec<crate::store::ServedElsewhere>,
+    /// The day the booking had before the booking system moved it.
+    rescheduled_from: Option<chrono::NaiveDate>,
 }
 
 pub fn keys(s: &'static Strings) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
@@ -59,7 +61,9 @@ impl BookingScreen {
         ctx.store.record_view(&ctx.actor(), code.as_str(), None)?;
         let cases = ctx.store.cases_for_booking(code.as_str())?;
         let elsewhere = ctx.store.served_elsewhere(code.as_str())?;
+        let rescheduled_from = ctx.store.rescheduled_from(code.as_str())?;
         Ok(Some(BookingScreen {
+            rescheduled_from,
             booking,
             cases,
             selected: 0,
@@ -262,6 +266,11 @@ impl BookingScreen {
         let mut lines = vec![Line::from(l1), Line::from(l2), Line::from(l3)];
         if let Some(w) = b.walk_in {
             lines.push(Line::from(pair(s.f_walkin, s.walk_in(w).to_owned())));
+        } else if let Some(from) = self.rescheduled_from {
+            lines.push(Line::from(pair(
+                s.f_rescheduled,
+                format::date_long(from, id),
+            )));
         }
         Paragraph::new(lines).render(details, buf);
         let warnings = self.warnings(s, view.today, &view.office.code, id);

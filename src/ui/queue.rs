@@ -194,7 +194,15 @@ impl QueueScreen {
             Constraint::Length(2),
             Constraint::Min(1),
         ]));
-        let count = |st: QueueStatus| self.today.iter().filter(|r| r.status() == st).count();
+        let count = |st: QueueStatus| {
+            self.today
+                .iter()
+                .filter(|r| match r.status() {
+                    QueueStatus::Rescheduled => st == QueueStatus::Waiting,
+                    other => other == st,
+                })
+                .count()
+        };
         let heading = match &self.results {
             None => format!(
                 "{} {} · {}",
@@ -237,6 +245,17 @@ impl QueueScreen {
         let searching = self.results.is_some();
         let visible = area.height.saturating_sub(1) as usize;
         let offset = (self.selected + 1).saturating_sub(visible);
+        let rescheduled = self
+            .rows()
+            .iter()
+            .skip(offset)
+            .take(visible)
+            .any(|r| r.status() == QueueStatus::Rescheduled);
+        let status_width = if rescheduled {
+            unicode_width::UnicodeWidthStr::width(s.st_rescheduled) as u16
+        } else {
+            10
+        };
         let rows = self
             .rows()
             .iter()
@@ -249,6 +268,7 @@ impl QueueScreen {
                     QueueStatus::InProgress => (s.st_in_progress, theme::warn()),
                     QueueStatus::Done => (s.st_done, theme::ok()),
                     QueueStatus::Cancelled => (s.st_cancelled, theme::dim()),
+                    QueueStatus::Rescheduled => (s.st_rescheduled, theme::label()),
                 };
                 let when = if searching {
                     format::date_short(r.day)
@@ -285,7 +305,8 @@ impl QueueScreen {
             Constraint::Min(16),
             Constraint::Length(5),
             Constraint::Length(11),
-            Constraint::Length(10),
+            // Room for "Dijadwalkan ulang" only when a row shows it.
+            Constraint::Length(status_width),
         ];
         let header = Row::new(vec![
             if searching { s.col_date } else { s.col_time },

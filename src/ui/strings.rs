@@ -204,6 +204,7 @@ pub fn sync_error_text(s: &Strings, e: &crate::sync::SyncError) -> String {
         E::Gap(n) => fill(s.sync_err_refused, &[&format!("seq {n}")]),
         E::Store(why) => fill(s.sync_err_store, &[why]),
         E::Certificate(why) => fill(s.sync_err_certificate, &[why]),
+        E::Insecure(url) => fill(s.sync_err_insecure, &[url]),
     }
 }
 

@@ -80,6 +80,8 @@ strings! {
     st_in_progress: "Dilayani", "In service";
     st_done: "Selesai", "Done";
     st_cancelled: "Dibatalkan", "Cancelled";
+    st_rescheduled: "Dijadwalkan ulang", "Rescheduled";
+    f_rescheduled: "Dijadwalkan ulang dari", "Rescheduled from";
     pm_faces: "{} wajah terdeteksi", "{} faces found";
     pm_head: "kepala {} px, perlu {} px", "head {} px of {} px needed";
     pm_off_centre: "bergeser {} % dari tengah", "{} % off centre";
@@ -323,6 +325,7 @@ strings! {
     sync_err_refused: "pusat menolak data ({}); hubungi teknisi", "pusat refused the data ({}); call a technician";
     sync_err_store: "basis data lokal: {}; hubungi teknisi", "local database: {}; call a technician";
     sync_err_certificate: "sertifikat CA untuk pusat tidak dapat dipakai ({}); daftarkan ulang dengan --ca-file yang benar", "the CA certificate for pusat is unusable ({}); enroll again with the right --ca-file";
+    sync_err_insecure: "alamat pusat {} bukan https; data pribadi tidak boleh dikirim tanpa enkripsi: daftarkan ulang dengan alamat https://", "pusat's address {} is not https; personal data must not travel unencrypted: enroll again with an https:// address";
     served_elsewhere: "Dilayani di loket {}", "Served at counter {}";
     lost_claim: "Pemohon ini dilayani di loket {} (check-in di sana lebih dulu sampai di pusat); kasus di loket ini disimpan tetapi tidak dilanjutkan.", "This applicant is served at counter {} (its check-in reached pusat first); this counter's case is kept but not continued.";
     scan_leave: "Kode {} dipindai. Tinggalkan layar ini dan buka booking tersebut? Pekerjaan di layar ini sudah tersimpan.", "Code {} was scanned. Leave this screen and open that booking? Work here is already saved.";

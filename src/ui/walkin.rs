@@ -127,7 +127,7 @@ impl WalkInScreen {
         })?;
         let now = ctx.local_now();
         Ok(Booking {
-            code: BookingCode::from_number(uuid::Uuid::now_v7().as_u128() as u64 & ((1 << 45) - 1)),
+            code: BookingCode::walk_in(rand::random()),
             office: ctx.office.code.clone(),
             date: today,
             slot: now.time().with_nanosecond(0).unwrap_or(now.time()),

@@ -16,6 +16,12 @@ use uuid::Uuid;
 use crate::pg;
 
 pub const OFFICE: &str = "JKS";
+/// The booking system's key in the tests (pusat wants at least 32 bytes).
+pub const INTEGRATION_KEY: &str = "integration-secret-of-32-bytes-or-more";
+/// On every office's roster from `Pusat::start`/`office`: the officer the counters act as,
+/// and a supervisor who approves.
+pub const OFFICER: &str = "petugas1";
+pub const SUPERVISOR: &str = "supervisor1";
 
 /// Adds (or replaces) officer `username` of `office` at pusat, as `pusat officer add` does.
 pub async fn add_officer(
@@ -25,15 +31,67 @@ pub async fn add_officer(
     nip: &str,
     pin: &str,
 ) {
+    add_role(db, office, username, nip, pin, "officer").await;
+}
+
+pub async fn add_role(
+    db: &mut tokio_postgres::Client,
+    office: &str,
+    username: &str,
+    nip: &str,
+    pin: &str,
+    role: &str,
+) {
     let officer = admin::NewOfficer {
         office,
         username,
         nip,
         name: "Rina Wulandari",
-        role: "officer",
+        role,
         pin,
     };
     admin::officer_add(db, &officer).await.unwrap();
+}
+
+/// Adds office `code` with its officer and supervisor (usernames suffixed by the office
+/// when it is not JKS, since usernames are unique across offices).
+pub async fn add_office(db: &mut tokio_postgres::Client, code: &str, n: u8) {
+    admin::office_add(
+        db,
+        &OfficeInfo {
+            code: code.into(),
+            name: format!("Kantor Imigrasi {code}"),
+            zone: "WIB".into(),
+            config: Default::default(),
+        },
+    )
+    .await
+    .unwrap();
+    let suffix = if code == OFFICE {
+        String::new()
+    } else {
+        format!("_{}", code.to_lowercase())
+    };
+    let officer = format!("{OFFICER}{suffix}");
+    let supervisor = format!("{SUPERVISOR}{suffix}");
+    add_role(
+        db,
+        code,
+        &officer,
+        &format!("19900101201501{n}001"),
+        "111111",
+        "officer",
+    )
+    .await;
+    add_role(
+        db,
+        code,
+        &supervisor,
+        &format!("19900101201501{n}002"),
+        "222222",
+        "supervisor",
+    )
+    .await;
 }
 
 pub fn today() -> NaiveDate {
@@ -46,6 +104,10 @@ pub fn local_now() -> DateTime<FixedOffset> {
 
 pub struct Pusat {
     pub url: String,
+    /// Where `/metrics` is served (its own listener, as `--metrics-listen`).
+    pub metrics_url: String,
+    /// The database's URL, for the real `pusat` binary's admin commands.
+    pub db: String,
     pub pool: deadpool_postgres::Pool,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
@@ -57,23 +119,14 @@ impl Pusat {
         let db = pg::database().await;
         let pusat = Pusat::serve(&db).await;
         let mut client = pusat.pool.get().await.unwrap();
-        admin::office_add(
-            &mut client,
-            &OfficeInfo {
-                code: OFFICE.into(),
-                name: "Kantor Imigrasi Jakarta Selatan".into(),
-                zone: "WIB".into(),
-                config: Default::default(),
-            },
-        )
-        .await
-        .unwrap();
+        add_office(&mut client, OFFICE, 1).await;
         let fees = loket::domain::fees::FeeSchedule::from_toml(loket::config::FEES).unwrap();
         let list = loket::demo::day_bookings(7, OFFICE, today(), bookings, &fees);
         let text = serde_json::to_string(&list).unwrap();
-        admin::bookings_import(&mut client, "day.json", &text)
+        let imported = admin::bookings_import(&mut client, "day.json", &text, false)
             .await
             .unwrap();
+        assert!(imported.refused.is_empty(), "{:?}", imported.refused);
         (pusat, list)
     }
 
@@ -83,15 +136,29 @@ impl Pusat {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let state = AppState::new(pool.clone(), Some("integration-secret"));
+        let state = AppState::new(pool.clone(), Some(INTEGRATION_KEY));
+        let metrics = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let metrics_url = format!("http://{}", metrics.local_addr().unwrap());
+        let (metrics_stop, metrics_rx) = tokio::sync::oneshot::channel::<()>();
+        let metrics_state = state.clone();
         let task = tokio::spawn(async move {
+            tokio::spawn(loket::server::serve_metrics(
+                metrics,
+                metrics_state,
+                async {
+                    let _ = metrics_rx.await;
+                },
+            ));
             let _ = loket::server::serve(listener, state, async {
                 let _ = rx.await;
             })
             .await;
+            let _ = metrics_stop.send(());
         });
         Pusat {
             url,
+            metrics_url,
+            db: db.to_owned(),
             pool,
             stop: Some(tx),
             task,
@@ -99,8 +166,12 @@ impl Pusat {
     }
 
     pub async fn enroll_code(&self, counter: u32) -> String {
+        self.enroll_code_at(OFFICE, counter).await
+    }
+
+    pub async fn enroll_code_at(&self, office: &str, counter: u32) -> String {
         let client = self.pool.get().await.unwrap();
-        admin::enroll_code(&client, OFFICE, counter, 1)
+        admin::enroll_code(&client, office, counter, 1)
             .await
             .unwrap()
             .0
@@ -119,15 +190,22 @@ pub struct Counter {
     pub store: Store,
     pub credential: Credential,
     pub client: Client,
+    /// The username this counter's work is recorded under.
+    pub officer: String,
 }
 
 impl Counter {
     /// A new counter (its own data folder and SQLite file) enrolled as `counter`.
     pub async fn enroll(pusat: &Pusat, counter: u32) -> Counter {
-        let code = pusat.enroll_code(counter).await;
+        Counter::enroll_at(pusat, OFFICE, counter).await
+    }
+
+    /// A new counter of `office`; it acts as that office's officer.
+    pub async fn enroll_at(pusat: &Pusat, office: &str, counter: u32) -> Counter {
+        let code = pusat.enroll_code_at(office, counter).await;
         let r = Client::enroll(&pusat.url, &code, None).await.unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("loket.db"), OFFICE).unwrap();
+        let mut store = Store::open(&dir.path().join("loket.db"), office).unwrap();
         store
             .enroll(r.device_id, &r.office, r.counter, local_now())
             .unwrap();
@@ -142,11 +220,17 @@ impl Counter {
         };
         credential.save(dir.path()).unwrap();
         let client = Client::new(&pusat.url, &r.token, None).unwrap();
+        let officer = if office == OFFICE {
+            OFFICER.to_owned()
+        } else {
+            format!("{OFFICER}_{}", office.to_lowercase())
+        };
         Counter {
             dir,
             store,
             credential,
             client,
+            officer,
         }
     }
 
@@ -166,9 +250,9 @@ impl Counter {
         loket::sync::round(&mut self.store, &self.client, cx).await
     }
 
-    fn actor(&self) -> Actor {
+    pub fn actor(&self) -> Actor {
         Actor {
-            username: "petugas1".into(),
+            username: self.officer.clone(),
             now: local_now(),
         }
     }
@@ -272,12 +356,14 @@ pub async fn assert_consistent(pusat: &Pusat, counters: &[&Counter]) {
         .unwrap()
         .get(0);
     assert_eq!(total, distinct);
-    // Projections equal a replay of their events.
+    // Projections equal a replay of their events (those pusat accepted: a refused event is
+    // kept but never applied).
     let cases = db.query("SELECT id, state FROM cases", &[]).await.unwrap();
     let mut events: HashMap<Uuid, Vec<Action>> = HashMap::new();
     for r in db
         .query(
-            "SELECT case_id, payload FROM events WHERE kind LIKE 'case.%' ORDER BY device, seq",
+            "SELECT case_id, payload FROM events WHERE kind LIKE 'case.%'
+             AND id NOT IN (SELECT event FROM refused_events) ORDER BY device, seq",
             &[],
         )
         .await

@@ -1,0 +1,193 @@
+//! What a counter may write, checked against pusat's own records before an event is
+//! projected (OWASP ASVS V4: deny by default; MOSIP's registration processor re-checks
+//! centre, machine, operator and supervisor of every packet).
+//!
+//! A counter writes only its own office's walk-ins (new codes in the walk-in range) and only
+//! the cases it holds; a check-in names a booking of its office; the officer of every case
+//! event is active on its office's roster; a supervisor named for an override or a
+//! rejection is an active supervisor of that office and not the officer who asked. An event
+//! that breaks a rule is kept (the device's sequence stays gapless) but not applied: it is
+//! recorded in `refused_events`, counted in the metrics and listed by `pusat problems`.
+
+use std::collections::HashMap;
+
+use uuid::Uuid;
+
+use super::Result;
+use super::auth::Device;
+use crate::domain::case::Decision;
+use crate::domain::{Action, Booking};
+use crate::protocol::WireEvent;
+
+/// pusat's records that the events of one push are checked against.
+pub struct Guard {
+    office: String,
+    /// Active officers of the device's office, with their role.
+    roster: HashMap<String, String>,
+    /// Bookings the batch's check-ins name: (office, number of applicants).
+    bookings: HashMap<String, (String, usize)>,
+}
+
+impl Guard {
+    /// Loads the roster of `device`'s office and the bookings the check-ins in `actions`
+    /// name.
+    pub async fn load(
+        tx: &tokio_postgres::Transaction<'_>,
+        device: &Device,
+        actions: &[(&WireEvent, Uuid, Action)],
+    ) -> Result<Guard> {
+        let roster = tx
+            .query(
+                "SELECT username, role FROM officers WHERE office = $1 AND active",
+                &[&device.office],
+            )
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        let codes: Vec<&str> = actions
+            .iter()
+            .filter_map(|(_, _, a)| match a {
+                Action::CheckIn { booking, .. } => Some(booking.as_str()),
+                _ => None,
+            })
+            .collect();
+        let bookings = if codes.is_empty() {
+            HashMap::new()
+        } else {
+            tx.query(
+                "SELECT code, office, jsonb_array_length(body->'applicants') FROM bookings
+                 WHERE code = ANY($1)",
+                &[&codes],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                let n: i32 = r.get(2);
+                (r.get(0), (r.get(1), n.max(0) as usize))
+            })
+            .collect()
+        };
+        Ok(Guard {
+            office: device.office.clone(),
+            roster,
+            bookings,
+        })
+    }
+
+    /// Why `event` may not change anything, if it may not: the officer, and for a check-in
+    /// the booking; for an override or rejection the supervisor.
+    pub fn refuse(&self, event: &WireEvent, id: Uuid, action: &Action) -> Option<String> {
+        if !self.roster.contains_key(&event.officer) {
+            return Some(format!(
+                "officer {:?} is not active on the roster of {}",
+                event.officer, self.office
+            ));
+        }
+        match action {
+            Action::CheckIn {
+                case_id,
+                booking,
+                applicant,
+                ..
+            } => {
+                if *case_id != id {
+                    return Some(format!(
+                        "the event names case {id}, its check-in case {case_id}"
+                    ));
+                }
+                match self.bookings.get(booking.as_str()) {
+                    None => Some(format!("booking {} is unknown to pusat", booking.as_str())),
+                    Some((office, _)) if *office != self.office => Some(format!(
+                        "booking {} belongs to another office",
+                        booking.as_str()
+                    )),
+                    Some((_, n)) if applicant >= n => Some(format!(
+                        "booking {} has no applicant {applicant}",
+                        booking.as_str()
+                    )),
+                    Some(_) => None,
+                }
+            }
+            Action::CompleteDocuments {
+                override_by: Some(supervisor),
+            } => self.supervisor(event, supervisor),
+            Action::Decide {
+                decision: Decision::Reject { supervisor, .. },
+                ..
+            } => self.supervisor(event, supervisor),
+            _ => None,
+        }
+    }
+
+    fn supervisor(&self, event: &WireEvent, supervisor: &str) -> Option<String> {
+        if supervisor == event.officer {
+            return Some(format!(
+                "{supervisor:?} approved their own request (four eyes: another person approves)"
+            ));
+        }
+        match self.roster.get(supervisor).map(String::as_str) {
+            Some("supervisor") => None,
+            _ => Some(format!(
+                "{supervisor:?} is not an active supervisor of {}",
+                self.office
+            )),
+        }
+    }
+}
+
+/// Why a walk-in booking may not be written by `device`, if it may not.
+pub async fn refuse_walk_in(
+    tx: &tokio_postgres::Transaction<'_>,
+    device: &Device,
+    booking: &Booking,
+) -> Result<Option<String>> {
+    if booking.office != device.office {
+        return Ok(Some(format!(
+            "walk-in for office {}, the device belongs to {}",
+            booking.office, device.office
+        )));
+    }
+    if booking.walk_in.is_none() || !booking.code.is_walk_in() {
+        return Ok(Some(format!(
+            "{} is not a walk-in: a counter registers only walk-ins, with W codes",
+            booking.code.as_str()
+        )));
+    }
+    let taken = tx
+        .query_opt(
+            "SELECT 1 FROM bookings WHERE code = $1",
+            &[&booking.code.as_str()],
+        )
+        .await?
+        .is_some();
+    Ok(taken.then(|| format!("booking code {} is already taken", booking.code.as_str())))
+}
+
+/// Records refused events: kept, not applied, there for a person to look at.
+pub async fn record(
+    tx: &tokio_postgres::Transaction<'_>,
+    device: &Device,
+    refused: &[(&WireEvent, String)],
+) -> Result<()> {
+    for (event, reason) in refused {
+        tracing::warn!(
+            device = %device.id, office = %device.office, seq = event.seq, kind = %event.kind,
+            %reason, "event refused"
+        );
+        tx.execute(
+            "INSERT INTO refused_events (event, device, office, seq, kind, reason)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event) DO NOTHING",
+            &[
+                &event.id,
+                &device.id,
+                &device.office,
+                &event.seq,
+                &event.kind,
+                reason,
+            ],
+        )
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,693 @@
+//! The threat model, as tests: who may write what at pusat, and what each credential can and
+//! cannot do. Each attack is made the way an attacker holding one enrolled counter of office
+//! JKS would make it — through that counter's own store and credential, or with requests
+//! crafted by hand — beside the honest flow it must not disturb. pusat runs in-process on a
+//! real PostgreSQL; the last tests start the real binaries.
+//!
+//! | who | may | may not |
+//! |---|---|---|
+//! | a counter of office O | push its own events; register walk-ins of O (codes W…); change the cases it holds | write another office's bookings or cases; take an imported booking's code; reset a case by its id; name an officer not on O's roster; approve with a non-supervisor or with the asking officer |
+//! | the booking system (integration key ≥ 32 bytes) | post, reschedule and cancel bookings | anything without the key; an empty key is no key |
+//! | anyone | `/status/{code}` (rate-limited), `/healthz` | everything else |
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "common/pg.rs"]
+mod pg;
+#[path = "common/sync.rs"]
+mod support;
+
+use loket::domain::booking::WalkInReason;
+use loket::domain::case::{Decision, Identity};
+use loket::domain::checklist::DocKind;
+use loket::domain::{Action, Booking, BookingCode};
+use loket::protocol::WireEvent;
+use support::{Counter, OFFICE, Pusat, assert_consistent, local_now};
+use uuid::Uuid;
+
+const OTHER: &str = "MKS";
+
+/// pusat with JKS (20 bookings) and MKS (its own bookings), a counter of each, both synced.
+async fn two_offices() -> (Pusat, Vec<Booking>, Vec<Booking>, Counter, Counter) {
+    let (pusat, jks) = Pusat::start(20).await;
+    let mut db = pusat.pool.get().await.unwrap();
+    support::add_office(&mut db, OTHER, 2).await;
+    let fees = loket::domain::fees::FeeSchedule::from_toml(loket::config::FEES).unwrap();
+    let mks = loket::demo::day_bookings(11, OTHER, support::today(), 5, &fees);
+    let imported = loket::server::admin::bookings_import(
+        &mut db,
+        "mks.json",
+        &serde_json::to_string(&mks).unwrap(),
+        false,
+    )
+    .await
+    .unwrap();
+    assert!(imported.refused.is_empty(), "{:?}", imported.refused);
+    let mut attacker = Counter::enroll(&pusat, 1).await;
+    let mut victim = Counter::enroll_at(&pusat, OTHER, 1).await;
+    attacker.sync().await.unwrap();
+    victim.sync().await.unwrap();
+    (pusat, jks, mks, attacker, victim)
+}
+
+/// A hand-made event pushed with `counter`'s credential as its next sequence number.
+async fn push_forged(
+    counter: &Counter,
+    pusat: &Pusat,
+    kind: &str,
+    case: Uuid,
+    payload: serde_json::Value,
+) {
+    let db = pusat.pool.get().await.unwrap();
+    let last: i64 = db
+        .query_one(
+            "SELECT last_seq FROM devices WHERE id = $1",
+            &[&counter.credential.device_id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let event = WireEvent {
+        seq: last + 1,
+        id: Uuid::now_v7(),
+        kind: kind.into(),
+        case_id: Some(case),
+        office: OFFICE.into(),
+        officer: counter.officer.clone(),
+        device_time: local_now(),
+        payload,
+    };
+    let pushed = counter.client.push(&[event]).await.unwrap();
+    assert_eq!(
+        pushed.stored_through,
+        last + 1,
+        "kept: the sequence stays gapless"
+    );
+}
+
+async fn refusals(pusat: &Pusat) -> Vec<String> {
+    let db = pusat.pool.get().await.unwrap();
+    loket::server::admin::problems(&db, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.kind == "refused")
+        .map(|p| p.reason)
+        .collect()
+}
+
+async fn stored_booking(pusat: &Pusat, code: &BookingCode) -> Booking {
+    let db = pusat.pool.get().await.unwrap();
+    let row = db
+        .query_one(
+            "SELECT body FROM bookings WHERE code = $1",
+            &[&code.as_str()],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(row.get(0)).unwrap()
+}
+
+async fn case_status(pusat: &Pusat, id: Uuid) -> String {
+    let db = pusat.pool.get().await.unwrap();
+    db.query_one("SELECT status FROM cases WHERE id = $1", &[&id])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+async fn metrics(pusat: &Pusat) -> String {
+    reqwest::get(format!("{}/metrics", pusat.metrics_url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+fn walk_in(office: &str, code: BookingCode, like: &Booking) -> Booking {
+    Booking {
+        code,
+        office: office.into(),
+        walk_in: Some(WalkInReason::Elderly),
+        ..like.clone()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_counter_cannot_overwrite_a_booking_of_any_office() {
+    let (pusat, jks, mks, mut attacker, victim) = two_offices().await;
+    let target = &mks[0];
+    // The honest walk-in: a W code of its own office.
+    let honest = walk_in(OFFICE, BookingCode::walk_in(7), &jks[0]);
+    let actor = attacker.actor();
+    attacker.store.register_walk_in(&actor, &honest).unwrap();
+    // The forged ones: another office's booking code, for that office and for its own; an
+    // imported code of its own office; a W code for another office.
+    for forged in [
+        walk_in(OTHER, target.code.clone(), &jks[0]),
+        walk_in(OFFICE, target.code.clone(), &jks[0]),
+        walk_in(OFFICE, jks[3].code.clone(), &jks[0]),
+        walk_in(OTHER, BookingCode::walk_in(8), &jks[0]),
+        Booking {
+            walk_in: None,
+            ..walk_in(OFFICE, BookingCode::walk_in(9), &jks[0])
+        },
+    ] {
+        attacker.store.register_walk_in(&actor, &forged).unwrap();
+    }
+    attacker.sync().await.unwrap();
+
+    assert_eq!(stored_booking(&pusat, &honest.code).await, honest);
+    assert_eq!(
+        &stored_booking(&pusat, &target.code).await,
+        target,
+        "MKS's booking untouched"
+    );
+    assert_eq!(stored_booking(&pusat, &jks[3].code).await, jks[3]);
+    let refused = refusals(&pusat).await;
+    assert_eq!(refused.len(), 5, "{refused:?}");
+    assert!(
+        metrics(&pusat)
+            .await
+            .contains("pusat_events_refused{office=\"JKS\"} 5"),
+        "counted where the alerts look"
+    );
+    // The victim office's feed carries nothing of the attacker's.
+    let mut victim = victim;
+    victim.sync().await.unwrap();
+    let held = victim.store.booking(&target.code).unwrap();
+    assert_eq!(
+        held.as_ref(),
+        Some(target),
+        "the victim counter's copy is the true one"
+    );
+    pusat.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_counter_cannot_change_or_reset_another_office_case() {
+    let (pusat, _jks, mks, attacker, mut victim) = two_offices().await;
+    // The honest MKS counter serves its applicant.
+    let case = victim.serve_applicant(&mks[1], 0).unwrap();
+    victim.sync().await.unwrap();
+    let before = case_status(&pusat, case.id).await;
+    // JKS decides it (reject, supervisor "nobody"), then checks it in again by its id.
+    let reject = Action::Decide {
+        decision: Decision::Reject {
+            reason: "forged".into(),
+            supervisor: "nobody".into(),
+        },
+        at: local_now(),
+    };
+    push_forged(
+        &attacker,
+        &pusat,
+        "case.decide",
+        case.id,
+        serde_json::to_value(&reject).unwrap(),
+    )
+    .await;
+    let a = &mks[1].applicants[0];
+    let reset = Action::CheckIn {
+        case_id: case.id,
+        booking: mks[1].code.clone(),
+        applicant: 0,
+        application: mks[1].application,
+        at: local_now(),
+        exceptions: vec![],
+        checklist: vec![DocKind::EKtp],
+        identity: Identity {
+            name: "Penyerang".into(),
+            nik: a.nik.clone(),
+            birth_date: a.birth_date,
+            sex: a.sex,
+        },
+    };
+    push_forged(
+        &attacker,
+        &pusat,
+        "case.check_in",
+        case.id,
+        serde_json::to_value(&reset).unwrap(),
+    )
+    .await;
+    assert_eq!(case_status(&pusat, case.id).await, before, "unchanged");
+    let db = pusat.pool.get().await.unwrap();
+    let problem: Option<String> = db
+        .query_one("SELECT problem FROM cases WHERE id = $1", &[&case.id])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        problem, None,
+        "the victim's case carries no trace of the attack"
+    );
+    let refused = refusals(&pusat).await;
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    let status = reqwest::get(format!(
+        "{}/api/v1/status/{}",
+        pusat.url,
+        mks[1].code.as_str()
+    ))
+    .await
+    .unwrap()
+    .json::<loket::protocol::StatusResponse>()
+    .await
+    .unwrap();
+    assert_eq!(status.stage, loket::protocol::Stage::InProgress);
+    // The honest counter goes on as if nothing happened.
+    victim.sync().await.unwrap();
+    assert_consistent(&pusat, &[&victim]).await;
+    pusat.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_in_names_its_own_office_booking_and_a_rostered_officer() {
+    let (pusat, jks, mks, mut attacker, _victim) = two_offices().await;
+    // Another office's booking, checked in through the counter's own store.
+    let mut other = mks[2].clone();
+    other.office = OFFICE.into();
+    attacker.store.put_booking(&other).unwrap();
+    attacker.serve_applicant(&other, 0).unwrap();
+    // An officer not on the roster.
+    attacker.officer = "nobody".into();
+    attacker.serve_applicant(&jks[4], 0).unwrap();
+    // A case id that differs from its check-in's.
+    attacker.officer = support::OFFICER.into();
+    let mut forged = serde_json::to_value(Action::CheckIn {
+        case_id: Uuid::now_v7(),
+        booking: jks[5].code.clone(),
+        applicant: 0,
+        application: jks[5].application,
+        at: local_now(),
+        exceptions: vec![],
+        checklist: vec![DocKind::EKtp],
+        identity: Identity {
+            name: jks[5].applicants[0].name.clone(),
+            nik: jks[5].applicants[0].nik.clone(),
+            birth_date: jks[5].applicants[0].birth_date,
+            sex: jks[5].applicants[0].sex,
+        },
+    })
+    .unwrap();
+    forged["applicant"] = 0.into();
+    attacker.sync().await.unwrap();
+    push_forged(&attacker, &pusat, "case.check_in", Uuid::now_v7(), forged).await;
+    let refused = refusals(&pusat).await;
+    // The foreign check-in and its three follow-ups; nobody's four; the mismatched id.
+    assert_eq!(refused.len(), 9, "{refused:#?}");
+    assert!(
+        refused
+            .iter()
+            .any(|r| r.contains("belongs to another office")),
+        "{refused:#?}"
+    );
+    assert!(
+        refused
+            .iter()
+            .any(|r| r.contains("\"nobody\" is not active")),
+        "{refused:#?}"
+    );
+    assert!(
+        refused.iter().any(|r| r.contains("its check-in case")),
+        "{refused:#?}"
+    );
+    let db = pusat.pool.get().await.unwrap();
+    let projected: i64 = db
+        .query_one("SELECT COUNT(*) FROM cases", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(projected, 0, "nothing refused was projected");
+    pusat.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_override_needs_another_person_who_is_a_supervisor() {
+    let (pusat, jks, _mks, mut counter, _victim) = two_offices().await;
+    let actor = counter.actor();
+    // Applicants whose documents pass without an override (the demo data has NIK typos).
+    let mut cases = Vec::new();
+    for b in &jks {
+        if cases.len() < 4
+            && let Ok(case) = counter.serve_applicant(b, 0)
+        {
+            cases.push(case.id);
+        }
+    }
+    let approvers = [
+        support::SUPERVISOR,
+        support::OFFICER,
+        "rina_unknown",
+        "supervisor1_mks",
+    ];
+    for (id, by) in cases.iter().zip(approvers) {
+        let reject = Action::Decide {
+            decision: Decision::Reject {
+                reason: "dokumen palsu".into(),
+                supervisor: by.into(),
+            },
+            at: local_now(),
+        };
+        counter.store.apply(&actor, Some(*id), &reject).unwrap();
+    }
+    let [honest, own, officer, foreign] = cases[..] else {
+        panic!("four applicants served: {cases:?}")
+    };
+    counter.sync().await.unwrap();
+    assert_eq!(case_status(&pusat, honest).await, "rejected");
+    for id in [own, officer, foreign] {
+        assert_ne!(case_status(&pusat, id).await, "rejected", "{id}");
+    }
+    let refused = refusals(&pusat).await;
+    assert_eq!(refused.len(), 3, "{refused:#?}");
+    assert!(
+        refused.iter().any(|r| r.contains("four eyes")),
+        "{refused:#?}"
+    );
+    pusat.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_losing_counter_learns_the_winning_counter_not_its_case() {
+    let (pusat, jks) = Pusat::start(5).await;
+    let mut a = Counter::enroll(&pusat, 1).await;
+    let mut b = Counter::enroll(&pusat, 2).await;
+    a.sync().await.unwrap();
+    b.sync().await.unwrap();
+    b.serve_applicant(&jks[1], 0).unwrap();
+    a.serve_applicant(&jks[1], 0).unwrap();
+    b.sync().await.unwrap();
+    a.sync().await.unwrap();
+    let feed = a.client.pull(0).await.unwrap();
+    let text = serde_json::to_string(&feed).unwrap();
+    assert!(text.contains("\"lost_to\":{\"counter\":2}"), "{text}");
+    let lost = a.store.served_elsewhere(jks[1].code.as_str()).unwrap();
+    assert_eq!((lost.len(), lost[0].counter), (1, 2));
+    assert_consistent(&pusat, &[&a, &b]).await;
+    pusat.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_or_short_integration_key_opens_nothing() {
+    let db = pg::database().await;
+    let pool = loket::server::db::connect(&db, 4, None).await.unwrap();
+    for key in ["", "short"] {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let state = loket::server::AppState::new(pool.clone(), Some(key));
+        let task = tokio::spawn(loket::server::serve(
+            listener,
+            state,
+            std::future::pending(),
+        ));
+        let answer = reqwest::Client::new()
+            .post(format!("{url}/api/v1/bookings"))
+            .header("authorization", format!("Bearer {key}"))
+            .body("[]")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 401, "key {key:?}");
+        task.abort();
+    }
+    // The real binary refuses to start with such a key, before it touches the database.
+    for key in ["", "0123456789"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pusat"))
+            .args([
+                "--database-url",
+                "postgres://nobody@127.0.0.1:1/none",
+                "serve",
+            ])
+            .env("PUSAT_INTEGRATION_KEY", key)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(err.contains("at least 32"), "{err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_with_the_largest_sequence_is_refused_not_a_panic() {
+    let (pusat, _jks) = Pusat::start(1).await;
+    let counter = Counter::enroll(&pusat, 1).await;
+    let event = |seq| WireEvent {
+        seq,
+        id: Uuid::now_v7(),
+        kind: "booking.view".into(),
+        case_id: None,
+        office: OFFICE.into(),
+        officer: counter.officer.clone(),
+        device_time: local_now(),
+        payload: serde_json::json!({}),
+    };
+    let refused = counter
+        .client
+        .push(&[event(i64::MAX), event(i64::MIN)])
+        .await;
+    assert!(
+        matches!(&refused, Err(loket::sync::SyncError::Refused(why)) if why.contains("consecutive")),
+        "{refused:?}"
+    );
+    let gap = counter.client.push(&[event(i64::MAX)]).await;
+    assert_eq!(gap.unwrap_err(), loket::sync::SyncError::Gap(1));
+    // A garbled body is answered in the API's error shape.
+    let answer = reqwest::Client::new()
+        .post(format!("{}/api/v1/events", pusat.url))
+        .bearer_auth(&counter.credential.token)
+        .header("content-type", "application/json")
+        .body("{\"events\": [")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 400);
+    let body: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(body["error"], "bad_request", "{body}");
+    pusat.stop().await;
+}
+
+#[test]
+fn the_demo_never_seeds_an_enrolled_counter_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("credential.json"), "{}").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_loket"))
+        .args(["--data-dir"])
+        .arg(dir.path())
+        .arg("demo")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("terdaftar di pusat"), "{err}");
+    assert!(!dir.path().join("loket.db").exists(), "nothing planted");
+    // Without --data-dir the demo has its own folder beside the real one.
+    let demo = loket::config::default_demo_dir();
+    assert_eq!(demo.file_name().unwrap(), "loket-demo");
+    assert_eq!(demo.parent(), loket::config::default_data_dir().parent());
+}
+
+#[test]
+fn the_data_folder_is_the_service_user_s_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_loket"))
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["bookings", "list"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("loket.db")), 0o600);
+}
+
+#[test]
+fn a_counter_refuses_plain_http_to_a_remote_pusat() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_loket"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args([
+            "enroll",
+            "--server",
+            "http://10.20.30.40:8080",
+            "--code",
+            "7K3M-Q9TX-2BHD",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("https"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_that_trickle_their_headers_are_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (pusat, _) = Pusat::start(1).await;
+    let addr = pusat.url.trim_start_matches("http://").to_owned();
+    // 50 slowloris connections: a request line and one header, then nothing more; and one
+    // that sends nothing at all.
+    let mut held = Vec::new();
+    for i in 0..51 {
+        let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        if i > 0 {
+            conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: pusat\r\n")
+                .await
+                .unwrap();
+        }
+        held.push(conn);
+    }
+    // Honest clients are still served meanwhile.
+    let ok = reqwest::get(format!("{}/healthz", pusat.url))
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let started = std::time::Instant::now();
+    let limit = loket::server::HEADER_READ_TIMEOUT * 3;
+    for (i, mut conn) in held.into_iter().enumerate() {
+        let mut buf = [0u8; 512];
+        // The server closes the connection (perhaps after a 408): reading reaches the end.
+        let closed = tokio::time::timeout(limit, async {
+            loop {
+                match conn.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => continue,
+                }
+            }
+        })
+        .await;
+        assert!(
+            closed.is_ok(),
+            "connection {i} is still open after {limit:?}"
+        );
+    }
+    println!(
+        "51 trickling connections closed after {:?}",
+        started.elapsed()
+    );
+    pusat.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_not_on_the_public_listener() {
+    let (pusat, _) = Pusat::start(1).await;
+    let public = reqwest::get(format!("{}/metrics", pusat.url))
+        .await
+        .unwrap();
+    assert_eq!(public.status(), 404);
+    let own = metrics(&pusat).await;
+    assert!(own.contains("pusat_feed_changes"), "{own}");
+    pusat.stop().await;
+}
+
+/// A raw chunk `bytes a-b/total` of photo `sha` with `token`; the answer's status and offset.
+async fn chunk(
+    pusat: &Pusat,
+    token: &str,
+    sha: &str,
+    range: (i64, i64, i64),
+    body: &[u8],
+) -> (u16, String) {
+    let answer = reqwest::Client::new()
+        .put(format!("{}/api/v1/photos/{sha}", pusat.url))
+        .bearer_auth(token)
+        .header(
+            "content-range",
+            format!("bytes {}-{}/{}", range.0, range.1, range.2),
+        )
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap();
+    let offset = answer
+        .headers()
+        .get("upload-offset")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (answer.status().as_u16(), offset)
+}
+
+async fn head(pusat: &Pusat, token: &str, sha: &str) -> u16 {
+    reqwest::Client::new()
+        .head(format!("{}/api/v1/photos/{sha}", pusat.url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_photo_upload_belongs_to_its_device_and_unfinished_ones_are_bounded() {
+    let (pusat, _) = Pusat::start(1).await;
+    let a = Counter::enroll(&pusat, 1).await;
+    let b = Counter::enroll(&pusat, 2).await;
+    let (ta, tb) = (a.credential.token.clone(), b.credential.token.clone());
+    let photo = vec![7u8; 1000];
+    let sha = loket::domain::format::sha256_hex(&photo);
+    // A begins; B can neither add to nor reset A's upload, nor learn that it exists.
+    assert_eq!(
+        chunk(&pusat, &ta, &sha, (0, 499, 1000), &photo[..500]).await,
+        (202, "500".into())
+    );
+    assert_eq!(
+        chunk(&pusat, &tb, &sha, (0, 999, 2000), &photo).await.0,
+        403
+    );
+    assert_eq!(
+        chunk(&pusat, &tb, &sha, (500, 999, 1000), &photo[500..])
+            .await
+            .0,
+        403
+    );
+    assert_eq!(head(&pusat, &tb, &sha).await, 404);
+    assert_eq!(head(&pusat, &ta, &sha).await, 200);
+    // A finishes what it began.
+    assert_eq!(
+        chunk(&pusat, &ta, &sha, (500, 999, 1000), &photo[500..]).await,
+        (201, "1000".into())
+    );
+    // A cannot hold more than its quota of unfinished uploads: 20 MiB photos begun, never
+    // finished, are refused from the fourth on.
+    let big = 20 * 1024 * 1024;
+    let mut answers = Vec::new();
+    for i in 0..4u8 {
+        let sha = loket::domain::format::sha256_hex(&[i; 3]);
+        answers.push(chunk(&pusat, &ta, &sha, (0, 0, big), &[i]).await.0);
+    }
+    assert_eq!(answers, [202, 202, 202, 429]);
+    // An unfinished upload left idle past its expiry is deleted; then another device may
+    // start the same photo.
+    let stale = loket::domain::format::sha256_hex(&[0u8; 3]);
+    let db = pusat.pool.get().await.unwrap();
+    db.execute(
+        "UPDATE photos SET updated_at = now() - interval '2 days' WHERE sha256 = $1",
+        &[&stale],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        chunk(&pusat, &tb, &stale, (0, 0, big), &[0]).await.0,
+        409,
+        "restarted for B"
+    );
+    let expired = loket::server::photos::expire(&db).await.unwrap();
+    assert_eq!(expired, 0, "B's restarted upload is fresh");
+    db.execute(
+        "UPDATE photos SET updated_at = now() - interval '2 days' WHERE NOT complete",
+        &[],
+    )
+    .await
+    .unwrap();
+    assert_eq!(loket::server::photos::expire(&db).await.unwrap(), 3);
+    pusat.stop().await;
+}
