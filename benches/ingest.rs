@@ -72,8 +72,9 @@ async fn enroll_devices(pusat: &Pusat, n: usize) -> Vec<Client> {
     let mut clients = Vec::with_capacity(n);
     for i in 0..n {
         let code = pusat.enroll_code(i as u32 + 1).await;
-        let r = Client::enroll(&pusat.url, &code, None).await.unwrap();
-        clients.push(Client::new(&pusat.url, &r.token, None).unwrap());
+        let key = loket::sync::DeviceKey::generate();
+        let r = Client::enroll(&pusat.url, &code, None, &key).await.unwrap();
+        clients.push(Client::new(&pusat.url, &r.token, None).unwrap().signed(key));
     }
     clients
 }

@@ -20,6 +20,20 @@ pub const PHOTO_CHUNK: usize = 64 * 1024;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EnrollRequest {
     pub code: String,
+    /// The kiosk's Ed25519 public key (base64url): every later request is signed with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<String>,
+}
+
+/// The request's time (Unix seconds) and its signature by the kiosk's key.
+pub const TIME_HEADER: &str = "loket-time";
+pub const SIGNATURE_HEADER: &str = "loket-signature";
+/// How far a signed request's time may be from pusat's clock.
+pub const SIGNATURE_SKEW_SECONDS: i64 = 600;
+
+/// What a kiosk signs for each request: its method, its path with the query, and its time.
+pub fn request_message(method: &str, path_and_query: &str, time: i64) -> String {
+    format!("LOKET-REQUEST-1\n{method}\n{path_and_query}\n{time}")
 }
 
 #[derive(Clone, Serialize, Deserialize)]

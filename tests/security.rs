@@ -453,9 +453,8 @@ async fn a_batch_with_the_largest_sequence_is_refused_not_a_panic() {
     let gap = counter.client.push(&[event(i64::MAX)]).await;
     assert_eq!(gap.unwrap_err(), loket::sync::SyncError::Gap(1));
     // A garbled body is answered in the API's error shape.
-    let answer = reqwest::Client::new()
-        .post(format!("{}/api/v1/events", pusat.url))
-        .bearer_auth(&counter.credential.token)
+    let answer = counter
+        .signed(&pusat.url, reqwest::Method::POST, "/api/v1/events")
         .header("content-type", "application/json")
         .body("{\"events\": [")
         .send()
@@ -588,17 +587,17 @@ async fn metrics_are_not_on_the_public_listener() {
     pusat.stop().await;
 }
 
-/// A raw chunk `bytes a-b/total` of photo `sha` with `token`; the answer's status and offset.
+/// A raw chunk `bytes a-b/total` of photo `sha` from `counter`; the status and offset.
 async fn chunk(
     pusat: &Pusat,
-    token: &str,
+    counter: &Counter,
     sha: &str,
     range: (i64, i64, i64),
     body: &[u8],
 ) -> (u16, String) {
-    let answer = reqwest::Client::new()
-        .put(format!("{}/api/v1/photos/{sha}", pusat.url))
-        .bearer_auth(token)
+    let path = format!("/api/v1/photos/{sha}");
+    let answer = counter
+        .signed(&pusat.url, reqwest::Method::PUT, &path)
         .header(
             "content-range",
             format!("bytes {}-{}/{}", range.0, range.1, range.2),
@@ -615,10 +614,10 @@ async fn chunk(
     (answer.status().as_u16(), offset)
 }
 
-async fn head(pusat: &Pusat, token: &str, sha: &str) -> u16 {
-    reqwest::Client::new()
-        .head(format!("{}/api/v1/photos/{sha}", pusat.url))
-        .bearer_auth(token)
+async fn head(pusat: &Pusat, counter: &Counter, sha: &str) -> u16 {
+    let path = format!("/api/v1/photos/{sha}");
+    counter
+        .signed(&pusat.url, reqwest::Method::HEAD, &path)
         .send()
         .await
         .unwrap()
@@ -631,29 +630,26 @@ async fn a_photo_upload_belongs_to_its_device_and_unfinished_ones_are_bounded() 
     let (pusat, _) = Pusat::start(1).await;
     let a = Counter::enroll(&pusat, 1).await;
     let b = Counter::enroll(&pusat, 2).await;
-    let (ta, tb) = (a.credential.token.clone(), b.credential.token.clone());
+    let (ta, tb) = (&a, &b);
     let photo = vec![7u8; 1000];
     let sha = loket::domain::format::sha256_hex(&photo);
     // A begins; B can neither add to nor reset A's upload, nor learn that it exists.
     assert_eq!(
-        chunk(&pusat, &ta, &sha, (0, 499, 1000), &photo[..500]).await,
+        chunk(&pusat, ta, &sha, (0, 499, 1000), &photo[..500]).await,
         (202, "500".into())
     );
+    assert_eq!(chunk(&pusat, tb, &sha, (0, 999, 2000), &photo).await.0, 403);
     assert_eq!(
-        chunk(&pusat, &tb, &sha, (0, 999, 2000), &photo).await.0,
-        403
-    );
-    assert_eq!(
-        chunk(&pusat, &tb, &sha, (500, 999, 1000), &photo[500..])
+        chunk(&pusat, tb, &sha, (500, 999, 1000), &photo[500..])
             .await
             .0,
         403
     );
-    assert_eq!(head(&pusat, &tb, &sha).await, 404);
-    assert_eq!(head(&pusat, &ta, &sha).await, 200);
+    assert_eq!(head(&pusat, tb, &sha).await, 404);
+    assert_eq!(head(&pusat, ta, &sha).await, 200);
     // A finishes what it began.
     assert_eq!(
-        chunk(&pusat, &ta, &sha, (500, 999, 1000), &photo[500..]).await,
+        chunk(&pusat, ta, &sha, (500, 999, 1000), &photo[500..]).await,
         (201, "1000".into())
     );
     // A cannot hold more than its quota of unfinished uploads: 20 MiB photos begun, never
@@ -662,7 +658,7 @@ async fn a_photo_upload_belongs_to_its_device_and_unfinished_ones_are_bounded() 
     let mut answers = Vec::new();
     for i in 0..4u8 {
         let sha = loket::domain::format::sha256_hex(&[i; 3]);
-        answers.push(chunk(&pusat, &ta, &sha, (0, 0, big), &[i]).await.0);
+        answers.push(chunk(&pusat, ta, &sha, (0, 0, big), &[i]).await.0);
     }
     assert_eq!(answers, [202, 202, 202, 429]);
     // An unfinished upload left idle past its expiry is deleted; then another device may
@@ -676,7 +672,7 @@ async fn a_photo_upload_belongs_to_its_device_and_unfinished_ones_are_bounded() 
     .await
     .unwrap();
     assert_eq!(
-        chunk(&pusat, &tb, &stale, (0, 0, big), &[0]).await.0,
+        chunk(&pusat, tb, &stale, (0, 0, big), &[0]).await.0,
         409,
         "restarted for B"
     );
@@ -689,5 +685,117 @@ async fn a_photo_upload_belongs_to_its_device_and_unfinished_ones_are_bounded() 
     .await
     .unwrap();
     assert_eq!(loket::server::photos::expire(&db).await.unwrap(), 3);
+    pusat.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copied_credential_without_the_kiosk_key_opens_nothing() {
+    let (pusat, _) = Pusat::start(2).await;
+    let mut kiosk = Counter::enroll(&pusat, 1).await;
+    kiosk.sync().await.unwrap();
+    let token = kiosk.credential.token.clone();
+    // The thief has credential.json: the token, but not device.key.
+    let unsigned = loket::sync::Client::new(&pusat.url, &token, None).unwrap();
+    let other_key = loket::sync::Client::new(&pusat.url, &token, None)
+        .unwrap()
+        .signed(loket::sync::DeviceKey::generate());
+    for thief in [&unsigned, &other_key] {
+        assert_eq!(
+            thief.pull(0).await.unwrap_err(),
+            loket::sync::SyncError::Unauthorized
+        );
+        assert_eq!(
+            thief.renew().await.unwrap_err(),
+            loket::sync::SyncError::Unauthorized
+        );
+    }
+    // A signed request replayed long after it was made is refused too.
+    let old = chrono::Utc::now().timestamp() - 3600;
+    let answer = reqwest::Client::new()
+        .get(format!("{}/api/v1/changes?after=0", pusat.url))
+        .bearer_auth(&token)
+        .header(loket::protocol::TIME_HEADER, old)
+        .header(
+            loket::protocol::SIGNATURE_HEADER,
+            kiosk.key.sign("GET", "/api/v1/changes?after=0", old),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 401);
+    // The kiosk itself goes on.
+    assert!(kiosk.client.pull(0).await.is_ok());
+    // The real binary with only the copied file says what is wrong.
+    let stolen = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        kiosk.dir.path().join("credential.json"),
+        stolen.path().join("credential.json"),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_loket"))
+        .arg("--data-dir")
+        .arg(stolen.path())
+        .args(["sync", "--once"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    pusat.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retired_token_used_again_revokes_the_device() {
+    let (pusat, _) = Pusat::start(1).await;
+    let kiosk = Counter::enroll(&pusat, 1).await;
+    let old = kiosk.credential.token.clone();
+    let fresh = kiosk.client.renew().await.unwrap();
+    let with = |token: &str| {
+        loket::sync::Client::new(&pusat.url, token, None)
+            .unwrap()
+            .signed(kiosk.key.clone())
+    };
+    assert!(
+        with(&fresh.token).pull(0).await.is_ok(),
+        "the new token retires the old"
+    );
+    // Within the grace period (another process of the kiosk not yet switched): refused only.
+    assert_eq!(
+        with(&old).pull(0).await.unwrap_err(),
+        loket::sync::SyncError::Unauthorized
+    );
+    assert!(with(&fresh.token).pull(0).await.is_ok());
+    // After it: the old token was copied. The device is revoked, for everyone.
+    let db = pusat.pool.get().await.unwrap();
+    db.execute(
+        "UPDATE retired_tokens SET retired_at = now() - interval '2 hours'",
+        &[],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        with(&old).pull(0).await.unwrap_err(),
+        loket::sync::SyncError::Revoked
+    );
+    assert_eq!(
+        with(&fresh.token).pull(0).await.unwrap_err(),
+        loket::sync::SyncError::Revoked
+    );
+    pusat.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renewal_stops_at_the_hard_maximum_lifetime() {
+    let (pusat, _) = Pusat::start(1).await;
+    let kiosk = Counter::enroll(&pusat, 1).await;
+    let db = pusat.pool.get().await.unwrap();
+    db.execute(
+        "UPDATE devices SET enrolled_at = now() - interval '1085 days' WHERE id = $1",
+        &[&kiosk.credential.device_id],
+    )
+    .await
+    .unwrap();
+    let renewed = kiosk.client.renew().await.unwrap();
+    let left = renewed.expires_at - chrono::Utc::now();
+    assert!(left <= chrono::Duration::days(10), "{left:?}");
+    assert!(left > chrono::Duration::days(9), "{left:?}");
     pusat.stop().await;
 }

@@ -175,12 +175,13 @@ async fn photos_upload_resumably_and_are_verified() {
     assert_eq!(a.store.pending_photos().unwrap(), 1);
 
     // An earlier attempt got the first 64 KiB through before the link dropped.
-    let http = reqwest::Client::new();
-    let url = format!("{}/api/v1/photos/{sha}", pusat.url);
     let first = protocol::PHOTO_CHUNK;
-    let r = http
-        .put(&url)
-        .bearer_auth(&a.credential.token)
+    let r = a
+        .signed(
+            &pusat.url,
+            reqwest::Method::PUT,
+            &format!("/api/v1/photos/{sha}"),
+        )
         .header(
             "content-range",
             format!("bytes 0-{}/{}", first - 1, jpeg.len()),
@@ -368,7 +369,8 @@ async fn revoked_expired_and_strange_servers_stop_sync_but_lose_nothing() {
 
     // Fixed by enrolling again: the counter resends its outbox and nothing is stored twice.
     let code = pusat.enroll_code(1).await;
-    let again = loket::sync::Client::enroll(&pusat.url, &code, None)
+    a.key = loket::sync::DeviceKey::generate();
+    let again = loket::sync::Client::enroll(&pusat.url, &code, None, &a.key)
         .await
         .unwrap();
     a.store
@@ -392,9 +394,8 @@ async fn revoked_expired_and_strange_servers_stop_sync_but_lose_nothing() {
 async fn a_protocol_mismatch_is_named() {
     let (pusat, _) = Pusat::start(1).await;
     let a = Counter::enroll(&pusat, 1).await;
-    let r = reqwest::Client::new()
-        .get(format!("{}/api/v1/changes", pusat.url))
-        .bearer_auth(&a.credential.token)
+    let r = a
+        .signed(&pusat.url, reqwest::Method::GET, "/api/v1/changes")
         .header(protocol::HEADER, "2")
         .send()
         .await
@@ -532,7 +533,12 @@ async fn a_credential_renews_itself_a_month_before_it_expires() {
     a.credential.expires_at = soon;
     a.credential.save(&dir).unwrap();
     let old = a.credential.token.clone();
-    let with = |token: &str| Client::new(&pusat.url, token, None).unwrap();
+    let key = a.key.clone();
+    let with = |token: &str| {
+        Client::new(&pusat.url, token, None)
+            .unwrap()
+            .signed(key.clone())
+    };
 
     // The first answer is lost on the way: the counter still holds the old token, which
     // still works, and simply asks again.

@@ -37,8 +37,10 @@ pub(super) fn enroll(
         None => None,
     };
     let rt = runtime()?;
+    // A new key for each enrollment: pusat binds the credential to it.
+    let key = crate::sync::DeviceKey::generate();
     let response = rt
-        .block_on(Client::enroll(server, code, ca_pem.as_deref()))
+        .block_on(Client::enroll(server, code, ca_pem.as_deref(), &key))
         .map_err(|e| failed(&e))?;
     let zone = crate::domain::Zone::parse(&response.office.zone).unwrap_or(o.office.zone);
     let others = o
@@ -71,6 +73,7 @@ pub(super) fn enroll(
             zone.local(Utc::now()),
         )
         .map_err(store_err(&o.dir))?;
+    key.save(&o.dir)?;
     credential.save(&o.dir)?;
     println!(
         "Terdaftar / enrolled: {} loket {} · perangkat {}",
@@ -94,11 +97,7 @@ fn one_round(o: &mut Opened, rt: &tokio::runtime::Runtime) -> Result<RoundReport
     let Some(credential) = &mut o.credential else {
         return Err(SyncError::Unauthorized);
     };
-    let mut client = Client::new(
-        &credential.server,
-        &credential.token,
-        credential.ca_pem.as_deref(),
-    )?;
+    let mut client = Client::for_counter(credential, &o.dir)?;
     match rt.block_on(crate::sync::renew_if_due(
         &mut client,
         credential,

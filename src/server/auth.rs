@@ -77,6 +77,12 @@ fn bearer(parts: &Parts) -> Option<&str> {
         .strip_prefix("Bearer ")
 }
 
+/// How long a renewal's retired token is merely refused (another process of the same kiosk
+/// may not have picked up the new one yet) before presenting it revokes the device.
+pub const RETIRED_GRACE_MINUTES: i64 = 60;
+/// The longest a device may go on renewing without enrolling again.
+pub const MAX_LIFETIME_DAYS: i64 = 3 * 365;
+
 impl FromRequestParts<AppState> for Device {
     type Rejection = ApiError;
 
@@ -84,26 +90,19 @@ impl FromRequestParts<AppState> for Device {
         let token = bearer(parts).ok_or_else(|| {
             ApiError::Client(ErrorCode::Unauthorized, "no device credential".into())
         })?;
+        let hash = sha256_hex(token.as_bytes());
         let client = state.pool.get().await?;
-        // The first use of a renewed token retires the old one (see `renew`).
         let row = client
             .query_opt(
-                "UPDATE devices SET last_seen = now(),
-                     token_hash = CASE WHEN next_token_hash = $1 THEN $1 ELSE token_hash END,
-                     expires_at = CASE WHEN next_token_hash = $1 THEN next_expires_at
-                                       ELSE expires_at END,
-                     next_expires_at = CASE WHEN next_token_hash = $1 THEN NULL
-                                            ELSE next_expires_at END,
-                     next_token_hash = CASE WHEN next_token_hash = $1 THEN NULL
-                                            ELSE next_token_hash END
-                 WHERE token_hash = $1 OR next_token_hash = $1
-                 RETURNING id, office, counter, revoked_at, expires_at",
-                &[&sha256_hex(token.as_bytes())],
+                "SELECT id, office, counter, revoked_at, expires_at, public_key,
+                        next_token_hash = $1
+                 FROM devices WHERE token_hash = $1 OR next_token_hash = $1",
+                &[&hash],
             )
-            .await?
-            .ok_or_else(|| {
-                ApiError::Client(ErrorCode::Unauthorized, "unknown device credential".into())
-            })?;
+            .await?;
+        let Some(row) = row else {
+            return Err(retired(&client, &hash).await?);
+        };
         let revoked: Option<DateTime<Utc>> = row.get(3);
         let expires: DateTime<Utc> = row.get(4);
         if revoked.is_some() {
@@ -118,12 +117,105 @@ impl FromRequestParts<AppState> for Device {
                 "this device's credential has expired".into(),
             ));
         }
-        Ok(Device {
+        let public_key: Option<String> = row.get(5);
+        if let Some(key) = public_key {
+            verify_signature(parts, &key)?;
+        }
+        let device = Device {
             id: row.get(0),
             office: row.get(1),
             counter: row.get(2),
-        })
+        };
+        // The first (signed) use of a renewed token retires the old one (see `renew`).
+        let first_use_of_next: Option<bool> = row.get(6);
+        client
+            .execute(
+                "WITH old AS (SELECT token_hash FROM devices WHERE id = $2 AND next_token_hash = $1),
+                      kept AS (INSERT INTO retired_tokens (token_hash, device)
+                               SELECT token_hash, $2 FROM old WHERE $3
+                               ON CONFLICT DO NOTHING)
+                 UPDATE devices SET last_seen = now(),
+                     token_hash = CASE WHEN next_token_hash = $1 THEN $1 ELSE token_hash END,
+                     expires_at = CASE WHEN next_token_hash = $1 THEN next_expires_at
+                                       ELSE expires_at END,
+                     next_expires_at = CASE WHEN next_token_hash = $1 THEN NULL
+                                            ELSE next_expires_at END,
+                     next_token_hash = CASE WHEN next_token_hash = $1 THEN NULL
+                                            ELSE next_token_hash END
+                 WHERE id = $2",
+                &[&hash, &device.id, &first_use_of_next.unwrap_or(false)],
+            )
+            .await?;
+        Ok(device)
     }
+}
+
+/// The answer to a token pusat does not hold now: a retired one presented after the grace
+/// period was copied, and its device is revoked.
+async fn retired(client: &deadpool_postgres::Client, hash: &str) -> Result<ApiError> {
+    let row = client
+        .query_opt(
+            "SELECT device, retired_at < now() - make_interval(mins => $2::int)
+             FROM retired_tokens WHERE token_hash = $1",
+            &[&hash, &(RETIRED_GRACE_MINUTES as i32)],
+        )
+        .await?;
+    Ok(match row {
+        Some(r) if r.get::<_, bool>(1) => {
+            let device: Uuid = r.get(0);
+            client
+                .execute(
+                    "UPDATE devices SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+                    &[&device],
+                )
+                .await?;
+            tracing::warn!(%device, "a retired token was presented again: device revoked");
+            ApiError::Client(
+                ErrorCode::Revoked,
+                "a retired credential was used again; this device is revoked".into(),
+            )
+        }
+        _ => ApiError::Client(ErrorCode::Unauthorized, "unknown device credential".into()),
+    })
+}
+
+/// Checks that the request was signed by the device's key, recently.
+fn verify_signature(parts: &Parts, public_key: &str) -> Result<()> {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+    let refused = |why: &str| {
+        ApiError::Client(
+            ErrorCode::Unauthorized,
+            format!("{why}: this credential only works from the kiosk that enrolled"),
+        )
+    };
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let time: i64 = header(crate::protocol::TIME_HEADER)
+        .and_then(|t| t.parse().ok())
+        .ok_or_else(|| refused("the request is not signed"))?;
+    if (Utc::now().timestamp() - time).abs() > crate::protocol::SIGNATURE_SKEW_SECONDS {
+        return Err(refused("the request's time is too far from pusat's clock"));
+    }
+    let signature = header(crate::protocol::SIGNATURE_HEADER)
+        .and_then(|s| URL_SAFE_NO_PAD.decode(s).ok())
+        .and_then(|b| Signature::from_slice(&b).ok())
+        .ok_or_else(|| refused("the request is not signed"))?;
+    let key = URL_SAFE_NO_PAD
+        .decode(public_key)
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .and_then(|b| VerifyingKey::from_bytes(&b).ok())
+        .ok_or_else(|| ApiError::Internal("a stored device key is damaged".into()))?;
+    // Nested routers see their own path; the signature covers the one the client sent.
+    let uri = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or(&parts.uri, |o| &o.0);
+    let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+    let message = crate::protocol::request_message(parts.method.as_str(), path, time);
+    key.verify(message.as_bytes(), &signature)
+        .map_err(|_| refused("the request's signature does not match the device's key"))
 }
 
 /// The booking system, proven by its integration key. As an extractor it runs before the
@@ -149,6 +241,17 @@ impl FromRequestParts<AppState> for Integration {
 
 /// The shortest integration key pusat accepts: 32 bytes, so it cannot be guessed.
 pub const MIN_INTEGRATION_KEY: usize = 32;
+
+fn valid_public_key(key: &str) -> Result<String> {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(key)
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .and_then(|b| ed25519_dalek::VerifyingKey::from_bytes(&b).ok())
+        .map(|_| key.to_owned())
+        .ok_or_else(|| ApiError::bad("public_key is not an Ed25519 public key (base64url)"))
+}
 
 /// Exchanges a one-time enrollment code for a device credential.
 pub async fn enroll(
@@ -179,9 +282,21 @@ pub async fn enroll(
     let expires_at = Utc::now() + chrono::Duration::days(CREDENTIAL_DAYS);
     let office: String = row.get(0);
     let counter: i32 = row.get(1);
+    let public_key = match &req.public_key {
+        Some(k) => Some(valid_public_key(k)?),
+        None => None,
+    };
     tx.execute(
-        "INSERT INTO devices (id, office, counter, token_hash, expires_at) VALUES ($1, $2, $3, $4, $5)",
-        &[&device_id, &office, &counter, &sha256_hex(token.as_bytes()), &expires_at],
+        "INSERT INTO devices (id, office, counter, token_hash, expires_at, public_key)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        &[
+            &device_id,
+            &office,
+            &counter,
+            &sha256_hex(token.as_bytes()),
+            &expires_at,
+            &public_key,
+        ],
     )
     .await?;
     tx.execute(
@@ -211,8 +326,17 @@ pub async fn enroll(
 /// an answer lost on the way (the device then simply asks again) never locks it out.
 pub async fn renew(State(state): State<AppState>, device: Device) -> Result<Json<RenewResponse>> {
     let token = new_token();
-    let expires_at = Utc::now() + chrono::Duration::days(CREDENTIAL_DAYS);
     let client = state.pool.get().await?;
+    let enrolled: DateTime<Utc> = client
+        .query_one(
+            "SELECT enrolled_at FROM devices WHERE id = $1",
+            &[&device.id],
+        )
+        .await?
+        .get(0);
+    // Renewal never carries a credential past its hard maximum lifetime.
+    let expires_at = (Utc::now() + chrono::Duration::days(CREDENTIAL_DAYS))
+        .min(enrolled + chrono::Duration::days(MAX_LIFETIME_DAYS));
     client
         .execute(
             "UPDATE devices SET next_token_hash = $2, next_expires_at = $3 WHERE id = $1",

@@ -85,6 +85,8 @@ pub struct Client {
     http: reqwest::Client,
     base: String,
     token: String,
+    /// Signs every request, proving this is the kiosk that enrolled.
+    key: Option<super::DeviceKey>,
 }
 
 impl std::fmt::Debug for Client {
@@ -183,7 +185,31 @@ impl Client {
             http: http(ca_pem)?,
             base: base.trim_end_matches('/').to_owned(),
             token: token.to_owned(),
+            key: None,
         })
+    }
+
+    /// The client signing its requests with `key`.
+    pub fn signed(mut self, key: super::DeviceKey) -> Client {
+        self.key = Some(key);
+        self
+    }
+
+    /// The client of an enrolled counter: its credential, and its key from `data_dir`.
+    pub fn for_counter(
+        credential: &super::Credential,
+        data_dir: &std::path::Path,
+    ) -> Result<Client, SyncError> {
+        let client = Client::new(
+            &credential.server,
+            &credential.token,
+            credential.ca_pem.as_deref(),
+        )?;
+        match super::DeviceKey::load(data_dir) {
+            Ok(Some(key)) => Ok(client.signed(key)),
+            Ok(None) => Ok(client),
+            Err(e) => Err(SyncError::Store(e.to_string())),
+        }
     }
 
     /// Exchanges a one-time code for this counter's credential.
@@ -191,6 +217,7 @@ impl Client {
         base: &str,
         code: &str,
         ca_pem: Option<&str>,
+        key: &super::DeviceKey,
     ) -> Result<EnrollResponse, SyncError> {
         check_address(base)?;
         let url = format!("{}/api/v1/enroll", base.trim_end_matches('/'));
@@ -199,6 +226,7 @@ impl Client {
             .header(protocol::HEADER, protocol::VERSION)
             .json(&EnrollRequest {
                 code: code.to_owned(),
+                public_key: Some(key.public()),
             })
             .send()
             .await
@@ -207,10 +235,20 @@ impl Client {
     }
 
     fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .request(method, format!("{}/api/v1{path}", self.base))
+        let full = format!("/api/v1{path}");
+        let mut builder = self
+            .http
+            .request(method.clone(), format!("{}{full}", self.base))
             .header(protocol::HEADER, protocol::VERSION)
-            .bearer_auth(&self.token)
+            .bearer_auth(&self.token);
+        if let Some(key) = &self.key {
+            let time = chrono::Utc::now().timestamp();
+            builder = builder.header(protocol::TIME_HEADER, time).header(
+                protocol::SIGNATURE_HEADER,
+                key.sign(method.as_str(), &full, time),
+            );
+        }
+        builder
     }
 
     /// Asks pusat for a new token (see `sync::renew`).

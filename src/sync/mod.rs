@@ -4,12 +4,14 @@
 
 mod client;
 pub mod credential;
+mod key;
 mod renew;
 mod round;
 mod worker;
 
 pub use client::{Client, SyncError};
 pub use credential::{Credential, CredentialError};
+pub use key::DeviceKey;
 pub use renew::{RENEW_BEFORE, renew_if_due};
 pub use round::{Phase, RoundContext, RoundReport, round};
 pub use worker::{SyncCommand, SyncState, SyncStatus, Worker, WorkerSetup, backoff};

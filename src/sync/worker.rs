@@ -105,11 +105,7 @@ async fn run(
     let offline = |error: SyncError, retry_in| SyncState::Offline { error, retry_in };
     let mut attempt = 0u32;
     let mut store = None;
-    let mut client = Client::new(
-        &setup.credential.server,
-        &setup.credential.token,
-        setup.credential.ca_pem.as_deref(),
-    );
+    let mut client = Client::for_counter(&setup.credential, &setup.data_dir);
     loop {
         if store.is_none() {
             store = Store::open(&setup.db_path, &setup.office).ok();

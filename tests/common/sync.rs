@@ -10,7 +10,7 @@ use loket::domain::{Action, Booking, Case, Zone};
 use loket::protocol::OfficeInfo;
 use loket::server::{AppState, admin};
 use loket::store::{Actor, Store};
-use loket::sync::{Client, Credential, RoundContext, RoundReport, SyncError};
+use loket::sync::{Client, Credential, DeviceKey, RoundContext, RoundReport, SyncError};
 use uuid::Uuid;
 
 use crate::pg;
@@ -192,6 +192,8 @@ pub struct Counter {
     pub client: Client,
     /// The username this counter's work is recorded under.
     pub officer: String,
+    /// The kiosk's key, as `loket enroll` keeps it in the data folder.
+    pub key: DeviceKey,
 }
 
 impl Counter {
@@ -203,8 +205,10 @@ impl Counter {
     /// A new counter of `office`; it acts as that office's officer.
     pub async fn enroll_at(pusat: &Pusat, office: &str, counter: u32) -> Counter {
         let code = pusat.enroll_code_at(office, counter).await;
-        let r = Client::enroll(&pusat.url, &code, None).await.unwrap();
+        let key = DeviceKey::generate();
+        let r = Client::enroll(&pusat.url, &code, None, &key).await.unwrap();
         let dir = tempfile::tempdir().unwrap();
+        key.save(dir.path()).unwrap();
         let mut store = Store::open(&dir.path().join("loket.db"), office).unwrap();
         store
             .enroll(r.device_id, &r.office, r.counter, local_now())
@@ -219,7 +223,9 @@ impl Counter {
             ca_pem: None,
         };
         credential.save(dir.path()).unwrap();
-        let client = Client::new(&pusat.url, &r.token, None).unwrap();
+        let client = Client::new(&pusat.url, &r.token, None)
+            .unwrap()
+            .signed(key.clone());
         let officer = if office == OFFICE {
             OFFICER.to_owned()
         } else {
@@ -231,12 +237,32 @@ impl Counter {
             credential,
             client,
             officer,
+            key,
         }
+    }
+
+    /// A hand-made request to `base` + `path`, signed with this kiosk's key as its own
+    /// client would.
+    pub fn signed(
+        &self,
+        base: &str,
+        method: reqwest::Method,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
+        let time = chrono::Utc::now().timestamp();
+        let signature = self.key.sign(method.as_str(), path, time);
+        reqwest::Client::new()
+            .request(method, format!("{base}{path}"))
+            .bearer_auth(&self.credential.token)
+            .header(loket::protocol::TIME_HEADER, time)
+            .header(loket::protocol::SIGNATURE_HEADER, signature)
     }
 
     /// Points the counter at another address (pusat restarted, or a proxy).
     pub fn server(&mut self, url: &str) {
-        self.client = Client::new(url, &self.credential.token, None).unwrap();
+        self.client = Client::new(url, &self.credential.token, None)
+            .unwrap()
+            .signed(self.key.clone());
     }
 
     pub async fn sync(&mut self) -> Result<RoundReport, SyncError> {

@@ -1,0 +1,114 @@
+//! The kiosk's own key: an Ed25519 key pair made at enrollment. pusat keeps the public half
+//! with the device, and every request carries a signature over its method, path and time,
+//! so a copied `credential.json` alone cannot act as the kiosk. The secret half is kept in
+//! `device.key` (mode 0600) and never leaves the kiosk; it never appears in `Debug` output.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ed25519_dalek::{Signer, SigningKey};
+
+use super::CredentialError;
+
+pub const FILE: &str = "device.key";
+
+#[derive(Clone)]
+pub struct DeviceKey(SigningKey);
+
+impl std::fmt::Debug for DeviceKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceKey")
+            .field("public", &self.public())
+            .finish_non_exhaustive()
+    }
+}
+
+impl DeviceKey {
+    pub fn generate() -> DeviceKey {
+        let mut secret = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut secret);
+        DeviceKey(SigningKey::from_bytes(&secret))
+    }
+
+    pub fn path(data_dir: &Path) -> PathBuf {
+        data_dir.join(FILE)
+    }
+
+    /// The public half, base64url: what pusat keeps.
+    pub fn public(&self) -> String {
+        URL_SAFE_NO_PAD.encode(self.0.verifying_key().as_bytes())
+    }
+
+    /// The signature of one request (see [`crate::protocol::request_message`]).
+    pub fn sign(&self, method: &str, path: &str, time: i64) -> String {
+        let message = crate::protocol::request_message(method, path, time);
+        URL_SAFE_NO_PAD.encode(self.0.sign(message.as_bytes()).to_bytes())
+    }
+
+    /// The kiosk's key, `None` when it has none (enrolled before keys existed).
+    pub fn load(data_dir: &Path) -> Result<Option<DeviceKey>, CredentialError> {
+        let path = Self::path(data_dir);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(CredentialError::Io { path, source }),
+        };
+        let damaged = |message: &str| CredentialError::Damaged {
+            path: path.clone(),
+            message: message.to_owned(),
+        };
+        let bytes = URL_SAFE_NO_PAD
+            .decode(text.trim())
+            .map_err(|_| damaged("not base64url"))?;
+        let secret: [u8; 32] = bytes.try_into().map_err(|_| damaged("not a 32-byte key"))?;
+        Ok(Some(DeviceKey(SigningKey::from_bytes(&secret))))
+    }
+
+    /// Writes the key durably with mode 0600, replacing an earlier one atomically.
+    pub fn save(&self, data_dir: &Path) -> Result<(), CredentialError> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let path = Self::path(data_dir);
+        let tmp = path.with_extension("key.tmp");
+        let io = |source| CredentialError::Io {
+            path: path.clone(),
+            source,
+        };
+        let _ = std::fs::remove_file(&tmp);
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(io)?;
+        file.write_all(URL_SAFE_NO_PAD.encode(self.0.to_bytes()).as_bytes())
+            .map_err(io)?;
+        file.sync_all().map_err(io)?;
+        std::fs::rename(&tmp, &path).map_err(io)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_saved_key_loads_the_same_and_stays_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        assert!(DeviceKey::load(dir.path()).unwrap().is_none());
+        let key = DeviceKey::generate();
+        key.save(dir.path()).unwrap();
+        let back = DeviceKey::load(dir.path()).unwrap().unwrap();
+        assert_eq!(back.public(), key.public());
+        assert_eq!(back.sign("GET", "/x", 5), key.sign("GET", "/x", 5));
+        let mode = std::fs::metadata(DeviceKey::path(dir.path()))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert!(!format!("{key:?}").contains(&URL_SAFE_NO_PAD.encode(key.0.to_bytes())));
+    }
+}
