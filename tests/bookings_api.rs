@@ -348,3 +348,70 @@ async fn an_import_keeps_the_good_rows_and_names_each_bad_one() {
     );
     pusat.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_rule_refuses_its_csv_row_and_keeps_the_others() {
+    let (pusat, _) = Pusat::start(1).await;
+    let fees = loket::domain::fees::FeeSchedule::from_toml(loket::config::FEES).unwrap();
+    let day = support::today() + chrono::Duration::days(1);
+    let singles: Vec<_> = loket::demo::day_bookings(9, OFFICE, day, 40, &fees)
+        .into_iter()
+        .filter(|b| b.applicants.len() == 1)
+        .take(8)
+        .collect();
+    let mut rows = import::csv_rows(&singles);
+    let col = |row: &str, i: usize| row.split(',').nth(i).unwrap().to_owned();
+    let set = |row: &mut String, i: usize, to: &str| {
+        let mut cells: Vec<String> = row.split(',').map(str::to_owned).collect();
+        cells[i] = to.to_owned();
+        *row = cells.join(",");
+    };
+    // One bad row per rule; line n is rows[n - 1].
+    let code = col(&rows[1], 0);
+    let wrong = if code.ends_with('0') { "1" } else { "0" };
+    set(&mut rows[1], 0, &format!("{}{wrong}", &code[..9]));
+    set(&mut rows[2], 2, "2026-13-45");
+    set(&mut rows[3], 9, "31740");
+    set(&mut rows[4], 2, "2020-01-01");
+    set(&mut rows[5], 8, &"A".repeat(5000));
+    set(&mut rows[6], 14, "-5");
+    // A booking of 6 applicants: six rows with one code.
+    let six = rows[7].clone();
+    for _ in 0..5 {
+        rows.insert(8, six.clone());
+    }
+    let text = rows.join("\n");
+    let mut db = pusat.pool.get().await.unwrap();
+    let done = loket::server::admin::bookings_import(&mut db, "day.csv", &text, false)
+        .await
+        .unwrap();
+    let got: Vec<(String, String, String)> = done
+        .refused
+        .iter()
+        .map(|r| {
+            (
+                format!("{:?}", r.place),
+                r.error.field.clone(),
+                r.error.rule.clone(),
+            )
+        })
+        .collect();
+    let want = [
+        ("Line(2)", "code", "check_character"),
+        ("Line(3)", "date", "date"),
+        ("Line(4)", "nik", "nik_length"),
+        ("Line(5)", "date", "date_past"),
+        ("Line(6)", "name", "name_length"),
+        ("Line(7)", "paid", "paid_negative"),
+        ("Line(8)", "applicants", "applicants_limit"),
+    ];
+    for (place, field, rule) in want {
+        assert!(
+            got.contains(&(place.into(), field.into(), rule.into())),
+            "{place} {field} {rule}: {got:?}"
+        );
+    }
+    // The one good booking (line 14, after the six) is stored.
+    assert_eq!(done.stored, 1, "{got:?}");
+    pusat.stop().await;
+}

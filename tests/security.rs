@@ -799,3 +799,41 @@ async fn renewal_stops_at_the_hard_maximum_lifetime() {
     assert!(left > chrono::Duration::days(9), "{left:?}");
     pusat.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pusat_refuses_pins_an_offline_search_finds_first() {
+    let (pusat, _) = Pusat::start(1).await;
+    let mut db = pusat.pool.get().await.unwrap();
+    let nip = "198801312010012001";
+    for (pin, why) in [
+        ("12345", "at least 6 digits"),
+        ("000000", "repeat"),
+        ("123456", "run of digits"),
+        ("310188", "birth date"),
+        ("19880131", "birth date"),
+    ] {
+        let officer = loket::server::admin::NewOfficer {
+            office: OFFICE,
+            username: "rina",
+            nip,
+            name: "Rina",
+            role: "officer",
+            pin,
+        };
+        let refused = loket::server::admin::officer_add(&mut db, &officer).await;
+        let text = refused.unwrap_err().to_string();
+        assert!(text.contains(why), "{pin}: {text}");
+    }
+    // The hash a counter receives costs 64 MiB and three passes per guess.
+    support::add_officer(&mut db, OFFICE, "rina", nip, "482913").await;
+    let hash: String = db
+        .query_one("SELECT pin_hash FROM officers WHERE username = 'rina'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(
+        hash.starts_with("$argon2id$v=19$m=65536,t=3,p=1$"),
+        "{hash}"
+    );
+    pusat.stop().await;
+}

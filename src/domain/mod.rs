@@ -11,6 +11,7 @@ pub mod intake;
 pub mod nik;
 pub mod office;
 pub mod payload;
+pub mod pin;
 pub mod walkin;
 
 pub use booking::{Applicant, ApplicationType, Booking, PassportType, Service, Sex};

@@ -38,7 +38,11 @@ pub fn weakness(pin: &str, nip: &str) -> Option<PinWeakness> {
         return Some(PinWeakness::Format);
     }
     let repeated = (1..=3).any(|period| {
-        digits.len().is_multiple_of(period) && digits.iter().enumerate().all(|(i, d)| *d == digits[i % period])
+        digits.len().is_multiple_of(period)
+            && digits
+                .iter()
+                .enumerate()
+                .all(|(i, d)| *d == digits[i % period])
     });
     if repeated {
         return Some(PinWeakness::Repeated);

@@ -50,8 +50,8 @@ pub async fn officer_add(client: &mut tokio_postgres::Client, o: &NewOfficer<'_>
     if !["officer", "supervisor", "technician"].contains(&o.role) {
         return Err(ApiError::bad("role is officer, supervisor or technician"));
     }
-    if o.pin.len() < 6 || !o.pin.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::bad("a PIN is at least 6 digits"));
+    if let Some(weak) = crate::domain::pin::weakness(o.pin, o.nip) {
+        return Err(ApiError::bad(weak.english()));
     }
     let pin_hash = crate::store::hash_pin(o.pin).map_err(|e| ApiError::Internal(e.to_string()))?;
     let tx = client.transaction().await?;

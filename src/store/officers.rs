@@ -67,9 +67,17 @@ impl From<rusqlite::Error> for AuthError {
     }
 }
 
+/// Argon2id at 64 MiB and three passes (OWASP's password storage guidance lists
+/// m=47 MiB, t=1 as a floor): a PIN has few possibilities, so each guess must cost. Hashes
+/// made with the earlier default still verify (the parameters travel in the hash).
+fn pin_hasher() -> Argon2<'static> {
+    let params = argon2::Params::new(64 * 1024, 3, 1, None).unwrap_or_default();
+    Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+}
+
 pub fn hash_pin(pin: &str) -> Result<String> {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
+    pin_hasher()
         .hash_password(pin.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|_| StoreError::Hash)

@@ -79,7 +79,7 @@ pub async fn add_office(db: &mut tokio_postgres::Client, code: &str, n: u8) {
         code,
         &officer,
         &format!("19900101201501{n}001"),
-        "111111",
+        "482913",
         "officer",
     )
     .await;
@@ -88,7 +88,7 @@ pub async fn add_office(db: &mut tokio_postgres::Client, code: &str, n: u8) {
         code,
         &supervisor,
         &format!("19900101201501{n}002"),
-        "222222",
+        "593024",
         "supervisor",
     )
     .await;
