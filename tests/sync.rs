@@ -173,6 +173,8 @@ async fn photos_upload_resumably_and_are_verified() {
         .record_photo(&actor, case.id, a.dir.path(), &jpeg, &photo);
     assert!(recorded.is_ok(), "{recorded:?}");
     assert_eq!(a.store.pending_photos().unwrap(), 1);
+    let file = loket::store::photo_path(a.dir.path(), &sha);
+    assert!(file.exists());
 
     // An earlier attempt got the first 64 KiB through before the link dropped.
     let first = protocol::PHOTO_CHUNK;
@@ -204,6 +206,7 @@ async fn photos_upload_resumably_and_are_verified() {
         .unwrap();
     assert_eq!(row.get::<_, Vec<u8>>(0), jpeg);
     assert!(row.get::<_, bool>(1));
+    assert!(!file.exists(), "once pusat holds the photo the kiosk keeps none");
     // Sending it again changes nothing; bytes that do not match their address are refused.
     a.client.upload_photo(&sha, &jpeg).await.unwrap();
     let wrong = sha256_hex(b"other");

@@ -67,6 +67,13 @@ pub async fn round(
             Ok(bytes) => {
                 client.upload_photo(&photo.sha256, &bytes).await?;
                 store.mark_uploaded(&photo.sha256, (cx.now)())?;
+                // Data minimisation (UU PDP 27/2022): pusat holds the photo now, so the
+                // kiosk keeps none. A failure here only leaves the file for the next round.
+                if let Err(e) = std::fs::remove_file(&path)
+                    && e.kind() != std::io::ErrorKind::NotFound
+                {
+                    tracing::warn!(error = %e, "an uploaded photo could not be removed");
+                }
                 report.photos += 1;
             }
             Err(_) => report.photos_missing += 1,
