@@ -206,7 +206,10 @@ async fn photos_upload_resumably_and_are_verified() {
         .unwrap();
     assert_eq!(row.get::<_, Vec<u8>>(0), jpeg);
     assert!(row.get::<_, bool>(1));
-    assert!(!file.exists(), "once pusat holds the photo the kiosk keeps none");
+    assert!(
+        !file.exists(),
+        "once pusat holds the photo the kiosk keeps none"
+    );
     // Sending it again changes nothing; bytes that do not match their address are refused.
     a.client.upload_photo(&sha, &jpeg).await.unwrap();
     let wrong = sha256_hex(b"other");

@@ -12,7 +12,7 @@ use crate::config::{self, Config};
 use crate::domain::Office;
 use crate::domain::fees::FeeSchedule;
 use crate::store::{QueueStatus, Store};
-use crate::ui::{App, AppSetup};
+use crate::ui::{App, AppSetup, Lang};
 
 mod sync;
 
@@ -50,6 +50,7 @@ pub enum Command {
         /// Read from a camera instead: its index or /dev/video path.
         #[arg(long)]
         camera: Option<String>,
+        /// The scanner's speed in baud (default: the configured one, else 9600).
         #[arg(long)]
         baud: Option<u32>,
         /// Exit after this many accepted codes.
@@ -61,6 +62,7 @@ pub enum Command {
         /// pusat's address, e.g. https://pusat.example.go.id
         #[arg(long)]
         server: String,
+        /// The one-time code from `pusat enroll-code`, e.g. 7K3M-Q9TX-2BHD.
         #[arg(long)]
         code: String,
         /// A certificate authority (PEM) to trust for pusat, when its certificate is not
@@ -103,8 +105,10 @@ pub enum PhotoCommand {
     Check { file: PathBuf },
     /// Take one picture with a camera (index or /dev/video path) and save it.
     Capture {
+        /// The camera: its index (0) or /dev/video path.
         #[arg(long)]
         camera: String,
+        /// Where to save the picture (JPEG or PNG by its extension).
         #[arg(long)]
         out: PathBuf,
     },
@@ -128,18 +132,25 @@ pub enum BookingsCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum CasesCommand {
-    /// Export a day's cases with their steps, results, decision, timestamps and officers.
+    /// Export a day's cases: a table, or with --json each case's steps, results, decision,
+    /// timestamps and officers.
     Export(DayArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct DayArgs {
     /// The day, YYYY-MM-DD (default: today at the office).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_day)]
     pub day: Option<NaiveDate>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+fn parse_day(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        format!("tanggal ditulis YYYY-MM-DD, mis. 2026-11-27 / the day is YYYY-MM-DD, e.g. 2026-11-27 (got {text:?})")
+    })
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -162,8 +173,9 @@ pub enum CliError {
     Terminal(#[from] std::io::Error),
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),
-    #[error("cases export hanya mendukung --json / cases export needs --json")]
-    NeedsJson,
+    /// The reader of our output went away (`| head`): not an error, nothing to say.
+    #[error("")]
+    Closed,
     #[error(transparent)]
     Credential(#[from] crate::sync::CredentialError),
     #[error("sinkron gagal: {0} / sync failed")]
@@ -304,7 +316,10 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Sync { once } => sync::run(opened, once),
         Command::Qr { .. } | Command::Photo { .. } => Ok(()),
     };
-    result.map(|()| 0)
+    match result {
+        Ok(()) | Err(CliError::Closed) => Ok(0),
+        Err(e) => Err(e),
+    }
 }
 
 fn terminal(mut o: Opened, seed: Option<u64>) -> Result<(), CliError> {
@@ -394,35 +409,67 @@ fn list_bookings(o: &Opened, args: &DayArgs) -> Result<(), CliError> {
             walk_in: r.walk_in,
         })
         .collect();
+    let mut out = Output::new();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&lines)?);
-        return Ok(());
+        return out.line(&serde_json::to_string_pretty(&lines)?);
     }
-    println!(
+    let s = Lang::parse(&o.config.ui.language).strings();
+    out.line(&format!(
         "{:<11}  {:<6}  {:<5}  {:>10}  STATUS",
         "KODE", "KANTOR", "JAM", "PEMOHON"
-    );
+    ))?;
     for l in &lines {
-        let status = serde_json::to_value(l.status)?;
-        println!(
+        out.line(&format!(
             "{:<11}  {:<6}  {:<5}  {:>10}  {}",
             l.code,
             l.office,
             l.slot,
             format!("{}/{}", l.decided, l.applicants),
-            status.as_str().unwrap_or("")
-        );
+            crate::ui::queue_status(s, l.status)
+        ))?;
     }
     Ok(())
 }
 
-fn export_cases(o: &Opened, args: &DayArgs) -> Result<(), CliError> {
-    if !args.json {
-        return Err(CliError::NeedsJson);
+/// Standard output that ends quietly when its reader goes away (`loket … | head`).
+struct Output(std::io::StdoutLock<'static>);
+
+impl Output {
+    fn new() -> Output {
+        Output(std::io::stdout().lock())
     }
+
+    fn line(&mut self, text: &str) -> Result<(), CliError> {
+        use std::io::Write;
+        writeln!(self.0, "{text}").map_err(|e| match e.kind() {
+            std::io::ErrorKind::BrokenPipe => CliError::Closed,
+            _ => CliError::Terminal(e),
+        })
+    }
+}
+
+fn export_cases(o: &Opened, args: &DayArgs) -> Result<(), CliError> {
     let day = day_or_today(o, args.day);
     let cases = o.store.export_cases(day).map_err(store_err(&o.dir))?;
-    println!("{}", serde_json::to_string_pretty(&cases)?);
+    let mut out = Output::new();
+    if args.json {
+        return out.line(&serde_json::to_string_pretty(&cases)?);
+    }
+    let s = Lang::parse(&o.config.ui.language).strings();
+    out.line(&format!(
+        "{:<11}  {:>7}  {:<16}  {:>9}  STATUS",
+        "KODE", "PEMOHON", "CHECK-IN", "PERISTIWA"
+    ))?;
+    for c in &cases {
+        out.line(&format!(
+            "{:<11}  {:>7}  {:<16}  {:>9}  {}",
+            c.case.booking.to_string(),
+            c.case.applicant + 1,
+            c.case.checked_in_at.format("%d/%m/%Y %H:%M"),
+            c.history.len(),
+            crate::ui::case_label(s, Some(&c.case))
+        ))?;
+    }
     Ok(())
 }
 
@@ -433,7 +480,7 @@ fn scan(
     count: Option<usize>,
 ) -> Result<(), CliError> {
     use crate::devices::serial::{self, ScannerEvent};
-    use crate::ui::{Lang, fill, scan::refusal_text};
+    use crate::ui::{fill, scan::refusal_text};
 
     let mut config = o.config.scanner.clone();
     if let Some(port) = serial {
@@ -493,7 +540,7 @@ fn qr_decode(files: &[PathBuf]) -> u8 {
 
 fn scan_camera(o: &Opened, device: String, count: Option<usize>) -> Result<(), CliError> {
     use crate::devices::camera::{self, CameraConfig, CameraEvent};
-    use crate::ui::{Lang, fill};
+    use crate::ui::fill;
 
     let config = CameraConfig {
         device,

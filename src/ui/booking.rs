@@ -14,7 +14,7 @@ use super::dialog::{Answer, Dialog};
 use super::{Ctx, Level, Nav, Screen, Strings, View, fill, theme};
 use crate::domain::case::{CheckInException, Identity};
 use crate::domain::checklist::requirements;
-use crate::domain::{Action, Booking, BookingCode, Case, CaseStatus, format};
+use crate::domain::{Action, Booking, BookingCode, Case, format};
 use crate::store::StoreError;
 
 pub struct BookingScreen {
@@ -37,16 +37,6 @@ pub fn keys(s: &'static Strings) -> (Vec<&'static str>, Vec<(&'static str, &'sta
             ("Esc", s.h_esc_back),
         ],
     )
-}
-
-pub fn case_label(s: &Strings, case: Option<&Case>) -> &'static str {
-    match case.map(|c| c.status) {
-        None => s.case_none,
-        Some(CaseStatus::Open(step)) => s.step(step),
-        Some(CaseStatus::Continued) => s.case_continued,
-        Some(CaseStatus::Deferred) => s.case_deferred,
-        Some(CaseStatus::Rejected) => s.case_rejected,
-    }
 }
 
 impl BookingScreen {
@@ -298,7 +288,7 @@ impl BookingScreen {
                 Cell::from(paid),
                 Cell::from(match self.served_at(i) {
                     Some(counter) => fill(s.served_elsewhere, &[&counter]),
-                    None => case_label(s, self.case_of(i)).to_owned(),
+                    None => super::strings::case_label(s, self.case_of(i)).to_owned(),
                 }),
             ]);
             if i == self.selected {

@@ -30,7 +30,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 pub use app::{App, AppSetup};
-pub use strings::{Lang, Strings, fill, sync_error_text};
+pub use strings::{Lang, Strings, case_label, fill, queue_status, sync_error_text};
 
 use crate::domain::Office;
 use crate::domain::fees::FeeSchedule;

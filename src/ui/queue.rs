@@ -263,13 +263,13 @@ impl QueueScreen {
             .skip(offset)
             .take(visible)
             .map(|(i, r)| {
-                let (status, style) = match r.status() {
-                    QueueStatus::Waiting => (s.st_waiting, theme::label()),
-                    QueueStatus::InProgress => (s.st_in_progress, theme::warn()),
-                    QueueStatus::Done => (s.st_done, theme::ok()),
-                    QueueStatus::Cancelled => (s.st_cancelled, theme::dim()),
-                    QueueStatus::Rescheduled => (s.st_rescheduled, theme::label()),
+                let style = match r.status() {
+                    QueueStatus::Waiting | QueueStatus::Rescheduled => theme::label(),
+                    QueueStatus::InProgress => theme::warn(),
+                    QueueStatus::Done => theme::ok(),
+                    QueueStatus::Cancelled => theme::dim(),
                 };
+                let status = super::queue_status(s, r.status());
                 let when = if searching {
                     format::date_short(r.day)
                 } else {

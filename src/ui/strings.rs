@@ -188,6 +188,30 @@ impl Strings {
     }
 }
 
+/// Where a case stands, as the booking screen, the case header and the CLI say it.
+pub fn case_label(s: &Strings, case: Option<&crate::domain::Case>) -> &'static str {
+    use crate::domain::CaseStatus;
+    match case.map(|c| c.status) {
+        None => s.case_none,
+        Some(CaseStatus::Open(step)) => s.step(step),
+        Some(CaseStatus::Continued) => s.case_continued,
+        Some(CaseStatus::Deferred) => s.case_deferred,
+        Some(CaseStatus::Rejected) => s.case_rejected,
+    }
+}
+
+/// A booking's place in the queue, as the queue and `loket bookings list` say it.
+pub fn queue_status(s: &Strings, status: crate::store::QueueStatus) -> &'static str {
+    use crate::store::QueueStatus;
+    match status {
+        QueueStatus::Waiting => s.st_waiting,
+        QueueStatus::InProgress => s.st_in_progress,
+        QueueStatus::Done => s.st_done,
+        QueueStatus::Cancelled => s.st_cancelled,
+        QueueStatus::Rescheduled => s.st_rescheduled,
+    }
+}
+
 /// Why sync is not working, in words an officer or technician can act on.
 pub fn sync_error_text(s: &Strings, e: &crate::sync::SyncError) -> String {
     use crate::sync::SyncError as E;

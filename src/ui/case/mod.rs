@@ -544,7 +544,7 @@ impl CaseScreen {
                 self.dialog = None;
                 let decided = matches!(action, Action::Decide { .. });
                 if self.apply(ctx, action) && decided {
-                    let label = super::booking::case_label(s, Some(&self.case));
+                    let label = crate::ui::strings::case_label(s, Some(&self.case));
                     ctx.notify(Level::Ok, fill(s.decision_made, &[&label]));
                 }
             }
@@ -623,7 +623,7 @@ impl CaseScreen {
             lines.push(Line::from(vec![Span::styled(mark, style), name]));
         }
         lines.push(Line::raw(""));
-        let status = super::booking::case_label(s, Some(&self.case));
+        let status = crate::ui::strings::case_label(s, Some(&self.case));
         lines.push(Line::styled(
             status,
             if self.case.status.is_open() {

@@ -144,7 +144,7 @@ fn decision(
     match &case.decision {
         None => lines.push(Line::styled(s.decide_hint, theme::focus())),
         Some(d) => {
-            let label = crate::ui::booking::case_label(s, Some(case));
+            let label = crate::ui::strings::case_label(s, Some(case));
             lines.push(Line::styled(
                 fill(s.decision_made, &[&label]),
                 theme::title(),

@@ -1,0 +1,108 @@
+//! The `loket` command-line tools on a seeded demo office, through the real binary: what a
+//! technician or supervisor types and reads.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn seeded() -> (tempfile::TempDir, chrono::NaiveDate) {
+    let dir = tempfile::tempdir().unwrap();
+    let zone = loket::domain::Zone::Wib;
+    let today = zone.today(chrono::Utc::now());
+    let mut store = loket::store::Store::open(&dir.path().join("loket.db"), "JKS").unwrap();
+    let fees = loket::domain::fees::FeeSchedule::from_toml(loket::config::FEES).unwrap();
+    loket::demo::seed(&mut store, 1, today, &fees).unwrap();
+    (dir, today)
+}
+
+fn loket(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_loket"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_bookings_table_speaks_the_counter_language() {
+    let (dir, _) = seeded();
+    let out = loket(dir.path(), &["bookings", "list"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("Menunggu"), "{text}");
+    assert!(!text.contains("waiting"), "{text}");
+    std::fs::write(dir.path().join("config.toml"), "[ui]\nlanguage = \"en\"\n").unwrap();
+    let text =
+        String::from_utf8_lossy(&loket(dir.path(), &["bookings", "list"]).stdout).into_owned();
+    assert!(text.contains("Waiting"), "{text}");
+}
+
+#[test]
+fn a_closed_pipe_ends_the_listing_quietly() {
+    let (dir, _) = seeded();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_loket"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["bookings", "list", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // `| head -0`: the reader is gone before the listing is written.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.status.success(), "{err}");
+}
+
+#[test]
+fn cases_export_has_a_table_and_a_wrong_day_names_the_format() {
+    let (dir, today) = seeded();
+    let out = loket(
+        dir.path(),
+        &["cases", "export", "--day", &today.to_string()],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("KODE"));
+    let out = loket(dir.path(), &["bookings", "list", "--day", "27-11-2026"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("YYYY-MM-DD"), "{err}");
+    assert!(!err.contains("trailing input"), "{err}");
+}
+
+#[test]
+fn every_flag_says_what_it_is_for() {
+    for (command, flag) in [
+        (&["scan", "--help"][..], "--baud"),
+        (&["scan", "--help"][..], "--camera"),
+        (&["enroll", "--help"][..], "--code"),
+        (&["photo", "capture", "--help"][..], "--camera"),
+        (&["photo", "capture", "--help"][..], "--out"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_loket"))
+            .args(command)
+            .output()
+            .unwrap();
+        let help = String::from_utf8_lossy(&out.stdout);
+        let mut lines = help
+            .lines()
+            .skip_while(|l| !l.trim_start().starts_with(flag));
+        let own = lines.next().unwrap_or_default();
+        let next = lines.next().unwrap_or_default().trim_start();
+        let described =
+            own.split_whitespace().count() > 2 || (!next.is_empty() && !next.starts_with('-'));
+        let line = own;
+        assert!(described, "{flag} in {command:?} has no help: {line:?}");
+    }
+}
