@@ -39,6 +39,19 @@ pub struct OfficeConfig {
 pub struct CounterConfig {
     pub number: u32,
     pub idle_lock_minutes: u32,
+    /// Fees still owed at the decision: `block` (the default) or `supervisor`.
+    #[serde(default)]
+    pub underpaid: UnderpaidRule,
+}
+
+/// What the office allows when an applicant has not paid in full at the decision: nothing
+/// (the strict default: take the payment or defer), or a supervisor's approval with reason.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnderpaidRule {
+    #[default]
+    Block,
+    Supervisor,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -183,10 +183,18 @@ fn failed_checks_ask_for_a_supervisor() {
     let screen = draw(&f.app, 80, 24);
     assert!(screen.contains("Persetujuan supervisor"), "{screen}");
     assert_snapshot!(screen);
-    // An officer's own PIN does not approve.
+    // An officer's own PIN does not approve: another person must (four eyes).
     typ(&mut f.app, "petugas1");
     press(&mut f.app, KeyCode::Enter);
     typ(&mut f.app, "111111");
+    press(&mut f.app, KeyCode::Enter);
+    assert!(draw(&f.app, 80, 24).contains("orang lain"));
+    // Nor does someone else who is not a supervisor.
+    press(&mut f.app, KeyCode::Esc);
+    press(&mut f.app, KeyCode::F(8));
+    typ(&mut f.app, "teknisi1");
+    press(&mut f.app, KeyCode::Enter);
+    typ(&mut f.app, "333333");
     press(&mut f.app, KeyCode::Enter);
     assert!(draw(&f.app, 80, 24).contains("bukan supervisor"));
 }
@@ -230,22 +238,79 @@ fn photo_step() {
     assert_snapshot!(draw(&f.app, 80, 24));
 }
 
-#[test]
-fn decision_shows_fees_against_payment() {
-    let mut f = fixture();
+/// Signs `user` in and walks an applicant who has paid nothing to the decision.
+fn to_unpaid_decision(f: &mut Fixture, user: &str, pin: &str) {
     let code = find(&f.today, |b| {
         clean_single(b, ApplicationType::ReplacementFull) && b.applicants[0].paid.is_none()
     })
     .code
     .to_string();
-    open_case(&mut f, &code);
+    login(&mut f.app, user, pin);
+    typ(&mut f.app, &code);
+    press(&mut f.app, KeyCode::Enter);
+    press(&mut f.app, KeyCode::Enter);
     for _ in 0..4 {
         press(&mut f.app, KeyCode::Enter);
     }
     typ(&mut f.app, "1111");
     press(&mut f.app, KeyCode::F(8));
-    answer_interview(&mut f);
+    answer_interview(f);
     press(&mut f.app, KeyCode::F(8));
+}
+
+#[test]
+fn unpaid_fees_block_the_decision() {
+    let mut f = fixture();
+    to_unpaid_decision(&mut f, "petugas1", "111111");
+    press(&mut f.app, KeyCode::F(8));
+    typ(&mut f.app, "y");
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 80, 24);
+    assert!(screen.contains("kurang bayar"), "{screen}");
+    assert!(screen.contains("tunda kasus"), "{screen}");
+    assert!(!screen.contains("Dilanjutkan"), "{screen}");
+}
+
+#[test]
+fn unpaid_fees_pass_only_with_another_person_who_is_a_supervisor() {
+    let mut config = loket::config::Config::defaults();
+    config.counter.underpaid = loket::config::UnderpaidRule::Supervisor;
+    // A supervisor serving at a counter cannot approve their own request.
+    let mut f = fixture_with(config.clone());
+    to_unpaid_decision(&mut f, "supervisor1", "222222");
+    press(&mut f.app, KeyCode::F(8));
+    typ(&mut f.app, "NTPN ada, SIMPONI terlambat");
+    press(&mut f.app, KeyCode::Enter);
+    typ(&mut f.app, "supervisor1");
+    press(&mut f.app, KeyCode::Enter);
+    typ(&mut f.app, "222222");
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("orang lain"), "{screen}");
+    assert!(!screen.contains("Dilanjutkan"), "{screen}");
+    // An officer's request, approved by the supervisor with the reason: continued.
+    let mut f = fixture_with(config);
+    to_unpaid_decision(&mut f, "petugas1", "111111");
+    press(&mut f.app, KeyCode::F(8));
+    press(&mut f.app, KeyCode::Enter);
+    assert!(
+        draw(&f.app, 100, 30).contains("Isi alasannya"),
+        "a reason is needed"
+    );
+    typ(&mut f.app, "NTPN ada, SIMPONI terlambat");
+    press(&mut f.app, KeyCode::Enter);
+    typ(&mut f.app, "supervisor1");
+    press(&mut f.app, KeyCode::Enter);
+    typ(&mut f.app, "222222");
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("Dilanjutkan"), "{screen}");
+}
+
+#[test]
+fn decision_shows_fees_against_payment() {
+    let mut f = fixture();
+    to_unpaid_decision(&mut f, "petugas1", "111111");
     let screen = draw(&f.app, 80, 24);
     assert!(
         screen.contains("Kurang bayar") && screen.contains("Belum bayar"),

@@ -837,3 +837,64 @@ async fn pusat_refuses_pins_an_offline_search_finds_first() {
     );
     pusat.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fees_owed_pass_at_pusat_only_with_a_rostered_supervisor() {
+    use loket::domain::case::{Approval, Interview, Purpose};
+    use loket::domain::fees::FeeSummary;
+    let (pusat, jks) = Pusat::start(20).await;
+    let mut counter = Counter::enroll(&pusat, 1).await;
+    counter.sync().await.unwrap();
+    let actor = counter.actor();
+    let mut decided = Vec::new();
+    for by in [support::SUPERVISOR, "rina_unknown"] {
+        let case = jks
+            .iter()
+            .filter(|b| b.applicants.len() == 1)
+            .find_map(|b| counter.serve_applicant(b, 0).ok())
+            .unwrap();
+        let interview = Interview {
+            purpose: Some(Purpose::Tourism),
+            destination: "Jepang".into(),
+            occupation: "Guru".into(),
+            length_of_stay: "14 hari".into(),
+            emergency_contact: "Budi 0812".into(),
+            chronology: "Hilang".into(),
+            police_report_no: "LP/1/XI/2026".into(),
+            ..Interview::default()
+        };
+        let continued = Action::Decide {
+            decision: Decision::Continue {
+                fee: FeeSummary {
+                    lines: vec![],
+                    total: 950_000,
+                    paid: 0,
+                },
+                underpaid: Some(Approval {
+                    supervisor: by.into(),
+                    reason: "bukti bayar SIMPONI ada".into(),
+                }),
+            },
+            at: local_now(),
+        };
+        for step in [
+            Action::SaveInterview { interview },
+            Action::CompleteInterview,
+            Action::RecordPhotoPending,
+            continued,
+        ] {
+            counter.store.apply(&actor, Some(case.id), &step).unwrap();
+        }
+        decided.push(case.id);
+    }
+    counter.sync().await.unwrap();
+    assert_eq!(case_status(&pusat, decided[0]).await, "continued");
+    assert_ne!(case_status(&pusat, decided[1]).await, "continued");
+    let refused = refusals(&pusat).await;
+    assert_eq!(refused.len(), 1, "{refused:#?}");
+    assert!(
+        refused[0].contains("not an active supervisor"),
+        "{refused:#?}"
+    );
+    pusat.stop().await;
+}

@@ -206,9 +206,28 @@ pub enum PhotoState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Decision {
-    Continue { fee: FeeSummary },
-    Defer { missing: Vec<DocKind>, note: String },
-    Reject { reason: String, supervisor: String },
+    Continue {
+        fee: FeeSummary,
+        /// Fees still owed pass only with a supervisor's approval and a reason (where the
+        /// office allows it at all; see `counter.underpaid` in config.toml).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        underpaid: Option<Approval>,
+    },
+    Defer {
+        missing: Vec<DocKind>,
+        note: String,
+    },
+    Reject {
+        reason: String,
+        supervisor: String,
+    },
+}
+
+/// A supervisor's approval of what the rules would otherwise refuse, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approval {
+    pub supervisor: String,
+    pub reason: String,
 }
 
 /// A problem that keeps the documents step from passing without a supervisor.
@@ -317,6 +336,8 @@ pub enum CaseError {
     EmptyReason,
     #[error("a supervisor must approve")]
     NeedsSupervisor,
+    #[error("fees unpaid: Rp{0} short")]
+    Unpaid(i64),
 }
 
 impl Case {
@@ -496,9 +517,18 @@ impl Case {
             return Err(CaseError::Closed);
         }
         match decision {
-            Decision::Continue { .. } => {
+            Decision::Continue { fee, underpaid } => {
                 self.require_step(Step::Decision)?;
-                Ok(CaseStatus::Continued)
+                // PP 28/2019: the fee is paid before the passport is processed; owing
+                // anything, the case goes on only with a supervisor's approval and reason.
+                let due = fee.difference();
+                match underpaid {
+                    _ if due <= 0 => Ok(CaseStatus::Continued),
+                    None => Err(CaseError::Unpaid(due)),
+                    Some(a) if a.reason.trim().is_empty() => Err(CaseError::EmptyReason),
+                    Some(a) if a.supervisor.trim().is_empty() => Err(CaseError::NeedsSupervisor),
+                    Some(_) => Ok(CaseStatus::Continued),
+                }
             }
             // Deferring is open at any step: the applicant comes back with what was missing.
             Decision::Defer { .. } => Ok(CaseStatus::Deferred),

@@ -80,7 +80,10 @@ fn full_walk_to_continue() {
         paid: 0,
     };
     c.apply(&Action::Decide {
-        decision: Decision::Continue { fee },
+        decision: Decision::Continue {
+            fee,
+            underpaid: None,
+        },
         at: at(),
     })
     .unwrap();
@@ -147,7 +150,10 @@ fn steps_are_taken_in_order() {
     };
     assert!(
         c.apply(&Action::Decide {
-            decision: Decision::Continue { fee },
+            decision: Decision::Continue {
+                fee,
+                underpaid: None,
+            },
             at: at()
         })
         .is_err()
@@ -216,7 +222,8 @@ fn any_action() -> impl Strategy<Value = Action> {
                     lines: vec![],
                     total: 0,
                     paid: 0
-                }
+                },
+                underpaid: None,
             },
             at: at()
         }),
@@ -283,4 +290,51 @@ fn a_failing_photo_needs_a_reason() {
         .unwrap();
     assert!(matches!(c.photo, PhotoState::Taken { .. }));
     assert_eq!(c.current_step(), Some(Step::Decision));
+}
+
+#[test]
+fn fees_owed_need_a_supervisor_and_a_reason() {
+    let mut c = Case::open(&check_in(GOOD_NIK)).unwrap();
+    for k in [EKtp, FamilyCard, CivilRecord, PoliceReport] {
+        c.apply(&set(k, DocStatus::Valid)).unwrap();
+    }
+    for step in [
+        Action::CompleteDocuments { override_by: None },
+        Action::SaveInterview {
+            interview: answers(),
+        },
+        Action::CompleteInterview,
+        Action::RecordPhotoPending,
+    ] {
+        c.apply(&step).unwrap();
+    }
+    let short = FeeSummary {
+        lines: vec![],
+        total: 950_000,
+        paid: 650_000,
+    };
+    let decide = |underpaid: Option<(&str, &str)>| Action::Decide {
+        decision: Decision::Continue {
+            fee: short.clone(),
+            underpaid: underpaid.map(|(s, r)| crate::domain::case::Approval {
+                supervisor: s.into(),
+                reason: r.into(),
+            }),
+        },
+        at: at(),
+    };
+    let before = c.clone();
+    assert_eq!(c.apply(&decide(None)), Err(CaseError::Unpaid(300_000)));
+    assert_eq!(
+        c.apply(&decide(Some(("sup", " ")))),
+        Err(CaseError::EmptyReason)
+    );
+    assert_eq!(
+        c.apply(&decide(Some(("", "bukti bayar ada")))),
+        Err(CaseError::NeedsSupervisor)
+    );
+    assert_eq!(c, before);
+    c.apply(&decide(Some(("sup", "NTPN ada, sistem SIMPONI terlambat"))))
+        .unwrap();
+    assert_eq!(c.status, CaseStatus::Continued);
 }

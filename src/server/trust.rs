@@ -116,6 +116,14 @@ impl Guard {
                 decision: Decision::Reject { supervisor, .. },
                 ..
             } => self.supervisor(event, supervisor),
+            Action::Decide {
+                decision:
+                    Decision::Continue {
+                        underpaid: Some(approval),
+                        ..
+                    },
+                ..
+            } => self.supervisor(event, &approval.supervisor),
             _ => None,
         }
     }

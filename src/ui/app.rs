@@ -243,6 +243,7 @@ impl App {
             token_key: setup.token_key.as_ref(),
             camera: setup.config.camera.is_configured(),
             data_dir: &setup.data_dir,
+            underpaid: setup.config.counter.underpaid,
         }
     }
 

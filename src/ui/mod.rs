@@ -75,6 +75,8 @@ pub struct Ctx<'a> {
     /// "photo pending").
     pub camera: bool,
     pub data_dir: &'a std::path::Path,
+    /// What the office allows when fees are still owed at the decision.
+    pub underpaid: crate::config::UnderpaidRule,
 }
 
 impl Ctx<'_> {

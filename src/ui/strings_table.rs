@@ -247,7 +247,11 @@ strings! {
     fee_error: "Tarif tidak ditemukan untuk tanggal ini ({}). Hubungi teknisi untuk memperbarui tabel tarif.", "No fee found for this date ({}). Ask a technician to update the fee table.";
     decide_hint: "F8 Lanjutkan proses · F6 Tunda · F7 Tolak", "F8 Continue processing · F6 Defer · F7 Reject";
     confirm_continue: "Lanjutkan proses paspor pemohon ini?", "Continue this applicant's passport process?";
-    confirm_underpaid: "Pemohon masih kurang bayar {}. Tetap lanjutkan proses?", "The applicant is still {} short. Continue anyway?";
+    underpaid_blocked: "Pemohon masih kurang bayar {}. Terima pembayaran dulu, atau tunda kasus (F6) sampai pemohon kembali dengan bukti bayar.", "The applicant is still {} short. Take the payment first, or defer the case (F6) until the applicant returns with proof of payment.";
+    underpaid_title: "Kurang bayar", "Fees unpaid";
+    underpaid_message: "Pemohon masih kurang bayar {}. Proses hanya dapat dilanjutkan dengan persetujuan supervisor.", "The applicant is still {} short. The case continues only with a supervisor's approval.";
+    underpaid_reason: "Alasan melanjutkan tanpa pelunasan", "Why continue without full payment";
+    approver_self: "Persetujuan harus dari orang lain, bukan petugas yang meminta.", "The approval must come from another person than the asking officer.";
     decision_made: "Keputusan: {}.", "Decision: {}.";
     defer_title: "Tunda kasus", "Defer the case";
     defer_bring: "Dokumen yang harus dibawa: {}", "Documents to bring: {}";

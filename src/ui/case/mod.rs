@@ -15,7 +15,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::dialog::{Answer, Dialog};
 use super::{Ctx, Level, Nav, Strings, View, fill, theme};
-use crate::domain::case::{CaseError, Decision, DocProblem};
+use crate::domain::case::{Approval, CaseError, Decision, DocProblem};
 use crate::domain::checklist::{DocKind, DocStatus};
 use crate::domain::fees::{FeeQuery, FeeSummary};
 use crate::domain::{Action, Booking, Case, Step, format};
@@ -31,6 +31,8 @@ enum Pending {
     OverrideDocuments,
     DocumentNote(DocKind, DocStatus),
     Continue(FeeSummary),
+    UnderpaidReason(FeeSummary),
+    UnderpaidApproval(FeeSummary, String),
     Defer,
     RejectReason,
     RejectApproval(String),
@@ -443,15 +445,24 @@ impl CaseScreen {
             Step::Photo => Action::RecordPhotoPending,
             Step::Decision => {
                 match &self.fee {
-                    Ok(fee) => {
-                        let due = fee.difference();
-                        let message = if due > 0 {
-                            fill(s.confirm_underpaid, &[&format::rupiah(due)])
+                    Ok(fee) if fee.difference() > 0 => {
+                        let due = format::rupiah(fee.difference());
+                        if ctx.underpaid == crate::config::UnderpaidRule::Block {
+                            ctx.notify(Level::Error, fill(s.underpaid_blocked, &[&due]));
                         } else {
-                            s.confirm_continue.to_owned()
-                        };
+                            self.dialog = Some((
+                                Dialog::reason(
+                                    |s| s.underpaid_title,
+                                    fill(s.underpaid_message, &[&due]),
+                                    |s| s.underpaid_reason,
+                                ),
+                                Pending::UnderpaidReason(fee.clone()),
+                            ));
+                        }
+                    }
+                    Ok(fee) => {
                         self.dialog = Some((
-                            Dialog::confirm(|s| s.confirm_title, message),
+                            Dialog::confirm(|s| s.confirm_title, s.confirm_continue.to_owned()),
                             Pending::Continue(fee.clone()),
                         ));
                     }
@@ -482,9 +493,26 @@ impl CaseScreen {
                         note: dialog.text("reason"),
                     },
                     Pending::Continue(fee) => Action::Decide {
-                        decision: Decision::Continue { fee: fee.clone() },
+                        decision: Decision::Continue {
+                            fee: fee.clone(),
+                            underpaid: None,
+                        },
                         at,
                     },
+                    Pending::UnderpaidReason(fee) => {
+                        let reason = dialog.text("reason");
+                        if reason.is_empty() {
+                            dialog.refuse(s.reason_empty.to_owned());
+                            return;
+                        }
+                        let message = format!("{}: {reason}", s.underpaid_reason);
+                        let fee = fee.clone();
+                        self.dialog = Some((
+                            Dialog::supervisor(|s| s.supervisor_title, message),
+                            Pending::UnderpaidApproval(fee, reason),
+                        ));
+                        return;
+                    }
                     Pending::Defer => Action::Decide {
                         decision: Decision::Defer {
                             missing: self.case.documents_to_bring(),
@@ -515,19 +543,37 @@ impl CaseScreen {
                         ));
                         return;
                     }
-                    Pending::OverrideDocuments | Pending::RejectApproval(_) => {
-                        let supervisor = match ctx.store.approve_as_supervisor(
-                            &dialog.text("user"),
-                            &dialog.text("pin"),
-                            at,
-                        ) {
-                            Ok(officer) => officer.username,
-                            Err(e) => {
-                                dialog.refuse(auth_text(&e, &dialog.text("user"), s));
-                                return;
-                            }
-                        };
+                    Pending::OverrideDocuments
+                    | Pending::RejectApproval(_)
+                    | Pending::UnderpaidApproval(..) => {
+                        let user = dialog.text("user");
+                        // Four eyes: the approver is another person than the officer.
+                        if user == ctx.officer.username || user == ctx.officer.nip {
+                            dialog.refuse(s.approver_self.to_owned());
+                            return;
+                        }
+                        let supervisor =
+                            match ctx
+                                .store
+                                .approve_as_supervisor(&user, &dialog.text("pin"), at)
+                            {
+                                Ok(officer) => officer.username,
+                                Err(e) => {
+                                    dialog.refuse(auth_text(&e, &user, s));
+                                    return;
+                                }
+                            };
                         match pending {
+                            Pending::UnderpaidApproval(fee, reason) => Action::Decide {
+                                decision: Decision::Continue {
+                                    fee: fee.clone(),
+                                    underpaid: Some(Approval {
+                                        supervisor,
+                                        reason: reason.clone(),
+                                    }),
+                                },
+                                at,
+                            },
                             Pending::RejectApproval(reason) => Action::Decide {
                                 decision: Decision::Reject {
                                     reason: reason.clone(),

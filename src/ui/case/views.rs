@@ -113,7 +113,7 @@ fn decision(
     s: &Strings,
 ) {
     let fee = match (&case.decision, fee) {
-        (Some(Decision::Continue { fee }), _) => Ok(fee),
+        (Some(Decision::Continue { fee, .. }), _) => Ok(fee),
         (_, Ok(fee)) => Ok(fee),
         (_, Err(e)) => Err(e),
     };
