@@ -211,3 +211,35 @@ fn the_photo_step_gets_preview_frames_ten_a_second_at_most() {
         "previews came faster than 10 a second"
     );
 }
+
+#[test]
+fn a_camera_given_as_a_path_or_a_link_is_opened_by_its_index() {
+    use loket::devices::camera::video_index;
+    assert_eq!(video_index("0"), Ok(0));
+    assert_eq!(video_index("/dev/video0"), Ok(0));
+    assert_eq!(video_index("/dev/video12"), Ok(12));
+    // udev's stable name: a link to the device node, relative as udev makes it.
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("loket-camera");
+    std::os::unix::fs::symlink("video7", &link).unwrap();
+    assert_eq!(video_index(link.to_str().unwrap()), Ok(7));
+    let refused = video_index("/dev/ttyUSB0").unwrap_err();
+    assert!(refused.contains("/dev/videoN"), "{refused}");
+    // The technician's command no longer fails on parsing the path.
+    let data = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_loket"))
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["scan", "--camera", "/dev/video63", "--count", "1"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A missing camera is retried for ever: read what the first attempt said, then stop.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.is_empty(), "the failure is reported");
+    assert!(!err.contains("invalid digit"), "{err}");
+}

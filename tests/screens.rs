@@ -57,7 +57,30 @@ fn search_by_name() {
     let mut f = fixture();
     login(&mut f.app, "petugas1", "111111");
     typ(&mut f.app, "siregar");
-    assert_snapshot!(draw(&f.app, 80, 24));
+    let screen = draw(&f.app, 80, 24);
+    // Today's bookings come first: Enter opens today's, not tomorrow's.
+    let first = screen.lines().nth(5).unwrap_or_default();
+    assert!(first.starts_with("\"25/11/2026"), "{screen}");
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn search_wildcards_match_nothing_and_a_capped_list_says_so() {
+    let mut f = fixture();
+    login(&mut f.app, "petugas1", "111111");
+    typ(&mut f.app, "%%");
+    let screen = draw(&f.app, 80, 24);
+    assert!(
+        screen.contains("Tidak ada booking") || screen.contains(": 0 booking"),
+        "{screen}"
+    );
+    for _ in 0..2 {
+        press(&mut f.app, KeyCode::Backspace);
+    }
+    // 'an' is in more names than the list shows.
+    typ(&mut f.app, "an");
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("pertama saja"), "{screen}");
 }
 
 #[test]

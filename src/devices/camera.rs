@@ -160,6 +160,37 @@ fn newest_frame(source: &mut impl FrameSource) -> Result<RgbImage, String> {
     Ok(frame)
 }
 
+/// The V4L2 index of a camera given as an index (`0`), a device path (`/dev/video0`) or a
+/// link to one (`/dev/loket-camera`, `/dev/v4l/by-id/…`), as config.toml and `--camera`
+/// allow.
+pub fn video_index(device: &str) -> Result<u32, String> {
+    if let Ok(n) = device.parse::<u32>() {
+        return Ok(n);
+    }
+    let mut path = std::path::PathBuf::from(device);
+    // Follow links (udev's stable names) to the /dev/videoN they point at.
+    for _ in 0..8 {
+        match std::fs::read_link(&path) {
+            Ok(target) => {
+                path = match path.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_prefix("video"))
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| {
+            format!(
+                "{device:?} bukan kamera V4L2: tulis indeks (0) atau /dev/videoN / not a V4L2 camera: give an index (0) or /dev/videoN"
+            )
+        })
+}
+
 /// A real camera through nokhwa (V4L2 on Linux).
 pub struct Nokhwa(nokhwa::Camera);
 
@@ -171,10 +202,8 @@ impl Nokhwa {
             Resolution,
         };
         let device = config.device.trim();
-        let index = match device.parse::<u32>() {
-            Ok(n) => CameraIndex::Index(n),
-            Err(_) => CameraIndex::String(device.to_owned()),
-        };
+        // nokhwa's V4L2 backend takes a number only: a path is turned into its index.
+        let index = CameraIndex::Index(video_index(device)?);
         let format = if config.format.eq_ignore_ascii_case("yuyv") {
             FrameFormat::YUYV
         } else {

@@ -156,24 +156,31 @@ impl Store {
             .collect::<Result<_, _>>()?)
     }
 
-    /// Bookings of any day whose code, applicant name or NIK contains `query`, newest day
-    /// first.
-    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<QueueRow>> {
-        let pattern = format!("%{}%", query.trim().replace(['%', '_'], ""));
+    /// Bookings whose code, applicant name or NIK contains `query`: `today`'s first, then
+    /// the coming days, then past ones; at most `limit`. `%` and `_` are searched for as
+    /// themselves, never as wildcards.
+    pub fn search(&self, query: &str, today: NaiveDate, limit: usize) -> Result<Vec<QueueRow>> {
+        let escape = |s: &str| {
+            s.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        };
+        let pattern = format!("%{}%", escape(query.trim()));
         let code = format!(
             "%{}%",
-            query
-                .trim()
-                .replace(['%', '_', '-', ' '], "")
-                .to_uppercase()
+            escape(&query.trim().replace(['-', ' '], "").to_uppercase())
         );
         let sql = format!(
-            "{QUEUE_SELECT} WHERE b.code LIKE ?2
-                OR b.code IN (SELECT booking FROM applicants WHERE name LIKE ?1 OR nik LIKE ?1)
-             ORDER BY b.day DESC, b.slot LIMIT ?3"
+            "{QUEUE_SELECT} WHERE b.code LIKE ?2 ESCAPE '\\'
+                OR b.code IN (SELECT booking FROM applicants
+                              WHERE name LIKE ?1 ESCAPE '\\' OR nik LIKE ?1 ESCAPE '\\')
+             ORDER BY CASE WHEN b.day = ?4 THEN 0 WHEN b.day > ?4 THEN 1 ELSE 2 END,
+                      CASE WHEN b.day > ?4 THEN b.day END,
+                      b.day DESC, b.slot
+             LIMIT ?3"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![pattern, code, limit as i64], queue_row)?;
+        let rows = stmt.query_map(params![pattern, code, limit as i64, today], queue_row)?;
         Ok(rows
             .map(|r| r.map(|(row, _)| row))
             .collect::<Result<_, _>>()?)

@@ -184,9 +184,13 @@ fn queue_and_search() {
     let q = store.queue(day).unwrap();
     assert_eq!(q.len(), 2);
     assert_eq!(q[0].status(), QueueStatus::Waiting);
-    assert_eq!(store.search("rahayu", 10).unwrap().len(), 3);
-    assert_eq!(store.search("31740545", 10).unwrap().len(), 3);
-    assert_eq!(store.search("nobody", 10).unwrap().len(), 0);
+    assert_eq!(store.search("rahayu", day, 10).unwrap().len(), 3);
+    assert_eq!(store.search("31740545", day, 10).unwrap().len(), 3);
+    assert_eq!(store.search("nobody", day, 10).unwrap().len(), 0);
+    // LIKE's wildcards are searched for as themselves.
+    for wild in ["%%", "__", "%", "_a", "\\"] {
+        assert_eq!(store.search(wild, day, 10).unwrap().len(), 0, "{wild}");
+    }
     assert_eq!(store.bookings_on(day).unwrap().len(), 3);
     let b = booking(1);
     store.apply(&actor(), None, &check_in(&b)).unwrap();

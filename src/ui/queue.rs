@@ -79,7 +79,7 @@ impl QueueScreen {
         self.results = if text.chars().count() < 2 {
             None
         } else {
-            match ctx.store.search(text, SEARCH_LIMIT) {
+            match ctx.store.search(text, ctx.today(), SEARCH_LIMIT) {
                 Ok(rows) => Some(rows),
                 Err(e) => {
                     ctx.store_failed(&e);
@@ -218,6 +218,9 @@ impl QueueScreen {
                     ]
                 )
             ),
+            Some(r) if r.len() >= SEARCH_LIMIT => {
+                fill(s.search_capped, &[&self.search.value().trim(), &r.len()])
+            }
             Some(r) => fill(s.search_results, &[&self.search.value().trim(), &r.len()]),
         };
         Paragraph::new(Line::styled(heading, theme::title())).render(title, buf);

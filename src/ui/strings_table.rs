@@ -75,7 +75,8 @@ strings! {
     col_service: "Layanan", "Service";
     col_status: "Status", "Status";
     queue_summary: "{} booking · {} menunggu · {} dilayani · {} selesai", "{} bookings · {} waiting · {} in service · {} done";
-    search_results: "Hasil pencarian \"{}\": {} booking (semua tanggal)", "Results for \"{}\": {} bookings (all dates)";
+    search_results: "Hasil pencarian \"{}\": {} booking (hari ini dulu)", "Results for \"{}\": {} bookings (today first)";
+    search_capped: "Hasil pencarian \"{}\": {} booking pertama saja; perjelas pencarian", "Results for \"{}\": only the first {} bookings; search more precisely";
     st_waiting: "Menunggu", "Waiting";
     st_in_progress: "Dilayani", "In service";
     st_done: "Selesai", "Done";
