@@ -435,9 +435,26 @@ fn tiny_terminal_says_what_to_do() {
     let screen = draw(&f.app, 40, 10);
     assert!(screen.contains("Layar terlalu kecil (40×10)"), "{screen}");
     assert_snapshot!(screen);
-    // Keys still work at that size, and nothing is lost when it grows again.
+    // Keys typed blind do nothing: the officer cannot see what they would change.
+    typ(&mut f.app, "siregar");
+    let grown = draw(&f.app, 80, 24);
+    assert!(!grown.contains("siregar"), "{grown}");
+    assert!(grown.contains("Antrean"), "{grown}");
+    // Seen again, the screen takes keys as before.
     typ(&mut f.app, "siregar");
     assert!(draw(&f.app, 80, 24).contains("siregar"));
+}
+
+#[test]
+fn keys_typed_at_a_hidden_case_change_nothing() {
+    let mut f = fixture();
+    open_clean_case(&mut f, ApplicationType::New);
+    to_checklist(&mut f);
+    let before = draw(&f.app, 80, 24);
+    draw(&f.app, 40, 10);
+    typ(&mut f.app, "111");
+    press(&mut f.app, KeyCode::F(8));
+    assert_eq!(draw(&f.app, 80, 24), before);
 }
 
 #[test]

@@ -57,6 +57,9 @@ pub enum AuthError {
     Locked { until: DateTime<FixedOffset> },
     #[error("this user is not a supervisor")]
     NotSupervisor,
+    /// Nothing typed as the PIN: asked again, never counted as a wrong try.
+    #[error("no PIN given")]
+    EmptyPin,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -131,6 +134,9 @@ impl Store {
         pin: &str,
         now: DateTime<FixedOffset>,
     ) -> Result<Officer, AuthError> {
+        if pin.is_empty() {
+            return Err(AuthError::EmptyPin);
+        }
         let row = self
             .conn
             .query_row(

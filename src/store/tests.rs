@@ -220,6 +220,13 @@ fn five_wrong_pins_lock_the_account() {
         store.authenticate("1990", "111111", now()).unwrap(),
         officer
     );
+    // An empty PIN (Enter pressed too soon) is asked again and never counted.
+    for _ in 0..10 {
+        assert!(matches!(
+            store.authenticate("petugas1", "", now()),
+            Err(AuthError::EmptyPin)
+        ));
+    }
     for left in (1..5).rev() {
         match store.authenticate("petugas1", "000000", now()) {
             Err(AuthError::WrongPin { remaining }) => assert_eq!(remaining, left),

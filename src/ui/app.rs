@@ -71,6 +71,14 @@ pub struct App {
     sync: Option<crate::sync::SyncStatus>,
     /// The terminal's image protocol, when it speaks one (the photo step shows real pixels).
     picker: Option<ratatui_image::picker::Picker>,
+    /// Whether the last frame was too small to show the screen: keys typed blind are
+    /// ignored then (but Ctrl+C), so nothing happens that the officer cannot see.
+    hidden: std::cell::Cell<bool>,
+}
+
+/// Below 80×24 the screen cannot be drawn whole: it says so instead.
+fn too_small(width: u16, height: u16) -> bool {
+    width < 80 || height < 24
 }
 
 impl App {
@@ -93,6 +101,7 @@ impl App {
             syncing: false,
             sync: None,
             picker: None,
+            hidden: std::cell::Cell::new(false),
         }
     }
 
@@ -184,10 +193,15 @@ impl App {
                 true
             }
             Event::Term(TermEvent::Paste(text)) => {
-                self.on_paste(&text);
+                if !self.hidden.get() {
+                    self.on_paste(&text);
+                }
                 true
             }
-            Event::Term(TermEvent::Resize(..)) => true,
+            Event::Term(TermEvent::Resize(w, h)) => {
+                self.hidden.set(too_small(w, h));
+                true
+            }
             Event::Term(_) => false,
             Event::Scanner(e) => {
                 self.on_scanner(e);
@@ -358,6 +372,7 @@ impl App {
                 self.quit = true;
                 return;
             }
+            _ if self.hidden.get() => return,
             KeyCode::F(2) => {
                 self.lang = self.lang.other();
                 return;
@@ -526,7 +541,8 @@ impl App {
 
     pub fn render(&self, area: Rect, buf: &mut Buffer) {
         let s = self.lang.strings();
-        if area.width < 80 || area.height < 24 {
+        self.hidden.set(too_small(area.width, area.height));
+        if too_small(area.width, area.height) {
             let text = fill(s.too_small, &[&area.width, &area.height]);
             Paragraph::new(Line::styled(text, theme::error()))
                 .wrap(Wrap { trim: true })

@@ -65,20 +65,12 @@ impl LoginScreen {
         self.form.clear_text("pin");
         match store.authenticate(&user, &pin, now) {
             Ok(officer) => return LoginOutcome::SignedIn(officer),
-            Err(AuthError::UnknownUser) => {
-                self.error = Some(s.login_unknown.to_owned());
-                self.form.focus = 0;
+            Err(e) => {
+                if matches!(e, AuthError::UnknownUser) {
+                    self.form.focus = 0;
+                }
+                self.error = Some(super::strings::auth_text(&e, &user, s));
             }
-            Err(AuthError::WrongPin { remaining }) => {
-                self.error = Some(fill(s.login_wrong_pin, &[&remaining]))
-            }
-            Err(AuthError::Locked { until }) => {
-                self.error = Some(fill(s.login_locked, &[&until.format("%H:%M")]));
-            }
-            Err(AuthError::NotSupervisor) => {
-                self.error = Some(fill(s.login_not_supervisor, &[&user]))
-            }
-            Err(AuthError::Store(e)) => self.error = Some(fill(s.err_store, &[&e])),
         }
         LoginOutcome::Pending
     }

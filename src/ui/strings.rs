@@ -188,6 +188,19 @@ impl Strings {
     }
 }
 
+/// Why a sign-in, unlock or approval was refused, and what to do.
+pub fn auth_text(e: &crate::store::AuthError, user: &str, s: &Strings) -> String {
+    use crate::store::AuthError;
+    match e {
+        AuthError::UnknownUser => s.login_unknown.to_owned(),
+        AuthError::WrongPin { remaining } => fill(s.login_wrong_pin, &[remaining]),
+        AuthError::Locked { until } => fill(s.login_locked, &[&until.format("%H:%M")]),
+        AuthError::NotSupervisor => fill(s.login_not_supervisor, &[&user]),
+        AuthError::EmptyPin => s.pin_empty.to_owned(),
+        AuthError::Store(e) => fill(s.err_store, &[e]),
+    }
+}
+
 /// Where a case stands, as the booking screen, the case header and the CLI say it.
 pub fn case_label(s: &Strings, case: Option<&crate::domain::Case>) -> &'static str {
     use crate::domain::CaseStatus;

@@ -55,6 +55,7 @@ strings! {
     login_user: "Nama pengguna / NIP", "Username / NIP";
     login_pin: "PIN", "PIN";
     login_empty: "Isi nama pengguna (atau NIP) dan PIN.", "Enter your username (or NIP) and PIN.";
+    pin_empty: "Ketik PIN, lalu Enter. (PIN kosong tidak dihitung sebagai salah.)", "Type the PIN, then Enter. (An empty PIN is not counted as wrong.)";
     login_unknown: "Nama pengguna atau NIP tidak dikenal. Periksa ejaannya atau hubungi supervisor.", "Unknown username or NIP. Check the spelling or ask your supervisor.";
     login_wrong_pin: "PIN salah. Sisa {} percobaan sebelum akun dikunci.", "Wrong PIN. {} attempts left before the account locks.";
     login_locked: "Akun dikunci sampai pukul {} karena terlalu banyak PIN salah. Coba lagi nanti atau hubungi supervisor.", "Account locked until {} after too many wrong PINs. Try later or ask your supervisor.";

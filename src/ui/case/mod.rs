@@ -19,7 +19,7 @@ use crate::domain::case::{Approval, CaseError, Decision, DocProblem};
 use crate::domain::checklist::{DocKind, DocStatus};
 use crate::domain::fees::{FeeQuery, FeeSummary};
 use crate::domain::{Action, Booking, Case, Step, format};
-use crate::store::{AuthError, StoreError};
+use crate::store::StoreError;
 use documents::{DocsOut, DocsPanel};
 use interview::InterviewPanel;
 use photo::{PhotoOut, PhotoPanel};
@@ -559,7 +559,7 @@ impl CaseScreen {
                             {
                                 Ok(officer) => officer.username,
                                 Err(e) => {
-                                    dialog.refuse(auth_text(&e, &user, s));
+                                    dialog.refuse(crate::ui::strings::auth_text(&e, &user, s));
                                     return;
                                 }
                             };
@@ -728,15 +728,5 @@ fn explain(e: &CaseError, s: &Strings) -> String {
         CaseError::Closed => s.case_closed.to_owned(),
         CaseError::EmptyReason => s.reason_empty.to_owned(),
         other => fill(s.err_store, &[other]),
-    }
-}
-
-fn auth_text(e: &AuthError, user: &str, s: &Strings) -> String {
-    match e {
-        AuthError::UnknownUser => s.login_unknown.to_owned(),
-        AuthError::WrongPin { remaining } => fill(s.login_wrong_pin, &[remaining]),
-        AuthError::Locked { until } => fill(s.login_locked, &[&until.format("%H:%M")]),
-        AuthError::NotSupervisor => fill(s.login_not_supervisor, &[&user]),
-        AuthError::Store(e) => fill(s.err_store, &[e]),
     }
 }
