@@ -848,3 +848,27 @@ fn many_failed_checks_keep_the_keys_in_view() {
     );
     assert!(fail < pass, "{screen}");
 }
+
+#[test]
+fn an_unenrolled_kiosk_says_how_to_enroll_not_unknown_user() {
+    let data = tempfile::tempdir().unwrap();
+    let config = loket::config::Config::defaults();
+    let store = loket::store::Store::open_in_memory("JKS").unwrap();
+    let mut app = loket::ui::App::new(loket::ui::AppSetup {
+        store,
+        clock: Box::new(loket::clock::ManualClock::new(now())),
+        office: config.office().unwrap(),
+        config,
+        fees: fees(),
+        data_dir: data.path().to_owned(),
+        demo_hint: None,
+        token_key: None,
+        sync: None,
+    });
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("belum terdaftar"), "{screen}");
+    login(&mut app, "petugas1", "111111");
+    let screen = draw(&app, 100, 30);
+    assert!(screen.contains("loket enroll"), "{screen}");
+    assert!(!screen.contains("tidak dikenal"), "{screen}");
+}

@@ -74,6 +74,11 @@ pub struct App {
     /// Whether the last frame was too small to show the screen: keys typed blind are
     /// ignored then (but Ctrl+C), so nothing happens that the officer cannot see.
     hidden: std::cell::Cell<bool>,
+    /// pusat's address once this counter is enrolled, for the technician screen.
+    server: Option<String>,
+    /// No one on the roster yet: the sign-in screen says why (not enrolled, or the roster
+    /// not yet pulled) instead of "unknown user" to everyone.
+    roster_empty: bool,
 }
 
 /// Below 80×24 the screen cannot be drawn whole: it says so instead.
@@ -84,7 +89,11 @@ fn too_small(width: u16, height: u16) -> bool {
 impl App {
     pub fn new(setup: AppSetup) -> App {
         let lang = Lang::parse(&setup.config.ui.language);
+        let server = setup.sync.as_ref().map(|w| w.credential.server.clone());
+        let roster_empty = setup.store.officer_count().unwrap_or(0) == 0;
         App {
+            server,
+            roster_empty,
             setup,
             lang,
             login: LoginScreen::new(None),
@@ -215,6 +224,9 @@ impl App {
                 self.syncing = true;
                 self.sync = Some(status);
                 self.end_withdrawn_session();
+                if self.roster_empty {
+                    self.roster_empty = self.setup.store.officer_count().unwrap_or(0) == 0;
+                }
                 true
             }
         }
@@ -458,10 +470,22 @@ impl App {
             return;
         }
         let now = self.setup.office.zone.local(self.setup.clock.now());
+        let hint = self.roster_hint();
         if let LoginOutcome::SignedIn(officer) =
-            self.login.on_key(key, &self.setup.store, now, self.lang)
+            self.login
+                .on_key(key, &self.setup.store, now, self.lang, hint)
         {
             self.start_session(officer);
+        }
+    }
+
+    /// Why nobody can sign in yet, when the roster is empty.
+    fn roster_hint(&self) -> Option<&'static str> {
+        let s = self.lang.strings();
+        match (self.roster_empty, &self.server) {
+            (false, _) => None,
+            (true, None) => Some(s.login_unenrolled),
+            (true, Some(_)) => Some(s.login_awaiting_roster),
         }
     }
 
@@ -477,7 +501,8 @@ impl App {
         let Some(lock) = &mut session.locked else {
             return;
         };
-        if let LoginOutcome::SignedIn(officer) = lock.on_key(key, &self.setup.store, now, self.lang)
+        if let LoginOutcome::SignedIn(officer) =
+            lock.on_key(key, &self.setup.store, now, self.lang, None)
             && officer.username == session.officer.username
         {
             session.locked = None;
@@ -493,6 +518,7 @@ impl App {
         let devices = tech::Devices {
             scanner: self.setup.config.scanner.port.clone() + &self.setup.config.scanner.usb,
             camera: self.setup.config.camera.device.clone(),
+            server: self.server.clone(),
         };
         let mut ctx = Self::ctx(&mut self.setup, &officer, self.lang, &mut self.notice);
         let home = match officer.role {
@@ -571,7 +597,7 @@ impl App {
                 }),
                 _,
             ) => {
-                lock.render(body, buf, s);
+                lock.render(body, buf, s, None);
                 (vec![s.key_help, s.key_lang, s.key_logout], vec![])
             }
             (Some(_), Some(top)) => {
@@ -583,7 +609,7 @@ impl App {
                 (hints, help)
             }
             _ => {
-                self.login.render(body, buf, s);
+                self.login.render(body, buf, s, self.roster_hint());
                 if let Some(hint) = &self.setup.demo_hint {
                     let y = body.bottom().saturating_sub(1);
                     buf.set_string(body.x + 1, y, hint, theme::dim());

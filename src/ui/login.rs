@@ -51,11 +51,16 @@ impl LoginScreen {
         store: &Store,
         now: DateTime<FixedOffset>,
         lang: Lang,
+        roster_hint: Option<&str>,
     ) -> LoginOutcome {
         if self.form.on_key(key) != FormEvent::Submit {
             return LoginOutcome::Pending;
         }
         let s = lang.strings();
+        if let Some(hint) = roster_hint {
+            self.error = Some(hint.to_owned());
+            return LoginOutcome::Pending;
+        }
         let (user, pin) = (self.form.text("user"), self.form.text("pin"));
         if user.is_empty() || pin.is_empty() {
             self.error = Some(s.login_empty.to_owned());
@@ -75,7 +80,8 @@ impl LoginScreen {
         LoginOutcome::Pending
     }
 
-    pub fn render(&self, area: Rect, buf: &mut Buffer, s: &Strings) {
+    /// `roster_hint`: why nobody can sign in yet, shown in place of the introduction.
+    pub fn render(&self, area: Rect, buf: &mut Buffer, s: &Strings, roster_hint: Option<&str>) {
         let popup = area.centered(
             Constraint::Length(area.width.min(64)),
             Constraint::Length(11),
@@ -95,6 +101,10 @@ impl LoginScreen {
         ]));
         if let Some(user) = &self.locked_by {
             Paragraph::new(fill(s.lock_prompt, &[user]))
+                .wrap(Wrap { trim: true })
+                .render(intro, buf);
+        } else if let Some(hint) = roster_hint {
+            Paragraph::new(Line::styled(hint, theme::warn()))
                 .wrap(Wrap { trim: true })
                 .render(intro, buf);
         }

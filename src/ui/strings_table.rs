@@ -55,6 +55,8 @@ strings! {
     login_user: "Nama pengguna / NIP", "Username / NIP";
     login_pin: "PIN", "PIN";
     login_empty: "Isi nama pengguna (atau NIP) dan PIN.", "Enter your username (or NIP) and PIN.";
+    login_unenrolled: "Loket ini belum terdaftar di pusat, jadi belum ada petugas. Teknisi: loket enroll --server URL --code KODE.", "This counter is not enrolled with pusat, so it has no officers yet. Technician: loket enroll --server URL --code CODE.";
+    login_awaiting_roster: "Daftar petugas belum diterima dari pusat. Periksa jaringan; loket mencoba lagi sendiri.", "The officer roster has not arrived from pusat yet. Check the network; the counter keeps trying.";
     pin_empty: "Ketik PIN, lalu Enter. (PIN kosong tidak dihitung sebagai salah.)", "Type the PIN, then Enter. (An empty PIN is not counted as wrong.)";
     login_unknown: "Nama pengguna atau NIP tidak dikenal. Periksa ejaannya atau hubungi supervisor.", "Unknown username or NIP. Check the spelling or ask your supervisor.";
     login_wrong_pin: "PIN salah. Sisa {} percobaan sebelum akun dikunci.", "Wrong PIN. {} attempts left before the account locks.";
@@ -294,7 +296,7 @@ strings! {
     tech_keyboard_only: "tidak dikonfigurasi (keyboard-wedge tetap bisa)", "not configured (a keyboard wedge still works)";
     tech_none: "tidak dikonfigurasi", "not configured";
     tech_qr_panics: "Panik dekoder QR (tertahan)", "QR decoder panics (contained)";
-    tech_not_built: "belum tersedia di versi ini", "not available in this version";
+    tech_not_enrolled: "belum terdaftar (loket enroll --code KODE)", "not enrolled (loket enroll --code CODE)";
 
     // Scanning
     pe_empty: "Pindaian kosong. Pindai ulang.", "Empty scan. Scan again.";

@@ -12,6 +12,8 @@ use super::{Ctx, Nav, Strings, View, theme};
 pub struct Devices {
     pub scanner: String,
     pub camera: String,
+    /// pusat's address, once the counter is enrolled.
+    pub server: Option<String>,
 }
 
 pub struct TechScreen {
@@ -98,7 +100,13 @@ impl TechScreen {
                     .load(std::sync::atomic::Ordering::Relaxed)
                     .to_string(),
             ),
-            row(s.tech_server, s.tech_not_built.to_owned()),
+            row(
+                s.tech_server,
+                self.devices
+                    .server
+                    .clone()
+                    .unwrap_or_else(|| s.tech_not_enrolled.to_owned()),
+            ),
         ];
         Paragraph::new(lines).render(area, buf);
     }
