@@ -872,3 +872,29 @@ fn an_unenrolled_kiosk_says_how_to_enroll_not_unknown_user() {
     assert!(screen.contains("loket enroll"), "{screen}");
     assert!(!screen.contains("tidak dikenal"), "{screen}");
 }
+
+#[test]
+fn a_walk_in_name_follows_the_passport_characters() {
+    for (name, says) in [
+        ("X@@##$$%%", "tidak boleh ada di nama paspor"),
+        (&"A".repeat(5000)[..], "paling banyak 100"),
+    ] {
+        let mut f = fixture();
+        login(&mut f.app, "petugas1", "111111");
+        press(&mut f.app, KeyCode::F(5));
+        press(&mut f.app, KeyCode::Right); // elderly
+        for _ in 0..4 {
+            press(&mut f.app, KeyCode::Enter);
+        }
+        typ(&mut f.app, name);
+        press(&mut f.app, KeyCode::Enter);
+        typ(&mut f.app, "3174050101500001");
+        press(&mut f.app, KeyCode::Enter);
+        typ(&mut f.app, "01/01/1950");
+        press(&mut f.app, KeyCode::Enter);
+        press(&mut f.app, KeyCode::Right);
+        press(&mut f.app, KeyCode::F(8));
+        let screen = draw(&f.app, 100, 30);
+        assert!(screen.contains(says), "{screen}");
+    }
+}

@@ -188,6 +188,14 @@ impl Strings {
     }
 }
 
+/// A border rule's words in the officer's language.
+pub fn rule_text(rule: &crate::domain::intake::Rule, lang: Lang) -> String {
+    match lang {
+        Lang::Id => rule.indonesian(),
+        Lang::En => rule.english(),
+    }
+}
+
 /// Why a sign-in, unlock or approval was refused, and what to do.
 pub fn auth_text(e: &crate::store::AuthError, user: &str, s: &Strings) -> String {
     use crate::store::AuthError;

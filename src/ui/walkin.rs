@@ -103,6 +103,13 @@ impl WalkInScreen {
         if name.is_empty() {
             return Err(s.wi_need_name.to_owned());
         }
+        // The passport-name rule pusat applies to bookings from the booking system too.
+        if let Some(rule) = crate::domain::intake::name_problem(&name) {
+            return Err(fill(
+                s.wi_bad_name,
+                &[&super::strings::rule_text(&rule, ctx.lang)],
+            ));
+        }
         let birth_text = f.text("birth");
         let birth_date =
             format::parse_date(&birth_text).ok_or_else(|| fill(s.bad_date, &[&birth_text]))?;
