@@ -898,3 +898,20 @@ fn a_walk_in_name_follows_the_passport_characters() {
         assert!(screen.contains(says), "{screen}");
     }
 }
+
+#[test]
+fn an_invalid_document_needs_a_note() {
+    let mut f = fixture();
+    open_clean_case(&mut f, ApplicationType::New);
+    to_checklist(&mut f);
+    press(&mut f.app, KeyCode::Char('3'));
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("Tulis apa yang salah"), "{screen}");
+    assert!(!screen.contains("[!]"), "not marked invalid yet: {screen}");
+    typ(&mut f.app, "Foto buram");
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("[!]"), "{screen}");
+    assert!(screen.contains("Tidak sah — Foto"), "{screen}");
+}

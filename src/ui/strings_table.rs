@@ -278,6 +278,7 @@ strings! {
     wi_not_lost: "Alasan paspor hilang/rusak hanya untuk permohonan Hilang atau Rusak.", "The lost/damaged reason is only for Lost or Damaged applications.";
     wi_future: "Tanggal lahir jatuh setelah hari ini. Periksa tanggal lahir.", "The birth date is after today. Check it.";
     wi_need_name: "Isi nama pemohon.", "Enter the applicant's name.";
+    invalid_needs_note: "Tulis apa yang salah pada dokumen ini (mis. foto buram, data tidak cocok).", "Write what is wrong with this document (e.g. blurred photo, data does not match).";
     wi_bad_name: "Nama pemohon: {}. Tulis seperti di dokumen.", "Applicant's name: {}. Write it as on the documents.";
     wi_saved: "Walk-in terdaftar dengan kode {}.", "Walk-in registered with code {}.";
 

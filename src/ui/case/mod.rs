@@ -487,11 +487,20 @@ impl CaseScreen {
                 let s = ctx.s();
                 let at = ctx.local_now();
                 let action = match pending {
-                    Pending::DocumentNote(kind, status) => Action::SetDocument {
-                        kind: *kind,
-                        status: *status,
-                        note: dialog.text("reason"),
-                    },
+                    Pending::DocumentNote(kind, status) => {
+                        let note = dialog.text("reason");
+                        // An invalid document says what is wrong with it: the applicant is
+                        // told, and the supervisor who overrides reads it.
+                        if *status == DocStatus::Invalid && note.trim().is_empty() {
+                            dialog.refuse(s.invalid_needs_note.to_owned());
+                            return;
+                        }
+                        Action::SetDocument {
+                            kind: *kind,
+                            status: *status,
+                            note,
+                        }
+                    }
                     Pending::Continue(fee) => Action::Decide {
                         decision: Decision::Continue {
                             fee: fee.clone(),
