@@ -915,3 +915,24 @@ fn an_invalid_document_needs_a_note() {
     assert!(screen.contains("[!]"), "{screen}");
     assert!(screen.contains("Tidak sah — Foto"), "{screen}");
 }
+
+#[test]
+fn a_mistyped_code_stays_to_be_fixed_and_enter_opens_nothing_else() {
+    let mut f = fixture();
+    login(&mut f.app, "petugas1", "111111");
+    // Nine characters, one of them wrong: no booking's code holds them.
+    let code = f.today[3].code.as_str().to_owned();
+    let wrong = if code.starts_with('Z') { "Y" } else { "Z" };
+    let typed = format!("{wrong}{}", &code[1..9]);
+    typ(&mut f.app, &typed);
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 80, 24);
+    assert!(screen.contains(&format!("NIK: {typed}")), "kept: {screen}");
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 80, 24);
+    assert!(!screen.contains("Booking "), "no booking opened: {screen}");
+    assert!(
+        screen.contains(&format!("NIK: {typed}")),
+        "still kept: {screen}"
+    );
+}

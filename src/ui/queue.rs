@@ -153,10 +153,9 @@ impl QueueScreen {
             return self.open(ctx, &code);
         }
         match parsed {
+            // The text stays to be corrected; an Enter now must not open another booking.
             Err(e) if looks_like_code(&text) => {
                 ctx.notify(Level::Error, super::scan::code_error_text(&text, e, s));
-                self.search.clear();
-                self.update_search(ctx);
             }
             _ if !text.is_empty() => ctx.notify(Level::Warn, fill(s.no_match, &[&text])),
             _ => {}
