@@ -935,4 +935,25 @@ fn a_mistyped_code_stays_to_be_fixed_and_enter_opens_nothing_else() {
         screen.contains(&format!("NIK: {typed}")),
         "still kept: {screen}"
     );
+    // Corrected by hand: Backspace edits the kept text.
+    for _ in 0..9 {
+        press(&mut f.app, KeyCode::Backspace);
+    }
+    typ(&mut f.app, &code);
+    press(&mut f.app, KeyCode::Enter);
+    assert!(draw(&f.app, 80, 24).contains(&format!("Booking {}", f.today[3].code)));
+}
+
+#[test]
+fn after_a_refused_code_the_next_scan_replaces_it() {
+    let mut f = fixture();
+    login(&mut f.app, "petugas1", "111111");
+    typ(&mut f.app, "ZZZZZ-ZZZZZ");
+    press(&mut f.app, KeyCode::Enter);
+    assert!(draw(&f.app, 80, 24).contains("ZZZZZ-ZZZZZ"));
+    // A keyboard-wedge scanner types the next code: it is not appended to the bad one.
+    let code = f.today[2].code.to_string();
+    typ(&mut f.app, &code);
+    press(&mut f.app, KeyCode::Enter);
+    assert!(draw(&f.app, 80, 24).contains(&format!("Booking {code}")));
 }

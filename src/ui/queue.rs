@@ -22,6 +22,10 @@ pub struct QueueScreen {
     today: Vec<QueueRow>,
     results: Option<Vec<QueueRow>>,
     selected: usize,
+    /// The text of a refused code, kept to be corrected: an edit key (Backspace, arrows)
+    /// corrects it, while the next typed character or scan replaces it, so a scanner's
+    /// next code is never appended to the bad one.
+    refused: bool,
 }
 
 pub fn keys(s: &'static Strings) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
@@ -52,6 +56,7 @@ impl QueueScreen {
             today: Vec::new(),
             results: None,
             selected: 0,
+            refused: false,
         };
         screen.refresh(ctx);
         screen
@@ -93,6 +98,9 @@ impl QueueScreen {
     pub fn on_paste(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Nav {
         // A scanner in paste mode may send its terminator too: treat a line end as Enter.
         let line = text.lines().next().unwrap_or("");
+        if std::mem::take(&mut self.refused) {
+            self.search.clear();
+        }
         self.search.insert_str(line);
         if text.contains(['\r', '\n']) {
             return self.enter(ctx);
@@ -102,6 +110,11 @@ impl QueueScreen {
     }
 
     pub fn on_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) -> Nav {
+        if std::mem::take(&mut self.refused)
+            && let KeyCode::Char(_) = key.code
+        {
+            self.search.clear();
+        }
         let page = 10;
         let last = self.rows().len().saturating_sub(1);
         match key.code {
@@ -156,6 +169,7 @@ impl QueueScreen {
             // The text stays to be corrected; an Enter now must not open another booking.
             Err(e) if looks_like_code(&text) => {
                 ctx.notify(Level::Error, super::scan::code_error_text(&text, e, s));
+                self.refused = true;
             }
             _ if !text.is_empty() => ctx.notify(Level::Warn, fill(s.no_match, &[&text])),
             _ => {}
