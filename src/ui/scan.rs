@@ -96,3 +96,22 @@ pub fn photo_check_advice(c: Check, s: &Strings) -> &'static str {
         Check::ColourCast => s.pa_colour,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_low_resolution_head_names_the_photo_area_not_the_head() {
+        let m = crate::photo::Measure::HeadPx {
+            have: 408.0,
+            need: 531,
+        };
+        let text = photo_measure(&m, super::super::Lang::Id.strings());
+        assert_eq!(
+            text,
+            "area pas foto hanya 408 px tinggi, perlu 531 px; dekatkan kamera"
+        );
+        assert!(!text.contains("kepala 408"));
+    }
+}

@@ -87,7 +87,7 @@ strings! {
     st_rescheduled: "Dijadwalkan ulang", "Rescheduled";
     f_rescheduled: "Dijadwalkan ulang dari", "Rescheduled from";
     pm_faces: "{} wajah terdeteksi", "{} faces found";
-    pm_head: "kepala {} px, perlu {} px", "head {} px of {} px needed";
+    pm_head: "area pas foto hanya {} px tinggi, perlu {} px; dekatkan kamera", "the photo area is only {} px high, {} px needed; move the camera closer";
     pm_off_centre: "bergeser {} % dari tengah", "{} % off centre";
     pm_crop_outside: "potongan foto keluar dari bingkai kamera", "the crop leaves the camera frame";
     pm_eyes_tilt: "kepala miring {}° ke {} gambar", "head tilted {}° to the picture's {}";
