@@ -73,7 +73,6 @@ impl Credential {
 
     /// Writes the credential durably with mode 0600 (replacing an earlier one atomically).
     pub fn save(&self, data_dir: &Path) -> Result<(), CredentialError> {
-        use std::os::unix::fs::OpenOptionsExt;
         let path = Self::path(data_dir);
         let tmp = path.with_extension("json.tmp");
         let io = |source| CredentialError::Io {
@@ -84,16 +83,22 @@ impl Credential {
             path: path.clone(),
             message: e.to_string(),
         })?;
-        let _ = std::fs::remove_file(&tmp);
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)
-            .map_err(io)?;
-        file.write_all(&text).map_err(io)?;
-        file.sync_all().map_err(io)?;
-        std::fs::rename(&tmp, &path).map_err(io)?;
-        Ok(())
+        write_private(&path, &tmp, &text).map_err(io)
     }
+}
+
+/// Writes `bytes` to `path` durably with mode 0600, through `tmp` and a rename, so a crash
+/// leaves the old file or the new one, never half of one. Shared by the credential and the
+/// kiosk's key.
+pub(super) fn write_private(path: &Path, tmp: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let _ = std::fs::remove_file(tmp);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(tmp, path)
 }

@@ -3,7 +3,6 @@
 //! so a copied `credential.json` alone cannot act as the kiosk. The secret half is kept in
 //! `device.key` (mode 0600) and never leaves the kiosk; it never appears in `Debug` output.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
@@ -68,25 +67,11 @@ impl DeviceKey {
 
     /// Writes the key durably with mode 0600, replacing an earlier one atomically.
     pub fn save(&self, data_dir: &Path) -> Result<(), CredentialError> {
-        use std::os::unix::fs::OpenOptionsExt;
         let path = Self::path(data_dir);
         let tmp = path.with_extension("key.tmp");
-        let io = |source| CredentialError::Io {
-            path: path.clone(),
-            source,
-        };
-        let _ = std::fs::remove_file(&tmp);
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)
-            .map_err(io)?;
-        file.write_all(URL_SAFE_NO_PAD.encode(self.0.to_bytes()).as_bytes())
-            .map_err(io)?;
-        file.sync_all().map_err(io)?;
-        std::fs::rename(&tmp, &path).map_err(io)?;
-        Ok(())
+        let encoded = URL_SAFE_NO_PAD.encode(self.0.to_bytes());
+        super::credential::write_private(&path, &tmp, encoded.as_bytes())
+            .map_err(|source| CredentialError::Io { path, source })
     }
 }
 
