@@ -743,6 +743,7 @@ fn the_status_line_shows_sync_state_and_why_it_is_offline() {
         counts: Default::default(),
         at,
         credential_expires: Some(now().to_utc() + chrono::Duration::days(200)),
+        pulled: 0,
     };
     f.app
         .handle(loket::ui::Event::Sync(status(SyncState::Online)));
@@ -956,4 +957,101 @@ fn after_a_refused_code_the_next_scan_replaces_it() {
     typ(&mut f.app, &code);
     press(&mut f.app, KeyCode::Enter);
     assert!(draw(&f.app, 80, 24).contains(&format!("Booking {code}")));
+}
+
+/// With the work thread running, as in the real terminal: the screen says it is checking
+/// while argon2 and the photo work run elsewhere, and each answer finishes the action.
+#[test]
+fn slow_work_runs_off_the_event_loop_and_the_screen_says_so() {
+    use loket::ui::Event;
+    let mut f = fixture_with_camera();
+    to_photo_step(&mut f);
+    let (tx, rx) = std::sync::mpsc::channel();
+    f.app.start_work(move |done| tx.send(done).is_ok()).unwrap();
+    let answer = |f: &mut Fixture| {
+        let done = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("the work thread answers");
+        f.app.handle(Event::Work(done));
+    };
+
+    send_frame(&mut f, faces::compliant());
+    press(&mut f.app, KeyCode::Char(' '));
+    let screen = draw(&f.app, 80, 24);
+    assert!(screen.contains("Memeriksa foto"), "{screen}");
+    answer(&mut f);
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 80, 24);
+    assert!(screen.contains("Menyimpan foto"), "{screen}");
+    answer(&mut f);
+    let screen = draw(&f.app, 80, 24);
+    assert!(screen.contains("Langkah Foto selesai"), "{screen}");
+    assert_eq!(photos(&f).len(), 1);
+
+    press(&mut f.app, KeyCode::F(9));
+    typ(&mut f.app, "111111");
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 80, 24);
+    assert!(screen.contains("Memeriksa PIN"), "{screen}");
+    // Keys typed while the PIN is checked start no second check.
+    press(&mut f.app, KeyCode::Enter);
+    answer(&mut f);
+    assert!(rx.try_recv().is_err(), "one unlock, one check");
+    let screen = draw(&f.app, 80, 24);
+    assert!(!screen.contains("PIN"), "unlocked: {screen}");
+
+    press(&mut f.app, KeyCode::F(10));
+    login(&mut f.app, "petugas1", "000000");
+    let screen = draw(&f.app, 80, 24);
+    assert!(screen.contains("Memeriksa PIN"), "{screen}");
+    answer(&mut f);
+    let screen = draw(&f.app, 80, 24);
+    assert!(screen.contains("Sisa 4 percobaan"), "{screen}");
+}
+
+/// What the sync worker pulls (through its own connection) shows on the open screen at
+/// once, and the status line's counts come from the worker's report, not from a query.
+#[test]
+fn pulled_changes_show_without_navigating() {
+    use loket::sync::{SyncState, SyncStatus};
+    let mut f = fixture_in_file();
+    login(&mut f.app, "petugas1", "111111");
+    press(&mut f.app, KeyCode::Down);
+    // Which booking the cursor is on: the one Enter opens.
+    let opened = |f: &mut Fixture| {
+        press(&mut f.app, KeyCode::Enter);
+        let screen = draw(&f.app, 100, 30);
+        press(&mut f.app, KeyCode::Esc);
+        screen.lines().nth(2).unwrap_or_default().to_owned()
+    };
+    let before = opened(&mut f);
+    let mut worker = loket::store::Store::open(&f.data.path().join("loket.db"), "JKS").unwrap();
+    let mut arrival = f.today[0].clone();
+    arrival.code = loket::domain::BookingCode::from_number(4_242_424);
+    arrival.slot = chrono::NaiveTime::from_hms_opt(7, 0, 0).unwrap();
+    arrival.applicants.truncate(1);
+    arrival.applicants[0].name = "ZUBAIDAH PULLED".into();
+    worker.put_booking(&arrival).unwrap();
+    let status = |pulled| SyncStatus {
+        state: SyncState::Online,
+        counts: loket::store::SyncCounts {
+            events: 7,
+            ..Default::default()
+        },
+        at: loket::domain::Zone::Wib.local(now()),
+        credential_expires: None,
+        pulled,
+    };
+    f.app.handle(loket::ui::Event::Sync(status(0)));
+    let screen = draw(&f.app, 100, 30);
+    assert!(
+        !screen.contains("ZUBAIDAH"),
+        "nothing pulled, nothing reloaded"
+    );
+    assert!(screen.contains("7 peristiwa"), "{screen}");
+    f.app.handle(loket::ui::Event::Sync(status(1)));
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("ZUBAIDAH"), "{screen}");
+    // The new booking came in above the cursor, which stayed on its booking.
+    assert_eq!(opened(&mut f), before);
 }

@@ -17,8 +17,10 @@ use uuid::Uuid;
 
 pub use bookings::{QueueRow, QueueStatus};
 pub use cases::{CaseExport, EventRecord};
-pub use officers::{AuthError, LOCKOUT_MINUTES, MAX_FAILED_PINS, Officer, Role, hash_pin};
-pub use photos::photo_path;
+pub use officers::{
+    AuthError, LOCKOUT_MINUTES, MAX_FAILED_PINS, Officer, PinAttempt, Role, hash_pin,
+};
+pub use photos::{StoredPhoto, photo_path, write_photo};
 pub use sync::{PendingPhoto, ServedElsewhere, SyncCounts};
 
 const MIGRATION_LIST: &[M<'static>] = &[
@@ -142,6 +144,12 @@ impl Store {
             params![office.code, office.name, office.zone.label()],
         )?;
         Ok(())
+    }
+
+    /// Rows this connection has changed since it opened: a counter kept in memory, so a
+    /// caller can tell without a query whether anything was written since it last looked.
+    pub fn writes(&self) -> u64 {
+        self.conn.total_changes()
     }
 
     pub fn pending_events(&self) -> Result<u64> {

@@ -94,6 +94,31 @@ fn pin_matches(pin: &str, hash: &str) -> bool {
     })
 }
 
+/// A sign-in under way: the officer the login names and their PIN hash. Checking the PIN
+/// against it is the slow part and needs no database, so it can run on another thread.
+pub struct PinAttempt {
+    officer: Officer,
+    hash: String,
+}
+
+impl std::fmt::Debug for PinAttempt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PinAttempt")
+            .field("officer", &self.officer.username)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PinAttempt {
+    /// Whether `pin` is this officer's PIN (argon2id: deliberately slow).
+    pub fn matches(&self, pin: &str) -> bool {
+        pin_matches(pin, &self.hash)
+    }
+    pub fn officer(&self) -> &Officer {
+        &self.officer
+    }
+}
+
 impl Store {
     pub fn put_officer(&self, officer: &Officer, pin_hash: &str) -> Result<()> {
         self.conn.execute(
@@ -128,19 +153,34 @@ impl Store {
     }
 
     /// Checks a username (or NIP) and PIN, counting failures and locking after too many.
+    /// The three steps below, at once: the terminal runs the middle one (argon2, a fifth of
+    /// a second on purpose) on its work thread instead.
     pub fn authenticate(
         &self,
         login: &str,
         pin: &str,
         now: DateTime<FixedOffset>,
     ) -> Result<Officer, AuthError> {
+        let attempt = self.pin_attempt(login, pin, now)?;
+        let matched = attempt.matches(pin);
+        self.pin_outcome(attempt, matched, now)
+    }
+
+    /// First step of a sign-in: who `login` names and whether they may try now. An empty
+    /// PIN is refused here and never counted.
+    pub fn pin_attempt(
+        &self,
+        login: &str,
+        pin: &str,
+        now: DateTime<FixedOffset>,
+    ) -> Result<PinAttempt, AuthError> {
         if pin.is_empty() {
             return Err(AuthError::EmptyPin);
         }
         let row = self
             .conn
             .query_row(
-                "SELECT username, nip, name, role, pin_hash, failed_attempts, locked_until
+                "SELECT username, nip, name, role, pin_hash, locked_until
                  FROM officers WHERE username = ?1 OR nip = ?1",
                 [login.trim()],
                 |r| {
@@ -152,13 +192,12 @@ impl Store {
                             role: Role::parse(&r.get::<_, String>(3)?),
                         },
                         r.get::<_, String>(4)?,
-                        r.get::<_, u32>(5)?,
-                        r.get::<_, Option<String>>(6)?,
+                        r.get::<_, Option<String>>(5)?,
                     ))
                 },
             )
             .optional()?;
-        let Some((officer, hash, failed, locked_until)) = row else {
+        let Some((officer, hash, locked_until)) = row else {
             return Err(AuthError::UnknownUser);
         };
         if let Some(until) = locked_until.and_then(|u| DateTime::parse_from_rfc3339(&u).ok())
@@ -166,14 +205,31 @@ impl Store {
         {
             return Err(AuthError::Locked { until });
         }
-        if pin_matches(pin, &hash) {
+        Ok(PinAttempt { officer, hash })
+    }
+
+    /// Last step: records whether the PIN matched. Failures are counted in the database at
+    /// this moment, so two checks that ran side by side both count.
+    pub fn pin_outcome(
+        &self,
+        attempt: PinAttempt,
+        matched: bool,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Officer, AuthError> {
+        let officer = attempt.officer;
+        if matched {
             self.conn.execute(
                 "UPDATE officers SET failed_attempts = 0, locked_until = NULL WHERE username = ?1",
                 [&officer.username],
             )?;
             return Ok(officer);
         }
-        let failed = failed + 1;
+        let failed: u32 = self.conn.query_row(
+            "UPDATE officers SET failed_attempts = failed_attempts + 1 WHERE username = ?1
+             RETURNING failed_attempts",
+            [&officer.username],
+            |r| r.get(0),
+        )?;
         if failed >= MAX_FAILED_PINS {
             let until = now + Duration::minutes(LOCKOUT_MINUTES);
             self.conn.execute(
@@ -182,10 +238,6 @@ impl Store {
             )?;
             return Err(AuthError::Locked { until });
         }
-        self.conn.execute(
-            "UPDATE officers SET failed_attempts = ?2 WHERE username = ?1",
-            params![officer.username, failed],
-        )?;
         Err(AuthError::WrongPin {
             remaining: MAX_FAILED_PINS - failed,
         })

@@ -41,6 +41,29 @@ fn write_durably(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// A photo written to the photo folder under its hash, not yet recorded on its case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPhoto {
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// Encodes a crop as JPEG and writes it durably under its hash: the slow half of keeping a
+/// photo, which needs no database (the terminal runs it on its work thread).
+pub fn write_photo(data_dir: &Path, crop: &image::RgbImage) -> Result<StoredPhoto> {
+    let (jpeg, sha256) =
+        crate::photo::encode_jpeg(crop).map_err(|e| StoreError::Io(e.to_string()))?;
+    write_jpeg(data_dir, &sha256, &jpeg)?;
+    Ok(StoredPhoto {
+        sha256,
+        bytes: jpeg.len() as u64,
+    })
+}
+
+fn write_jpeg(data_dir: &Path, sha256: &str, jpeg: &[u8]) -> Result<()> {
+    write_durably(&photo_path(data_dir, sha256), jpeg)
+}
+
 impl Store {
     /// Keeps a photo for a case: `action` must be the case's `RecordPhoto` for `jpeg`.
     pub fn record_photo(
@@ -54,13 +77,34 @@ impl Store {
         let Action::RecordPhoto { sha256, .. } = action else {
             return Err(StoreError::Io("not a photo action".into()));
         };
-        write_durably(&photo_path(data_dir, sha256), jpeg)?;
-        let (hash, now) = (sha256.clone(), actor.now.to_rfc3339());
+        write_jpeg(data_dir, sha256, jpeg)?;
+        let stored = StoredPhoto {
+            sha256: sha256.clone(),
+            bytes: jpeg.len() as u64,
+        };
+        self.record_written_photo(actor, case_id, &stored, action)
+    }
+
+    /// Records a photo already written by `write_photo`: the case action and the upload
+    /// waiting for it, in one transaction.
+    pub fn record_written_photo(
+        &mut self,
+        actor: &Actor,
+        case_id: Uuid,
+        stored: &StoredPhoto,
+        action: &Action,
+    ) -> Result<Case> {
+        match action {
+            Action::RecordPhoto { sha256, .. } if *sha256 == stored.sha256 => {}
+            _ => return Err(StoreError::Io("not this photo's action".into())),
+        }
+        let (hash, now) = (stored.sha256.clone(), actor.now.to_rfc3339());
+        let bytes = stored.bytes as i64;
         self.apply_with(actor, Some(case_id), action, |tx, case| {
             tx.execute(
                 "INSERT INTO photos (sha256, case_id, bytes, created_at) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (sha256) DO NOTHING",
-                params![hash, case.id.to_string(), jpeg.len() as i64, now],
+                params![hash, case.id.to_string(), bytes, now],
             )?;
             Ok(())
         })

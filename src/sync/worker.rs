@@ -37,6 +37,9 @@ pub struct SyncStatus {
     /// When this counter's credential expires (it renews itself a month before; the status
     /// line warns when that keeps failing).
     pub credential_expires: Option<DateTime<Utc>>,
+    /// Changes from pusat applied to this counter's database in the round: the screens
+    /// reload what they show when this is not zero.
+    pub pulled: u64,
 }
 
 #[derive(Debug)]
@@ -126,13 +129,13 @@ async fn run(
                     now: &now,
                     progress: &mut |_, _, _| {},
                 };
-                round(store, client, cx).await.map(|_| ())
+                round(store, client, cx).await.map(|r| r.pulled as u64)
             }
             (None, _) => Err(SyncError::Store("cannot open the database".into())),
             (_, Err(e)) => Err(e.clone()),
         };
         let wait = match &state {
-            Ok(()) => {
+            Ok(_) => {
                 attempt = 0;
                 INTERVAL
             }
@@ -145,11 +148,13 @@ async fn run(
             .as_ref()
             .and_then(|s| s.sync_counts().ok())
             .unwrap_or_default();
+        let pulled = *state.as_ref().unwrap_or(&0);
         report(SyncStatus {
             state: match state {
-                Ok(()) => SyncState::Online,
+                Ok(_) => SyncState::Online,
                 Err(e) => offline(e, wait),
             },
+            pulled,
             counts,
             at: now(),
             credential_expires: Some(setup.credential.expires_at),

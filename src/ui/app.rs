@@ -15,6 +15,7 @@ use super::dialog::{Answer, Dialog};
 use super::login::{LoginOutcome, LoginScreen};
 use super::scan::{payload_error_text, refusal_text};
 use super::strings::Lang;
+use super::work::{Done, PinFor, Work};
 use super::{Ctx, Event, Level, Nav, Notice, Screen, View, fill, queue, tech, theme};
 use crate::clock::Clock;
 use crate::config::Config;
@@ -79,6 +80,15 @@ pub struct App {
     /// No one on the roster yet: the sign-in screen says why (not enrolled, or the roster
     /// not yet pulled) instead of "unknown user" to everyone.
     roster_empty: bool,
+    /// Slow jobs: inline until the event loop starts the work thread.
+    work: Work,
+    /// What waits to be synced, as of the last write here or the sync worker's last report:
+    /// the status line draws this and never asks the database.
+    counts: crate::store::SyncCounts,
+    /// The newest outbox event, read after this terminal wrote (the loop tells sync).
+    last_seq: i64,
+    /// The store's write counter when `counts` and `last_seq` were read.
+    seen_writes: u64,
 }
 
 /// Below 80×24 the screen cannot be drawn whole: it says so instead.
@@ -91,7 +101,7 @@ impl App {
         let lang = Lang::parse(&setup.config.ui.language);
         let server = setup.sync.as_ref().map(|w| w.credential.server.clone());
         let roster_empty = setup.store.officer_count().unwrap_or(0) == 0;
-        App {
+        let mut app = App {
             server,
             roster_empty,
             setup,
@@ -111,7 +121,38 @@ impl App {
             sync: None,
             picker: None,
             hidden: std::cell::Cell::new(false),
+            work: Work::inline(),
+            counts: crate::store::SyncCounts::default(),
+            last_seq: 0,
+            seen_writes: u64::MAX,
+        };
+        app.after_writes();
+        app
+    }
+
+    /// Reads the sync counts and the newest event again when this terminal wrote since the
+    /// last look (the store counts writes in memory, so an idle redraw reads nothing).
+    fn after_writes(&mut self) {
+        let writes = self.setup.store.writes();
+        if writes == self.seen_writes {
+            return;
         }
+        self.seen_writes = writes;
+        if let Ok(counts) = self.setup.store.sync_counts() {
+            self.counts = counts;
+        }
+        if let Ok(seq) = self.setup.store.last_seq() {
+            self.last_seq = seq;
+        }
+    }
+
+    /// Moves slow jobs to the work thread; `answer` gets each result (on that thread).
+    pub fn start_work(
+        &mut self,
+        answer: impl Fn(Done) -> bool + Send + 'static,
+    ) -> std::io::Result<()> {
+        self.work = Work::spawn(answer)?;
+        Ok(())
     }
 
     /// Shows the photo step's pictures through the terminal's image protocol.
@@ -125,7 +166,7 @@ impl App {
 
     /// The newest outbox event (the event loop tells sync when it moves).
     pub fn last_event(&self) -> i64 {
-        self.setup.store.last_seq().unwrap_or(0)
+        self.last_seq
     }
 
     /// The sync worker to start, when this counter is enrolled.
@@ -183,7 +224,12 @@ impl App {
 
     /// Handles one event; returns whether the screen must be redrawn.
     pub fn handle(&mut self, event: Event) -> bool {
-        let dirty = self.dispatch(event);
+        let mut dirty = self.dispatch(event);
+        // Jobs that ran inline (no work thread) answer at once, in order.
+        while let Some(done) = self.work.take_done() {
+            dirty |= self.dispatch(Event::Work(done));
+        }
+        self.after_writes();
         let relaxed = std::sync::atomic::Ordering::Relaxed;
         self.camera_wanted
             .code
@@ -220,9 +266,18 @@ impl App {
                 self.on_camera(e);
                 true
             }
+            Event::Work(done) => {
+                self.on_done(done);
+                true
+            }
             Event::Sync(status) => {
                 self.syncing = true;
+                self.counts = status.counts.clone();
+                let pulled = status.pulled;
                 self.sync = Some(status);
+                if pulled > 0 {
+                    self.refresh_screens();
+                }
                 self.end_withdrawn_session();
                 if self.roster_empty {
                     self.roster_empty = self.setup.store.officer_count().unwrap_or(0) == 0;
@@ -254,6 +309,7 @@ impl App {
 
     fn ctx<'a>(
         setup: &'a mut AppSetup,
+        work: &'a Work,
         officer: &'a Officer,
         lang: Lang,
         notice: &'a mut Option<Notice>,
@@ -270,6 +326,7 @@ impl App {
             camera: setup.config.camera.is_configured(),
             data_dir: &setup.data_dir,
             underpaid: setup.config.counter.underpaid,
+            work,
         }
     }
 
@@ -304,7 +361,7 @@ impl App {
             CameraEvent::Scan(text) => self.on_scan(&text),
             CameraEvent::Frame(frame) => {
                 if let Some(Screen::Case(case)) = self.stack.last_mut() {
-                    case.on_frame(frame, self.picker.as_ref());
+                    case.on_frame(frame, self.picker.as_ref(), &self.work);
                 }
             }
         }
@@ -322,7 +379,13 @@ impl App {
             return;
         };
         let officer = session.officer.clone();
-        let mut ctx = Self::ctx(&mut self.setup, &officer, self.lang, &mut self.notice);
+        let mut ctx = Self::ctx(
+            &mut self.setup,
+            &self.work,
+            &officer,
+            self.lang,
+            &mut self.notice,
+        );
         let code = match payload::parse(text, &ctx.scan_context()) {
             Ok(scanned) => scanned.code().clone(),
             Err(e) => {
@@ -346,7 +409,13 @@ impl App {
     fn open_scanned(&mut self, code: &BookingCode) {
         let Some(session) = &self.session else { return };
         let officer = session.officer.clone();
-        let mut ctx = Self::ctx(&mut self.setup, &officer, self.lang, &mut self.notice);
+        let mut ctx = Self::ctx(
+            &mut self.setup,
+            &self.work,
+            &officer,
+            self.lang,
+            &mut self.notice,
+        );
         while self.stack.len() > 1 {
             if let Some(mut top) = self.stack.pop() {
                 top.leave(&mut ctx);
@@ -370,7 +439,13 @@ impl App {
             return;
         }
         let officer = session.officer.clone();
-        let mut ctx = Self::ctx(&mut self.setup, &officer, self.lang, &mut self.notice);
+        let mut ctx = Self::ctx(
+            &mut self.setup,
+            &self.work,
+            &officer,
+            self.lang,
+            &mut self.notice,
+        );
         if let Some(top) = self.stack.last_mut() {
             let nav = top.on_paste(text, &mut ctx);
             Self::navigate(&mut self.stack, nav, &mut ctx);
@@ -439,7 +514,13 @@ impl App {
             _ => {}
         }
         let officer = session.officer.clone();
-        let mut ctx = Self::ctx(&mut self.setup, &officer, self.lang, &mut self.notice);
+        let mut ctx = Self::ctx(
+            &mut self.setup,
+            &self.work,
+            &officer,
+            self.lang,
+            &mut self.notice,
+        );
         if let Some(top) = self.stack.last_mut() {
             let nav = top.on_key(key, &mut ctx);
             Self::navigate(&mut self.stack, nav, &mut ctx);
@@ -471,12 +552,8 @@ impl App {
         }
         let now = self.setup.office.zone.local(self.setup.clock.now());
         let hint = self.roster_hint();
-        if let LoginOutcome::SignedIn(officer) =
-            self.login
-                .on_key(key, &self.setup.store, now, self.lang, hint)
-        {
-            self.start_session(officer);
-        }
+        self.login
+            .on_key(key, &self.setup.store, &self.work, now, self.lang, hint);
     }
 
     /// Why nobody can sign in yet, when the roster is empty.
@@ -501,11 +578,148 @@ impl App {
         let Some(lock) = &mut session.locked else {
             return;
         };
-        if let LoginOutcome::SignedIn(officer) =
-            lock.on_key(key, &self.setup.store, now, self.lang, None)
-            && officer.username == session.officer.username
+        lock.on_key(key, &self.setup.store, &self.work, now, self.lang, None);
+    }
+
+    /// A job of the work thread finished: the screen that gave it finishes the action. When
+    /// that screen is gone, what must not be lost is still done (a wrong PIN still counts,
+    /// a written photo is still recorded on its case).
+    fn on_done(&mut self, done: Done) {
+        let now = self.setup.office.zone.local(self.setup.clock.now());
+        match done {
+            Done::Pin {
+                purpose: PinFor::SignIn,
+                attempt,
+                matched,
+            } if self.session.is_none() => {
+                let s = self.lang.strings();
+                let store = &self.setup.store;
+                if let LoginOutcome::SignedIn(officer) =
+                    self.login.on_pin(attempt, matched, store, now, s)
+                {
+                    self.start_session(officer);
+                }
+            }
+            Done::Pin {
+                purpose: PinFor::Unlock,
+                attempt,
+                matched,
+            } if self.session.as_ref().is_some_and(|s| s.locked.is_some()) => {
+                let s = self.lang.strings();
+                let store = &self.setup.store;
+                let Some(session) = &mut self.session else {
+                    return;
+                };
+                let Some(lock) = &mut session.locked else {
+                    return;
+                };
+                if let LoginOutcome::SignedIn(officer) =
+                    lock.on_pin(attempt, matched, store, now, s)
+                    && officer.username == session.officer.username
+                {
+                    session.locked = None;
+                }
+            }
+            Done::Pin {
+                purpose: PinFor::Approval(case),
+                attempt,
+                matched,
+            } => match self.case_screen(case) {
+                Some(i) => self.on_case_done(
+                    i,
+                    Done::Pin {
+                        purpose: PinFor::Approval(case),
+                        attempt,
+                        matched,
+                    },
+                ),
+                None => {
+                    let _ = self.setup.store.pin_outcome(attempt, matched, now);
+                }
+            },
+            Done::Pin {
+                attempt, matched, ..
+            } => {
+                let _ = self.setup.store.pin_outcome(attempt, matched, now);
+            }
+            Done::Capture { case, .. } | Done::Picture { case, .. } => {
+                if let Some(i) = self.case_screen(case) {
+                    self.on_case_done(i, done);
+                }
+            }
+            Done::Stored { case, .. } => match self.case_screen(case) {
+                Some(i) => self.on_case_done(i, done),
+                None => self.record_orphan_photo(done),
+            },
+        }
+    }
+
+    /// pusat's changes reached the database: every screen reloads what it shows (a new or
+    /// cancelled booking appears in the queue without the officer navigating).
+    fn refresh_screens(&mut self) {
+        let Some(session) = &self.session else { return };
+        let officer = session.officer.clone();
+        let mut ctx = Self::ctx(
+            &mut self.setup,
+            &self.work,
+            &officer,
+            self.lang,
+            &mut self.notice,
+        );
+        for screen in &mut self.stack {
+            screen.refresh(&mut ctx);
+        }
+    }
+
+    /// Where in the stack the case `id` is open.
+    fn case_screen(&self, id: uuid::Uuid) -> Option<usize> {
+        self.stack
+            .iter()
+            .position(|s| matches!(s, Screen::Case(c) if c.id() == id))
+    }
+
+    fn on_case_done(&mut self, index: usize, done: Done) {
+        let Some(session) = &self.session else { return };
+        let officer = session.officer.clone();
+        let mut ctx = Self::ctx(
+            &mut self.setup,
+            &self.work,
+            &officer,
+            self.lang,
+            &mut self.notice,
+        );
+        if let Some(Screen::Case(c)) = self.stack.get_mut(index) {
+            c.on_done(done, &mut ctx);
+        }
+    }
+
+    /// A photo written after its case was closed on screen: recorded all the same.
+    fn record_orphan_photo(&mut self, done: Done) {
+        let Done::Stored {
+            case,
+            stored: Ok(stored),
+            failed_checks,
+            reason,
+        } = done
+        else {
+            return;
+        };
+        let Some(session) = &self.session else { return };
+        let actor = crate::store::Actor {
+            username: session.officer.username.clone(),
+            now: self.setup.office.zone.local(self.setup.clock.now()),
+        };
+        let action = crate::domain::Action::RecordPhoto {
+            sha256: stored.sha256.clone(),
+            failed_checks,
+            accepted_because: reason,
+        };
+        if let Err(e) = self
+            .setup
+            .store
+            .record_written_photo(&actor, case, &stored, &action)
         {
-            session.locked = None;
+            tracing::error!("a photo written after its case closed was not recorded: {e}");
         }
     }
 
@@ -520,7 +734,13 @@ impl App {
             camera: self.setup.config.camera.device.clone(),
             server: self.server.clone(),
         };
-        let mut ctx = Self::ctx(&mut self.setup, &officer, self.lang, &mut self.notice);
+        let mut ctx = Self::ctx(
+            &mut self.setup,
+            &self.work,
+            &officer,
+            self.lang,
+            &mut self.notice,
+        );
         let home = match officer.role {
             Role::Technician => Screen::Tech(tech::TechScreen::new(&mut ctx, devices)),
             Role::Officer | Role::Supervisor => Screen::Queue(queue::QueueScreen::new(&mut ctx)),
@@ -716,7 +936,8 @@ impl App {
         ));
         if self.syncing {
             spans.extend(self.sync_status(s));
-        } else if let Ok(n) = self.setup.store.pending_events() {
+        } else {
+            let n = self.counts.events;
             spans.push(Span::styled(fill(s.pending_events, &[&n]), theme::dim()));
         }
         Paragraph::new(Line::from(spans)).render(area, buf);
@@ -745,7 +966,7 @@ impl App {
                 },
             ),
         };
-        let counts = self.setup.store.sync_counts().unwrap_or_default();
+        let counts = &self.counts;
         let mut tail = fill(s.sync_pending, &[&counts.events, &counts.photos]);
         tail += &match counts.last_success {
             Some(t) => fill(

@@ -22,6 +22,8 @@ pub struct Dialog {
     pub message: String,
     pub body: Body,
     pub error: Option<String>,
+    /// The PIN typed is being checked on the work thread: keys wait until the answer.
+    checking: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +41,7 @@ impl Dialog {
             message,
             body: Body::Confirm,
             error: None,
+            checking: false,
         }
     }
 
@@ -52,6 +55,7 @@ impl Dialog {
             message,
             body: Body::Fields(form),
             error: None,
+            checking: false,
         }
     }
 
@@ -62,6 +66,7 @@ impl Dialog {
             message,
             body: Body::Fields(form),
             error: None,
+            checking: false,
         }
     }
 
@@ -72,8 +77,19 @@ impl Dialog {
         }
     }
 
+    /// The PIN was handed to the work thread: it is cleared from the form, and the dialog
+    /// says it is checking until `refuse` or the dialog closes.
+    pub fn start_checking(&mut self) {
+        if let Body::Fields(f) = &mut self.body {
+            f.clear_text("pin");
+        }
+        self.error = None;
+        self.checking = true;
+    }
+
     /// After a refused PIN: clear it and show why, keeping the username.
     pub fn refuse(&mut self, error: String) {
+        self.checking = false;
         if let Body::Fields(f) = &mut self.body {
             f.clear_text("pin");
             if let Some(i) = f.index("pin") {
@@ -84,12 +100,18 @@ impl Dialog {
     }
 
     pub fn paste(&mut self, text: &str) {
+        if self.checking {
+            return;
+        }
         if let Body::Fields(f) = &mut self.body {
             f.paste(text);
         }
     }
 
     pub fn on_key(&mut self, key: &KeyEvent) -> Answer {
+        if self.checking {
+            return Answer::Pending;
+        }
         if key.code == KeyCode::Esc {
             return Answer::Cancel;
         }
@@ -114,8 +136,8 @@ impl Dialog {
             Body::Fields(f) => f.fields.len() as u16,
             Body::Confirm => 1,
         };
-        let height =
-            (message_lines + fields + 4 + u16::from(self.error.is_some()) * 2).min(area.height);
+        let below = self.error.is_some() || self.checking;
+        let height = (message_lines + fields + 4 + u16::from(below) * 2).min(area.height);
         let popup = area.centered(Constraint::Length(width), Constraint::Length(height));
         Clear.render(popup, buf);
         let block = Block::bordered().title(Line::styled(
@@ -138,7 +160,9 @@ impl Dialog {
             }
             Body::Fields(f) => f.render(body, buf, s, true, 24),
         }
-        if let Some(e) = &self.error {
+        if self.checking {
+            Paragraph::new(Line::styled(s.pin_checking, theme::dim())).render(err, buf);
+        } else if let Some(e) = &self.error {
             Paragraph::new(Line::styled(e.as_str(), theme::error()))
                 .wrap(Wrap { trim: true })
                 .render(err, buf);

@@ -10,7 +10,8 @@ use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 use super::form::{Field, Form, FormEvent};
 use super::strings::{Lang, Strings, fill};
 use super::theme;
-use crate::store::{AuthError, Officer, Store};
+use super::work::{Done, PinFor, Work};
+use crate::store::{AuthError, Officer, PinAttempt, Store};
 
 pub enum LoginOutcome {
     Pending,
@@ -22,6 +23,8 @@ pub struct LoginScreen {
     /// Set when this is the lock screen: only this officer's PIN opens it.
     locked_by: Option<String>,
     error: Option<String>,
+    /// The PIN is being checked on the work thread.
+    checking: bool,
 }
 
 impl LoginScreen {
@@ -38,6 +41,7 @@ impl LoginScreen {
             form,
             locked_by,
             error: None,
+            checking: false,
         }
     }
 
@@ -45,39 +49,74 @@ impl LoginScreen {
         self.form.paste(text);
     }
 
+    /// A key; Enter on the PIN hands the check to the work thread (`on_pin` finishes it).
     pub fn on_key(
         &mut self,
         key: &KeyEvent,
         store: &Store,
+        work: &Work,
         now: DateTime<FixedOffset>,
         lang: Lang,
         roster_hint: Option<&str>,
-    ) -> LoginOutcome {
-        if self.form.on_key(key) != FormEvent::Submit {
-            return LoginOutcome::Pending;
+    ) {
+        if self.checking || self.form.on_key(key) != FormEvent::Submit {
+            return;
         }
         let s = lang.strings();
         if let Some(hint) = roster_hint {
             self.error = Some(hint.to_owned());
-            return LoginOutcome::Pending;
+            return;
         }
         let (user, pin) = (self.form.text("user"), self.form.text("pin"));
         if user.is_empty() || pin.is_empty() {
             self.error = Some(s.login_empty.to_owned());
             self.form.focus = if user.is_empty() { 0 } else { 1 };
-            return LoginOutcome::Pending;
+            return;
         }
         self.form.clear_text("pin");
-        match store.authenticate(&user, &pin, now) {
-            Ok(officer) => return LoginOutcome::SignedIn(officer),
+        match store.pin_attempt(&user, &pin, now) {
+            Ok(attempt) => {
+                self.checking = true;
+                self.error = None;
+                let purpose = match self.locked_by {
+                    Some(_) => PinFor::Unlock,
+                    None => PinFor::SignIn,
+                };
+                work.submit(move || Done::Pin {
+                    matched: attempt.matches(&pin),
+                    purpose,
+                    attempt,
+                });
+            }
+            Err(e) => self.refuse(&e, &user, s),
+        }
+    }
+
+    /// The answer of the PIN check.
+    pub fn on_pin(
+        &mut self,
+        attempt: PinAttempt,
+        matched: bool,
+        store: &Store,
+        now: DateTime<FixedOffset>,
+        s: &Strings,
+    ) -> LoginOutcome {
+        self.checking = false;
+        let user = self.form.text("user");
+        match store.pin_outcome(attempt, matched, now) {
+            Ok(officer) => LoginOutcome::SignedIn(officer),
             Err(e) => {
-                if matches!(e, AuthError::UnknownUser) {
-                    self.form.focus = 0;
-                }
-                self.error = Some(super::strings::auth_text(&e, &user, s));
+                self.refuse(&e, &user, s);
+                LoginOutcome::Pending
             }
         }
-        LoginOutcome::Pending
+    }
+
+    fn refuse(&mut self, e: &AuthError, user: &str, s: &Strings) {
+        if matches!(e, AuthError::UnknownUser) {
+            self.form.focus = 0;
+        }
+        self.error = Some(super::strings::auth_text(e, user, s));
     }
 
     /// `roster_hint`: why nobody can sign in yet, shown in place of the introduction.
@@ -109,7 +148,9 @@ impl LoginScreen {
                 .render(intro, buf);
         }
         self.form.render(fields, buf, s, true, 20);
-        if let Some(e) = &self.error {
+        if self.checking {
+            Paragraph::new(Line::styled(s.pin_checking, theme::dim())).render(error, buf);
+        } else if let Some(e) = &self.error {
             Paragraph::new(Line::styled(e.as_str(), theme::error()))
                 .wrap(Wrap { trim: true })
                 .render(error, buf);

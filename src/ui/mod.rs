@@ -19,6 +19,7 @@ mod strings;
 mod tech;
 mod theme;
 mod walkin;
+pub mod work;
 
 use std::sync::mpsc;
 use std::time::Duration;
@@ -44,6 +45,8 @@ pub enum Event {
     Scanner(crate::devices::serial::ScannerEvent),
     Camera(crate::devices::camera::CameraEvent),
     Sync(crate::sync::SyncStatus),
+    /// A job of the work thread finished.
+    Work(work::Done),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +80,8 @@ pub struct Ctx<'a> {
     pub data_dir: &'a std::path::Path,
     /// What the office allows when fees are still owed at the decision.
     pub underpaid: crate::config::UnderpaidRule,
+    /// Where slow work goes (PIN checks, photos), so the screen never waits.
+    pub work: &'a work::Work,
 }
 
 impl Ctx<'_> {
@@ -250,6 +255,8 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> std::io
         })
         .ok();
     }
+    let answers = tx.clone();
+    app.start_work(move |done| answers.send(Event::Work(done)).is_ok())?;
     let input = tx.clone();
     std::thread::spawn(move || {
         while let Ok(ev) = term::read() {

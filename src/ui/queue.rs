@@ -62,12 +62,18 @@ impl QueueScreen {
         screen
     }
 
+    /// Reloads the list; the selection stays on the same booking when rows arrive or go
+    /// above it (a pulled change must not move the officer's cursor to someone else).
     pub fn refresh(&mut self, ctx: &mut Ctx<'_>) {
+        let chosen = self.rows().get(self.selected).map(|r| r.code.clone());
         match ctx.store.queue(ctx.today()) {
             Ok(rows) => self.today = rows,
             Err(e) => ctx.store_failed(&e),
         }
         self.update_search(ctx);
+        if let Some(i) = chosen.and_then(|c| self.rows().iter().position(|r| r.code == c)) {
+            self.selected = i;
+        }
     }
 
     pub fn typing(&self) -> bool {

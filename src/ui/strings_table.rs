@@ -54,6 +54,7 @@ strings! {
     login_title: "Masuk ke Loket", "Sign in to Loket";
     login_user: "Nama pengguna / NIP", "Username / NIP";
     login_pin: "PIN", "PIN";
+    pin_checking: "Memeriksa PIN…", "Checking the PIN…";
     login_empty: "Isi nama pengguna (atau NIP) dan PIN.", "Enter your username (or NIP) and PIN.";
     login_unenrolled: "Loket ini belum terdaftar di pusat, jadi belum ada petugas. Teknisi: loket enroll --server URL --code KODE.", "This counter is not enrolled with pusat, so it has no officers yet. Technician: loket enroll --server URL --code CODE.";
     login_awaiting_roster: "Daftar petugas belum diterima dari pusat. Periksa jaringan; loket mencoba lagi sendiri.", "The officer roster has not arrived from pusat yet. Check the network; the counter keeps trying.";
@@ -228,6 +229,9 @@ strings! {
     photo_taken: "Foto tersimpan ({}…), menunggu unggah ke pusat.", "Photo kept ({}…), waiting to upload to the centre.";
     photo_accepted_because: "Diterima meski gagal pemeriksaan ({}): {}", "Accepted despite failed checks ({}): {}";
     photo_no_frame: "Belum ada gambar dari kamera. Tunggu pratinjau muncul, lalu tekan Spasi.", "No picture from the camera yet. Wait for the preview, then press Space.";
+    photo_busy: "Tunggu sebentar: foto sedang diperiksa atau disimpan.", "One moment: the photo is being checked or saved.";
+    photo_checking: "Memeriksa foto…", "Checking the photo…";
+    photo_saving: "Menyimpan foto…", "Saving the photo…";
     photo_capture_first: "Ambil foto dulu: tekan Spasi.", "Take the photo first: press Space.";
     photo_cannot_crop: "Foto tidak bisa dipotong ke ukuran paspor (wajah terlalu kecil atau di tepi). Tekan R untuk ulangi.", "The photo cannot be cut to passport size (face too small or at the edge). Press R to retake.";
     photo_waiting: "Menunggu gambar dari kamera…", "Waiting for the camera…";

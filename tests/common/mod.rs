@@ -53,7 +53,24 @@ pub fn fixture_with(config: Config) -> Fixture {
 /// A fixture whose store `prepare` changes first (given the store and today's bookings).
 pub fn fixture_prepared(config: Config, prepare: impl FnOnce(&mut Store, &[Booking])) -> Fixture {
     let data = tempfile::tempdir().unwrap();
-    let mut store = Store::open_in_memory("JKS").unwrap();
+    let store = Store::open_in_memory("JKS").unwrap();
+    fixture_of(config, data, store, prepare)
+}
+
+/// A fixture whose database is a real file, `loket.db` in the data folder, that a test may
+/// open a second connection to (as the sync worker does).
+pub fn fixture_in_file() -> Fixture {
+    let data = tempfile::tempdir().unwrap();
+    let store = Store::open(&data.path().join("loket.db"), "JKS").unwrap();
+    fixture_of(Config::defaults(), data, store, |_, _| {})
+}
+
+fn fixture_of(
+    config: Config,
+    data: tempfile::TempDir,
+    mut store: Store,
+    prepare: impl FnOnce(&mut Store, &[Booking]),
+) -> Fixture {
     loket::demo::seed(&mut store, 1, today(), &fees()).unwrap();
     store.upsert_office(&config.office().unwrap()).unwrap();
     let listed: Vec<Booking> = store

@@ -19,9 +19,11 @@ use crate::domain::case::{Approval, CaseError, Decision, DocProblem};
 use crate::domain::checklist::{DocKind, DocStatus};
 use crate::domain::fees::{FeeQuery, FeeSummary};
 use crate::domain::{Action, Booking, Case, Step, format};
-use crate::store::StoreError;
+use crate::store::{AuthError, PinAttempt, Role, StoreError, StoredPhoto};
+use crate::ui::work::{Done, PinFor, Work};
 use documents::{DocsOut, DocsPanel};
 use interview::InterviewPanel;
+pub use photo::Capture;
 use photo::{PhotoOut, PhotoPanel};
 
 pub use documents::nik_text;
@@ -162,8 +164,9 @@ impl CaseScreen {
         &mut self,
         frame: std::sync::Arc<image::RgbImage>,
         picker: Option<&ratatui_image::picker::Picker>,
+        work: &Work,
     ) {
-        self.photo.on_frame(frame, picker);
+        self.photo.on_frame(frame, picker, work, self.case.id);
     }
 
     /// Keeps the captured photo: JPEG under its hash, the case action, the pending upload.
@@ -190,21 +193,46 @@ impl CaseScreen {
             self.dialog = Some((dialog, Pending::PhotoReason));
             return;
         }
-        let (jpeg, sha256) = match crate::photo::encode_jpeg(crop) {
-            Ok(encoded) => encoded,
+        if self.photo.saving {
+            return;
+        }
+        // Encoding and the durable write run on the work thread; `on_stored` records.
+        let (crop, data_dir, case) = (crop.clone(), ctx.data_dir.to_owned(), self.case.id);
+        self.photo.saving = true;
+        ctx.work.submit(move || Done::Stored {
+            case,
+            stored: crate::store::write_photo(&data_dir, &crop).map_err(|e| e.to_string()),
+            failed_checks: failed,
+            reason,
+        });
+    }
+
+    /// The accepted photo is on disk: the case records it (or the officer is told why not,
+    /// and the captured photo stays to be accepted again).
+    pub fn on_stored(
+        &mut self,
+        stored: Result<StoredPhoto, String>,
+        failed_checks: Vec<String>,
+        reason: Option<String>,
+        ctx: &mut Ctx<'_>,
+    ) {
+        let s = ctx.s();
+        self.photo.saving = false;
+        let stored = match stored {
+            Ok(stored) => stored,
             Err(e) => {
                 ctx.notify(Level::Error, fill(s.err_store, &[&e]));
                 return;
             }
         };
         let action = Action::RecordPhoto {
-            sha256,
-            failed_checks: failed,
+            sha256: stored.sha256.clone(),
+            failed_checks,
             accepted_because: reason,
         };
         match ctx
             .store
-            .record_photo(&ctx.actor(), self.case.id, ctx.data_dir, &jpeg, &action)
+            .record_written_photo(&ctx.actor(), self.case.id, &stored, &action)
         {
             Ok(case) => {
                 self.case = case;
@@ -215,6 +243,27 @@ impl CaseScreen {
             Err(StoreError::Case(e)) => ctx.notify(Level::Error, explain(&e, s)),
             Err(e) => ctx.store_failed(&e),
         }
+    }
+
+    /// The answer of a job this screen gave the work thread.
+    pub fn on_done(&mut self, done: Done, ctx: &mut Ctx<'_>) {
+        match done {
+            Done::Pin {
+                attempt, matched, ..
+            } => self.on_pin(attempt, matched, ctx),
+            Done::Capture { capture, .. } => self.photo.on_capture(capture),
+            Done::Picture { picture, .. } => self.photo.on_picture(picture),
+            Done::Stored {
+                stored,
+                failed_checks,
+                reason,
+                ..
+            } => self.on_stored(stored, failed_checks, reason, ctx),
+        }
+    }
+
+    pub fn id(&self) -> uuid::Uuid {
+        self.case.id
     }
 
     pub fn keys(
@@ -397,11 +446,13 @@ impl CaseScreen {
                     self.apply(ctx, Action::SaveInterview { interview });
                 }
             }
-            Some(Step::Photo) if self.camera => match self.photo.on_key(key, ctx.s()) {
-                Some(PhotoOut::Accept) => self.accept_photo(ctx, None),
-                Some(PhotoOut::Message(m)) => ctx.notify(Level::Warn, m.to_owned()),
-                None => {}
-            },
+            Some(Step::Photo) if self.camera => {
+                match self.photo.on_key(key, ctx.s(), ctx.work, self.case.id) {
+                    Some(PhotoOut::Accept) => self.accept_photo(ctx, None),
+                    Some(PhotoOut::Message(m)) => ctx.notify(Level::Warn, m.to_owned()),
+                    None => {}
+                }
+            }
             _ => {}
         }
     }
@@ -561,48 +612,86 @@ impl CaseScreen {
                             dialog.refuse(s.approver_self.to_owned());
                             return;
                         }
-                        let supervisor =
-                            match ctx
-                                .store
-                                .approve_as_supervisor(&user, &dialog.text("pin"), at)
-                            {
-                                Ok(officer) => officer.username,
-                                Err(e) => {
-                                    dialog.refuse(crate::ui::strings::auth_text(&e, &user, s));
-                                    return;
-                                }
-                            };
-                        match pending {
-                            Pending::UnderpaidApproval(fee, reason) => Action::Decide {
-                                decision: Decision::Continue {
-                                    fee: fee.clone(),
-                                    underpaid: Some(Approval {
-                                        supervisor,
-                                        reason: reason.clone(),
-                                    }),
-                                },
-                                at,
-                            },
-                            Pending::RejectApproval(reason) => Action::Decide {
-                                decision: Decision::Reject {
-                                    reason: reason.clone(),
-                                    supervisor,
-                                },
-                                at,
-                            },
-                            _ => Action::CompleteDocuments {
-                                override_by: Some(supervisor),
-                            },
+                        // argon2 runs on the work thread; `on_pin` finishes the approval.
+                        match ctx.store.pin_attempt(&user, &dialog.text("pin"), at) {
+                            Ok(attempt) => {
+                                let pin = dialog.text("pin");
+                                dialog.start_checking();
+                                let purpose = PinFor::Approval(self.case.id);
+                                ctx.work.submit(move || Done::Pin {
+                                    matched: attempt.matches(&pin),
+                                    purpose,
+                                    attempt,
+                                });
+                            }
+                            Err(e) => dialog.refuse(crate::ui::strings::auth_text(&e, &user, s)),
                         }
+                        return;
                     }
                 };
-                self.dialog = None;
-                let decided = matches!(action, Action::Decide { .. });
-                if self.apply(ctx, action) && decided {
-                    let label = crate::ui::strings::case_label(s, Some(&self.case));
-                    ctx.notify(Level::Ok, fill(s.decision_made, &[&label]));
-                }
+                self.finish_dialog(action, ctx);
             }
+        }
+    }
+
+    /// A supervisor's PIN, checked on the work thread: the approval goes through, or the
+    /// dialog says why not and asks again.
+    pub fn on_pin(&mut self, attempt: PinAttempt, matched: bool, ctx: &mut Ctx<'_>) {
+        let s = ctx.s();
+        let at = ctx.local_now();
+        let user = attempt.officer().username.clone();
+        let outcome = ctx.store.pin_outcome(attempt, matched, at);
+        let Some((dialog, pending)) = &mut self.dialog else {
+            return;
+        };
+        let supervisor = match outcome {
+            Ok(officer) if officer.role == Role::Supervisor => officer.username,
+            Ok(_) => {
+                dialog.refuse(crate::ui::strings::auth_text(
+                    &AuthError::NotSupervisor,
+                    &user,
+                    s,
+                ));
+                return;
+            }
+            Err(e) => {
+                dialog.refuse(crate::ui::strings::auth_text(&e, &user, s));
+                return;
+            }
+        };
+        let action = match pending {
+            Pending::UnderpaidApproval(fee, reason) => Action::Decide {
+                decision: Decision::Continue {
+                    fee: fee.clone(),
+                    underpaid: Some(Approval {
+                        supervisor,
+                        reason: reason.clone(),
+                    }),
+                },
+                at,
+            },
+            Pending::RejectApproval(reason) => Action::Decide {
+                decision: Decision::Reject {
+                    reason: reason.clone(),
+                    supervisor,
+                },
+                at,
+            },
+            _ => Action::CompleteDocuments {
+                override_by: Some(supervisor),
+            },
+        };
+        self.finish_dialog(action, ctx);
+    }
+
+    /// Closes the dialog and applies what it decided.
+    fn finish_dialog(&mut self, action: Action, ctx: &mut Ctx<'_>) {
+        let s = ctx.s();
+        self.dialog = None;
+        let decided = matches!(action, Action::Decide { .. });
+        if self.apply(ctx, action) && decided {
+            let label = crate::ui::strings::case_label(s, Some(&self.case));
+            ctx.notify(Level::Ok, fill(s.decision_made, &[&label]));
         }
     }
 

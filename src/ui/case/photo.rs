@@ -10,8 +10,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
+use uuid::Uuid;
+
 use crate::photo::{self, CheckResult, Outcome};
 use crate::ui::scan::{photo_check_advice, photo_check_name};
+use crate::ui::work::{Done, Work};
 use crate::ui::{Strings, preview, theme};
 
 pub struct Capture {
@@ -40,42 +43,95 @@ pub enum PhotoOut {
 pub struct PhotoPanel {
     preview: Option<Arc<RgbImage>>,
     pub captured: Option<Capture>,
+    /// A capture is being checked on the work thread.
+    pub checking: bool,
+    /// The accepted photo is being encoded and written on the work thread.
+    pub saving: bool,
     /// The picture in the terminal's image protocol, and the area it was made for.
     picture: Option<(ratatui_image::protocol::Protocol, Rect)>,
+    /// A preview frame is being encoded: newer frames wait rather than queue up.
+    encoding: bool,
     /// Where the picture was last drawn (render is `&self`; frames are encoded for it).
     area: std::cell::Cell<Rect>,
 }
 
 impl PhotoPanel {
     /// A new camera frame; with `picker`, it (or the captured crop) is encoded in the
-    /// terminal's image protocol here, off the drawing path.
+    /// terminal's image protocol on the work thread, one frame at a time.
     pub fn on_frame(
         &mut self,
         frame: Arc<RgbImage>,
         picker: Option<&ratatui_image::picker::Picker>,
+        work: &Work,
+        case: Uuid,
     ) {
-        if let Some(picker) = picker {
-            let area = self.area.get();
-            let shown = match &self.captured {
-                Some(Capture {
-                    crop: Some(crop), ..
-                }) => crop,
-                _ => frame.as_ref(),
-            };
-            self.picture = crate::ui::picture::encode(picker, shown, area).map(|p| (p, area));
-        }
         self.preview = Some(frame);
+        self.encode_picture(picker, work, case);
     }
 
-    pub fn on_key(&mut self, key: &KeyEvent, s: &Strings) -> Option<PhotoOut> {
+    fn encode_picture(
+        &mut self,
+        picker: Option<&ratatui_image::picker::Picker>,
+        work: &Work,
+        case: Uuid,
+    ) {
+        let Some(picker) = picker else { return };
+        if self.encoding {
+            return;
+        }
+        let shown: Arc<RgbImage> = match (&self.captured, &self.preview) {
+            (
+                Some(Capture {
+                    crop: Some(crop), ..
+                }),
+                _,
+            ) => Arc::new(crop.clone()),
+            (_, Some(frame)) => frame.clone(),
+            _ => return,
+        };
+        let (picker, area) = (picker.clone(), self.area.get());
+        self.encoding = true;
+        work.submit(move || Done::Picture {
+            case,
+            picture: crate::ui::picture::encode(&picker, &shown, area).map(|p| (p, area)),
+        });
+    }
+
+    /// A preview encoded on the work thread.
+    pub fn on_picture(&mut self, picture: Option<(ratatui_image::protocol::Protocol, Rect)>) {
+        self.encoding = false;
+        self.picture = picture;
+    }
+
+    /// The checks of a capture, back from the work thread.
+    pub fn on_capture(&mut self, capture: Capture) {
+        self.checking = false;
+        self.captured = Some(capture);
+    }
+
+    pub fn on_key(
+        &mut self,
+        key: &KeyEvent,
+        s: &Strings,
+        work: &Work,
+        case: Uuid,
+    ) -> Option<PhotoOut> {
+        if self.checking || self.saving {
+            return Some(PhotoOut::Message(s.photo_busy));
+        }
         match key.code {
             KeyCode::Char(' ') if self.captured.is_none() => {
                 let Some(frame) = &self.preview else {
                     return Some(PhotoOut::Message(s.photo_no_frame));
                 };
-                self.captured = Some(Capture {
-                    crop: photo::crop_passport(frame),
-                    results: photo::check_image(frame),
+                let frame = frame.clone();
+                self.checking = true;
+                work.submit(move || Done::Capture {
+                    case,
+                    capture: Capture {
+                        crop: photo::crop_passport(&frame),
+                        results: photo::check_image(&frame),
+                    },
                 });
                 None
             }
@@ -129,6 +185,8 @@ impl PhotoPanel {
         ]));
         let mut lines = Vec::new();
         let hint = match &self.captured {
+            None if self.checking => s.photo_checking,
+            _ if self.saving => s.photo_saving,
             None => s.photo_keys_live,
             Some(c) => {
                 // Failures first, each with what was measured and what to do; when any

@@ -1,0 +1,137 @@
+//! The work thread: everything slower than a frame that needs no database — checking a PIN
+//! (argon2id, a fifth of a second on purpose), checking and cropping a captured photo,
+//! encoding and writing the JPEG, encoding a preview in the terminal's picture protocol.
+//!
+//! A screen hands a job over and shows that it is waiting ("memeriksa…"); the answer comes
+//! back to the event loop as `Event::Work` and the screen finishes the action there, with
+//! the store, on the UI thread. Jobs run one after another in the order given.
+//!
+//! Without an event loop (the screen tests, the benchmarks' setup) jobs run at once and
+//! their answers wait in a queue the application drains after each event, so a test sees
+//! the same sequence of states, only without the wait.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::sync::mpsc;
+
+use uuid::Uuid;
+
+use crate::store::PinAttempt;
+
+/// What a PIN was typed for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinFor {
+    SignIn,
+    Unlock,
+    /// A supervisor's approval in a dialog of the case `Uuid`.
+    Approval(Uuid),
+}
+
+/// A finished job.
+pub enum Done {
+    Pin {
+        purpose: PinFor,
+        attempt: PinAttempt,
+        matched: bool,
+    },
+    /// A captured frame, checked and cropped, for the photo step of `case`.
+    Capture {
+        case: Uuid,
+        capture: crate::ui::case::Capture,
+    },
+    /// The accepted photo encoded and written to disk (or why not), ready to record.
+    Stored {
+        case: Uuid,
+        stored: Result<crate::store::StoredPhoto, String>,
+        failed_checks: Vec<String>,
+        reason: Option<String>,
+    },
+    /// A preview frame in the terminal's picture protocol, for the photo step of `case`.
+    Picture {
+        case: Uuid,
+        picture: Option<(ratatui_image::protocol::Protocol, ratatui::layout::Rect)>,
+    },
+}
+
+impl std::fmt::Debug for Done {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Done::Pin {
+                purpose, matched, ..
+            } => write!(f, "Done::Pin({purpose:?}, matched: {matched})"),
+            Done::Capture { case, .. } => write!(f, "Done::Capture({case})"),
+            Done::Stored { case, stored, .. } => {
+                write!(f, "Done::Stored({case}, ok: {})", stored.is_ok())
+            }
+            Done::Picture { case, .. } => write!(f, "Done::Picture({case})"),
+        }
+    }
+}
+
+type Job = Box<dyn FnOnce() -> Done + Send>;
+
+pub struct Work {
+    /// Answers of jobs run on the caller's thread, not yet handled.
+    done: RefCell<VecDeque<Done>>,
+    /// The work thread, once started.
+    thread: Option<mpsc::Sender<Job>>,
+}
+
+impl Default for Work {
+    fn default() -> Self {
+        Work::inline()
+    }
+}
+
+impl Work {
+    /// Runs each job at once, on the caller's thread.
+    pub fn inline() -> Work {
+        Work {
+            done: RefCell::default(),
+            thread: None,
+        }
+    }
+
+    /// Starts the work thread; `answer` receives each finished job on it. The thread ends
+    /// when this `Work` is dropped or `answer` returns false.
+    pub fn spawn(answer: impl Fn(Done) -> bool + Send + 'static) -> std::io::Result<Work> {
+        let (tx, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("loket-work".into())
+            .spawn(move || {
+                while let Ok(job) = rx.recv() {
+                    // A job that panics (a decoder bug) loses its answer, not the thread.
+                    let Ok(done) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job))
+                    else {
+                        tracing::error!("a background job panicked");
+                        continue;
+                    };
+                    if !answer(done) {
+                        break;
+                    }
+                }
+            })?;
+        Ok(Work {
+            done: RefCell::default(),
+            thread: Some(tx),
+        })
+    }
+
+    pub fn submit(&self, job: impl FnOnce() -> Done + Send + 'static) {
+        let job: Job = match &self.thread {
+            Some(tx) => match tx.send(Box::new(job)) {
+                Ok(()) => return,
+                // The thread is gone (it ended with the loop): run the job here instead.
+                Err(mpsc::SendError(job)) => job,
+            },
+            None => Box::new(job),
+        };
+        let answer = job();
+        self.done.borrow_mut().push_back(answer);
+    }
+
+    /// An answer of a job that ran on the caller's thread, not yet handled.
+    pub fn take_done(&self) -> Option<Done> {
+        self.done.borrow_mut().pop_front()
+    }
+}
