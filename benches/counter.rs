@@ -10,7 +10,6 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use loket::clock::ManualClock;
 use loket::config::{Config, FEES};
-use loket::domain::case::Identity;
 use loket::domain::checklist::{DocKind, DocStatus};
 use loket::domain::fees::FeeSchedule;
 use loket::domain::{Action, Booking, BookingCode};
@@ -68,23 +67,9 @@ fn durable_action(c: &mut Criterion) {
         username: "petugas1".into(),
         now,
     };
-    let a = &booking.applicants[0];
-    let check_in = Action::CheckIn {
-        case_id: uuid::Uuid::now_v7(),
-        booking: booking.code.clone(),
-        applicant: 0,
-        application: booking.application,
-        at: now,
-        exceptions: vec![],
-        checklist: vec![DocKind::EKtp, DocKind::FamilyCard],
-        identity: Identity {
-            name: a.name.clone(),
-            nik: a.nik.clone(),
-            birth_date: a.birth_date,
-            sex: a.sex,
-        },
-    };
-    let case = store.apply(&actor, None, &check_in).unwrap();
+    let case = loket::counter::check_in(&mut store, &actor, &booking, 0, "JKS")
+        .unwrap()
+        .into_case();
     let mut flip = false;
     c.bench_function(
         "one officer action, durable (state + outbox + audit, fsync)",

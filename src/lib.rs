@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod counter;
 pub mod demo;
 pub mod devices;
 pub mod domain;

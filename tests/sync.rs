@@ -142,36 +142,7 @@ async fn photos_upload_resumably_and_are_verified() {
     // A photo bigger than one chunk, recorded the way the photo step records it.
     let jpeg: Vec<u8> = (0..150_000u32).map(|i| (i * 7 % 251) as u8).collect();
     let sha = sha256_hex(&jpeg);
-    let case = a.serve_applicant(&bookings[0], 0).unwrap();
-    let actor = loket::store::Actor {
-        username: "petugas1".into(),
-        now: support::local_now(),
-    };
-    let answers = loket::domain::case::Interview {
-        purpose: Some(loket::domain::case::Purpose::Tourism),
-        destination: "Jepang".into(),
-        occupation: "Guru".into(),
-        length_of_stay: "14 hari".into(),
-        emergency_contact: "Budi 0812".into(),
-        chronology: "Hilang".into(),
-        police_report_no: "LP/1/XI/2026".into(),
-        ..Default::default()
-    };
-    for step in [
-        loket::domain::Action::SaveInterview { interview: answers },
-        loket::domain::Action::CompleteInterview,
-    ] {
-        a.store.apply(&actor, Some(case.id), &step).unwrap();
-    }
-    let photo = loket::domain::Action::RecordPhoto {
-        sha256: sha.clone(),
-        failed_checks: vec![],
-        accepted_because: None,
-    };
-    let recorded = a
-        .store
-        .record_photo(&actor, case.id, a.dir.path(), &jpeg, &photo);
-    assert!(recorded.is_ok(), "{recorded:?}");
+    a.serve_to_photo(&bookings[0], &jpeg).unwrap();
     assert_eq!(a.store.pending_photos().unwrap(), 1);
     let file = loket::store::photo_path(a.dir.path(), &sha);
     assert!(file.exists());

@@ -85,6 +85,16 @@ pub struct Actor {
     pub now: DateTime<FixedOffset>,
 }
 
+/// How far a write must reach before it returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// On the disk (fsync): survives a power cut. Every action is written so.
+    Synced,
+    /// In the operating system's cache: survives the program being killed, not a power
+    /// cut; the next synced write takes it to the disk too. For drafts between keystrokes.
+    Cached,
+}
+
 pub struct Store {
     conn: Connection,
     office: String,
@@ -193,8 +203,13 @@ impl Store {
         step: &str,
         body: &serde_json::Value,
         now: DateTime<FixedOffset>,
+        durability: Durability,
     ) -> Result<()> {
-        self.conn.execute(
+        if durability == Durability::Cached {
+            // WAL with synchronous=NORMAL: the commit is in the log, not yet fsynced.
+            self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        }
+        let written = self.conn.execute(
             "INSERT INTO drafts (case_id, step, body, updated_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (case_id) DO UPDATE SET step = excluded.step, body = excluded.body,
                  updated_at = excluded.updated_at",
@@ -204,7 +219,11 @@ impl Store {
                 body.to_string(),
                 now.to_rfc3339()
             ],
-        )?;
+        );
+        if durability == Durability::Cached {
+            self.conn.pragma_update(None, "synchronous", "FULL")?;
+        }
+        written?;
         Ok(())
     }
 

@@ -99,6 +99,29 @@ fn wal_and_durable_commits() {
 }
 
 #[test]
+fn a_cached_draft_is_kept_and_every_later_write_is_durable_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("loket.db");
+    let mut store = Store::open(&path, "JKS").unwrap();
+    let b = booking(1);
+    store.put_booking(&b).unwrap();
+    let case = store.apply(&actor(), None, &check_in(&b)).unwrap().id;
+    let body = serde_json::json!({"note": "half a wor"});
+    let at = now();
+    store
+        .put_draft(case, "documents", &body, at, Durability::Cached)
+        .unwrap();
+    let sync: i64 = store
+        .conn()
+        .query_row("PRAGMA synchronous", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(sync, 2, "back to FULL after a cached draft");
+    // Another connection (as after a restart) reads it: it was committed, not held back.
+    let other = Store::open(&path, "JKS").unwrap();
+    assert_eq!(other.draft(case, "documents").unwrap(), Some(body));
+}
+
+#[test]
 fn each_action_writes_state_event_and_audit_atomically() {
     let mut store = Store::open_in_memory("JKS").unwrap();
     let b = booking(1);

@@ -709,15 +709,9 @@ impl App {
             username: session.officer.username.clone(),
             now: self.setup.office.zone.local(self.setup.clock.now()),
         };
-        let action = crate::domain::Action::RecordPhoto {
-            sha256: stored.sha256.clone(),
-            failed_checks,
-            accepted_because: reason,
-        };
-        if let Err(e) = self
-            .setup
-            .store
-            .record_written_photo(&actor, case, &stored, &action)
+        let store = &mut self.setup.store;
+        if let Err(e) =
+            crate::counter::record_photo(store, &actor, case, &stored, failed_checks, reason)
         {
             tracing::error!("a photo written after its case closed was not recorded: {e}");
         }

@@ -7,14 +7,13 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, Widget, Wrap};
-use uuid::Uuid;
 
 use super::case::CaseScreen;
 use super::dialog::{Answer, Dialog};
 use super::{Ctx, Level, Nav, Screen, Strings, View, fill, theme};
-use crate::domain::case::{CheckInException, Identity};
-use crate::domain::checklist::requirements;
-use crate::domain::{Action, Booking, BookingCode, Case, format};
+use crate::counter::{self, Opened};
+use crate::domain::case::CheckInException;
+use crate::domain::{Booking, BookingCode, Case, format};
 use crate::store::StoreError;
 
 pub struct BookingScreen {
@@ -85,18 +84,7 @@ impl BookingScreen {
     }
 
     fn exceptions(&self, ctx: &Ctx<'_>) -> Vec<CheckInException> {
-        let mut out = Vec::new();
-        if self.booking.date != ctx.today() {
-            out.push(CheckInException::OtherDay {
-                booked: self.booking.date,
-            });
-        }
-        if self.booking.office != ctx.office.code {
-            out.push(CheckInException::OtherOffice {
-                booked: self.booking.office.clone(),
-            });
-        }
-        out
+        counter::exceptions(&self.booking, &ctx.office.code, ctx.today())
     }
 
     pub fn on_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) -> Nav {
@@ -111,8 +99,7 @@ impl BookingScreen {
                 }
                 Answer::Accept => {
                     self.dialog = None;
-                    let exceptions = self.exceptions(ctx);
-                    self.check_in(ctx, exceptions)
+                    self.check_in(ctx)
                 }
             };
         }
@@ -135,9 +122,8 @@ impl BookingScreen {
                         case.clone(),
                     ))));
                 }
-                let exceptions = self.exceptions(ctx);
-                if exceptions.is_empty() {
-                    return self.check_in(ctx, exceptions);
+                if self.exceptions(ctx).is_empty() {
+                    return self.check_in(ctx);
                 }
                 let s = ctx.s();
                 let indonesian = ctx.lang == super::Lang::Id;
@@ -175,53 +161,38 @@ impl BookingScreen {
         out
     }
 
-    fn check_in(&mut self, ctx: &mut Ctx<'_>, exceptions: Vec<CheckInException>) -> Nav {
-        let Some(applicant) = self.booking.applicants.get(self.selected) else {
-            return Nav::Stay;
-        };
-        let action = Action::CheckIn {
-            case_id: Uuid::now_v7(),
-            booking: self.booking.code.clone(),
-            applicant: self.selected,
-            application: self.booking.application,
-            at: ctx.local_now(),
-            exceptions,
-            checklist: requirements(applicant, self.booking.application, ctx.today()),
-            identity: Identity {
-                name: applicant.name.clone(),
-                nik: applicant.nik.clone(),
-                birth_date: applicant.birth_date,
-                sex: applicant.sex,
-            },
-        };
-        match ctx.store.apply(&ctx.actor(), None, &action) {
-            Ok(case) => {
+    /// Checks the chosen applicant in (the officer accepted the booking's exceptions, if
+    /// any) and opens their case.
+    fn check_in(&mut self, ctx: &mut Ctx<'_>) -> Nav {
+        let opened = counter::check_in(
+            ctx.store,
+            &ctx.actor(),
+            &self.booking,
+            self.selected,
+            &ctx.office.code,
+        );
+        let case = match opened {
+            Ok(Opened::New(case)) => {
                 self.cases.push(case.clone());
-                Nav::Push(Screen::Case(Box::new(CaseScreen::new(
-                    ctx,
-                    self.booking.clone(),
-                    case,
-                ))))
+                case
             }
-            Err(StoreError::CaseExists) => {
+            Ok(Opened::Existing(case)) => {
                 // Opened meanwhile (another session on this counter): show that case.
                 self.refresh(ctx);
                 let s = ctx.s();
                 ctx.notify(Level::Info, s.case_exists.to_owned());
-                match self.case_of(self.selected) {
-                    Some(case) => Nav::Push(Screen::Case(Box::new(CaseScreen::new(
-                        ctx,
-                        self.booking.clone(),
-                        case.clone(),
-                    )))),
-                    None => Nav::Stay,
-                }
+                case
             }
             Err(e) => {
-                ctx.store_failed(&e);
-                Nav::Stay
+                ctx.counter_failed(&e);
+                return Nav::Stay;
             }
-        }
+        };
+        Nav::Push(Screen::Case(Box::new(CaseScreen::new(
+            ctx,
+            self.booking.clone(),
+            case,
+        ))))
     }
 
     pub fn render(&self, area: Rect, buf: &mut Buffer, view: &View<'_>) {

@@ -110,6 +110,17 @@ impl Ctx<'_> {
     pub fn notify(&mut self, level: Level, text: String) {
         *self.notice = Some(Notice { level, text });
     }
+    /// Shows a refused use case in words an officer can act on.
+    pub fn counter_failed(&mut self, e: &crate::counter::CounterError) {
+        match e {
+            crate::counter::CounterError::Store(e) => self.store_failed(e),
+            other => {
+                let text = strings::counter_text(other, self.s(), self.lang);
+                self.notify(Level::Error, text);
+            }
+        }
+    }
+
     /// Shows a store failure in words an officer can act on.
     pub fn store_failed(&mut self, e: &StoreError) {
         let s = self.s();
@@ -236,6 +247,32 @@ pub fn run(mut app: App) -> std::io::Result<()> {
 
 fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> std::io::Result<()> {
     let (tx, rx) = mpsc::sync_channel::<Event>(1024);
+    let input = tx.clone();
+    std::thread::spawn(move || {
+        while let Ok(ev) = term::read() {
+            if input.send(Event::Term(ev)).is_err() {
+                break;
+            }
+        }
+    });
+    drive(terminal, app, tx, rx, || {})
+}
+
+/// The event loop proper, on any backend: starts the devices, the sync worker, the work
+/// thread and the tick; then handles each burst of events and draws once after it.
+/// `tx` is the loop's own channel (input arrives on it from outside); `drawn` is called
+/// after every frame (the keypress-latency benchmark listens there).
+pub fn drive<B: ratatui::backend::Backend>(
+    terminal: &mut ratatui::Terminal<B>,
+    app: &mut App,
+    tx: mpsc::SyncSender<Event>,
+    rx: mpsc::Receiver<Event>,
+    mut drawn: impl FnMut(),
+) -> std::io::Result<()>
+where
+    B::Error: Send + Sync + 'static,
+{
+    let frame_failed = std::io::Error::other;
     if let Some(config) = app.scanner_config() {
         let scans = tx.clone();
         crate::devices::serial::spawn(config, move |e| scans.send(Event::Scanner(e)).is_ok());
@@ -257,14 +294,6 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> std::io
     }
     let answers = tx.clone();
     app.start_work(move |done| answers.send(Event::Work(done)).is_ok())?;
-    let input = tx.clone();
-    std::thread::spawn(move || {
-        while let Ok(ev) = term::read() {
-            if input.send(Event::Term(ev)).is_err() {
-                break;
-            }
-        }
-    });
     std::thread::spawn(move || {
         // A full channel means the loop is busy; a missed tick changes nothing.
         while !matches!(
@@ -274,7 +303,8 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> std::io
             std::thread::sleep(Duration::from_secs(1));
         }
     });
-    terminal.draw(|f| app.draw(f))?;
+    terminal.draw(|f| app.draw(f)).map_err(frame_failed)?;
+    drawn();
     let mut last_event = app.last_event();
     while let Ok(first) = rx.recv() {
         let mut dirty = app.handle(first);
@@ -297,7 +327,10 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> std::io
             break;
         }
         if dirty {
-            terminal.draw(|f: &mut Frame| app.draw(f))?;
+            terminal
+                .draw(|f: &mut Frame| app.draw(f))
+                .map_err(frame_failed)?;
+            drawn();
         }
     }
     Ok(())

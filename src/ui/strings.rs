@@ -253,6 +253,65 @@ pub fn sync_error_text(s: &Strings, e: &crate::sync::SyncError) -> String {
     }
 }
 
+/// The NIK check in words: what is wrong and where to look.
+pub fn nik_text(check: &crate::domain::nik::NikCheck, s: &Strings) -> String {
+    match check {
+        crate::domain::nik::NikCheck::Valid => s.nik_ok.to_owned(),
+        crate::domain::nik::NikCheck::Invalid(e) => match e {
+            crate::domain::nik::NikError::Length(n) => fill(s.nik_len, &[n]),
+            crate::domain::nik::NikError::NotDigits => s.nik_digits.to_owned(),
+            crate::domain::nik::NikError::Province(p) => {
+                fill(s.nik_province, &[&format!("{p:02}")])
+            }
+            crate::domain::nik::NikError::Region => s.nik_region.to_owned(),
+            crate::domain::nik::NikError::BirthDate => s.nik_date.to_owned(),
+            crate::domain::nik::NikError::Serial => s.nik_serial.to_owned(),
+        },
+        crate::domain::nik::NikCheck::Mismatch(list) => list
+            .iter()
+            .map(|m| match m {
+                crate::domain::nik::NikMismatch::BirthDate {
+                    nik: (d, m, y),
+                    stated,
+                } => fill(
+                    s.nik_date_mismatch,
+                    &[
+                        &format!("{d:02}/{m:02}/..{y:02}"),
+                        &crate::domain::format::date_short(*stated),
+                    ],
+                ),
+                crate::domain::nik::NikMismatch::Sex { nik, stated } => {
+                    fill(s.nik_sex_mismatch, &[&s.sex(*nik), &s.sex(*stated)])
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+    }
+}
+
+/// A refused use case of the counter in words (a store failure has `Ctx::store_failed`).
+pub fn counter_text(e: &crate::counter::CounterError, s: &Strings, lang: Lang) -> String {
+    use crate::counter::{CounterError, WalkInProblem};
+    use crate::domain::walkin::WalkInRefusal;
+    match e {
+        CounterError::Store(e) => fill(s.err_store, &[e]),
+        CounterError::Auth(e) => auth_text(e, "", s),
+        CounterError::SelfApproval => s.approver_self.to_owned(),
+        CounterError::NoApplicant(_) => s.err_no_applicant.to_owned(),
+        CounterError::WalkIn(problem) => match problem {
+            WalkInProblem::NoName => s.wi_need_name.to_owned(),
+            WalkInProblem::Name(rule) => fill(s.wi_bad_name, &[&rule_text(rule, lang)]),
+            WalkInProblem::Nik(e) => nik_text(&crate::domain::nik::NikCheck::Invalid(e.clone()), s),
+            WalkInProblem::Refused(r) => match r {
+                WalkInRefusal::NotElderly(age) => fill(s.wi_not_elderly, &[age]),
+                WalkInRefusal::NotSmallChild(age) => fill(s.wi_not_child, &[age]),
+                WalkInRefusal::NotLostOrDamaged => s.wi_not_lost.to_owned(),
+                WalkInRefusal::BornInFuture => s.wi_future.to_owned(),
+            },
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

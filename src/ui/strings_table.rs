@@ -55,6 +55,7 @@ strings! {
     login_user: "Nama pengguna / NIP", "Username / NIP";
     login_pin: "PIN", "PIN";
     pin_checking: "Memeriksa PIN…", "Checking the PIN…";
+    err_no_applicant: "Pemohon itu tidak ada di booking ini. Pilih pemohon dari daftar.", "That applicant is not on this booking. Choose one from the list.";
     login_empty: "Isi nama pengguna (atau NIP) dan PIN.", "Enter your username (or NIP) and PIN.";
     login_unenrolled: "Loket ini belum terdaftar di pusat, jadi belum ada petugas. Teknisi: loket enroll --server URL --code KODE.", "This counter is not enrolled with pusat, so it has no officers yet. Technician: loket enroll --server URL --code CODE.";
     login_awaiting_roster: "Daftar petugas belum diterima dari pusat. Periksa jaringan; loket mencoba lagi sendiri.", "The officer roster has not arrived from pusat yet. Check the network; the counter keeps trying.";

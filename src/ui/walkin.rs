@@ -1,7 +1,6 @@
 //! Registering a walk-in without a booking: only for those the office serves without one
 //! (elderly, disability, small child, lost or damaged passport), with the reason recorded.
 
-use chrono::Timelike;
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -11,11 +10,9 @@ use ratatui::widgets::{Paragraph, Widget};
 use super::booking::BookingScreen;
 use super::form::{Field, Form};
 use super::{Ctx, Level, Nav, Screen, Strings, View, fill, theme};
+use crate::counter::{self, WalkIn};
 use crate::domain::booking::WalkInReason;
-use crate::domain::walkin::{self, WalkInRefusal};
-use crate::domain::{
-    Applicant, ApplicationType, Booking, BookingCode, PassportType, Service, Sex, format, nik,
-};
+use crate::domain::{ApplicationType, PassportType, Service, Sex, format};
 
 const SEXES: [Sex; 2] = [Sex::Male, Sex::Female];
 const SERVICES: [Service; 2] = [Service::Regular, Service::Express];
@@ -90,26 +87,14 @@ impl WalkInScreen {
         }
     }
 
-    /// Checks the form; the booking to register, or what the officer must fix.
-    fn validate(&self, ctx: &Ctx<'_>) -> Result<Booking, String> {
+    /// Reads the form; what the counter layer checks, or what the officer must fix first.
+    fn read(&self, ctx: &Ctx<'_>) -> Result<WalkIn, String> {
         let s = ctx.s();
         let f = &self.form;
         let reason = f
             .choice("reason")
             .map(|i| WalkInReason::ALL[i % 4])
             .ok_or_else(|| format!("{}?", s.wi_reason))?;
-        let application = ApplicationType::ALL[f.choice("application").unwrap_or(0) % 6];
-        let name = f.text("name");
-        if name.is_empty() {
-            return Err(s.wi_need_name.to_owned());
-        }
-        // The passport-name rule pusat applies to bookings from the booking system too.
-        if let Some(rule) = crate::domain::intake::name_problem(&name) {
-            return Err(fill(
-                s.wi_bad_name,
-                &[&super::strings::rule_text(&rule, ctx.lang)],
-            ));
-        }
         let birth_text = f.text("birth");
         let birth_date =
             format::parse_date(&birth_text).ok_or_else(|| fill(s.bad_date, &[&birth_text]))?;
@@ -117,56 +102,34 @@ impl WalkInScreen {
             .choice("sex")
             .map(|i| SEXES[i % 2])
             .ok_or_else(|| format!("{}?", s.id_sex))?;
-        let nik_text: String = f
-            .text("nik")
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        if let Err(e) = nik::parse(&nik_text) {
-            return Err(super::case::nik_text(&nik::NikCheck::Invalid(e), s));
-        }
-        let today = ctx.today();
-        walkin::check(reason, birth_date, application, today).map_err(|r| match r {
-            WalkInRefusal::NotElderly(age) => fill(s.wi_not_elderly, &[&age]),
-            WalkInRefusal::NotSmallChild(age) => fill(s.wi_not_child, &[&age]),
-            WalkInRefusal::NotLostOrDamaged => s.wi_not_lost.to_owned(),
-            WalkInRefusal::BornInFuture => s.wi_future.to_owned(),
-        })?;
-        let now = ctx.local_now();
-        Ok(Booking {
-            code: BookingCode::walk_in(rand::random()),
-            office: ctx.office.code.clone(),
-            date: today,
-            slot: now.time().with_nanosecond(0).unwrap_or(now.time()),
+        Ok(WalkIn {
+            reason,
+            application: ApplicationType::ALL[f.choice("application").unwrap_or(0) % 6],
             service: SERVICES[f.choice("service").unwrap_or(0) % 2],
             passport: PassportType::ALL[f.choice("passport").unwrap_or(0) % 3],
-            application,
-            billing_code: String::new(),
-            applicants: vec![Applicant {
-                name,
-                nik: nik_text,
-                birth_date,
-                sex,
-                migrant_worker: false,
-                name_changed: false,
-                paid: None,
-            }],
-            walk_in: Some(reason),
+            name: f.text("name"),
+            nik: f.text("nik"),
+            birth_date,
+            sex,
         })
     }
 
     fn save(&mut self, ctx: &mut Ctx<'_>) -> Nav {
-        let booking = match self.validate(ctx) {
-            Ok(b) => b,
+        let form = match self.read(ctx) {
+            Ok(form) => form,
             Err(e) => {
                 ctx.notify(Level::Error, e);
                 return Nav::Stay;
             }
         };
-        if let Err(e) = ctx.store.register_walk_in(&ctx.actor(), &booking) {
-            ctx.store_failed(&e);
-            return Nav::Stay;
-        }
+        let booking =
+            match counter::register_walk_in(ctx.store, &ctx.actor(), &form, ctx.office, ctx.now) {
+                Ok(booking) => booking,
+                Err(e) => {
+                    ctx.counter_failed(&e);
+                    return Nav::Stay;
+                }
+            };
         let s = ctx.s();
         ctx.notify(Level::Ok, fill(s.wi_saved, &[&booking.code]));
         match BookingScreen::open(ctx, &booking.code) {

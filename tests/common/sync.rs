@@ -283,7 +283,9 @@ impl Counter {
         }
     }
 
-    /// Checks in applicant `applicant` of `b` and checks its documents: several events.
+    /// Checks in applicant `applicant` of `b` and checks its documents: exactly four events
+    /// (a fixed two-document checklist, so that tests can count what is pushed; the
+    /// counter's own check-in, `loket::counter::check_in`, asks what the application needs).
     pub fn serve_applicant(
         &mut self,
         b: &Booking,
@@ -321,6 +323,40 @@ impl Counter {
             Some(case.id),
             &Action::CompleteDocuments { override_by: None },
         )
+    }
+
+    /// Serves applicant 0 of `b` through to a recorded photo of `jpeg`, as the photo step
+    /// records one; the photo waits for upload. Returns the case.
+    pub fn serve_to_photo(
+        &mut self,
+        b: &Booking,
+        jpeg: &[u8],
+    ) -> Result<Case, loket::store::StoreError> {
+        let case = self.serve_applicant(b, 0)?;
+        let actor = self.actor();
+        let answers = loket::domain::case::Interview {
+            purpose: Some(loket::domain::case::Purpose::Tourism),
+            destination: "Jepang".into(),
+            occupation: "Guru".into(),
+            length_of_stay: "14 hari".into(),
+            emergency_contact: "Budi 0812".into(),
+            chronology: "Hilang".into(),
+            police_report_no: "LP/1/XI/2026".into(),
+            ..Default::default()
+        };
+        for step in [
+            Action::SaveInterview { interview: answers },
+            Action::CompleteInterview,
+        ] {
+            self.store.apply(&actor, Some(case.id), &step)?;
+        }
+        let photo = Action::RecordPhoto {
+            sha256: loket::domain::format::sha256_hex(jpeg),
+            failed_checks: vec![],
+            accepted_because: None,
+        };
+        self.store
+            .record_photo(&actor, case.id, self.dir.path(), jpeg, &photo)
     }
 
     /// `n` more events (the officer looking at bookings).

@@ -9,7 +9,6 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::domain::case::Identity;
 use crate::domain::checklist::{DocKind, DocStatus};
-use crate::domain::nik::{NikCheck, NikError, NikMismatch};
 use crate::domain::{Action, Case, Sex, format};
 use crate::ui::form::{Field, Form, FormEvent};
 use crate::ui::{Strings, fill, theme};
@@ -151,7 +150,7 @@ impl DocsPanel {
         };
         Paragraph::new(Line::from(vec![
             Span::styled(mark, style),
-            Span::styled(nik_text(&check, s), style),
+            Span::styled(crate::ui::strings::nik_text(&check, s), style),
         ]))
         .wrap(Wrap { trim: true })
         .render(nik, buf);
@@ -191,39 +190,5 @@ impl DocsPanel {
             })
             .collect();
         Paragraph::new(lines).render(list, buf);
-    }
-}
-
-/// The NIK check in words: what is wrong and where to look.
-pub fn nik_text(check: &NikCheck, s: &Strings) -> String {
-    match check {
-        NikCheck::Valid => s.nik_ok.to_owned(),
-        NikCheck::Invalid(e) => match e {
-            NikError::Length(n) => fill(s.nik_len, &[n]),
-            NikError::NotDigits => s.nik_digits.to_owned(),
-            NikError::Province(p) => fill(s.nik_province, &[&format!("{p:02}")]),
-            NikError::Region => s.nik_region.to_owned(),
-            NikError::BirthDate => s.nik_date.to_owned(),
-            NikError::Serial => s.nik_serial.to_owned(),
-        },
-        NikCheck::Mismatch(list) => list
-            .iter()
-            .map(|m| match m {
-                NikMismatch::BirthDate {
-                    nik: (d, m, y),
-                    stated,
-                } => fill(
-                    s.nik_date_mismatch,
-                    &[
-                        &format!("{d:02}/{m:02}/..{y:02}"),
-                        &format::date_short(*stated),
-                    ],
-                ),
-                NikMismatch::Sex { nik, stated } => {
-                    fill(s.nik_sex_mismatch, &[&s.sex(*nik), &s.sex(*stated)])
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(" "),
     }
 }

@@ -15,18 +15,18 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::dialog::{Answer, Dialog};
 use super::{Ctx, Level, Nav, Strings, View, fill, theme};
+use crate::counter::{self, CounterError, DraftPolicy};
 use crate::domain::case::{Approval, CaseError, Decision, DocProblem};
 use crate::domain::checklist::{DocKind, DocStatus};
 use crate::domain::fees::{FeeQuery, FeeSummary};
 use crate::domain::{Action, Booking, Case, Step, format};
-use crate::store::{AuthError, PinAttempt, Role, StoreError, StoredPhoto};
+use crate::store::{PinAttempt, StoreError, StoredPhoto};
 use crate::ui::work::{Done, PinFor, Work};
 use documents::{DocsOut, DocsPanel};
 use interview::InterviewPanel;
 pub use photo::Capture;
-use photo::{PhotoOut, PhotoPanel};
 
-pub use documents::nik_text;
+use photo::{PhotoOut, PhotoPanel};
 
 /// What an open dialog is asking for.
 enum Pending {
@@ -51,6 +51,8 @@ pub struct CaseScreen {
     dialog: Option<(Dialog, Pending)>,
     /// Whether a draft of uncommitted typing is stored for this case.
     draft_saved: bool,
+    /// When drafts go to the disk durably (on leaving a field, and every second).
+    drafts: DraftPolicy,
     photo: PhotoPanel,
     /// Whether this counter has a camera for the photo step.
     camera: bool,
@@ -82,6 +84,7 @@ impl CaseScreen {
             fee: Err(String::new()),
             dialog: None,
             draft_saved: false,
+            drafts: DraftPolicy::default(),
             photo: PhotoPanel::default(),
             camera: ctx.camera,
         };
@@ -109,8 +112,9 @@ impl CaseScreen {
         }
     }
 
-    /// Keeps typing that is not yet committed, so a crash mid-word loses nothing.
-    fn keep_draft(&mut self, ctx: &mut Ctx<'_>) {
+    /// Keeps typing that is not yet committed, so a crash mid-word loses nothing (see
+    /// `DraftPolicy`: every change at once, durably on leaving a field and every second).
+    fn keep_draft(&mut self, ctx: &mut Ctx<'_>, field_done: bool) {
         let Some(step) = self.editing() else { return };
         let (dirty, draft) = match step {
             Step::Documents => (
@@ -125,8 +129,14 @@ impl CaseScreen {
         };
         let result = if dirty {
             self.draft_saved = true;
-            ctx.store
-                .put_draft(self.case.id, step_key(step), &draft, ctx.local_now())
+            let durability = self.drafts.durability(ctx.now, field_done);
+            ctx.store.put_draft(
+                self.case.id,
+                step_key(step),
+                &draft,
+                ctx.local_now(),
+                durability,
+            )
         } else if self.draft_saved {
             self.draft_saved = false;
             ctx.store.clear_draft(self.case.id)
@@ -225,23 +235,25 @@ impl CaseScreen {
                 return;
             }
         };
-        let action = Action::RecordPhoto {
-            sha256: stored.sha256.clone(),
+        let actor = ctx.actor();
+        match counter::record_photo(
+            ctx.store,
+            &actor,
+            self.case.id,
+            &stored,
             failed_checks,
-            accepted_because: reason,
-        };
-        match ctx
-            .store
-            .record_written_photo(&ctx.actor(), self.case.id, &stored, &action)
-        {
+            reason,
+        ) {
             Ok(case) => {
                 self.case = case;
                 self.viewing = self.case.current_step().unwrap_or(Step::Decision);
                 self.photo.captured = None;
                 ctx.notify(Level::Ok, fill(s.step_done, &[&s.step(Step::Photo)]));
             }
-            Err(StoreError::Case(e)) => ctx.notify(Level::Error, explain(&e, s)),
-            Err(e) => ctx.store_failed(&e),
+            Err(CounterError::Store(StoreError::Case(e))) => {
+                ctx.notify(Level::Error, explain(&e, s))
+            }
+            Err(e) => ctx.counter_failed(&e),
         }
     }
 
@@ -318,7 +330,7 @@ impl CaseScreen {
 
     pub fn on_paste(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Nav {
         self.paste_into(text);
-        self.keep_draft(ctx);
+        self.keep_draft(ctx, true);
         Nav::Stay
     }
 
@@ -413,7 +425,11 @@ impl CaseScreen {
             KeyCode::F(8) => self.complete(ctx),
             _ => {
                 self.on_step_key(key, ctx);
-                self.keep_draft(ctx);
+                let field_done = matches!(
+                    key.code,
+                    KeyCode::Enter | KeyCode::Tab | KeyCode::BackTab | KeyCode::Up | KeyCode::Down
+                );
+                self.keep_draft(ctx, field_done);
             }
         }
         Nav::Stay
@@ -606,16 +622,11 @@ impl CaseScreen {
                     Pending::OverrideDocuments
                     | Pending::RejectApproval(_)
                     | Pending::UnderpaidApproval(..) => {
-                        let user = dialog.text("user");
-                        // Four eyes: the approver is another person than the officer.
-                        if user == ctx.officer.username || user == ctx.officer.nip {
-                            dialog.refuse(s.approver_self.to_owned());
-                            return;
-                        }
-                        // argon2 runs on the work thread; `on_pin` finishes the approval.
-                        match ctx.store.pin_attempt(&user, &dialog.text("pin"), at) {
+                        let (user, pin) = (dialog.text("user"), dialog.text("pin"));
+                        // Four eyes first; argon2 then runs on the work thread, and
+                        // `on_pin` finishes the approval.
+                        match counter::approval_attempt(ctx.store, ctx.officer, &user, &pin, at) {
                             Ok(attempt) => {
-                                let pin = dialog.text("pin");
                                 dialog.start_checking();
                                 let purpose = PinFor::Approval(self.case.id);
                                 ctx.work.submit(move || Done::Pin {
@@ -624,7 +635,12 @@ impl CaseScreen {
                                     attempt,
                                 });
                             }
-                            Err(e) => dialog.refuse(crate::ui::strings::auth_text(&e, &user, s)),
+                            Err(CounterError::Auth(e)) => {
+                                dialog.refuse(crate::ui::strings::auth_text(&e, &user, s))
+                            }
+                            Err(e) => {
+                                dialog.refuse(crate::ui::strings::counter_text(&e, s, ctx.lang))
+                            }
                         }
                         return;
                     }
@@ -640,22 +656,18 @@ impl CaseScreen {
         let s = ctx.s();
         let at = ctx.local_now();
         let user = attempt.officer().username.clone();
-        let outcome = ctx.store.pin_outcome(attempt, matched, at);
+        let outcome = counter::approval_outcome(ctx.store, attempt, matched, at);
         let Some((dialog, pending)) = &mut self.dialog else {
             return;
         };
         let supervisor = match outcome {
-            Ok(officer) if officer.role == Role::Supervisor => officer.username,
-            Ok(_) => {
-                dialog.refuse(crate::ui::strings::auth_text(
-                    &AuthError::NotSupervisor,
-                    &user,
-                    s,
-                ));
+            Ok(supervisor) => supervisor,
+            Err(CounterError::Auth(e)) => {
+                dialog.refuse(crate::ui::strings::auth_text(&e, &user, s));
                 return;
             }
             Err(e) => {
-                dialog.refuse(crate::ui::strings::auth_text(&e, &user, s));
+                dialog.refuse(crate::ui::strings::counter_text(&e, s, ctx.lang));
                 return;
             }
         };
@@ -809,7 +821,7 @@ fn problem_list(problems: &[DocProblem], s: &Strings) -> String {
         .map(|p| match p {
             DocProblem::Missing(k) => format!("{} ({})", s.doc(*k), s.ds_missing),
             DocProblem::Invalid(k) => format!("{} ({})", s.doc(*k), s.ds_invalid),
-            DocProblem::Nik(check) => documents::nik_text(check, s),
+            DocProblem::Nik(check) => crate::ui::strings::nik_text(check, s),
         })
         .collect::<Vec<_>>()
         .join("; ")
