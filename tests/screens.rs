@@ -482,6 +482,12 @@ fn a_scan_mid_case_asks_before_leaving_and_keeps_the_typing() {
     let screen = draw(&f.app, 80, 24);
     assert!(screen.contains("dipindai"), "{screen}");
     assert_snapshot!(screen);
+    // While the question is open, a paste goes nowhere (not into the form beneath it).
+    f.app
+        .handle(loket::ui::Event::Term(crossterm::event::Event::Paste(
+            "XYZZY".into(),
+        )));
+    assert_eq!(draw(&f.app, 80, 24), screen);
     press(&mut f.app, KeyCode::Char('y'));
     assert!(draw(&f.app, 80, 24).contains(&format!("Booking {other}")));
     // Back in the first case, the name typed before the scan was committed.

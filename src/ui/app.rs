@@ -11,9 +11,13 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
+mod answers;
+mod frame;
+
 use super::dialog::{Answer, Dialog};
 use super::login::{LoginOutcome, LoginScreen};
 use super::scan::{payload_error_text, refusal_text};
+use super::status::Status;
 use super::strings::Lang;
 use super::work::{Done, PinFor, Work};
 use super::{Ctx, Event, Level, Nav, Notice, Screen, View, fill, queue, tech, theme};
@@ -46,7 +50,24 @@ pub struct AppSetup {
 struct Session {
     officer: Officer,
     last_input: DateTime<Utc>,
-    locked: Option<LoginScreen>,
+    mode: Mode,
+}
+
+/// What a signed-in session's keys go to. Help is the one overlay over every mode (and
+/// over the sign-in screen), so it stays a flag of the application.
+enum Mode {
+    /// The screen on top of the stack.
+    Working,
+    /// A scan arrived away from the queue: the officer is asked before leaving the screen.
+    Asking(Dialog, BookingCode),
+    /// Locked (F9 or idle): only the officer's PIN opens it.
+    Locked(LoginScreen),
+}
+
+impl Mode {
+    fn locked(officer: &Officer) -> Mode {
+        Mode::Locked(LoginScreen::new(Some(officer.username.clone())))
+    }
 }
 
 pub struct App {
@@ -59,17 +80,10 @@ pub struct App {
     notice: Option<Notice>,
     quit: bool,
     minute: u32,
-    /// The serial scanner: None when none is configured, else connected (port) or not (why).
-    scanner: Option<Result<String, String>>,
-    /// The camera: None when none is configured, else ready (name) or not (why).
-    camera: Option<Result<String, String>>,
+    /// The devices and sync, as the status line shows them.
+    status: Status,
     /// Set while a screen waits for a booking code: only then does the camera decode.
     camera_wanted: std::sync::Arc<crate::devices::camera::Wanted>,
-    /// A scan that arrived away from the queue, waiting for the officer's yes.
-    scan_dialog: Option<(Dialog, BookingCode)>,
-    /// Whether this counter syncs with pusat, and the worker's last report.
-    syncing: bool,
-    sync: Option<crate::sync::SyncStatus>,
     /// The terminal's image protocol, when it speaks one (the photo step shows real pixels).
     picker: Option<ratatui_image::picker::Picker>,
     /// Whether the last frame was too small to show the screen: keys typed blind are
@@ -82,9 +96,6 @@ pub struct App {
     roster_empty: bool,
     /// Slow jobs: inline until the event loop starts the work thread.
     work: Work,
-    /// What waits to be synced, as of the last write here or the sync worker's last report:
-    /// the status line draws this and never asks the database.
-    counts: crate::store::SyncCounts,
     /// The newest outbox event, read after this terminal wrote (the loop tells sync).
     last_seq: i64,
     /// The store's write counter when `counts` and `last_seq` were read.
@@ -113,16 +124,11 @@ impl App {
             notice: None,
             quit: false,
             minute: u32::MAX,
-            scanner: None,
-            camera: None,
+            status: Status::default(),
             camera_wanted: std::sync::Arc::default(),
-            scan_dialog: None,
-            syncing: false,
-            sync: None,
             picker: None,
             hidden: std::cell::Cell::new(false),
             work: Work::inline(),
-            counts: crate::store::SyncCounts::default(),
             last_seq: 0,
             seen_writes: u64::MAX,
         };
@@ -139,7 +145,7 @@ impl App {
         }
         self.seen_writes = writes;
         if let Ok(counts) = self.setup.store.sync_counts() {
-            self.counts = counts;
+            self.status.counts = counts;
         }
         if let Ok(seq) = self.setup.store.last_seq() {
             self.last_seq = seq;
@@ -172,7 +178,7 @@ impl App {
     /// The sync worker to start, when this counter is enrolled.
     pub fn sync_setup(&mut self) -> Option<crate::sync::WorkerSetup> {
         let setup = self.setup.sync.take();
-        self.syncing |= setup.is_some();
+        self.status.syncing |= setup.is_some();
         setup
     }
 
@@ -184,7 +190,7 @@ impl App {
     pub fn scanner_config(&mut self) -> Option<crate::devices::serial::SerialConfig> {
         let config = &self.setup.config.scanner;
         config.is_configured().then(|| {
-            self.scanner = Some(Err(String::new()));
+            self.status.scanner = Some(Err(String::new()));
             config.clone()
         })
     }
@@ -198,24 +204,26 @@ impl App {
     )> {
         let config = &self.setup.config.camera;
         config.is_configured().then(|| {
-            self.camera = Some(Err(String::new()));
+            self.status.camera = Some(Err(String::new()));
             (config.clone(), self.camera_wanted.clone())
         })
     }
 
     /// Whether a screen is waiting for a booking code (the camera decodes only then).
     pub fn waiting_for_code(&self) -> bool {
-        self.session.as_ref().is_some_and(|s| s.locked.is_none())
-            && self.scan_dialog.is_none()
-            && !self.help
-            && matches!(self.stack.as_slice(), [Screen::Queue(_)])
+        self.working() && !self.help && matches!(self.stack.as_slice(), [Screen::Queue(_)])
     }
 
     /// Whether the photo step of an open case is on screen (the camera sends previews).
     pub fn taking_photo(&self) -> bool {
-        self.session.as_ref().is_some_and(|s| s.locked.is_none())
-            && self.scan_dialog.is_none()
-            && matches!(self.stack.last(), Some(Screen::Case(c)) if c.taking_photo())
+        self.working() && matches!(self.stack.last(), Some(Screen::Case(c)) if c.taking_photo())
+    }
+
+    /// Whether an officer is signed in and their keys go to the screen.
+    fn working(&self) -> bool {
+        self.session
+            .as_ref()
+            .is_some_and(|s| matches!(s.mode, Mode::Working))
     }
 
     pub fn quit_requested(&self) -> bool {
@@ -271,10 +279,10 @@ impl App {
                 true
             }
             Event::Sync(status) => {
-                self.syncing = true;
-                self.counts = status.counts.clone();
+                self.status.syncing = true;
+                self.status.counts = status.counts.clone();
                 let pulled = status.pulled;
-                self.sync = Some(status);
+                self.status.sync = Some(status);
                 if pulled > 0 {
                     self.refresh_screens();
                 }
@@ -294,10 +302,11 @@ impl App {
         ));
         let mut dirty = false;
         if let Some(session) = &mut self.session
-            && session.locked.is_none()
+            && !matches!(session.mode, Mode::Locked(_))
             && now - session.last_input >= idle
         {
-            session.locked = Some(LoginScreen::new(Some(session.officer.username.clone())));
+            // A scan question left unanswered goes with the lock: the scan is old by now.
+            session.mode = Mode::locked(&session.officer);
             self.help = false;
             dirty = true;
         }
@@ -336,11 +345,11 @@ impl App {
         match event {
             ScannerEvent::Connected(port) => {
                 self.notice = notice(Level::Ok, fill(s.scanner_connected, &[&port]));
-                self.scanner = Some(Ok(port));
+                self.status.scanner = Some(Ok(port));
             }
             ScannerEvent::Disconnected(why) => {
                 self.notice = notice(Level::Warn, fill(s.scanner_lost, &[&why]));
-                self.scanner = Some(Err(why));
+                self.status.scanner = Some(Err(why));
             }
             ScannerEvent::Refused(r) => self.notice = notice(Level::Error, refusal_text(&r, s)),
             ScannerEvent::Scan(text) => self.on_scan(&text),
@@ -350,13 +359,13 @@ impl App {
     fn on_camera(&mut self, event: CameraEvent) {
         let s = self.lang.strings();
         match event {
-            CameraEvent::Opened(name) => self.camera = Some(Ok(name)),
+            CameraEvent::Opened(name) => self.status.camera = Some(Ok(name)),
             CameraEvent::Failed(why) => {
                 self.notice = Some(Notice {
                     level: Level::Warn,
                     text: fill(s.camera_failed, &[&why]),
                 });
-                self.camera = Some(Err(why));
+                self.status.camera = Some(Err(why));
             }
             CameraEvent::Scan(text) => self.on_scan(&text),
             CameraEvent::Frame(frame) => {
@@ -371,7 +380,11 @@ impl App {
     /// anywhere else the officer is asked before leaving the screen.
     fn on_scan(&mut self, text: &str) {
         let s = self.lang.strings();
-        let Some(session) = self.session.as_ref().filter(|s| s.locked.is_none()) else {
+        let Some(session) = self
+            .session
+            .as_ref()
+            .filter(|s| !matches!(s.mode, Mode::Locked(_)))
+        else {
             self.notice = Some(Notice {
                 level: Level::Warn,
                 text: s.scan_login_first.to_owned(),
@@ -400,7 +413,10 @@ impl App {
             }
             _ => {
                 let message = fill(s.scan_leave, &[&code]);
-                self.scan_dialog = Some((Dialog::confirm(|s| s.confirm_title, message), code));
+                if let Some(session) = &mut self.session {
+                    let dialog = Dialog::confirm(|s| s.confirm_title, message);
+                    session.mode = Mode::Asking(dialog, code);
+                }
             }
         }
     }
@@ -434,9 +450,10 @@ impl App {
             return;
         };
         session.last_input = self.setup.clock.now();
-        if let Some(lock) = &mut session.locked {
-            lock.paste(text);
-            return;
+        match &mut session.mode {
+            Mode::Locked(lock) => return lock.paste(text),
+            Mode::Asking(..) => return,
+            Mode::Working => {}
         }
         let officer = session.officer.clone();
         let mut ctx = Self::ctx(
@@ -480,27 +497,25 @@ impl App {
             return;
         };
         session.last_input = self.setup.clock.now();
-        if session.locked.is_none()
-            && let Some((dialog, code)) = &mut self.scan_dialog
-        {
-            match dialog.on_key(key) {
-                Answer::Pending => {}
-                Answer::Cancel => self.scan_dialog = None,
-                Answer::Accept => {
-                    let code = code.clone();
-                    self.scan_dialog = None;
-                    self.open_scanned(&code);
+        match &mut session.mode {
+            Mode::Locked(_) => return self.on_lock_key(key),
+            Mode::Asking(dialog, code) => {
+                match dialog.on_key(key) {
+                    Answer::Pending => {}
+                    Answer::Cancel => session.mode = Mode::Working,
+                    Answer::Accept => {
+                        let code = code.clone();
+                        session.mode = Mode::Working;
+                        self.open_scanned(&code);
+                    }
                 }
+                return;
             }
-            return;
-        }
-        if session.locked.is_some() {
-            self.on_lock_key(key);
-            return;
+            Mode::Working => {}
         }
         match key.code {
             KeyCode::F(9) => {
-                session.locked = Some(LoginScreen::new(Some(session.officer.username.clone())));
+                session.mode = Mode::locked(&session.officer);
                 return;
             }
             KeyCode::F(10) => {
@@ -572,85 +587,12 @@ impl App {
             return;
         }
         let now = self.setup.office.zone.local(self.setup.clock.now());
-        let Some(session) = &mut self.session else {
-            return;
-        };
-        let Some(lock) = &mut session.locked else {
-            return;
-        };
-        lock.on_key(key, &self.setup.store, &self.work, now, self.lang, None);
-    }
-
-    /// A job of the work thread finished: the screen that gave it finishes the action. When
-    /// that screen is gone, what must not be lost is still done (a wrong PIN still counts,
-    /// a written photo is still recorded on its case).
-    fn on_done(&mut self, done: Done) {
-        let now = self.setup.office.zone.local(self.setup.clock.now());
-        match done {
-            Done::Pin {
-                purpose: PinFor::SignIn,
-                attempt,
-                matched,
-            } if self.session.is_none() => {
-                let s = self.lang.strings();
-                let store = &self.setup.store;
-                if let LoginOutcome::SignedIn(officer) =
-                    self.login.on_pin(attempt, matched, store, now, s)
-                {
-                    self.start_session(officer);
-                }
-            }
-            Done::Pin {
-                purpose: PinFor::Unlock,
-                attempt,
-                matched,
-            } if self.session.as_ref().is_some_and(|s| s.locked.is_some()) => {
-                let s = self.lang.strings();
-                let store = &self.setup.store;
-                let Some(session) = &mut self.session else {
-                    return;
-                };
-                let Some(lock) = &mut session.locked else {
-                    return;
-                };
-                if let LoginOutcome::SignedIn(officer) =
-                    lock.on_pin(attempt, matched, store, now, s)
-                    && officer.username == session.officer.username
-                {
-                    session.locked = None;
-                }
-            }
-            Done::Pin {
-                purpose: PinFor::Approval(case),
-                attempt,
-                matched,
-            } => match self.case_screen(case) {
-                Some(i) => self.on_case_done(
-                    i,
-                    Done::Pin {
-                        purpose: PinFor::Approval(case),
-                        attempt,
-                        matched,
-                    },
-                ),
-                None => {
-                    let _ = self.setup.store.pin_outcome(attempt, matched, now);
-                }
-            },
-            Done::Pin {
-                attempt, matched, ..
-            } => {
-                let _ = self.setup.store.pin_outcome(attempt, matched, now);
-            }
-            Done::Capture { case, .. } | Done::Picture { case, .. } => {
-                if let Some(i) = self.case_screen(case) {
-                    self.on_case_done(i, done);
-                }
-            }
-            Done::Stored { case, .. } => match self.case_screen(case) {
-                Some(i) => self.on_case_done(i, done),
-                None => self.record_orphan_photo(done),
-            },
+        if let Some(Session {
+            mode: Mode::Locked(lock),
+            ..
+        }) = &mut self.session
+        {
+            lock.on_key(key, &self.setup.store, &self.work, now, self.lang, None);
         }
     }
 
@@ -668,52 +610,6 @@ impl App {
         );
         for screen in &mut self.stack {
             screen.refresh(&mut ctx);
-        }
-    }
-
-    /// Where in the stack the case `id` is open.
-    fn case_screen(&self, id: uuid::Uuid) -> Option<usize> {
-        self.stack
-            .iter()
-            .position(|s| matches!(s, Screen::Case(c) if c.id() == id))
-    }
-
-    fn on_case_done(&mut self, index: usize, done: Done) {
-        let Some(session) = &self.session else { return };
-        let officer = session.officer.clone();
-        let mut ctx = Self::ctx(
-            &mut self.setup,
-            &self.work,
-            &officer,
-            self.lang,
-            &mut self.notice,
-        );
-        if let Some(Screen::Case(c)) = self.stack.get_mut(index) {
-            c.on_done(done, &mut ctx);
-        }
-    }
-
-    /// A photo written after its case was closed on screen: recorded all the same.
-    fn record_orphan_photo(&mut self, done: Done) {
-        let Done::Stored {
-            case,
-            stored: Ok(stored),
-            failed_checks,
-            reason,
-        } = done
-        else {
-            return;
-        };
-        let Some(session) = &self.session else { return };
-        let actor = crate::store::Actor {
-            username: session.officer.username.clone(),
-            now: self.setup.office.zone.local(self.setup.clock.now()),
-        };
-        let store = &mut self.setup.store;
-        if let Err(e) =
-            crate::counter::record_photo(store, &actor, case, &stored, failed_checks, reason)
-        {
-            tracing::error!("a photo written after its case closed was not recorded: {e}");
         }
     }
 
@@ -743,7 +639,7 @@ impl App {
         self.session = Some(Session {
             officer,
             last_input: self.setup.clock.now(),
-            locked: None,
+            mode: Mode::Working,
         });
         self.login = LoginScreen::new(None);
     }
@@ -774,265 +670,4 @@ impl App {
         self.notice = None;
         self.login = LoginScreen::new(None);
     }
-
-    pub fn draw(&self, frame: &mut Frame<'_>) {
-        self.render(frame.area(), frame.buffer_mut());
-    }
-
-    pub fn render(&self, area: Rect, buf: &mut Buffer) {
-        let s = self.lang.strings();
-        self.hidden.set(too_small(area.width, area.height));
-        if too_small(area.width, area.height) {
-            let text = fill(s.too_small, &[&area.width, &area.height]);
-            Paragraph::new(Line::styled(text, theme::error()))
-                .wrap(Wrap { trim: true })
-                .render(area, buf);
-            return;
-        }
-        let [header, body, notice, status, keys] = area.layout(&Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Min(1),
-            Constraint::Length(2),
-            Constraint::Length(1),
-            Constraint::Length(1),
-        ]));
-        self.render_header(header, buf);
-        let view = View {
-            s,
-            lang: self.lang,
-            today: self.setup.office.zone.today(self.setup.clock.now()),
-            office: &self.setup.office,
-            data_dir: &self.setup.data_dir,
-        };
-        let (hints, help) = match (&self.session, self.stack.last()) {
-            (
-                Some(Session {
-                    locked: Some(lock), ..
-                }),
-                _,
-            ) => {
-                lock.render(body, buf, s, None);
-                (vec![s.key_help, s.key_lang, s.key_logout], vec![])
-            }
-            (Some(_), Some(top)) => {
-                top.render(body, buf, &view);
-                let (screen_hints, help) = top.keys(s);
-                // The help and language keys first after the screen's own: always in view.
-                let mut hints = screen_hints;
-                hints.extend([s.key_help, s.key_lang, s.key_lock, s.key_logout]);
-                (hints, help)
-            }
-            _ => {
-                self.login.render(body, buf, s, self.roster_hint());
-                if let Some(hint) = &self.setup.demo_hint {
-                    let y = body.bottom().saturating_sub(1);
-                    buf.set_string(body.x + 1, y, hint, theme::dim());
-                }
-                (
-                    vec![s.key_next, s.key_help, s.key_lang, s.key_quit],
-                    vec![("Enter", s.h_login_enter), ("F10", s.h_f10_quit)],
-                )
-            }
-        };
-        self.render_notice(notice, buf);
-        self.render_status(status, buf);
-        let mut spans = Vec::new();
-        let mut used = 0;
-        for h in hints {
-            let w = unicode_width::UnicodeWidthStr::width(h) + 1;
-            if used + w > keys.width as usize {
-                break;
-            }
-            used += w;
-            spans.extend([Span::styled(h, theme::keys()), Span::raw(" ")]);
-        }
-        let line = Line::from(spans);
-        Paragraph::new(line).render(keys, buf);
-        if let Some((dialog, _)) = &self.scan_dialog
-            && self.session.as_ref().is_some_and(|s| s.locked.is_none())
-        {
-            dialog.render(body, buf, s);
-        }
-        if self.help {
-            render_help(body, buf, s, &help);
-        }
-    }
-
-    fn render_header(&self, area: Rect, buf: &mut Buffer) {
-        let s = self.lang.strings();
-        let now = self.setup.office.zone.local(self.setup.clock.now());
-        let mut right = format!(
-            "{} {} · {} {} {} ",
-            s.counter,
-            self.setup.config.counter.number,
-            crate::domain::format::date_short(now.date_naive()),
-            now.format("%H:%M"),
-            self.setup.office.zone.label(),
-        );
-        if let Some(session) = &self.session {
-            right.push_str(&format!("· {} ", session.officer.username));
-        }
-        right.push_str(&format!("· {} ", s.lang_name));
-        Block::new().style(theme::header()).render(area, buf);
-        let right_w = unicode_width::UnicodeWidthStr::width(right.as_str());
-        let room = (area.width as usize).saturating_sub(right_w + 1);
-        let mut left = format!(" {} · {}", s.app_title, self.setup.office.name);
-        if left.chars().count() > room {
-            left = left
-                .chars()
-                .take(room.saturating_sub(1))
-                .collect::<String>()
-                + "…";
-        }
-        buf.set_string(
-            area.x,
-            area.y,
-            left,
-            theme::header().add_modifier(ratatui::style::Modifier::BOLD),
-        );
-        buf.set_string(
-            area.right().saturating_sub(right_w as u16),
-            area.y,
-            right,
-            theme::header(),
-        );
-    }
-
-    /// The answer to the officer's last action, or the last device event.
-    fn render_notice(&self, area: Rect, buf: &mut Buffer) {
-        let Some(n) = &self.notice else { return };
-        let style = match n.level {
-            Level::Info => theme::label(),
-            Level::Ok => theme::ok(),
-            Level::Warn => theme::warn(),
-            Level::Error => theme::error(),
-        };
-        Paragraph::new(Line::styled(n.text.clone(), style))
-            .wrap(Wrap { trim: true })
-            .render(area, buf);
-    }
-
-    /// Always in view: the scanner and what waits to sync.
-    fn render_status(&self, area: Rect, buf: &mut Buffer) {
-        let s = self.lang.strings();
-        let mut spans = Vec::new();
-        spans.extend(device_status(
-            &self.scanner,
-            s.scanner_connected,
-            s.scanner_lost,
-            s.scanner_connecting,
-        ));
-        spans.extend(device_status(
-            &self.camera,
-            s.camera_opened,
-            s.camera_failed,
-            s.camera_connecting,
-        ));
-        if self.syncing {
-            spans.extend(self.sync_status(s));
-        } else {
-            let n = self.counts.events;
-            spans.push(Span::styled(fill(s.pending_events, &[&n]), theme::dim()));
-        }
-        Paragraph::new(Line::from(spans)).render(area, buf);
-    }
-}
-
-impl App {
-    /// Sync's part of the status line: online or why not, what waits, the last success.
-    fn sync_status(&self, s: &'static super::Strings) -> Vec<Span<'static>> {
-        use crate::sync::SyncState;
-        let (head, style) = match self.sync.as_ref().map(|st| &st.state) {
-            None | Some(SyncState::Connecting) => (s.sync_connecting.to_owned(), theme::dim()),
-            Some(SyncState::Online) => (s.sync_online.to_owned(), theme::ok()),
-            Some(SyncState::Offline { error, retry_in }) => (
-                fill(
-                    s.sync_offline,
-                    &[
-                        &super::sync_error_text(s, error),
-                        &retry_in.as_secs().max(1),
-                    ],
-                ),
-                if error.needs_person() {
-                    theme::error()
-                } else {
-                    theme::warn()
-                },
-            ),
-        };
-        let counts = &self.counts;
-        let mut tail = fill(s.sync_pending, &[&counts.events, &counts.photos]);
-        tail += &match counts.last_success {
-            Some(t) => fill(
-                s.sync_last,
-                &[&self
-                    .setup
-                    .office
-                    .zone
-                    .local(t.to_utc())
-                    .format("%d-%m %H:%M")],
-            ),
-            None => s.sync_never.to_owned(),
-        };
-        let mut spans = vec![Span::styled(head, style)];
-        // The counter renews its credential a month ahead; two weeks ahead, a person must
-        // know. Before the counts, so that an 80-column line still shows it.
-        if let Some(expires) = self.sync.as_ref().and_then(|st| st.credential_expires)
-            && expires - self.setup.clock.now().to_utc() < Duration::days(14)
-        {
-            let day = self.setup.office.zone.local(expires).format("%d-%m-%Y");
-            spans.push(Span::styled(
-                fill(s.sync_expires_soon, &[&day]),
-                theme::warn(),
-            ));
-        }
-        spans.push(Span::styled(tail, theme::dim()));
-        spans
-    }
-}
-
-/// A device's part of the status line: connected, still connecting, or lost and why.
-fn device_status(
-    state: &Option<Result<String, String>>,
-    ok: &str,
-    lost: &str,
-    connecting: &str,
-) -> Option<Span<'static>> {
-    let (text, style) = match state.as_ref()? {
-        Ok(name) => (fill(ok, &[name]), theme::dim()),
-        Err(why) if why.is_empty() => (connecting.to_owned(), theme::dim()),
-        Err(why) => (fill(lost, &[why]), theme::warn()),
-    };
-    Some(Span::styled(text + " · ", style))
-}
-
-fn render_help(area: Rect, buf: &mut Buffer, s: &'static super::Strings, keys: &[(&str, &str)]) {
-    let mut rows: Vec<(&str, &str)> = keys.to_vec();
-    rows.extend([
-        ("F1 ?", s.h_f1),
-        ("F2", s.h_f2),
-        ("F9", s.h_f9),
-        ("F10", s.h_f10),
-        ("Ctrl+C", s.h_ctrl_c),
-    ]);
-    let height = (rows.len() as u16 + 2).min(area.height);
-    let popup = area.centered(
-        Constraint::Length(area.width.min(76)),
-        Constraint::Length(height),
-    );
-    Clear.render(popup, buf);
-    let block =
-        Block::bordered().title(Line::styled(format!(" {} ", s.help_title), theme::title()));
-    let inner = block.inner(popup);
-    block.render(popup, buf);
-    let lines: Vec<Line> = rows
-        .iter()
-        .map(|(k, d)| {
-            Line::from(vec![
-                Span::styled(format!("{k:<12}"), theme::focus()),
-                Span::raw(*d),
-            ])
-        })
-        .collect();
-    Paragraph::new(lines).render(inner, buf);
 }

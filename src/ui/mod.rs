@@ -15,6 +15,7 @@ pub mod picture;
 pub mod preview;
 mod queue;
 pub mod scan;
+mod status;
 mod strings;
 mod tech;
 mod theme;

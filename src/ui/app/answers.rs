@@ -1,0 +1,130 @@
+//! The answers of the work thread: the screen that gave a job finishes the action. When
+//! that screen is gone, what must not be lost is still done (a wrong PIN still counts, a
+//! written photo is still recorded on its case).
+
+use super::*;
+
+impl App {
+    /// A job of the work thread finished: the screen that gave it finishes the action. When
+    /// that screen is gone, what must not be lost is still done (a wrong PIN still counts,
+    /// a written photo is still recorded on its case).
+    pub(super) fn on_done(&mut self, done: Done) {
+        let now = self.setup.office.zone.local(self.setup.clock.now());
+        match done {
+            Done::Pin {
+                purpose: PinFor::SignIn,
+                attempt,
+                matched,
+            } if self.session.is_none() => {
+                let s = self.lang.strings();
+                let store = &self.setup.store;
+                if let LoginOutcome::SignedIn(officer) =
+                    self.login.on_pin(attempt, matched, store, now, s)
+                {
+                    self.start_session(officer);
+                }
+            }
+            Done::Pin {
+                purpose: PinFor::Unlock,
+                attempt,
+                matched,
+            } if self
+                .session
+                .as_ref()
+                .is_some_and(|s| matches!(s.mode, Mode::Locked(_))) =>
+            {
+                let s = self.lang.strings();
+                let store = &self.setup.store;
+                let Some(session) = &mut self.session else {
+                    return;
+                };
+                let Mode::Locked(lock) = &mut session.mode else {
+                    return;
+                };
+                if let LoginOutcome::SignedIn(officer) =
+                    lock.on_pin(attempt, matched, store, now, s)
+                    && officer.username == session.officer.username
+                {
+                    session.mode = Mode::Working;
+                }
+            }
+            Done::Pin {
+                purpose: PinFor::Approval(case),
+                attempt,
+                matched,
+            } => match self.case_screen(case) {
+                Some(i) => self.on_case_done(
+                    i,
+                    Done::Pin {
+                        purpose: PinFor::Approval(case),
+                        attempt,
+                        matched,
+                    },
+                ),
+                None => {
+                    let _ = self.setup.store.pin_outcome(attempt, matched, now);
+                }
+            },
+            Done::Pin {
+                attempt, matched, ..
+            } => {
+                let _ = self.setup.store.pin_outcome(attempt, matched, now);
+            }
+            Done::Capture { case, .. } | Done::Picture { case, .. } => {
+                if let Some(i) = self.case_screen(case) {
+                    self.on_case_done(i, done);
+                }
+            }
+            Done::Stored { case, .. } => match self.case_screen(case) {
+                Some(i) => self.on_case_done(i, done),
+                None => self.record_orphan_photo(done),
+            },
+        }
+    }
+
+    /// Where in the stack the case `id` is open.
+    fn case_screen(&self, id: uuid::Uuid) -> Option<usize> {
+        self.stack
+            .iter()
+            .position(|s| matches!(s, Screen::Case(c) if c.id() == id))
+    }
+
+    fn on_case_done(&mut self, index: usize, done: Done) {
+        let Some(session) = &self.session else { return };
+        let officer = session.officer.clone();
+        let mut ctx = Self::ctx(
+            &mut self.setup,
+            &self.work,
+            &officer,
+            self.lang,
+            &mut self.notice,
+        );
+        if let Some(Screen::Case(c)) = self.stack.get_mut(index) {
+            c.on_done(done, &mut ctx);
+        }
+    }
+
+    /// A photo written after its case was closed on screen: recorded all the same.
+    fn record_orphan_photo(&mut self, done: Done) {
+        let Done::Stored {
+            case,
+            stored: Ok(stored),
+            failed_checks,
+            reason,
+        } = done
+        else {
+            return;
+        };
+        let Some(session) = &self.session else { return };
+        let actor = crate::store::Actor {
+            username: session.officer.username.clone(),
+            now: self.setup.office.zone.local(self.setup.clock.now()),
+        };
+        let store = &mut self.setup.store;
+        if let Err(e) =
+            crate::counter::record_photo(store, &actor, case, &stored, failed_checks, reason)
+        {
+            tracing::error!("a photo written after its case closed was not recorded: {e}");
+        }
+    }
+}

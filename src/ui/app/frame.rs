@@ -1,0 +1,183 @@
+//! The frame around every screen: header, the screen or the sign-in, the notice, the status
+//! line, the key hints, and the overlays (a scan question, help) on top.
+
+use super::*;
+
+impl App {
+    pub fn draw(&self, frame: &mut Frame<'_>) {
+        self.render(frame.area(), frame.buffer_mut());
+    }
+
+    pub fn render(&self, area: Rect, buf: &mut Buffer) {
+        let s = self.lang.strings();
+        self.hidden.set(too_small(area.width, area.height));
+        if too_small(area.width, area.height) {
+            let text = fill(s.too_small, &[&area.width, &area.height]);
+            Paragraph::new(Line::styled(text, theme::error()))
+                .wrap(Wrap { trim: true })
+                .render(area, buf);
+            return;
+        }
+        let [header, body, notice, status, keys] = area.layout(&Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(1),
+            Constraint::Length(2),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ]));
+        self.render_header(header, buf);
+        let view = View {
+            s,
+            lang: self.lang,
+            today: self.setup.office.zone.today(self.setup.clock.now()),
+            office: &self.setup.office,
+            data_dir: &self.setup.data_dir,
+        };
+        let (hints, help) = match (&self.session, self.stack.last()) {
+            (
+                Some(Session {
+                    mode: Mode::Locked(lock),
+                    ..
+                }),
+                _,
+            ) => {
+                lock.render(body, buf, s, None);
+                (vec![s.key_help, s.key_lang, s.key_logout], vec![])
+            }
+            (Some(_), Some(top)) => {
+                top.render(body, buf, &view);
+                let (screen_hints, help) = top.keys(s);
+                // The help and language keys first after the screen's own: always in view.
+                let mut hints = screen_hints;
+                hints.extend([s.key_help, s.key_lang, s.key_lock, s.key_logout]);
+                (hints, help)
+            }
+            _ => {
+                self.login.render(body, buf, s, self.roster_hint());
+                if let Some(hint) = &self.setup.demo_hint {
+                    let y = body.bottom().saturating_sub(1);
+                    buf.set_string(body.x + 1, y, hint, theme::dim());
+                }
+                (
+                    vec![s.key_next, s.key_help, s.key_lang, s.key_quit],
+                    vec![("Enter", s.h_login_enter), ("F10", s.h_f10_quit)],
+                )
+            }
+        };
+        self.render_notice(notice, buf);
+        let (zone, now) = (self.setup.office.zone, self.setup.clock.now());
+        self.status.render(status, buf, s, zone, now);
+        let mut spans = Vec::new();
+        let mut used = 0;
+        for h in hints {
+            let w = unicode_width::UnicodeWidthStr::width(h) + 1;
+            if used + w > keys.width as usize {
+                break;
+            }
+            used += w;
+            spans.extend([Span::styled(h, theme::keys()), Span::raw(" ")]);
+        }
+        let line = Line::from(spans);
+        Paragraph::new(line).render(keys, buf);
+        if let Some(Session {
+            mode: Mode::Asking(dialog, _),
+            ..
+        }) = &self.session
+        {
+            dialog.render(body, buf, s);
+        }
+        if self.help {
+            render_help(body, buf, s, &help);
+        }
+    }
+
+    fn render_header(&self, area: Rect, buf: &mut Buffer) {
+        let s = self.lang.strings();
+        let now = self.setup.office.zone.local(self.setup.clock.now());
+        let mut right = format!(
+            "{} {} · {} {} {} ",
+            s.counter,
+            self.setup.config.counter.number,
+            crate::domain::format::date_short(now.date_naive()),
+            now.format("%H:%M"),
+            self.setup.office.zone.label(),
+        );
+        if let Some(session) = &self.session {
+            right.push_str(&format!("· {} ", session.officer.username));
+        }
+        right.push_str(&format!("· {} ", s.lang_name));
+        Block::new().style(theme::header()).render(area, buf);
+        let right_w = unicode_width::UnicodeWidthStr::width(right.as_str());
+        let room = (area.width as usize).saturating_sub(right_w + 1);
+        let mut left = format!(" {} · {}", s.app_title, self.setup.office.name);
+        if left.chars().count() > room {
+            left = left
+                .chars()
+                .take(room.saturating_sub(1))
+                .collect::<String>()
+                + "…";
+        }
+        buf.set_string(
+            area.x,
+            area.y,
+            left,
+            theme::header().add_modifier(ratatui::style::Modifier::BOLD),
+        );
+        buf.set_string(
+            area.right().saturating_sub(right_w as u16),
+            area.y,
+            right,
+            theme::header(),
+        );
+    }
+
+    /// The answer to the officer's last action, or the last device event.
+    fn render_notice(&self, area: Rect, buf: &mut Buffer) {
+        let Some(n) = &self.notice else { return };
+        let style = match n.level {
+            Level::Info => theme::label(),
+            Level::Ok => theme::ok(),
+            Level::Warn => theme::warn(),
+            Level::Error => theme::error(),
+        };
+        Paragraph::new(Line::styled(n.text.clone(), style))
+            .wrap(Wrap { trim: true })
+            .render(area, buf);
+    }
+}
+
+fn render_help(
+    area: Rect,
+    buf: &mut Buffer,
+    s: &'static crate::ui::Strings,
+    keys: &[(&str, &str)],
+) {
+    let mut rows: Vec<(&str, &str)> = keys.to_vec();
+    rows.extend([
+        ("F1 ?", s.h_f1),
+        ("F2", s.h_f2),
+        ("F9", s.h_f9),
+        ("F10", s.h_f10),
+        ("Ctrl+C", s.h_ctrl_c),
+    ]);
+    let height = (rows.len() as u16 + 2).min(area.height);
+    let popup = area.centered(
+        Constraint::Length(area.width.min(76)),
+        Constraint::Length(height),
+    );
+    Clear.render(popup, buf);
+    let block =
+        Block::bordered().title(Line::styled(format!(" {} ", s.help_title), theme::title()));
+    let inner = block.inner(popup);
+    block.render(popup, buf);
+    let lines: Vec<Line> = rows
+        .iter()
+        .map(|(k, d)| {
+            Line::from(vec![
+                Span::styled(format!("{k:<12}"), theme::focus()),
+                Span::raw(*d),
+            ])
+        })
+        .collect();
+    Paragraph::new(lines).render(inner, buf);
+}
