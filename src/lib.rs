@@ -17,4 +17,5 @@ pub mod protocol;
 pub mod server;
 pub mod store;
 pub mod sync;
+pub mod text;
 pub mod ui;

@@ -12,7 +12,8 @@ use crate::config::{self, Config};
 use crate::domain::Office;
 use crate::domain::fees::FeeSchedule;
 use crate::store::{QueueStatus, Store};
-use crate::ui::{App, AppSetup, Lang};
+use crate::text::Lang;
+use crate::ui::{App, AppSetup};
 
 mod sync;
 
@@ -425,7 +426,7 @@ fn list_bookings(o: &Opened, args: &DayArgs) -> Result<(), CliError> {
             l.office,
             l.slot,
             format!("{}/{}", l.decided, l.applicants),
-            crate::ui::queue_status(s, l.status)
+            crate::text::queue_status(s, l.status)
         ))?;
     }
     Ok(())
@@ -467,7 +468,7 @@ fn export_cases(o: &Opened, args: &DayArgs) -> Result<(), CliError> {
             c.case.applicant + 1,
             c.case.checked_in_at.format("%d/%m/%Y %H:%M"),
             c.history.len(),
-            crate::ui::case_label(s, Some(&c.case))
+            crate::text::case_label(s, Some(&c.case))
         ))?;
     }
     Ok(())
@@ -480,7 +481,7 @@ fn scan(
     count: Option<usize>,
 ) -> Result<(), CliError> {
     use crate::devices::serial::{self, ScannerEvent};
-    use crate::ui::{fill, scan::refusal_text};
+    use crate::text::{fill, scan::refusal_text};
 
     let mut config = o.config.scanner.clone();
     if let Some(port) = serial {
@@ -540,7 +541,7 @@ fn qr_decode(files: &[PathBuf]) -> u8 {
 
 fn scan_camera(o: &Opened, device: String, count: Option<usize>) -> Result<(), CliError> {
     use crate::devices::camera::{self, CameraConfig, CameraEvent};
-    use crate::ui::fill;
+    use crate::text::fill;
 
     let config = CameraConfig {
         device,
@@ -571,7 +572,7 @@ fn scan_camera(o: &Opened, device: String, count: Option<usize>) -> Result<(), C
 
 fn photo_check(file: &Path) -> u8 {
     use crate::photo::Outcome;
-    let s = crate::ui::Lang::Id.strings();
+    let s = crate::text::Lang::Id.strings();
     let img = match image::open(file) {
         Ok(img) => img.to_rgb8(),
         Err(e) => {
@@ -585,15 +586,15 @@ fn photo_check(file: &Path) -> u8 {
     let results = crate::photo::check_image(&img);
     let mut failed = false;
     for r in &results {
-        let name = crate::ui::scan::photo_check_name(r.check, s);
+        let name = crate::text::scan::photo_check_name(r.check, s);
         match &r.outcome {
             Outcome::Pass => println!("LULUS  {name}"),
             Outcome::Fail(why) => {
                 failed = true;
                 println!(
                     "GAGAL  {name}: {} — {}",
-                    crate::ui::scan::photo_measure(why, s),
-                    crate::ui::scan::photo_check_advice(r.check, s)
+                    crate::text::scan::photo_measure(why, s),
+                    crate::text::scan::photo_check_advice(r.check, s)
                 );
             }
         }
@@ -604,7 +605,7 @@ fn photo_check(file: &Path) -> u8 {
 /// Prints an accepted scan's booking code on stdout, or why it is refused on stderr.
 fn print_scan(o: &Opened, key: Option<&ed25519_dalek::VerifyingKey>, text: &str) -> bool {
     use crate::domain::payload::{self, ScanContext};
-    let s = crate::ui::Lang::parse(&o.config.ui.language).strings();
+    let s = crate::text::Lang::parse(&o.config.ui.language).strings();
     let ctx = ScanContext {
         key,
         office: &o.office.code,
@@ -616,7 +617,7 @@ fn print_scan(o: &Opened, key: Option<&ed25519_dalek::VerifyingKey>, text: &str)
             true
         }
         Err(e) => {
-            let why = crate::ui::scan::payload_error_text(text, &e, s);
+            let why = crate::text::scan::payload_error_text(text, &e, s);
             eprintln!("{} {text:?}: {why}", s.scan_refused);
             false
         }

@@ -4,7 +4,7 @@ use chrono::Utc;
 
 use super::{CliError, Opened, store_err};
 use crate::sync::{Client, Credential, Phase, RoundContext, RoundReport, SyncError};
-use crate::ui::{Lang, sync_error_text};
+use crate::text::{Lang, sync_error_text};
 
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_current_thread()
@@ -199,7 +199,7 @@ pub(super) fn run(mut o: Opened, once: bool) -> Result<(), CliError> {
         let state = match &status.state {
             crate::sync::SyncState::Online => s.sync_online.to_owned(),
             crate::sync::SyncState::Connecting => s.sync_connecting.to_owned(),
-            crate::sync::SyncState::Offline { error, retry_in } => crate::ui::fill(
+            crate::sync::SyncState::Offline { error, retry_in } => crate::text::fill(
                 s.sync_offline,
                 &[&sync_error_text(s, error), &retry_in.as_secs().max(1)],
             ),

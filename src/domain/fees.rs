@@ -38,7 +38,7 @@ pub struct FeeSchedule {
     entries: Vec<Entry>,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum FeeError {
     #[error("fee schedule is not valid TOML: {0}")]
     Format(String),

@@ -16,9 +16,7 @@ mod frame;
 
 use super::dialog::{Answer, Dialog};
 use super::login::{LoginOutcome, LoginScreen};
-use super::scan::{payload_error_text, refusal_text};
 use super::status::Status;
-use super::strings::Lang;
 use super::work::{Done, PinFor, Work};
 use super::{Ctx, Event, Level, Nav, Notice, Screen, View, fill, queue, tech, theme};
 use crate::clock::Clock;
@@ -30,6 +28,8 @@ use crate::domain::Office;
 use crate::domain::fees::FeeSchedule;
 use crate::domain::payload;
 use crate::store::{Officer, Role, Store};
+use crate::text::Lang;
+use crate::text::scan::{payload_error_text, refusal_text};
 
 /// What the application is started with.
 pub struct AppSetup {

@@ -259,7 +259,7 @@ impl BookingScreen {
                 Cell::from(paid),
                 Cell::from(match self.served_at(i) {
                     Some(counter) => fill(s.served_elsewhere, &[&counter]),
-                    None => super::strings::case_label(s, self.case_of(i)).to_owned(),
+                    None => crate::text::case_label(s, self.case_of(i)).to_owned(),
                 }),
             ]);
             if i == self.selected {

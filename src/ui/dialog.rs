@@ -9,8 +9,8 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 use super::form::{Field, Form, FormEvent, Label};
-use super::strings::Strings;
 use super::theme;
+use crate::text::Strings;
 
 pub enum Body {
     Confirm,

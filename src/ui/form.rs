@@ -9,8 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::input::TextInput;
-use super::strings::Strings;
 use super::theme;
+use crate::text::Strings;
 
 pub type Label = fn(&Strings) -> &'static str;
 pub type OptionLabel = fn(&Strings, usize) -> &'static str;

@@ -8,10 +8,10 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
 use super::form::{Field, Form, FormEvent};
-use super::strings::{Lang, Strings, fill};
 use super::theme;
 use super::work::{Done, PinFor, Work};
 use crate::store::{AuthError, Officer, PinAttempt, Store};
+use crate::text::{Lang, Strings, fill};
 
 pub enum LoginOutcome {
     Pending,
@@ -116,7 +116,7 @@ impl LoginScreen {
         if matches!(e, AuthError::UnknownUser) {
             self.form.focus = 0;
         }
-        self.error = Some(super::strings::auth_text(e, user, s));
+        self.error = Some(crate::text::auth_text(e, user, s));
     }
 
     /// `roster_hint`: why nobody can sign in yet, shown in place of the introduction.

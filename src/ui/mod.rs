@@ -14,9 +14,7 @@ mod login;
 pub mod picture;
 pub mod preview;
 mod queue;
-pub mod scan;
 mod status;
-mod strings;
 mod tech;
 mod theme;
 mod walkin;
@@ -31,8 +29,8 @@ use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
+pub use crate::text::{Lang, Strings, case_label, fill, queue_status, scan, sync_error_text};
 pub use app::{App, AppSetup};
-pub use strings::{Lang, Strings, case_label, fill, queue_status, sync_error_text};
 
 use crate::domain::Office;
 use crate::domain::fees::FeeSchedule;
@@ -116,7 +114,7 @@ impl Ctx<'_> {
         match e {
             crate::counter::CounterError::Store(e) => self.store_failed(e),
             other => {
-                let text = strings::counter_text(other, self.s(), self.lang);
+                let text = crate::text::counter_text(other, self.s(), self.lang);
                 self.notify(Level::Error, text);
             }
         }

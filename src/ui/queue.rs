@@ -156,7 +156,10 @@ impl QueueScreen {
             return match crate::domain::payload::parse(&text, &ctx.scan_context()) {
                 Ok(scanned) => self.open(ctx, scanned.code()),
                 Err(e) => {
-                    ctx.notify(Level::Error, super::scan::payload_error_text(&text, &e, s));
+                    ctx.notify(
+                        Level::Error,
+                        crate::text::scan::payload_error_text(&text, &e, s),
+                    );
                     self.search.clear();
                     self.update_search(ctx);
                     Nav::Stay
@@ -174,7 +177,10 @@ impl QueueScreen {
         match parsed {
             // The text stays to be corrected; an Enter now must not open another booking.
             Err(e) if looks_like_code(&text) => {
-                ctx.notify(Level::Error, super::scan::code_error_text(&text, e, s));
+                ctx.notify(
+                    Level::Error,
+                    crate::text::scan::code_error_text(&text, e, s),
+                );
                 self.refused = true;
             }
             _ if !text.is_empty() => ctx.notify(Level::Warn, fill(s.no_match, &[&text])),

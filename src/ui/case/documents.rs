@@ -150,7 +150,7 @@ impl DocsPanel {
         };
         Paragraph::new(Line::from(vec![
             Span::styled(mark, style),
-            Span::styled(crate::ui::strings::nik_text(&check, s), style),
+            Span::styled(crate::text::nik_text(&check, s), style),
         ]))
         .wrap(Wrap { trim: true })
         .render(nik, buf);

@@ -18,7 +18,7 @@ use super::{Ctx, Level, Nav, Strings, View, fill, theme};
 use crate::counter::{self, CounterError, DraftPolicy};
 use crate::domain::case::{Approval, CaseError, Decision, DocProblem};
 use crate::domain::checklist::{DocKind, DocStatus};
-use crate::domain::fees::{FeeQuery, FeeSummary};
+use crate::domain::fees::{FeeError, FeeQuery, FeeSummary};
 use crate::domain::{Action, Booking, Case, Step, format};
 use crate::store::{PinAttempt, StoreError, StoredPhoto};
 use crate::ui::work::{Done, PinFor, Work};
@@ -47,7 +47,7 @@ pub struct CaseScreen {
     viewing: Step,
     docs: DocsPanel,
     interview: InterviewPanel,
-    fee: Result<FeeSummary, String>,
+    fee: Result<FeeSummary, FeeError>,
     dialog: Option<(Dialog, Pending)>,
     /// Whether a draft of uncommitted typing is stored for this case.
     draft_saved: bool,
@@ -81,7 +81,7 @@ impl CaseScreen {
             booking,
             case,
             viewing,
-            fee: Err(String::new()),
+            fee: Err(FeeError::Format(String::new())),
             dialog: None,
             draft_saved: false,
             drafts: DraftPolicy::default(),
@@ -162,7 +162,7 @@ impl CaseScreen {
             paid,
             day: ctx.today(),
         };
-        self.fee = ctx.fees.summary(&query).map_err(|e| e.to_string());
+        self.fee = ctx.fees.summary(&query);
     }
 
     /// Whether the photo step is open for taking a picture (the camera sends previews).
@@ -196,7 +196,7 @@ impl CaseScreen {
             let names: Vec<&str> = capture
                 .failed()
                 .iter()
-                .map(|c| crate::ui::scan::photo_check_name(*c, s))
+                .map(|c| crate::text::scan::photo_check_name(*c, s))
                 .collect();
             let message = names.join(", ");
             let dialog = Dialog::reason(|s| s.photo_reason_title, message, |s| s.photo_reason);
@@ -533,7 +533,7 @@ impl CaseScreen {
                             Pending::Continue(fee.clone()),
                         ));
                     }
-                    Err(e) => ctx.notify(Level::Error, fill(s.fee_error, &[e])),
+                    Err(e) => ctx.notify(Level::Error, crate::text::fee_error_text(e, s)),
                 }
                 return;
             }
@@ -636,11 +636,9 @@ impl CaseScreen {
                                 });
                             }
                             Err(CounterError::Auth(e)) => {
-                                dialog.refuse(crate::ui::strings::auth_text(&e, &user, s))
+                                dialog.refuse(crate::text::auth_text(&e, &user, s))
                             }
-                            Err(e) => {
-                                dialog.refuse(crate::ui::strings::counter_text(&e, s, ctx.lang))
-                            }
+                            Err(e) => dialog.refuse(crate::text::counter_text(&e, s, ctx.lang)),
                         }
                         return;
                     }
@@ -663,11 +661,11 @@ impl CaseScreen {
         let supervisor = match outcome {
             Ok(supervisor) => supervisor,
             Err(CounterError::Auth(e)) => {
-                dialog.refuse(crate::ui::strings::auth_text(&e, &user, s));
+                dialog.refuse(crate::text::auth_text(&e, &user, s));
                 return;
             }
             Err(e) => {
-                dialog.refuse(crate::ui::strings::counter_text(&e, s, ctx.lang));
+                dialog.refuse(crate::text::counter_text(&e, s, ctx.lang));
                 return;
             }
         };
@@ -702,7 +700,7 @@ impl CaseScreen {
         self.dialog = None;
         let decided = matches!(action, Action::Decide { .. });
         if self.apply(ctx, action) && decided {
-            let label = crate::ui::strings::case_label(s, Some(&self.case));
+            let label = crate::text::case_label(s, Some(&self.case));
             ctx.notify(Level::Ok, fill(s.decision_made, &[&label]));
         }
     }
@@ -779,7 +777,7 @@ impl CaseScreen {
             lines.push(Line::from(vec![Span::styled(mark, style), name]));
         }
         lines.push(Line::raw(""));
-        let status = crate::ui::strings::case_label(s, Some(&self.case));
+        let status = crate::text::case_label(s, Some(&self.case));
         lines.push(Line::styled(
             status,
             if self.case.status.is_open() {
@@ -821,7 +819,7 @@ fn problem_list(problems: &[DocProblem], s: &Strings) -> String {
         .map(|p| match p {
             DocProblem::Missing(k) => format!("{} ({})", s.doc(*k), s.ds_missing),
             DocProblem::Invalid(k) => format!("{} ({})", s.doc(*k), s.ds_invalid),
-            DocProblem::Nik(check) => crate::ui::strings::nik_text(check, s),
+            DocProblem::Nik(check) => crate::text::nik_text(check, s),
         })
         .collect::<Vec<_>>()
         .join("; ")

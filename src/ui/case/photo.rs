@@ -13,7 +13,7 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 use uuid::Uuid;
 
 use crate::photo::{self, CheckResult, Outcome};
-use crate::ui::scan::{photo_check_advice, photo_check_name};
+use crate::text::scan::{photo_check_advice, photo_check_name};
 use crate::ui::work::{Done, Work};
 use crate::ui::{Strings, preview, theme};
 
@@ -202,7 +202,7 @@ impl PhotoPanel {
                             format!(
                                 "{}: {} — {}",
                                 photo_check_name(r.check, s),
-                                crate::ui::scan::photo_measure(why, s),
+                                crate::text::scan::photo_measure(why, s),
                                 photo_check_advice(r.check, s)
                             ),
                             theme::error(),

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::domain::case::{CheckInException, Decision, PhotoState};
-use crate::domain::fees::FeeSummary;
+use crate::domain::fees::{FeeError, FeeSummary};
 use crate::domain::{Case, Step, format};
 use crate::ui::{Lang, Strings, View, fill, theme};
 
@@ -15,7 +15,7 @@ pub fn render_step(
     area: Rect,
     buf: &mut Buffer,
     case: &Case,
-    fee: &Result<FeeSummary, String>,
+    fee: &Result<FeeSummary, FeeError>,
     view: &View<'_>,
 ) {
     let s = view.s;
@@ -84,7 +84,7 @@ fn photo(lines: &mut Vec<Line<'static>>, case: &Case, s: &Strings) {
                                 .iter()
                                 .map(|c| {
                                     crate::photo::Check::from_code(c).map_or(c.as_str(), |c| {
-                                        crate::ui::scan::photo_check_name(c, s)
+                                        crate::text::scan::photo_check_name(c, s)
                                     })
                                 })
                                 .collect::<Vec<_>>()
@@ -109,7 +109,7 @@ fn money_line(label: &str, amount: i64) -> Line<'static> {
 fn decision(
     lines: &mut Vec<Line<'static>>,
     case: &Case,
-    fee: &Result<FeeSummary, String>,
+    fee: &Result<FeeSummary, FeeError>,
     s: &Strings,
 ) {
     let fee = match (&case.decision, fee) {
@@ -138,13 +138,16 @@ fn decision(
                 d => Line::styled(fill(s.fee_over, &[&format::rupiah(-d)]), theme::warn()),
             });
         }
-        Err(e) => lines.push(Line::styled(fill(s.fee_error, &[e]), theme::error())),
+        Err(e) => lines.push(Line::styled(
+            crate::text::fee_error_text(e, s),
+            theme::error(),
+        )),
     }
     lines.push(Line::raw(""));
     match &case.decision {
         None => lines.push(Line::styled(s.decide_hint, theme::focus())),
         Some(d) => {
-            let label = crate::ui::strings::case_label(s, Some(case));
+            let label = crate::text::case_label(s, Some(case));
             lines.push(Line::styled(
                 fill(s.decision_made, &[&label]),
                 theme::title(),

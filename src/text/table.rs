@@ -1,4 +1,6 @@
-// The string table: key, Bahasa Indonesia, English. Included by strings.rs.
+//! The string table: key, Bahasa Indonesia, English. A key missing a language does not
+//! compile. Placeholders are explained in the parent module.
+
 strings! {
     // Frame
     app_title: "LOKET", "LOKET";
@@ -7,7 +9,7 @@ strings! {
     role_officer: "Petugas", "Officer";
     role_supervisor: "Supervisor", "Supervisor";
     role_technician: "Teknisi", "Technician";
-    pending_events: "Mode lokal · {} peristiwa menunggu sinkron", "Local mode · {} events waiting to sync";
+    pending_events: "Mode lokal · {} peristiwa menunggu sinkron", "Local mode · {} {event|events} waiting to sync";
     too_small: "Layar terlalu kecil ({}×{}). Perbesar jendela terminal ke minimal 80×24; pekerjaan Anda aman.", "Terminal too small ({}×{}). Enlarge it to at least 80×24; your work is safe.";
     yes_no: "Y = ya · N = tidak", "Y = yes · N = no";
     confirm_title: "Konfirmasi", "Confirm";
@@ -61,7 +63,7 @@ strings! {
     login_awaiting_roster: "Daftar petugas belum diterima dari pusat. Periksa jaringan; loket mencoba lagi sendiri.", "The officer roster has not arrived from pusat yet. Check the network; the counter keeps trying.";
     pin_empty: "Ketik PIN, lalu Enter. (PIN kosong tidak dihitung sebagai salah.)", "Type the PIN, then Enter. (An empty PIN is not counted as wrong.)";
     login_unknown: "Nama pengguna atau NIP tidak dikenal. Periksa ejaannya atau hubungi supervisor.", "Unknown username or NIP. Check the spelling or ask your supervisor.";
-    login_wrong_pin: "PIN salah. Sisa {} percobaan sebelum akun dikunci.", "Wrong PIN. {} attempts left before the account locks.";
+    login_wrong_pin: "PIN salah. Sisa {} percobaan sebelum akun dikunci.", "Wrong PIN. {} {attempt|attempts} left before the account locks.";
     login_locked: "Akun dikunci sampai pukul {} karena terlalu banyak PIN salah. Coba lagi nanti atau hubungi supervisor.", "Account locked until {} after too many wrong PINs. Try later or ask your supervisor.";
     login_not_supervisor: "{} bukan supervisor. Minta supervisor yang bertugas memasukkan PIN-nya.", "{} is not a supervisor. Ask the supervisor on duty to enter their PIN.";
     welcome: "Selamat bertugas, {}.", "Welcome, {}.";
@@ -79,8 +81,8 @@ strings! {
     col_count: "Jml", "No.";
     col_service: "Layanan", "Service";
     col_status: "Status", "Status";
-    queue_summary: "{} booking · {} menunggu · {} dilayani · {} selesai", "{} bookings · {} waiting · {} in service · {} done";
-    search_results: "Hasil pencarian \"{}\": {} booking (hari ini dulu)", "Results for \"{}\": {} bookings (today first)";
+    queue_summary: "{} booking · {} menunggu · {} dilayani · {} selesai", "{} {booking|bookings} · {} waiting · {} in service · {} done";
+    search_results: "Hasil pencarian \"{}\": {} booking (hari ini dulu)", "Results for \"{}\": {} {booking|bookings} (today first)";
     search_capped: "Hasil pencarian \"{}\": {} booking pertama saja; perjelas pencarian", "Results for \"{}\": only the first {} bookings; search more precisely";
     st_waiting: "Menunggu", "Waiting";
     st_in_progress: "Dilayani", "In service";
@@ -88,7 +90,7 @@ strings! {
     st_cancelled: "Dibatalkan", "Cancelled";
     st_rescheduled: "Dijadwalkan ulang", "Rescheduled";
     f_rescheduled: "Dijadwalkan ulang dari", "Rescheduled from";
-    pm_faces: "{} wajah terdeteksi", "{} faces found";
+    pm_faces: "{} wajah terdeteksi", "{} {face|faces} found";
     pm_head: "area pas foto hanya {} px tinggi, perlu {} px; dekatkan kamera", "the photo area is only {} px high, {} px needed; move the camera closer";
     pm_off_centre: "bergeser {} % dari tengah", "{} % off centre";
     pm_crop_outside: "potongan foto keluar dari bingkai kamera", "the crop leaves the camera frame";
@@ -253,6 +255,7 @@ strings! {
     fee_due: "Kurang bayar {}: minta pemohon membayar selisihnya lewat SIMPONI.", "Underpaid by {}: ask the applicant to pay the difference through SIMPONI.";
     fee_over: "Lebih bayar {}: catat untuk pengembalian.", "Overpaid by {}: note it for a refund.";
     fee_ok: "Pembayaran sesuai.", "Payment matches.";
+    fee_table_unreadable: "tabel tarif tidak terbaca", "the fee table cannot be read";
     fee_error: "Tarif tidak ditemukan untuk tanggal ini ({}). Hubungi teknisi untuk memperbarui tabel tarif.", "No fee found for this date ({}). Ask a technician to update the fee table.";
     decide_hint: "F8 Lanjutkan proses · F6 Tunda · F7 Tolak", "F8 Continue processing · F6 Defer · F7 Reject";
     confirm_continue: "Lanjutkan proses paspor pemohon ini?", "Continue this applicant's passport process?";
@@ -325,7 +328,7 @@ strings! {
     sync_online: "● Tersambung ke pusat", "● Connected to pusat";
     sync_connecting: "○ Menyambung ke pusat…", "○ Connecting to pusat…";
     sync_offline: "○ Luring: {} · coba lagi {} dtk", "○ Offline: {} · retry in {} s";
-    sync_pending: " · {} peristiwa, {} foto menunggu", " · {} events, {} photos waiting";
+    sync_pending: " · {} peristiwa, {} foto menunggu", " · {} {event|events}, {} {photo|photos} waiting";
     sync_last: " · sinkron terakhir {}", " · last sync {}";
     sync_never: " · belum pernah sinkron", " · never synced";
     sync_expires_soon: " · kredensial loket berakhir {}: hubungi teknisi", " · counter credential expires {}: call a technician";

@@ -1,5 +1,11 @@
 //! Every string the officer reads, in Bahasa Indonesia and English, side by side in one
-//! table so a missing translation is a compile error. `{}` marks where [`fill`] puts values.
+//! table (`table.rs`) so a missing translation is a compile error, and every mapping from
+//! the domain to words beside it (`scan.rs` for scans and photo checks). The terminal and
+//! the command line both speak through this module.
+//!
+//! Placeholders, filled by [`fill`]: `{}` takes the next value, `{N}` value N (from 0, so a
+//! language may order them its own way), and `{one|other}` chooses by the value before it
+//! ("1 event" / "2 events"; Bahasa Indonesia needs no plural and uses none).
 
 use crate::domain::booking::WalkInReason;
 use crate::domain::case::{InterviewField, Purpose, RedFlag};
@@ -36,20 +42,74 @@ impl Lang {
     }
 }
 
-/// Replaces each `{}` in `template` with the next value.
+/// Fills `template`'s placeholders: `{}` with the next value, `{N}` with value N, and
+/// `{one|other}` with `one` when the value placed just before it reads "1", else `other`.
+/// Anything else in braces is kept as written.
 pub fn fill(template: &str, values: &[&dyn std::fmt::Display]) -> String {
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
-    let mut values = values.iter();
-    while let Some(at) = rest.find("{}") {
-        out.push_str(&rest[..at]);
-        if let Some(v) = values.next() {
-            out.push_str(&v.to_string());
+    let mut next = 0;
+    let mut last: Option<String> = None;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        let inside = &after[..close];
+        if let Some((one, other)) = inside.split_once('|') {
+            out.push_str(if last.as_deref() == Some("1") {
+                one
+            } else {
+                other
+            });
+        } else {
+            let index = match inside {
+                "" => {
+                    next += 1;
+                    Some(next - 1)
+                }
+                n => n.parse::<usize>().ok(),
+            };
+            match index {
+                Some(i) => {
+                    let value = values.get(i).map(|v| v.to_string()).unwrap_or_default();
+                    out.push_str(&value);
+                    last = Some(value);
+                }
+                None => {
+                    out.push('{');
+                    out.push_str(inside);
+                    out.push('}');
+                }
+            }
         }
-        rest = &rest[at + 2..];
+        rest = &after[close + 1..];
     }
     out.push_str(rest);
     out
+}
+
+/// The values a template asks for: one more than the highest placeholder index.
+#[cfg(test)]
+fn arity(template: &str) -> usize {
+    let mut next = 0;
+    let mut most = 0;
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        let inside = &after[..close];
+        if inside.is_empty() {
+            next += 1;
+            most = most.max(next);
+        } else if let Ok(n) = inside.parse::<usize>() {
+            most = most.max(n + 1);
+        }
+        rest = &after[close + 1..];
+    }
+    most
 }
 
 macro_rules! strings {
@@ -58,13 +118,16 @@ macro_rules! strings {
         pub static ID: Strings = Strings { $($key: $id,)* };
         pub static EN: Strings = Strings { $($key: $en,)* };
         #[cfg(test)]
-        fn strings_list(s: &Strings) -> Vec<(&'static str, &'static str)> {
+        pub(super) fn strings_list(s: &Strings) -> Vec<(&'static str, &'static str)> {
             vec![$((stringify!($key), s.$key),)*]
         }
     };
 }
 
-include!("strings_table.rs");
+mod table;
+pub use table::{EN, ID, Strings};
+
+pub mod scan;
 
 impl Strings {
     pub fn role(&self, r: Role) -> &'static str {
@@ -289,6 +352,23 @@ pub fn nik_text(check: &crate::domain::nik::NikCheck, s: &Strings) -> String {
     }
 }
 
+/// A fee that cannot be worked out, in words (the fee table lacks an item for the day, or
+/// cannot be read): never the error's English.
+pub fn fee_error_text(e: &crate::domain::fees::FeeError, s: &Strings) -> String {
+    use crate::domain::fees::FeeError;
+    let detail = match e {
+        FeeError::Missing { item, day } => {
+            format!(
+                "{} · {}",
+                s.fee(*item),
+                crate::domain::format::date_short(*day)
+            )
+        }
+        FeeError::Format(_) => s.fee_table_unreadable.to_owned(),
+    };
+    fill(s.fee_error, &[&detail])
+}
+
 /// A refused use case of the counter in words (a store failure has `Ctx::store_failed`).
 pub fn counter_text(e: &crate::counter::CounterError, s: &Strings, lang: Lang) -> String {
     use crate::counter::{CounterError, WalkInProblem};
@@ -324,11 +404,45 @@ mod tests {
     }
 
     #[test]
+    fn a_fee_error_reads_in_the_screen_language() {
+        use crate::domain::fees::{FeeError, FeeItem};
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap_or_default();
+        let e = FeeError::Missing {
+            item: FeeItem::OrdinaryPassport,
+            day,
+        };
+        let id = fee_error_text(&e, &ID);
+        assert!(
+            id.contains("Tarif tidak ditemukan") && id.contains("25/11/2026"),
+            "{id}"
+        );
+        assert!(!id.contains("no fee") && !id.contains("Ordinary"), "{id}");
+        let broken = fee_error_text(&FeeError::Format("x".into()), &ID);
+        assert!(!broken.contains("TOML"), "{broken}");
+    }
+
+    #[test]
+    fn fill_reorders_and_chooses_plurals() {
+        assert_eq!(fill("{1}, {0}", &[&"a", &"b"]), "b, a");
+        let events = "{} {event|events} waiting";
+        assert_eq!(fill(events, &[&1]), "1 event waiting");
+        assert_eq!(fill(events, &[&2]), "2 events waiting");
+        assert_eq!(fill(events, &[&0]), "0 events waiting");
+        assert_eq!(fill("{{kurung}} {x", &[]), "{{kurung}} {x");
+    }
+
+    #[test]
     fn both_languages_fill_the_same_placeholders() {
-        let (id, en) = (strings_list(&ID), strings_list(&EN));
+        let (id, en) = (table::strings_list(&ID), table::strings_list(&EN));
         for ((key, a), (_, b)) in id.iter().zip(en.iter()) {
-            assert_eq!(a.matches("{}").count(), b.matches("{}").count(), "{key}");
+            assert_eq!(arity(a), arity(b), "{key}: {a:?} / {b:?}");
             assert!(!a.is_empty() && !b.is_empty(), "{key}");
+            // A plural choice follows a value, in both languages.
+            for t in [a, b] {
+                if let Some(at) = t.find('|') {
+                    assert!(t[..at].contains('}'), "{key}: a plural before any value");
+                }
+            }
         }
     }
 }
