@@ -8,3 +8,17 @@ deploy/setup.sh test
 # CI=true makes insta fail on a missing snapshot instead of writing it.
 export CI="${CI:-true}"
 cargo test --locked --all-features
+
+# The two binaries build apart (issue: kiosks carry no server, pusat needs no camera or
+# scanner headers): their dependency trees are checked, and each builds on its own.
+split_fail() { echo "test.sh: $1" >&2; exit 1; }
+if cargo tree --locked --no-default-features --features server -e normal,build \
+    | grep -E 'clang-sys|libudev|nokhwa|serialport'; then
+    split_fail "pusat's build pulls in the camera or scanner stack (above)"
+fi
+if cargo tree --locked --no-default-features --features kiosk -e normal \
+    | grep -E 'tokio-postgres|axum|deadpool'; then
+    split_fail "the kiosk's build pulls in the server (above)"
+fi
+cargo check --locked --no-default-features --features server --bin pusat
+cargo check --locked --no-default-features --features kiosk --bin loket
