@@ -158,6 +158,34 @@ pub fn default_data_dir() -> PathBuf {
     home.join(".local/share/loket")
 }
 
+/// Which office and counter this terminal is, and with which settings, from what it knows:
+/// the config file says first; once enrolled, the credential (pusat's word at enrollment)
+/// overrides the office and the counter number; once synced, the office pusat last sent
+/// (`pulled`: the office and its settings) overrides both, and its booking-token key is
+/// used unless the config file names one.
+pub fn resolve(
+    mut config: Config,
+    credential: Option<&crate::sync::Credential>,
+    pulled: Option<(Office, serde_json::Value)>,
+) -> Result<(Config, Office), ConfigError> {
+    let mut office = config.office()?;
+    let Some(credential) = credential else {
+        return Ok((config, office));
+    };
+    office.code.clone_from(&credential.office.code);
+    office.name.clone_from(&credential.office.name);
+    office.zone = Zone::parse(&credential.office.zone).unwrap_or(office.zone);
+    config.counter.number = credential.counter;
+    if let Some((pulled, settings)) = pulled {
+        office = pulled;
+        let key = settings.get("token_key").and_then(|k| k.as_str());
+        if let (Some(key), true) = (key, config.booking.token_key.is_empty()) {
+            config.booking.token_key = key.to_owned();
+        }
+    }
+    Ok((config, office))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,5 +223,61 @@ mod tests {
             Config::load(dir.path()).unwrap().office(),
             Err(ConfigError::Zone(_))
         ));
+    }
+
+    fn credential(code: &str, counter: u32) -> crate::sync::Credential {
+        crate::sync::Credential {
+            server: "https://pusat.example".into(),
+            device_id: uuid::Uuid::nil(),
+            token: "t".into(),
+            expires_at: chrono::Utc::now(),
+            office: crate::protocol::OfficeInfo {
+                code: code.into(),
+                name: format!("Kantor {code}"),
+                zone: "WITA".into(),
+                config: Default::default(),
+            },
+            counter,
+            ca_pem: None,
+        }
+    }
+
+    #[test]
+    fn the_credential_overrides_the_config_and_the_pulled_office_both() {
+        let config = Config::defaults();
+        let (c, office) = resolve(config.clone(), None, None).unwrap();
+        assert_eq!(office, config.office().unwrap());
+        assert_eq!(c.counter.number, config.counter.number);
+
+        let enrolled = credential("MKS", 7);
+        let (c, office) = resolve(config.clone(), Some(&enrolled), None).unwrap();
+        assert_eq!((office.code.as_str(), office.zone), ("MKS", Zone::Wita));
+        assert_eq!(office.name, "Kantor MKS");
+        assert_eq!(c.counter.number, 7);
+
+        let mut pulled = office.clone();
+        pulled.name = "Kantor Imigrasi Makassar".into();
+        let settings = serde_json::json!({"token_key": "pulled-key"});
+        let (c, office) = resolve(
+            config.clone(),
+            Some(&enrolled),
+            Some((pulled.clone(), settings.clone())),
+        )
+        .unwrap();
+        assert_eq!(office, pulled);
+        assert_eq!(c.booking.token_key, "pulled-key");
+        // A key named in the config file wins over the pulled one.
+        let mut own = config.clone();
+        own.booking.token_key = "own-key".into();
+        let (c, _) = resolve(own, Some(&enrolled), Some((pulled, settings))).unwrap();
+        assert_eq!(c.booking.token_key, "own-key");
+        // Without a credential, nothing pulled is used.
+        let other = Office {
+            code: "XXX".into(),
+            ..office
+        };
+        let (_, office) =
+            resolve(config.clone(), None, Some((other, serde_json::json!({})))).unwrap();
+        assert_eq!(office, config.office().unwrap());
     }
 }

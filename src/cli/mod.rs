@@ -15,7 +15,11 @@ use crate::store::{QueueStatus, Store};
 use crate::text::Lang;
 use crate::ui::{App, AppSetup};
 
+mod photo;
+mod report;
+mod scan;
 mod sync;
+mod terminal;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -209,18 +213,12 @@ fn open(dir: PathBuf) -> Result<Opened, CliError> {
         path: dir.clone(),
         source,
     })?;
-    let mut config = Config::load(&dir)?;
-    let mut office = config.office()?;
     let credential = crate::sync::Credential::load(&dir)?;
-    if let Some(c) = &credential {
-        // Enrolled: pusat says which office and counter this is.
-        office.code.clone_from(&c.office.code);
-        office.name.clone_from(&c.office.name);
-        office.zone = crate::domain::Zone::parse(&c.office.zone).unwrap_or(office.zone);
-        config.counter.number = c.counter;
-    }
+    let config = Config::load(&dir)?;
+    // The database is named after the office the credential says, before pusat's word.
+    let (_, first) = config::resolve(config.clone(), credential.as_ref(), None)?;
     let path = dir.join("loket.db");
-    let store = Store::open(&path, &office.code).map_err(|source| CliError::Store {
+    let store = Store::open(&path, &first.code).map_err(|source| CliError::Store {
         path: path.clone(),
         source,
     })?;
@@ -228,16 +226,11 @@ fn open(dir: PathBuf) -> Result<Opened, CliError> {
         path: path.clone(),
         source,
     })?;
-    if credential.is_some() {
-        let pulled = store.office_info(&office.code).map_err(store_err(&dir))?;
-        if let Some((pulled, settings)) = pulled {
-            office = pulled;
-            let key = settings.get("token_key").and_then(|k| k.as_str());
-            if let (Some(key), true) = (key, config.booking.token_key.is_empty()) {
-                config.booking.token_key = key.to_owned();
-            }
-        }
-    }
+    let pulled = match &credential {
+        Some(_) => store.office_info(&first.code).map_err(store_err(&dir))?,
+        None => None,
+    };
+    let (config, office) = config::resolve(config, credential.as_ref(), pulled)?;
     Ok(Opened {
         dir,
         config,
@@ -270,12 +263,12 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         command: QrCommand::Decode { files },
     } = &cli.command
     {
-        return Ok(qr_decode(files));
+        return Ok(scan::qr_decode(files));
     }
     if let Command::Photo { command } = &cli.command {
         return Ok(match command {
-            PhotoCommand::Check { file } => photo_check(file),
-            PhotoCommand::Capture { camera, out } => photo_capture(camera, out),
+            PhotoCommand::Check { file } => photo::check(file),
+            PhotoCommand::Capture { camera, out } => photo::capture(camera, out),
         });
     }
     let demo = matches!(cli.command, Command::Demo { .. });
@@ -290,25 +283,25 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
     }
     let opened = open(dir)?;
     let result = match cli.command {
-        Command::Demo { seed } => terminal(opened, Some(seed)),
-        Command::Run => terminal(opened, None),
+        Command::Demo { seed } => terminal::run(opened, Some(seed)),
+        Command::Run => terminal::run(opened, None),
         Command::Scan {
             camera: Some(camera),
             count,
             ..
-        } => scan_camera(&opened, camera, count),
+        } => scan::camera(&opened, camera, count),
         Command::Scan {
             serial,
             baud,
             count,
             camera: None,
-        } => scan(&opened, serial, baud, count),
+        } => scan::serial(&opened, serial, baud, count),
         Command::Bookings {
             command: BookingsCommand::List(args),
-        } => list_bookings(&opened, &args),
+        } => report::list_bookings(&opened, &args),
         Command::Cases {
             command: CasesCommand::Export(args),
-        } => export_cases(&opened, &args),
+        } => report::export_cases(&opened, &args),
         Command::Enroll {
             server,
             code,
@@ -323,322 +316,6 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
     }
 }
 
-fn terminal(mut o: Opened, seed: Option<u64>) -> Result<(), CliError> {
-    let clock = SystemClock;
-    let now = o.office.zone.local(clock.now());
-    let fees = FeeSchedule::from_toml(config::FEES)?;
-    let dir = o.dir.clone();
-    let err = store_err(&dir);
-    o.store.upsert_office(&o.office).map_err(&err)?;
-    o.store
-        .ensure_device(now, o.config.counter.number)
-        .map_err(&err)?;
-    let mut demo_hint = None;
-    if let Some(seed) = seed {
-        let seeded =
-            crate::demo::seed(&mut o.store, seed, now.date_naive(), &fees).map_err(&err)?;
-        let accounts: Vec<String> = crate::demo::ACCOUNTS
-            .iter()
-            .map(|(u, _, _, _, pin)| format!("{u}/{pin}"))
-            .collect();
-        let accounts = accounts.join(" · ");
-        if seeded.bookings > 0 || seeded.officers > 0 {
-            println!(
-                "Demo: {} booking dibuat di {} / bookings created",
-                seeded.bookings,
-                o.dir.display()
-            );
-            println!("Akun demo / demo accounts: {accounts}");
-        }
-        demo_hint = Some(format!("Demo: {accounts}"));
-    }
-    let token_key = o.config.token_key()?;
-    let sync = o
-        .credential
-        .clone()
-        .map(|credential| crate::sync::WorkerSetup {
-            db_path: o.dir.join("loket.db"),
-            data_dir: o.dir.clone(),
-            office: o.office.code.clone(),
-            zone: o.office.zone,
-            credential,
-        });
-    let app = App::new(AppSetup {
-        token_key,
-        store: o.store,
-        clock: Box::new(clock),
-        config: o.config,
-        office: o.office,
-        fees,
-        data_dir: o.dir,
-        demo_hint,
-        sync,
-    });
-    crate::ui::run(app)?;
-    Ok(())
-}
-
 fn day_or_today(o: &Opened, day: Option<NaiveDate>) -> NaiveDate {
     day.unwrap_or_else(|| o.office.zone.today(SystemClock.now()))
-}
-
-#[derive(Serialize)]
-struct BookingLine {
-    code: String,
-    office: String,
-    day: NaiveDate,
-    slot: String,
-    applicants: usize,
-    decided: usize,
-    status: QueueStatus,
-    walk_in: bool,
-}
-
-fn list_bookings(o: &Opened, args: &DayArgs) -> Result<(), CliError> {
-    let day = day_or_today(o, args.day);
-    let rows = o.store.bookings_on(day).map_err(store_err(&o.dir))?;
-    let lines: Vec<BookingLine> = rows
-        .iter()
-        .map(|(r, b)| BookingLine {
-            code: r.code.to_string(),
-            office: b.office.clone(),
-            day: r.day,
-            slot: r.slot.format("%H:%M").to_string(),
-            applicants: r.applicants,
-            decided: r.decided,
-            status: r.status(),
-            walk_in: r.walk_in,
-        })
-        .collect();
-    let mut out = Output::new();
-    if args.json {
-        return out.line(&serde_json::to_string_pretty(&lines)?);
-    }
-    let s = Lang::parse(&o.config.ui.language).strings();
-    out.line(&format!(
-        "{:<11}  {:<6}  {:<5}  {:>10}  STATUS",
-        "KODE", "KANTOR", "JAM", "PEMOHON"
-    ))?;
-    for l in &lines {
-        out.line(&format!(
-            "{:<11}  {:<6}  {:<5}  {:>10}  {}",
-            l.code,
-            l.office,
-            l.slot,
-            format!("{}/{}", l.decided, l.applicants),
-            crate::text::queue_status(s, l.status)
-        ))?;
-    }
-    Ok(())
-}
-
-/// Standard output that ends quietly when its reader goes away (`loket … | head`).
-struct Output(std::io::StdoutLock<'static>);
-
-impl Output {
-    fn new() -> Output {
-        Output(std::io::stdout().lock())
-    }
-
-    fn line(&mut self, text: &str) -> Result<(), CliError> {
-        use std::io::Write;
-        writeln!(self.0, "{text}").map_err(|e| match e.kind() {
-            std::io::ErrorKind::BrokenPipe => CliError::Closed,
-            _ => CliError::Terminal(e),
-        })
-    }
-}
-
-fn export_cases(o: &Opened, args: &DayArgs) -> Result<(), CliError> {
-    let day = day_or_today(o, args.day);
-    let cases = o.store.export_cases(day).map_err(store_err(&o.dir))?;
-    let mut out = Output::new();
-    if args.json {
-        return out.line(&serde_json::to_string_pretty(&cases)?);
-    }
-    let s = Lang::parse(&o.config.ui.language).strings();
-    out.line(&format!(
-        "{:<11}  {:>7}  {:<16}  {:>9}  STATUS",
-        "KODE", "PEMOHON", "CHECK-IN", "PERISTIWA"
-    ))?;
-    for c in &cases {
-        out.line(&format!(
-            "{:<11}  {:>7}  {:<16}  {:>9}  {}",
-            c.case.booking.to_string(),
-            c.case.applicant + 1,
-            c.case.checked_in_at.format("%d/%m/%Y %H:%M"),
-            c.history.len(),
-            crate::text::case_label(s, Some(&c.case))
-        ))?;
-    }
-    Ok(())
-}
-
-fn scan(
-    o: &Opened,
-    serial: Option<String>,
-    baud: Option<u32>,
-    count: Option<usize>,
-) -> Result<(), CliError> {
-    use crate::devices::serial::{self, ScannerEvent};
-    use crate::text::{fill, scan::refusal_text};
-
-    let mut config = o.config.scanner.clone();
-    if let Some(port) = serial {
-        config.port = port;
-    }
-    if let Some(baud) = baud {
-        config.baud = baud;
-    }
-    if !config.is_configured() {
-        return Err(CliError::NoScanner);
-    }
-    let key = o.config.token_key()?;
-    let s = Lang::parse(&o.config.ui.language).strings();
-    let (tx, rx) = std::sync::mpsc::channel();
-    serial::spawn(config, move |e| tx.send(e).is_ok());
-    let mut accepted = 0;
-    while count.is_none_or(|n| accepted < n) {
-        let Ok(event) = rx.recv() else { break };
-        match event {
-            ScannerEvent::Connected(port) => eprintln!("{}", fill(s.scanner_connected, &[&port])),
-            ScannerEvent::Disconnected(why) => eprintln!("{}", fill(s.scanner_lost, &[&why])),
-            ScannerEvent::Refused(r) => eprintln!("{}: {}", s.scan_refused, refusal_text(&r, s)),
-            ScannerEvent::Scan(text) => {
-                accepted += usize::from(print_scan(o, key.as_ref(), &text));
-            }
-        }
-    }
-    Ok(())
-}
-
-fn qr_decode(files: &[PathBuf]) -> u8 {
-    let mut status = 0;
-    for file in files {
-        match crate::devices::qr::read_file(file) {
-            Ok(texts) if texts.is_empty() => println!("{}\t-", file.display()),
-            Ok(texts) => {
-                for text in texts {
-                    // One line a code: line breaks inside a code's text are shown escaped.
-                    println!(
-                        "{}\t{}",
-                        file.display(),
-                        text.replace('\n', "\\n").replace('\r', "\\r")
-                    );
-                }
-            }
-            Err(e) => {
-                eprintln!(
-                    "{}: tidak dapat dibaca / cannot be read: {e}",
-                    file.display()
-                );
-                status = 2;
-            }
-        }
-    }
-    status
-}
-
-fn scan_camera(o: &Opened, device: String, count: Option<usize>) -> Result<(), CliError> {
-    use crate::devices::camera::{self, CameraConfig, CameraEvent};
-    use crate::text::fill;
-
-    let config = CameraConfig {
-        device,
-        ..o.config.camera.clone()
-    };
-    let key = o.config.token_key()?;
-    let s = Lang::parse(&o.config.ui.language).strings();
-    let wanted = std::sync::Arc::new(camera::Wanted::default());
-    wanted
-        .code
-        .store(true, std::sync::atomic::Ordering::Relaxed);
-    let (tx, rx) = std::sync::mpsc::channel();
-    camera::spawn(config, wanted, move |e| tx.send(e).is_ok());
-    let mut accepted = 0;
-    while count.is_none_or(|n| accepted < n) {
-        let Ok(event) = rx.recv() else { break };
-        match event {
-            CameraEvent::Opened(name) => eprintln!("{}", fill(s.camera_opened, &[&name])),
-            CameraEvent::Failed(why) => eprintln!("{}", fill(s.camera_failed, &[&why])),
-            CameraEvent::Frame(_) => {}
-            CameraEvent::Scan(text) => {
-                accepted += usize::from(print_scan(o, key.as_ref(), &text));
-            }
-        }
-    }
-    Ok(())
-}
-
-fn photo_check(file: &Path) -> u8 {
-    use crate::photo::Outcome;
-    let s = crate::text::Lang::Id.strings();
-    let img = match image::open(file) {
-        Ok(img) => img.to_rgb8(),
-        Err(e) => {
-            eprintln!(
-                "{}: tidak dapat dibaca / cannot be read: {e}",
-                file.display()
-            );
-            return 2;
-        }
-    };
-    let results = crate::photo::check_image(&img);
-    let mut failed = false;
-    for r in &results {
-        let name = crate::text::scan::photo_check_name(r.check, s);
-        match &r.outcome {
-            Outcome::Pass => println!("LULUS  {name}"),
-            Outcome::Fail(why) => {
-                failed = true;
-                println!(
-                    "GAGAL  {name}: {} — {}",
-                    crate::text::scan::photo_measure(why, s),
-                    crate::text::scan::photo_check_advice(r.check, s)
-                );
-            }
-        }
-    }
-    u8::from(failed)
-}
-
-/// Prints an accepted scan's booking code on stdout, or why it is refused on stderr.
-fn print_scan(o: &Opened, key: Option<&ed25519_dalek::VerifyingKey>, text: &str) -> bool {
-    use crate::domain::payload::{self, ScanContext};
-    let s = crate::text::Lang::parse(&o.config.ui.language).strings();
-    let ctx = ScanContext {
-        key,
-        office: &o.office.code,
-        today: day_or_today(o, None),
-    };
-    match payload::parse(text, &ctx) {
-        Ok(scanned) => {
-            println!("{}", scanned.code().as_str());
-            true
-        }
-        Err(e) => {
-            let why = crate::text::scan::payload_error_text(text, &e, s);
-            eprintln!("{} {text:?}: {why}", s.scan_refused);
-            false
-        }
-    }
-}
-
-fn photo_capture(device: &str, out: &Path) -> u8 {
-    use crate::devices::camera::{CameraConfig, FrameSource, Nokhwa};
-    let config = CameraConfig {
-        device: device.to_owned(),
-        ..CameraConfig::default()
-    };
-    let frame = Nokhwa::open(&config).and_then(|(_, mut camera)| camera.frame());
-    match frame.map(|f| f.save(out).map_err(|e| e.to_string())) {
-        Ok(Ok(())) => {
-            println!("{}", out.display());
-            0
-        }
-        Ok(Err(e)) | Err(e) => {
-            eprintln!("kamera {device}: {e} / camera {device}: {e}");
-            2
-        }
-    }
 }
