@@ -1,9 +1,12 @@
 //! Loket: the counter terminal of an Indonesian immigration office.
 //!
 //! `domain` holds the office's rules (pure), `store` the local SQLite with its outbox and
-//! audit trail, `devices` the scanners and camera, `photo` the passport-photo checks, `ui`
-//! the full-screen terminal, `demo` the seeded demo office, `cli` the command-line tools.
-//! See DESIGN.md in the shared folder for the whole picture.
+//! audit trail, `counter` the counter's use cases on top of them, `text` every word an
+//! officer reads, `devices` the scanners and camera, `photo` the passport-photo checks, `ui`
+//! the full-screen terminal, `sync` the kiosk's side of sync, `server` pusat, `demo` the
+//! seeded demo office, `cli` the command-line tools. The README's "For developers" has the
+//! picture of the layers and the terminal's threads. Feature `kiosk` builds the terminal's
+//! half, `server` pusat's; both are on by default.
 
 #[cfg(feature = "kiosk")]
 pub mod cli;

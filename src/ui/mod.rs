@@ -1,8 +1,10 @@
 //! The full-screen counter terminal: one event loop, screens drawn from state.
 //!
-//! Terminal input and a one-second tick (for the idle lock and the clock in the header)
+//! Terminal input, the serial scanner, camera frames, the sync worker's reports, the work
+//! thread's answers and a one-second tick (for the idle lock and the clock in the header)
 //! arrive on one channel; a burst of events is handled before one redraw, and nothing is
-//! drawn when nothing changed. Devices and sync will feed the same channel.
+//! drawn when nothing changed. Rendering reads state only; slow work (PIN checks, photos)
+//! runs on the work thread (`work.rs`) and answers as an event.
 
 mod app;
 mod booking;
