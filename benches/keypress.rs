@@ -101,7 +101,7 @@ fn counter_with_backlog(
         credential: counter.credential.clone(),
     };
     let app = App::new(AppSetup {
-        store,
+        desk: loket::counter::Desk::new(store),
         clock: Box::new(SystemClock),
         office: config.office().unwrap(),
         config,

@@ -44,7 +44,7 @@ pub(super) fn run(mut o: Opened, seed: Option<u64>) -> Result<(), CliError> {
         });
     let app = App::new(AppSetup {
         token_key,
-        store: o.store,
+        desk: crate::counter::Desk::new(o.store),
         clock: Box::new(clock),
         config: o.config,
         office: o.office,

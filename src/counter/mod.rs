@@ -7,8 +7,11 @@
 //! `approval_attempt` → `PinAttempt::matches` (anywhere) → `approval_outcome`; a photo is
 //! `store::write_photo` (anywhere) → `record_photo`.
 
+mod desk;
 #[cfg(test)]
 mod tests;
+
+pub use desk::{Desk, DeskFacts};
 
 use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use uuid::Uuid;

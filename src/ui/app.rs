@@ -27,13 +27,14 @@ use crate::domain::BookingCode;
 use crate::domain::Office;
 use crate::domain::fees::FeeSchedule;
 use crate::domain::payload;
-use crate::store::{Officer, Role, Store};
+use crate::store::{Officer, Role};
 use crate::text::Lang;
 use crate::text::scan::{payload_error_text, refusal_text};
 
 /// What the application is started with.
 pub struct AppSetup {
-    pub store: Store,
+    /// The counter's desk on its database (`Desk::new(store)`).
+    pub desk: crate::counter::Desk,
     pub clock: Box<dyn Clock>,
     pub config: Config,
     pub office: Office,
@@ -111,7 +112,7 @@ impl App {
     pub fn new(setup: AppSetup) -> App {
         let lang = Lang::parse(&setup.config.ui.language);
         let server = setup.sync.as_ref().map(|w| w.credential.server.clone());
-        let roster_empty = setup.store.officer_count().unwrap_or(0) == 0;
+        let roster_empty = setup.desk.officer_count().unwrap_or(0) == 0;
         let mut app = App {
             server,
             roster_empty,
@@ -139,15 +140,15 @@ impl App {
     /// Reads the sync counts and the newest event again when this terminal wrote since the
     /// last look (the store counts writes in memory, so an idle redraw reads nothing).
     fn after_writes(&mut self) {
-        let writes = self.setup.store.writes();
+        let writes = self.setup.desk.writes();
         if writes == self.seen_writes {
             return;
         }
         self.seen_writes = writes;
-        if let Ok(counts) = self.setup.store.sync_counts() {
+        if let Ok(counts) = self.setup.desk.sync_counts() {
             self.status.counts = counts;
         }
-        if let Ok(seq) = self.setup.store.last_seq() {
+        if let Ok(seq) = self.setup.desk.last_seq() {
             self.last_seq = seq;
         }
     }
@@ -288,7 +289,7 @@ impl App {
                 }
                 self.end_withdrawn_session();
                 if self.roster_empty {
-                    self.roster_empty = self.setup.store.officer_count().unwrap_or(0) == 0;
+                    self.roster_empty = self.setup.desk.officer_count().unwrap_or(0) == 0;
                 }
                 true
             }
@@ -325,7 +326,7 @@ impl App {
     ) -> Ctx<'a> {
         Ctx {
             now: setup.clock.now(),
-            store: &mut setup.store,
+            desk: &mut setup.desk,
             office: &setup.office,
             fees: &setup.fees,
             officer,
@@ -568,7 +569,7 @@ impl App {
         let now = self.setup.office.zone.local(self.setup.clock.now());
         let hint = self.roster_hint();
         self.login
-            .on_key(key, &self.setup.store, &self.work, now, self.lang, hint);
+            .on_key(key, &self.setup.desk, &self.work, now, self.lang, hint);
     }
 
     /// Why nobody can sign in yet, when the roster is empty.
@@ -592,7 +593,7 @@ impl App {
             ..
         }) = &mut self.session
         {
-            lock.on_key(key, &self.setup.store, &self.work, now, self.lang, None);
+            lock.on_key(key, &self.setup.desk, &self.work, now, self.lang, None);
         }
     }
 
@@ -650,7 +651,7 @@ impl App {
         let Some(session) = &self.session else { return };
         if self
             .setup
-            .store
+            .desk
             .officer_on_roster(&session.officer.username)
             .unwrap_or(true)
         {

@@ -44,13 +44,13 @@ impl BookingScreen {
         ctx: &mut Ctx<'_>,
         code: &BookingCode,
     ) -> Result<Option<BookingScreen>, StoreError> {
-        let Some(booking) = ctx.store.booking(code)? else {
+        let Some(booking) = ctx.desk.booking(code)? else {
             return Ok(None);
         };
-        ctx.store.record_view(&ctx.actor(), code.as_str(), None)?;
-        let cases = ctx.store.cases_for_booking(code.as_str())?;
-        let elsewhere = ctx.store.served_elsewhere(code.as_str())?;
-        let rescheduled_from = ctx.store.rescheduled_from(code.as_str())?;
+        ctx.desk.record_view(&ctx.actor(), code)?;
+        let cases = ctx.desk.cases_for_booking(code)?;
+        let elsewhere = ctx.desk.served_elsewhere(code)?;
+        let rescheduled_from = ctx.desk.rescheduled_from(code)?;
         Ok(Some(BookingScreen {
             rescheduled_from,
             booking,
@@ -62,11 +62,11 @@ impl BookingScreen {
     }
 
     pub fn refresh(&mut self, ctx: &mut Ctx<'_>) {
-        match ctx.store.cases_for_booking(self.booking.code.as_str()) {
+        match ctx.desk.cases_for_booking(&self.booking.code) {
             Ok(cases) => self.cases = cases,
             Err(e) => ctx.store_failed(&e),
         }
-        match ctx.store.served_elsewhere(self.booking.code.as_str()) {
+        match ctx.desk.served_elsewhere(&self.booking.code) {
             Ok(elsewhere) => self.elsewhere = elsewhere,
             Err(e) => ctx.store_failed(&e),
         }
@@ -164,13 +164,9 @@ impl BookingScreen {
     /// Checks the chosen applicant in (the officer accepted the booking's exceptions, if
     /// any) and opens their case.
     fn check_in(&mut self, ctx: &mut Ctx<'_>) -> Nav {
-        let opened = counter::check_in(
-            ctx.store,
-            &ctx.actor(),
-            &self.booking,
-            self.selected,
-            &ctx.office.code,
-        );
+        let opened =
+            ctx.desk
+                .check_in(&ctx.actor(), &self.booking, self.selected, &ctx.office.code);
         let case = match opened {
             Ok(Opened::New(case)) => {
                 self.cases.push(case.clone());

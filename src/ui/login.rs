@@ -10,7 +10,8 @@ use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 use super::form::{Field, Form, FormEvent};
 use super::theme;
 use super::work::{Done, PinFor, Work};
-use crate::store::{AuthError, Officer, PinAttempt, Store};
+use crate::counter::Desk;
+use crate::store::{AuthError, Officer, PinAttempt};
 use crate::text::{Lang, Strings, fill};
 
 pub enum LoginOutcome {
@@ -53,7 +54,7 @@ impl LoginScreen {
     pub fn on_key(
         &mut self,
         key: &KeyEvent,
-        store: &Store,
+        desk: &Desk,
         work: &Work,
         now: DateTime<FixedOffset>,
         lang: Lang,
@@ -74,7 +75,7 @@ impl LoginScreen {
             return;
         }
         self.form.clear_text("pin");
-        match store.pin_attempt(&user, &pin, now) {
+        match desk.pin_attempt(&user, &pin, now) {
             Ok(attempt) => {
                 self.checking = true;
                 self.error = None;
@@ -97,13 +98,13 @@ impl LoginScreen {
         &mut self,
         attempt: PinAttempt,
         matched: bool,
-        store: &Store,
+        desk: &Desk,
         now: DateTime<FixedOffset>,
         s: &Strings,
     ) -> LoginOutcome {
         self.checking = false;
         let user = self.form.text("user");
-        match store.pin_outcome(attempt, matched, now) {
+        match desk.pin_outcome(attempt, matched, now) {
             Ok(officer) => LoginOutcome::SignedIn(officer),
             Err(e) => {
                 self.refuse(&e, &user, s);

@@ -36,7 +36,7 @@ pub use app::{App, AppSetup};
 
 use crate::domain::Office;
 use crate::domain::fees::FeeSchedule;
-use crate::store::{Actor, Officer, Store, StoreError};
+use crate::store::{Actor, Officer, StoreError};
 
 /// Everything the event loop reacts to.
 #[derive(Debug)]
@@ -67,7 +67,8 @@ pub struct Notice {
 
 /// What a screen handler may use: the store, the time, the office, the officer.
 pub struct Ctx<'a> {
-    pub store: &'a mut Store,
+    /// What the screen may read and do (the counter's desk; never the store itself).
+    pub desk: &'a mut crate::counter::Desk,
     pub now: DateTime<Utc>,
     pub office: &'a Office,
     pub fees: &'a FeeSchedule,

@@ -66,7 +66,7 @@ impl QueueScreen {
     /// above it (a pulled change must not move the officer's cursor to someone else).
     pub fn refresh(&mut self, ctx: &mut Ctx<'_>) {
         let chosen = self.rows().get(self.selected).map(|r| r.code.clone());
-        match ctx.store.queue(ctx.today()) {
+        match ctx.desk.queue(ctx.today()) {
             Ok(rows) => self.today = rows,
             Err(e) => ctx.store_failed(&e),
         }
@@ -90,7 +90,7 @@ impl QueueScreen {
         self.results = if text.chars().count() < 2 {
             None
         } else {
-            match ctx.store.search(text, ctx.today(), SEARCH_LIMIT) {
+            match ctx.desk.search(text, ctx.today(), SEARCH_LIMIT) {
                 Ok(rows) => Some(rows),
                 Err(e) => {
                     ctx.store_failed(&e);

@@ -42,19 +42,10 @@ impl TechScreen {
     }
 
     pub fn refresh(&mut self, ctx: &mut Ctx<'_>) {
-        let store = &*ctx.store;
-        let read = || -> Result<(String, u64, u64, u64), crate::store::StoreError> {
-            Ok((
-                store.device_id()?,
-                store.size_bytes()?,
-                store.pending_events()?,
-                store.booking_count()?,
-            ))
-        };
-        match read() {
-            Ok((device, db, pending, bookings)) => {
+        match ctx.desk.facts() {
+            Ok(f) => {
                 (self.device, self.db_bytes, self.pending, self.bookings) =
-                    (device, db, pending, bookings);
+                    (f.device, f.db_bytes, f.pending, f.bookings);
             }
             Err(e) => ctx.store_failed(&e),
         }

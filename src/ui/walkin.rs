@@ -10,7 +10,7 @@ use ratatui::widgets::{Paragraph, Widget};
 use super::booking::BookingScreen;
 use super::form::{Field, Form};
 use super::{Ctx, Level, Nav, Screen, Strings, View, fill, theme};
-use crate::counter::{self, WalkIn};
+use crate::counter::WalkIn;
 use crate::domain::booking::WalkInReason;
 use crate::domain::{ApplicationType, PassportType, Service, Sex, format};
 
@@ -122,14 +122,16 @@ impl WalkInScreen {
                 return Nav::Stay;
             }
         };
-        let booking =
-            match counter::register_walk_in(ctx.store, &ctx.actor(), &form, ctx.office, ctx.now) {
-                Ok(booking) => booking,
-                Err(e) => {
-                    ctx.counter_failed(&e);
-                    return Nav::Stay;
-                }
-            };
+        let booking = match ctx
+            .desk
+            .register_walk_in(&ctx.actor(), &form, ctx.office, ctx.now)
+        {
+            Ok(booking) => booking,
+            Err(e) => {
+                ctx.counter_failed(&e);
+                return Nav::Stay;
+            }
+        };
         let s = ctx.s();
         ctx.notify(Level::Ok, fill(s.wi_saved, &[&booking.code]));
         match BookingScreen::open(ctx, &booking.code) {

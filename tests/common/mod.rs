@@ -91,7 +91,7 @@ fn fixture_of(
     let (today_list, tomorrow) = (on(today()), on(today() + Duration::days(1)));
     let clock = ManualClock::new(now());
     let app = App::new(AppSetup {
-        store,
+        desk: loket::counter::Desk::new(store),
         clock: Box::new(clock.clone()),
         office: config.office().unwrap(),
         config,

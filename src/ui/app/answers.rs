@@ -17,9 +17,9 @@ impl App {
                 matched,
             } if self.session.is_none() => {
                 let s = self.lang.strings();
-                let store = &self.setup.store;
+                let desk = &self.setup.desk;
                 if let LoginOutcome::SignedIn(officer) =
-                    self.login.on_pin(attempt, matched, store, now, s)
+                    self.login.on_pin(attempt, matched, desk, now, s)
                 {
                     self.start_session(officer);
                 }
@@ -34,15 +34,14 @@ impl App {
                 .is_some_and(|s| matches!(s.mode, Mode::Locked(_))) =>
             {
                 let s = self.lang.strings();
-                let store = &self.setup.store;
+                let desk = &self.setup.desk;
                 let Some(session) = &mut self.session else {
                     return;
                 };
                 let Mode::Locked(lock) = &mut session.mode else {
                     return;
                 };
-                if let LoginOutcome::SignedIn(officer) =
-                    lock.on_pin(attempt, matched, store, now, s)
+                if let LoginOutcome::SignedIn(officer) = lock.on_pin(attempt, matched, desk, now, s)
                     && officer.username == session.officer.username
                 {
                     session.mode = Mode::Working;
@@ -62,13 +61,13 @@ impl App {
                     },
                 ),
                 None => {
-                    let _ = self.setup.store.pin_outcome(attempt, matched, now);
+                    let _ = self.setup.desk.pin_outcome(attempt, matched, now);
                 }
             },
             Done::Pin {
                 attempt, matched, ..
             } => {
-                let _ = self.setup.store.pin_outcome(attempt, matched, now);
+                let _ = self.setup.desk.pin_outcome(attempt, matched, now);
             }
             Done::Capture { case, .. } | Done::Picture { case, .. } => {
                 if let Some(i) = self.case_screen(case) {
@@ -120,10 +119,8 @@ impl App {
             username: session.officer.username.clone(),
             now: self.setup.office.zone.local(self.setup.clock.now()),
         };
-        let store = &mut self.setup.store;
-        if let Err(e) =
-            crate::counter::record_photo(store, &actor, case, &stored, failed_checks, reason)
-        {
+        let desk = &mut self.setup.desk;
+        if let Err(e) = desk.record_photo(&actor, case, &stored, failed_checks, reason) {
             tracing::error!("a photo written after its case closed was not recorded: {e}");
         }
     }

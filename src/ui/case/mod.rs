@@ -15,7 +15,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::dialog::{Answer, Dialog};
 use super::{Ctx, Level, Nav, Strings, View, fill, theme};
-use crate::counter::{self, CounterError, DraftPolicy};
+use crate::counter::{CounterError, DraftPolicy};
 use crate::domain::case::{Approval, CaseError, Decision, DocProblem};
 use crate::domain::checklist::{DocKind, DocStatus};
 use crate::domain::fees::{FeeError, FeeQuery, FeeSummary};
@@ -68,10 +68,7 @@ fn step_key(step: Step) -> &'static str {
 
 impl CaseScreen {
     pub fn new(ctx: &mut Ctx<'_>, booking: Booking, case: Case) -> CaseScreen {
-        if let Err(e) = ctx
-            .store
-            .record_view(&ctx.actor(), booking.code.as_str(), Some(case.id))
-        {
+        if let Err(e) = ctx.desk.record_case_view(&ctx.actor(), &case) {
             ctx.store_failed(&e);
         }
         let viewing = case.current_step().unwrap_or(Step::Decision);
@@ -98,7 +95,7 @@ impl CaseScreen {
         let Some(step) = self.case.current_step() else {
             return;
         };
-        match ctx.store.draft(self.case.id, step_key(step)) {
+        match ctx.desk.draft(self.case.id, step_key(step)) {
             Ok(Some(draft)) => {
                 match step {
                     Step::Documents => self.docs.restore(&draft),
@@ -130,7 +127,7 @@ impl CaseScreen {
         let result = if dirty {
             self.draft_saved = true;
             let durability = self.drafts.durability(ctx.now, field_done);
-            ctx.store.put_draft(
+            ctx.desk.put_draft(
                 self.case.id,
                 step_key(step),
                 &draft,
@@ -139,7 +136,7 @@ impl CaseScreen {
             )
         } else if self.draft_saved {
             self.draft_saved = false;
-            ctx.store.clear_draft(self.case.id)
+            ctx.desk.clear_draft(self.case.id)
         } else {
             Ok(())
         };
@@ -236,14 +233,10 @@ impl CaseScreen {
             }
         };
         let actor = ctx.actor();
-        match counter::record_photo(
-            ctx.store,
-            &actor,
-            self.case.id,
-            &stored,
-            failed_checks,
-            reason,
-        ) {
+        match ctx
+            .desk
+            .record_photo(&actor, self.case.id, &stored, failed_checks, reason)
+        {
             Ok(case) => {
                 self.case = case;
                 self.viewing = self.case.current_step().unwrap_or(Step::Decision);
@@ -336,14 +329,14 @@ impl CaseScreen {
 
     /// Applies one action through the store; explains a refusal. Returns whether it took.
     fn apply(&mut self, ctx: &mut Ctx<'_>, action: Action) -> bool {
-        match ctx.store.apply(&ctx.actor(), Some(self.case.id), &action) {
+        match ctx.desk.apply(&ctx.actor(), self.case.id, &action) {
             Ok(case) => {
                 let step_changed = case.current_step() != self.case.current_step();
                 self.case = case;
                 if step_changed {
                     self.viewing = self.case.current_step().unwrap_or(Step::Decision);
                     if std::mem::take(&mut self.draft_saved)
-                        && let Err(e) = ctx.store.clear_draft(self.case.id)
+                        && let Err(e) = ctx.desk.clear_draft(self.case.id)
                     {
                         ctx.store_failed(&e);
                     }
@@ -625,7 +618,7 @@ impl CaseScreen {
                         let (user, pin) = (dialog.text("user"), dialog.text("pin"));
                         // Four eyes first; argon2 then runs on the work thread, and
                         // `on_pin` finishes the approval.
-                        match counter::approval_attempt(ctx.store, ctx.officer, &user, &pin, at) {
+                        match ctx.desk.approval_attempt(ctx.officer, &user, &pin, at) {
                             Ok(attempt) => {
                                 dialog.start_checking();
                                 let purpose = PinFor::Approval(self.case.id);
@@ -654,7 +647,7 @@ impl CaseScreen {
         let s = ctx.s();
         let at = ctx.local_now();
         let user = attempt.officer().username.clone();
-        let outcome = counter::approval_outcome(ctx.store, attempt, matched, at);
+        let outcome = ctx.desk.approval_outcome(attempt, matched, at);
         let Some((dialog, pending)) = &mut self.dialog else {
             return;
         };

@@ -1,0 +1,179 @@
+//! The counter's desk: what the terminal's screens may read and do, and nothing more. It
+//! owns the store; a screen holds the desk, never the store, so every write a screen makes
+//! is one of the actions or use cases listed here (each one transaction with its outbox
+//! event and audit row), and the office's rules are not repeated in the screens.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use uuid::Uuid;
+
+use super::{CounterError, Opened, WalkIn};
+use crate::domain::{Action, Booking, BookingCode, Case, Office};
+use crate::store::{
+    Actor, AuthError, Durability, Officer, PinAttempt, QueueRow, Result, ServedElsewhere, Store,
+    StoredPhoto, SyncCounts,
+};
+
+pub struct Desk {
+    store: Store,
+}
+
+/// This counter's own figures, for the technician's screen.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeskFacts {
+    pub device: String,
+    pub db_bytes: u64,
+    pub pending: u64,
+    pub bookings: u64,
+}
+
+impl Desk {
+    pub fn new(store: Store) -> Desk {
+        Desk { store }
+    }
+
+    // The day's bookings.
+
+    pub fn queue(&self, day: NaiveDate) -> Result<Vec<QueueRow>> {
+        self.store.queue(day)
+    }
+    pub fn search(&self, query: &str, today: NaiveDate, limit: usize) -> Result<Vec<QueueRow>> {
+        self.store.search(query, today, limit)
+    }
+    pub fn booking(&self, code: &BookingCode) -> Result<Option<Booking>> {
+        self.store.booking(code)
+    }
+    /// Opening a booking is recorded (who looked at whose data).
+    pub fn record_view(&mut self, actor: &Actor, booking: &BookingCode) -> Result<()> {
+        self.store.record_view(actor, booking.as_str(), None)
+    }
+    /// Opening a case is recorded too.
+    pub fn record_case_view(&mut self, actor: &Actor, case: &Case) -> Result<()> {
+        self.store
+            .record_view(actor, case.booking.as_str(), Some(case.id))
+    }
+    pub fn cases_for_booking(&self, booking: &BookingCode) -> Result<Vec<Case>> {
+        self.store.cases_for_booking(booking.as_str())
+    }
+    pub fn served_elsewhere(&self, booking: &BookingCode) -> Result<Vec<ServedElsewhere>> {
+        self.store.served_elsewhere(booking.as_str())
+    }
+    pub fn rescheduled_from(&self, booking: &BookingCode) -> Result<Option<NaiveDate>> {
+        self.store.rescheduled_from(booking.as_str())
+    }
+
+    // A case.
+
+    pub fn apply(&mut self, actor: &Actor, case: Uuid, action: &Action) -> Result<Case> {
+        self.store.apply(actor, Some(case), action)
+    }
+    pub fn draft(&self, case: Uuid, step: &str) -> Result<Option<serde_json::Value>> {
+        self.store.draft(case, step)
+    }
+    pub fn put_draft(
+        &self,
+        case: Uuid,
+        step: &str,
+        body: &serde_json::Value,
+        now: DateTime<FixedOffset>,
+        durability: Durability,
+    ) -> Result<()> {
+        self.store.put_draft(case, step, body, now, durability)
+    }
+    pub fn clear_draft(&self, case: Uuid) -> Result<()> {
+        self.store.clear_draft(case)
+    }
+
+    // The use cases.
+
+    pub fn check_in(
+        &mut self,
+        actor: &Actor,
+        booking: &Booking,
+        applicant: usize,
+        office: &str,
+    ) -> std::result::Result<Opened, CounterError> {
+        super::check_in(&mut self.store, actor, booking, applicant, office)
+    }
+    pub fn register_walk_in(
+        &mut self,
+        actor: &Actor,
+        form: &WalkIn,
+        office: &Office,
+        now: DateTime<Utc>,
+    ) -> std::result::Result<Booking, CounterError> {
+        super::register_walk_in(&mut self.store, actor, form, office, now)
+    }
+    pub fn approval_attempt(
+        &self,
+        officer: &Officer,
+        login: &str,
+        pin: &str,
+        now: DateTime<FixedOffset>,
+    ) -> std::result::Result<PinAttempt, CounterError> {
+        super::approval_attempt(&self.store, officer, login, pin, now)
+    }
+    pub fn approval_outcome(
+        &self,
+        attempt: PinAttempt,
+        matched: bool,
+        now: DateTime<FixedOffset>,
+    ) -> std::result::Result<String, CounterError> {
+        super::approval_outcome(&self.store, attempt, matched, now)
+    }
+    pub fn record_photo(
+        &mut self,
+        actor: &Actor,
+        case: Uuid,
+        stored: &StoredPhoto,
+        failed_checks: Vec<String>,
+        reason: Option<String>,
+    ) -> std::result::Result<Case, CounterError> {
+        super::record_photo(&mut self.store, actor, case, stored, failed_checks, reason)
+    }
+
+    // Signing in.
+
+    pub fn pin_attempt(
+        &self,
+        login: &str,
+        pin: &str,
+        now: DateTime<FixedOffset>,
+    ) -> std::result::Result<PinAttempt, AuthError> {
+        self.store.pin_attempt(login, pin, now)
+    }
+    pub fn pin_outcome(
+        &self,
+        attempt: PinAttempt,
+        matched: bool,
+        now: DateTime<FixedOffset>,
+    ) -> std::result::Result<Officer, AuthError> {
+        self.store.pin_outcome(attempt, matched, now)
+    }
+    pub fn officer_count(&self) -> Result<u64> {
+        self.store.officer_count()
+    }
+    pub fn officer_on_roster(&self, username: &str) -> Result<bool> {
+        self.store.officer_on_roster(username)
+    }
+
+    // What the frame shows.
+
+    /// Rows written through this desk since it opened (kept in memory: no query).
+    pub fn writes(&self) -> u64 {
+        self.store.writes()
+    }
+    pub fn sync_counts(&self) -> Result<SyncCounts> {
+        self.store.sync_counts()
+    }
+    pub fn last_seq(&self) -> Result<i64> {
+        self.store.last_seq()
+    }
+    pub fn facts(&self) -> Result<DeskFacts> {
+        Ok(DeskFacts {
+            device: self.store.device_id()?,
+            db_bytes: self.store.size_bytes()?,
+            pending: self.store.pending_events()?,
+            bookings: self.store.booking_count()?,
+        })
+    }
+}
