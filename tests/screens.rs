@@ -1061,3 +1061,55 @@ fn pulled_changes_show_without_navigating() {
     // The new booking came in above the cursor, which stayed on its booking.
     assert_eq!(opened(&mut f), before);
 }
+
+/// A red flag ticked at the interview is shown where the decision is made, and the case
+/// goes on only with a reason and another person's supervisor PIN.
+#[test]
+fn a_red_flag_reaches_the_decision_and_only_a_supervisor_lets_the_case_go_on() {
+    let mut config = loket::config::Config::defaults();
+    config.counter.underpaid = loket::config::UnderpaidRule::Supervisor;
+    let mut f = fixture_with(config);
+    to_interview(&mut f, ApplicationType::New);
+    press(&mut f.app, KeyCode::Right);
+    for answer in ["Malaysia", "Buruh", "2 tahun", "Budi 0812"] {
+        press(&mut f.app, KeyCode::Enter);
+        typ(&mut f.app, answer);
+    }
+    // Past the notes to the first red flag, "Dugaan PMI non-prosedural": ticked.
+    press(&mut f.app, KeyCode::Enter);
+    press(&mut f.app, KeyCode::Enter);
+    press(&mut f.app, KeyCode::Char(' '));
+    press(&mut f.app, KeyCode::F(8));
+    press(&mut f.app, KeyCode::F(8));
+    let screen = draw(&f.app, 100, 30);
+    assert!(
+        screen.contains("Tanda perhatian: Dugaan PMI non-prosedural"),
+        "{screen}"
+    );
+    press(&mut f.app, KeyCode::F(8));
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("tanda perhatian"), "{screen}");
+    assert!(!screen.contains("Y = ya"), "no plain yes/no: {screen}");
+    typ(&mut f.app, "Sponsor resmi, kontrak BP2MI ditunjukkan");
+    press(&mut f.app, KeyCode::Enter);
+    // The asking officer cannot approve.
+    typ(&mut f.app, "petugas1");
+    press(&mut f.app, KeyCode::Enter);
+    typ(&mut f.app, "111111");
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("orang lain"), "{screen}");
+    for _ in 0.."petugas1".len() {
+        press(&mut f.app, KeyCode::Backspace);
+    }
+    press(&mut f.app, KeyCode::Up);
+    for _ in 0.."petugas1".len() {
+        press(&mut f.app, KeyCode::Backspace);
+    }
+    typ(&mut f.app, "supervisor1");
+    press(&mut f.app, KeyCode::Enter);
+    typ(&mut f.app, "222222");
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("Dilanjutkan"), "{screen}");
+}

@@ -839,21 +839,27 @@ async fn pusat_refuses_pins_an_offline_search_finds_first() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fees_owed_pass_at_pusat_only_with_a_rostered_supervisor() {
-    use loket::domain::case::{Approval, Interview, Purpose};
+async fn fees_owed_and_red_flags_pass_at_pusat_only_with_a_rostered_supervisor() {
+    use loket::domain::case::{Approval, Interview, Purpose, RedFlag};
     use loket::domain::fees::FeeSummary;
     let (pusat, jks) = Pusat::start(20).await;
     let mut counter = Counter::enroll(&pusat, 1).await;
     counter.sync().await.unwrap();
     let actor = counter.actor();
     let mut decided = Vec::new();
-    for by in [support::SUPERVISOR, "rina_unknown"] {
+    // (approver, whether the approval is for red flags rather than fees owed)
+    let asks = [
+        (support::SUPERVISOR, false),
+        ("rina_unknown", false),
+        ("rina_unknown", true),
+    ];
+    for (by, flags) in asks {
         let case = jks
             .iter()
             .filter(|b| b.applicants.len() == 1)
             .find_map(|b| counter.serve_applicant(b, 0).ok())
             .unwrap();
-        let interview = Interview {
+        let mut interview = Interview {
             purpose: Some(Purpose::Tourism),
             destination: "Jepang".into(),
             occupation: "Guru".into(),
@@ -863,17 +869,25 @@ async fn fees_owed_pass_at_pusat_only_with_a_rostered_supervisor() {
             police_report_no: "LP/1/XI/2026".into(),
             ..Interview::default()
         };
+        let approval = Some(Approval {
+            supervisor: by.into(),
+            reason: "bukti bayar SIMPONI ada".into(),
+        });
+        let (paid, underpaid, flagged) = if flags {
+            interview.red_flags.insert(RedFlag::AccompaniedByAgent);
+            (950_000, None, approval)
+        } else {
+            (0, approval, None)
+        };
         let continued = Action::Decide {
             decision: Decision::Continue {
                 fee: FeeSummary {
                     lines: vec![],
                     total: 950_000,
-                    paid: 0,
+                    paid,
                 },
-                underpaid: Some(Approval {
-                    supervisor: by.into(),
-                    reason: "bukti bayar SIMPONI ada".into(),
-                }),
+                underpaid,
+                flagged,
             },
             at: local_now(),
         };
@@ -890,10 +904,13 @@ async fn fees_owed_pass_at_pusat_only_with_a_rostered_supervisor() {
     counter.sync().await.unwrap();
     assert_eq!(case_status(&pusat, decided[0]).await, "continued");
     assert_ne!(case_status(&pusat, decided[1]).await, "continued");
+    assert_ne!(case_status(&pusat, decided[2]).await, "continued");
     let refused = refusals(&pusat).await;
-    assert_eq!(refused.len(), 1, "{refused:#?}");
+    assert_eq!(refused.len(), 2, "{refused:#?}");
     assert!(
-        refused[0].contains("not an active supervisor"),
+        refused
+            .iter()
+            .all(|r| r.contains("not an active supervisor")),
         "{refused:#?}"
     );
     pusat.stop().await;

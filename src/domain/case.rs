@@ -212,6 +212,10 @@ pub enum Decision {
         /// office allows it at all; see `counter.underpaid` in config.toml).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         underpaid: Option<Approval>,
+        /// A case with red flags from the interview goes on only with a supervisor's
+        /// approval and a reason, whoever asks.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        flagged: Option<Approval>,
     },
     Defer {
         missing: Vec<DocKind>,
@@ -338,6 +342,9 @@ pub enum CaseError {
     NeedsSupervisor,
     #[error("fees unpaid: Rp{0} short")]
     Unpaid(i64),
+    /// Red flags were ticked at the interview: a supervisor approves continuing.
+    #[error("red flags need a supervisor: {0:?}")]
+    Flagged(Vec<RedFlag>),
 }
 
 impl Case {
@@ -517,8 +524,29 @@ impl Case {
             return Err(CaseError::Closed);
         }
         match decision {
-            Decision::Continue { fee, underpaid } => {
+            Decision::Continue {
+                fee,
+                underpaid,
+                flagged,
+            } => {
                 self.require_step(Step::Decision)?;
+                // A sign of trafficking or a non-procedural migrant worker is for a
+                // supervisor to weigh, never the asking officer alone.
+                if !self.interview.red_flags.is_empty() {
+                    match flagged {
+                        None => {
+                            let flags = self.interview.red_flags.iter().copied().collect();
+                            return Err(CaseError::Flagged(flags));
+                        }
+                        Some(a) if a.reason.trim().is_empty() => {
+                            return Err(CaseError::EmptyReason);
+                        }
+                        Some(a) if a.supervisor.trim().is_empty() => {
+                            return Err(CaseError::NeedsSupervisor);
+                        }
+                        Some(_) => {}
+                    }
+                }
                 // PP 28/2019: the fee is paid before the passport is processed; owing
                 // anything, the case goes on only with a supervisor's approval and reason.
                 let due = fee.difference();

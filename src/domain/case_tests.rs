@@ -83,6 +83,7 @@ fn full_walk_to_continue() {
         decision: Decision::Continue {
             fee,
             underpaid: None,
+            flagged: None,
         },
         at: at(),
     })
@@ -153,6 +154,7 @@ fn steps_are_taken_in_order() {
             decision: Decision::Continue {
                 fee,
                 underpaid: None,
+                flagged: None,
             },
             at: at()
         })
@@ -224,6 +226,7 @@ fn any_action() -> impl Strategy<Value = Action> {
                     paid: 0
                 },
                 underpaid: None,
+                flagged: None,
             },
             at: at()
         }),
@@ -320,6 +323,7 @@ fn fees_owed_need_a_supervisor_and_a_reason() {
                 supervisor: s.into(),
                 reason: r.into(),
             }),
+            flagged: None,
         },
         at: at(),
     };
@@ -335,6 +339,58 @@ fn fees_owed_need_a_supervisor_and_a_reason() {
     );
     assert_eq!(c, before);
     c.apply(&decide(Some(("sup", "NTPN ada, sistem SIMPONI terlambat"))))
+        .unwrap();
+    assert_eq!(c.status, CaseStatus::Continued);
+}
+
+#[test]
+fn a_flagged_case_continues_only_with_a_supervisors_approval() {
+    let mut c = Case::open(&check_in(GOOD_NIK)).unwrap();
+    for k in [EKtp, FamilyCard, CivilRecord, PoliceReport] {
+        c.apply(&set(k, DocStatus::Valid)).unwrap();
+    }
+    c.apply(&Action::CompleteDocuments { override_by: None })
+        .unwrap();
+    let mut interview = answers();
+    interview
+        .red_flags
+        .insert(crate::domain::case::RedFlag::SuspectedIrregularMigrant);
+    for step in [
+        Action::SaveInterview { interview },
+        Action::CompleteInterview,
+        Action::RecordPhotoPending,
+    ] {
+        c.apply(&step).unwrap();
+    }
+    let paid = FeeSummary {
+        lines: vec![],
+        total: 350_000,
+        paid: 350_000,
+    };
+    let decide = |flagged: Option<(&str, &str)>| Action::Decide {
+        decision: Decision::Continue {
+            fee: paid.clone(),
+            underpaid: None,
+            flagged: flagged.map(|(s, r)| crate::domain::case::Approval {
+                supervisor: s.into(),
+                reason: r.into(),
+            }),
+        },
+        at: at(),
+    };
+    let before = c.clone();
+    assert_eq!(
+        c.apply(&decide(None)),
+        Err(CaseError::Flagged(vec![
+            crate::domain::case::RedFlag::SuspectedIrregularMigrant
+        ]))
+    );
+    assert_eq!(
+        c.apply(&decide(Some(("supervisor1", " ")))),
+        Err(CaseError::EmptyReason)
+    );
+    assert_eq!(c, before, "a refused decision changes nothing");
+    c.apply(&decide(Some(("supervisor1", "kontrak BP2MI ada"))))
         .unwrap();
     assert_eq!(c.status, CaseStatus::Continued);
 }

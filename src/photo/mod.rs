@@ -11,3 +11,30 @@ pub use checks::{
     encode_jpeg, faces,
 };
 pub use eyes::{Eye, find as find_eyes, tilt as eyes_tilt};
+
+/// A captured frame, checked and cropped: what the photo step shows and keeps.
+#[derive(Debug, Clone)]
+pub struct Capture {
+    /// The passport crop, when a face was found to crop around.
+    pub crop: Option<image::RgbImage>,
+    pub results: Vec<CheckResult>,
+}
+
+impl Capture {
+    /// Checks and crops `frame` (slow: face and eye detection; off the screen's thread).
+    pub fn of(frame: &image::RgbImage) -> Capture {
+        Capture {
+            crop: crop_passport(frame),
+            results: check_image(frame),
+        }
+    }
+
+    /// The checks that failed.
+    pub fn failed(&self) -> Vec<Check> {
+        self.results
+            .iter()
+            .filter(|r| r.outcome != Outcome::Pass)
+            .map(|r| r.check)
+            .collect()
+    }
+}

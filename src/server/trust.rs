@@ -119,11 +119,13 @@ impl Guard {
             Action::Decide {
                 decision:
                     Decision::Continue {
-                        underpaid: Some(approval),
-                        ..
+                        underpaid, flagged, ..
                     },
                 ..
-            } => self.supervisor(event, &approval.supervisor),
+            } => [underpaid, flagged]
+                .into_iter()
+                .flatten()
+                .find_map(|approval| self.supervisor(event, &approval.supervisor)),
             _ => None,
         }
     }

@@ -260,6 +260,13 @@ strings! {
     decide_hint: "F8 Lanjutkan proses · F6 Tunda · F7 Tolak", "F8 Continue processing · F6 Defer · F7 Reject";
     confirm_continue: "Lanjutkan proses paspor pemohon ini?", "Continue this applicant's passport process?";
     underpaid_blocked: "Pemohon masih kurang bayar {}. Terima pembayaran dulu, atau tunda kasus (F6) sampai pemohon kembali dengan bukti bayar.", "The applicant is still {} short. Take the payment first, or defer the case (F6) until the applicant returns with proof of payment.";
+    flags_title: "Tanda perhatian", "Red flags";
+    flags_message: "Wawancara mencatat tanda perhatian: {}. Kasus hanya dilanjutkan dengan persetujuan supervisor.", "The interview recorded red flags: {}. The case continues only with a supervisor's approval.";
+    flags_reason: "Alasan melanjutkan meski ada tanda perhatian", "Why continue despite the red flags";
+    flags_at_decision: "Tanda perhatian: {}", "Red flags: {}";
+    approval_reason: "Alasan", "Reason";
+    needs_supervisor: "Langkah ini memerlukan persetujuan supervisor.", "This needs a supervisor's approval.";
+    wrong_step: "Selesaikan dulu langkah {}.", "Finish the {} step first.";
     underpaid_title: "Kurang bayar", "Fees unpaid";
     underpaid_message: "Pemohon masih kurang bayar {}. Proses hanya dapat dilanjutkan dengan persetujuan supervisor.", "The applicant is still {} short. The case continues only with a supervisor's approval.";
     underpaid_reason: "Alasan melanjutkan tanpa pelunasan", "Why continue without full payment";

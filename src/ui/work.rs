@@ -37,7 +37,7 @@ pub enum Done {
     /// A captured frame, checked and cropped, for the photo step of `case`.
     Capture {
         case: Uuid,
-        capture: crate::ui::case::Capture,
+        capture: crate::photo::Capture,
     },
     /// The accepted photo encoded and written to disk (or why not), ready to record.
     Stored {

@@ -24,7 +24,6 @@ use crate::store::{PinAttempt, StoreError, StoredPhoto};
 use crate::ui::work::{Done, PinFor, Work};
 use documents::{DocsOut, DocsPanel};
 use interview::InterviewPanel;
-pub use photo::Capture;
 
 use photo::{PhotoOut, PhotoPanel};
 
@@ -33,8 +32,8 @@ enum Pending {
     OverrideDocuments,
     DocumentNote(DocKind, DocStatus),
     Continue(FeeSummary),
-    UnderpaidReason(FeeSummary),
-    UnderpaidApproval(FeeSummary, String),
+    ContinueReason(FeeSummary),
+    ContinueApproval(FeeSummary, String),
     Defer,
     RejectReason,
     RejectApproval(String),
@@ -248,6 +247,15 @@ impl CaseScreen {
             }
             Err(e) => ctx.counter_failed(&e),
         }
+    }
+
+    /// The red flags ticked at the interview, in words; None when there are none.
+    fn flag_list(&self, s: &Strings) -> Option<String> {
+        let flags = &self.case.interview.red_flags;
+        (!flags.is_empty()).then(|| {
+            let names: Vec<&str> = flags.iter().map(|f| s.red_flag(*f)).collect();
+            names.join(", ")
+        })
     }
 
     /// The answer of a job this screen gave the work thread.
@@ -504,21 +512,34 @@ impl CaseScreen {
             }
             Step::Photo => Action::RecordPhotoPending,
             Step::Decision => {
+                // Red flags from the interview, named in every question below.
+                let flags = self.flag_list(s);
                 match &self.fee {
                     Ok(fee) if fee.difference() > 0 => {
                         let due = format::rupiah(fee.difference());
                         if ctx.underpaid == crate::config::UnderpaidRule::Block {
                             ctx.notify(Level::Error, fill(s.underpaid_blocked, &[&due]));
                         } else {
+                            let mut message = fill(s.underpaid_message, &[&due]);
+                            if let Some(flags) = &flags {
+                                message = format!("{message} {}", fill(s.flags_message, &[flags]));
+                            }
                             self.dialog = Some((
                                 Dialog::reason(
                                     |s| s.underpaid_title,
-                                    fill(s.underpaid_message, &[&due]),
+                                    message,
                                     |s| s.underpaid_reason,
                                 ),
-                                Pending::UnderpaidReason(fee.clone()),
+                                Pending::ContinueReason(fee.clone()),
                             ));
                         }
+                    }
+                    Ok(fee) if flags.is_some() => {
+                        let message = fill(s.flags_message, &[&flags.unwrap_or_default()]);
+                        self.dialog = Some((
+                            Dialog::reason(|s| s.flags_title, message, |s| s.flags_reason),
+                            Pending::ContinueReason(fee.clone()),
+                        ));
                     }
                     Ok(fee) => {
                         self.dialog = Some((
@@ -565,20 +586,21 @@ impl CaseScreen {
                         decision: Decision::Continue {
                             fee: fee.clone(),
                             underpaid: None,
+                            flagged: None,
                         },
                         at,
                     },
-                    Pending::UnderpaidReason(fee) => {
+                    Pending::ContinueReason(fee) => {
                         let reason = dialog.text("reason");
                         if reason.is_empty() {
                             dialog.refuse(s.reason_empty.to_owned());
                             return;
                         }
-                        let message = format!("{}: {reason}", s.underpaid_reason);
+                        let message = format!("{}: {reason}", s.approval_reason);
                         let fee = fee.clone();
                         self.dialog = Some((
                             Dialog::supervisor(|s| s.supervisor_title, message),
-                            Pending::UnderpaidApproval(fee, reason),
+                            Pending::ContinueApproval(fee, reason),
                         ));
                         return;
                     }
@@ -614,7 +636,7 @@ impl CaseScreen {
                     }
                     Pending::OverrideDocuments
                     | Pending::RejectApproval(_)
-                    | Pending::UnderpaidApproval(..) => {
+                    | Pending::ContinueApproval(..) => {
                         let (user, pin) = (dialog.text("user"), dialog.text("pin"));
                         // Four eyes first; argon2 then runs on the work thread, and
                         // `on_pin` finishes the approval.
@@ -663,16 +685,22 @@ impl CaseScreen {
             }
         };
         let action = match pending {
-            Pending::UnderpaidApproval(fee, reason) => Action::Decide {
-                decision: Decision::Continue {
-                    fee: fee.clone(),
-                    underpaid: Some(Approval {
-                        supervisor,
-                        reason: reason.clone(),
-                    }),
-                },
-                at,
-            },
+            Pending::ContinueApproval(fee, reason) => {
+                // One approval covers what it was asked for: the fees owed, the flags, or both.
+                let approval = Approval {
+                    supervisor,
+                    reason: reason.clone(),
+                };
+                let flagged = !self.case.interview.red_flags.is_empty();
+                Action::Decide {
+                    decision: Decision::Continue {
+                        fee: fee.clone(),
+                        underpaid: (fee.difference() > 0).then(|| approval.clone()),
+                        flagged: flagged.then_some(approval),
+                    },
+                    at,
+                }
+            }
             Pending::RejectApproval(reason) => Action::Decide {
                 decision: Decision::Reject {
                     reason: reason.clone(),
@@ -828,6 +856,13 @@ fn explain(e: &CaseError, s: &Strings) -> String {
         }
         CaseError::Closed => s.case_closed.to_owned(),
         CaseError::EmptyReason => s.reason_empty.to_owned(),
+        CaseError::NeedsSupervisor => s.needs_supervisor.to_owned(),
+        CaseError::Unpaid(due) => fill(s.underpaid_message, &[&format::rupiah(*due)]),
+        CaseError::Flagged(flags) => {
+            let names: Vec<&str> = flags.iter().map(|f| s.red_flag(*f)).collect();
+            fill(s.flags_message, &[&names.join(", ")])
+        }
+        CaseError::WrongStep { expected, .. } => fill(s.wrong_step, &[&s.step(*expected)]),
         other => fill(s.err_store, &[other]),
     }
 }

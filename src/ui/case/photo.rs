@@ -12,26 +12,10 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use uuid::Uuid;
 
-use crate::photo::{self, CheckResult, Outcome};
+use crate::photo::{Capture, Outcome};
 use crate::text::scan::{photo_check_advice, photo_check_name};
 use crate::ui::work::{Done, Work};
 use crate::ui::{Strings, preview, theme};
-
-pub struct Capture {
-    pub crop: Option<RgbImage>,
-    pub results: Vec<CheckResult>,
-}
-
-impl Capture {
-    /// The checks that failed.
-    pub fn failed(&self) -> Vec<photo::Check> {
-        self.results
-            .iter()
-            .filter(|r| r.outcome != Outcome::Pass)
-            .map(|r| r.check)
-            .collect()
-    }
-}
 
 pub enum PhotoOut {
     /// Keep the captured photo (with the officer's reason when checks failed).
@@ -128,10 +112,7 @@ impl PhotoPanel {
                 self.checking = true;
                 work.submit(move || Done::Capture {
                     case,
-                    capture: Capture {
-                        crop: photo::crop_passport(&frame),
-                        results: photo::check_image(&frame),
-                    },
+                    capture: Capture::of(&frame),
                 });
                 None
             }

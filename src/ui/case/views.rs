@@ -143,6 +143,19 @@ fn decision(
             theme::error(),
         )),
     }
+    // Every red flag of the interview, where the decision is made.
+    if !case.interview.red_flags.is_empty() {
+        let names: Vec<&str> = case
+            .interview
+            .red_flags
+            .iter()
+            .map(|f| s.red_flag(*f))
+            .collect();
+        lines.push(Line::styled(
+            fill(s.flags_at_decision, &[&names.join(", ")]),
+            theme::error(),
+        ));
+    }
     lines.push(Line::raw(""));
     match &case.decision {
         None => lines.push(Line::styled(s.decide_hint, theme::focus())),
