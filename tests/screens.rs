@@ -1113,3 +1113,42 @@ fn a_red_flag_reaches_the_decision_and_only_a_supervisor_lets_the_case_go_on() {
     let screen = draw(&f.app, 100, 30);
     assert!(screen.contains("Dilanjutkan"), "{screen}");
 }
+
+/// A fine waived for force majeure (keadaan kahar) goes through only with a supervisor, the
+/// evidence named as the reason.
+#[test]
+fn a_waived_fine_needs_a_supervisor_and_the_evidence() {
+    let mut config = loket::config::Config::defaults();
+    config.counter.underpaid = loket::config::UnderpaidRule::Supervisor;
+    let mut f = fixture_with(config);
+    to_interview(&mut f, ApplicationType::Lost);
+    press(&mut f.app, KeyCode::Right);
+    for answer in [
+        "Jepang",
+        "Guru",
+        "14 hari",
+        "Budi 0812",
+        "Hanyut saat banjir",
+        "LP/9/XI/2026",
+    ] {
+        press(&mut f.app, KeyCode::Enter);
+        typ(&mut f.app, answer);
+    }
+    // "Keadaan kahar", right after the police report number: ticked.
+    press(&mut f.app, KeyCode::Enter);
+    press(&mut f.app, KeyCode::Char(' '));
+    press(&mut f.app, KeyCode::F(8));
+    press(&mut f.app, KeyCode::F(8));
+    press(&mut f.app, KeyCode::F(8));
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("keadaan kahar"), "{screen}");
+    assert!(!screen.contains("Y = ya"), "no plain yes/no: {screen}");
+    typ(&mut f.app, "Surat BPBD 12/XI/2026");
+    press(&mut f.app, KeyCode::Enter);
+    typ(&mut f.app, "supervisor1");
+    press(&mut f.app, KeyCode::Enter);
+    typ(&mut f.app, "222222");
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("Dilanjutkan"), "{screen}");
+}

@@ -888,6 +888,7 @@ async fn fees_owed_and_red_flags_pass_at_pusat_only_with_a_rostered_supervisor()
                 },
                 underpaid,
                 flagged,
+                waived: None,
             },
             at: local_now(),
         };

@@ -216,6 +216,10 @@ pub enum Decision {
         /// approval and a reason, whoever asks.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         flagged: Option<Approval>,
+        /// A fine waived for force majeure (keadaan kahar) on a lost or damaged passport
+        /// needs a supervisor, and the reason names the evidence seen.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        waived: Option<Approval>,
     },
     Defer {
         missing: Vec<DocKind>,
@@ -345,6 +349,9 @@ pub enum CaseError {
     /// Red flags were ticked at the interview: a supervisor approves continuing.
     #[error("red flags need a supervisor: {0:?}")]
     Flagged(Vec<RedFlag>),
+    /// The fine is waived for force majeure: a supervisor approves, naming the evidence.
+    #[error("a waived fine needs a supervisor")]
+    Waived,
 }
 
 impl Case {
@@ -519,6 +526,12 @@ impl Case {
         Ok(())
     }
 
+    /// Whether the interview waives this application's fine (force majeure on a lost or
+    /// damaged passport): continuing then needs a supervisor's approval.
+    pub fn waives_fine(&self) -> bool {
+        self.interview.force_majeure && self.application.needs_examination()
+    }
+
     fn decide(&self, decision: &Decision) -> Result<CaseStatus, CaseError> {
         if !self.status.is_open() {
             return Err(CaseError::Closed);
@@ -528,8 +541,21 @@ impl Case {
                 fee,
                 underpaid,
                 flagged,
+                waived,
             } => {
                 self.require_step(Step::Decision)?;
+                if self.waives_fine() {
+                    match waived {
+                        None => return Err(CaseError::Waived),
+                        Some(a) if a.reason.trim().is_empty() => {
+                            return Err(CaseError::EmptyReason);
+                        }
+                        Some(a) if a.supervisor.trim().is_empty() => {
+                            return Err(CaseError::NeedsSupervisor);
+                        }
+                        Some(_) => {}
+                    }
+                }
                 // A sign of trafficking or a non-procedural migrant worker is for a
                 // supervisor to weigh, never the asking officer alone.
                 if !self.interview.red_flags.is_empty() {

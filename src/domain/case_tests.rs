@@ -84,6 +84,7 @@ fn full_walk_to_continue() {
             fee,
             underpaid: None,
             flagged: None,
+            waived: None,
         },
         at: at(),
     })
@@ -155,6 +156,7 @@ fn steps_are_taken_in_order() {
                 fee,
                 underpaid: None,
                 flagged: None,
+                waived: None,
             },
             at: at()
         })
@@ -227,6 +229,7 @@ fn any_action() -> impl Strategy<Value = Action> {
                 },
                 underpaid: None,
                 flagged: None,
+                waived: None,
             },
             at: at()
         }),
@@ -324,6 +327,7 @@ fn fees_owed_need_a_supervisor_and_a_reason() {
                 reason: r.into(),
             }),
             flagged: None,
+            waived: None,
         },
         at: at(),
     };
@@ -375,6 +379,7 @@ fn a_flagged_case_continues_only_with_a_supervisors_approval() {
                 supervisor: s.into(),
                 reason: r.into(),
             }),
+            waived: None,
         },
         at: at(),
     };
@@ -392,5 +397,55 @@ fn a_flagged_case_continues_only_with_a_supervisors_approval() {
     assert_eq!(c, before, "a refused decision changes nothing");
     c.apply(&decide(Some(("supervisor1", "kontrak BP2MI ada"))))
         .unwrap();
+    assert_eq!(c.status, CaseStatus::Continued);
+}
+
+#[test]
+fn a_fine_waived_for_force_majeure_needs_a_supervisor_naming_the_evidence() {
+    let mut c = Case::open(&check_in(GOOD_NIK)).unwrap();
+    for k in [EKtp, FamilyCard, CivilRecord, PoliceReport] {
+        c.apply(&set(k, DocStatus::Valid)).unwrap();
+    }
+    c.apply(&Action::CompleteDocuments { override_by: None })
+        .unwrap();
+    let interview = Interview {
+        force_majeure: true,
+        ..answers()
+    };
+    for step in [
+        Action::SaveInterview { interview },
+        Action::CompleteInterview,
+        Action::RecordPhotoPending,
+    ] {
+        c.apply(&step).unwrap();
+    }
+    assert!(c.waives_fine());
+    let fee = FeeSummary {
+        lines: vec![],
+        total: 350_000,
+        paid: 350_000,
+    };
+    let decide = |waived: Option<(&str, &str)>| Action::Decide {
+        decision: Decision::Continue {
+            fee: fee.clone(),
+            underpaid: None,
+            flagged: None,
+            waived: waived.map(|(s, r)| crate::domain::case::Approval {
+                supervisor: s.into(),
+                reason: r.into(),
+            }),
+        },
+        at: at(),
+    };
+    assert_eq!(c.apply(&decide(None)), Err(CaseError::Waived));
+    assert_eq!(
+        c.apply(&decide(Some(("", "surat BPBD")))),
+        Err(CaseError::NeedsSupervisor)
+    );
+    c.apply(&decide(Some((
+        "supervisor1",
+        "surat keterangan banjir BPBD 12/XI",
+    ))))
+    .unwrap();
     assert_eq!(c.status, CaseStatus::Continued);
 }

@@ -119,10 +119,13 @@ impl Guard {
             Action::Decide {
                 decision:
                     Decision::Continue {
-                        underpaid, flagged, ..
+                        underpaid,
+                        flagged,
+                        waived,
+                        ..
                     },
                 ..
-            } => [underpaid, flagged]
+            } => [underpaid, flagged, waived]
                 .into_iter()
                 .flatten()
                 .find_map(|approval| self.supervisor(event, &approval.supervisor)),

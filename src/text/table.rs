@@ -261,6 +261,9 @@ strings! {
     confirm_continue: "Lanjutkan proses paspor pemohon ini?", "Continue this applicant's passport process?";
     underpaid_blocked: "Pemohon masih kurang bayar {}. Terima pembayaran dulu, atau tunda kasus (F6) sampai pemohon kembali dengan bukti bayar.", "The applicant is still {} short. Take the payment first, or defer the case (F6) until the applicant returns with proof of payment.";
     flags_title: "Tanda perhatian", "Red flags";
+    approval_title: "Persetujuan supervisor", "Supervisor's approval";
+    waiver_message: "Denda dihapus karena keadaan kahar: hanya dengan persetujuan supervisor, dengan bukti yang disebutkan.", "The fine is waived for force majeure: only with a supervisor's approval, naming the evidence.";
+    waiver_reason: "Bukti keadaan kahar (surat, nomor, instansi)", "Force majeure evidence (letter, number, issuer)";
     flags_message: "Wawancara mencatat tanda perhatian: {}. Kasus hanya dilanjutkan dengan persetujuan supervisor.", "The interview recorded red flags: {}. The case continues only with a supervisor's approval.";
     flags_reason: "Alasan melanjutkan meski ada tanda perhatian", "Why continue despite the red flags";
     flags_at_decision: "Tanda perhatian: {}", "Red flags: {}";

@@ -512,8 +512,10 @@ impl CaseScreen {
             }
             Step::Photo => Action::RecordPhotoPending,
             Step::Decision => {
-                // Red flags from the interview, named in every question below.
+                // Red flags from the interview and a waived fine, named in every question
+                // below: either needs a supervisor.
                 let flags = self.flag_list(s);
+                let waiver = self.case.waives_fine().then_some(s.waiver_message);
                 match &self.fee {
                     Ok(fee) if fee.difference() > 0 => {
                         let due = format::rupiah(fee.difference());
@@ -523,6 +525,9 @@ impl CaseScreen {
                             let mut message = fill(s.underpaid_message, &[&due]);
                             if let Some(flags) = &flags {
                                 message = format!("{message} {}", fill(s.flags_message, &[flags]));
+                            }
+                            if let Some(waiver) = waiver {
+                                message = format!("{message} {waiver}");
                             }
                             self.dialog = Some((
                                 Dialog::reason(
@@ -534,10 +539,19 @@ impl CaseScreen {
                             ));
                         }
                     }
-                    Ok(fee) if flags.is_some() => {
-                        let message = fill(s.flags_message, &[&flags.unwrap_or_default()]);
+                    Ok(fee) if flags.is_some() || waiver.is_some() => {
+                        let mut parts = Vec::new();
+                        if let Some(flags) = &flags {
+                            parts.push(fill(s.flags_message, &[flags]));
+                        }
+                        parts.extend(waiver.map(str::to_owned));
+                        let label: crate::ui::form::Label = if flags.is_some() {
+                            |s| s.flags_reason
+                        } else {
+                            |s| s.waiver_reason
+                        };
                         self.dialog = Some((
-                            Dialog::reason(|s| s.flags_title, message, |s| s.flags_reason),
+                            Dialog::reason(|s| s.approval_title, parts.join(" "), label),
                             Pending::ContinueReason(fee.clone()),
                         ));
                     }
@@ -587,6 +601,7 @@ impl CaseScreen {
                             fee: fee.clone(),
                             underpaid: None,
                             flagged: None,
+                            waived: None,
                         },
                         at,
                     },
@@ -692,11 +707,13 @@ impl CaseScreen {
                     reason: reason.clone(),
                 };
                 let flagged = !self.case.interview.red_flags.is_empty();
+                let waives = self.case.waives_fine();
                 Action::Decide {
                     decision: Decision::Continue {
                         fee: fee.clone(),
                         underpaid: (fee.difference() > 0).then(|| approval.clone()),
-                        flagged: flagged.then_some(approval),
+                        flagged: flagged.then(|| approval.clone()),
+                        waived: waives.then_some(approval),
                     },
                     at,
                 }
@@ -862,6 +879,7 @@ fn explain(e: &CaseError, s: &Strings) -> String {
             let names: Vec<&str> = flags.iter().map(|f| s.red_flag(*f)).collect();
             fill(s.flags_message, &[&names.join(", ")])
         }
+        CaseError::Waived => s.waiver_message.to_owned(),
         CaseError::WrongStep { expected, .. } => fill(s.wrong_step, &[&s.step(*expected)]),
         other => fill(s.err_store, &[other]),
     }
