@@ -2,6 +2,7 @@
 //! show the others. Every change is one store action (state + outbox event + audit row),
 //! so a crash at any moment leaves the case exactly as last shown.
 
+mod dialogs;
 mod documents;
 mod interview;
 mod photo;
@@ -22,23 +23,11 @@ use crate::domain::fees::{FeeError, FeeQuery, FeeSummary};
 use crate::domain::{Action, Booking, Case, Step, format};
 use crate::store::{PinAttempt, StoreError, StoredPhoto};
 use crate::ui::work::{Done, PinFor, Work};
+use dialogs::Pending;
 use documents::{DocsOut, DocsPanel};
 use interview::InterviewPanel;
 
 use photo::{PhotoOut, PhotoPanel};
-
-/// What an open dialog is asking for.
-enum Pending {
-    OverrideDocuments,
-    DocumentNote(DocKind, DocStatus),
-    Continue(FeeSummary),
-    ContinueReason(FeeSummary),
-    ContinueApproval(FeeSummary, String),
-    Defer,
-    RejectReason,
-    RejectApproval(String),
-    PhotoReason,
-}
 
 pub struct CaseScreen {
     booking: Booking,
@@ -247,15 +236,6 @@ impl CaseScreen {
             }
             Err(e) => ctx.counter_failed(&e),
         }
-    }
-
-    /// The red flags ticked at the interview, in words; None when there are none.
-    fn flag_list(&self, s: &Strings) -> Option<String> {
-        let flags = &self.case.interview.red_flags;
-        (!flags.is_empty()).then(|| {
-            let names: Vec<&str> = flags.iter().map(|f| s.red_flag(*f)).collect();
-            names.join(", ")
-        })
     }
 
     /// The answer of a job this screen gave the work thread.
@@ -471,275 +451,6 @@ impl CaseScreen {
                 }
             }
             _ => {}
-        }
-    }
-
-    fn complete(&mut self, ctx: &mut Ctx<'_>) {
-        if !self.flush(ctx) {
-            return;
-        }
-        let s = ctx.s();
-        self.viewing = self.case.current_step().unwrap_or(self.viewing);
-        let Some(step) = self.case.current_step() else {
-            return;
-        };
-        let action = match step {
-            Step::CheckIn => return,
-            Step::Documents => {
-                let problems = self.case.document_problems();
-                let unchecked = self
-                    .case
-                    .documents
-                    .iter()
-                    .any(|d| d.status == DocStatus::Unchecked);
-                if !problems.is_empty() && !unchecked {
-                    let message = fill(s.needs_override, &[&problem_list(&problems, s)]);
-                    self.dialog = Some((
-                        Dialog::supervisor(|s| s.supervisor_title, message),
-                        Pending::OverrideDocuments,
-                    ));
-                    return;
-                }
-                Action::CompleteDocuments { override_by: None }
-            }
-            Step::Interview => Action::CompleteInterview,
-            Step::Photo if self.camera => {
-                match self.photo.captured {
-                    Some(_) => self.accept_photo(ctx, None),
-                    None => ctx.notify(Level::Warn, s.photo_capture_first.to_owned()),
-                }
-                return;
-            }
-            Step::Photo => Action::RecordPhotoPending,
-            Step::Decision => {
-                // Red flags from the interview and a waived fine, named in every question
-                // below: either needs a supervisor.
-                let flags = self.flag_list(s);
-                let waiver = self.case.waives_fine().then_some(s.waiver_message);
-                match &self.fee {
-                    Ok(fee) if fee.difference() > 0 => {
-                        let due = format::rupiah(fee.difference());
-                        if ctx.underpaid == crate::config::UnderpaidRule::Block {
-                            ctx.notify(Level::Error, fill(s.underpaid_blocked, &[&due]));
-                        } else {
-                            let mut message = fill(s.underpaid_message, &[&due]);
-                            if let Some(flags) = &flags {
-                                message = format!("{message} {}", fill(s.flags_message, &[flags]));
-                            }
-                            if let Some(waiver) = waiver {
-                                message = format!("{message} {waiver}");
-                            }
-                            self.dialog = Some((
-                                Dialog::reason(
-                                    |s| s.underpaid_title,
-                                    message,
-                                    |s| s.underpaid_reason,
-                                ),
-                                Pending::ContinueReason(fee.clone()),
-                            ));
-                        }
-                    }
-                    Ok(fee) if flags.is_some() || waiver.is_some() => {
-                        let mut parts = Vec::new();
-                        if let Some(flags) = &flags {
-                            parts.push(fill(s.flags_message, &[flags]));
-                        }
-                        parts.extend(waiver.map(str::to_owned));
-                        let label: crate::ui::form::Label = if flags.is_some() {
-                            |s| s.flags_reason
-                        } else {
-                            |s| s.waiver_reason
-                        };
-                        self.dialog = Some((
-                            Dialog::reason(|s| s.approval_title, parts.join(" "), label),
-                            Pending::ContinueReason(fee.clone()),
-                        ));
-                    }
-                    Ok(fee) => {
-                        self.dialog = Some((
-                            Dialog::confirm(|s| s.confirm_title, s.confirm_continue.to_owned()),
-                            Pending::Continue(fee.clone()),
-                        ));
-                    }
-                    Err(e) => ctx.notify(Level::Error, crate::text::fee_error_text(e, s)),
-                }
-                return;
-            }
-        };
-        if self.apply(ctx, action) {
-            ctx.notify(Level::Ok, fill(s.step_done, &[&s.step(step)]));
-        }
-    }
-
-    fn on_dialog_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) {
-        let Some((dialog, pending)) = &mut self.dialog else {
-            return;
-        };
-        match dialog.on_key(key) {
-            Answer::Pending => {}
-            Answer::Cancel => self.dialog = None,
-            Answer::Accept => {
-                let s = ctx.s();
-                let at = ctx.local_now();
-                let action = match pending {
-                    Pending::DocumentNote(kind, status) => {
-                        let note = dialog.text("reason");
-                        // An invalid document says what is wrong with it: the applicant is
-                        // told, and the supervisor who overrides reads it.
-                        if *status == DocStatus::Invalid && note.trim().is_empty() {
-                            dialog.refuse(s.invalid_needs_note.to_owned());
-                            return;
-                        }
-                        Action::SetDocument {
-                            kind: *kind,
-                            status: *status,
-                            note,
-                        }
-                    }
-                    Pending::Continue(fee) => Action::Decide {
-                        decision: Decision::Continue {
-                            fee: fee.clone(),
-                            underpaid: None,
-                            flagged: None,
-                            waived: None,
-                        },
-                        at,
-                    },
-                    Pending::ContinueReason(fee) => {
-                        let reason = dialog.text("reason");
-                        if reason.is_empty() {
-                            dialog.refuse(s.reason_empty.to_owned());
-                            return;
-                        }
-                        let message = format!("{}: {reason}", s.approval_reason);
-                        let fee = fee.clone();
-                        self.dialog = Some((
-                            Dialog::supervisor(|s| s.supervisor_title, message),
-                            Pending::ContinueApproval(fee, reason),
-                        ));
-                        return;
-                    }
-                    Pending::Defer => Action::Decide {
-                        decision: Decision::Defer {
-                            missing: self.case.documents_to_bring(),
-                            note: dialog.text("reason"),
-                        },
-                        at,
-                    },
-                    Pending::PhotoReason => {
-                        let reason = dialog.text("reason");
-                        if reason.is_empty() {
-                            dialog.refuse(s.reason_empty.to_owned());
-                            return;
-                        }
-                        self.dialog = None;
-                        self.accept_photo(ctx, Some(reason));
-                        return;
-                    }
-                    Pending::RejectReason => {
-                        let reason = dialog.text("reason");
-                        if reason.is_empty() {
-                            dialog.refuse(s.reason_empty.to_owned());
-                            return;
-                        }
-                        let message = format!("{}: {reason}", s.reject_reason);
-                        self.dialog = Some((
-                            Dialog::supervisor(|s| s.supervisor_title, message),
-                            Pending::RejectApproval(reason),
-                        ));
-                        return;
-                    }
-                    Pending::OverrideDocuments
-                    | Pending::RejectApproval(_)
-                    | Pending::ContinueApproval(..) => {
-                        let (user, pin) = (dialog.text("user"), dialog.text("pin"));
-                        // Four eyes first; argon2 then runs on the work thread, and
-                        // `on_pin` finishes the approval.
-                        match ctx.desk.approval_attempt(ctx.officer, &user, &pin, at) {
-                            Ok(attempt) => {
-                                dialog.start_checking();
-                                let purpose = PinFor::Approval(self.case.id);
-                                ctx.work.submit(move || Done::Pin {
-                                    matched: attempt.matches(&pin),
-                                    purpose,
-                                    attempt,
-                                });
-                            }
-                            Err(CounterError::Auth(e)) => {
-                                dialog.refuse(crate::text::auth_text(&e, &user, s))
-                            }
-                            Err(e) => dialog.refuse(crate::text::counter_text(&e, s, ctx.lang)),
-                        }
-                        return;
-                    }
-                };
-                self.finish_dialog(action, ctx);
-            }
-        }
-    }
-
-    /// A supervisor's PIN, checked on the work thread: the approval goes through, or the
-    /// dialog says why not and asks again.
-    pub fn on_pin(&mut self, attempt: PinAttempt, matched: bool, ctx: &mut Ctx<'_>) {
-        let s = ctx.s();
-        let at = ctx.local_now();
-        let user = attempt.officer().username.clone();
-        let outcome = ctx.desk.approval_outcome(attempt, matched, at);
-        let Some((dialog, pending)) = &mut self.dialog else {
-            return;
-        };
-        let supervisor = match outcome {
-            Ok(supervisor) => supervisor,
-            Err(CounterError::Auth(e)) => {
-                dialog.refuse(crate::text::auth_text(&e, &user, s));
-                return;
-            }
-            Err(e) => {
-                dialog.refuse(crate::text::counter_text(&e, s, ctx.lang));
-                return;
-            }
-        };
-        let action = match pending {
-            Pending::ContinueApproval(fee, reason) => {
-                // One approval covers what it was asked for: the fees owed, the flags, or both.
-                let approval = Approval {
-                    supervisor,
-                    reason: reason.clone(),
-                };
-                let flagged = !self.case.interview.red_flags.is_empty();
-                let waives = self.case.waives_fine();
-                Action::Decide {
-                    decision: Decision::Continue {
-                        fee: fee.clone(),
-                        underpaid: (fee.difference() > 0).then(|| approval.clone()),
-                        flagged: flagged.then(|| approval.clone()),
-                        waived: waives.then_some(approval),
-                    },
-                    at,
-                }
-            }
-            Pending::RejectApproval(reason) => Action::Decide {
-                decision: Decision::Reject {
-                    reason: reason.clone(),
-                    supervisor,
-                },
-                at,
-            },
-            _ => Action::CompleteDocuments {
-                override_by: Some(supervisor),
-            },
-        };
-        self.finish_dialog(action, ctx);
-    }
-
-    /// Closes the dialog and applies what it decided.
-    fn finish_dialog(&mut self, action: Action, ctx: &mut Ctx<'_>) {
-        let s = ctx.s();
-        self.dialog = None;
-        let decided = matches!(action, Action::Decide { .. });
-        if self.apply(ctx, action) && decided {
-            let label = crate::text::case_label(s, Some(&self.case));
-            ctx.notify(Level::Ok, fill(s.decision_made, &[&label]));
         }
     }
 
