@@ -402,6 +402,19 @@ fn help_overlay() {
     login(&mut f.app, "petugas1", "111111");
     press(&mut f.app, KeyCode::F(1));
     assert_snapshot!(draw(&f.app, 80, 24));
+    // F10 is not dead behind the help: it closes it and logs out.
+    press(&mut f.app, KeyCode::F(10));
+    let screen = draw(&f.app, 80, 24);
+    assert!(
+        screen.contains("PIN") && !screen.contains("Bantuan —"),
+        "{screen}"
+    );
+    press(&mut f.app, KeyCode::F(1));
+    press(&mut f.app, KeyCode::F(10));
+    assert!(
+        f.app.quit_requested(),
+        "before sign-in, F10 quits even over the help"
+    );
 }
 
 #[test]

@@ -490,6 +490,8 @@ impl App {
                 self.help = false;
                 return;
             }
+            // F10 (log out, or quit before sign-in) works over the help too.
+            KeyCode::F(10) if self.help => self.help = false,
             _ if self.help => return,
             _ => {}
         }
