@@ -839,7 +839,7 @@ async fn pusat_refuses_pins_an_offline_search_finds_first() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fees_owed_and_red_flags_pass_at_pusat_only_with_a_rostered_supervisor() {
+async fn fees_owed_red_flags_and_waivers_pass_at_pusat_only_with_a_rostered_supervisor() {
     use loket::domain::case::{Approval, Interview, Purpose, RedFlag};
     use loket::domain::fees::FeeSummary;
     let (pusat, jks) = Pusat::start(20).await;
@@ -847,13 +847,14 @@ async fn fees_owed_and_red_flags_pass_at_pusat_only_with_a_rostered_supervisor()
     counter.sync().await.unwrap();
     let actor = counter.actor();
     let mut decided = Vec::new();
-    // (approver, whether the approval is for red flags rather than fees owed)
+    // (approver, what the approval is for: fees owed, red flags, a waived fine)
     let asks = [
-        (support::SUPERVISOR, false),
-        ("rina_unknown", false),
-        ("rina_unknown", true),
+        (support::SUPERVISOR, "owed"),
+        ("rina_unknown", "owed"),
+        ("rina_unknown", "flags"),
+        ("rina_unknown", "waived"),
     ];
-    for (by, flags) in asks {
+    for (by, what) in asks {
         let case = jks
             .iter()
             .filter(|b| b.applicants.len() == 1)
@@ -873,11 +874,16 @@ async fn fees_owed_and_red_flags_pass_at_pusat_only_with_a_rostered_supervisor()
             supervisor: by.into(),
             reason: "bukti bayar SIMPONI ada".into(),
         });
-        let (paid, underpaid, flagged) = if flags {
-            interview.red_flags.insert(RedFlag::AccompaniedByAgent);
-            (950_000, None, approval)
-        } else {
-            (0, approval, None)
+        let (paid, underpaid, flagged, waived) = match what {
+            "flags" => {
+                interview.red_flags.insert(RedFlag::AccompaniedByAgent);
+                (950_000, None, approval, None)
+            }
+            "waived" => {
+                interview.force_majeure = true;
+                (950_000, None, None, approval)
+            }
+            _ => (0, approval, None, None),
         };
         let continued = Action::Decide {
             decision: Decision::Continue {
@@ -888,7 +894,7 @@ async fn fees_owed_and_red_flags_pass_at_pusat_only_with_a_rostered_supervisor()
                 },
                 underpaid,
                 flagged,
-                waived: None,
+                waived,
             },
             at: local_now(),
         };
@@ -906,8 +912,9 @@ async fn fees_owed_and_red_flags_pass_at_pusat_only_with_a_rostered_supervisor()
     assert_eq!(case_status(&pusat, decided[0]).await, "continued");
     assert_ne!(case_status(&pusat, decided[1]).await, "continued");
     assert_ne!(case_status(&pusat, decided[2]).await, "continued");
+    assert_ne!(case_status(&pusat, decided[3]).await, "continued");
     let refused = refusals(&pusat).await;
-    assert_eq!(refused.len(), 2, "{refused:#?}");
+    assert_eq!(refused.len(), 3, "{refused:#?}");
     assert!(
         refused
             .iter()
