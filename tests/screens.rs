@@ -1075,25 +1075,44 @@ fn pulled_changes_show_without_navigating() {
     assert_eq!(opened(&mut f), before);
 }
 
+/// Fills the interview with `answers` (from the destination on), moves `skip` more fields
+/// down and ticks the box there, then completes the interview and the photo step (no camera):
+/// the case stands at its decision.
+fn interview_ticking(f: &mut Fixture, answers: &[&str], skip: usize) {
+    press(&mut f.app, KeyCode::Right);
+    for answer in answers {
+        press(&mut f.app, KeyCode::Enter);
+        typ(&mut f.app, answer);
+    }
+    for _ in 0..skip {
+        press(&mut f.app, KeyCode::Enter);
+    }
+    press(&mut f.app, KeyCode::Char(' '));
+    press(&mut f.app, KeyCode::F(8));
+    press(&mut f.app, KeyCode::F(8));
+}
+
+/// Answers an open reason dialog, then the supervisor dialog that follows it.
+fn approve(f: &mut Fixture, reason: &str, user: &str, pin: &str) {
+    typ(&mut f.app, reason);
+    press(&mut f.app, KeyCode::Enter);
+    typ(&mut f.app, user);
+    press(&mut f.app, KeyCode::Enter);
+    typ(&mut f.app, pin);
+    press(&mut f.app, KeyCode::Enter);
+}
+
 /// A red flag ticked at the interview is shown where the decision is made, and the case
 /// goes on only with a reason and another person's supervisor PIN.
 #[test]
 fn a_red_flag_reaches_the_decision_and_only_a_supervisor_lets_the_case_go_on() {
     let mut config = loket::config::Config::defaults();
     config.counter.underpaid = loket::config::UnderpaidRule::Supervisor;
-    let mut f = fixture_with(config);
+    let mut f = fixture_with(config.clone());
     to_interview(&mut f, ApplicationType::New);
-    press(&mut f.app, KeyCode::Right);
-    for answer in ["Malaysia", "Buruh", "2 tahun", "Budi 0812"] {
-        press(&mut f.app, KeyCode::Enter);
-        typ(&mut f.app, answer);
-    }
-    // Past the notes to the first red flag, "Dugaan PMI non-prosedural": ticked.
-    press(&mut f.app, KeyCode::Enter);
-    press(&mut f.app, KeyCode::Enter);
-    press(&mut f.app, KeyCode::Char(' '));
-    press(&mut f.app, KeyCode::F(8));
-    press(&mut f.app, KeyCode::F(8));
+    // Past the notes to the first red flag, "Dugaan PMI non-prosedural".
+    let answers = ["Malaysia", "Buruh", "2 tahun", "Budi 0812"];
+    interview_ticking(&mut f, &answers, 2);
     let screen = draw(&f.app, 100, 30);
     assert!(
         screen.contains("Tanda perhatian: Dugaan PMI non-prosedural"),
@@ -1103,26 +1122,22 @@ fn a_red_flag_reaches_the_decision_and_only_a_supervisor_lets_the_case_go_on() {
     let screen = draw(&f.app, 100, 30);
     assert!(screen.contains("tanda perhatian"), "{screen}");
     assert!(!screen.contains("Y = ya"), "no plain yes/no: {screen}");
-    typ(&mut f.app, "Sponsor resmi, kontrak BP2MI ditunjukkan");
-    press(&mut f.app, KeyCode::Enter);
     // The asking officer cannot approve.
-    typ(&mut f.app, "petugas1");
-    press(&mut f.app, KeyCode::Enter);
-    typ(&mut f.app, "111111");
-    press(&mut f.app, KeyCode::Enter);
+    approve(&mut f, "Sponsor resmi, kontrak BP2MI", "petugas1", "111111");
     let screen = draw(&f.app, 100, 30);
     assert!(screen.contains("orang lain"), "{screen}");
-    for _ in 0.."petugas1".len() {
-        press(&mut f.app, KeyCode::Backspace);
-    }
-    press(&mut f.app, KeyCode::Up);
-    for _ in 0.."petugas1".len() {
-        press(&mut f.app, KeyCode::Backspace);
-    }
-    typ(&mut f.app, "supervisor1");
-    press(&mut f.app, KeyCode::Enter);
-    typ(&mut f.app, "222222");
-    press(&mut f.app, KeyCode::Enter);
+    assert!(!screen.contains("Dilanjutkan"), "{screen}");
+    // The same case, approved by the supervisor: continued.
+    let mut f = fixture_with(config);
+    to_interview(&mut f, ApplicationType::New);
+    interview_ticking(&mut f, &answers, 2);
+    press(&mut f.app, KeyCode::F(8));
+    approve(
+        &mut f,
+        "Sponsor resmi, kontrak BP2MI",
+        "supervisor1",
+        "222222",
+    );
     let screen = draw(&f.app, 100, 30);
     assert!(screen.contains("Dilanjutkan"), "{screen}");
 }
@@ -1135,33 +1150,21 @@ fn a_waived_fine_needs_a_supervisor_and_the_evidence() {
     config.counter.underpaid = loket::config::UnderpaidRule::Supervisor;
     let mut f = fixture_with(config);
     to_interview(&mut f, ApplicationType::Lost);
-    press(&mut f.app, KeyCode::Right);
-    for answer in [
+    // "Keadaan kahar" comes right after the police report number.
+    let answers = [
         "Jepang",
         "Guru",
         "14 hari",
         "Budi 0812",
         "Hanyut saat banjir",
         "LP/9/XI/2026",
-    ] {
-        press(&mut f.app, KeyCode::Enter);
-        typ(&mut f.app, answer);
-    }
-    // "Keadaan kahar", right after the police report number: ticked.
-    press(&mut f.app, KeyCode::Enter);
-    press(&mut f.app, KeyCode::Char(' '));
-    press(&mut f.app, KeyCode::F(8));
-    press(&mut f.app, KeyCode::F(8));
+    ];
+    interview_ticking(&mut f, &answers, 1);
     press(&mut f.app, KeyCode::F(8));
     let screen = draw(&f.app, 100, 30);
     assert!(screen.contains("keadaan kahar"), "{screen}");
     assert!(!screen.contains("Y = ya"), "no plain yes/no: {screen}");
-    typ(&mut f.app, "Surat BPBD 12/XI/2026");
-    press(&mut f.app, KeyCode::Enter);
-    typ(&mut f.app, "supervisor1");
-    press(&mut f.app, KeyCode::Enter);
-    typ(&mut f.app, "222222");
-    press(&mut f.app, KeyCode::Enter);
+    approve(&mut f, "Surat BPBD 12/XI/2026", "supervisor1", "222222");
     let screen = draw(&f.app, 100, 30);
     assert!(screen.contains("Dilanjutkan"), "{screen}");
 }
