@@ -144,12 +144,19 @@ impl App {
         if writes == self.seen_writes {
             return;
         }
+        let first = self.seen_writes == u64::MAX;
         self.seen_writes = writes;
+        // A draft written at every key changes no event: the counts (a scan of the outbox)
+        // are read again only when the newest event (its primary key) moved.
+        let Ok(seq) = self.setup.desk.last_seq() else {
+            return;
+        };
+        if seq == self.last_seq && !first {
+            return;
+        }
+        self.last_seq = seq;
         if let Ok(counts) = self.setup.desk.sync_counts() {
             self.status.counts = counts;
-        }
-        if let Ok(seq) = self.setup.desk.last_seq() {
-            self.last_seq = seq;
         }
     }
 
