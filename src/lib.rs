@@ -4,7 +4,7 @@
 //! audit trail, `counter` the counter's use cases on top of them, `text` every word an
 //! officer reads, `devices` the scanners and camera, `photo` the passport-photo checks, `ui`
 //! the full-screen terminal, `sync` the kiosk's side of sync, `server` pusat, `demo` the
-//! seeded demo office, `cli` the command-line tools. The README's "For developers" has the
+//! seeded demo office, `cli` the command-line tools, `doctor` the kiosk's self-check. The README's "For developers" has the
 //! picture of the layers and the terminal's threads. Feature `kiosk` builds the terminal's
 //! half, `server` pusat's; both are on by default.
 
@@ -19,6 +19,8 @@ pub mod counter;
 pub mod demo;
 #[cfg(feature = "kiosk")]
 pub mod devices;
+#[cfg(feature = "kiosk")]
+pub mod doctor;
 pub mod domain;
 pub mod photo;
 pub mod protocol;

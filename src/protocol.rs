@@ -45,6 +45,17 @@ pub struct EnrollResponse {
     pub counter: u32,
 }
 
+/// What pusat knows of the asking device (`GET /device`): what `loket doctor` compares
+/// with the kiosk's own view, and pusat's clock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    pub device_id: Uuid,
+    pub office: String,
+    pub counter: u32,
+    pub expires_at: DateTime<chrono::Utc>,
+    pub server_time: DateTime<chrono::Utc>,
+}
+
 /// A renewed device credential (`POST /renew`).
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct RenewResponse {

@@ -224,6 +224,30 @@ async fn the_readme_commands_enroll_and_sync_a_counter_over_tls() {
         synced.contains("Menunggu / waiting: 0 peristiwa"),
         "{synced}"
     );
+    // The technician's check of the enrolled kiosk: pusat over TLS with the agency's CA,
+    // the protocol, the clock and the credential all pass.
+    let doctor = |dir: &Path| -> serde_json::Value {
+        let out = loket(dir, &["doctor", "--json", "--no-camera"]);
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let level = |report: &serde_json::Value, check: &str| -> Vec<String> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["check"] == check)
+            .map(|f| format!("{} {}", f["level"].as_str().unwrap(), f["message"]))
+            .collect()
+    };
+    let healthy = doctor(counter.path());
+    for check in ["pusat", "clock", "credential", "database", "sync"] {
+        let found = level(&healthy, check);
+        assert!(
+            found.iter().all(|l| l.starts_with("ok ")),
+            "{check}: {found:?}"
+        );
+        assert!(!found.is_empty(), "{check} missing: {healthy:#}");
+    }
 
     // Eleven months on: `sync` renews the credential itself and keeps it on disk.
     let credential = counter.path().join("credential.json");
@@ -265,6 +289,13 @@ async fn the_readme_commands_enroll_and_sync_a_counter_over_tls() {
     assert!(
         String::from_utf8_lossy(&refused.stderr).contains("dicabut"),
         "{refused:?}"
+    );
+    let revoked = doctor(counter.path());
+    assert_eq!(revoked["exit"], 2, "{revoked:#}");
+    let pusat_said = level(&revoked, "pusat");
+    assert_eq!(
+        pusat_said,
+        vec!["fail \"Pusat mencabut kios ini\"".to_owned()]
     );
     server.kill().unwrap();
     let _ = server.wait();

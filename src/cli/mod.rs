@@ -15,6 +15,7 @@ use crate::store::{QueueStatus, Store};
 use crate::text::Lang;
 use crate::ui::{App, AppSetup};
 
+mod care;
 mod photo;
 mod report;
 mod scan;
@@ -100,6 +101,40 @@ pub enum Command {
     Cases {
         #[command(subcommand)]
         command: CasesCommand,
+    },
+    /// Check this kiosk: configuration, database, disk, camera, scanner, pusat, clock,
+    /// credential, sync, backups and the service, each with its fix. Exits 0 when the kiosk
+    /// can serve, 1 when it can with warnings, 2 when it cannot.
+    Doctor {
+        /// Print JSON, for fleet tools.
+        #[arg(long)]
+        json: bool,
+        /// Language of the report: id or en (default: the configured one).
+        #[arg(long)]
+        lang: Option<String>,
+        /// Skip opening the camera (it takes a few seconds, and the terminal may hold it).
+        #[arg(long)]
+        no_camera: bool,
+    },
+    /// Copy the database (online, while the terminal works) and the photos not yet uploaded
+    /// into a dated folder, verify the copy, keep the last seven.
+    Backup {
+        /// Where the backups go (default: backups/ in the data folder).
+        #[arg(long)]
+        to: Option<PathBuf>,
+        /// List the backups instead of making one.
+        #[arg(long)]
+        list: bool,
+    },
+    /// Put a backup back as this counter's database (refused while the terminal runs). The
+    /// database it replaces is kept beside it.
+    Restore {
+        /// A backup folder (or its loket.db).
+        #[arg(required_unless_present = "latest", conflicts_with = "latest")]
+        from: Option<PathBuf>,
+        /// The newest backup in the data folder's backups/.
+        #[arg(long)]
+        latest: bool,
     },
 }
 
@@ -190,6 +225,12 @@ pub enum CliError {
     )]
     NoScanner,
     #[error(
+        "loket sedang berjalan memakai {0}: hentikan dulu (`systemctl stop loket`) lalu ulangi / a terminal is running on {0}: stop it first"
+    )]
+    InUse(PathBuf),
+    #[error("cadangan / backup: {0}")]
+    Backup(String),
+    #[error(
         "{0} milik loket yang terdaftar di pusat: demo tidak boleh menanam data contoh di sana; pakai --data-dir lain / {0} belongs to an enrolled counter: run the demo in another --data-dir"
     )]
     DemoOnEnrolled(PathBuf),
@@ -271,6 +312,34 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
             PhotoCommand::Capture { camera, out } => photo::capture(camera, out),
         });
     }
+    match &cli.command {
+        Command::Doctor {
+            json,
+            lang,
+            no_camera,
+        } => {
+            let dir = cli
+                .data_dir
+                .clone()
+                .unwrap_or_else(config::default_data_dir);
+            return care::doctor(&dir, *json, lang.as_deref(), !*no_camera);
+        }
+        Command::Backup { to, list } => {
+            let dir = cli
+                .data_dir
+                .clone()
+                .unwrap_or_else(config::default_data_dir);
+            return care::backup(&dir, to.as_deref(), *list).map(|()| 0);
+        }
+        Command::Restore { from, latest } => {
+            let dir = cli
+                .data_dir
+                .clone()
+                .unwrap_or_else(config::default_data_dir);
+            return care::restore(&dir, from.as_deref(), *latest).map(|()| 0);
+        }
+        _ => {}
+    }
     let demo = matches!(cli.command, Command::Demo { .. });
     let dir = match cli.data_dir {
         Some(dir) => dir,
@@ -308,7 +377,11 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
             ca_file,
         } => sync::enroll(opened, &server, &code, ca_file.as_deref()),
         Command::Sync { once } => sync::run(opened, once),
-        Command::Qr { .. } | Command::Photo { .. } => Ok(()),
+        Command::Qr { .. }
+        | Command::Photo { .. }
+        | Command::Doctor { .. }
+        | Command::Backup { .. }
+        | Command::Restore { .. } => Ok(()),
     };
     match result {
         Ok(()) | Err(CliError::Closed) => Ok(0),

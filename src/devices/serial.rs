@@ -74,7 +74,7 @@ impl SerialConfig {
     }
 
     /// The port to open now: the path, or the first port with the configured USB ids.
-    fn resolve(&self) -> Result<String, String> {
+    pub fn resolve(&self) -> Result<String, String> {
         if !self.port.is_empty() {
             return Ok(self.port.clone());
         }
@@ -88,7 +88,7 @@ impl SerialConfig {
             .ok_or_else(|| format!("no USB device {vid:04x}:{pid:04x}"))
     }
 
-    fn open(&self, path: &str) -> Result<Box<dyn serialport::SerialPort>, String> {
+    pub fn open(&self, path: &str) -> Result<Box<dyn serialport::SerialPort>, String> {
         let data_bits = match self.data_bits {
             5 => DataBits::Five,
             6 => DataBits::Six,

@@ -321,6 +321,28 @@ pub async fn enroll(
     }))
 }
 
+/// The asking device as pusat knows it, and pusat's clock: for `loket doctor`.
+pub async fn device(
+    State(state): State<AppState>,
+    device: Device,
+) -> Result<Json<crate::protocol::DeviceInfo>> {
+    let client = state.pool.get().await?;
+    let expires_at: DateTime<Utc> = client
+        .query_one(
+            "SELECT expires_at FROM devices WHERE id = $1",
+            &[&device.id],
+        )
+        .await?
+        .get(0);
+    Ok(Json(crate::protocol::DeviceInfo {
+        device_id: device.id,
+        office: device.office,
+        counter: u32::try_from(device.counter).unwrap_or(0),
+        expires_at,
+        server_time: Utc::now(),
+    }))
+}
+
 /// A new token for a device whose credential is still valid, valid for another
 /// `CREDENTIAL_DAYS`. The old token keeps working until the device first uses the new one, so
 /// an answer lost on the way (the device then simply asks again) never locks it out.

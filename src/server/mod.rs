@@ -65,6 +65,7 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/enroll", post(auth::enroll))
         .route("/renew", post(auth::renew))
+        .route("/device", get(auth::device))
         .route("/events", post(ingest::push))
         .route("/changes", get(feed::pull))
         .route(

@@ -4,6 +4,7 @@
 
 mod bookings;
 mod cases;
+pub mod health;
 mod officers;
 mod photos;
 mod sync;
@@ -17,6 +18,7 @@ use uuid::Uuid;
 
 pub use bookings::{QueueRow, QueueStatus};
 pub use cases::{CaseExport, EventRecord};
+pub use health::{DataLock, Health, LockError};
 pub use officers::{
     AuthError, LOCKOUT_MINUTES, MAX_FAILED_PINS, Officer, PinAttempt, Role, hash_pin,
 };

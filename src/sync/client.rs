@@ -261,6 +261,35 @@ impl Client {
         answer(resp).await
     }
 
+    /// Asks pusat who this counter is (`GET /device`), for `loket doctor`. pusat's clock is
+    /// read from the answer's `Date` even when the answer is a refusal: a kiosk whose clock
+    /// is far off fails its signature check, and the skew is then the reason to show.
+    pub async fn probe(&self) -> Probe {
+        let sent = chrono::Utc::now();
+        let resp = match self.request(reqwest::Method::GET, "/device").send().await {
+            Ok(resp) => resp,
+            Err(e) => {
+                return Probe {
+                    answer: Err(transport(e)),
+                    server_date: None,
+                    round_trip: chrono::Utc::now() - sent,
+                };
+            }
+        };
+        let round_trip = chrono::Utc::now() - sent;
+        let server_date = resp
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
+            .map(|d| d.with_timezone(&chrono::Utc));
+        Probe {
+            answer: answer(resp).await,
+            server_date,
+            round_trip,
+        }
+    }
+
     /// Uses another token from now on.
     pub fn set_token(&mut self, token: &str) {
         token.clone_into(&mut self.token);
@@ -337,6 +366,28 @@ impl Client {
             StatusCode::NOT_FOUND => Ok(0),
             StatusCode::OK => Ok(progress(&resp)?.0),
             _ => answer::<serde_json::Value>(resp).await.map(|_| 0),
+        }
+    }
+}
+
+/// What [`Client::probe`] found.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    pub answer: Result<protocol::DeviceInfo, SyncError>,
+    /// pusat's `Date` header, when it answered at all.
+    pub server_date: Option<chrono::DateTime<chrono::Utc>>,
+    pub round_trip: chrono::TimeDelta,
+}
+
+impl Probe {
+    /// pusat's clock minus ours: from the answer's own time when there is one (to the
+    /// millisecond, halfway through the round trip), else from its `Date` header.
+    pub fn skew(&self, received: chrono::DateTime<chrono::Utc>) -> Option<chrono::TimeDelta> {
+        let half = self.round_trip / 2;
+        match (&self.answer, self.server_date) {
+            (Ok(info), _) => Some(info.server_time - (received - half)),
+            (Err(_), Some(date)) => Some(date - (received - half)),
+            (Err(_), None) => None,
         }
     }
 }

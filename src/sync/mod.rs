@@ -9,7 +9,7 @@ mod renew;
 mod round;
 mod worker;
 
-pub use client::{Client, SyncError};
+pub use client::{Client, Probe, SyncError};
 pub use credential::{Credential, CredentialError};
 pub use key::DeviceKey;
 pub use renew::{RENEW_BEFORE, renew_if_due};

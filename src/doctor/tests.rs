@@ -1,0 +1,68 @@
+use super::*;
+use crate::text::Lang;
+
+const GIB: u64 = 1024 * 1024 * 1024;
+
+#[test]
+fn disk_space_is_judged_by_what_is_left() {
+    let s = Lang::Id.strings();
+    assert_eq!(disk_finding(50 * GIB, 100 * GIB, s).level, Level::Ok);
+    let low = disk_finding(GIB, 100 * GIB, s);
+    assert_eq!(low.level, Level::Warn);
+    assert!(low.message.contains("1024 MB"), "{}", low.message);
+    let full = disk_finding(100 * 1024 * 1024, 100 * GIB, s);
+    assert_eq!(full.level, Level::Fail);
+    assert!(full.fix.as_deref().unwrap_or("").contains("journalctl"));
+}
+
+#[test]
+fn clock_skew_warns_at_thirty_seconds_and_fails_at_two_minutes() {
+    let s = Lang::Id.strings();
+    let at = |secs| clock_finding(Some(chrono::TimeDelta::seconds(secs)), s).level;
+    assert_eq!(at(3), Level::Ok);
+    assert_eq!(at(-29), Level::Ok);
+    assert_eq!(at(30), Level::Warn);
+    assert_eq!(at(-90), Level::Warn);
+    assert_eq!(at(120), Level::Fail);
+    assert_eq!(at(-3600), Level::Fail);
+    let unknown = clock_finding(None, s);
+    assert_eq!(unknown.level, Level::Warn);
+    assert!(
+        clock_finding(Some(chrono::TimeDelta::seconds(300)), s)
+            .fix
+            .is_some_and(|f| f.contains("timedatectl"))
+    );
+}
+
+#[test]
+fn configuration_values_out_of_range_are_each_named() {
+    let mut c = crate::config::Config::defaults();
+    assert_eq!(checks::out_of_range(&c), Vec::<String>::new());
+    c.counter.number = 0;
+    c.scanner.baud = 1234;
+    c.camera.fps = 0;
+    c.scanner.usb = "05e0-1200".into();
+    let bad = checks::out_of_range(&c);
+    assert_eq!(bad.len(), 4, "{bad:?}");
+    assert!(bad[0].starts_with("counter.number = 0"));
+    assert!(bad.iter().any(|b| b.starts_with("scanner.baud = 1234")));
+    assert!(bad.iter().any(|b| b.starts_with("scanner.usb")));
+}
+
+#[test]
+fn the_exit_status_is_the_worst_finding() {
+    let ok = Finding::ok("a", "fine".into());
+    let warn = Finding::warn("b", "hm".into(), "do x".into());
+    let fail = Finding::fail("c", "no".into(), "do y".into());
+    let at = chrono::Utc::now();
+    assert_eq!(Report::new("k".into(), at, vec![ok.clone()]).exit, 0);
+    assert_eq!(
+        Report::new("k".into(), at, vec![ok.clone(), warn.clone()]).exit,
+        1
+    );
+    let worst = Report::new("k".into(), at, vec![warn, fail, ok]);
+    assert_eq!(worst.exit, 2);
+    let text = worst.render(Lang::En);
+    assert!(text.contains("✗ no\n    → Fix: do y"), "{text}");
+    assert!(text.ends_with("The kiosk CANNOT serve yet: fix what is marked ✗.\n"));
+}
