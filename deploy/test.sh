@@ -22,3 +22,9 @@ if cargo tree --locked --no-default-features --features kiosk -e normal \
 fi
 cargo check --locked --no-default-features --features server --bin pusat
 cargo check --locked --no-default-features --features kiosk --bin loket
+
+# The Debian packages: built, linted, installed into a clean Debian 12 root and checked there
+# (deploy/test-package.sh says what). LOKET_SKIP_PACKAGE=1 skips them, for a quick local run.
+if [ "${LOKET_SKIP_PACKAGE:-}" != 1 ]; then
+    deploy/test-package.sh
+fi

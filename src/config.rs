@@ -77,31 +77,55 @@ pub enum ConfigError {
 }
 
 impl Config {
-    /// The defaults with `dir/config.toml` laid over them, when it exists.
+    /// The defaults, then the system's file (`LOKET_CONFIG`, /etc/loket/config.toml on a
+    /// kiosk installed from the package), then `dir/config.toml`, each laid over the one
+    /// before when it exists.
     pub fn load(dir: &Path) -> Result<Config, ConfigError> {
-        let path = dir.join("config.toml");
-        let user = match std::fs::read_to_string(&path) {
-            Ok(text) => Some(text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(source) => return Err(ConfigError::Read { path, source }),
-        };
-        Self::from_layers(user.as_deref()).map_err(|message| ConfigError::Invalid { path, message })
+        let mut layers = Vec::new();
+        for path in Self::files(dir) {
+            match std::fs::read_to_string(&path) {
+                Ok(text) => layers.push((path, text)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => return Err(ConfigError::Read { path, source }),
+            }
+        }
+        let texts: Vec<&str> = layers.iter().map(|(_, t)| t.as_str()).collect();
+        Self::from_layers(&texts).map_err(|(index, message)| ConfigError::Invalid {
+            path: layers
+                .get(index)
+                .map_or_else(|| dir.join("config.toml"), |(p, _)| p.clone()),
+            message,
+        })
+    }
+
+    /// The files [`Config::load`] reads, in order.
+    pub fn files(dir: &Path) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        if let Some(system) = std::env::var_os("LOKET_CONFIG").filter(|v| !v.is_empty()) {
+            files.push(PathBuf::from(system));
+        }
+        files.push(dir.join("config.toml"));
+        files
     }
 
     pub fn defaults() -> Config {
         // The built-in file is tested to parse (config::tests), so this cannot fail at run time.
-        Self::from_layers(None).unwrap_or_else(|e| unreachable!("built-in config: {e}"))
+        Self::from_layers(&[]).unwrap_or_else(|(_, e)| unreachable!("built-in config: {e}"))
     }
 
-    fn from_layers(user: Option<&str>) -> Result<Config, String> {
-        let mut base: toml::Table = toml::from_str(DEFAULTS).map_err(|e| e.to_string())?;
-        if let Some(text) = user {
-            let over: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+    /// The defaults with `layers` laid over them in turn; an error names the layer (its
+    /// index) that caused it.
+    fn from_layers(layers: &[&str]) -> Result<Config, (usize, String)> {
+        let mut base: toml::Table =
+            toml::from_str(DEFAULTS).map_err(|e| (usize::MAX, e.to_string()))?;
+        for (i, text) in layers.iter().enumerate() {
+            let over: toml::Table = toml::from_str(text).map_err(|e| (i, e.to_string()))?;
             merge(&mut base, over);
         }
+        let last = layers.len().saturating_sub(1);
         toml::Value::Table(base)
             .try_into()
-            .map_err(|e: toml::de::Error| e.to_string())
+            .map_err(|e: toml::de::Error| (last, e.to_string()))
     }
 
     pub fn office(&self) -> Result<Office, ConfigError> {

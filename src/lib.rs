@@ -26,6 +26,7 @@ pub mod photo;
 pub mod protocol;
 #[cfg(feature = "server")]
 pub mod server;
+pub mod service;
 pub mod store;
 #[cfg(feature = "kiosk")]
 pub mod sync;

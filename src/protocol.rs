@@ -11,6 +11,9 @@ pub use crate::domain::intake::FieldError;
 
 pub const VERSION: &str = "1";
 pub const HEADER: &str = "loket-protocol";
+/// The first loket version that speaks [`VERSION`]: what pusat tells a counter to update
+/// to when it speaks another protocol.
+pub const MIN_LOKET: &str = "0.1.0";
 /// The most events a push may carry.
 pub const MAX_BATCH: usize = 1000;
 /// Photo bytes per upload request: small enough to finish over a slow link, so an upload

@@ -442,3 +442,54 @@ fn an_enrolled_terminal_syncs_in_the_background_and_says_so() {
     t.wait_for("tidak dikenal");
     rt.block_on(pusat.stop());
 }
+
+/// As systemd runs it (`Type=notify`, `WatchdogSec=`): the terminal says it is ready once
+/// its first frame is up, pings the watchdog from its event loop (so a frozen loop stops
+/// the pings, and systemd restarts it), and says it is stopping when it quits.
+#[test]
+fn under_systemd_the_terminal_is_ready_pings_its_watchdog_and_stops_cleanly() {
+    use std::os::unix::net::UnixDatagram;
+    let data = tempfile::tempdir().unwrap();
+    let socket = data.path().join("notify.sock");
+    let notify = UnixDatagram::bind(&socket).unwrap();
+    let t = Tmux::new("watchdog");
+    let cmd = format!(
+        "export NOTIFY_SOCKET={} WATCHDOG_USEC=1000000 WATCHDOG_PID=$$; exec {BIN} --data-dir {} demo --seed {SEED}",
+        socket.display(),
+        data.path().join("kiosk").display()
+    );
+    t.tmux(&["new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30", &cmd]);
+    let next = |wait: u64| -> Option<String> {
+        notify
+            .set_read_timeout(Some(Duration::from_secs(wait)))
+            .unwrap();
+        let mut buf = [0u8; 512];
+        let n = notify.recv(&mut buf).ok()?;
+        Some(String::from_utf8_lossy(&buf[..n]).trim().to_owned())
+    };
+    assert_eq!(next(30).as_deref(), Some("READY=1"));
+    for _ in 0..3 {
+        assert_eq!(next(5).as_deref(), Some("WATCHDOG=1"));
+    }
+    // Frozen, the loop pings no more: what systemd's watchdog sees of a hung screen.
+    let pid = t.pid();
+    let signal = |sig: &str| {
+        assert!(Command::new("kill").args([sig, &pid]).status().unwrap().success());
+    };
+    signal("-STOP");
+    while next(1).is_some() {}
+    assert_eq!(next(3), None, "no ping while the loop is frozen");
+    signal("-CONT");
+    assert_eq!(next(5).as_deref(), Some("WATCHDOG=1"));
+    t.wait_for("Masuk");
+    t.keys(&["F10"]);
+    let mut said = Vec::new();
+    while let Some(message) = next(10) {
+        let last = message == "STOPPING=1";
+        said.push(message);
+        if last {
+            break;
+        }
+    }
+    assert_eq!(said.last().map(String::as_str), Some("STOPPING=1"), "{said:?}");
+}

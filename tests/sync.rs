@@ -380,6 +380,13 @@ async fn a_protocol_mismatch_is_named() {
     assert_eq!(r.status(), 426);
     let body: protocol::ErrorBody = r.json().await.unwrap();
     assert_eq!(body.error, protocol::ErrorCode::Protocol);
+    // The counter is told what to update to, in the officer's language first.
+    assert!(
+        body.message
+            .starts_with(&format!("perbarui loket ke versi ≥ {}", protocol::MIN_LOKET)),
+        "{}",
+        body.message
+    );
     pusat.stop().await;
 }
 

@@ -13,8 +13,16 @@ use crate::text::Strings;
 
 /// The configuration parses and every value is in range.
 pub(super) fn config(dir: &Path, s: &Strings, out: &mut Vec<Finding>) -> Option<Config> {
-    let path = dir.join("config.toml");
-    let shown = path.display().to_string();
+    let files: Vec<String> = Config::files(dir)
+        .iter()
+        .filter(|p| p.exists())
+        .map(|p| p.display().to_string())
+        .collect();
+    let shown = if files.is_empty() {
+        "(bawaan / built-in)".to_owned()
+    } else {
+        files.join(" + ")
+    };
     let config = match Config::load(dir) {
         Ok(config) => config,
         Err(e) => {
@@ -395,6 +403,13 @@ pub(super) fn scanner(config: &crate::devices::serial::SerialConfig, s: &Strings
     } else {
         config.port.clone()
     };
+    if !config.port.is_empty() && !Path::new(&config.port).exists() {
+        return Finding::fail(
+            "scanner",
+            fill(s.dr_scan_bad, &[&shown, &s.dr_not_found]),
+            s.dr_scan_fix.to_owned(),
+        );
+    }
     match config
         .resolve()
         .and_then(|path| config.open(&path).map(|_| path))
@@ -421,7 +436,14 @@ pub(super) fn camera(config: &crate::devices::camera::CameraConfig, s: &Strings)
             s.dr_cam_none_fix.to_owned(),
         );
     }
-    let device = config.device.clone();
+    let device = config.device.trim().to_owned();
+    if device.starts_with('/') && !Path::new(&device).exists() {
+        return Finding::fail(
+            "camera",
+            fill(s.dr_cam_bad, &[&device, &s.dr_not_found]),
+            s.dr_cam_fix.to_owned(),
+        );
+    }
     let (tx, rx) = std::sync::mpsc::channel();
     let wanted = config.clone();
     let _ = std::thread::Builder::new()

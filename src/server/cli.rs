@@ -391,6 +391,8 @@ async fn serve(
     // Tests and scripts read this line to learn the port when listening on port 0.
     println!("pusat listening on {scheme}://{addr}");
     tracing::info!(%addr, scheme, "listening");
+    // Under systemd (Type=notify): the socket is bound, requests are accepted from now on.
+    crate::service::ready();
     match tls {
         Some((cert, key)) => {
             let handle = axum_server::Handle::new();

@@ -110,9 +110,10 @@ async fn protocol_version(req: Request, next: Next) -> Response {
         Some(v) if v.as_bytes() != protocol::VERSION.as_bytes() => ApiError::Client(
             ErrorCode::Protocol,
             format!(
-                "protocol {} is not supported; this server speaks {}",
-                String::from_utf8_lossy(v.as_bytes()),
-                protocol::VERSION
+                "perbarui loket ke versi ≥ {min} / update loket to version ≥ {min} (pusat speaks protocol {ours}, this counter {theirs})",
+                min = protocol::MIN_LOKET,
+                ours = protocol::VERSION,
+                theirs = String::from_utf8_lossy(v.as_bytes()),
             ),
         )
         .into_response(),

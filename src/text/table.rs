@@ -417,6 +417,7 @@ strings! {
     dr_perm_ok: "Folder data {}: hanya pengguna {} yang dapat membaca", "Data folder {}: readable by user {} only";
     dr_perm_bad: "Izin folder data salah: {}", "Wrong data folder permissions: {}";
     dr_perm_fix: "Jalankan: chown -R loket:loket {0} && chmod 700 {0} && chmod 600 {0}/loket.db", "Run: chown -R loket:loket {0} && chmod 700 {0} && chmod 600 {0}/loket.db";
+    dr_not_found: "tidak ada (belum dicolokkan, atau aturan udev belum membuat namanya)", "not there (not plugged in, or no udev rule made its name)";
     dr_cam_none: "Kamera: belum diatur", "Camera: not configured";
     dr_cam_none_fix: "Isi [camera] device = \"/dev/loket-camera\" di config.toml; `loket scan --detect` menampilkan kamera yang terpasang.", "Set [camera] device = \"/dev/loket-camera\" in config.toml; `loket scan --detect` lists the cameras plugged in.";
     dr_cam_bad: "Kamera {}: {}", "Camera {}: {}";

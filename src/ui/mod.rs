@@ -307,8 +307,14 @@ where
     });
     terminal.draw(|f| app.draw(f)).map_err(frame_failed)?;
     drawn();
+    // Under systemd: ready once the first frame is up, then a ping from every turn of this
+    // loop (ticks come each second), so a loop that hangs is restarted.
+    crate::service::ready();
+    let mut watchdog = crate::service::Watchdog::from_env();
+    watchdog.ping();
     let mut last_event = app.last_event();
     while let Ok(first) = rx.recv() {
+        watchdog.ping();
         let mut dirty = app.handle(first);
         while let Ok(more) = rx.try_recv() {
             dirty |= app.handle(more);
@@ -323,6 +329,7 @@ where
             }
         }
         if app.quit_requested() {
+            crate::service::stopping();
             if let Some(w) = &worker {
                 let _ = w.commands.send(crate::sync::SyncCommand::Stop);
             }
