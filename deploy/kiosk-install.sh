@@ -70,26 +70,14 @@ else
     changed=$((changed + 1))
 fi
 
-# 2. The scanner's stable name.
+# 2. The scanner's stable name (the rule is loket's own: `loket scan --udev-rule`).
 if [ -n "$scanner_usb" ]; then
-    vid=${scanner_usb%%:*}
-    pid=${scanner_usb##*:}
-    rule="/etc/udev/rules.d/61-loket-scanner.rules"
-    line="SUBSYSTEM==\"tty\", ENV{ID_VENDOR_ID}==\"${vid,,}\", ENV{ID_MODEL_ID}==\"${pid,,}\", SYMLINK+=\"loket-scanner\", GROUP=\"dialout\", MODE=\"0660\""
-    content="# Written by kiosk-install.sh: this kiosk's scanner.
-$line"
-    if [ -f "$rule" ] && [ "$(cat "$rule")" = "$content" ]; then
-        say "✓ Aturan udev pemindai $scanner_usb sudah ada / scanner rule already there"
-    else
-        mkdir -p /etc/udev/rules.d
-        printf '%s\n' "$content" >"$rule"
-        if [ -d /run/udev ]; then
-            udevadm control --reload-rules || true
-            udevadm trigger --subsystem-match=tty --action=add || true
-        fi
-        say "✓ Pemindai $scanner_usb menjadi /dev/loket-scanner / scanner named"
-        changed=$((changed + 1))
-    fi
+    said=$(loket scan --udev-rule "$scanner_usb") || die "aturan udev tidak dapat ditulis / cannot write the udev rule: $said"
+    say "✓ $said"
+    case "$said" in
+        *"tidak berubah"*) ;;
+        *) changed=$((changed + 1)) ;;
+    esac
 fi
 
 # 3. The agency's CA, where the loket user can read it.

@@ -41,7 +41,10 @@ impl Watchdog {
     pub fn ping(&mut self) {
         let Some(every) = self.every else { return };
         let now = Instant::now();
-        if self.last.is_none_or(|last| now.duration_since(last) >= every) {
+        if self
+            .last
+            .is_none_or(|last| now.duration_since(last) >= every)
+        {
             self.last = Some(now);
             let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Watchdog]);
         }

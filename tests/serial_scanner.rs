@@ -227,3 +227,79 @@ fn scan_command_prints_codes_and_refusals() {
     assert!(rest.contains("NOT A CODE"), "{rest}");
     assert!(rest.contains("biner"), "{rest}");
 }
+
+/// `loket scan --detect --serial PORT`: a technician scans a few codes and is told which
+/// setting the scanner needs, read from the bytes it really sent.
+fn detect_endings(sent: &[&[u8]]) -> (String, String) {
+    let _turn = SPAWN_OR_UNPLUG.lock().unwrap_or_else(|e| e.into_inner());
+    let (mut master, slave) = TTYPort::pair().unwrap();
+    let path = slave.name().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_loket"))
+        .args(["--data-dir", &dir.path().display().to_string()])
+        .args(["scan", "--detect", "--serial", &path, "--count"])
+        .arg(sent.len().to_string())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Scans only once it says it listens (bytes before the port opens are lost).
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stderr, &mut first).unwrap();
+    assert!(first.starts_with("Pindai"), "{first}");
+    std::thread::sleep(Duration::from_millis(200));
+    for scan in sent {
+        master.write_all(scan).unwrap();
+        master.flush().unwrap();
+        // A person aims at the next code: far longer than the gap inside one scan.
+        std::thread::sleep(Duration::from_millis(400));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    (String::from_utf8(out.stdout).unwrap(), rest)
+}
+
+#[test]
+fn detect_tells_which_terminator_the_scanner_sends() {
+    let (out, _) = detect_endings(&[b"1J39D7CMWQ\r\n", b"A7K2PX9QWE\r\n"]);
+    assert!(
+        out.starts_with("1J39D7CMWQ<CR><LF>\nA7K2PX9QWE<CR><LF>\n"),
+        "{out}"
+    );
+    assert!(out.ends_with("terminator = \"crlf\"\n"), "{out}");
+    let (out, _) = detect_endings(&[b"1J39D7CMWQ\t", b"A7K2PX9QWE\t"]);
+    assert!(out.ends_with("terminator = \"tab\"\n"), "{out}");
+    // A scanner that sends no terminator: the scan ends when the line goes quiet.
+    let (out, _) = detect_endings(&[b"1J39D7CMWQ", b"A7K2PX9QWE"]);
+    assert!(out.ends_with("silence_ms = 100\n"), "{out}");
+}
+
+#[test]
+fn the_udev_rule_is_written_once_for_the_scanner_picked() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.d");
+    let run = |id: &str| {
+        let _turn = SPAWN_OR_UNPLUG.lock().unwrap_or_else(|e| e.into_inner());
+        std::process::Command::new(env!("CARGO_BIN_EXE_loket"))
+            .args(["scan", "--udev-rule", id, "--rules-dir"])
+            .arg(&rules)
+            .output()
+            .unwrap()
+    };
+    let first = run("05E0:1200");
+    assert!(first.status.success(), "{first:?}");
+    let rule = std::fs::read_to_string(rules.join("61-loket-scanner.rules")).unwrap();
+    assert!(
+        rule.contains(r#"ENV{ID_VENDOR_ID}=="05e0", ENV{ID_MODEL_ID}=="1200""#),
+        "{rule}"
+    );
+    assert!(rule.contains(r#"SYMLINK+="loket-scanner""#), "{rule}");
+    let second = run("05e0:1200");
+    assert!(String::from_utf8_lossy(&second.stdout).contains("tidak berubah"));
+    let bad = run("05e0-1200");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("vvvv:pppp"));
+}

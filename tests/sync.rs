@@ -382,8 +382,10 @@ async fn a_protocol_mismatch_is_named() {
     assert_eq!(body.error, protocol::ErrorCode::Protocol);
     // The counter is told what to update to, in the officer's language first.
     assert!(
-        body.message
-            .starts_with(&format!("perbarui loket ke versi ≥ {}", protocol::MIN_LOKET)),
+        body.message.starts_with(&format!(
+            "perbarui loket ke versi ≥ {}",
+            protocol::MIN_LOKET
+        )),
         "{}",
         body.message
     );

@@ -59,9 +59,20 @@ pub enum Command {
         /// The scanner's speed in baud (default: the configured one, else 9600).
         #[arg(long)]
         baud: Option<u32>,
-        /// Exit after this many accepted codes.
+        /// Exit after this many accepted codes (with --detect: raw scans to watch, 3).
         #[arg(long)]
         count: Option<usize>,
+        /// List the serial ports and cameras plugged in, with their USB ids; with --serial,
+        /// watch a few raw scans and tell which `terminator` setting the scanner needs.
+        #[arg(long, conflicts_with = "camera")]
+        detect: bool,
+        /// Write the udev rule that names the scanner with this USB id (vvvv:pppp, from
+        /// --detect or lsusb) /dev/loket-scanner.
+        #[arg(long, value_name = "VVVV:PPPP", conflicts_with_all = ["camera", "detect"])]
+        udev_rule: Option<String>,
+        /// Where --udev-rule writes (default /etc/udev/rules.d).
+        #[arg(long, default_value = "/etc/udev/rules.d")]
+        rules_dir: PathBuf,
     },
     /// Enroll this counter with pusat using a one-time code from `pusat enroll-code`.
     Enroll {
@@ -228,6 +239,8 @@ pub enum CliError {
         "loket sedang berjalan memakai {0}: hentikan dulu (`systemctl stop loket`) lalu ulangi / a terminal is running on {0}: stop it first"
     )]
     InUse(PathBuf),
+    #[error("{0}")]
+    Device(String),
     #[error("cadangan / backup: {0}")]
     Backup(String),
     #[error(
@@ -331,6 +344,24 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
                 .unwrap_or_else(config::default_data_dir);
             return care::backup(&dir, to.as_deref(), *list).map(|()| 0);
         }
+        Command::Scan {
+            udev_rule: Some(id),
+            rules_dir,
+            ..
+        } => return scan::udev_rule(id, rules_dir),
+        Command::Scan {
+            detect: true,
+            serial,
+            baud,
+            count,
+            ..
+        } => {
+            let dir = cli
+                .data_dir
+                .clone()
+                .unwrap_or_else(config::default_data_dir);
+            return scan::detect(&dir, serial.clone(), *baud, *count);
+        }
         Command::Restore { from, latest } => {
             let dir = cli
                 .data_dir
@@ -364,6 +395,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
             baud,
             count,
             camera: None,
+            ..
         } => scan::serial(&opened, serial, baud, count),
         Command::Bookings {
             command: BookingsCommand::List(args),

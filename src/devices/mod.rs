@@ -2,6 +2,7 @@
 //! they send what they read, and the event loop decides what it means.
 
 pub mod camera;
+pub mod detect;
 pub mod framing;
 pub mod qr;
 pub mod serial;
