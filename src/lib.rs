@@ -8,6 +8,7 @@
 //! picture of the layers and the terminal's threads. Feature `kiosk` builds the terminal's
 //! half, `server` pusat's; both are on by default.
 
+pub mod checkup;
 #[cfg(feature = "kiosk")]
 pub mod cli;
 pub mod clock;

@@ -300,3 +300,142 @@ async fn the_readme_commands_enroll_and_sync_a_counter_over_tls() {
     server.kill().unwrap();
     let _ = server.wait();
 }
+
+/// `pusat doctor` on a real database: fine when it is, and each fault named when seeded —
+/// a schema behind the program (and doctor not migrating it), a counter silent for two
+/// days, a certificate about to expire, a database that cannot be reached.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pusat_doctor_names_what_needs_a_person_and_changes_nothing() {
+    let db = pg::database().await;
+    let work = tempfile::tempdir().unwrap();
+    ok(&pusat(
+        &db,
+        &[
+            "office",
+            "add",
+            "--code",
+            "JKS",
+            "--name",
+            "Kantor Imigrasi Jakarta Selatan",
+            "--zone",
+            "WIB",
+        ],
+    ));
+    let code = ok(&pusat(
+        &db,
+        &["enroll-code", "--office", "JKS", "--counter", "2"],
+    ));
+    pg::certificates(work.path());
+    let cert = work.path().join("cert.pem");
+    let key = work.path().join("key.pem");
+    let doctor = |db: &str, extra: &[&str]| -> (i32, serde_json::Value) {
+        let state = work.path().display().to_string();
+        let mut args = vec!["doctor", "--json", "--state-dir", &state];
+        args.extend_from_slice(extra);
+        let out = pusat(db, &args);
+        let json = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        (out.status.code().unwrap(), json)
+    };
+    let level = |report: &serde_json::Value, check: &str| -> String {
+        let f = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["check"] == check)
+            .unwrap_or_else(|| panic!("no {check}: {report:#}"));
+        format!(
+            "{} {}",
+            f["level"].as_str().unwrap(),
+            f["message"].as_str().unwrap()
+        )
+    };
+    let tls = [
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+    ];
+
+    // A counter enrolls and syncs: everything is fine.
+    let (mut server, url) = pusat_bin::serve(&db, &[]);
+    let counter = tempfile::tempdir().unwrap();
+    ok(&loket(
+        counter.path(),
+        &["enroll", "--server", &url, "--code", code.trim()],
+    ));
+    ok(&loket(counter.path(), &["sync", "--once"]));
+    server.kill().unwrap();
+    let _ = server.wait();
+    let (status, healthy) = doctor(&db, &tls);
+    assert_eq!(status, 0, "{healthy:#}");
+    assert!(level(&healthy, "tls").starts_with("ok Sertifikat berlaku sampai"));
+    assert!(level(&healthy, "devices").starts_with("ok 1 loket aktif"));
+
+    // The counter goes quiet for two days; the schema falls a migration behind.
+    let (client, connection) = tokio_postgres::connect(&db, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .batch_execute(
+            "UPDATE devices SET last_seen = now() - interval '2 days';
+             DELETE FROM refinery_schema_history
+              WHERE version = (SELECT MAX(version) FROM refinery_schema_history);",
+        )
+        .await
+        .unwrap();
+    let (status, faulty) = doctor(&db, &tls);
+    assert_eq!(status, 1, "{faulty:#}");
+    let silent = level(&faulty, "devices");
+    assert!(
+        silent.starts_with("warn 1 loket tidak terdengar") && silent.contains("JKS loket 2"),
+        "{silent}"
+    );
+    assert!(level(&faulty, "migrations").starts_with("warn Skema basis data di migrasi"));
+    // Doctor looked only: the schema is still behind.
+    let (_, again) = doctor(&db, &tls);
+    assert!(level(&again, "migrations").starts_with("warn "));
+
+    // A certificate with ten days left.
+    {
+        use rcgen::{CertificateParams, KeyPair};
+        let soon = chrono::Utc::now().date_naive() + chrono::Duration::days(10);
+        let mut params = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+        params.not_after = rcgen::date_time_ymd(
+            chrono::Datelike::year(&soon),
+            chrono::Datelike::month(&soon) as u8,
+            chrono::Datelike::day(&soon) as u8,
+        );
+        let key_pair = KeyPair::generate().unwrap();
+        let short = params.self_signed(&key_pair).unwrap();
+        std::fs::write(work.path().join("soon.pem"), short.pem()).unwrap();
+        std::fs::write(work.path().join("soon.key"), key_pair.serialize_pem()).unwrap();
+    }
+    let soon = work.path().join("soon.pem");
+    let soon_key = work.path().join("soon.key");
+    let (_, expiring) = doctor(
+        &db,
+        &[
+            "--tls-cert",
+            soon.to_str().unwrap(),
+            "--tls-key",
+            soon_key.to_str().unwrap(),
+        ],
+    );
+    let tls_said = level(&expiring, "tls");
+    assert!(
+        tls_said.starts_with("warn Sertifikat habis") && tls_said.contains("hari lagi"),
+        "{tls_said}"
+    );
+
+    // A database nobody answers for.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (status, down) = doctor(&format!("postgres://postgres@127.0.0.1:{closed}/x"), &[]);
+    assert_eq!(status, 2, "{down:#}");
+    assert!(level(&down, "database").starts_with("fail PostgreSQL tidak terjangkau"));
+}

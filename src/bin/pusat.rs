@@ -12,7 +12,7 @@ fn main() -> std::process::ExitCode {
         .init();
     let cli = loket::server::cli::Cli::parse();
     match loket::server::cli::run(cli) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(status) => std::process::ExitCode::from(status),
         Err(e) => {
             eprintln!("pusat: {e}");
             std::process::ExitCode::FAILURE

@@ -7,114 +7,23 @@ mod checks;
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
-use serde::Serialize;
+use chrono::Utc;
 
 use crate::text::Lang;
 
 pub use checks::{clock_finding, disk_finding};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    Ok,
-    Warn,
-    Fail,
-}
-
-impl Level {
-    pub fn mark(self) -> &'static str {
-        match self {
-            Level::Ok => "✓",
-            Level::Warn => "!",
-            Level::Fail => "✗",
-        }
-    }
-}
-
-/// One line of the report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    /// Stable name for fleet tools: `config`, `database`, `camera`, …
-    pub check: &'static str,
-    pub level: Level,
-    pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fix: Option<String>,
-}
-
-impl Finding {
-    fn ok(check: &'static str, message: String) -> Finding {
-        Finding {
-            check,
-            level: Level::Ok,
-            message,
-            fix: None,
-        }
-    }
-    fn warn(check: &'static str, message: String, fix: String) -> Finding {
-        Finding {
-            check,
-            level: Level::Warn,
-            message,
-            fix: Some(fix),
-        }
-    }
-    fn fail(check: &'static str, message: String, fix: String) -> Finding {
-        Finding {
-            check,
-            level: Level::Fail,
-            message,
-            fix: Some(fix),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    pub kiosk: String,
-    pub at: DateTime<Utc>,
-    pub exit: u8,
-    pub findings: Vec<Finding>,
-}
+pub use crate::checkup::{Finding, Level, Report};
 
 impl Report {
-    fn new(kiosk: String, at: DateTime<Utc>, findings: Vec<Finding>) -> Report {
-        let exit = match findings.iter().map(|f| f.level).max() {
-            Some(Level::Fail) => 2,
-            Some(Level::Warn) => 1,
-            _ => 0,
-        };
-        Report {
-            kiosk,
-            at,
-            exit,
-            findings,
-        }
-    }
-
-    /// The report as a technician reads it on the console.
+    /// The report as a technician reads it on the console, in `lang`.
     pub fn render(&self, lang: Lang) -> String {
         let s = lang.strings();
-        let mut out = crate::text::fill(s.dr_title, &[&self.kiosk]);
-        out.push('\n');
-        for f in &self.findings {
-            out.push_str(&format!("{} {}\n", f.level.mark(), f.message));
-            if let Some(fix) = &f.fix {
-                out.push_str(&format!("    → {}: {fix}\n", s.dr_fix));
-            }
-        }
-        out.push_str(match self.exit {
-            0 => s.dr_serve_ok,
-            1 => s.dr_serve_warn,
-            _ => s.dr_serve_fail,
-        });
-        out.push('\n');
-        out
-    }
-
-    pub fn find(&self, check: &str) -> Vec<&Finding> {
-        self.findings.iter().filter(|f| f.check == check).collect()
+        self.render_with(
+            &crate::text::fill(s.dr_title, &[&self.subject]),
+            s.dr_fix,
+            [s.dr_serve_ok, s.dr_serve_warn, s.dr_serve_fail],
+        )
     }
 }
 

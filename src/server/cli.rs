@@ -66,6 +66,21 @@ pub enum Command {
         #[arg(long, default_value_t = 24)]
         hours: i64,
     },
+    /// Check the server: database reachable, schema current (no migration runs), TLS files
+    /// and certificate expiry, free disk, counters silent for a day, events waiting for a
+    /// person. Exits 0 fine, 1 with warnings, 2 when pusat cannot serve.
+    Doctor {
+        /// Print JSON, for monitoring.
+        #[arg(long)]
+        json: bool,
+        #[arg(long, env = "PUSAT_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        #[arg(long, env = "PUSAT_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// pusat's folder, for the free-disk check.
+        #[arg(long, default_value = "/var/lib/pusat")]
+        state_dir: PathBuf,
+    },
     /// What needs a person: events pusat refused to apply (a counter wrote what it may
     /// not) and cases whose events it could not all fold in.
     Problems {
@@ -175,8 +190,8 @@ pub enum CliError {
     Other(String),
 }
 
-/// Runs one command; the tokio runtime lives here.
-pub fn run(cli: Cli) -> Result<(), CliError> {
+/// Runs one command; the tokio runtime lives here. The exit status: 0, or `pusat doctor`'s.
+pub fn run(cli: Cli) -> Result<u8, CliError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -184,7 +199,41 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     runtime.block_on(run_async(cli))
 }
 
-async fn run_async(cli: Cli) -> Result<(), CliError> {
+async fn run_async(cli: Cli) -> Result<u8, CliError> {
+    if let Command::Doctor {
+        json,
+        tls_cert,
+        tls_key,
+        state_dir,
+    } = &cli.command
+    {
+        let report = super::doctor::examine(&super::doctor::Options {
+            database_url: cli.database_url.clone(),
+            db_ca_file: cli.db_ca_file.clone(),
+            tls: tls_cert.clone().zip(tls_key.clone()),
+            state_dir: state_dir.clone(),
+        })
+        .await;
+        if *json {
+            let text = serde_json::to_string_pretty(&report)
+                .map_err(|e| CliError::Other(e.to_string()))?;
+            println!("{text}");
+        } else {
+            print!(
+                "{}",
+                report.render_with(
+                    "Pemeriksaan pusat / pusat check",
+                    "Perbaiki / Fix",
+                    [
+                        "pusat siap melayani / pusat can serve.",
+                        "pusat dapat melayani, dengan peringatan di atas / can serve, with the warnings above.",
+                        "pusat BELUM dapat melayani: perbaiki yang bertanda ✗ / CANNOT serve: fix what is marked ✗.",
+                    ],
+                )
+            );
+        }
+        return Ok(report.exit);
+    }
     if let Command::Serve {
         integration_key: Some(key),
         ..
@@ -369,8 +418,10 @@ async fn run_async(cli: Cli) -> Result<(), CliError> {
                 return Err(CliError::Refused(done.refused.len()));
             }
         }
+        // Answered before connecting (above): it must not migrate.
+        Command::Doctor { .. } => {}
     }
-    Ok(())
+    Ok(0)
 }
 
 async fn serve(

@@ -113,6 +113,62 @@ pub async fn connect(url: &str, size: usize, ca_file: Option<&Path>) -> Result<P
     }
 }
 
+/// One connection, with no migration run: for `pusat doctor`, which looks and changes
+/// nothing. The connection's task runs on the current runtime.
+pub async fn connect_only(
+    url: &str,
+    ca_file: Option<&Path>,
+) -> Result<tokio_postgres::Client, DbError> {
+    let config: tokio_postgres::Config = url.parse().map_err(DbError::Url)?;
+    let client = if config.get_ssl_mode() == SslMode::Require {
+        let (client, conn) = config
+            .connect(rustls_connector(ca_file)?)
+            .await
+            .map_err(|e| DbError::Connect(with_causes(&e)))?;
+        tokio::spawn(conn);
+        client
+    } else {
+        let (client, conn) = config
+            .connect(NoTls)
+            .await
+            .map_err(|e| DbError::Connect(with_causes(&e)))?;
+        tokio::spawn(conn);
+        client
+    };
+    Ok(client)
+}
+
+/// The newest migration this program carries.
+pub fn latest_migration() -> i32 {
+    embedded::migrations::runner()
+        .get_migrations()
+        .iter()
+        .map(|m| m.version())
+        .max()
+        .unwrap_or(0)
+}
+
+/// The newest migration applied to the database (0 when none).
+pub async fn applied_migration(client: &tokio_postgres::Client) -> Result<i32, DbError> {
+    let exists: bool = client
+        .query_one(
+            "SELECT to_regclass('refinery_schema_history') IS NOT NULL",
+            &[],
+        )
+        .await
+        .map_err(|e| DbError::Connect(with_causes(&e)))?
+        .get(0);
+    if !exists {
+        return Ok(0);
+    }
+    let version: Option<i32> = client
+        .query_one("SELECT MAX(version) FROM refinery_schema_history", &[])
+        .await
+        .map_err(|e| DbError::Connect(with_causes(&e)))?
+        .get(0);
+    Ok(version.unwrap_or(0))
+}
+
 /// The names of the embedded migrations, for the test that every SQL file is embedded.
 pub fn migration_names() -> Vec<String> {
     let mut migrations: Vec<(i32, String)> = embedded::migrations::runner()

@@ -7,6 +7,7 @@ mod auth;
 mod bookings;
 pub mod cli;
 pub mod db;
+pub mod doctor;
 mod error;
 pub mod feed;
 pub mod import;
