@@ -302,6 +302,10 @@ strings! {
 
     // Technician
     tech_title: "Diagnostik kios", "Kiosk diagnostics";
+    tech_doctor: "Pemeriksaan (loket doctor)", "Checks (loket doctor)";
+    tech_doctor_running: "Memeriksa kios…", "Checking the kiosk…";
+    key_recheck: "F5 Periksa ulang", "F5 Check again";
+    h_f5_recheck: "Jalankan lagi semua pemeriksaan kios (kamera dilewati: terminal memakainya)", "Run every kiosk check again (the camera is skipped: the terminal holds it)";
     tech_data_dir: "Folder data", "Data directory";
     tech_db: "Basis data", "Database";
     tech_device: "ID perangkat", "Device ID";

@@ -168,7 +168,7 @@ impl Screen {
             Screen::Booking(s) => s.on_key(key, ctx),
             Screen::Case(s) => s.on_key(key, ctx),
             Screen::WalkIn(s) => s.on_key(key, ctx),
-            Screen::Tech(s) => s.on_key(key),
+            Screen::Tech(s) => s.on_key(key, ctx),
         }
     }
     fn on_paste(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Nav {

@@ -1,12 +1,16 @@
-//! The technician's view of a kiosk: what it is, where its data lives, what is waiting.
+//! The technician's view of a kiosk: what it is, where its data lives, what is waiting, and
+//! `loket doctor`'s checks (run on the work thread when the screen opens, again with F5).
 
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
+use super::work::Done;
 use super::{Ctx, Nav, Strings, View, theme};
+use crate::checkup::{Level, Report};
+use crate::text::Lang;
 
 /// The devices as configured (empty: none).
 pub struct Devices {
@@ -22,10 +26,12 @@ pub struct TechScreen {
     db_bytes: u64,
     pending: u64,
     bookings: u64,
+    /// The last checks' report in each language; `None` while they run.
+    doctor: Option<(Report, Report)>,
 }
 
-pub fn keys(_s: &'static Strings) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
-    (vec![], vec![])
+pub fn keys(s: &'static Strings) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
+    (vec![s.key_recheck], vec![("F5", s.h_f5_recheck)])
 }
 
 impl TechScreen {
@@ -36,9 +42,33 @@ impl TechScreen {
             db_bytes: 0,
             pending: 0,
             bookings: 0,
+            doctor: None,
         };
         t.refresh(ctx);
+        t.examine(ctx);
         t
+    }
+
+    /// Runs the checks on the work thread (they open files and ask pusat).
+    fn examine(&mut self, ctx: &mut Ctx<'_>) {
+        self.doctor = None;
+        let options = |lang| crate::doctor::Options {
+            data_dir: ctx.data_dir.to_path_buf(),
+            lang,
+            // The terminal holds the camera; its state is on the status line.
+            camera: false,
+            service: true,
+        };
+        let (id, en) = (options(Lang::Id), options(Lang::En));
+        ctx.work.submit(move || Done::Doctor {
+            id: Box::new(crate::doctor::examine(&id)),
+            en: Box::new(crate::doctor::examine(&en)),
+        });
+    }
+
+    /// The checks' answer.
+    pub fn examined(&mut self, id: Report, en: Report) {
+        self.doctor = Some((id, en));
     }
 
     pub fn refresh(&mut self, ctx: &mut Ctx<'_>) {
@@ -51,7 +81,10 @@ impl TechScreen {
         }
     }
 
-    pub fn on_key(&mut self, _key: &KeyEvent) -> Nav {
+    pub fn on_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) -> Nav {
+        if key.code == KeyCode::F(5) && self.doctor.is_some() {
+            self.examine(ctx);
+        }
         Nav::Stay
     }
 
@@ -99,7 +132,38 @@ impl TechScreen {
                     .unwrap_or_else(|| s.tech_not_enrolled.to_owned()),
             ),
         ];
-        Paragraph::new(lines).render(area, buf);
+        let mut lines = lines;
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(s.tech_doctor, theme::title()));
+        match &self.doctor {
+            None => lines.push(Line::styled(s.tech_doctor_running, theme::label())),
+            Some((id, en)) => {
+                let report = match view.lang {
+                    Lang::En => en,
+                    Lang::Id => id,
+                };
+                // What needs doing first: failures, then warnings, then what is fine.
+                let mut findings: Vec<_> = report.findings.iter().collect();
+                findings.sort_by_key(|f| std::cmp::Reverse(f.level));
+                for f in findings {
+                    let style = match f.level {
+                        Level::Fail => theme::error(),
+                        Level::Warn => theme::warn(),
+                        Level::Ok => theme::ok(),
+                    };
+                    lines.push(Line::from(vec![
+                        Span::styled(format!("{} ", f.level.mark()), style),
+                        Span::raw(f.message.clone()),
+                    ]));
+                    if let Some(fix) = &f.fix {
+                        lines.push(Line::styled(format!("  → {fix}"), theme::dim()));
+                    }
+                }
+            }
+        }
+        Paragraph::new(lines)
+            .wrap(ratatui::widgets::Wrap { trim: false })
+            .render(area, buf);
     }
 }
 

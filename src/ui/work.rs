@@ -46,6 +46,11 @@ pub enum Done {
         failed_checks: Vec<String>,
         reason: Option<String>,
     },
+    /// `loket doctor`'s report, in Bahasa Indonesia and in English, for the technician.
+    Doctor {
+        id: Box<crate::checkup::Report>,
+        en: Box<crate::checkup::Report>,
+    },
     /// A preview frame in the terminal's picture protocol, for the photo step of `case`.
     Picture {
         case: Uuid,
@@ -64,6 +69,7 @@ impl std::fmt::Debug for Done {
                 write!(f, "Done::Stored({case}, ok: {})", stored.is_ok())
             }
             Done::Picture { case, .. } => write!(f, "Done::Picture({case})"),
+            Done::Doctor { id, .. } => write!(f, "Done::Doctor(exit {})", id.exit),
         }
     }
 }

@@ -74,6 +74,13 @@ impl App {
                     self.on_case_done(i, done);
                 }
             }
+            Done::Doctor { id, en } => {
+                for screen in &mut self.stack {
+                    if let Screen::Tech(tech) = screen {
+                        tech.examined(*id.clone(), *en.clone());
+                    }
+                }
+            }
             Done::Stored { case, .. } => match self.case_screen(case) {
                 Some(i) => self.on_case_done(i, done),
                 None => self.record_orphan_photo(done),

@@ -246,6 +246,8 @@ impl CaseScreen {
             } => self.on_pin(attempt, matched, ctx),
             Done::Capture { capture, .. } => self.photo.on_capture(capture),
             Done::Picture { picture, .. } => self.photo.on_picture(picture),
+            // The technician's checks never come to a case.
+            Done::Doctor { .. } => {}
             Done::Stored {
                 stored,
                 failed_checks,
