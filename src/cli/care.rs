@@ -67,10 +67,7 @@ pub(super) fn restore(dir: &Path, from: Option<&Path>, latest: bool) -> Result<(
             })?,
     };
     // Held through the restore: a terminal starting meanwhile is refused.
-    let _lock = crate::store::DataLock::take(dir).map_err(|e| match e {
-        crate::store::LockError::Busy => CliError::InUse(dir.to_path_buf()),
-        crate::store::LockError::Io(e) => CliError::Terminal(e),
-    })?;
+    let _lock = lock(dir)?;
     let done = health::restore(dir, &from, chrono::Utc::now())
         .map_err(|e| CliError::Backup(e.to_string()))?;
     println!(

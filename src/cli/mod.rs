@@ -294,6 +294,14 @@ fn open(dir: PathBuf) -> Result<Opened, CliError> {
     })
 }
 
+/// The data folder's lock, held by a running terminal and by a restore.
+fn lock(dir: &Path) -> Result<crate::store::DataLock, CliError> {
+    crate::store::DataLock::take(dir).map_err(|e| match e {
+        crate::store::LockError::Busy => CliError::InUse(dir.to_path_buf()),
+        crate::store::LockError::Io(e) => CliError::Terminal(e),
+    })
+}
+
 /// Personal data stays with the service user: the data folder 0700, the database 0600.
 fn private(path: &Path, mode: u32) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
@@ -325,23 +333,18 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
             PhotoCommand::Capture { camera, out } => photo::capture(camera, out),
         });
     }
+    // The technician's tools look at a data folder without opening (and so migrating) it.
+    let dir = cli
+        .data_dir
+        .clone()
+        .unwrap_or_else(config::default_data_dir);
     match &cli.command {
         Command::Doctor {
             json,
             lang,
             no_camera,
-        } => {
-            let dir = cli
-                .data_dir
-                .clone()
-                .unwrap_or_else(config::default_data_dir);
-            return care::doctor(&dir, *json, lang.as_deref(), !*no_camera);
-        }
+        } => return care::doctor(&dir, *json, lang.as_deref(), !*no_camera),
         Command::Backup { to, list } => {
-            let dir = cli
-                .data_dir
-                .clone()
-                .unwrap_or_else(config::default_data_dir);
             return care::backup(&dir, to.as_deref(), *list).map(|()| 0);
         }
         Command::Scan {
@@ -355,28 +358,17 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
             baud,
             count,
             ..
-        } => {
-            let dir = cli
-                .data_dir
-                .clone()
-                .unwrap_or_else(config::default_data_dir);
-            return scan::detect(&dir, serial.clone(), *baud, *count);
-        }
+        } => return scan::detect(&dir, serial.clone(), *baud, *count),
         Command::Restore { from, latest } => {
-            let dir = cli
-                .data_dir
-                .clone()
-                .unwrap_or_else(config::default_data_dir);
             return care::restore(&dir, from.as_deref(), *latest).map(|()| 0);
         }
         _ => {}
     }
     let demo = matches!(cli.command, Command::Demo { .. });
     let dir = match cli.data_dir {
-        Some(dir) => dir,
         // The demo plants known PINs and fake bookings: never in a real counter's folder.
         None if demo => config::default_demo_dir(),
-        None => config::default_data_dir(),
+        _ => dir,
     };
     if demo && dir.join(crate::sync::credential::FILE).exists() {
         return Err(CliError::DemoOnEnrolled(dir));

@@ -4,10 +4,7 @@ use super::*;
 
 pub(super) fn run(mut o: Opened, seed: Option<u64>) -> Result<(), CliError> {
     // One terminal per data folder; `loket restore` waits for none to run.
-    let _lock = crate::store::DataLock::take(&o.dir).map_err(|e| match e {
-        crate::store::LockError::Busy => CliError::InUse(o.dir.clone()),
-        crate::store::LockError::Io(e) => CliError::Terminal(e),
-    })?;
+    let _lock = lock(&o.dir)?;
     let clock = SystemClock;
     let now = o.office.zone.local(clock.now());
     let fees = FeeSchedule::from_toml(config::FEES)?;
