@@ -405,6 +405,32 @@ impl Case {
         }
     }
 
+    /// Whether `step` was done. In an open case, every step before the current one. In a
+    /// closed one it is read from what the case holds, so a case deferred at the documents
+    /// step does not show its interview and photo as done: the documents passed when all
+    /// are checked and none fails (or a supervisor let them pass), the interview when it is
+    /// complete, the photo when one was taken or recorded as pending.
+    pub fn step_done(&self, step: Step) -> bool {
+        if let CaseStatus::Open(current) = self.status {
+            return step < current;
+        }
+        let photo = self.photo != PhotoState::NotTaken;
+        let documents = photo
+            || (self
+                .documents
+                .iter()
+                .all(|d| d.status != DocStatus::Unchecked)
+                && (self.document_problems().is_empty() || self.documents_override.is_some()));
+        let interview = photo || (documents && self.interview.missing(self.application).is_empty());
+        match step {
+            Step::CheckIn => true,
+            Step::Documents => documents,
+            Step::Interview => interview,
+            Step::Photo => photo,
+            Step::Decision => self.decision.is_some(),
+        }
+    }
+
     fn require_step(&self, expected: Step) -> Result<(), CaseError> {
         match self.status {
             CaseStatus::Open(current) if current == expected => Ok(()),

@@ -449,3 +449,61 @@ fn a_fine_waived_for_force_majeure_needs_a_supervisor_naming_the_evidence() {
     .unwrap();
     assert_eq!(c.status, CaseStatus::Continued);
 }
+
+#[test]
+fn a_closed_case_shows_done_only_the_steps_it_did() {
+    let defer = Action::Decide {
+        decision: Decision::Defer {
+            missing: vec![FamilyCard],
+            note: "Bawa KK asli".into(),
+        },
+        at: at(),
+    };
+    let done =
+        |c: &Case| -> Vec<Step> { Step::ALL.into_iter().filter(|s| c.step_done(*s)).collect() };
+    // Deferred at the documents step, the family card missing: nothing after it is done.
+    let mut at_documents = Case::open(&check_in(GOOD_NIK)).unwrap();
+    at_documents.apply(&set(EKtp, DocStatus::Valid)).unwrap();
+    at_documents
+        .apply(&set(FamilyCard, DocStatus::Missing))
+        .unwrap();
+    assert_eq!(done(&at_documents), vec![Step::CheckIn]);
+    at_documents.apply(&defer).unwrap();
+    assert_eq!(done(&at_documents), vec![Step::CheckIn, Step::Decision]);
+
+    // Deferred at the interview: the documents passed, the interview did not.
+    let mut at_interview = Case::open(&check_in(GOOD_NIK)).unwrap();
+    for k in [EKtp, FamilyCard, CivilRecord, PoliceReport] {
+        at_interview.apply(&set(k, DocStatus::Valid)).unwrap();
+    }
+    at_interview
+        .apply(&Action::CompleteDocuments { override_by: None })
+        .unwrap();
+    at_interview.apply(&defer).unwrap();
+    assert_eq!(
+        done(&at_interview),
+        vec![Step::CheckIn, Step::Documents, Step::Decision]
+    );
+
+    // Deferred at the decision, after the photo: every step was done.
+    let mut at_decision = Case::open(&check_in(GOOD_NIK)).unwrap();
+    for k in [EKtp, FamilyCard, CivilRecord, PoliceReport] {
+        at_decision.apply(&set(k, DocStatus::Valid)).unwrap();
+    }
+    at_decision
+        .apply(&Action::CompleteDocuments { override_by: None })
+        .unwrap();
+    at_decision
+        .apply(&Action::SaveInterview {
+            interview: answers(),
+        })
+        .unwrap();
+    at_decision.apply(&Action::CompleteInterview).unwrap();
+    at_decision.apply(&Action::RecordPhotoPending).unwrap();
+    assert_eq!(
+        done(&at_decision),
+        vec![Step::CheckIn, Step::Documents, Step::Interview, Step::Photo]
+    );
+    at_decision.apply(&defer).unwrap();
+    assert_eq!(done(&at_decision), Step::ALL.to_vec());
+}

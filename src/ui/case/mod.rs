@@ -516,10 +516,9 @@ impl CaseScreen {
         let mut lines = vec![Line::styled(s.steps_heading, theme::title())];
         for step in Step::ALL {
             let (mark, style) = match current {
-                Some(c) if step < c => ("✓", theme::ok()),
                 Some(c) if step == c => ("▶", theme::focus()),
-                Some(_) => ("·", theme::dim()),
-                None => ("✓", theme::ok()),
+                _ if self.case.step_done(step) => ("✓", theme::ok()),
+                _ => ("·", theme::dim()),
             };
             let mut name = Span::styled(format!(" {}", s.step(step)), style);
             if step == self.viewing {
