@@ -78,13 +78,14 @@ pub(super) fn export_cases(o: &Opened, args: &DayArgs) -> Result<(), CliError> {
     }
     let s = Lang::parse(&o.config.ui.language).strings();
     out.line(&format!(
-        "{:<11}  {:>7}  {:<16}  {:>9}  STATUS",
-        "KODE", "PEMOHON", "CHECK-IN", "PERISTIWA"
+        "{:<11}  {:<10}  {:>7}  {:<16}  {:>9}  STATUS",
+        "KODE", "DIPESAN", "PEMOHON", "CHECK-IN", "PERISTIWA"
     ))?;
     for c in &cases {
         out.line(&format!(
-            "{:<11}  {:>7}  {:<16}  {:>9}  {}",
+            "{:<11}  {:<10}  {:>7}  {:<16}  {:>9}  {}",
             c.case.booking.to_string(),
+            c.booked.format("%d/%m/%Y"),
             c.case.applicant + 1,
             c.case.checked_in_at.format("%d/%m/%Y %H:%M"),
             c.history.len(),

@@ -48,7 +48,10 @@ pub struct EventRecord {
 /// A case with its history: what `loket cases export` prints.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseExport {
+    /// The day asked for: the case was booked for it or worked on it.
     pub day: NaiveDate,
+    /// The day the booking was for.
+    pub booked: NaiveDate,
     #[serde(flatten)]
     pub case: Case,
     pub history: Vec<EventRecord>,
@@ -166,20 +169,25 @@ impl Store {
         Ok(actions)
     }
 
-    /// Every case on bookings of `day`, with its history.
+    /// Every case booked for `day` or worked on it (an event of the case on that day, by
+    /// the counter's clock in the office's time), with its history: an applicant checked
+    /// in a day before the booked one is in both days' reports.
     pub fn export_cases(&self, day: NaiveDate) -> Result<Vec<CaseExport>> {
         let mut stmt = self.conn.prepare(
-            "SELECT c.state FROM cases c JOIN bookings b ON b.code = c.booking
-             WHERE b.day = ?1 ORDER BY b.slot, c.booking, c.applicant",
+            "SELECT c.state, b.day FROM cases c JOIN bookings b ON b.code = c.booking
+             WHERE b.day = ?1
+                OR EXISTS (SELECT 1 FROM outbox o
+                           WHERE o.case_id = c.id AND substr(o.device_time, 1, 10) = ?1)
+             ORDER BY b.day, b.slot, c.booking, c.applicant",
         )?;
-        let states: Vec<String> = stmt
-            .query_map([day], |r| r.get(0))?
+        let states: Vec<(String, NaiveDate)> = stmt
+            .query_map([day], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         let mut hist = self.conn.prepare(
             "SELECT seq, kind, officer, device_time FROM outbox WHERE case_id = ?1 ORDER BY seq",
         )?;
         let mut out = Vec::with_capacity(states.len());
-        for state in states {
+        for (state, booked) in states {
             let case: Case = serde_json::from_str(&state)?;
             let history = hist
                 .query_map([case.id.to_string()], |r| {
@@ -191,7 +199,12 @@ impl Store {
                     })
                 })?
                 .collect::<Result<_, _>>()?;
-            out.push(CaseExport { day, case, history });
+            out.push(CaseExport {
+                day,
+                booked,
+                case,
+                history,
+            });
         }
         Ok(out)
     }

@@ -434,3 +434,40 @@ fn approvals_and_reasons_go_into_the_audit_trail() {
         "override approved by supervisor1"
     );
 }
+
+#[test]
+fn a_case_worked_before_its_booked_day_is_in_both_days_reports() {
+    let mut store = Store::open_in_memory("JKS").unwrap();
+    let today = now().date_naive();
+    let tomorrow = today.succ_opt().unwrap();
+    let mut early = booking(7);
+    early.date = tomorrow;
+    store.put_booking(&early).unwrap();
+    let on_time = booking(8);
+    store.put_booking(&on_time).unwrap();
+    // Both checked in today (the actor's clock says 25/11).
+    store.apply(&actor(), None, &check_in(&early)).unwrap();
+    store.apply(&actor(), None, &check_in(&on_time)).unwrap();
+    let worked_today = store.export_cases(today).unwrap();
+    let booked: Vec<(String, NaiveDate)> = worked_today
+        .iter()
+        .map(|c| (c.case.booking.to_string(), c.booked))
+        .collect();
+    assert_eq!(
+        booked,
+        vec![
+            (on_time.code.to_string(), today),
+            (early.code.to_string(), tomorrow)
+        ]
+    );
+    // Tomorrow's report has it too, as booked; nothing of today's own bookings.
+    let tomorrows = store.export_cases(tomorrow).unwrap();
+    assert_eq!(tomorrows.len(), 1);
+    assert_eq!(tomorrows[0].case.booking, early.code);
+    assert!(
+        store
+            .export_cases(today.pred_opt().unwrap())
+            .unwrap()
+            .is_empty()
+    );
+}
