@@ -36,6 +36,31 @@ pub(super) fn audit_detail(action: &Action) -> String {
     }
 }
 
+/// What a correction of the identity changed, old → new, for the audit trail (kept on the
+/// kiosk with the case it belongs to; never logged).
+fn identity_change(
+    before: &crate::domain::case::Identity,
+    after: &crate::domain::case::Identity,
+) -> String {
+    let mut changed = Vec::new();
+    if before.name != after.name {
+        changed.push(format!("name: {} → {}", before.name, after.name));
+    }
+    if before.nik != after.nik {
+        changed.push(format!("nik: {} → {}", before.nik, after.nik));
+    }
+    if before.birth_date != after.birth_date {
+        changed.push(format!(
+            "birth_date: {} → {}",
+            before.birth_date, after.birth_date
+        ));
+    }
+    if before.sex != after.sex {
+        changed.push(format!("sex: {:?} → {:?}", before.sex, after.sex));
+    }
+    changed.join("; ")
+}
+
 /// One event of a case's history, as the export shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct EventRecord {
@@ -75,6 +100,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut detail = audit_detail(action);
         let case = match (action, case_id) {
             (
                 Action::CheckIn {
@@ -102,6 +128,9 @@ impl Store {
                     .optional()?
                     .ok_or(StoreError::NoSuchCase)?;
                 let mut case: Case = serde_json::from_str(&state)?;
+                if let Action::SetIdentity { identity } = action {
+                    detail = identity_change(&case.identity, identity);
+                }
                 case.apply(action)?;
                 case
             }
@@ -136,7 +165,7 @@ impl Store {
             action.kind(),
             Some(case.booking.as_str()),
             Some(case.id),
-            &audit_detail(action),
+            &detail,
         )?;
         also(&tx, &case)?;
         tx.commit()?;

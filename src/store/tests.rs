@@ -471,3 +471,20 @@ fn a_case_worked_before_its_booked_day_is_in_both_days_reports() {
             .is_empty()
     );
 }
+
+#[test]
+fn a_corrected_identity_is_audited_with_old_and_new_values() {
+    let mut store = Store::open_in_memory("JKS").unwrap();
+    let b = booking(9);
+    store.put_booking(&b).unwrap();
+    let case = store.apply(&actor(), None, &check_in(&b)).unwrap();
+    let mut identity = case.identity.clone();
+    identity.birth_date = NaiveDate::from_ymd_opt(2015, 7, 5).unwrap();
+    store
+        .apply(&actor(), Some(case.id), &Action::SetIdentity { identity })
+        .unwrap();
+    let audit = store.audit_for_booking(b.code.as_str()).unwrap();
+    let (_, _, action, detail) = audit.last().unwrap();
+    assert_eq!(action, "case.set_identity");
+    assert_eq!(detail, "birth_date: 1990-07-05 → 2015-07-05");
+}
