@@ -31,6 +31,23 @@ fn loket(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Office JKS, as the README's first administrator command adds it.
+fn add_office(db: &str) {
+    ok(&pusat(
+        db,
+        &[
+            "office",
+            "add",
+            "--code",
+            "JKS",
+            "--name",
+            "Kantor Imigrasi Jakarta Selatan",
+            "--zone",
+            "WIB",
+        ],
+    ));
+}
+
 fn ok(out: &Output) -> String {
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
@@ -89,19 +106,7 @@ async fn the_readme_commands_enroll_and_sync_a_counter_over_tls() {
     let db = pg::database().await;
     let work = tempfile::tempdir().unwrap();
     let counter = tempfile::tempdir().unwrap();
-    ok(&pusat(
-        &db,
-        &[
-            "office",
-            "add",
-            "--code",
-            "JKS",
-            "--name",
-            "Kantor Imigrasi Jakarta Selatan",
-            "--zone",
-            "WIB",
-        ],
-    ));
+    add_office(&db);
     ok(&pusat(
         &db,
         &[
@@ -308,19 +313,7 @@ async fn the_readme_commands_enroll_and_sync_a_counter_over_tls() {
 async fn pusat_doctor_names_what_needs_a_person_and_changes_nothing() {
     let db = pg::database().await;
     let work = tempfile::tempdir().unwrap();
-    ok(&pusat(
-        &db,
-        &[
-            "office",
-            "add",
-            "--code",
-            "JKS",
-            "--name",
-            "Kantor Imigrasi Jakarta Selatan",
-            "--zone",
-            "WIB",
-        ],
-    ));
+    add_office(&db);
     let code = ok(&pusat(
         &db,
         &["enroll-code", "--office", "JKS", "--counter", "2"],

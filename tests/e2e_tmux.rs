@@ -49,18 +49,16 @@ impl Tmux {
     }
 
     fn start_with(&self, data: &Path, command: &str) {
-        let cmd = format!("exec {BIN} --data-dir {} {command}", data.display());
-        self.tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            "e2e",
-            "-x",
-            "100",
-            "-y",
-            "30",
-            &cmd,
-        ]);
+        self.run(&format!(
+            "exec {BIN} --data-dir {} {command}",
+            data.display()
+        ));
+    }
+
+    /// Runs a shell command line in a 100×30 pane.
+    fn run(&self, line: &str) {
+        let size = ["-x", "100", "-y", "30"];
+        self.tmux(&[&["new-session", "-d", "-s", "e2e"][..], &size, &[line]].concat());
     }
 
     fn screen(&self) -> String {
@@ -458,17 +456,7 @@ fn under_systemd_the_terminal_is_ready_pings_its_watchdog_and_stops_cleanly() {
         socket.display(),
         data.path().join("kiosk").display()
     );
-    t.tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        &cmd,
-    ]);
+    t.run(&cmd);
     let next = |wait: u64| -> Option<String> {
         notify
             .set_read_timeout(Some(Duration::from_secs(wait)))
