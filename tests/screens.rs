@@ -1231,3 +1231,28 @@ fn the_waiting_count_follows_actions_not_keystrokes() {
         "the name and a document were saved as events"
     );
 }
+
+#[test]
+fn a_corrected_name_keeps_to_the_passport_name_rule() {
+    let mut f = fixture();
+    open_clean_case(&mut f, ApplicationType::New);
+    // The cursor starts in the name: symbols typed after it are refused, with the rule.
+    typ(&mut f.app, "@@##");
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 100, 30);
+    assert!(
+        screen.contains("Nama: '@' tidak boleh ada di nama paspor"),
+        "{screen}"
+    );
+    // Corrected, it is saved.
+    press(&mut f.app, KeyCode::Up);
+    for _ in 0..4 {
+        press(&mut f.app, KeyCode::Backspace);
+    }
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 100, 30);
+    assert!(
+        !screen.contains("tidak boleh ada di nama paspor"),
+        "{screen}"
+    );
+}

@@ -301,6 +301,7 @@ strings! {
     wi_saved: "Walk-in terdaftar dengan kode {}.", "Walk-in registered with code {}.";
 
     // Technician
+    bad_name: "Nama: {}. Perbaiki sesuai paspor atau KTP.", "Name: {}. Correct it as on the passport or ID card.";
     tech_title: "Diagnostik kios", "Kiosk diagnostics";
     tech_doctor: "Pemeriksaan (loket doctor)", "Checks (loket doctor)";
     tech_doctor_running: "Memeriksa kios…", "Checking the kiosk…";

@@ -65,8 +65,18 @@ impl DocsPanel {
         let Some(birth_date) = format::parse_date(&birth_text) else {
             return Some(Err(fill(s.bad_date, &[&birth_text])));
         };
+        let name = self.form.text("name");
+        // The passport's name rule, as at the border and in the walk-in form: letters, space,
+        // apostrophe, hyphen and dot, and a limit that is said, not silently applied.
+        if let Some(rule) = crate::domain::intake::name_problem(name.trim()) {
+            let lang = crate::text::Lang::parse(s.lang_name);
+            return Some(Err(fill(
+                s.bad_name,
+                &[&crate::text::rule_text(&rule, lang)],
+            )));
+        }
         let identity = Identity {
-            name: self.form.text("name"),
+            name,
             nik: self
                 .form
                 .text("nik")

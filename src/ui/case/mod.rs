@@ -44,6 +44,9 @@ pub struct CaseScreen {
     photo: PhotoPanel,
     /// Whether this counter has a camera for the photo step.
     camera: bool,
+    /// The notice on screen is this form's refusal of the identity typed: it goes once the
+    /// identity is right again, rather than staying after it stopped being true.
+    identity_refused: bool,
 }
 
 fn step_key(step: Step) -> &'static str {
@@ -72,6 +75,7 @@ impl CaseScreen {
             drafts: DraftPolicy::default(),
             photo: PhotoPanel::default(),
             camera: ctx.camera,
+            identity_refused: false,
         };
         screen.update_fee(ctx);
         screen.restore_draft(ctx);
@@ -418,27 +422,45 @@ impl CaseScreen {
         Nav::Stay
     }
 
+    fn on_docs_out(&mut self, out: Option<DocsOut>, ctx: &mut Ctx<'_>) {
+        match out {
+            Some(DocsOut::Apply(action)) => {
+                self.apply(ctx, action);
+            }
+            Some(DocsOut::EditNote(kind, status)) => {
+                let note = self
+                    .case
+                    .documents
+                    .iter()
+                    .find(|d| d.kind == kind)
+                    .map(|d| d.note.clone());
+                let s = ctx.s();
+                let mut dialog =
+                    Dialog::reason(|s| s.docs_heading, s.doc(kind).to_owned(), |s| s.iv_notes);
+                dialog.paste(&note.unwrap_or_default());
+                self.dialog = Some((dialog, Pending::DocumentNote(kind, status)));
+            }
+            Some(DocsOut::Error(e)) => ctx.notify(Level::Error, e),
+            None => {}
+        }
+    }
+
     fn on_step_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) {
         match self.editing() {
             Some(Step::Documents) => match self.docs.on_key(key, &self.case, ctx.s()) {
-                Some(DocsOut::Apply(action)) => {
-                    self.apply(ctx, action);
+                Some(DocsOut::Error(e)) => {
+                    self.identity_refused = true;
+                    ctx.notify(Level::Error, e);
                 }
-                Some(DocsOut::EditNote(kind, status)) => {
-                    let note = self
-                        .case
-                        .documents
-                        .iter()
-                        .find(|d| d.kind == kind)
-                        .map(|d| d.note.clone());
-                    let s = ctx.s();
-                    let mut dialog =
-                        Dialog::reason(|s| s.docs_heading, s.doc(kind).to_owned(), |s| s.iv_notes);
-                    dialog.paste(&note.unwrap_or_default());
-                    self.dialog = Some((dialog, Pending::DocumentNote(kind, status)));
+                out => {
+                    if self.identity_refused
+                        && !matches!(self.docs.identity_change(&self.case, ctx.s()), Some(Err(_)))
+                    {
+                        self.identity_refused = false;
+                        *ctx.notice = None;
+                    }
+                    self.on_docs_out(out, ctx);
                 }
-                Some(DocsOut::Error(e)) => ctx.notify(Level::Error, e),
-                None => {}
             },
             Some(Step::Interview) => {
                 if let Some(interview) = self.interview.on_key(key, &self.case.interview) {
