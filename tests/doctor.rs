@@ -345,11 +345,21 @@ fn a_pusat_that_cannot_be_reached_is_a_warning_the_kiosk_can_work_through() {
 /// A pusat-shaped server on loopback whose clock is `skew` off: it answers `/device` with
 /// its time in the body and in `Date`.
 fn skewed_pusat(skew: Duration) -> String {
+    skewed_pusat_counted(skew).0
+}
+
+/// As [`skewed_pusat`], with the number of requests it answered.
+fn skewed_pusat_counted(
+    skew: Duration,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
+    let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = asked.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let mut buf = [0u8; 4096];
             let _ = stream.read(&mut buf);
             let then = Utc::now() + skew;
@@ -370,7 +380,7 @@ fn skewed_pusat(skew: Duration) -> String {
             );
         }
     });
-    url
+    (url, asked)
 }
 
 #[test]
@@ -588,4 +598,33 @@ fn restore_is_refused_while_the_terminal_runs() {
     assert!(!out.status.success());
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("systemctl stop loket"), "{said}");
+}
+
+#[test]
+fn both_languages_of_the_technicians_screen_come_from_one_question_to_pusat() {
+    use loket::text::Lang;
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("loket");
+    drop(worked(&dir));
+    let (url, asked) = skewed_pusat_counted(Duration::seconds(45));
+    credential(&dir, &url, None, Duration::days(200));
+    let options = loket::doctor::Options {
+        data_dir: dir.clone(),
+        lang: Lang::Id,
+        camera: false,
+        service: false,
+    };
+    let reports = loket::doctor::examine_in(&options, &[Lang::Id, Lang::En]);
+    assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let clock = |r: &loket::checkup::Report| r.find("clock")[0].message.clone();
+    assert!(
+        clock(&reports[0]).starts_with("Jam kios berbeda 45 detik"),
+        "{}",
+        clock(&reports[0])
+    );
+    assert!(
+        clock(&reports[1]).starts_with("The kiosk's clock is 45 s off"),
+        "{}",
+        clock(&reports[1])
+    );
 }

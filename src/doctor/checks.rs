@@ -417,6 +417,8 @@ pub(super) fn scanner(config: &crate::devices::serial::SerialConfig, s: &Strings
         .and_then(|path| config.open(&path).map(|_| path))
     {
         Ok(path) => Finding::ok("scanner", fill(s.dr_scan_ok, &[&path])),
+        // The running terminal holds the port (opened exclusively): it is there and in use.
+        Err(e) if is_busy(&e) => Finding::ok("scanner", fill(s.dr_scan_busy, &[&shown])),
         Err(e) => Finding::fail(
             "scanner",
             fill(s.dr_scan_bad, &[&shown, &e]),
@@ -463,6 +465,7 @@ pub(super) fn camera(config: &crate::devices::camera::CameraConfig, s: &Strings)
     };
     match rx.recv_timeout(CAMERA_WAIT) {
         Ok(Ok((w, h))) => Finding::ok("camera", fill(s.dr_cam_ok, &[&device, &w, &h])),
+        Ok(Err(e)) if is_busy(&e) => Finding::ok("camera", fill(s.dr_cam_busy, &[&device])),
         Ok(Err(e)) => bad(e),
         Err(_) => bad(format!("> {} s", CAMERA_WAIT.as_secs())),
     }
@@ -499,21 +502,30 @@ pub fn clock_finding(skew: Option<TimeDelta>, s: &Strings) -> Finding {
     }
 }
 
-/// pusat: reachable, its certificate valid for its name, our protocol accepted, this kiosk
-/// known and not revoked, and the clocks close.
-pub(super) fn pusat(dir: &Path, credential: &Credential, s: &Strings, out: &mut Vec<Finding>) {
-    let server = credential.server.clone();
-    let probe = crate::sync::Client::for_counter(credential, dir).and_then(|client| {
+/// Asks pusat once (the findings are then written in each language from the answer).
+pub(super) fn probe(dir: &Path, credential: &Credential) -> Result<crate::sync::Probe, SyncError> {
+    crate::sync::Client::for_counter(credential, dir).and_then(|client| {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| SyncError::Store(e.to_string()))?;
         Ok(runtime.block_on(client.probe()))
-    });
+    })
+}
+
+/// pusat: reachable, its certificate valid for its name, our protocol accepted, this kiosk
+/// known and not revoked, and the clocks close.
+pub(super) fn pusat(
+    credential: &Credential,
+    probe: &Result<crate::sync::Probe, SyncError>,
+    s: &Strings,
+    out: &mut Vec<Finding>,
+) {
+    let server = credential.server.clone();
     let probe = match probe {
         Ok(p) => p,
         Err(e) => {
-            out.push(pusat_error(&server, &e, s));
+            out.push(pusat_error(&server, e, s));
             return;
         }
     };
@@ -665,4 +677,10 @@ pub(super) fn service(s: &Strings) -> Finding {
             s.dr_unit_down_fix.to_owned(),
         )
     }
+}
+
+/// A device error that means another program (the running terminal) holds it.
+fn is_busy(error: &str) -> bool {
+    let e = error.to_lowercase();
+    e.contains("busy") || e.contains("ebusy")
 }

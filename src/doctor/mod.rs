@@ -38,36 +38,54 @@ pub struct Options {
     pub service: bool,
 }
 
-/// Runs every check.
+/// Runs every check, the report in `options.lang`.
 pub fn examine(options: &Options) -> Report {
-    let s = options.lang.strings();
+    let mut reports = examine_in(options, &[options.lang]);
+    reports.remove(0)
+}
+
+/// Runs every check once and writes the report in each of `langs` (the technician's screen
+/// keeps both, for F2). pusat is asked once, whatever the number of languages.
+pub fn examine_in(options: &Options, langs: &[Lang]) -> Vec<Report> {
     let now = Utc::now();
     let dir = &options.data_dir;
-    let mut findings = Vec::new();
-    let config = checks::config(dir, s, &mut findings);
-    let credential = checks::credential(dir, now, s, &mut findings);
-    let kiosk = match (&credential, &config) {
-        (Some(c), _) => format!("{} · {} {}", c.office.code, s.counter, c.counter),
-        (None, Some(c)) => format!("{} · {} {}", c.office.code, s.counter, c.counter.number),
-        (None, None) => dir.display().to_string(),
-    };
-    checks::database(dir, now, s, &mut findings);
-    checks::permissions(dir, s, &mut findings);
-    findings.push(checks::disk(dir, s));
-    if let Some(config) = &config {
-        findings.push(checks::scanner(&config.scanner, s));
-        if options.camera {
-            findings.push(checks::camera(&config.camera, s));
-        }
-    }
-    if let Some(credential) = &credential {
-        checks::pusat(dir, credential, s, &mut findings);
-    }
-    findings.push(checks::backup(dir, now, s));
-    if options.service {
-        findings.push(checks::service(s));
-    }
-    Report::new(kiosk, now, findings)
+    let probe = crate::sync::Credential::load(dir)
+        .ok()
+        .flatten()
+        .map(|c| checks::probe(dir, &c));
+    langs
+        .iter()
+        .map(|lang| {
+            let s = lang.strings();
+            let mut findings = Vec::new();
+            let config = checks::config(dir, s, &mut findings);
+            let credential = checks::credential(dir, now, s, &mut findings);
+            let kiosk = match (&credential, &config) {
+                (Some(c), _) => format!("{} · {} {}", c.office.code, s.counter, c.counter),
+                (None, Some(c)) => {
+                    format!("{} · {} {}", c.office.code, s.counter, c.counter.number)
+                }
+                (None, None) => dir.display().to_string(),
+            };
+            checks::database(dir, now, s, &mut findings);
+            checks::permissions(dir, s, &mut findings);
+            findings.push(checks::disk(dir, s));
+            if let Some(config) = &config {
+                findings.push(checks::scanner(&config.scanner, s));
+                if options.camera {
+                    findings.push(checks::camera(&config.camera, s));
+                }
+            }
+            if let (Some(credential), Some(probe)) = (&credential, &probe) {
+                checks::pusat(credential, probe, s, &mut findings);
+            }
+            findings.push(checks::backup(dir, now, s));
+            if options.service {
+                findings.push(checks::service(s));
+            }
+            Report::new(kiosk, now, findings)
+        })
+        .collect()
 }
 
 /// `loket doctor`'s language: `--lang`, else the configured one.

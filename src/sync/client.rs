@@ -266,7 +266,14 @@ impl Client {
     /// is far off fails its signature check, and the skew is then the reason to show.
     pub async fn probe(&self) -> Probe {
         let sent = chrono::Utc::now();
-        let resp = match self.request(reqwest::Method::GET, "/device").send().await {
+        // A pusat that accepts and then says nothing must not hold a technician (or the
+        // terminal's work thread, for the technician's screen) for the sync timeout.
+        let resp = match self
+            .request(reqwest::Method::GET, "/device")
+            .timeout(PROBE_TIMEOUT)
+            .send()
+            .await
+        {
             Ok(resp) => resp,
             Err(e) => {
                 return Probe {
@@ -369,6 +376,9 @@ impl Client {
         }
     }
 }
+
+/// The longest [`Client::probe`] waits for pusat's answer.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(8);
 
 /// What [`Client::probe`] found.
 #[derive(Debug, Clone)]

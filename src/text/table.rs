@@ -432,6 +432,8 @@ strings! {
     dr_scan_none_fix: "Isi [scanner] port = \"/dev/loket-scanner\" (atau usb = \"vvvv:pppp\") di config.toml; `loket scan --detect` membantu.", "Set [scanner] port = \"/dev/loket-scanner\" (or usb = \"vvvv:pppp\") in config.toml; `loket scan --detect` helps.";
     dr_scan_bad: "Pemindai {}: {}", "Scanner {}: {}";
     dr_scan_fix: "Colokkan pemindai, pastikan pengguna loket ada di grup dialout, cek aturan udev (`ls -l /dev/loket-scanner`), lalu uji dengan `loket scan`.", "Plug in the scanner, make sure user loket is in group dialout, check the udev rule (`ls -l /dev/loket-scanner`), then test with `loket scan`.";
+    dr_scan_busy: "Pemindai {}: ada, sedang dipakai loket yang berjalan", "Scanner {}: present, in use by the running terminal";
+    dr_cam_busy: "Kamera {}: ada, sedang dipakai loket yang berjalan", "Camera {}: present, in use by the running terminal";
     dr_scan_ok: "Pemindai {}: siap dibaca", "Scanner {}: ready to read";
     dr_cred_none: "Kios belum terdaftar di pusat", "The kiosk is not enrolled with pusat";
     dr_cred_none_fix: "Minta kode sekali pakai ke pusat (`pusat enroll-code`), lalu: loket enroll --server URL --code KODE", "Ask pusat for a one-time code (`pusat enroll-code`), then: loket enroll --server URL --code CODE";

@@ -59,10 +59,19 @@ impl TechScreen {
             camera: false,
             service: true,
         };
-        let (id, en) = (options(Lang::Id), options(Lang::En));
-        ctx.work.submit(move || Done::Doctor {
-            id: Box::new(crate::doctor::examine(&id)),
-            en: Box::new(crate::doctor::examine(&en)),
+        let options = options(ctx.lang);
+        ctx.work.submit(move || {
+            let mut both = crate::doctor::examine_in(&options, &[Lang::Id, Lang::En]);
+            let en = both
+                .pop()
+                .unwrap_or_else(|| unreachable!("two languages asked"));
+            let id = both
+                .pop()
+                .unwrap_or_else(|| unreachable!("two languages asked"));
+            Done::Doctor {
+                id: Box::new(id),
+                en: Box::new(en),
+            }
         });
     }
 
