@@ -178,7 +178,15 @@ pub fn backup(data_dir: &Path, into: &Path, now: DateTime<Utc>) -> Result<Backup
     let name = format!("{BACKUP_PREFIX}{}", now.format(BACKUP_STAMP));
     let dir = into.join(&name);
     let partial = into.join(format!(".{name}.partial"));
-    let _ = std::fs::remove_dir_all(&partial);
+    // What a backup killed halfway left (never counted as a backup: only renamed folders are).
+    if let Ok(entries) = std::fs::read_dir(into) {
+        for e in entries.flatten() {
+            let n = e.file_name().to_string_lossy().into_owned();
+            if n.starts_with(&format!(".{BACKUP_PREFIX}")) && n.ends_with(".partial") {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
     std::fs::create_dir_all(&partial).map_err(io)?;
     private_dir(into)?;
     private_dir(&partial)?;
@@ -280,12 +288,22 @@ pub fn restore(data_dir: &Path, from: &Path, now: DateTime<Utc>) -> Result<Resto
         let mut copy = Connection::open(&staged)?;
         rusqlite::backup::Backup::new(&source, &mut copy)?.step(-1)?;
     }
+    // A kill at any point leaves a database in place: the current one is folded into one
+    // file and linked to its kept name first, its WAL moved aside with it, and the restored
+    // copy then takes its place in one rename.
     let kept = if target.exists() {
         let kept = data_dir.join(format!(
             "loket.db.before-restore-{}",
             now.format(BACKUP_STAMP)
         ));
-        std::fs::rename(&target, &kept).map_err(io)?;
+        if let Ok(old) = Connection::open(&target) {
+            // Best effort: a damaged database (often why one restores) keeps its WAL beside
+            // the kept copy instead.
+            let _ = old.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+        }
+        if std::fs::hard_link(&target, &kept).is_err() {
+            std::fs::copy(&target, &kept).map_err(io)?;
+        }
         for side in ["-wal", "-shm"] {
             let mut from = target.clone().into_os_string();
             from.push(side);
