@@ -12,6 +12,7 @@ pub mod nik;
 pub mod office;
 pub mod payload;
 pub mod pin;
+pub mod queue;
 pub mod walkin;
 
 pub use booking::{Applicant, ApplicationType, Booking, PassportType, Service, Sex};
