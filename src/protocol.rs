@@ -138,6 +138,8 @@ pub enum Change {
     Officer(RosterEntry),
     Booking(BookingChange),
     Case(CaseSummary),
+    /// A queue ticket as pusat holds it (no personal data: a booking code at most).
+    Ticket(crate::domain::queue::Ticket),
 }
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -21,6 +21,7 @@ fn key_of(change: &Change) -> String {
         Change::Officer(o) => o.username.clone(),
         Change::Booking(b) => b.booking.code.as_str().to_owned(),
         Change::Case(c) => c.case_id.to_string(),
+        Change::Ticket(t) => t.id.to_string(),
     }
 }
 
@@ -30,6 +31,7 @@ fn kind_of(change: &Change) -> &'static str {
         Change::Officer(_) => "officer",
         Change::Booking(_) => "booking",
         Change::Case(_) => "case",
+        Change::Ticket(_) => "ticket",
     }
 }
 

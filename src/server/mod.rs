@@ -16,6 +16,7 @@ mod metrics;
 pub mod photos;
 mod project;
 pub mod status;
+mod tickets;
 mod trust;
 
 use std::net::SocketAddr;

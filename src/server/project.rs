@@ -101,6 +101,7 @@ pub async fn apply(
     let mut changes = Vec::new();
     let mut refused: Vec<(&WireEvent, String)> = Vec::new();
     let mut actions: Vec<(&WireEvent, Uuid, Action)> = Vec::new();
+    let mut tickets: Vec<&WireEvent> = Vec::new();
     for event in events {
         if event.kind == "booking.walk_in" {
             let booking = match serde_json::from_value::<Booking>(event.payload.clone()) {
@@ -121,6 +122,10 @@ pub async fn apply(
             }
             continue;
         }
+        if event.kind.starts_with("ticket.") {
+            tickets.push(event);
+            continue;
+        }
         if !event.kind.starts_with("case.") {
             continue;
         }
@@ -134,6 +139,9 @@ pub async fn apply(
         }
     }
     let guard = trust::Guard::load(tx, device, &actions).await?;
+    let queue = super::tickets::apply(tx, device, &guard, &tickets).await?;
+    changes.extend(queue.changes);
+    refused.extend(queue.refused);
     let mut ids: Vec<Uuid> = actions.iter().map(|(_, id, _)| *id).collect();
     ids.sort();
     ids.dedup();

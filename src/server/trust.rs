@@ -78,11 +78,8 @@ impl Guard {
     /// Why `event` may not change anything, if it may not: the officer, and for a check-in
     /// the booking; for an override or rejection the supervisor.
     pub fn refuse(&self, event: &WireEvent, id: Uuid, action: &Action) -> Option<String> {
-        if !self.roster.contains_key(&event.officer) {
-            return Some(format!(
-                "officer {:?} is not active on the roster of {}",
-                event.officer, self.office
-            ));
+        if let Some(why) = self.officer(event) {
+            return Some(why);
         }
         match action {
             Action::CheckIn {
@@ -131,6 +128,17 @@ impl Guard {
                 .find_map(|approval| self.supervisor(event, &approval.supervisor)),
             _ => None,
         }
+    }
+
+    /// Why the officer of `event` may not act, if they may not: not active on the office's
+    /// roster.
+    pub fn officer(&self, event: &WireEvent) -> Option<String> {
+        (!self.roster.contains_key(&event.officer)).then(|| {
+            format!(
+                "officer {:?} is not active on the roster of {}",
+                event.officer, self.office
+            )
+        })
     }
 
     fn supervisor(&self, event: &WireEvent, supervisor: &str) -> Option<String> {

@@ -8,6 +8,7 @@ pub mod health;
 mod officers;
 mod photos;
 mod sync;
+mod tickets;
 
 use std::path::Path;
 
@@ -24,6 +25,7 @@ pub use officers::{
 };
 pub use photos::{StoredPhoto, photo_path, write_photo};
 pub use sync::{PendingPhoto, ServedElsewhere, SyncCounts};
+pub use tickets::LostCall;
 
 const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("../../assets/migrations/local/0001_init.sql")),
@@ -37,6 +39,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!(
         "../../assets/migrations/local/0005_rescheduled.sql"
     )),
+    M::up(include_str!("../../assets/migrations/local/0006_queue.sql")),
 ];
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
 
@@ -60,6 +63,14 @@ pub enum StoreError {
     CaseExists,
     #[error("no such case")]
     NoSuchCase,
+    #[error(transparent)]
+    Ticket(#[from] crate::domain::queue::TicketError),
+    #[error("no such ticket")]
+    NoSuchTicket,
+    #[error("this counter has given out every number of line {0} today")]
+    NumbersUsedUp(String),
+    #[error("line {line} reached its quota of {quota} today")]
+    Quota { line: String, quota: u32 },
     #[error("could not hash the PIN")]
     Hash,
     #[error("file error: {0}")]

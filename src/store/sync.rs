@@ -160,6 +160,14 @@ impl Store {
     ) -> Result<()> {
         let own_device = self.device_id()?;
         let tx = self.conn.transaction()?;
+        let own_counter: Option<u32> = tx
+            .query_row("SELECT counter FROM device WHERE id = 1", [], |r| r.get(0))
+            .optional()?;
+        let pushed_through: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(seq), 0) FROM outbox WHERE pushed_at IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )?;
         for entry in entries {
             match &entry.change {
                 Change::Office(info) => {
@@ -216,6 +224,11 @@ impl Store {
                                 w.counter
                             ],
                         )?;
+                    }
+                }
+                Change::Ticket(t) => {
+                    if t.day >= today {
+                        super::tickets::apply_pulled(&tx, t, own_counter, pushed_through)?;
                     }
                 }
                 Change::Case(c) => {

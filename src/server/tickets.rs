@@ -1,0 +1,233 @@
+//! The queue at pusat: `ticket.*` events projected onto `tickets`, each ticket locked while
+//! its event applies, so of two counters calling the same ticket at once exactly one gets
+//! it (a compare-and-set on the ticket's state). The other's call is kept as a conflict and
+//! the ticket's true state goes to the office's feed, so both counters see who has it.
+//!
+//! What a counter may do is checked against pusat's own records first: the ticket is of the
+//! device's office, the event's counter is the device's, an issued number is in the
+//! device's block and new, the line is one the office runs, the officer is on the roster.
+//! An event that breaks one of these is refused (kept, not applied, listed for a person).
+
+use uuid::Uuid;
+
+use super::auth::Device;
+use super::trust::Guard;
+use super::{ApiError, Result};
+use crate::domain::queue::{self, QueueRules, Ticket, TicketAction, TicketEvent};
+use crate::protocol::{Change, WireEvent};
+
+/// What became of the ticket events of one push.
+#[derive(Default)]
+pub struct Outcome<'a> {
+    pub changes: Vec<Change>,
+    pub refused: Vec<(&'a WireEvent, String)>,
+}
+
+async fn rules(tx: &tokio_postgres::Transaction<'_>, office: &str) -> Result<QueueRules> {
+    let config: serde_json::Value = tx
+        .query_one("SELECT config FROM offices WHERE code = $1", &[&office])
+        .await?
+        .get(0);
+    // Settings pusat itself refused to store never get here; fall back to the defaults.
+    Ok(QueueRules::from_office_config(&config).unwrap_or_default())
+}
+
+async fn load(tx: &tokio_postgres::Transaction<'_>, id: Uuid) -> Result<Option<(String, Ticket)>> {
+    let row = tx
+        .query_opt(
+            "SELECT office, body FROM tickets WHERE id = $1 FOR UPDATE",
+            &[&id],
+        )
+        .await?;
+    row.map(|r| {
+        let ticket = serde_json::from_value(r.get(1))
+            .map_err(|e| ApiError::Internal(format!("stored ticket {id}: {e}")))?;
+        Ok((r.get(0), ticket))
+    })
+    .transpose()
+}
+
+/// Stores a new ticket; `false` when its number is given already (the
+/// (office, day, line, number) key) or the ticket exists.
+async fn insert(
+    tx: &tokio_postgres::Transaction<'_>,
+    office: &str,
+    device: Uuid,
+    ticket: &Ticket,
+) -> Result<bool> {
+    let body = serde_json::to_value(ticket).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let written = tx
+        .execute(
+            "INSERT INTO tickets (id, office, day, line, number, state, counter, issued_by, body)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+            &[
+                &ticket.id,
+                &office,
+                &ticket.day,
+                &ticket.line,
+                &(ticket.number as i32),
+                &ticket.state.label(),
+                &ticket.counter.map(|c| c as i32),
+                &device,
+                &body,
+            ],
+        )
+        .await?;
+    Ok(written == 1)
+}
+
+async fn update(tx: &tokio_postgres::Transaction<'_>, ticket: &Ticket) -> Result<()> {
+    let body = serde_json::to_value(ticket).map_err(|e| ApiError::Internal(e.to_string()))?;
+    tx.execute(
+        "UPDATE tickets SET line = $2, state = $3, counter = $4, body = $5, updated_at = now()
+         WHERE id = $1",
+        &[
+            &ticket.id,
+            &ticket.line,
+            &ticket.state.label(),
+            &ticket.counter.map(|c| c as i32),
+            &body,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn conflict(
+    tx: &tokio_postgres::Transaction<'_>,
+    device: &Device,
+    event: &WireEvent,
+    ticket: Uuid,
+    reason: &str,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO ticket_conflicts (event, ticket, office, device, counter, reason)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event) DO NOTHING",
+        &[
+            &event.id,
+            &ticket,
+            &device.office,
+            &device.id,
+            &device.counter,
+            &reason,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Applies the `ticket.*` events of a push (already stored), in order.
+pub async fn apply<'a>(
+    tx: &tokio_postgres::Transaction<'_>,
+    device: &Device,
+    guard: &Guard,
+    events: &[&'a WireEvent],
+) -> Result<Outcome<'a>> {
+    let mut out = Outcome::default();
+    if events.is_empty() {
+        return Ok(out);
+    }
+    let rules = rules(tx, &device.office).await?;
+    for &event in events {
+        let parsed: TicketEvent = match serde_json::from_value(event.payload.clone()) {
+            Ok(p) => p,
+            Err(e) => {
+                out.refused
+                    .push((event, format!("ticket event not understood: {e}")));
+                continue;
+            }
+        };
+        if parsed.action.kind() != event.kind {
+            out.refused.push((
+                event,
+                format!("the event is {}, its payload {}", event.kind, parsed.action.kind()),
+            ));
+            continue;
+        }
+        if parsed.counter as i32 != device.counter {
+            out.refused.push((
+                event,
+                format!(
+                    "the event acts as counter {}, the device is counter {}",
+                    parsed.counter, device.counter
+                ),
+            ));
+            continue;
+        }
+        if let Some(why) = guard.officer(event) {
+            out.refused.push((event, why));
+            continue;
+        }
+        if let TicketAction::Transfer { line } = &parsed.action
+            && rules.line(line).is_none()
+        {
+            out.refused
+                .push((event, format!("office {} has no line {line}", device.office)));
+            continue;
+        }
+        let stored = load(tx, parsed.ticket).await?;
+        let ticket = match (&parsed.action, stored) {
+            (TicketAction::Issue { line, number, .. }, None) => {
+                if rules.line(line).is_none() {
+                    out.refused
+                        .push((event, format!("office {} has no line {line}", device.office)));
+                    continue;
+                }
+                if !queue::block(device.counter.max(0) as u32).contains(number) {
+                    out.refused.push((
+                        event,
+                        format!(
+                            "number {} is outside counter {}'s block",
+                            queue::label(line, *number),
+                            device.counter
+                        ),
+                    ));
+                    continue;
+                }
+                let ticket = match Ticket::issue(&parsed, &event.officer, event.device_time) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        out.refused.push((event, e.to_string()));
+                        continue;
+                    }
+                };
+                if !insert(tx, &device.office, device.id, &ticket).await? {
+                    out.refused.push((
+                        event,
+                        format!("number {} was given out twice today", ticket.label()),
+                    ));
+                    continue;
+                }
+                ticket
+            }
+            (TicketAction::Issue { .. }, Some(_)) => {
+                out.refused
+                    .push((event, format!("ticket {} is already issued", parsed.ticket)));
+                continue;
+            }
+            (_, None) => {
+                out.refused
+                    .push((event, format!("ticket {} is unknown to pusat", parsed.ticket)));
+                continue;
+            }
+            (_, Some((office, _))) if office != device.office => {
+                out.refused.push((
+                    event,
+                    format!("ticket {} belongs to another office", parsed.ticket),
+                ));
+                continue;
+            }
+            (_, Some((_, mut ticket))) => {
+                match ticket.apply(&parsed, &event.officer, event.device_time) {
+                    Ok(()) => update(tx, &ticket).await?,
+                    // A race lost (another counter called first): the counter is told
+                    // through the feed below, with the ticket as it stands.
+                    Err(e) => conflict(tx, device, event, ticket.id, &e.to_string()).await?,
+                }
+                ticket
+            }
+        };
+        out.changes.push(Change::Ticket(ticket));
+    }
+    Ok(out)
+}
