@@ -46,6 +46,13 @@ pub struct EnrollResponse {
     pub expires_at: DateTime<chrono::Utc>,
     pub office: OfficeInfo,
     pub counter: u32,
+    /// `counter`, or `display` for a waiting-room display (reads the calls only).
+    #[serde(default = "counter_role")]
+    pub role: String,
+}
+
+fn counter_role() -> String {
+    "counter".into()
 }
 
 /// What pusat knows of the asking device (`GET /device`): what `loket doctor` compares

@@ -83,10 +83,69 @@ pub const RETIRED_GRACE_MINUTES: i64 = 60;
 /// The longest a device may go on renewing without enrolling again.
 pub const MAX_LIFETIME_DAYS: i64 = 3 * 365;
 
+/// What an enrolled device is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Counter,
+    /// A waiting-room display: reads the office's calls and nothing else.
+    Display,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "counter" => Some(Role::Counter),
+            "display" => Some(Role::Display),
+            _ => None,
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Counter => "counter",
+            Role::Display => "display",
+        }
+    }
+}
+
+/// A device that reads the office's feed: a counter, or a display (which reads the calls
+/// only; see `feed::pull`).
+#[derive(Debug, Clone)]
+pub struct Reader {
+    pub id: Uuid,
+    pub office: String,
+    pub role: Role,
+}
+
+impl FromRequestParts<AppState> for Reader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Reader> {
+        let (device, role) = authenticate(parts, state).await?;
+        Ok(Reader {
+            id: device.id,
+            office: device.office,
+            role,
+        })
+    }
+}
+
 impl FromRequestParts<AppState> for Device {
     type Rejection = ApiError;
 
+    /// A counter; a display's credential is refused here (it may only read calls).
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Device> {
+        match authenticate(parts, state).await? {
+            (device, Role::Counter) => Ok(device),
+            (_, Role::Display) => Err(ApiError::Client(
+                ErrorCode::Forbidden,
+                "a display's credential may only read the office's calls".into(),
+            )),
+        }
+    }
+}
+
+async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<(Device, Role)> {
+    {
         let token = bearer(parts).ok_or_else(|| {
             ApiError::Client(ErrorCode::Unauthorized, "no device credential".into())
         })?;
@@ -95,7 +154,7 @@ impl FromRequestParts<AppState> for Device {
         let row = client
             .query_opt(
                 "SELECT id, office, counter, revoked_at, expires_at, public_key,
-                        next_token_hash = $1
+                        next_token_hash = $1, role
                  FROM devices WHERE token_hash = $1 OR next_token_hash = $1",
                 &[&hash],
             )
@@ -146,7 +205,8 @@ impl FromRequestParts<AppState> for Device {
                 &[&hash, &device.id, &first_use_of_next.unwrap_or(false)],
             )
             .await?;
-        Ok(device)
+        let role = Role::parse(row.get(7)).unwrap_or(Role::Display);
+        Ok((device, role))
     }
 }
 
@@ -269,7 +329,7 @@ pub async fn enroll(
     };
     let row = tx
         .query_opt(
-            "SELECT e.office, e.counter, o.name, o.zone, o.config FROM enroll_codes e
+            "SELECT e.office, e.counter, o.name, o.zone, o.config, e.role FROM enroll_codes e
              JOIN offices o ON o.code = e.office
              WHERE e.code_hash = $1 AND e.used_at IS NULL AND e.expires_at > now()
              FOR UPDATE OF e",
@@ -282,13 +342,14 @@ pub async fn enroll(
     let expires_at = Utc::now() + chrono::Duration::days(CREDENTIAL_DAYS);
     let office: String = row.get(0);
     let counter: i32 = row.get(1);
+    let role: String = row.get(5);
     let public_key = match &req.public_key {
         Some(k) => Some(valid_public_key(k)?),
         None => None,
     };
     tx.execute(
-        "INSERT INTO devices (id, office, counter, token_hash, expires_at, public_key)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO devices (id, office, counter, token_hash, expires_at, public_key, role)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
         &[
             &device_id,
             &office,
@@ -296,6 +357,7 @@ pub async fn enroll(
             &sha256_hex(token.as_bytes()),
             &expires_at,
             &public_key,
+            &role,
         ],
     )
     .await?;
@@ -318,6 +380,7 @@ pub async fn enroll(
             config: config.as_object().cloned().unwrap_or_default(),
         },
         counter: counter as u32,
+        role,
     }))
 }
 

@@ -261,6 +261,11 @@ async fn run_async(cli: Cli) -> Result<u8, CliError> {
             super::feed::spawn_compaction(pool.clone());
             let mut state = super::AppState::new(pool, integration_key.as_deref());
             state.trusted_proxies = std::sync::Arc::new(trusted_proxy);
+            super::db::spawn_listener(
+                &cli.database_url,
+                cli.db_ca_file.as_deref(),
+                state.feed_commits.clone(),
+            )?;
             if let Some(addr) = metrics_listen {
                 let io =
                     |e: std::io::Error| CliError::Other(format!("--metrics-listen {addr}: {e}"));

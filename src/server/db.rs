@@ -179,3 +179,73 @@ pub fn migration_names() -> Vec<String> {
     migrations.sort();
     migrations.into_iter().map(|(_, name)| name).collect()
 }
+
+/// The channel pusat's feed commits are announced on (`pg_notify` in the committing
+/// transaction: PostgreSQL delivers it at commit, to every pusat on the database).
+pub const FEED_CHANNEL: &str = "loket_feed";
+
+async fn listen_once<T>(
+    config: &tokio_postgres::Config,
+    tls: T,
+    offices: &tokio::sync::broadcast::Sender<String>,
+) -> Result<(), DbError>
+where
+    T: MakeTlsConnect<Socket>,
+    T::Stream: Send + 'static,
+{
+    use futures_util::StreamExt;
+    let (client, mut conn) = config
+        .connect(tls)
+        .await
+        .map_err(|e| DbError::Connect(with_causes(&e)))?;
+    let sender = offices.clone();
+    let driver = tokio::spawn(async move {
+        let mut messages = futures_util::stream::poll_fn(move |cx| conn.poll_message(cx));
+        while let Some(message) = messages.next().await {
+            match message {
+                Ok(tokio_postgres::AsyncMessage::Notification(n)) => {
+                    let _ = sender.send(n.payload().to_owned());
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+    });
+    client
+        .batch_execute(&format!("LISTEN {FEED_CHANNEL}"))
+        .await
+        .map_err(|e| DbError::Connect(with_causes(&e)))?;
+    let _ = driver.await;
+    drop(client);
+    Err(DbError::Connect(
+        "the connection listening for feed changes closed".into(),
+    ))
+}
+
+/// Listens for feed commits and announces each office on `offices`, reconnecting after a
+/// failure (long polls still end at their time limit while it is down).
+pub fn spawn_listener(
+    url: &str,
+    ca_file: Option<&Path>,
+    offices: tokio::sync::broadcast::Sender<String>,
+) -> Result<(), DbError> {
+    let config: tokio_postgres::Config = url.parse().map_err(DbError::Url)?;
+    let tls = if config.get_ssl_mode() == SslMode::Require {
+        Some(rustls_connector(ca_file)?)
+    } else {
+        None
+    };
+    tokio::spawn(async move {
+        loop {
+            let result = match &tls {
+                Some(tls) => listen_once(&config, tls.clone(), &offices).await,
+                None => listen_once(&config, NoTls, &offices).await,
+            };
+            if let Err(e) = result {
+                tracing::warn!(error = %e, "feed notifications: reconnecting in 2 s");
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        }
+    });
+    Ok(())
+}

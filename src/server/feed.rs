@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use serde::Deserialize;
 
-use super::auth::Device;
+use super::auth::{Reader, Role};
 use super::{ApiError, AppState, Result};
 use crate::protocol::{Change, FeedEntry, PullResponse};
 
@@ -64,6 +64,12 @@ pub async fn append(
         .map(serde_json::to_value)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| ApiError::Internal(e.to_string()))?;
+    // Delivered when (and only if) the transaction commits: wakes the long polls.
+    tx.execute(
+        "SELECT pg_notify($1, $2)",
+        &[&super::db::FEED_CHANNEL, &office],
+    )
+    .await?;
     tx.execute(
         "INSERT INTO changes (office, pos, kind, key, body)
          SELECT $1, * FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::jsonb[])",
@@ -160,21 +166,64 @@ pub async fn read(
     })
 }
 
+/// The longest a pull may wait for a change (`wait`, seconds): below the request timeout
+/// and the idle timeouts of common proxies.
+pub const MAX_WAIT_SECONDS: u64 = 25;
+
 #[derive(Debug, Deserialize)]
 pub struct PullQuery {
     #[serde(default)]
     after: i64,
     limit: Option<i64>,
+    /// With nothing after `after`, wait up to this many seconds for a change (a long poll).
+    #[serde(default)]
+    wait: u64,
+}
+
+/// What a device may read: a counter its office's whole feed, a public display the calls
+/// only (tickets and the office itself, for its name and settings).
+fn readable(reader: &Reader, change: &Change) -> bool {
+    reader.role == Role::Counter || matches!(change, Change::Ticket(_) | Change::Office(_))
 }
 
 pub async fn pull(
     State(state): State<AppState>,
-    device: Device,
+    reader: Reader,
     Query(q): Query<PullQuery>,
 ) -> Result<Json<PullResponse>> {
-    let client = state.pool.get().await?;
     let limit = q.limit.unwrap_or(MAX_PULL).clamp(1, MAX_PULL);
-    let response = read(&client, &device.office, q.after.max(0), limit).await?;
-    state.metrics.pulled(response.changes.len());
-    Ok(Json(response))
+    let deadline = tokio::time::Instant::now()
+        + std::time::Duration::from_secs(q.wait.min(MAX_WAIT_SECONDS));
+    // Subscribed before the first read, so a commit between the read and the wait is seen.
+    let mut commits = state.feed_commits.subscribe();
+    let after = q.after.max(0);
+    loop {
+        let mut response = {
+            let client = state.pool.get().await?;
+            read(&client, &reader.office, after, limit).await?
+        };
+        response.changes.retain(|c| readable(&reader, &c.change));
+        let waited_enough = tokio::time::Instant::now() >= deadline;
+        if !response.changes.is_empty() || response.more || waited_enough
+            || response.cursor > after
+        {
+            state.metrics.pulled(response.changes.len());
+            return Ok(Json(response));
+        }
+        // Nothing yet: wait for a commit to this office (or a lagged channel, or a few
+        // seconds, in case a notification was lost), then read again.
+        let office = reader.office.clone();
+        let wake = async {
+            loop {
+                match commits.recv().await {
+                    Ok(o) if o == office => return,
+                    Ok(_) => continue,
+                    Err(_) => return,
+                }
+            }
+        };
+        let recheck = std::time::Duration::from_secs(5);
+        let _ = tokio::time::timeout_at(deadline.min(tokio::time::Instant::now() + recheck), wake)
+            .await;
+    }
 }

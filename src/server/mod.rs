@@ -46,6 +46,9 @@ pub struct AppState {
     pub limiter: Arc<status::RateLimiter>,
     /// Reverse proxies whose `X-Forwarded-For` names the client (for rate limits).
     pub trusted_proxies: Arc<Vec<status::Network>>,
+    /// Offices whose feed just committed (from PostgreSQL's notifications): wakes long
+    /// polls.
+    pub feed_commits: tokio::sync::broadcast::Sender<String>,
 }
 
 impl AppState {
@@ -59,6 +62,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             limiter: Arc::new(status::RateLimiter::default()),
             trusted_proxies: Arc::new(Vec::new()),
+            feed_commits: tokio::sync::broadcast::channel(1024).0,
         }
     }
 }
