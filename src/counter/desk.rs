@@ -7,9 +7,10 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::{CounterError, Opened, WalkIn};
+use crate::domain::queue::{QueueRules, Ticket, TicketAction, pick_next};
 use crate::domain::{Action, Booking, BookingCode, Case, Office};
 use crate::store::{
-    Actor, AuthError, Durability, Officer, PinAttempt, QueueRow, Result, ServedElsewhere, Store,
+    Actor, AuthError, Durability, LostCall, Officer, PinAttempt, QueueRow, Result, ServedElsewhere, Store,
     StoredPhoto, SyncCounts,
 };
 
@@ -129,6 +130,73 @@ impl Desk {
         reason: Option<String>,
     ) -> std::result::Result<Case, CounterError> {
         super::record_photo(&mut self.store, actor, case, stored, failed_checks, reason)
+    }
+
+    // The office's queue.
+
+    /// The office's lines and calling rule, as pusat last sent them (the defaults before).
+    pub fn queue_rules(&self) -> QueueRules {
+        self.store
+            .office_info(self.store.office())
+            .ok()
+            .flatten()
+            .and_then(|(_, config)| QueueRules::from_office_config(&config).ok())
+            .unwrap_or_default()
+    }
+    pub fn tickets(&self, day: NaiveDate) -> Result<Vec<Ticket>> {
+        self.store.tickets(day)
+    }
+    pub fn ticket_for_booking(&self, day: NaiveDate, booking: &BookingCode) -> Result<Option<Ticket>> {
+        self.store.ticket_for_booking(day, booking.as_str())
+    }
+    /// The ticket this counter has called or serves.
+    pub fn current_ticket(&self, day: NaiveDate, counter: u32) -> Result<Option<Ticket>> {
+        self.store.current_ticket(day, counter)
+    }
+    pub fn take_lost_calls(&self) -> Result<Vec<LostCall>> {
+        self.store.take_lost_calls()
+    }
+    /// Gives a booking its queue number on the line its service goes to; a booking that has
+    /// an open ticket today keeps it.
+    pub fn issue_ticket(
+        &mut self,
+        actor: &Actor,
+        counter: u32,
+        booking: &Booking,
+    ) -> std::result::Result<(Ticket, bool), CounterError> {
+        let day = actor.now.date_naive();
+        if let Some(t) = self.store.ticket_for_booking(day, booking.code.as_str())? {
+            return Ok((t, false));
+        }
+        let rules = self.queue_rules();
+        let line = rules.line_for(booking);
+        let t = self
+            .store
+            .issue_ticket(actor, counter, line, day, Some(booking.code.as_str()))?;
+        Ok((t, true))
+    }
+    /// Calls the next ticket by the office's rule: `None` when nobody waits.
+    pub fn call_next(
+        &mut self,
+        actor: &Actor,
+        counter: u32,
+    ) -> std::result::Result<Option<Ticket>, CounterError> {
+        let rules = self.queue_rules();
+        let tickets = self.store.tickets(actor.now.date_naive())?;
+        let Some(next) = pick_next(&tickets, &rules, actor.now) else {
+            return Ok(None);
+        };
+        let id = next.id;
+        Ok(Some(self.ticket_act(actor, counter, id, TicketAction::Call)?))
+    }
+    pub fn ticket_act(
+        &mut self,
+        actor: &Actor,
+        counter: u32,
+        ticket: Uuid,
+        action: TicketAction,
+    ) -> std::result::Result<Ticket, CounterError> {
+        Ok(self.store.ticket_act(actor, counter, ticket, action)?)
     }
 
     // Signing in.

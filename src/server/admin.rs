@@ -134,17 +134,30 @@ pub async fn enroll_code(
     counter: u32,
     hours: i64,
 ) -> Result<(String, DateTime<Utc>)> {
+    enroll_code_for(client, office, counter, hours, super::auth::Role::Counter).await
+}
+
+/// A one-time enrollment code for a device of `role`: a counter, or a waiting-room display
+/// (number `counter`) whose credential reads the office's calls and nothing else.
+pub async fn enroll_code_for(
+    client: &tokio_postgres::Client,
+    office: &str,
+    counter: u32,
+    hours: i64,
+    role: super::auth::Role,
+) -> Result<(String, DateTime<Utc>)> {
     let code = new_enroll_code();
     let expires = Utc::now() + chrono::Duration::hours(hours);
     let inserted = client
         .execute(
-            "INSERT INTO enroll_codes (code_hash, office, counter, expires_at)
-             SELECT $1, code, $3, $4 FROM offices WHERE code = $2",
+            "INSERT INTO enroll_codes (code_hash, office, counter, expires_at, role)
+             SELECT $1, code, $3, $4, $5 FROM offices WHERE code = $2",
             &[
                 &sha256_hex(normalize_code(&code).as_bytes()),
                 &office,
                 &(counter as i32),
                 &expires,
+                &role.label(),
             ],
         )
         .await?;

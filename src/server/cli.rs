@@ -65,6 +65,10 @@ pub enum Command {
         /// Hours until the code expires.
         #[arg(long, default_value_t = 24)]
         hours: i64,
+        /// The code enrolls a waiting-room display (`loket display`), numbered --counter,
+        /// whose credential can read the office's calls and nothing else.
+        #[arg(long)]
+        display: bool,
     },
     /// Check the server: database reachable, schema current (no migration runs), TLS files
     /// and certificate expiry, free disk, counters silent for a day, events waiting for a
@@ -337,10 +341,20 @@ async fn run_async(cli: Cli) -> Result<u8, CliError> {
             office,
             counter,
             hours,
+            display,
         } => {
-            let (code, expires) = admin::enroll_code(&client, &office, counter, hours).await?;
+            let role = if display {
+                super::auth::Role::Display
+            } else {
+                super::auth::Role::Counter
+            };
+            let (code, expires) =
+                admin::enroll_code_for(&client, &office, counter, hours, role).await?;
             println!("{code}");
-            eprintln!("one-time code for {office} counter {counter}, valid until {expires}");
+            eprintln!(
+                "one-time code for {office} {} {counter}, valid until {expires}",
+                role.label()
+            );
         }
         Command::Feed {
             command: FeedCommand::Compact,

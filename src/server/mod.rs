@@ -30,7 +30,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use deadpool_postgres::Pool;
 
-pub use auth::MIN_INTEGRATION_KEY;
+pub use auth::{MIN_INTEGRATION_KEY, Role};
 pub use error::{ApiError, ApiJson, Result};
 pub use metrics::Metrics;
 

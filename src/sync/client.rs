@@ -324,6 +324,25 @@ impl Client {
         answer(resp).await
     }
 
+    /// A long poll: the changes after `after`, waiting up to `wait` seconds at pusat for
+    /// the first one (at most `limit` of them).
+    pub async fn pull_waiting(
+        &self,
+        after: i64,
+        wait: u64,
+        limit: usize,
+    ) -> Result<PullResponse, SyncError> {
+        let resp = self
+            .request(
+                reqwest::Method::GET,
+                &format!("/changes?after={after}&wait={wait}&limit={limit}"),
+            )
+            .send()
+            .await
+            .map_err(transport)?;
+        answer(resp).await
+    }
+
     /// Uploads a photo, resuming where an earlier attempt stopped.
     pub async fn upload_photo(&self, sha256: &str, bytes: &[u8]) -> Result<(), SyncError> {
         let path = format!("/photos/{sha256}");

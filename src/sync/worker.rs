@@ -16,6 +16,8 @@ use crate::store::{Store, SyncCounts};
 /// Between rounds while everything works.
 pub const INTERVAL: Duration = Duration::from_secs(10);
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
+/// How long a long poll waits at pusat (below pusat's limit and the HTTP timeout).
+pub const LONG_POLL_SECONDS: u64 = 20;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SyncState {
@@ -159,12 +161,31 @@ async fn run(
             at: now(),
             credential_expires: Some(setup.credential.expires_at),
         });
+        // While online, a long poll waits at pusat for the office's next change, so another
+        // counter's call or a cancelled booking shows here within a moment, not at the next
+        // round. An error ends the wait only; the round after reports it.
+        let cursor = match (&store, attempt) {
+            (Some(store), 0) => store.pull_cursor().ok(),
+            _ => None,
+        };
+        let watch = async {
+            match (&client, cursor) {
+                (Ok(client), Some(cursor)) => {
+                    match client.pull_waiting(cursor, LONG_POLL_SECONDS, 1).await {
+                        Ok(page) if !page.changes.is_empty() => {}
+                        _ => std::future::pending::<()>().await,
+                    }
+                }
+                _ => std::future::pending::<()>().await,
+            }
+        };
         tokio::select! {
             command = commands.recv() => match command {
                 Some(SyncCommand::Now) => {}
                 Some(SyncCommand::Stop) | None => return,
             },
             () = tokio::time::sleep(wait) => {}
+            () = watch => {}
         }
     }
 }

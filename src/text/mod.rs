@@ -369,6 +369,37 @@ pub fn fee_error_text(e: &crate::domain::fees::FeeError, s: &Strings) -> String 
     fill(s.fee_error, &[&detail])
 }
 
+/// A ticket's state in words.
+pub fn ticket_state(state: crate::domain::queue::TicketState, s: &Strings) -> &'static str {
+    use crate::domain::queue::TicketState as T;
+    match state {
+        T::Issued => s.ts_issued,
+        T::Called => s.ts_called,
+        T::Serving => s.ts_serving,
+        T::Done => s.ts_done,
+        T::NoShow => s.ts_no_show,
+        T::Cancelled => s.ts_cancelled,
+    }
+}
+
+/// A refused queue action in words, when `e` is one (`None` for other store failures).
+pub fn queue_text(e: &crate::store::StoreError, s: &Strings) -> Option<String> {
+    use crate::domain::queue::TicketError;
+    use crate::store::StoreError;
+    Some(match e {
+        StoreError::Ticket(TicketError::Transition { number, state, .. }) => {
+            fill(s.ticket_refused, &[number, &ticket_state(*state, s)])
+        }
+        StoreError::Ticket(TicketError::NotHolder { number, holder }) => {
+            fill(s.ticket_other_counter, &[number, holder])
+        }
+        StoreError::Ticket(_) | StoreError::NoSuchTicket => s.ticket_none_called.to_owned(),
+        StoreError::NumbersUsedUp(line) => fill(s.ticket_used_up, &[line]),
+        StoreError::Quota { line, quota } => fill(s.ticket_quota, &[line, quota]),
+        _ => return None,
+    })
+}
+
 /// A refused use case of the counter in words (a store failure has `Ctx::store_failed`).
 pub fn counter_text(e: &crate::counter::CounterError, s: &Strings, lang: Lang) -> String {
     use crate::counter::{CounterError, WalkInProblem};

@@ -344,6 +344,7 @@ impl App {
             data_dir: &setup.data_dir,
             underpaid: setup.config.counter.underpaid,
             work,
+            counter: setup.config.counter.number,
         }
     }
 
@@ -641,11 +642,15 @@ impl App {
             self.lang,
             &mut self.notice,
         );
-        let home = match officer.role {
-            Role::Technician => Screen::Tech(tech::TechScreen::new(&mut ctx, devices)),
-            Role::Officer | Role::Supervisor => Screen::Queue(queue::QueueScreen::new(&mut ctx)),
+        // A supervisor starts on the office's board, with the queue beneath it (Esc).
+        self.stack = match officer.role {
+            Role::Technician => vec![Screen::Tech(tech::TechScreen::new(&mut ctx, devices))],
+            Role::Officer => vec![Screen::Queue(queue::QueueScreen::new(&mut ctx))],
+            Role::Supervisor => vec![
+                Screen::Queue(queue::QueueScreen::new(&mut ctx)),
+                Screen::Board(super::board::BoardScreen::new(&mut ctx)),
+            ],
         };
-        self.stack = vec![home];
         self.session = Some(Session {
             officer,
             last_input: self.setup.clock.now(),

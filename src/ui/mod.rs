@@ -7,6 +7,7 @@
 //! runs on the work thread (`work.rs`) and answers as an event.
 
 mod app;
+mod board;
 mod booking;
 mod case;
 mod dialog;
@@ -84,6 +85,8 @@ pub struct Ctx<'a> {
     pub underpaid: crate::config::UnderpaidRule,
     /// Where slow work goes (PIN checks, photos), so the screen never waits.
     pub work: &'a work::Work,
+    /// This terminal's counter number (what the display calls applicants to).
+    pub counter: u32,
 }
 
 impl Ctx<'_> {
@@ -126,6 +129,9 @@ impl Ctx<'_> {
     /// Shows a store failure in words an officer can act on.
     pub fn store_failed(&mut self, e: &StoreError) {
         let s = self.s();
+        if let Some(text) = crate::text::queue_text(e, s) {
+            return self.notify(Level::Warn, text);
+        }
         let text = match e {
             StoreError::DiskFull => s.err_disk_full.to_owned(),
             StoreError::Busy => s.err_busy.to_owned(),
@@ -143,6 +149,10 @@ pub struct View<'a> {
     pub today: NaiveDate,
     pub office: &'a Office,
     pub data_dir: &'a std::path::Path,
+    /// This terminal's counter number.
+    pub counter: u32,
+    /// The office's time now.
+    pub now: DateTime<FixedOffset>,
 }
 
 /// Where a key handler sends the officer next.
@@ -159,6 +169,7 @@ pub enum Screen {
     Case(Box<case::CaseScreen>),
     WalkIn(walkin::WalkInScreen),
     Tech(tech::TechScreen),
+    Board(board::BoardScreen),
 }
 
 impl Screen {
@@ -169,6 +180,7 @@ impl Screen {
             Screen::Case(s) => s.on_key(key, ctx),
             Screen::WalkIn(s) => s.on_key(key, ctx),
             Screen::Tech(s) => s.on_key(key, ctx),
+            Screen::Board(s) => s.on_key(key, ctx),
         }
     }
     fn on_paste(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Nav {
@@ -176,7 +188,7 @@ impl Screen {
             Screen::Queue(s) => s.on_paste(text, ctx),
             Screen::Case(s) => s.on_paste(text, ctx),
             Screen::WalkIn(s) => s.on_paste(text),
-            Screen::Booking(_) | Screen::Tech(_) => Nav::Stay,
+            Screen::Booking(_) | Screen::Tech(_) | Screen::Board(_) => Nav::Stay,
         }
     }
     /// Reloads what may have changed while another screen was on top.
@@ -185,6 +197,7 @@ impl Screen {
             Screen::Queue(s) => s.refresh(ctx),
             Screen::Booking(s) => s.refresh(ctx),
             Screen::Tech(s) => s.refresh(ctx),
+            Screen::Board(s) => s.refresh(ctx),
             Screen::Case(_) | Screen::WalkIn(_) => {}
         }
     }
@@ -200,7 +213,7 @@ impl Screen {
             Screen::Queue(s) => s.typing(),
             Screen::Case(s) => s.typing(),
             Screen::WalkIn(_) => true,
-            Screen::Booking(_) | Screen::Tech(_) => false,
+            Screen::Booking(_) | Screen::Tech(_) | Screen::Board(_) => false,
         }
     }
     fn render(&self, area: Rect, buf: &mut Buffer, view: &View<'_>) {
@@ -210,6 +223,7 @@ impl Screen {
             Screen::Case(s) => s.render(area, buf, view),
             Screen::WalkIn(s) => s.render(area, buf, view),
             Screen::Tech(s) => s.render(area, buf, view),
+            Screen::Board(s) => s.render(area, buf, view),
         }
     }
     /// The keys of this screen: (key, what it does), for the footer and the help.
@@ -220,6 +234,7 @@ impl Screen {
             Screen::Case(c) => c.keys(s),
             Screen::WalkIn(_) => walkin::keys(s),
             Screen::Tech(_) => tech::keys(s),
+            Screen::Board(_) => board::keys(s),
         }
     }
 }

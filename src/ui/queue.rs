@@ -12,6 +12,7 @@ use super::input::TextInput;
 use super::walkin::WalkInScreen;
 use super::{Ctx, Level, Nav, Screen, Strings, View, fill, theme};
 use crate::domain::BookingCode;
+use crate::domain::queue::{Ticket, TicketAction, TicketState};
 use crate::domain::format;
 use crate::store::{QueueRow, QueueStatus};
 
@@ -26,17 +27,26 @@ pub struct QueueScreen {
     /// corrects it, while the next typed character or scan replaces it, so a scanner's
     /// next code is never appended to the bad one.
     refused: bool,
+    /// The ticket this counter has called or serves, and how many wait: read on refresh,
+    /// drawn from here.
+    current: Option<Ticket>,
+    waiting: usize,
 }
 
 pub fn keys(s: &'static Strings) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
     (
-        vec![s.key_open, s.key_walkin],
+        vec![s.key_open, s.key_call, s.key_walkin],
         vec![
             ("A–Z 0–9", s.h_type_search),
             ("Enter", s.h_enter_open),
             ("↑↓", s.h_arrows),
             ("Esc", s.h_esc_clear),
+            ("F3", s.h_f3_ticket),
+            ("F4", s.h_f4_board),
             ("F5", s.h_f5),
+            ("F6", s.h_f6_call),
+            ("F7", s.h_f7_recall),
+            ("F8", s.h_f8_noshow),
         ],
     )
 }
@@ -57,6 +67,8 @@ impl QueueScreen {
             results: None,
             selected: 0,
             refused: false,
+            current: None,
+            waiting: 0,
         };
         screen.refresh(ctx);
         screen
@@ -71,9 +83,112 @@ impl QueueScreen {
             Err(e) => ctx.store_failed(&e),
         }
         self.update_search(ctx);
+        self.refresh_tickets(ctx);
         if let Some(i) = chosen.and_then(|c| self.rows().iter().position(|r| r.code == c)) {
             self.selected = i;
         }
+    }
+
+    /// This counter's call and the count waiting; a call another counter won is said once.
+    fn refresh_tickets(&mut self, ctx: &mut Ctx<'_>) {
+        let day = ctx.today();
+        match ctx.desk.tickets(day) {
+            Ok(all) => self.waiting = all.iter().filter(|t| t.state.waiting()).count(),
+            Err(e) => ctx.store_failed(&e),
+        }
+        match ctx.desk.current_ticket(day, ctx.counter) {
+            Ok(t) => self.current = t,
+            Err(e) => ctx.store_failed(&e),
+        }
+        if let Ok(lost) = ctx.desk.take_lost_calls()
+            && let Some(call) = lost.last()
+        {
+            let s = ctx.s();
+            let winner = call.winner.map_or("?".to_owned(), |w| w.to_string());
+            ctx.notify(Level::Warn, fill(s.ticket_lost, &[&call.label, &winner]));
+        }
+    }
+
+    /// F3: the chosen booking gets its queue number (or is told the one it has).
+    fn give_number(&mut self, ctx: &mut Ctx<'_>) {
+        let Some(code) = self.rows().get(self.selected).map(|r| r.code.clone()) else {
+            return;
+        };
+        let booking = match ctx.desk.booking(&code) {
+            Ok(Some(b)) => b,
+            Ok(None) => return,
+            Err(e) => return ctx.store_failed(&e),
+        };
+        let actor = ctx.actor();
+        match ctx.desk.issue_ticket(&actor, ctx.counter, &booking) {
+            Ok((t, fresh)) => {
+                let s = ctx.s();
+                let text = if fresh {
+                    let rules = ctx.desk.queue_rules();
+                    let line = rules.line(&t.line).map_or(t.line.clone(), |l| l.name.clone());
+                    fill(s.ticket_issued, &[&code, &t.label(), &line])
+                } else {
+                    fill(s.ticket_kept, &[&code, &t.label()])
+                };
+                ctx.notify(Level::Ok, text);
+            }
+            Err(e) => ctx.counter_failed(&e),
+        }
+        self.refresh_tickets(ctx);
+    }
+
+    /// F6: the ticket being served is finished and the next one called.
+    fn call_next(&mut self, ctx: &mut Ctx<'_>) {
+        let s = ctx.s();
+        let actor = ctx.actor();
+        match &self.current {
+            Some(t) if t.state == TicketState::Called => {
+                return ctx.notify(Level::Warn, fill(s.ticket_unserved, &[&t.label()]));
+            }
+            Some(t) => {
+                if let Err(e) = ctx.desk.ticket_act(&actor, ctx.counter, t.id, TicketAction::Finish) {
+                    return ctx.counter_failed(&e);
+                }
+            }
+            None => {}
+        }
+        match ctx.desk.call_next(&actor, ctx.counter) {
+            Ok(Some(t)) => ctx.notify(Level::Ok, fill(s.ticket_calling, &[&t.label(), &ctx.counter])),
+            Ok(None) => ctx.notify(Level::Info, s.ticket_nobody.to_owned()),
+            Err(e) => ctx.counter_failed(&e),
+        }
+        self.refresh_tickets(ctx);
+    }
+
+    /// F7 (again) and F8 (no-show) on the called ticket.
+    fn act_on_call(&mut self, ctx: &mut Ctx<'_>, action: TicketAction) {
+        let s = ctx.s();
+        let Some(t) = self.current.clone() else {
+            return ctx.notify(Level::Warn, s.ticket_none_called.to_owned());
+        };
+        let actor = ctx.actor();
+        let no_show = action == TicketAction::NoShow;
+        match ctx.desk.ticket_act(&actor, ctx.counter, t.id, action) {
+            Ok(t) if no_show => ctx.notify(Level::Info, fill(s.ticket_no_show, &[&t.label()])),
+            Ok(t) => ctx.notify(Level::Ok, fill(s.ticket_calling, &[&t.label(), &ctx.counter])),
+            Err(e) => ctx.counter_failed(&e),
+        }
+        self.refresh_tickets(ctx);
+    }
+
+    /// Opening the booking of the called ticket starts serving it.
+    fn serve_if_called(&mut self, ctx: &mut Ctx<'_>, code: &BookingCode) {
+        let Some(t) = self.current.clone() else {
+            return;
+        };
+        if t.state != TicketState::Called || t.booking.as_deref() != Some(code.as_str()) {
+            return;
+        }
+        let actor = ctx.actor();
+        if let Err(e) = ctx.desk.ticket_act(&actor, ctx.counter, t.id, TicketAction::Serve) {
+            ctx.counter_failed(&e);
+        }
+        self.refresh_tickets(ctx);
     }
 
     pub fn typing(&self) -> bool {
@@ -126,6 +241,17 @@ impl QueueScreen {
         match key.code {
             KeyCode::Enter => return self.enter(ctx),
             KeyCode::F(5) => return Nav::Push(Screen::WalkIn(WalkInScreen::new(ctx))),
+            KeyCode::F(3) => self.give_number(ctx),
+            KeyCode::F(4) if ctx.officer.role == crate::store::Role::Supervisor => {
+                return Nav::Push(Screen::Board(super::board::BoardScreen::new(ctx)));
+            }
+            KeyCode::F(4) => {
+                let s = ctx.s();
+                ctx.notify(Level::Warn, s.board_supervisor_only.to_owned());
+            }
+            KeyCode::F(6) => self.call_next(ctx),
+            KeyCode::F(7) => self.act_on_call(ctx, TicketAction::Recall),
+            KeyCode::F(8) => self.act_on_call(ctx, TicketAction::NoShow),
             KeyCode::Up => self.selected = self.selected.saturating_sub(1),
             KeyCode::Down => self.selected = (self.selected + 1).min(last),
             KeyCode::PageUp => self.selected = self.selected.saturating_sub(page),
@@ -193,6 +319,7 @@ impl QueueScreen {
     pub fn open(&mut self, ctx: &mut Ctx<'_>, code: &BookingCode) -> Nav {
         match BookingScreen::open(ctx, code) {
             Ok(Some(screen)) => {
+                self.serve_if_called(ctx, code);
                 self.search.clear();
                 self.update_search(ctx);
                 *ctx.notice = None;
@@ -214,11 +341,13 @@ impl QueueScreen {
 
     pub fn render(&self, area: Rect, buf: &mut Buffer, view: &View<'_>) {
         let s = view.s;
-        let [title, search, table] = area.layout(&Layout::vertical([
+        let [title, calls, search, table] = area.layout(&Layout::vertical([
+            Constraint::Length(1),
             Constraint::Length(1),
             Constraint::Length(2),
             Constraint::Min(1),
         ]));
+        self.render_calls(calls, buf, view);
         let count = |st: QueueStatus| {
             self.today
                 .iter()
@@ -266,6 +395,23 @@ impl QueueScreen {
             return;
         }
         self.render_table(table, buf, view);
+    }
+
+    /// One line: what this counter called or serves, and how many wait.
+    fn render_calls(&self, area: Rect, buf: &mut Buffer, view: &View<'_>) {
+        let s = view.s;
+        let (text, style) = match &self.current {
+            Some(t) if t.state == TicketState::Called => (
+                fill(
+                    s.q_called,
+                    &[&t.label(), &view.counter, &t.calls, &self.waiting],
+                ),
+                theme::warn(),
+            ),
+            Some(t) => (fill(s.q_serving, &[&t.label(), &self.waiting]), theme::ok()),
+            None => (fill(s.q_idle, &[&self.waiting]), theme::dim()),
+        };
+        Paragraph::new(Line::styled(text, style)).render(area, buf);
     }
 
     fn render_table(&self, area: Rect, buf: &mut Buffer, view: &View<'_>) {

@@ -32,6 +32,8 @@ impl App {
             today: self.setup.office.zone.today(self.setup.clock.now()),
             office: &self.setup.office,
             data_dir: &self.setup.data_dir,
+            counter: self.setup.config.counter.number,
+            now: self.setup.office.zone.local(self.setup.clock.now()),
         };
         let (hints, help) = match (&self.session, self.stack.last()) {
             (

@@ -1,0 +1,231 @@
+//! The supervisor's board: the office's day from the tickets this counter knows (its own
+//! and, as pulled, every other terminal's). Per line: waiting now, oldest wait, median and
+//! 90th-percentile wait, the share called within the target; per counter: who, which
+//! ticket, how long; done per hour; alerts. It reloads on every pulled change; offline it
+//! says since when its figures stand.
+
+use chrono::{DateTime, FixedOffset};
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Cell, Paragraph, Row, Table, Widget};
+
+use super::{Ctx, Nav, Strings, View, fill, theme};
+use crate::domain::queue::{self, Alert, DayFigures, QueueRules, Ticket};
+
+pub struct BoardScreen {
+    tickets: Vec<Ticket>,
+    rules: QueueRules,
+    /// When the tickets were read.
+    read_at: DateTime<FixedOffset>,
+}
+
+pub fn keys(s: &'static Strings) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
+    (vec![s.key_back], vec![("Esc", s.h_esc_back)])
+}
+
+fn minutes(m: Option<i64>) -> String {
+    m.map_or("–".to_owned(), |m| format!("{m}m"))
+}
+
+impl BoardScreen {
+    pub fn new(ctx: &mut Ctx<'_>) -> BoardScreen {
+        let mut board = BoardScreen {
+            tickets: Vec::new(),
+            rules: QueueRules::default(),
+            read_at: ctx.local_now(),
+        };
+        board.refresh(ctx);
+        board
+    }
+
+    pub fn refresh(&mut self, ctx: &mut Ctx<'_>) {
+        self.rules = ctx.desk.queue_rules();
+        self.read_at = ctx.local_now();
+        match ctx.desk.tickets(ctx.today()) {
+            Ok(t) => self.tickets = t,
+            Err(e) => ctx.store_failed(&e),
+        }
+    }
+
+    pub fn on_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) -> Nav {
+        match key.code {
+            KeyCode::Esc => Nav::Pop,
+            KeyCode::F(5) => {
+                self.refresh(ctx);
+                Nav::Stay
+            }
+            _ => Nav::Stay,
+        }
+    }
+
+    /// The figures as of now (the waits grow while nothing else changes).
+    pub fn figures(&self, now: DateTime<FixedOffset>) -> DayFigures {
+        queue::figures(&self.tickets, &self.rules, now)
+    }
+
+    pub fn render(&self, area: Rect, buf: &mut Buffer, view: &View<'_>) {
+        let s = view.s;
+        let f = self.figures(view.now);
+        let alerts = f.alerts.len().min(4) as u16;
+        let chart_height = if area.height >= 30 { 8 } else { 0 };
+        let [title, lines, counters, alert_area, chart] = area.layout(&Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(self.rules.lines.len() as u16 + 2),
+            Constraint::Min(3),
+            Constraint::Length(alerts.max(1)),
+            Constraint::Length(chart_height),
+        ]));
+        let heading = fill(
+            s.board_title,
+            &[
+                &crate::domain::format::date_short(view.today),
+                &self.read_at.format("%H:%M"),
+                &view.office.zone.label(),
+                &f.waiting,
+                &f.done,
+                &f.no_show,
+            ],
+        );
+        Paragraph::new(Line::styled(heading, theme::title())).render(title, buf);
+        self.render_lines(lines, buf, s, &f);
+        render_counters(counters, buf, s, &f);
+        let mut alert_lines: Vec<Line> = f
+            .alerts
+            .iter()
+            .take(4)
+            .map(|a| {
+                let text = match a {
+                    Alert::WaitOverTarget {
+                        line,
+                        minutes,
+                        target,
+                    } => fill(s.alert_wait, &[line, minutes, target]),
+                    Alert::IdleCounter { counter, minutes } => {
+                        fill(s.alert_idle, &[counter, minutes])
+                    }
+                };
+                Line::styled(format!("⚠ {text}"), theme::warn())
+            })
+            .collect();
+        if alert_lines.is_empty() {
+            alert_lines.push(Line::styled(s.alert_none, theme::dim()));
+        }
+        Paragraph::new(alert_lines).render(alert_area, buf);
+        if chart_height > 0 {
+            let bars: Vec<Bar> = f
+                .per_hour
+                .iter()
+                .enumerate()
+                .map(|(i, n)| {
+                    Bar::default()
+                        .value(*n)
+                        .label(Line::from(format!("{:02}", queue::FIRST_HOUR as usize + i)))
+                })
+                .collect();
+            BarChart::default()
+                .block(Block::bordered().title(s.board_per_hour))
+                .data(BarGroup::default().bars(&bars))
+                .bar_width(3)
+                .bar_gap(1)
+                .bar_style(theme::ok())
+                .value_style(Style::new())
+                .render(chart, buf);
+        }
+    }
+
+    fn render_lines(&self, area: Rect, buf: &mut Buffer, s: &Strings, f: &DayFigures) {
+        let rows = f.lines.iter().map(|l| {
+            let style = if l.oldest_wait.is_some_and(|w| {
+                self.rules
+                    .line(&l.prefix)
+                    .is_some_and(|r| w > r.target_minutes as i64)
+            }) {
+                theme::warn()
+            } else {
+                Style::new()
+            };
+            Row::new(vec![
+                Cell::from(format!("{} {}", l.prefix, l.name)),
+                Cell::from(l.waiting.to_string()),
+                Cell::from(minutes(l.oldest_wait)),
+                Cell::from(minutes(l.median_wait)),
+                Cell::from(minutes(l.p90_wait)),
+                Cell::from(l.within_target.map_or("–".into(), |p| format!("{p}%"))),
+                Cell::from(l.done.to_string()),
+                Cell::from(l.no_show.to_string()),
+            ])
+            .style(style)
+        });
+        let header = Row::new(vec![
+            s.bc_line, s.bc_waiting, s.bc_oldest, s.bc_median, s.bc_p90, s.bc_within, s.bc_done,
+            s.bc_no_show,
+        ])
+        .style(theme::title());
+        Table::new(
+            rows,
+            [
+                Constraint::Min(16),
+                Constraint::Length(8),
+                Constraint::Length(7),
+                Constraint::Length(6),
+                Constraint::Length(5),
+                Constraint::Length(7),
+                Constraint::Length(7),
+                Constraint::Length(9),
+            ],
+        )
+        .header(header)
+        .column_spacing(1)
+        .render(area, buf);
+    }
+}
+
+fn render_counters(area: Rect, buf: &mut Buffer, s: &Strings, f: &DayFigures) {
+    if f.counters.is_empty() {
+        Paragraph::new(Line::styled(s.board_no_counter, theme::dim())).render(area, buf);
+        return;
+    }
+    let rows = f.counters.iter().map(|c| {
+        let (ticket, state) = match &c.current {
+            Some((label, state)) => (label.clone(), crate::text::ticket_state(*state, s)),
+            None => ("–".to_owned(), s.board_idle),
+        };
+        Row::new(vec![
+            Cell::from(c.counter.to_string()),
+            Cell::from(c.officer.clone().unwrap_or_else(|| "–".into())),
+            Cell::from(ticket),
+            Cell::from(state),
+            Cell::from(format!("{}m", c.minutes)),
+            Cell::from(c.served.to_string()),
+            Cell::from(minutes(c.median_service)),
+        ])
+    });
+    let header = Row::new(vec![
+        s.bc_counter,
+        s.bc_officer,
+        s.bc_ticket,
+        s.bc_state,
+        s.bc_for,
+        s.bc_served,
+        s.bc_service,
+    ])
+    .style(theme::title());
+    Table::new(
+        rows,
+        [
+            Constraint::Length(6),
+            Constraint::Min(12),
+            Constraint::Length(8),
+            Constraint::Length(12),
+            Constraint::Length(6),
+            Constraint::Length(8),
+            Constraint::Length(8),
+        ],
+    )
+    .header(header)
+    .column_spacing(1)
+    .render(area, buf);
+}
