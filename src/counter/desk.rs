@@ -7,7 +7,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::{CounterError, Opened, WalkIn};
-use crate::domain::queue::{QueueRules, Ticket, TicketAction, pick_next};
+use crate::domain::queue::{QueueRules, Ticket, TicketAction};
 use crate::domain::{Action, Booking, BookingCode, Case, Office};
 use crate::store::{
     Actor, AuthError, Durability, LostCall, Officer, PinAttempt, QueueRow, Result, ServedElsewhere, Store,
@@ -136,12 +136,7 @@ impl Desk {
 
     /// The office's lines and calling rule, as pusat last sent them (the defaults before).
     pub fn queue_rules(&self) -> QueueRules {
-        self.store
-            .office_info(self.store.office())
-            .ok()
-            .flatten()
-            .and_then(|(_, config)| QueueRules::from_office_config(&config).ok())
-            .unwrap_or_default()
+        super::queue_rules(&self.store)
     }
     pub fn tickets(&self, day: NaiveDate) -> Result<Vec<Ticket>> {
         self.store.tickets(day)
@@ -156,24 +151,14 @@ impl Desk {
     pub fn take_lost_calls(&self) -> Result<Vec<LostCall>> {
         self.store.take_lost_calls()
     }
-    /// Gives a booking its queue number on the line its service goes to; a booking that has
-    /// an open ticket today keeps it.
+    /// Gives a booking its queue number (see [`super::issue_ticket`]); `true` when new.
     pub fn issue_ticket(
         &mut self,
         actor: &Actor,
         counter: u32,
         booking: &Booking,
     ) -> std::result::Result<(Ticket, bool), CounterError> {
-        let day = actor.now.date_naive();
-        if let Some(t) = self.store.ticket_for_booking(day, booking.code.as_str())? {
-            return Ok((t, false));
-        }
-        let rules = self.queue_rules();
-        let line = rules.line_for(booking);
-        let t = self
-            .store
-            .issue_ticket(actor, counter, line, day, Some(booking.code.as_str()))?;
-        Ok((t, true))
+        super::issue_ticket(&mut self.store, actor, counter, booking)
     }
     /// Calls the next ticket by the office's rule: `None` when nobody waits.
     pub fn call_next(
@@ -181,13 +166,7 @@ impl Desk {
         actor: &Actor,
         counter: u32,
     ) -> std::result::Result<Option<Ticket>, CounterError> {
-        let rules = self.queue_rules();
-        let tickets = self.store.tickets(actor.now.date_naive())?;
-        let Some(next) = pick_next(&tickets, &rules, actor.now) else {
-            return Ok(None);
-        };
-        let id = next.id;
-        Ok(Some(self.ticket_act(actor, counter, id, TicketAction::Call)?))
+        super::call_next(&mut self.store, actor, counter)
     }
     pub fn ticket_act(
         &mut self,

@@ -20,6 +20,7 @@ use crate::domain::booking::WalkInReason;
 use crate::domain::case::{CheckInException, Identity};
 use crate::domain::checklist::requirements;
 use crate::domain::intake::Rule;
+use crate::domain::queue::{QueueRules, Ticket, TicketAction, pick_next};
 use crate::domain::nik::NikError;
 use crate::domain::walkin::{self, WalkInRefusal};
 use crate::domain::{
@@ -277,4 +278,50 @@ impl DraftPolicy {
             Durability::Cached
         }
     }
+}
+
+/// The office's lines and calling rule, as pusat last sent them (the defaults before, or
+/// when the office's settings cannot be used).
+pub fn queue_rules(store: &Store) -> QueueRules {
+    store
+        .office_info(store.office())
+        .ok()
+        .flatten()
+        .and_then(|(_, config)| QueueRules::from_office_config(&config).ok())
+        .unwrap_or_default()
+}
+
+/// Gives a booking its queue number on the line its service goes to, from `counter`'s
+/// block; a booking with an open ticket today keeps it. `true` when the ticket is new.
+pub fn issue_ticket(
+    store: &mut Store,
+    actor: &Actor,
+    counter: u32,
+    booking: &Booking,
+) -> Result<(Ticket, bool), CounterError> {
+    let day = actor.now.date_naive();
+    if let Some(t) = store.ticket_for_booking(day, booking.code.as_str())? {
+        return Ok((t, false));
+    }
+    let rules = queue_rules(store);
+    let line = rules.line_for(booking);
+    let t = store.issue_ticket(actor, counter, line, day, Some(booking.code.as_str()))?;
+    Ok((t, true))
+}
+
+/// Calls the next ticket by the office's rule from what this counter knows: `None` when
+/// nobody waits. pusat decides when two counters call the same ticket (see
+/// `server::tickets`); the loser learns it at its next pull.
+pub fn call_next(
+    store: &mut Store,
+    actor: &Actor,
+    counter: u32,
+) -> Result<Option<Ticket>, CounterError> {
+    let rules = queue_rules(store);
+    let tickets = store.tickets(actor.now.date_naive())?;
+    let Some(next) = pick_next(&tickets, &rules, actor.now) else {
+        return Ok(None);
+    };
+    let id = next.id;
+    Ok(Some(store.ticket_act(actor, counter, id, TicketAction::Call)?))
 }

@@ -1,0 +1,325 @@
+//! The office's queue across real processes' parts: counters (real SQLite files) and pusat
+//! (in-process, on a real PostgreSQL). Numbers never collide, two counters calling against
+//! each other never both get a ticket, a display reads the calls and nothing else, and a
+//! call reaches a waiting long poll at once.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "common/pg.rs"]
+mod pg;
+#[path = "common/sync.rs"]
+mod support;
+
+use std::collections::{HashMap, HashSet};
+
+use loket::counter;
+use loket::domain::queue::{TicketAction, TicketEvent, TicketState};
+use loket::protocol::{Change, WireEvent};
+use support::{Counter, OFFICE, Pusat};
+use uuid::Uuid;
+
+fn issue(
+    c: &mut Counter,
+    n: u32,
+    b: &loket::domain::Booking,
+) -> Result<(loket::domain::queue::Ticket, bool), counter::CounterError> {
+    let actor = c.actor();
+    counter::issue_ticket(&mut c.store, &actor, n, b)
+}
+
+fn call(
+    c: &mut Counter,
+    n: u32,
+) -> Result<Option<loket::domain::queue::Ticket>, counter::CounterError> {
+    let actor = c.actor();
+    counter::call_next(&mut c.store, &actor, n)
+}
+
+/// pusat's tickets of the office: id → (state, counter).
+async fn tickets_at_pusat(pusat: &Pusat) -> HashMap<Uuid, (String, Option<i32>)> {
+    let db = pusat.pool.get().await.unwrap();
+    db.query(
+        "SELECT id, state, counter FROM tickets WHERE office = $1",
+        &[&OFFICE],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), (r.get(1), r.get(2))))
+    .collect()
+}
+
+async fn refusals(pusat: &Pusat) -> Vec<String> {
+    let db = pusat.pool.get().await.unwrap();
+    db.query("SELECT reason FROM refused_events ORDER BY seq", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_counters_calling_against_each_other_never_share_a_ticket() {
+    let (pusat, bookings) = Pusat::start(100).await;
+    // The check-in desk gives out the numbers; counters 1 and 2 call them.
+    let mut desk = Counter::enroll(&pusat, 9).await;
+    desk.sync().await.unwrap();
+    for b in &bookings {
+        let (t, fresh) = issue(&mut desk, 9, b).unwrap();
+        assert!(fresh);
+        assert!((9001..=9999).contains(&t.number), "{}", t.label());
+    }
+    // A booking keeps its number.
+    let (again, fresh) =
+        issue(&mut desk, 9, &bookings[0]).unwrap();
+    assert!(!fresh);
+    assert_eq!(again.number, 9001);
+    desk.sync().await.unwrap();
+    let mut one = Counter::enroll(&pusat, 1).await;
+    let mut two = Counter::enroll(&pusat, 2).await;
+    one.sync().await.unwrap();
+    two.sync().await.unwrap();
+    let mut lost = 0;
+    for _ in 0..400 {
+        let a = call(&mut one, 1).unwrap();
+        let b = call(&mut two, 2).unwrap();
+        if a.is_none() && b.is_none() {
+            break;
+        }
+        let (ra, rb) = tokio::join!(one.sync(), two.sync());
+        ra.unwrap();
+        rb.unwrap();
+        // The loser hears of it at its next pull.
+        one.sync().await.unwrap();
+        two.sync().await.unwrap();
+        lost += one.store.take_lost_calls().unwrap().len();
+        lost += two.store.take_lost_calls().unwrap().len();
+    }
+    let central = tickets_at_pusat(&pusat).await;
+    assert_eq!(central.len(), 100);
+    assert!(
+        central
+            .values()
+            .all(|(state, c)| state == "called" && matches!(c, Some(1 | 2))),
+        "{central:?}"
+    );
+    // Each counter's own view agrees with pusat on who holds every ticket.
+    for (c, store) in [(1, &one.store), (2, &two.store)] {
+        for t in store.tickets(support::today()).unwrap() {
+            let (_, holder) = &central[&t.id];
+            assert_eq!(
+                t.counter.map(|n| n as i32),
+                *holder,
+                "counter {c} sees {} held by {:?}",
+                t.label(),
+                t.counter
+            );
+        }
+    }
+    let db = pusat.pool.get().await.unwrap();
+    let conflicts: i64 = db
+        .query_one("SELECT COUNT(*) FROM ticket_conflicts", &[])
+        .await
+        .unwrap()
+        .get(0);
+    println!("100 tickets, {conflicts} calls lost at pusat, {lost} told to the loser");
+    assert!(conflicts > 0, "the two counters raced for the same tickets");
+    assert_eq!(conflicts as usize, lost, "every lost call is told to its counter");
+    assert!(refusals(&pusat).await.is_empty(), "a race is not an attack");
+    pusat.stop().await;
+}
+
+/// Pushes one hand-made ticket event as `c`'s next event.
+async fn push_ticket(c: &Counter, kind: &str, payload: serde_json::Value) {
+    let seq = c.store.last_seq().unwrap() + 1 + pushed_extra(c);
+    let event = WireEvent {
+        seq,
+        id: Uuid::now_v7(),
+        kind: kind.into(),
+        case_id: None,
+        office: c.credential.office.code.clone(),
+        officer: c.officer.clone(),
+        device_time: support::local_now(),
+        payload,
+    };
+    c.client.push(&[event]).await.unwrap();
+}
+
+/// Hand-made events pushed so far by this test (they are not in the counter's outbox).
+fn pushed_extra(c: &Counter) -> i64 {
+    thread_local! {
+        static EXTRA: std::cell::RefCell<HashMap<Uuid, i64>> = Default::default();
+    }
+    EXTRA.with(|m| {
+        let mut m = m.borrow_mut();
+        let n = m.entry(c.credential.device_id).or_insert(0);
+        let now = *n;
+        *n += 1;
+        now
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_ticket_events_are_refused_with_the_reason() {
+    let (pusat, bookings) = Pusat::start(4).await;
+    let mut honest = Counter::enroll(&pusat, 1).await;
+    honest.sync().await.unwrap();
+    let (ticket, _) =
+        issue(&mut honest, 1, &bookings[0]).unwrap();
+    honest.sync().await.unwrap();
+    assert_eq!(tickets_at_pusat(&pusat).await.len(), 1);
+
+    let attacker = Counter::enroll(&pusat, 2).await;
+    let issue = |counter: u32, number: u32, line: &str| {
+        serde_json::to_value(TicketEvent {
+            ticket: Uuid::now_v7(),
+            counter,
+            action: TicketAction::Issue {
+                day: support::today(),
+                line: line.into(),
+                number,
+                booking: None,
+            },
+        })
+        .unwrap()
+    };
+    // A number from counter 1's block, as counter 1; then as itself; another line.
+    push_ticket(&attacker, "ticket.issue", issue(1, 1002, "A")).await;
+    push_ticket(&attacker, "ticket.issue", issue(2, 1002, "A")).await;
+    push_ticket(&attacker, "ticket.issue", issue(2, 2001, "Z")).await;
+    // Taking over counter 1's ticket, and moving it to a line the office does not run.
+    let act = |action| {
+        serde_json::to_value(TicketEvent {
+            ticket: ticket.id,
+            counter: 2,
+            action,
+        })
+        .unwrap()
+    };
+    push_ticket(
+        &attacker,
+        "ticket.transfer",
+        act(TicketAction::Transfer { line: "Q".into() }),
+    )
+    .await;
+    // A kind that does not match its payload.
+    push_ticket(&attacker, "ticket.call", act(TicketAction::Cancel { reason: "x".into() })).await;
+    // Another office's counter calls this office's ticket.
+    {
+        let mut db = pusat.pool.get().await.unwrap();
+        support::add_office(&mut db, "MKS", 2).await;
+    }
+    let outsider = Counter::enroll_at(&pusat, "MKS", 1).await;
+    push_ticket(&outsider, "ticket.call", {
+        let mut v = act(TicketAction::Call);
+        v["counter"] = 1.into();
+        v
+    })
+    .await;
+    let reasons = refusals(&pusat).await;
+    println!("{reasons:#?}");
+    let expect = [
+        "acts as counter 1",
+        "outside counter 2's block",
+        "has no line Z",
+        "has no line Q",
+        "the event is ticket.call, its payload ticket.cancel",
+        "belongs to another office",
+    ];
+    for e in expect {
+        assert!(reasons.iter().any(|r| r.contains(e)), "{e}: {reasons:?}");
+    }
+    // Nothing of it applied: one ticket, still waiting.
+    let central = tickets_at_pusat(&pusat).await;
+    assert_eq!(central.len(), 1);
+    assert_eq!(central[&ticket.id].0, TicketState::Issued.label());
+    pusat.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_display_reads_the_calls_at_once_and_can_write_nothing() {
+    let (pusat, bookings) = Pusat::start(3).await;
+    let mut desk = Counter::enroll(&pusat, 1).await;
+    desk.sync().await.unwrap();
+    let (ticket, _) =
+        issue(&mut desk, 1, &bookings[0]).unwrap();
+    desk.sync().await.unwrap();
+
+    // A display enrolled with its own code.
+    let code = {
+        let db = pusat.pool.get().await.unwrap();
+        loket::server::admin::enroll_code_for(&db, OFFICE, 1, 1, loket::server::Role::Display)
+            .await
+            .unwrap()
+            .0
+    };
+    let key = loket::sync::DeviceKey::generate();
+    let enrolled = loket::sync::Client::enroll(&pusat.url, &code, None, &key)
+        .await
+        .unwrap();
+    assert_eq!(enrolled.role, "display");
+    let display = loket::sync::Client::new(&pusat.url, &enrolled.token, None)
+        .unwrap()
+        .signed(key);
+    let first = display.pull(0).await.unwrap();
+    assert!(
+        first
+            .changes
+            .iter()
+            .all(|c| matches!(c.change, Change::Ticket(_) | Change::Office(_))),
+        "a display sees no bookings, cases or officers"
+    );
+    assert!(
+        first
+            .changes
+            .iter()
+            .any(|c| matches!(&c.change, Change::Ticket(t) if t.id == ticket.id))
+    );
+    // Its credential cannot push.
+    let forged = WireEvent {
+        seq: 1,
+        id: Uuid::now_v7(),
+        kind: "ticket.call".into(),
+        case_id: None,
+        office: OFFICE.into(),
+        officer: "x".into(),
+        device_time: support::local_now(),
+        payload: serde_json::json!({}),
+    };
+    let refused = display.push(&[forged]).await.unwrap_err();
+    assert!(format!("{refused}").contains("display"), "{refused}");
+
+    // A long poll waiting at pusat gets counter 1's call as soon as it is pushed.
+    let cursor = first.cursor;
+    let waiting = tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        let page = display.pull_waiting(cursor, 20, 100).await.unwrap();
+        (page, started.elapsed())
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let called = std::time::Instant::now();
+    call(&mut desk, 1)
+        .unwrap()
+        .unwrap();
+    desk.sync().await.unwrap();
+    let (page, waited) = waiting.await.unwrap();
+    println!(
+        "call at counter 1 → display: {:?} after the push began ({waited:?} waited)",
+        called.elapsed()
+    );
+    let seen: HashSet<_> = page
+        .changes
+        .iter()
+        .filter_map(|c| match &c.change {
+            Change::Ticket(t) => Some((t.id, t.state, t.counter)),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        seen.contains(&(ticket.id, TicketState::Called, Some(1))),
+        "{seen:?}"
+    );
+    // Woken by the commit, not by the 20-second limit.
+    assert!(waited < std::time::Duration::from_secs(15), "{waited:?}");
+    pusat.stop().await;
+}
