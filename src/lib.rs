@@ -21,6 +21,8 @@ pub mod demo;
 #[cfg(feature = "kiosk")]
 pub mod devices;
 #[cfg(feature = "kiosk")]
+pub mod display;
+#[cfg(feature = "kiosk")]
 pub mod doctor;
 pub mod domain;
 pub mod photo;

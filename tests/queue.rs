@@ -70,8 +70,7 @@ async fn two_counters_calling_against_each_other_never_share_a_ticket() {
         assert!((9001..=9999).contains(&t.number), "{}", t.label());
     }
     // A booking keeps its number.
-    let (again, fresh) =
-        issue(&mut desk, 9, &bookings[0]).unwrap();
+    let (again, fresh) = issue(&mut desk, 9, &bookings[0]).unwrap();
     assert!(!fresh);
     assert_eq!(again.number, 9001);
     desk.sync().await.unwrap();
@@ -124,7 +123,10 @@ async fn two_counters_calling_against_each_other_never_share_a_ticket() {
         .get(0);
     println!("100 tickets, {conflicts} calls lost at pusat, {lost} told to the loser");
     assert!(conflicts > 0, "the two counters raced for the same tickets");
-    assert_eq!(conflicts as usize, lost, "every lost call is told to its counter");
+    assert_eq!(
+        conflicts as usize, lost,
+        "every lost call is told to its counter"
+    );
     assert!(refusals(&pusat).await.is_empty(), "a race is not an attack");
     pusat.stop().await;
 }
@@ -164,8 +166,7 @@ async fn forged_ticket_events_are_refused_with_the_reason() {
     let (pusat, bookings) = Pusat::start(4).await;
     let mut honest = Counter::enroll(&pusat, 1).await;
     honest.sync().await.unwrap();
-    let (ticket, _) =
-        issue(&mut honest, 1, &bookings[0]).unwrap();
+    let (ticket, _) = issue(&mut honest, 1, &bookings[0]).unwrap();
     honest.sync().await.unwrap();
     assert_eq!(tickets_at_pusat(&pusat).await.len(), 1);
 
@@ -203,7 +204,12 @@ async fn forged_ticket_events_are_refused_with_the_reason() {
     )
     .await;
     // A kind that does not match its payload.
-    push_ticket(&attacker, "ticket.call", act(TicketAction::Cancel { reason: "x".into() })).await;
+    push_ticket(
+        &attacker,
+        "ticket.call",
+        act(TicketAction::Cancel { reason: "x".into() }),
+    )
+    .await;
     // Another office's counter calls this office's ticket.
     {
         let mut db = pusat.pool.get().await.unwrap();
@@ -241,8 +247,7 @@ async fn a_display_reads_the_calls_at_once_and_can_write_nothing() {
     let (pusat, bookings) = Pusat::start(3).await;
     let mut desk = Counter::enroll(&pusat, 1).await;
     desk.sync().await.unwrap();
-    let (ticket, _) =
-        issue(&mut desk, 1, &bookings[0]).unwrap();
+    let (ticket, _) = issue(&mut desk, 1, &bookings[0]).unwrap();
     desk.sync().await.unwrap();
 
     // A display enrolled with its own code.
@@ -298,9 +303,7 @@ async fn a_display_reads_the_calls_at_once_and_can_write_nothing() {
     });
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let called = std::time::Instant::now();
-    call(&mut desk, 1)
-        .unwrap()
-        .unwrap();
+    call(&mut desk, 1).unwrap().unwrap();
     desk.sync().await.unwrap();
     let (page, waited) = waiting.await.unwrap();
     println!(

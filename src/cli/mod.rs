@@ -87,6 +87,14 @@ pub enum Command {
         #[arg(long)]
         ca_file: Option<PathBuf>,
     },
+    /// The waiting room's display: the office's calls in block letters, full screen, for a
+    /// TV. Enroll it first with a display code (`pusat enroll-code --display`).
+    Display {
+        /// Speak each call with this command and its words, the text as the last argument
+        /// (e.g. "espeak-ng -v id"); calls are spoken one after another.
+        #[arg(long)]
+        announce_cmd: Option<String>,
+    },
     /// Sync with pusat: push events, pull the office's changes, upload photos.
     Sync {
         /// Run one round, print what moved, and exit (else keep syncing until Ctrl+C).
@@ -401,6 +409,23 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
             ca_file,
         } => sync::enroll(opened, &server, &code, ca_file.as_deref()),
         Command::Sync { once } => sync::run(opened, once),
+        Command::Display { announce_cmd } => {
+            let Some(credential) = opened.credential.clone() else {
+                return Err(CliError::Sync(
+                    "layar ini belum terdaftar; jalankan `loket enroll --server URL --code KODE` dengan kode layar / not enrolled"
+                        .into(),
+                ));
+            };
+            let client = crate::sync::Client::for_counter(&credential, &opened.dir)
+                .map_err(|e| CliError::Sync(e.to_string()))?;
+            crate::display::run(
+                client,
+                &opened.office.name,
+                opened.office.zone,
+                announce_cmd,
+            )
+            .map_err(|e| CliError::Sync(e.to_string()))
+        }
         Command::Qr { .. }
         | Command::Photo { .. }
         | Command::Doctor { .. }

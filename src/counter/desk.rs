@@ -10,8 +10,8 @@ use super::{CounterError, Opened, WalkIn};
 use crate::domain::queue::{QueueRules, Ticket, TicketAction};
 use crate::domain::{Action, Booking, BookingCode, Case, Office};
 use crate::store::{
-    Actor, AuthError, Durability, LostCall, Officer, PinAttempt, QueueRow, Result, ServedElsewhere, Store,
-    StoredPhoto, SyncCounts,
+    Actor, AuthError, Durability, LostCall, Officer, PinAttempt, QueueRow, Result, ServedElsewhere,
+    Store, StoredPhoto, SyncCounts,
 };
 
 pub struct Desk {
@@ -141,7 +141,11 @@ impl Desk {
     pub fn tickets(&self, day: NaiveDate) -> Result<Vec<Ticket>> {
         self.store.tickets(day)
     }
-    pub fn ticket_for_booking(&self, day: NaiveDate, booking: &BookingCode) -> Result<Option<Ticket>> {
+    pub fn ticket_for_booking(
+        &self,
+        day: NaiveDate,
+        booking: &BookingCode,
+    ) -> Result<Option<Ticket>> {
         self.store.ticket_for_booking(day, booking.as_str())
     }
     /// The ticket this counter has called or serves.

@@ -20,8 +20,8 @@ use crate::domain::booking::WalkInReason;
 use crate::domain::case::{CheckInException, Identity};
 use crate::domain::checklist::requirements;
 use crate::domain::intake::Rule;
-use crate::domain::queue::{QueueRules, Ticket, TicketAction, pick_next};
 use crate::domain::nik::NikError;
+use crate::domain::queue::{QueueRules, Ticket, TicketAction, pick_next};
 use crate::domain::walkin::{self, WalkInRefusal};
 use crate::domain::{
     Action, Applicant, ApplicationType, Booking, BookingCode, Case, Office, PassportType, Service,
@@ -323,5 +323,10 @@ pub fn call_next(
         return Ok(None);
     };
     let id = next.id;
-    Ok(Some(store.ticket_act(actor, counter, id, TicketAction::Call)?))
+    Ok(Some(store.ticket_act(
+        actor,
+        counter,
+        id,
+        TicketAction::Call,
+    )?))
 }

@@ -472,7 +472,8 @@ impl Ticket {
                 {
                     return Err(e);
                 }
-                self.transferred_from.get_or_insert_with(|| self.line.clone());
+                self.transferred_from
+                    .get_or_insert_with(|| self.line.clone());
                 self.line = line.clone();
                 self.state = S::Issued;
                 self.counter = None;
@@ -697,7 +698,8 @@ pub fn figures(tickets: &[Ticket], rules: &QueueRules, now: DateTime<FixedOffset
         held.sort_by_key(|t| t.called_at);
         times.sort_unstable();
         let last = held.last().copied();
-        let current = last.filter(|t| matches!(t.state, TicketState::Called | TicketState::Serving));
+        let current =
+            last.filter(|t| matches!(t.state, TicketState::Called | TicketState::Serving));
         let since = current
             .and_then(|t| t.serving_at.or(t.called_at))
             .or_else(|| last.and_then(|t| t.closed_at.or(t.called_at)));
@@ -710,10 +712,7 @@ pub fn figures(tickets: &[Ticket], rules: &QueueRules, now: DateTime<FixedOffset
             officer: current.or(last).and_then(|t| t.officer.clone()),
             current: current.map(|t| (t.label(), t.state)),
             minutes,
-            served: held
-                .iter()
-                .filter(|t| t.state == TicketState::Done)
-                .count(),
+            served: held.iter().filter(|t| t.state == TicketState::Done).count(),
             median_service: percentile(&times, 50),
         });
     }

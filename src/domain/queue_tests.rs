@@ -44,7 +44,10 @@ fn numbers_come_from_the_issuing_counters_block() {
     for a in 0..60u32 {
         for b in (a + 1)..60 {
             let (x, y) = (block(a), block(b));
-            assert!(x.end() < y.start() || y.end() < x.start(), "{a} and {b} overlap");
+            assert!(
+                x.end() < y.start() || y.end() < x.start(),
+                "{a} and {b} overlap"
+            );
         }
     }
     assert_eq!(label("A", 3012), "A-3012");
@@ -66,7 +69,10 @@ fn a_ticket_walks_its_states_and_refuses_the_rest() {
     let mut t = ticket("A", 1001, "08:00");
     assert!(act(&mut t, 2, TicketAction::Serve, "08:01").is_err());
     act(&mut t, 2, TicketAction::Call, "08:10").unwrap();
-    assert_eq!((t.state, t.counter, t.calls), (TicketState::Called, Some(2), 1));
+    assert_eq!(
+        (t.state, t.counter, t.calls),
+        (TicketState::Called, Some(2), 1)
+    );
     // Another counter cannot take over a called ticket.
     assert!(matches!(
         act(&mut t, 3, TicketAction::Call, "08:11"),
@@ -87,9 +93,7 @@ fn a_ticket_walks_its_states_and_refuses_the_rest() {
         act(
             &mut t,
             2,
-            TicketAction::Cancel {
-                reason: "x".into()
-            },
+            TicketAction::Cancel { reason: "x".into() },
             "08:31"
         )
         .is_err()
@@ -109,10 +113,21 @@ fn a_no_show_comes_back_and_a_transfer_waits_again() {
     act(&mut t, 4, TicketAction::Call, "09:01").unwrap();
     act(&mut t, 4, TicketAction::Serve, "09:02").unwrap();
     assert!(matches!(
-        act(&mut t, 4, TicketAction::Transfer { line: "A".into() }, "09:03"),
+        act(
+            &mut t,
+            4,
+            TicketAction::Transfer { line: "A".into() },
+            "09:03"
+        ),
         Err(TicketError::SameLine(_))
     ));
-    act(&mut t, 4, TicketAction::Transfer { line: "C".into() }, "09:03").unwrap();
+    act(
+        &mut t,
+        4,
+        TicketAction::Transfer { line: "C".into() },
+        "09:03",
+    )
+    .unwrap();
     assert_eq!(t.state, TicketState::Issued);
     assert_eq!(t.line, "C");
     assert_eq!(t.transferred_from.as_deref(), Some("A"));
@@ -212,7 +227,10 @@ fn figures_count_waits_service_and_idle_counters() {
     let d = ticket("P", 1001, "09:00");
     let f = figures(&[a, b, c, d], &rules, at("10:30"));
     let line_a = &f.lines[0];
-    assert_eq!((line_a.issued, line_a.waiting, line_a.done, line_a.no_show), (3, 0, 1, 1));
+    assert_eq!(
+        (line_a.issued, line_a.waiting, line_a.done, line_a.no_show),
+        (3, 0, 1, 1)
+    );
     // Waits until called: 20, 85 and 30 minutes.
     assert_eq!(line_a.median_wait, Some(30));
     assert_eq!(line_a.p90_wait, Some(85));
@@ -223,7 +241,10 @@ fn figures_count_waits_service_and_idle_counters() {
     assert_eq!(f.median_service, Some(10));
     assert_eq!(f.counters.len(), 2);
     assert_eq!(f.counters[0].served, 1);
-    assert_eq!(f.counters[1].current, Some(("A-1002".into(), TicketState::Called)));
+    assert_eq!(
+        f.counters[1].current,
+        Some(("A-1002".into(), TicketState::Called))
+    );
     assert!(f.alerts.contains(&Alert::WaitOverTarget {
         line: "P".into(),
         minutes: 90,

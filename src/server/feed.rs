@@ -192,8 +192,8 @@ pub async fn pull(
     Query(q): Query<PullQuery>,
 ) -> Result<Json<PullResponse>> {
     let limit = q.limit.unwrap_or(MAX_PULL).clamp(1, MAX_PULL);
-    let deadline = tokio::time::Instant::now()
-        + std::time::Duration::from_secs(q.wait.min(MAX_WAIT_SECONDS));
+    let deadline =
+        tokio::time::Instant::now() + std::time::Duration::from_secs(q.wait.min(MAX_WAIT_SECONDS));
     // Subscribed before the first read, so a commit between the read and the wait is seen.
     let mut commits = state.feed_commits.subscribe();
     let after = q.after.max(0);
@@ -204,8 +204,7 @@ pub async fn pull(
         };
         response.changes.retain(|c| readable(&reader, &c.change));
         let waited_enough = tokio::time::Instant::now() >= deadline;
-        if !response.changes.is_empty() || response.more || waited_enough
-            || response.cursor > after
+        if !response.changes.is_empty() || response.more || waited_enough || response.cursor > after
         {
             state.metrics.pulled(response.changes.len());
             return Ok(Json(response));

@@ -140,7 +140,11 @@ pub async fn apply<'a>(
         if parsed.action.kind() != event.kind {
             out.refused.push((
                 event,
-                format!("the event is {}, its payload {}", event.kind, parsed.action.kind()),
+                format!(
+                    "the event is {}, its payload {}",
+                    event.kind,
+                    parsed.action.kind()
+                ),
             ));
             continue;
         }
@@ -161,16 +165,20 @@ pub async fn apply<'a>(
         if let TicketAction::Transfer { line } = &parsed.action
             && rules.line(line).is_none()
         {
-            out.refused
-                .push((event, format!("office {} has no line {line}", device.office)));
+            out.refused.push((
+                event,
+                format!("office {} has no line {line}", device.office),
+            ));
             continue;
         }
         let stored = load(tx, parsed.ticket).await?;
         let ticket = match (&parsed.action, stored) {
             (TicketAction::Issue { line, number, .. }, None) => {
                 if rules.line(line).is_none() {
-                    out.refused
-                        .push((event, format!("office {} has no line {line}", device.office)));
+                    out.refused.push((
+                        event,
+                        format!("office {} has no line {line}", device.office),
+                    ));
                     continue;
                 }
                 if !queue::block(device.counter.max(0) as u32).contains(number) {
@@ -206,8 +214,10 @@ pub async fn apply<'a>(
                 continue;
             }
             (_, None) => {
-                out.refused
-                    .push((event, format!("ticket {} is unknown to pusat", parsed.ticket)));
+                out.refused.push((
+                    event,
+                    format!("ticket {} is unknown to pusat", parsed.ticket),
+                ));
                 continue;
             }
             (_, Some((office, _))) if office != device.office => {

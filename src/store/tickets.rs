@@ -89,7 +89,14 @@ impl Store {
         };
         let ticket = Ticket::issue(&event, &actor.username, actor.now)?;
         let payload = serde_json::to_value(&event)?;
-        let seq = append_event(&tx, &self.office, actor, event.action.kind(), None, &payload)?;
+        let seq = append_event(
+            &tx,
+            &self.office,
+            actor,
+            event.action.kind(),
+            None,
+            &payload,
+        )?;
         save(&tx, &ticket, seq)?;
         append_audit(
             &tx,
@@ -129,7 +136,14 @@ impl Store {
         };
         ticket.apply(&event, &actor.username, actor.now)?;
         let payload = serde_json::to_value(&event)?;
-        let seq = append_event(&tx, &self.office, actor, event.action.kind(), None, &payload)?;
+        let seq = append_event(
+            &tx,
+            &self.office,
+            actor,
+            event.action.kind(),
+            None,
+            &payload,
+        )?;
         save(&tx, &ticket, seq)?;
         let detail = match &event.action {
             TicketAction::Transfer { line } => format!("{} → {line}", ticket.label()),
@@ -150,9 +164,9 @@ impl Store {
 
     /// The office's tickets of `day` as this counter knows them, by line and number.
     pub fn tickets(&self, day: NaiveDate) -> Result<Vec<Ticket>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT body FROM tickets WHERE day = ?1 ORDER BY line, number",
-        )?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT body FROM tickets WHERE day = ?1 ORDER BY line, number")?;
         let rows = stmt.query_map([day.to_string()], |r| r.get::<_, String>(0))?;
         rows.map(|b| read(b?)).collect()
     }
@@ -205,9 +219,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT ticket, label, winner FROM lost_calls WHERE seen = 0")?;
-        let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?))
-        })?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))?;
         let mut out = Vec::new();
         for row in rows {
             let (ticket, label, winner) = row?;

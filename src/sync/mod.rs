@@ -14,4 +14,6 @@ pub use credential::{Credential, CredentialError};
 pub use key::DeviceKey;
 pub use renew::{RENEW_BEFORE, renew_if_due};
 pub use round::{Phase, RoundContext, RoundReport, round};
-pub use worker::{SyncCommand, SyncState, SyncStatus, Worker, WorkerSetup, backoff};
+pub use worker::{
+    LONG_POLL_SECONDS, SyncCommand, SyncState, SyncStatus, Worker, WorkerSetup, backoff,
+};

@@ -160,7 +160,13 @@ impl BoardScreen {
             .style(style)
         });
         let header = Row::new(vec![
-            s.bc_line, s.bc_waiting, s.bc_oldest, s.bc_median, s.bc_p90, s.bc_within, s.bc_done,
+            s.bc_line,
+            s.bc_waiting,
+            s.bc_oldest,
+            s.bc_median,
+            s.bc_p90,
+            s.bc_within,
+            s.bc_done,
             s.bc_no_show,
         ])
         .style(theme::title());

@@ -12,8 +12,8 @@ use super::input::TextInput;
 use super::walkin::WalkInScreen;
 use super::{Ctx, Level, Nav, Screen, Strings, View, fill, theme};
 use crate::domain::BookingCode;
-use crate::domain::queue::{Ticket, TicketAction, TicketState};
 use crate::domain::format;
+use crate::domain::queue::{Ticket, TicketAction, TicketState};
 use crate::store::{QueueRow, QueueStatus};
 
 const SEARCH_LIMIT: usize = 200;
@@ -125,7 +125,9 @@ impl QueueScreen {
                 let s = ctx.s();
                 let text = if fresh {
                     let rules = ctx.desk.queue_rules();
-                    let line = rules.line(&t.line).map_or(t.line.clone(), |l| l.name.clone());
+                    let line = rules
+                        .line(&t.line)
+                        .map_or(t.line.clone(), |l| l.name.clone());
                     fill(s.ticket_issued, &[&code, &t.label(), &line])
                 } else {
                     fill(s.ticket_kept, &[&code, &t.label()])
@@ -146,14 +148,20 @@ impl QueueScreen {
                 return ctx.notify(Level::Warn, fill(s.ticket_unserved, &[&t.label()]));
             }
             Some(t) => {
-                if let Err(e) = ctx.desk.ticket_act(&actor, ctx.counter, t.id, TicketAction::Finish) {
+                if let Err(e) = ctx
+                    .desk
+                    .ticket_act(&actor, ctx.counter, t.id, TicketAction::Finish)
+                {
                     return ctx.counter_failed(&e);
                 }
             }
             None => {}
         }
         match ctx.desk.call_next(&actor, ctx.counter) {
-            Ok(Some(t)) => ctx.notify(Level::Ok, fill(s.ticket_calling, &[&t.label(), &ctx.counter])),
+            Ok(Some(t)) => ctx.notify(
+                Level::Ok,
+                fill(s.ticket_calling, &[&t.label(), &ctx.counter]),
+            ),
             Ok(None) => ctx.notify(Level::Info, s.ticket_nobody.to_owned()),
             Err(e) => ctx.counter_failed(&e),
         }
@@ -170,7 +178,10 @@ impl QueueScreen {
         let no_show = action == TicketAction::NoShow;
         match ctx.desk.ticket_act(&actor, ctx.counter, t.id, action) {
             Ok(t) if no_show => ctx.notify(Level::Info, fill(s.ticket_no_show, &[&t.label()])),
-            Ok(t) => ctx.notify(Level::Ok, fill(s.ticket_calling, &[&t.label(), &ctx.counter])),
+            Ok(t) => ctx.notify(
+                Level::Ok,
+                fill(s.ticket_calling, &[&t.label(), &ctx.counter]),
+            ),
             Err(e) => ctx.counter_failed(&e),
         }
         self.refresh_tickets(ctx);
@@ -185,7 +196,10 @@ impl QueueScreen {
             return;
         }
         let actor = ctx.actor();
-        if let Err(e) = ctx.desk.ticket_act(&actor, ctx.counter, t.id, TicketAction::Serve) {
+        if let Err(e) = ctx
+            .desk
+            .ticket_act(&actor, ctx.counter, t.id, TicketAction::Serve)
+        {
             ctx.counter_failed(&e);
         }
         self.refresh_tickets(ctx);
