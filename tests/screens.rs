@@ -1260,3 +1260,39 @@ fn a_corrected_name_keeps_to_the_passport_name_rule() {
         "{screen}"
     );
 }
+
+#[test]
+fn numbers_are_given_called_and_seen_on_the_supervisors_board() {
+    let mut f = fixture();
+    login(&mut f.app, "petugas1", "111111");
+    for _ in 0..3 {
+        press(&mut f.app, KeyCode::F(3));
+        press(&mut f.app, KeyCode::Down);
+    }
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("3 menunggu"), "{screen}");
+    assert!(screen.contains("Nomor antrean"), "{screen}");
+    // The same booking keeps its number.
+    press(&mut f.app, KeyCode::Up);
+    press(&mut f.app, KeyCode::F(3));
+    assert!(draw(&f.app, 100, 30).contains("sudah punya nomor"));
+    // F6 calls the oldest; F6 again refuses while it is not served; F8 marks it absent.
+    press(&mut f.app, KeyCode::F(6));
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("Dipanggil A-1001 ke loket 1"), "{screen}");
+    press(&mut f.app, KeyCode::F(6));
+    assert!(draw(&f.app, 100, 30).contains("belum dilayani"));
+    press(&mut f.app, KeyCode::F(8));
+    assert!(draw(&f.app, 100, 30).contains("tidak hadir"));
+    press(&mut f.app, KeyCode::F(6));
+    assert!(draw(&f.app, 100, 30).contains("Dipanggil A-1002"));
+    // An officer cannot open the board.
+    press(&mut f.app, KeyCode::F(4));
+    assert!(draw(&f.app, 100, 30).contains("hanya untuk supervisor"));
+    press(&mut f.app, KeyCode::F(10));
+    login(&mut f.app, "supervisor1", "222222");
+    let small = draw(&f.app, 80, 24);
+    assert!(small.contains("Papan 25/11/2026"), "{small}");
+    assert_snapshot!("board_80x24", small);
+    assert_snapshot!("board_200x60", draw(&f.app, 200, 60));
+}
