@@ -227,7 +227,7 @@ pub fn words(n: u32) -> String {
         12..=19 => format!("{} belas", DIGITS[(n - 10) as usize]),
         20..=99 => {
             let tens = format!("{} puluh", DIGITS[(n / 10) as usize]);
-            if n % 10 == 0 {
+            if n.is_multiple_of(10) {
                 tens
             } else {
                 format!("{tens} {}", DIGITS[(n % 10) as usize])
@@ -235,7 +235,7 @@ pub fn words(n: u32) -> String {
         }
         100..=199 if n == 100 => "seratus".into(),
         100..=199 => format!("seratus {}", words(n - 100)),
-        200..=999 if n % 100 == 0 => format!("{} ratus", DIGITS[(n / 100) as usize]),
+        200..=999 if n.is_multiple_of(100) => format!("{} ratus", DIGITS[(n / 100) as usize]),
         200..=999 => format!("{} ratus {}", DIGITS[(n / 100) as usize], words(n % 100)),
         _ => n.to_string(),
     }
@@ -254,29 +254,6 @@ pub fn announcement(call: &Call) -> String {
         spoken.join(" "),
         words(call.counter)
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn calls_are_spoken_in_indonesian() {
-        assert_eq!(words(3), "tiga");
-        assert_eq!(words(11), "sebelas");
-        assert_eq!(words(17), "tujuh belas");
-        assert_eq!(words(40), "empat puluh");
-        assert_eq!(words(112), "seratus dua belas");
-        assert_eq!(words(305), "tiga ratus lima");
-        let call = Call {
-            label: "A-1002".into(),
-            counter: 3,
-        };
-        assert_eq!(
-            announcement(&call),
-            "Nomor antrean A, satu nol nol dua, silakan ke loket tiga"
-        );
-    }
 }
 
 enum Message {
@@ -403,4 +380,27 @@ pub fn run(
     })();
     ratatui::restore();
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calls_are_spoken_in_indonesian() {
+        assert_eq!(words(3), "tiga");
+        assert_eq!(words(11), "sebelas");
+        assert_eq!(words(17), "tujuh belas");
+        assert_eq!(words(40), "empat puluh");
+        assert_eq!(words(112), "seratus dua belas");
+        assert_eq!(words(305), "tiga ratus lima");
+        let call = Call {
+            label: "A-1002".into(),
+            counter: 3,
+        };
+        assert_eq!(
+            announcement(&call),
+            "Nomor antrean A, satu nol nol dua, silakan ke loket tiga"
+        );
+    }
 }

@@ -96,7 +96,10 @@ fn the_display_shows_the_newest_call_big_and_announces_each_once() {
         "only a ticket waiting for its applicant is announced: not one served, not a no-show"
     );
     // The same state pulled again announces nothing; a recall announces again.
-    assert!(d.apply(&entries(&[called.clone()]), day()).is_empty());
+    assert!(
+        d.apply(&entries(std::slice::from_ref(&called)), day())
+            .is_empty()
+    );
     let mut again = called.clone();
     again
         .apply(
