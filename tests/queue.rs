@@ -188,6 +188,13 @@ async fn forged_ticket_events_are_refused_with_the_reason() {
     push_ticket(&attacker, "ticket.issue", issue(1, 1002, "A")).await;
     push_ticket(&attacker, "ticket.issue", issue(2, 1002, "A")).await;
     push_ticket(&attacker, "ticket.issue", issue(2, 2001, "Z")).await;
+    // A day long past, and a booking pusat does not know.
+    let mut old = issue(2, 2001, "A");
+    old["day"] = (support::today() - chrono::Days::new(5)).to_string().into();
+    push_ticket(&attacker, "ticket.issue", old).await;
+    let mut unknown = issue(2, 2002, "A");
+    unknown["booking"] = "ZZZZZ-ZZZZZ".into();
+    push_ticket(&attacker, "ticket.issue", unknown).await;
     // Taking over counter 1's ticket, and moving it to a line the office does not run.
     let act = |action| {
         serde_json::to_value(TicketEvent {
@@ -228,6 +235,8 @@ async fn forged_ticket_events_are_refused_with_the_reason() {
         "acts as counter 1",
         "outside counter 2's block",
         "has no line Z",
+        "is not for today",
+        "booking ZZZZZ-ZZZZZ is unknown to pusat",
         "has no line Q",
         "the event is ticket.call, its payload ticket.cancel",
         "belongs to another office",
@@ -324,5 +333,43 @@ async fn a_display_reads_the_calls_at_once_and_can_write_nothing() {
     );
     // Woken by the commit, not by the 20-second limit.
     assert!(waited < std::time::Duration::from_secs(15), "{waited:?}");
+    pusat.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compaction_drops_the_tickets_of_past_days_from_the_feed() {
+    let (pusat, bookings) = Pusat::start(2).await;
+    let mut desk = Counter::enroll(&pusat, 1).await;
+    desk.sync().await.unwrap();
+    let (today, _) = issue(&mut desk, 1, &bookings[0]).unwrap();
+    desk.sync().await.unwrap();
+    // A ticket of three days ago, as the feed would hold it had it been kept.
+    let mut old = today.clone();
+    old.id = Uuid::now_v7();
+    old.day = support::today() - chrono::Days::new(3);
+    let db = pusat.pool.get().await.unwrap();
+    let body = serde_json::to_value(Change::Ticket(old.clone())).unwrap();
+    db.execute(
+        "INSERT INTO changes (office, pos, kind, key, body)
+         SELECT $1, last + 1000, 'ticket', $2, $3 FROM feeds WHERE office = $1",
+        &[&OFFICE, &old.id.to_string(), &body],
+    )
+    .await
+    .unwrap();
+    let kept =
+        |rows: Vec<tokio_postgres::Row>| -> Vec<String> { rows.iter().map(|r| r.get(0)).collect() };
+    let before = kept(
+        db.query("SELECT key FROM changes WHERE kind = 'ticket'", &[])
+            .await
+            .unwrap(),
+    );
+    assert_eq!(before.len(), 2);
+    loket::server::feed::compact(&db).await.unwrap();
+    let after = kept(
+        db.query("SELECT key FROM changes WHERE kind = 'ticket'", &[])
+            .await
+            .unwrap(),
+    );
+    assert_eq!(after, [today.id.to_string()]);
     pusat.stop().await;
 }

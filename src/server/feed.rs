@@ -85,7 +85,8 @@ pub const KEEP_PAST_DAYS: i32 = 7;
 /// Shrinks every office's feed without changing what any counter ends up with, wherever
 /// its cursor stands: a change with a later change of the same entity (an office, an
 /// officer, a booking, a case) is dropped, since applying the later one alone gives the
-/// same result; so are bookings more than [`KEEP_PAST_DAYS`] past, which counters ignore.
+/// same result; so are bookings more than [`KEEP_PAST_DAYS`] past, which counters ignore,
+/// and queue tickets of days before yesterday (a ticket is for its day only).
 /// Positions are never reused, so cursors stay valid. Returns how many changes went.
 pub async fn compact(client: &tokio_postgres::Client) -> Result<u64> {
     let superseded = client
@@ -104,7 +105,15 @@ pub async fn compact(client: &tokio_postgres::Client) -> Result<u64> {
             &[&KEEP_PAST_DAYS],
         )
         .await?;
-    Ok(superseded + past)
+    // Queue tickets live for their day: counters and displays take today's only.
+    let past_tickets = client
+        .execute(
+            "DELETE FROM changes
+             WHERE kind = 'ticket' AND (body #>> '{body,day}')::date < current_date - 1",
+            &[],
+        )
+        .await?;
+    Ok(superseded + past + past_tickets)
 }
 
 /// Compacts the feed and deletes expired unfinished photo uploads every hour while pusat
@@ -169,6 +178,8 @@ pub async fn read(
 /// The longest a pull may wait for a change (`wait`, seconds): below the request timeout
 /// and the idle timeouts of common proxies.
 pub const MAX_WAIT_SECONDS: u64 = 25;
+/// Long polls that may wait at once; beyond them a pull answers at once, as without `wait`.
+pub const MAX_WAITING: usize = 20_000;
 
 #[derive(Debug, Deserialize)]
 pub struct PullQuery {
@@ -192,8 +203,13 @@ pub async fn pull(
     Query(q): Query<PullQuery>,
 ) -> Result<Json<PullResponse>> {
     let limit = q.limit.unwrap_or(MAX_PULL).clamp(1, MAX_PULL);
-    let deadline =
-        tokio::time::Instant::now() + std::time::Duration::from_secs(q.wait.min(MAX_WAIT_SECONDS));
+    // Held while waiting: beyond MAX_WAITING a pull does not wait.
+    let permit = state.waiters.clone().try_acquire_owned().ok();
+    let wait = match permit {
+        Some(_) => q.wait.min(MAX_WAIT_SECONDS),
+        None => 0,
+    };
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(wait);
     // Subscribed before the first read, so a commit between the read and the wait is seen.
     let mut commits = state.feed_commits.subscribe();
     let after = q.after.max(0);

@@ -49,6 +49,8 @@ pub struct AppState {
     /// Offices whose feed just committed (from PostgreSQL's notifications): wakes long
     /// polls.
     pub feed_commits: tokio::sync::broadcast::Sender<String>,
+    /// Long polls waiting now, at most `feed::MAX_WAITING`.
+    pub waiters: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -63,17 +65,20 @@ impl AppState {
             limiter: Arc::new(status::RateLimiter::default()),
             trusted_proxies: Arc::new(Vec::new()),
             feed_commits: tokio::sync::broadcast::channel(1024).0,
+            waiters: Arc::new(tokio::sync::Semaphore::new(feed::MAX_WAITING)),
         }
     }
 }
 
 pub fn router(state: AppState) -> Router {
+    // Requests that work are limited to MAX_IN_FLIGHT at once; the change feed is not, since
+    // its long polls mostly wait (every counter and display of the country holds one), and
+    // they have their own bound (`feed::MAX_WAITING`).
     let api = Router::new()
         .route("/enroll", post(auth::enroll))
         .route("/renew", post(auth::renew))
         .route("/device", get(auth::device))
         .route("/events", post(ingest::push))
-        .route("/changes", get(feed::pull))
         .route(
             "/photos/{sha256}",
             put(photos::put).head(photos::head).get(photos::head),
@@ -81,6 +86,10 @@ pub fn router(state: AppState) -> Router {
         .route("/bookings", post(bookings::post))
         .route("/bookings/{code}", axum::routing::delete(bookings::cancel))
         .route("/status/{code}", get(status::status))
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+            MAX_IN_FLIGHT,
+        ))
+        .route("/changes", get(feed::pull))
         .layer(axum::middleware::from_fn(protocol_version))
         .layer(axum::extract::DefaultBodyLimit::max(4 * 1024 * 1024));
     Router::new()
@@ -148,9 +157,6 @@ pub const MAX_IN_FLIGHT: usize = 512;
 /// The router with the limits every listener gets.
 fn app(state: AppState) -> Router {
     router(state)
-        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
-            MAX_IN_FLIGHT,
-        ))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,

@@ -116,6 +116,39 @@ async fn conflict(
     Ok(())
 }
 
+/// Why a ticket may not be issued for `day` and `booking`, if it may not: a day other than
+/// pusat's today give or take one (office zones and a counter's clock), a booking of another
+/// office or none pusat knows.
+async fn refuse_issue(
+    tx: &tokio_postgres::Transaction<'_>,
+    device: &Device,
+    day: chrono::NaiveDate,
+    booking: Option<&str>,
+) -> Result<Option<String>> {
+    let near: bool = tx
+        .query_one(
+            "SELECT $1::date BETWEEN current_date - 1 AND current_date + 1",
+            &[&day],
+        )
+        .await?
+        .get(0);
+    if !near {
+        return Ok(Some(format!("a ticket for {day} is not for today")));
+    }
+    let Some(code) = booking else {
+        return Ok(None);
+    };
+    let office: Option<String> = tx
+        .query_opt("SELECT office FROM bookings WHERE code = $1", &[&code])
+        .await?
+        .map(|r| r.get(0));
+    Ok(match office {
+        Some(o) if o == device.office => None,
+        Some(_) => Some(format!("booking {code} belongs to another office")),
+        None => Some(format!("booking {code} is unknown to pusat")),
+    })
+}
+
 /// Applies the `ticket.*` events of a push (already stored), in order.
 pub async fn apply<'a>(
     tx: &tokio_postgres::Transaction<'_>,
@@ -173,7 +206,19 @@ pub async fn apply<'a>(
         }
         let stored = load(tx, parsed.ticket).await?;
         let ticket = match (&parsed.action, stored) {
-            (TicketAction::Issue { line, number, .. }, None) => {
+            (
+                TicketAction::Issue {
+                    line,
+                    number,
+                    day,
+                    booking,
+                },
+                None,
+            ) => {
+                if let Some(why) = refuse_issue(tx, device, *day, booking.as_deref()).await? {
+                    out.refused.push((event, why));
+                    continue;
+                }
                 if rules.line(line).is_none() {
                     out.refused.push((
                         event,
