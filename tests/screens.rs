@@ -1293,6 +1293,30 @@ fn numbers_are_given_called_and_seen_on_the_supervisors_board() {
     login(&mut f.app, "supervisor1", "222222");
     let small = draw(&f.app, 80, 24);
     assert!(small.contains("Papan 25/11/2026"), "{small}");
+    // Never synced (local mode): the board knows this counter's tickets only.
+    assert!(small.contains("data loket ini saja"), "{small}");
     assert_snapshot!("board_80x24", small);
     assert_snapshot!("board_200x60", draw(&f.app, 200, 60));
+}
+
+#[test]
+fn the_board_says_since_when_it_has_not_heard_from_pusat() {
+    let at = |hhmm: &str| {
+        chrono::DateTime::parse_from_rfc3339(&format!("{}T{hhmm}:00+07:00", today())).unwrap()
+    };
+    // Synced a minute ago: the figures stand as of then.
+    let mut f = fixture_prepared(loket::config::Config::defaults(), |store, _| {
+        store.set_last_success(at("08:59")).unwrap();
+    });
+    login(&mut f.app, "supervisor1", "222222");
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("per 08:59 WIB"), "{screen}");
+    assert!(!screen.contains("Luring"), "{screen}");
+    // Last heard from pusat ten minutes ago: it says what it cannot know.
+    let mut f = fixture_prepared(loket::config::Config::defaults(), |store, _| {
+        store.set_last_success(at("08:50")).unwrap();
+    });
+    login(&mut f.app, "supervisor1", "222222");
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("Luring sejak 08:50"), "{screen}");
 }

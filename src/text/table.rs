@@ -96,7 +96,10 @@ strings! {
     ticket_other_counter: "Nomor {} dipanggil loket {}, bukan loket ini.", "Number {} is called by counter {}, not this one.";
     ticket_used_up: "Nomor lini {} dari loket ini sudah habis hari ini. Beri nomor dari loket lain.", "This counter has given out every number of line {} today. Give the number at another counter.";
     ticket_quota: "Kuota lini {} hari ini ({}) sudah penuh. Tawarkan hari lain atau minta supervisor.", "Line {} reached today's quota ({}). Offer another day or ask a supervisor.";
-    board_title: "Papan {} · per {} {} · {} menunggu · {} selesai · {} tidak hadir", "Board {} · as of {} {} · {} waiting · {} done · {} no-show";
+    board_title: "Papan {} · {} · {} menunggu · {} selesai · {} tidak hadir", "Board {} · {} · {} waiting · {} done · {} no-show";
+    board_as_of: "per {} {}", "as of {} {}";
+    board_local: "data loket ini saja", "this counter only";
+    board_offline: "Luring sejak {}: panggilan dan nomor loket lain setelah itu belum terlihat di sini.", "Offline since {}: other counters' calls and numbers since then are not seen here.";
     board_per_hour: "Selesai per jam", "Done per hour";
     board_no_counter: "Belum ada loket yang memanggil hari ini.", "No counter has called anyone today.";
     board_idle: "kosong", "idle";

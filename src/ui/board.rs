@@ -18,9 +18,13 @@ use crate::domain::queue::{self, Alert, DayFigures, QueueRules, Ticket};
 pub struct BoardScreen {
     tickets: Vec<Ticket>,
     rules: QueueRules,
-    /// When the tickets were read.
-    read_at: DateTime<FixedOffset>,
+    /// When this counter last heard from pusat: what the other terminals' figures stand
+    /// at. `None`: never (local mode), the board knows this counter's tickets only.
+    synced_at: Option<DateTime<FixedOffset>>,
 }
+
+/// Past this long without sync the board says it is offline.
+const STALE_MINUTES: i64 = 2;
 
 pub fn keys(s: &'static Strings) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
     (vec![s.key_back], vec![("Esc", s.h_esc_back)])
@@ -35,7 +39,7 @@ impl BoardScreen {
         let mut board = BoardScreen {
             tickets: Vec::new(),
             rules: QueueRules::default(),
-            read_at: ctx.local_now(),
+            synced_at: None,
         };
         board.refresh(ctx);
         board
@@ -43,7 +47,10 @@ impl BoardScreen {
 
     pub fn refresh(&mut self, ctx: &mut Ctx<'_>) {
         self.rules = ctx.desk.queue_rules();
-        self.read_at = ctx.local_now();
+        match ctx.desk.sync_counts() {
+            Ok(counts) => self.synced_at = counts.last_success,
+            Err(e) => ctx.store_failed(&e),
+        }
         match ctx.desk.tickets(ctx.today()) {
             Ok(t) => self.tickets = t,
             Err(e) => ctx.store_failed(&e),
@@ -69,7 +76,10 @@ impl BoardScreen {
     pub fn render(&self, area: Rect, buf: &mut Buffer, view: &View<'_>) {
         let s = view.s;
         let f = self.figures(view.now);
-        let alerts = f.alerts.len().min(4) as u16;
+        let stale = self
+            .synced_at
+            .filter(|t| (view.now - *t).num_minutes() >= STALE_MINUTES);
+        let alerts = (f.alerts.len().min(4) + usize::from(stale.is_some())) as u16;
         let chart_height = if area.height >= 30 { 8 } else { 0 };
         let [title, lines, counters, alert_area, chart] = area.layout(&Layout::vertical([
             Constraint::Length(1),
@@ -78,12 +88,18 @@ impl BoardScreen {
             Constraint::Length(alerts.max(1)),
             Constraint::Length(chart_height),
         ]));
+        let as_of = match self.synced_at {
+            Some(t) => fill(
+                s.board_as_of,
+                &[&t.format("%H:%M"), &view.office.zone.label()],
+            ),
+            None => s.board_local.to_owned(),
+        };
         let heading = fill(
             s.board_title,
             &[
                 &crate::domain::format::date_short(view.today),
-                &self.read_at.format("%H:%M"),
-                &view.office.zone.label(),
+                &as_of,
                 &f.waiting,
                 &f.done,
                 &f.no_show,
@@ -110,6 +126,15 @@ impl BoardScreen {
                 Line::styled(format!("⚠ {text}"), theme::warn())
             })
             .collect();
+        if let Some(t) = stale {
+            alert_lines.insert(
+                0,
+                Line::styled(
+                    format!("⚠ {}", fill(s.board_offline, &[&t.format("%H:%M")])),
+                    theme::error(),
+                ),
+            );
+        }
         if alert_lines.is_empty() {
             alert_lines.push(Line::styled(s.alert_none, theme::dim()));
         }
