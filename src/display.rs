@@ -20,6 +20,9 @@ use uuid::Uuid;
 use crate::domain::queue::{Ticket, TicketState};
 use crate::protocol::{Change, FeedEntry};
 
+/// Calls older than this when they reach the display are not spoken.
+pub const ANNOUNCE_WITHIN_SECONDS: i64 = 120;
+
 /// What the display knows of the day's calls.
 pub struct Display {
     pub office: String,
@@ -48,9 +51,12 @@ impl Display {
         }
     }
 
-    /// Takes pulled changes; returns the new calls (and calls again) to announce, oldest
-    /// first. A new day starts empty.
-    pub fn apply(&mut self, changes: &[FeedEntry], day: NaiveDate) -> Vec<Call> {
+    /// Takes pulled changes at `now`; returns the new calls (and calls again) to announce,
+    /// oldest first. A call older than [`ANNOUNCE_WITHIN_SECONDS`] is shown, not announced:
+    /// a display starting up, or back from being offline, does not read out a backlog. A
+    /// new day starts empty.
+    pub fn apply(&mut self, changes: &[FeedEntry], now: DateTime<FixedOffset>) -> Vec<Call> {
+        let day = now.date_naive();
         if day != self.day {
             self.day = day;
             self.tickets.clear();
@@ -66,8 +72,12 @@ impl Display {
                 }
                 Change::Ticket(t) if t.day == day => {
                     let before = self.tickets.get(&t.id).map_or(0, |o| o.calls);
+                    let recent = t
+                        .called_at
+                        .is_some_and(|c| (now - c).num_seconds() <= ANNOUNCE_WITHIN_SECONDS);
                     if t.state == TicketState::Called
                         && t.calls > before
+                        && recent
                         && let Some(counter) = t.counter
                     {
                         calls.push(Call {
@@ -364,7 +374,7 @@ pub fn run(
                 }
                 Ok(Message::Pulled(changes)) => {
                     display.offline_since = None;
-                    for call in display.apply(&changes, now().date_naive()) {
+                    for call in display.apply(&changes, now()) {
                         // The terminal bell, then the spoken call (queued).
                         crossterm::execute!(std::io::stdout(), crossterm::style::Print("\x07"))?;
                         let _ = speak.send(announcement(&call));

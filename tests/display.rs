@@ -86,7 +86,10 @@ fn the_display_shows_the_newest_call_big_and_announces_each_once() {
         ],
     );
     let called = ticket("P", 9001, &[(3, TicketAction::Call, "09:10")]);
-    let calls = d.apply(&entries(&[served.clone(), absent, called.clone()]), day());
+    let calls = d.apply(
+        &entries(&[served.clone(), absent, called.clone()]),
+        at("09:11"),
+    );
     assert_eq!(
         calls,
         [Call {
@@ -97,7 +100,7 @@ fn the_display_shows_the_newest_call_big_and_announces_each_once() {
     );
     // The same state pulled again announces nothing; a recall announces again.
     assert!(
-        d.apply(&entries(std::slice::from_ref(&called)), day())
+        d.apply(&entries(std::slice::from_ref(&called)), at("09:11"))
             .is_empty()
     );
     let mut again = called.clone();
@@ -112,7 +115,11 @@ fn the_display_shows_the_newest_call_big_and_announces_each_once() {
             at("09:12"),
         )
         .unwrap();
-    assert_eq!(d.apply(&entries(&[again]), day()).len(), 1);
+    assert_eq!(d.apply(&entries(&[again]), at("09:12")).len(), 1);
+    // A call pulled long after it was made (the display starting up, or back online) is
+    // shown, not read out.
+    let late = ticket("B", 9001, &[(4, TicketAction::Call, "09:00")]);
+    assert!(d.apply(&entries(&[late]), at("09:13")).is_empty());
     let small = draw(&d, 80, 24);
     assert!(small.contains("A-9001"), "{small}");
     assert!(small.contains("A-9002"), "the missed list: {small}");
@@ -121,4 +128,15 @@ fn the_display_shows_the_newest_call_big_and_announces_each_once() {
     let tv = draw(&d, 200, 60);
     assert!(tv.contains("Luring sejak 09:05"), "{tv}");
     assert_snapshot!("display_200x60", tv);
+}
+
+#[test]
+fn a_tiny_screen_draws_without_failing() {
+    let mut d = Display::new("Kantor Imigrasi Jakarta Selatan", day());
+    let called = ticket("P", 9001, &[(3, TicketAction::Call, "09:10")]);
+    d.apply(&entries(&[called]), at("09:11"));
+    for (w, h) in [(1, 1), (10, 3), (30, 8), (79, 23)] {
+        let screen = draw(&d, w, h);
+        assert_eq!(screen.lines().count(), h as usize);
+    }
 }
