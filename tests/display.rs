@@ -30,7 +30,7 @@ fn ticket(line: &str, number: u32, steps: &[(u32, TicketAction, &str)]) -> Ticke
             booking: None,
         },
     };
-    let mut t = Ticket::issue(&issue, "desk", at("08:00")).unwrap();
+    let mut t = Ticket::issue(&issue, at("08:00")).unwrap();
     for (counter, action, when) in steps {
         let e = TicketEvent {
             ticket: id,

@@ -141,6 +141,9 @@ impl Desk {
     pub fn tickets(&self, day: NaiveDate) -> Result<Vec<Ticket>> {
         self.store.tickets(day)
     }
+    pub fn tickets_waiting(&self, day: NaiveDate) -> Result<u64> {
+        self.store.tickets_waiting(day)
+    }
     pub fn ticket_for_booking(
         &self,
         day: NaiveDate,

@@ -335,11 +335,7 @@ pub struct Ticket {
 
 impl Ticket {
     /// The ticket an `Issue` makes.
-    pub fn issue(
-        event: &TicketEvent,
-        officer: &str,
-        at: DateTime<FixedOffset>,
-    ) -> Result<Ticket, TicketError> {
+    pub fn issue(event: &TicketEvent, at: DateTime<FixedOffset>) -> Result<Ticket, TicketError> {
         let TicketAction::Issue {
             day,
             line,
@@ -353,7 +349,6 @@ impl Ticket {
                 action: "changed before it is issued",
             });
         };
-        let _ = officer;
         Ok(Ticket {
             id: event.ticket,
             day: *day,

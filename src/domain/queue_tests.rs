@@ -22,7 +22,7 @@ fn ticket(line: &str, number: u32, issued: &str) -> Ticket {
             booking: None,
         },
     };
-    Ticket::issue(&event, "desk", at(issued)).unwrap()
+    Ticket::issue(&event, at(issued)).unwrap()
 }
 
 fn act(t: &mut Ticket, counter: u32, action: TicketAction, when: &str) -> Result<(), TicketError> {

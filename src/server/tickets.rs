@@ -237,7 +237,7 @@ pub async fn apply<'a>(
                     ));
                     continue;
                 }
-                let ticket = match Ticket::issue(&parsed, &event.officer, event.device_time) {
+                let ticket = match Ticket::issue(&parsed, event.device_time) {
                     Ok(t) => t,
                     Err(e) => {
                         out.refused.push((event, e.to_string()));

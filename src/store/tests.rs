@@ -488,3 +488,60 @@ fn a_corrected_identity_is_audited_with_old_and_new_values() {
     assert_eq!(action, "case.set_identity");
     assert_eq!(detail, "birth_date: 1990-07-05 → 2015-07-05");
 }
+
+#[test]
+fn a_pulled_ticket_waits_for_this_counters_unsent_change_and_a_lost_call_is_told_once() {
+    use crate::domain::queue::{QueueRules, TicketAction};
+    use crate::protocol::{Change, FeedEntry};
+    let mut store = Store::open_in_memory("JKS").unwrap();
+    store.ensure_device(now(), 1).unwrap();
+    let rules = QueueRules::default();
+    let day = now().date_naive();
+    let issued = store
+        .issue_ticket(&actor(), 1, &rules.lines[0], day, None)
+        .unwrap();
+    assert_eq!(issued.label(), "A-1001");
+    assert_eq!(store.tickets_waiting(day).unwrap(), 1);
+    let pushed = store.last_seq().unwrap();
+    store.mark_pushed(pushed, now()).unwrap();
+    // This counter calls it; pusat has not heard yet, and a pull brings the older state.
+    let called = store
+        .ticket_act(&actor(), 1, issued.id, TicketAction::Call)
+        .unwrap();
+    let pulled = |t: &crate::domain::queue::Ticket, pos| FeedEntry {
+        pos,
+        change: Change::Ticket(t.clone()),
+    };
+    store.apply_changes(&[pulled(&issued, 1)], 1, day).unwrap();
+    assert_eq!(
+        store.ticket(issued.id).unwrap().unwrap(),
+        called,
+        "not overwritten"
+    );
+    assert!(store.take_lost_calls().unwrap().is_empty());
+    // Pushed; pusat says counter 2 called it first.
+    store.mark_pushed(store.last_seq().unwrap(), now()).unwrap();
+    let mut theirs = issued.clone();
+    theirs
+        .apply(
+            &crate::domain::queue::TicketEvent {
+                ticket: issued.id,
+                counter: 2,
+                action: TicketAction::Call,
+            },
+            "rina",
+            now(),
+        )
+        .unwrap();
+    store.apply_changes(&[pulled(&theirs, 2)], 2, day).unwrap();
+    assert_eq!(store.ticket(issued.id).unwrap().unwrap().counter, Some(2));
+    let lost = store.take_lost_calls().unwrap();
+    assert_eq!(lost.len(), 1);
+    assert_eq!(
+        (lost[0].label.as_str(), lost[0].winner),
+        ("A-1001", Some(2))
+    );
+    assert!(store.take_lost_calls().unwrap().is_empty(), "told once");
+    assert!(store.current_ticket(day, 1).unwrap().is_none());
+    assert_eq!(store.tickets_waiting(day).unwrap(), 0);
+}

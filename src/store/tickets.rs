@@ -2,7 +2,7 @@
 //! transaction with its outbox event and audit row) and the office's others, as pulled.
 
 use chrono::NaiveDate;
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use uuid::Uuid;
 
 use super::{Actor, Result, Store, StoreError, append_audit, append_event};
@@ -46,6 +46,27 @@ fn save(tx: &Transaction<'_>, ticket: &Ticket, local_seq: i64) -> rusqlite::Resu
     Ok(())
 }
 
+/// The one ticket `sql` (with `params`) selects the body of, if any.
+fn one(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Option<Ticket>> {
+    let body: Option<String> = conn.query_row(sql, params, |r| r.get(0)).optional()?;
+    body.map(read).transpose()
+}
+
+/// Stores a ticket's new state with its outbox event and audit row (`detail`).
+fn record(
+    tx: &Transaction<'_>,
+    office: &str,
+    actor: &Actor,
+    event: &TicketEvent,
+    ticket: &Ticket,
+    detail: &str,
+) -> Result<()> {
+    let kind = event.action.kind();
+    let seq = append_event(tx, office, actor, kind, None, &serde_json::to_value(event)?)?;
+    save(tx, ticket, seq)?;
+    append_audit(tx, actor, kind, ticket.booking.as_deref(), None, detail)
+}
+
 impl Store {
     /// Gives out the next number of `line` on `day` from `counter`'s block, for `booking`.
     pub fn issue_ticket(
@@ -87,25 +108,8 @@ impl Store {
                 booking: booking.map(str::to_owned),
             },
         };
-        let ticket = Ticket::issue(&event, &actor.username, actor.now)?;
-        let payload = serde_json::to_value(&event)?;
-        let seq = append_event(
-            &tx,
-            &self.office,
-            actor,
-            event.action.kind(),
-            None,
-            &payload,
-        )?;
-        save(&tx, &ticket, seq)?;
-        append_audit(
-            &tx,
-            actor,
-            event.action.kind(),
-            booking,
-            None,
-            &ticket.label(),
-        )?;
+        let ticket = Ticket::issue(&event, actor.now)?;
+        record(&tx, &self.office, actor, &event, &ticket, &ticket.label())?;
         tx.commit()?;
         Ok(ticket)
     }
@@ -121,43 +125,24 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let body: Option<String> = tx
-            .query_row(
-                "SELECT body FROM tickets WHERE id = ?1",
-                [id.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let mut ticket = read(body.ok_or(StoreError::NoSuchTicket)?)?;
+        let mut ticket = one(
+            &tx,
+            "SELECT body FROM tickets WHERE id = ?1",
+            [id.to_string()],
+        )?
+        .ok_or(StoreError::NoSuchTicket)?;
         let event = TicketEvent {
             ticket: id,
             counter,
             action,
         };
         ticket.apply(&event, &actor.username, actor.now)?;
-        let payload = serde_json::to_value(&event)?;
-        let seq = append_event(
-            &tx,
-            &self.office,
-            actor,
-            event.action.kind(),
-            None,
-            &payload,
-        )?;
-        save(&tx, &ticket, seq)?;
         let detail = match &event.action {
             TicketAction::Transfer { line } => format!("{} → {line}", ticket.label()),
             TicketAction::Cancel { reason } => format!("{}: {reason}", ticket.label()),
             _ => ticket.label(),
         };
-        append_audit(
-            &tx,
-            actor,
-            event.action.kind(),
-            ticket.booking.as_deref(),
-            None,
-            &detail,
-        )?;
+        record(&tx, &self.office, actor, &event, &ticket, &detail)?;
         tx.commit()?;
         Ok(ticket)
     }
@@ -172,45 +157,42 @@ impl Store {
     }
 
     pub fn ticket(&self, id: Uuid) -> Result<Option<Ticket>> {
-        let body: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT body FROM tickets WHERE id = ?1",
-                [id.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        body.map(read).transpose()
+        one(
+            &self.conn,
+            "SELECT body FROM tickets WHERE id = ?1",
+            [id.to_string()],
+        )
+    }
+
+    /// How many of `day`'s tickets wait to be called.
+    pub fn tickets_waiting(&self, day: NaiveDate) -> Result<u64> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM tickets WHERE day = ?1 AND state = 'issued'",
+            [day.to_string()],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
     }
 
     /// The ticket of `booking` on `day` still open, if it has one.
     pub fn ticket_for_booking(&self, day: NaiveDate, booking: &str) -> Result<Option<Ticket>> {
-        let body: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT body FROM tickets WHERE day = ?1 AND booking = ?2
+        one(
+            &self.conn,
+            "SELECT body FROM tickets WHERE day = ?1 AND booking = ?2
                    AND state NOT IN ('done', 'no_show', 'cancelled')
                  ORDER BY issued_at DESC LIMIT 1",
-                params![day.to_string(), booking],
-                |r| r.get(0),
-            )
-            .optional()?;
-        body.map(read).transpose()
+            params![day.to_string(), booking],
+        )
     }
 
     /// The ticket `counter` has called or serves now.
     pub fn current_ticket(&self, day: NaiveDate, counter: u32) -> Result<Option<Ticket>> {
-        let body: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT body FROM tickets WHERE day = ?1 AND counter = ?2
+        one(
+            &self.conn,
+            "SELECT body FROM tickets WHERE day = ?1 AND counter = ?2
                    AND state IN ('called', 'serving')
                  ORDER BY issued_at DESC LIMIT 1",
-                params![day.to_string(), counter],
-                |r| r.get(0),
-            )
-            .optional()?;
-        body.map(read).transpose()
+            params![day.to_string(), counter],
+        )
     }
 
     /// Calls this counter lost to another counter and the officer has not seen yet; they

@@ -30,7 +30,7 @@ pub struct QueueScreen {
     /// The ticket this counter has called or serves, and how many wait: read on refresh,
     /// drawn from here.
     current: Option<Ticket>,
-    waiting: usize,
+    waiting: u64,
 }
 
 pub fn keys(s: &'static Strings) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
@@ -92,8 +92,8 @@ impl QueueScreen {
     /// This counter's call and the count waiting; a call another counter won is said once.
     fn refresh_tickets(&mut self, ctx: &mut Ctx<'_>) {
         let day = ctx.today();
-        match ctx.desk.tickets(day) {
-            Ok(all) => self.waiting = all.iter().filter(|t| t.state.waiting()).count(),
+        match ctx.desk.tickets_waiting(day) {
+            Ok(n) => self.waiting = n,
             Err(e) => ctx.store_failed(&e),
         }
         match ctx.desk.current_ticket(day, ctx.counter) {
