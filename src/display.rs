@@ -308,43 +308,33 @@ pub fn run(
     use crossterm::event::{Event, KeyCode, KeyModifiers};
     let (tx, rx) = std::sync::mpsc::channel::<Message>();
     let feed = tx.clone();
-    std::thread::Builder::new()
-        .name("feed".into())
-        .spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            runtime.block_on(async move {
-                let mut cursor = 0;
-                let mut attempt = 0u32;
-                loop {
-                    match client
-                        .pull_waiting(cursor, crate::sync::LONG_POLL_SECONDS, 1000)
-                        .await
-                    {
-                        Ok(page) => {
-                            attempt = 0;
-                            cursor = page.cursor;
-                            if feed.send(Message::Pulled(page.changes)).is_err() {
-                                return;
-                            }
-                        }
-                        Err(_) => {
-                            attempt = attempt.saturating_add(1);
-                            if feed.send(Message::Offline).is_err() {
-                                return;
-                            }
-                            let wait = crate::sync::backoff(attempt, &mut rand::rng())
-                                .min(std::time::Duration::from_secs(30));
-                            tokio::time::sleep(wait).await;
-                        }
+    crate::sync::spawn_async("feed", move || async move {
+        let mut cursor = 0;
+        let mut attempt = 0u32;
+        loop {
+            match client
+                .pull_waiting(cursor, crate::sync::LONG_POLL_SECONDS, 1000)
+                .await
+            {
+                Ok(page) => {
+                    attempt = 0;
+                    cursor = page.cursor;
+                    if feed.send(Message::Pulled(page.changes)).is_err() {
+                        return;
                     }
                 }
-            });
-        })?;
+                Err(_) => {
+                    attempt = attempt.saturating_add(1);
+                    if feed.send(Message::Offline).is_err() {
+                        return;
+                    }
+                    let wait = crate::sync::backoff(attempt, &mut rand::rng())
+                        .min(std::time::Duration::from_secs(30));
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    })?;
     let input = tx.clone();
     std::thread::spawn(move || {
         while let Ok(event) = crossterm::event::read() {

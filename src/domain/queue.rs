@@ -372,6 +372,34 @@ impl Ticket {
         label(&self.line, self.number)
     }
 
+    /// Whether `counter` may do `action` to the ticket now: its state is one of `allowed`,
+    /// and, for an action of the holder's (`holder`), once the ticket is called only the
+    /// counter that called it.
+    fn may(
+        &self,
+        counter: u32,
+        allowed: &[TicketState],
+        action: &'static str,
+        holder: bool,
+    ) -> Result<(), TicketError> {
+        if !allowed.contains(&self.state) {
+            return Err(TicketError::Transition {
+                number: self.label(),
+                state: self.state,
+                action,
+            });
+        }
+        match self.counter {
+            Some(by) if holder && by != counter && self.state != TicketState::Issued => {
+                Err(TicketError::NotHolder {
+                    number: self.label(),
+                    holder: by,
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Applies one event; the ticket is unchanged when the event breaks a rule.
     pub fn apply(
         &mut self,
@@ -381,91 +409,47 @@ impl Ticket {
     ) -> Result<(), TicketError> {
         use TicketAction as A;
         use TicketState as S;
-        let refuse = |action| TicketError::Transition {
-            number: self.label(),
-            state: self.state,
-            action,
-        };
-        let held_by_other = || match self.counter {
-            Some(holder) if holder != event.counter => Some(TicketError::NotHolder {
-                number: self.label(),
-                holder,
-            }),
-            _ => None,
-        };
+        let by = event.counter;
         match &event.action {
             A::Issue { .. } => return Err(TicketError::Issued),
             A::Call => {
-                if self.state != S::Issued {
-                    return Err(refuse("called"));
-                }
+                self.may(by, &[S::Issued], "called", false)?;
                 self.state = S::Called;
-                self.counter = Some(event.counter);
+                self.counter = Some(by);
                 self.officer = Some(officer.to_owned());
                 self.called_at = Some(at);
                 self.calls += 1;
             }
             A::Recall => {
-                if self.state != S::Called {
-                    return Err(refuse("called again"));
-                }
-                if let Some(e) = held_by_other() {
-                    return Err(e);
-                }
+                self.may(by, &[S::Called], "called again", true)?;
                 self.calls += 1;
                 self.called_at = Some(at);
             }
             A::Serve => {
-                if self.state != S::Called {
-                    return Err(refuse("served"));
-                }
-                if let Some(e) = held_by_other() {
-                    return Err(e);
-                }
+                self.may(by, &[S::Called], "served", true)?;
                 self.state = S::Serving;
                 self.serving_at = Some(at);
             }
             A::Finish => {
-                if self.state != S::Serving {
-                    return Err(refuse("finished"));
-                }
-                if let Some(e) = held_by_other() {
-                    return Err(e);
-                }
+                self.may(by, &[S::Serving], "finished", true)?;
                 self.state = S::Done;
                 self.closed_at = Some(at);
             }
             A::NoShow => {
-                if self.state != S::Called && self.state != S::Issued {
-                    return Err(refuse("marked absent"));
-                }
-                if self.state == S::Called
-                    && let Some(e) = held_by_other()
-                {
-                    return Err(e);
-                }
+                self.may(by, &[S::Issued, S::Called], "marked absent", true)?;
                 self.state = S::NoShow;
                 self.closed_at = Some(at);
             }
             A::Reactivate => {
-                if self.state != S::NoShow {
-                    return Err(refuse("reactivated"));
-                }
+                self.may(by, &[S::NoShow], "reactivated", false)?;
                 self.state = S::Issued;
                 self.counter = None;
                 self.closed_at = None;
             }
             A::Transfer { line } => {
-                if !matches!(self.state, S::Issued | S::Called | S::Serving) {
-                    return Err(refuse("transferred"));
-                }
+                self.may(by, &[S::Issued, S::Called, S::Serving], "transferred", true)?;
                 if *line == self.line {
                     return Err(TicketError::SameLine(line.clone()));
-                }
-                if self.state != S::Issued
-                    && let Some(e) = held_by_other()
-                {
-                    return Err(e);
                 }
                 self.transferred_from
                     .get_or_insert_with(|| self.line.clone());
@@ -475,9 +459,7 @@ impl Ticket {
                 self.serving_at = None;
             }
             A::Cancel { .. } => {
-                if self.state.closed() {
-                    return Err(refuse("cancelled"));
-                }
+                self.may(by, &[S::Issued, S::Called, S::Serving], "cancelled", false)?;
                 self.state = S::Cancelled;
                 self.closed_at = Some(at);
             }

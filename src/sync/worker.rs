@@ -83,17 +83,7 @@ impl Worker {
         report: impl Fn(SyncStatus) + Send + 'static,
     ) -> std::io::Result<Worker> {
         let (tx, rx) = mpsc::unbounded_channel();
-        let thread = std::thread::Builder::new()
-            .name("sync".into())
-            .spawn(move || {
-                let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                else {
-                    return;
-                };
-                runtime.block_on(run(setup, rx, report));
-            })?;
+        let thread = super::spawn_async("sync", move || run(setup, rx, report))?;
         Ok(Worker {
             commands: tx,
             thread,
