@@ -44,6 +44,9 @@ pub enum CounterError {
     WalkIn(WalkInProblem),
     #[error("no applicant {0} on this booking")]
     NoApplicant(usize),
+    /// A queue number is for today's booking only.
+    #[error("the booking is for {0}, not today")]
+    NotToday(NaiveDate),
 }
 
 /// Why a walk-in cannot be registered as entered.
@@ -300,6 +303,9 @@ pub fn issue_ticket(
     booking: &Booking,
 ) -> Result<(Ticket, bool), CounterError> {
     let day = actor.now.date_naive();
+    if booking.date != day {
+        return Err(CounterError::NotToday(booking.date));
+    }
     if let Some(t) = store.ticket_for_booking(day, booking.code.as_str())? {
         return Ok((t, false));
     }

@@ -170,3 +170,30 @@ fn drafts_are_synced_on_leaving_a_field_and_every_second() {
     assert_eq!(policy.durability(t0 + ms(900), false), Durability::Cached);
     assert_eq!(policy.durability(t0 + ms(1700), false), Durability::Synced);
 }
+
+#[test]
+fn a_queue_number_is_for_todays_booking_once() {
+    let mut store = demo();
+    let b = first_of(&store, today());
+    let (t, fresh) = issue_ticket(&mut store, &actor("petugas1"), 2, &b).unwrap();
+    assert!(fresh);
+    assert_eq!(t.label(), "A-2001");
+    let (again, fresh) = issue_ticket(&mut store, &actor("petugas1"), 2, &b).unwrap();
+    assert!(!fresh);
+    assert_eq!(again.id, t.id);
+    let tomorrow = first_of(&store, today().succ_opt().unwrap());
+    assert!(matches!(
+        issue_ticket(&mut store, &actor("petugas1"), 2, &tomorrow),
+        Err(CounterError::NotToday(d)) if d == tomorrow.date
+    ));
+    // Called by the office's rule, then nobody waits.
+    let called = call_next(&mut store, &actor("petugas1"), 2)
+        .unwrap()
+        .unwrap();
+    assert_eq!(called.id, t.id);
+    assert!(
+        call_next(&mut store, &actor("petugas1"), 2)
+            .unwrap()
+            .is_none()
+    );
+}

@@ -409,6 +409,10 @@ pub fn counter_text(e: &crate::counter::CounterError, s: &Strings, lang: Lang) -
         CounterError::Auth(e) => auth_text(e, "", s),
         CounterError::SelfApproval => s.approver_self.to_owned(),
         CounterError::NoApplicant(_) => s.err_no_applicant.to_owned(),
+        CounterError::NotToday(day) => fill(
+            s.ticket_not_today,
+            &[&crate::domain::format::date_short(*day)],
+        ),
         CounterError::WalkIn(problem) => match problem {
             WalkInProblem::NoName => s.wi_need_name.to_owned(),
             WalkInProblem::Name(rule) => fill(s.wi_bad_name, &[&rule_text(rule, lang)]),

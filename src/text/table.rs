@@ -84,6 +84,8 @@ strings! {
     q_serving: "Melayani {} · {} menunggu · F6 selesai & panggil berikutnya", "Serving {} · {} waiting · F6 finish & call next";
     ticket_issued: "Nomor antrean {}: {} — lini {}. Sebutkan nomor ini kepada pemohon.", "Queue number for {}: {} — line {}. Tell the applicant this number.";
     ticket_kept: "Booking {} sudah punya nomor {} hari ini.", "Booking {} already has number {} today.";
+    ticket_not_today: "Booking ini untuk {}, bukan hari ini: nomor antrean hanya untuk booking hari ini.", "This booking is for {}, not today: queue numbers are for today's bookings only.";
+    ticket_cancelled: "Booking {} dibatalkan oleh sistem booking; tidak diberi nomor antrean.", "Booking {} was cancelled by the booking system; no queue number.";
     ticket_nobody: "Tidak ada nomor yang menunggu.", "No number is waiting.";
     ticket_calling: "Memanggil {} ke loket {}.", "Calling {} to counter {}.";
     ticket_lost: "Nomor {} sudah dipanggil loket {} lebih dulu. Tekan F6 untuk nomor berikutnya.", "Number {} was called by counter {} first. Press F6 for the next number.";

@@ -111,9 +111,14 @@ impl QueueScreen {
 
     /// F3: the chosen booking gets its queue number (or is told the one it has).
     fn give_number(&mut self, ctx: &mut Ctx<'_>) {
-        let Some(code) = self.rows().get(self.selected).map(|r| r.code.clone()) else {
+        let Some(row) = self.rows().get(self.selected) else {
             return;
         };
+        let code = row.code.clone();
+        if row.status() == QueueStatus::Cancelled {
+            let s = ctx.s();
+            return ctx.notify(Level::Warn, fill(s.ticket_cancelled, &[&code]));
+        }
         let booking = match ctx.desk.booking(&code) {
             Ok(Some(b)) => b,
             Ok(None) => return,
