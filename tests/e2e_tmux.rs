@@ -419,18 +419,26 @@ fn an_enrolled_terminal_syncs_in_the_background_and_says_so() {
     t.wait_for("0 peristiwa, 0 foto menunggu");
 
     // The officer leaves the service: pusat takes them off the roster, and their open
-    // session ends at the next round (hurried here by opening another booking).
+    // session ends at once, with nothing pressed: the terminal's sync worker waits at pusat
+    // for the office's next change (a long poll), and this is one.
+    let removed = Instant::now();
     rt.block_on(async {
         let mut db = pusat.pool.get().await.unwrap();
         loket::server::admin::officer_remove(&mut db, "petugas1")
             .await
             .unwrap();
     });
-    t.keys(&["Escape"]);
-    t.wait_for("Antrean");
-    t.type_text(&bookings[1].code.to_string());
-    t.keys(&["Enter"]);
     let screen = t.wait_for("dinonaktifkan oleh pusat");
+    println!(
+        "officer removed at pusat → session ended at the counter: {:?}",
+        removed.elapsed()
+    );
+    // Without the long poll this waited for the next round (10 s).
+    assert!(
+        removed.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        removed.elapsed()
+    );
     assert!(screen.contains("Masuk ke Loket"), "{screen}");
     // Their PIN no longer opens the counter.
     t.type_text("petugas1");
