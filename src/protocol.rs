@@ -104,6 +104,24 @@ pub struct OfficeInfo {
     pub config: serde_json::Map<String, serde_json::Value>,
 }
 
+/// `POST /queue/call`: an online counter asks pusat for the next ticket of the office, which
+/// pusat chooses and gives it under a lock, so counters calling at the same instant get
+/// different tickets. The counter then records the call in its outbox (`ticket.call`), which
+/// pusat takes as the same call when it is pushed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CallRequest {
+    /// Who calls: an active officer of the device's office.
+    pub officer: String,
+    /// The office day, by the counter's clock (pusat refuses one far from its own).
+    pub day: NaiveDate,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CallResponse {
+    /// The ticket now called by this counter; `None` when nobody waits.
+    pub ticket: Option<crate::domain::queue::Ticket>,
+}
+
 /// One outbox event as it travels.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WireEvent {

@@ -418,6 +418,59 @@ fn an_enrolled_terminal_syncs_in_the_background_and_says_so() {
     }
     t.wait_for("0 peristiwa, 0 foto menunggu");
 
+    // A check-in desk gives out a number; it shows here without a key (the long poll), and
+    // F6 asks pusat, which gives it to this counter.
+    let ticket = rt.block_on(async {
+        let mut desk = support::Counter::enroll(&pusat, 9).await;
+        desk.sync().await.unwrap();
+        let actor = desk.actor();
+        let (t, _) =
+            loket::counter::issue_ticket(&mut desk.store, &actor, 9, &bookings[2]).unwrap();
+        desk.sync().await.unwrap();
+        t
+    });
+    t.keys(&["Escape"]);
+    t.wait_for("Nomor antrean: 1 menunggu");
+    t.keys(&["F6"]);
+    t.wait_for(&format!("Dipanggil {} ke loket 3", ticket.label()));
+    // pusat gave it to counter 3, and the counter's own record of the call, once pushed, is
+    // taken as that same call: no conflict.
+    let state = || -> (String, Option<i32>, i64, i64) {
+        rt.block_on(async {
+            let db = pusat.pool.get().await.unwrap();
+            let r = db
+                .query_one(
+                    "SELECT state, counter FROM tickets WHERE id = $1",
+                    &[&ticket.id],
+                )
+                .await
+                .unwrap();
+            let calls: i64 = db
+                .query_one(
+                    "SELECT COUNT(*) FROM events WHERE kind = 'ticket.call'",
+                    &[],
+                )
+                .await
+                .unwrap()
+                .get(0);
+            let conflicts: i64 = db
+                .query_one("SELECT COUNT(*) FROM ticket_conflicts", &[])
+                .await
+                .unwrap()
+                .get(0);
+            (r.get(0), r.get(1), calls, conflicts)
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while state().2 == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the call never reached pusat's events"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(state(), ("called".to_owned(), Some(3), 1, 0));
+
     // The officer leaves the service: pusat takes them off the roster, and their open
     // session ends at once, with nothing pressed: the terminal's sync worker waits at pusat
     // for the office's next change (a long poll), and this is one.

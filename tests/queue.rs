@@ -373,3 +373,64 @@ async fn compaction_drops_the_tickets_of_past_days_from_the_feed() {
     assert_eq!(after, [today.id.to_string()]);
     pusat.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn online_pusat_gives_each_caller_its_own_ticket() {
+    let (pusat, bookings) = Pusat::start(100).await;
+    let mut desk = Counter::enroll(&pusat, 9).await;
+    desk.sync().await.unwrap();
+    for b in &bookings {
+        issue(&mut desk, 9, b).unwrap();
+    }
+    desk.sync().await.unwrap();
+    let mut one = Counter::enroll(&pusat, 1).await;
+    let mut two = Counter::enroll(&pusat, 2).await;
+    one.sync().await.unwrap();
+    two.sync().await.unwrap();
+    let day = support::today();
+    // Both call 50 times, each call at the same instant as the other's.
+    let mut got: HashMap<Uuid, u32> = HashMap::new();
+    for _ in 0..50 {
+        let (a, b) = tokio::join!(
+            one.client.call_next(&one.officer, day),
+            two.client.call_next(&two.officer, day)
+        );
+        for (n, c, t) in [(1, &mut one, a), (2, &mut two, b)] {
+            let t = t.unwrap().expect("someone waits");
+            assert_eq!(t.counter, Some(n));
+            assert!(got.insert(t.id, n).is_none(), "{} given twice", t.label());
+            let actor = c.actor();
+            c.store.record_call(&actor, n, &t).unwrap();
+        }
+    }
+    assert!(
+        one.client
+            .call_next(&one.officer, day)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Their outboxes reach pusat as the same calls: no conflict, nothing refused.
+    one.sync().await.unwrap();
+    two.sync().await.unwrap();
+    let central = tickets_at_pusat(&pusat).await;
+    for (id, n) in &got {
+        assert_eq!(central[id], ("called".to_owned(), Some(*n as i32)));
+    }
+    let db = pusat.pool.get().await.unwrap();
+    let conflicts: i64 = db
+        .query_one("SELECT COUNT(*) FROM ticket_conflicts", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(conflicts, 0);
+    assert!(
+        refusals(&pusat).await.is_empty(),
+        "{:?}",
+        refusals(&pusat).await
+    );
+    // An officer not on the roster cannot call.
+    let refused = one.client.call_next("nobody", day).await.unwrap_err();
+    assert!(format!("{refused}").contains("roster"), "{refused}");
+    pusat.stop().await;
+}

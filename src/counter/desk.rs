@@ -175,6 +175,10 @@ impl Desk {
     ) -> std::result::Result<Option<Ticket>, CounterError> {
         super::call_next(&mut self.store, actor, counter)
     }
+    /// Records the call pusat made for this counter.
+    pub fn record_call(&mut self, actor: &Actor, counter: u32, ticket: &Ticket) -> Result<()> {
+        self.store.record_call(actor, counter, ticket)
+    }
     pub fn ticket_act(
         &mut self,
         actor: &Actor,

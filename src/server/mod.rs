@@ -79,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .route("/renew", post(auth::renew))
         .route("/device", get(auth::device))
         .route("/events", post(ingest::push))
+        .route("/queue/call", post(tickets::call))
         .route(
             "/photos/{sha256}",
             put(photos::put).head(photos::head).get(photos::head),

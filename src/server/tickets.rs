@@ -13,8 +13,8 @@ use uuid::Uuid;
 use super::auth::Device;
 use super::trust::Guard;
 use super::{ApiError, Result};
-use crate::domain::queue::{self, QueueRules, Ticket, TicketAction, TicketEvent};
-use crate::protocol::{Change, WireEvent};
+use crate::domain::queue::{self, QueueRules, Ticket, TicketAction, TicketEvent, TicketState};
+use crate::protocol::{CallRequest, CallResponse, Change, ErrorCode, WireEvent};
 
 /// What became of the ticket events of one push.
 #[derive(Default)]
@@ -116,23 +116,26 @@ async fn conflict(
     Ok(())
 }
 
-/// Why a ticket may not be issued for `day` and `booking`, if it may not: a day other than
-/// pusat's today give or take one (office zones and a counter's clock), a booking of another
-/// office or none pusat knows.
+/// Whether `day` is pusat's today give or take one (office zones and a counter's clock).
+async fn near_today(tx: &tokio_postgres::Transaction<'_>, day: chrono::NaiveDate) -> Result<bool> {
+    Ok(tx
+        .query_one(
+            "SELECT $1::date BETWEEN current_date - 1 AND current_date + 1",
+            &[&day],
+        )
+        .await?
+        .get(0))
+}
+
+/// Why a ticket may not be issued for `day` and `booking`, if it may not: a day not today
+/// (see [`near_today`]), a booking of another office or none pusat knows.
 async fn refuse_issue(
     tx: &tokio_postgres::Transaction<'_>,
     device: &Device,
     day: chrono::NaiveDate,
     booking: Option<&str>,
 ) -> Result<Option<String>> {
-    let near: bool = tx
-        .query_one(
-            "SELECT $1::date BETWEEN current_date - 1 AND current_date + 1",
-            &[&day],
-        )
-        .await?
-        .get(0);
-    if !near {
+    if !near_today(tx, day).await? {
         return Ok(Some(format!("a ticket for {day} is not for today")));
     }
     let Some(code) = booking else {
@@ -272,6 +275,14 @@ pub async fn apply<'a>(
                 ));
                 continue;
             }
+            // The call pusat already made for this counter (`POST /queue/call`), now in
+            // its outbox: the same call, not a second one.
+            (TicketAction::Call, Some((_, ticket)))
+                if ticket.state != TicketState::Issued
+                    && ticket.counter == Some(parsed.counter) =>
+            {
+                continue;
+            }
             (_, Some((_, mut ticket))) => {
                 match ticket.apply(&parsed, &event.officer, event.device_time) {
                     Ok(()) => update(tx, &ticket).await?,
@@ -285,4 +296,66 @@ pub async fn apply<'a>(
         out.changes.push(Change::Ticket(ticket));
     }
     Ok(out)
+}
+
+/// `POST /queue/call`: pusat chooses the next ticket of the device's office by the office's
+/// rule and gives it to this counter. The office's tickets of the day are locked while it
+/// chooses, so two counters calling at the same instant get different tickets.
+pub async fn call(
+    axum::extract::State(state): axum::extract::State<super::AppState>,
+    device: Device,
+    super::ApiJson(req): super::ApiJson<CallRequest>,
+) -> Result<axum::Json<CallResponse>> {
+    let mut client = state.pool.get().await?;
+    let tx = client.transaction().await?;
+    let on_roster = tx
+        .query_opt(
+            "SELECT 1 FROM officers WHERE username = $1 AND office = $2 AND active",
+            &[&req.officer, &device.office],
+        )
+        .await?
+        .is_some();
+    if !on_roster {
+        return Err(ApiError::Client(
+            ErrorCode::Forbidden,
+            format!(
+                "officer {:?} is not active on the roster of {}",
+                req.officer, device.office
+            ),
+        ));
+    }
+    if !near_today(&tx, req.day).await? {
+        return Err(ApiError::bad(format!("{} is not today", req.day)));
+    }
+    let rules = rules(&tx, &device.office).await?;
+    let rows = tx
+        .query(
+            "SELECT body FROM tickets WHERE office = $1 AND day = $2 ORDER BY id FOR UPDATE",
+            &[&device.office, &req.day],
+        )
+        .await?;
+    let tickets = rows
+        .iter()
+        .map(|r| serde_json::from_value::<Ticket>(r.get(0)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ApiError::Internal(format!("stored ticket: {e}")))?;
+    let now = chrono::Utc::now().fixed_offset();
+    let Some(next) = queue::pick_next(&tickets, &rules, now).cloned() else {
+        return Ok(axum::Json(CallResponse { ticket: None }));
+    };
+    let mut ticket = next;
+    let event = TicketEvent {
+        ticket: ticket.id,
+        counter: device.counter.max(0) as u32,
+        action: TicketAction::Call,
+    };
+    ticket
+        .apply(&event, &req.officer, now)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    update(&tx, &ticket).await?;
+    super::feed::append(&tx, &device.office, &[Change::Ticket(ticket.clone())]).await?;
+    tx.commit().await?;
+    Ok(axum::Json(CallResponse {
+        ticket: Some(ticket),
+    }))
 }

@@ -147,6 +147,22 @@ impl Store {
         Ok(ticket)
     }
 
+    /// Records a call pusat made for this counter (`POST /queue/call`): pusat's ticket, with
+    /// the call as this counter's event and audit row.
+    pub fn record_call(&mut self, actor: &Actor, counter: u32, ticket: &Ticket) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let event = TicketEvent {
+            ticket: ticket.id,
+            counter,
+            action: TicketAction::Call,
+        };
+        record(&tx, &self.office, actor, &event, ticket, &ticket.label())?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// The office's tickets of `day` as this counter knows them, by line and number.
     pub fn tickets(&self, day: NaiveDate) -> Result<Vec<Ticket>> {
         let mut stmt = self

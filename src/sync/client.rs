@@ -324,6 +324,26 @@ impl Client {
         answer(resp).await
     }
 
+    /// Asks pusat for the next ticket of the office, given to this counter (see
+    /// `protocol::CallRequest`); `None` when nobody waits.
+    pub async fn call_next(
+        &self,
+        officer: &str,
+        day: chrono::NaiveDate,
+    ) -> Result<Option<crate::domain::queue::Ticket>, SyncError> {
+        let resp = self
+            .request(reqwest::Method::POST, "/queue/call")
+            .json(&crate::protocol::CallRequest {
+                officer: officer.to_owned(),
+                day,
+            })
+            .send()
+            .await
+            .map_err(transport)?;
+        let answer: crate::protocol::CallResponse = answer(resp).await?;
+        Ok(answer.ticket)
+    }
+
     /// A long poll: the changes after `after`, waiting up to `wait` seconds at pusat for
     /// the first one (at most `limit` of them).
     pub async fn pull_waiting(

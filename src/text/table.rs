@@ -86,6 +86,7 @@ strings! {
     ticket_kept: "Booking {} sudah punya nomor {} hari ini.", "Booking {} already has number {} today.";
     ticket_not_today: "Booking ini untuk {}, bukan hari ini: nomor antrean hanya untuk booking hari ini.", "This booking is for {}, not today: queue numbers are for today's bookings only.";
     ticket_cancelled: "Booking {} dibatalkan oleh sistem booking; tidak diberi nomor antrean.", "Booking {} was cancelled by the booking system; no queue number.";
+    ticket_asking: "Memanggil nomor berikutnya…", "Calling the next number…";
     ticket_nobody: "Tidak ada nomor yang menunggu.", "No number is waiting.";
     ticket_calling: "Memanggil {} ke loket {}.", "Calling {} to counter {}.";
     ticket_lost: "Nomor {} sudah dipanggil loket {} lebih dulu. Tekan F6 untuk nomor berikutnya.", "Number {} was called by counter {} first. Press F6 for the next number.";

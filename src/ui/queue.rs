@@ -10,6 +10,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, Widget};
 use super::booking::BookingScreen;
 use super::input::TextInput;
 use super::walkin::WalkInScreen;
+use super::work::Done;
 use super::{Ctx, Level, Nav, Screen, Strings, View, fill, theme};
 use crate::domain::BookingCode;
 use crate::domain::format;
@@ -31,6 +32,8 @@ pub struct QueueScreen {
     /// drawn from here.
     current: Option<Ticket>,
     waiting: u64,
+    /// F6 asked pusat and waits for its answer.
+    calling: bool,
 }
 
 pub fn keys(s: &'static Strings) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
@@ -69,6 +72,7 @@ impl QueueScreen {
             refused: false,
             current: None,
             waiting: 0,
+            calling: false,
         };
         screen.refresh(ctx);
         screen
@@ -162,7 +166,38 @@ impl QueueScreen {
             }
             None => {}
         }
-        match ctx.desk.call_next(&actor, ctx.counter) {
+        if self.calling {
+            return;
+        }
+        // Online, pusat chooses (two counters pressing F6 at once get different numbers);
+        // the work thread asks, so the screen never waits on the network.
+        self.calling = true;
+        ctx.notify(Level::Info, s.ticket_asking.to_owned());
+        let dir = ctx.data_dir.to_path_buf();
+        let officer = ctx.officer.username.clone();
+        let day = ctx.today();
+        ctx.work
+            .submit(move || Done::Called(super::work::ask_pusat_to_call(&dir, &officer, day)));
+        self.refresh_tickets(ctx);
+    }
+
+    /// pusat's answer to F6: its ticket recorded as this counter's call; without pusat (not
+    /// enrolled, offline, an error), the next ticket as this counter knows the queue — a
+    /// clash with another counter is then settled at the next sync, as claims are.
+    pub fn called(&mut self, ctx: &mut Ctx<'_>, answer: Result<Option<Ticket>, String>) {
+        self.calling = false;
+        let s = ctx.s();
+        let actor = ctx.actor();
+        let called = match answer {
+            Ok(Some(t)) => ctx
+                .desk
+                .record_call(&actor, ctx.counter, &t)
+                .map(|()| Some(t))
+                .map_err(crate::counter::CounterError::from),
+            Ok(None) => Ok(None),
+            Err(_) => ctx.desk.call_next(&actor, ctx.counter),
+        };
+        match called {
             Ok(Some(t)) => ctx.notify(
                 Level::Ok,
                 fill(s.ticket_calling, &[&t.label(), &ctx.counter]),

@@ -51,6 +51,8 @@ pub enum Done {
         id: Box<crate::checkup::Report>,
         en: Box<crate::checkup::Report>,
     },
+    /// pusat's answer to "call the next number" (`Err`: pusat could not answer).
+    Called(Result<Option<crate::domain::queue::Ticket>, String>),
     /// A preview frame in the terminal's picture protocol, for the photo step of `case`.
     Picture {
         case: Uuid,
@@ -70,6 +72,7 @@ impl std::fmt::Debug for Done {
             }
             Done::Picture { case, .. } => write!(f, "Done::Picture({case})"),
             Done::Doctor { id, .. } => write!(f, "Done::Doctor(exit {})", id.exit),
+            Done::Called(answer) => write!(f, "Done::Called(ok: {})", answer.is_ok()),
         }
     }
 }
@@ -140,4 +143,31 @@ impl Work {
     pub fn take_done(&self) -> Option<Done> {
         self.done.borrow_mut().pop_front()
     }
+}
+
+/// How long F6 waits for pusat before this counter calls from what it knows.
+pub const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Asks pusat, with this counter's credential in `data_dir`, to give it the next ticket
+/// (`Err` when the counter is not enrolled or pusat does not answer in [`CALL_TIMEOUT`]).
+pub fn ask_pusat_to_call(
+    data_dir: &std::path::Path,
+    officer: &str,
+    day: chrono::NaiveDate,
+) -> Result<Option<crate::domain::queue::Ticket>, String> {
+    let credential = crate::sync::Credential::load(data_dir)
+        .map_err(|e| e.to_string())?
+        .ok_or("not enrolled")?;
+    let client =
+        crate::sync::Client::for_counter(&credential, data_dir).map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        match tokio::time::timeout(CALL_TIMEOUT, client.call_next(officer, day)).await {
+            Ok(answer) => answer.map_err(|e| e.to_string()),
+            Err(_) => Err("pusat did not answer in time".into()),
+        }
+    })
 }

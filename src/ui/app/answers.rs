@@ -74,6 +74,7 @@ impl App {
                     self.on_case_done(i, done);
                 }
             }
+            Done::Called(answer) => self.on_called(answer),
             Done::Doctor { id, en } => {
                 for screen in &mut self.stack {
                     if let Screen::Tech(tech) = screen {
@@ -107,6 +108,27 @@ impl App {
         );
         if let Some(Screen::Case(c)) = self.stack.get_mut(index) {
             c.on_done(done, &mut ctx);
+        }
+    }
+
+    /// pusat's answer to F6 goes to the queue screen. Without a session it is dropped: the
+    /// call pusat made still reaches this counter at its next pull, only without its own
+    /// audit row.
+    fn on_called(&mut self, answer: Result<Option<crate::domain::queue::Ticket>, String>) {
+        let Some(session) = &self.session else { return };
+        let officer = session.officer.clone();
+        let mut ctx = Self::ctx(
+            &mut self.setup,
+            &self.work,
+            &officer,
+            self.lang,
+            &mut self.notice,
+        );
+        for screen in &mut self.stack {
+            if let Screen::Queue(queue) = screen {
+                queue.called(&mut ctx, answer);
+                return;
+            }
         }
     }
 
