@@ -1,7 +1,8 @@
 //! The office's queue: the board's figures for a day of 2,000 tickets; choosing the next
 //! ticket from a counter's SQLite among 2,000; and over loopback HTTP on a real PostgreSQL,
-//! 50 counters calling at once — each call's round trip (written, pushed, pusat's
-//! compare-and-set, answered) and the time until a display's waiting long poll has it.
+//! 50 counters pressing F6 at once — each call's round trip to pusat (`POST /queue/call`:
+//! pusat chooses under a lock and answers) and the time until a display's waiting long
+//! poll has it.
 //! Percentiles are printed at the end. Run with `cargo bench --bench queue`.
 //!
 //! Needs PostgreSQL: `DATABASE_URL`, or the machine's binaries for a throwaway cluster.
@@ -218,15 +219,22 @@ async fn calling_run(pusat: &Pusat, run: u32) -> (Vec<Duration>, Vec<Duration>) 
             tokio::spawn(async move {
                 let mut trips = Vec::new();
                 for _ in 0..CALLS_PER_COUNTER {
+                    // As F6 does online: pusat chooses and answers; the counter records
+                    // the call and pushes it.
                     let started = Instant::now();
-                    let actor = c.actor();
-                    let Some(t) = loket::counter::call_next(&mut c.store, &actor, number).unwrap()
+                    let Some(t) = c
+                        .client
+                        .call_next(&c.officer, support::today())
+                        .await
+                        .unwrap()
                     else {
                         break;
                     };
-                    pushed.lock().unwrap().insert(t.id, started);
-                    c.sync().await.unwrap();
                     trips.push(started.elapsed());
+                    pushed.lock().unwrap().insert(t.id, started);
+                    let actor = c.actor();
+                    c.store.record_call(&actor, number, &t).unwrap();
+                    c.sync().await.unwrap();
                 }
                 trips
             })
@@ -262,7 +270,7 @@ fn calling(c: &mut Criterion) {
     group.sampling_mode(criterion::SamplingMode::Flat);
     group.warm_up_time(Duration::from_millis(1));
     group.measurement_time(Duration::from_secs(1));
-    group.bench_function("50 counters calling at once: a call's round trip", |b| {
+    group.bench_function("50 counters calling at once: call-next round trip", |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
@@ -276,7 +284,7 @@ fn calling(c: &mut Criterion) {
         })
     });
     group.finish();
-    report("call round trip (write, push, compare-and-set)", trips);
+    report("call-next round trip (POST /queue/call)", trips);
     report("call → display's long poll", shown);
     rt.block_on(pusat.stop());
 }

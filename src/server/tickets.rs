@@ -299,7 +299,7 @@ pub async fn apply<'a>(
 }
 
 /// `POST /queue/call`: pusat chooses the next ticket of the device's office by the office's
-/// rule and gives it to this counter. The office's tickets of the day are locked while it
+/// rule and gives it to this counter. The office's waiting tickets are locked while it
 /// chooses, so two counters calling at the same instant get different tickets.
 pub async fn call(
     axum::extract::State(state): axum::extract::State<super::AppState>,
@@ -328,12 +328,29 @@ pub async fn call(
         return Err(ApiError::bad(format!("{} is not today", req.day)));
     }
     let rules = rules(&tx, &device.office).await?;
-    let rows = tx
+    // The waiting tickets, locked: a second caller waits here, then sees the first one's
+    // ticket gone from the waiting set (PostgreSQL re-checks the condition of a row it
+    // waited for). The latest calls, unlocked, are what the priority ratio needs.
+    let mut rows = tx
         .query(
-            "SELECT body FROM tickets WHERE office = $1 AND day = $2 ORDER BY id FOR UPDATE",
+            "SELECT body FROM tickets WHERE office = $1 AND day = $2 AND state = 'issued'
+             ORDER BY id FOR UPDATE",
             &[&device.office, &req.day],
         )
         .await?;
+    rows.extend(
+        tx.query(
+            "SELECT body FROM tickets
+             WHERE office = $1 AND day = $2 AND state <> 'issued' AND body->>'called_at' IS NOT NULL
+             ORDER BY (body->>'called_at')::timestamptz DESC LIMIT $3",
+            &[
+                &device.office,
+                &req.day,
+                &(i64::from(rules.regular_per_priority) + 1),
+            ],
+        )
+        .await?,
+    );
     let tickets = rows
         .iter()
         .map(|r| serde_json::from_value::<Ticket>(r.get(0)))
