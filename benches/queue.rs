@@ -122,7 +122,7 @@ fn choose_next(c: &mut Criterion) {
         |b| {
             b.iter(|| {
                 let all = store.tickets(at(0).date_naive()).unwrap();
-                black_box(queue::pick_next(&all, &rules, at(60)).map(|t| t.id));
+                black_box(queue::pick_next(&all, &rules, at(60), 1).map(|t| t.id));
             })
         },
     );

@@ -207,7 +207,10 @@ async fn forged_ticket_events_are_refused_with_the_reason() {
     push_ticket(
         &attacker,
         "ticket.transfer",
-        act(TicketAction::Transfer { line: "Q".into() }),
+        act(TicketAction::Transfer {
+            line: "Q".into(),
+            counter: None,
+        }),
     )
     .await;
     // A kind that does not match its payload.

@@ -325,7 +325,7 @@ pub fn call_next(
 ) -> Result<Option<Ticket>, CounterError> {
     let rules = queue_rules(store);
     let tickets = store.tickets(actor.now.date_naive())?;
-    let Some(next) = pick_next(&tickets, &rules, actor.now) else {
+    let Some(next) = pick_next(&tickets, &rules, actor.now, counter) else {
         return Ok(None);
     };
     let id = next.id;

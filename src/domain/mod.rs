@@ -5,6 +5,7 @@ pub mod booking;
 pub mod booking_code;
 pub mod case;
 pub mod checklist;
+pub mod day_report;
 pub mod fees;
 pub mod format;
 pub mod intake;

@@ -259,12 +259,23 @@ pub enum TicketAction {
     Finish,
     NoShow,
     Reactivate,
+    /// To another line, or to one counter (`counter`), where it waits again.
     Transfer {
         line: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        counter: Option<u32>,
     },
     Cancel {
         reason: String,
     },
+    /// A supervisor moves a ticket, whoever holds it, to a line or a counter.
+    Reassign {
+        line: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        counter: Option<u32>,
+    },
+    /// The supervisor closed the day with the ticket unserved: a no-show with that reason.
+    CloseDay,
 }
 
 impl TicketAction {
@@ -279,7 +290,14 @@ impl TicketAction {
             Self::Reactivate => "ticket.reactivate",
             Self::Transfer { .. } => "ticket.transfer",
             Self::Cancel { .. } => "ticket.cancel",
+            Self::Reassign { .. } => "ticket.reassign",
+            Self::CloseDay => "ticket.close_day",
         }
+    }
+
+    /// Whether only a supervisor may do it (checked at the counter and again at pusat).
+    pub fn supervisor_only(&self) -> bool {
+        matches!(self, Self::Reassign { .. } | Self::CloseDay)
     }
 }
 
@@ -331,7 +349,16 @@ pub struct Ticket {
     pub closed_at: Option<DateTime<FixedOffset>>,
     /// The line it was issued on, when it was transferred since.
     pub transferred_from: Option<String>,
+    /// The counter it was transferred to, which calls it before others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub for_counter: Option<u32>,
+    /// Why it was closed without service (cancelled, or the day closed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
+
+/// The reason a ticket left unserved at the close of the day carries.
+pub const DAY_CLOSED: &str = "day closed";
 
 impl Ticket {
     /// The ticket an `Issue` makes.
@@ -365,6 +392,8 @@ impl Ticket {
             serving_at: None,
             closed_at: None,
             transferred_from: None,
+            for_counter: None,
+            reason: None,
         })
     }
 
@@ -416,6 +445,7 @@ impl Ticket {
                 self.may(by, &[S::Issued], "called", false)?;
                 self.state = S::Called;
                 self.counter = Some(by);
+                self.for_counter = None;
                 self.officer = Some(officer.to_owned());
                 self.called_at = Some(at);
                 self.calls += 1;
@@ -445,25 +475,50 @@ impl Ticket {
                 self.state = S::Issued;
                 self.counter = None;
                 self.closed_at = None;
+                self.reason = None;
             }
-            A::Transfer { line } => {
+            A::Transfer { line, counter } => {
                 self.may(by, &[S::Issued, S::Called, S::Serving], "transferred", true)?;
-                if *line == self.line {
+                if *line == self.line && counter.is_none() {
                     return Err(TicketError::SameLine(line.clone()));
                 }
-                self.transferred_from
-                    .get_or_insert_with(|| self.line.clone());
-                self.line = line.clone();
-                self.state = S::Issued;
-                self.counter = None;
-                self.serving_at = None;
+                self.move_to(line, *counter)?;
             }
-            A::Cancel { .. } => {
+            A::Reassign { line, counter } => {
+                self.may(by, &[S::Issued, S::Called, S::Serving], "reassigned", false)?;
+                self.move_to(line, *counter)?;
+            }
+            A::Cancel { reason } => {
                 self.may(by, &[S::Issued, S::Called, S::Serving], "cancelled", false)?;
                 self.state = S::Cancelled;
                 self.closed_at = Some(at);
+                self.reason = Some(reason.clone());
+            }
+            A::CloseDay => {
+                self.may(by, &[S::Issued, S::Called], "closed with the day", false)?;
+                self.state = S::NoShow;
+                self.closed_at = Some(at);
+                self.reason = Some(DAY_CLOSED.to_owned());
             }
         }
+        Ok(())
+    }
+
+    /// Puts the ticket back to wait on `line`, for `counter` when one is named (a ticket
+    /// held by a counter may be put back on its own line: the supervisor releases it).
+    fn move_to(&mut self, line: &str, counter: Option<u32>) -> Result<(), TicketError> {
+        if line == self.line && counter.is_none() && self.state == TicketState::Issued {
+            return Err(TicketError::SameLine(line.to_owned()));
+        }
+        if line != self.line {
+            self.transferred_from
+                .get_or_insert_with(|| self.line.clone());
+            self.line = line.to_owned();
+        }
+        self.state = TicketState::Issued;
+        self.counter = None;
+        self.serving_at = None;
+        self.for_counter = counter;
         Ok(())
     }
 
@@ -477,17 +532,25 @@ impl Ticket {
     }
 }
 
-/// Picks the ticket a counter calls next among `tickets` (the office's tickets of the day,
-/// any state), by `rules` at `now`; `None` when nobody waits.
+/// Picks the ticket `counter` calls next among `tickets` (the office's tickets of the day,
+/// any state), by `rules` at `now`; `None` when nobody waits. A ticket transferred to this
+/// counter comes first; one transferred to another counter is left to it.
 pub fn pick_next<'a>(
     tickets: &'a [Ticket],
     rules: &QueueRules,
     now: DateTime<FixedOffset>,
+    counter: u32,
 ) -> Option<&'a Ticket> {
     let priority = |t: &Ticket| rules.line(&t.line).is_some_and(|l| l.priority);
     let target = |t: &Ticket| rules.line(&t.line).map_or(60, |l| l.target_minutes) as i64;
-    let mut waiting: Vec<&Ticket> = tickets.iter().filter(|t| t.state.waiting()).collect();
+    let mut waiting: Vec<&Ticket> = tickets
+        .iter()
+        .filter(|t| t.state.waiting() && t.for_counter.is_none_or(|c| c == counter))
+        .collect();
     waiting.sort_by_key(|t| (t.issued_at, t.number));
+    if let Some(mine) = waiting.iter().find(|t| t.for_counter == Some(counter)) {
+        return Some(mine);
+    }
     if let Some(late) = waiting.iter().find(|t| t.wait_minutes(now) > target(t)) {
         return Some(late);
     }

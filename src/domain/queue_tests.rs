@@ -116,7 +116,10 @@ fn a_no_show_comes_back_and_a_transfer_waits_again() {
         act(
             &mut t,
             4,
-            TicketAction::Transfer { line: "A".into() },
+            TicketAction::Transfer {
+                line: "A".into(),
+                counter: None,
+            },
             "09:03"
         ),
         Err(TicketError::SameLine(_))
@@ -124,7 +127,10 @@ fn a_no_show_comes_back_and_a_transfer_waits_again() {
     act(
         &mut t,
         4,
-        TicketAction::Transfer { line: "C".into() },
+        TicketAction::Transfer {
+            line: "C".into(),
+            counter: None,
+        },
         "09:03",
     )
     .unwrap();
@@ -145,7 +151,7 @@ fn calling_takes_priority_by_ratio_then_the_oldest() {
     ];
     let mut order = Vec::new();
     let mut now = at("08:10");
-    while let Some(next) = pick_next(&tickets, &rules, now) {
+    while let Some(next) = pick_next(&tickets, &rules, now, 1) {
         let id = next.id;
         let t = tickets.iter_mut().find(|t| t.id == id).unwrap();
         order.push(t.label());
@@ -171,20 +177,20 @@ fn a_ticket_past_its_target_goes_first() {
     let tickets = vec![ticket("P", 1001, "08:20"), ticket("A", 1001, "08:00")];
     // 08:25: nobody is late; priority first.
     assert_eq!(
-        pick_next(&tickets, &rules, at("08:25")).unwrap().label(),
+        pick_next(&tickets, &rules, at("08:25"), 1).unwrap().label(),
         "P-1001"
     );
     // 09:05: A-1001 waited 65 minutes, over its 30-minute target: before the priority.
     assert_eq!(
-        pick_next(&tickets, &rules, at("09:05")).unwrap().label(),
+        pick_next(&tickets, &rules, at("09:05"), 1).unwrap().label(),
         "A-1001"
     );
     rules.lines[0].target_minutes = 120;
     assert_eq!(
-        pick_next(&tickets, &rules, at("09:05")).unwrap().label(),
+        pick_next(&tickets, &rules, at("09:05"), 1).unwrap().label(),
         "P-1001"
     );
-    assert!(pick_next(&[], &rules, at("09:05")).is_none());
+    assert!(pick_next(&[], &rules, at("09:05"), 1).is_none());
 }
 
 #[test]
@@ -258,4 +264,62 @@ fn figures_count_waits_service_and_idle_counters() {
         f.alerts
     );
     assert_eq!(percentile(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90), Some(9));
+}
+
+#[test]
+fn a_transfer_to_a_counter_is_called_there_first() {
+    let mut early = ticket("A", 1001, "08:00");
+    let mut moved = ticket("B", 1002, "08:30");
+    act(&mut moved, 2, TicketAction::Call, "08:31").unwrap();
+    act(
+        &mut moved,
+        2,
+        TicketAction::Transfer {
+            line: "B".into(),
+            counter: Some(5),
+        },
+        "08:32",
+    )
+    .unwrap();
+    assert_eq!((moved.state, moved.for_counter), (TicketState::Issued, Some(5)));
+    let tickets = vec![early.clone(), moved.clone()];
+    let rules = QueueRules::default();
+    assert_eq!(pick_next(&tickets, &rules, at("08:40"), 5).unwrap().id, moved.id);
+    assert_eq!(
+        pick_next(&tickets, &rules, at("08:40"), 3).unwrap().id,
+        early.id,
+        "another counter leaves it to counter 5"
+    );
+    act(&mut early, 3, TicketAction::Call, "08:41").unwrap();
+    assert!(pick_next(&[early, moved], &rules, at("08:42"), 3).is_none());
+}
+
+#[test]
+fn closing_the_day_makes_the_unserved_no_shows_with_the_reason() {
+    let mut waiting = ticket("A", 1001, "08:00");
+    act(&mut waiting, 9, TicketAction::CloseDay, "16:00").unwrap();
+    assert_eq!(waiting.state, TicketState::NoShow);
+    assert_eq!(waiting.reason.as_deref(), Some(DAY_CLOSED));
+    assert_eq!(waiting.closed_at, Some(at("16:00")));
+    let mut serving = ticket("A", 1002, "08:00");
+    act(&mut serving, 2, TicketAction::Call, "08:10").unwrap();
+    act(&mut serving, 2, TicketAction::Serve, "08:11").unwrap();
+    assert!(
+        act(&mut serving, 9, TicketAction::CloseDay, "16:00").is_err(),
+        "one being served is finished, not closed"
+    );
+    // A supervisor releases a ticket another counter holds back to its line.
+    act(
+        &mut serving,
+        9,
+        TicketAction::Reassign {
+            line: "A".into(),
+            counter: None,
+        },
+        "16:01",
+    )
+    .unwrap();
+    assert_eq!((serving.state, serving.counter), (TicketState::Issued, None));
+    assert!(TicketAction::CloseDay.supervisor_only());
+    assert!(!TicketAction::NoShow.supervisor_only());
 }

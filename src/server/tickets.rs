@@ -198,7 +198,18 @@ pub async fn apply<'a>(
             out.refused.push((event, why));
             continue;
         }
-        if let TicketAction::Transfer { line } = &parsed.action
+        if parsed.action.supervisor_only() && !guard.is_supervisor(&event.officer) {
+            out.refused.push((
+                event,
+                format!(
+                    "{} is for a supervisor; {:?} is not an active supervisor of {}",
+                    event.kind, event.officer, device.office
+                ),
+            ));
+            continue;
+        }
+        if let TicketAction::Transfer { line, .. } | TicketAction::Reassign { line, .. } =
+            &parsed.action
             && rules.line(line).is_none()
         {
             out.refused.push((
@@ -357,7 +368,7 @@ pub async fn call(
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| ApiError::Internal(format!("stored ticket: {e}")))?;
     let now = chrono::Utc::now().fixed_offset();
-    let Some(next) = queue::pick_next(&tickets, &rules, now).cloned() else {
+    let Some(next) = queue::pick_next(&tickets, &rules, now, device.counter.max(0) as u32).cloned() else {
         return Ok(axum::Json(CallResponse { ticket: None }));
     };
     let mut ticket = next;

@@ -141,6 +141,11 @@ impl Guard {
         })
     }
 
+    /// Whether `username` is an active supervisor of the office.
+    pub fn is_supervisor(&self, username: &str) -> bool {
+        self.roster.get(username).map(String::as_str) == Some("supervisor")
+    }
+
     fn supervisor(&self, event: &WireEvent, supervisor: &str) -> Option<String> {
         if supervisor == event.officer {
             return Some(format!(

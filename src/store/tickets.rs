@@ -138,7 +138,12 @@ impl Store {
         };
         ticket.apply(&event, &actor.username, actor.now)?;
         let detail = match &event.action {
-            TicketAction::Transfer { line } => format!("{} → {line}", ticket.label()),
+            TicketAction::Transfer { line, counter } | TicketAction::Reassign { line, counter } => {
+                match counter {
+                    Some(c) => format!("{} → {line}, loket {c}", ticket.label()),
+                    None => format!("{} → {line}", ticket.label()),
+                }
+            }
             TicketAction::Cancel { reason } => format!("{}: {reason}", ticket.label()),
             _ => ticket.label(),
         };
