@@ -188,6 +188,59 @@ impl Desk {
     ) -> std::result::Result<Ticket, CounterError> {
         Ok(self.store.ticket_act(actor, counter, ticket, action)?)
     }
+    /// Today's ticket with the typed number.
+    pub fn find_ticket(
+        &self,
+        day: NaiveDate,
+        typed: &str,
+    ) -> std::result::Result<Ticket, CounterError> {
+        super::find_ticket(&self.store, day, typed)
+    }
+    /// Calls the typed number out of order (see [`super::call_number`]).
+    pub fn call_number(
+        &mut self,
+        actor: &Actor,
+        counter: u32,
+        typed: &str,
+    ) -> std::result::Result<Ticket, CounterError> {
+        super::call_number(&mut self.store, actor, counter, typed)
+    }
+    pub fn reactivate(
+        &mut self,
+        actor: &Actor,
+        counter: u32,
+        typed: &str,
+    ) -> std::result::Result<Ticket, CounterError> {
+        super::reactivate(&mut self.store, actor, counter, typed)
+    }
+    /// Sends a ticket to the typed line or counter (see [`super::transfer`]).
+    pub fn transfer(
+        &mut self,
+        actor: &Actor,
+        officer: &Officer,
+        counter: u32,
+        ticket: &Ticket,
+        target: &str,
+    ) -> std::result::Result<Ticket, CounterError> {
+        super::transfer(&mut self.store, actor, officer, counter, ticket, target)
+    }
+    /// Closes the office's day (see [`super::close_day`]).
+    pub fn close_day(
+        &mut self,
+        actor: &Actor,
+        officer: &Officer,
+        counter: u32,
+        day: NaiveDate,
+    ) -> std::result::Result<Vec<Ticket>, CounterError> {
+        super::close_day(&mut self.store, actor, officer, counter, day)
+    }
+    pub fn day_report(
+        &self,
+        day: NaiveDate,
+        now: DateTime<FixedOffset>,
+    ) -> std::result::Result<crate::domain::day_report::DayReport, CounterError> {
+        super::day_report(&self.store, day, now)
+    }
 
     // Signing in.
 

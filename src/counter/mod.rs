@@ -21,7 +21,7 @@ use crate::domain::case::{CheckInException, Identity};
 use crate::domain::checklist::requirements;
 use crate::domain::intake::Rule;
 use crate::domain::nik::NikError;
-use crate::domain::queue::{QueueRules, Ticket, TicketAction, pick_next};
+use crate::domain::queue::{QueueRules, Ticket, TicketAction, TicketState, pick_next};
 use crate::domain::walkin::{self, WalkInRefusal};
 use crate::domain::{
     Action, Applicant, ApplicationType, Booking, BookingCode, Case, Office, PassportType, Service,
@@ -47,6 +47,15 @@ pub enum CounterError {
     /// A queue number is for today's booking only.
     #[error("the booking is for {0}, not today")]
     NotToday(NaiveDate),
+    /// Typed text that is not a queue number.
+    #[error("{0:?} is not a queue number")]
+    TicketNumber(String),
+    /// No ticket has that number today.
+    #[error("no ticket {0} today")]
+    NoTicket(String),
+    /// The office has no such line; `known` lists the ones it has.
+    #[error("no line {line} (lines: {known})")]
+    NoLine { line: String, known: String },
 }
 
 /// Why a walk-in cannot be registered as entered.
@@ -335,4 +344,169 @@ pub fn call_next(
         id,
         TicketAction::Call,
     )?))
+}
+
+/// Today's ticket with the number typed (`A-1012`, `a1012`), or why there is none.
+pub fn find_ticket(store: &Store, day: NaiveDate, typed: &str) -> Result<Ticket, CounterError> {
+    let (line, number) = crate::domain::queue::parse_label(typed)
+        .ok_or_else(|| CounterError::TicketNumber(typed.trim().to_owned()))?;
+    let label = crate::domain::queue::label(&line, number);
+    store
+        .tickets(day)?
+        .into_iter()
+        .find(|t| t.line == line && t.number == number)
+        .ok_or(CounterError::NoTicket(label))
+}
+
+/// Calls the ticket typed, out of order; a no-show who came back is reactivated first.
+pub fn call_number(
+    store: &mut Store,
+    actor: &Actor,
+    counter: u32,
+    typed: &str,
+) -> Result<Ticket, CounterError> {
+    let t = find_ticket(store, actor.now.date_naive(), typed)?;
+    if t.state == TicketState::NoShow {
+        store.ticket_act(actor, counter, t.id, TicketAction::Reactivate)?;
+    }
+    Ok(store.ticket_act(actor, counter, t.id, TicketAction::Call)?)
+}
+
+/// Gives a no-show who came back their number again: it waits where it waited.
+pub fn reactivate(
+    store: &mut Store,
+    actor: &Actor,
+    counter: u32,
+    typed: &str,
+) -> Result<Ticket, CounterError> {
+    let t = find_ticket(store, actor.now.date_naive(), typed)?;
+    Ok(store.ticket_act(actor, counter, t.id, TicketAction::Reactivate)?)
+}
+
+/// Reads where a ticket goes: a line (`B`), a line and a counter (`B 3`), or a counter of
+/// its own line (`3`).
+pub fn transfer_target(
+    rules: &QueueRules,
+    current_line: &str,
+    typed: &str,
+) -> Result<(String, Option<u32>), CounterError> {
+    let mut words = typed.split_whitespace();
+    let (line, counter) = match (words.next(), words.next(), words.next()) {
+        (Some(c), None, None) if c.chars().all(|d| d.is_ascii_digit()) => {
+            (current_line.to_owned(), Some(c))
+        }
+        (Some(l), c, None) => (l.to_ascii_uppercase(), c),
+        _ => (typed.trim().to_owned(), None),
+    };
+    let counter = match counter {
+        Some(c) => Some(
+            c.parse::<u32>()
+                .ok()
+                .filter(|c| (1..=999).contains(c))
+                .ok_or_else(|| CounterError::TicketNumber(typed.trim().to_owned()))?,
+        ),
+        None => None,
+    };
+    if rules.line(&line).is_none() {
+        let known: Vec<&str> = rules.lines.iter().map(|l| l.prefix.as_str()).collect();
+        return Err(CounterError::NoLine {
+            line,
+            known: known.join(", "),
+        });
+    }
+    Ok((line, counter))
+}
+
+/// Sends a ticket to another line or counter: the holder's transfer, or a supervisor's
+/// reassignment of any ticket of the day (`supervisor`).
+pub fn transfer(
+    store: &mut Store,
+    actor: &Actor,
+    officer: &Officer,
+    counter: u32,
+    ticket: &Ticket,
+    typed_target: &str,
+) -> Result<Ticket, CounterError> {
+    let rules = queue_rules(store);
+    let (line, to) = transfer_target(&rules, &ticket.line, typed_target)?;
+    let held_here = ticket.counter == Some(counter) || ticket.state == TicketState::Issued;
+    let action = if officer.role == Role::Supervisor && !held_here {
+        TicketAction::Reassign { line, counter: to }
+    } else {
+        TicketAction::Transfer { line, counter: to }
+    };
+    Ok(store.ticket_act(actor, counter, ticket.id, action)?)
+}
+
+/// Closes the office's `day`: every ticket still waiting or called becomes a no-show with
+/// the reason "day closed" (never deleted). A supervisor's act; the closed tickets back.
+pub fn close_day(
+    store: &mut Store,
+    actor: &Actor,
+    officer: &Officer,
+    counter: u32,
+    day: NaiveDate,
+) -> Result<Vec<Ticket>, CounterError> {
+    if officer.role != Role::Supervisor {
+        return Err(AuthError::NotSupervisor.into());
+    }
+    let open: Vec<Uuid> = store
+        .tickets(day)?
+        .into_iter()
+        .filter(|t| matches!(t.state, TicketState::Issued | TicketState::Called))
+        .map(|t| t.id)
+        .collect();
+    let mut closed = Vec::with_capacity(open.len());
+    for id in open {
+        closed.push(store.ticket_act(actor, counter, id, TicketAction::CloseDay)?);
+    }
+    Ok(closed)
+}
+
+/// The day report of `day` from the tickets this counter holds (its own and the office's
+/// as pulled), as of `now` or the end of the day.
+pub fn day_report(
+    store: &Store,
+    day: NaiveDate,
+    now: DateTime<chrono::FixedOffset>,
+) -> Result<crate::domain::day_report::DayReport, CounterError> {
+    let rules = queue_rules(store);
+    let tickets = store.tickets(day)?;
+    let end = day
+        .and_hms_opt(23, 59, 59)
+        .and_then(|t| t.and_local_timezone(*now.offset()).single())
+        .unwrap_or(now);
+    Ok(crate::domain::day_report::DayReport::new(
+        store.office(),
+        day,
+        tickets,
+        &rules,
+        now.min(end),
+    ))
+}
+
+/// Writes a day report as `reports/antrean-<office>-<day>.html` and `.csv` in `dir` (each
+/// written whole, then renamed into place); the two paths back.
+pub fn save_day_report(
+    dir: &std::path::Path,
+    report: &crate::domain::day_report::DayReport,
+) -> std::io::Result<(std::path::PathBuf, std::path::PathBuf)> {
+    let folder = dir.join("reports");
+    std::fs::create_dir_all(&folder)?;
+    let stem = format!("antrean-{}-{}", report.office, report.day);
+    let html = folder.join(format!("{stem}.html"));
+    let csv = folder.join(format!("{stem}.csv"));
+    write_whole(&html, report.html().as_bytes())?;
+    write_whole(&csv, report.csv().as_bytes())?;
+    Ok((html, csv))
+}
+
+/// Writes `path` through a temporary file in the same folder, so a reader never sees half.
+pub fn write_whole(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)
 }

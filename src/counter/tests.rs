@@ -197,3 +197,46 @@ fn a_queue_number_is_for_todays_booking_once() {
             .is_none()
     );
 }
+
+#[test]
+fn a_typed_number_is_called_out_of_order_or_refused_with_the_reason() {
+    let mut store = demo();
+    let bookings = store.bookings_on(today()).unwrap();
+    let who = actor("petugas1");
+    let first = issue_ticket(&mut store, &who, 2, &bookings[0].1).unwrap().0;
+    let second = issue_ticket(&mut store, &who, 2, &bookings[1].1).unwrap().0;
+    let called = call_number(&mut store, &who, 2, "a 2002").unwrap();
+    assert_eq!(called.id, second.id, "the typed one, not the oldest");
+    assert!(matches!(
+        call_number(&mut store, &who, 2, "A-2099"),
+        Err(CounterError::NoTicket(l)) if l == "A-2099"
+    ));
+    assert!(matches!(
+        call_number(&mut store, &who, 2, "12-A"),
+        Err(CounterError::TicketNumber(_))
+    ));
+    // A no-show who comes back is called again by number.
+    store
+        .ticket_act(&who, 2, second.id, TicketAction::NoShow)
+        .unwrap();
+    let back = call_number(&mut store, &who, 2, "A-2002").unwrap();
+    assert_eq!((back.id, back.state), (second.id, TicketState::Called));
+    // A transfer to a line the office does not have says which it has.
+    let boss = officer(&store, "supervisor1", "222222");
+    let clerk = officer(&store, "petugas1", "111111");
+    assert!(matches!(
+        transfer(&mut store, &who, &clerk, 2, &back, "Q"),
+        Err(CounterError::NoLine { line, known }) if line == "Q" && known == "A, B, P, C"
+    ));
+    let moved = transfer(&mut store, &who, &clerk, 2, &back, "b 4").unwrap();
+    assert_eq!((moved.line.as_str(), moved.for_counter), ("B", Some(4)));
+    // Closing the day: an officer may not; a supervisor turns the waiting into no-shows.
+    assert!(close_day(&mut store, &who, &clerk, 2, today()).is_err());
+    let closed = close_day(&mut store, &actor("supervisor1"), &boss, 9, today()).unwrap();
+    let ids: Vec<Uuid> = closed.iter().map(|t| t.id).collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert!(ids.contains(&first.id) && ids.contains(&second.id));
+    let report = day_report(&store, today(), now()).unwrap();
+    assert_eq!((report.figures.no_show, report.closed_with_day), (2, 2));
+    assert_eq!(report.figures.waiting, 0);
+}

@@ -393,6 +393,7 @@ pub fn queue_text(e: &crate::store::StoreError, s: &Strings) -> Option<String> {
         StoreError::Ticket(TicketError::NotHolder { number, holder }) => {
             fill(s.ticket_other_counter, &[number, holder])
         }
+        StoreError::Ticket(TicketError::SameLine(line)) => fill(s.ticket_same_line, &[line]),
         StoreError::Ticket(_) | StoreError::NoSuchTicket => s.ticket_none_called.to_owned(),
         StoreError::NumbersUsedUp(line) => fill(s.ticket_used_up, &[line]),
         StoreError::Quota { line, quota } => fill(s.ticket_quota, &[line, quota]),
@@ -413,6 +414,9 @@ pub fn counter_text(e: &crate::counter::CounterError, s: &Strings, lang: Lang) -
             s.ticket_not_today,
             &[&crate::domain::format::date_short(*day)],
         ),
+        CounterError::TicketNumber(typed) => fill(s.ticket_bad_number, &[typed]),
+        CounterError::NoTicket(label) => fill(s.ticket_no_such, &[label]),
+        CounterError::NoLine { line, known } => fill(s.ticket_no_line, &[line, known]),
         CounterError::WalkIn(problem) => match problem {
             WalkInProblem::NoName => s.wi_need_name.to_owned(),
             WalkInProblem::Name(rule) => fill(s.wi_bad_name, &[&rule_text(rule, lang)]),

@@ -85,6 +85,10 @@ strings! {
     ticket_issued: "Nomor antrean {}: {} — lini {}. Sebutkan nomor ini kepada pemohon.", "Queue number for {}: {} — line {}. Tell the applicant this number.";
     ticket_kept: "Booking {} sudah punya nomor {} hari ini.", "Booking {} already has number {} today.";
     ticket_not_today: "Booking ini untuk {}, bukan hari ini: nomor antrean hanya untuk booking hari ini.", "This booking is for {}, not today: queue numbers are for today's bookings only.";
+    ticket_bad_number: "«{}» bukan nomor antrean. Ketik huruf lini dan angkanya, mis. A-1012.", "«{}» is not a queue number. Type the line letter and its digits, e.g. A-1012.";
+    ticket_no_such: "Tidak ada nomor {} hari ini. Periksa huruf lini dan angkanya.", "There is no number {} today. Check the line letter and the digits.";
+    ticket_no_line: "Kantor ini tidak punya lini {}. Lini yang ada: {}.", "This office has no line {}. Its lines: {}.";
+    ticket_same_line: "Nomor ini sudah di lini {}. Pilih lini lain, atau tambahkan nomor loket (mis. B 3).", "This number is already on line {}. Choose another line, or add a counter number (e.g. B 3).";
     ticket_cancelled: "Booking {} dibatalkan oleh sistem booking; tidak diberi nomor antrean.", "Booking {} was cancelled by the booking system; no queue number.";
     ticket_asking: "Memanggil nomor berikutnya…", "Calling the next number…";
     ticket_nobody: "Tidak ada nomor yang menunggu.", "No number is waiting.";
