@@ -106,6 +106,7 @@ fn draw_queue(c: &mut Criterion) {
     );
     let mut app = App::new(AppSetup {
         sync: None,
+        board_only: false,
         desk: loket::counter::Desk::new(store),
         clock: Box::new(clock),
         office: config.office().unwrap(),

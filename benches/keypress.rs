@@ -110,6 +110,7 @@ fn counter_with_backlog(
         demo_hint: None,
         token_key: None,
         sync: Some(setup),
+        board_only: false,
     });
     Setup {
         app,

@@ -911,6 +911,7 @@ fn an_unenrolled_kiosk_says_how_to_enroll_not_unknown_user() {
         demo_hint: None,
         token_key: None,
         sync: None,
+        board_only: false,
     });
     let screen = draw(&app, 80, 24);
     assert!(screen.contains("belum terdaftar"), "{screen}");

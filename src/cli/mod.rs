@@ -47,6 +47,13 @@ pub enum Command {
     },
     /// Open the counter terminal on this counter's data.
     Run,
+    /// The supervisor's board alone, full screen: only a supervisor signs in.
+    Board,
+    /// Reports for supervisors.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// Read booking codes from a scanner: the technician's test. Accepted codes go to
     /// stdout one a line, refusals with their reason to stderr.
     Scan {
@@ -187,6 +194,27 @@ pub enum QrCommand {
 pub enum BookingsCommand {
     /// List a day's bookings: code, applicants, status.
     List(DayArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The queue's day report from the tickets this terminal holds (its own and the
+    /// office's as synced): an HTML page for A4 and a CSV with a row per ticket. Without
+    /// --html or --csv, a summary to standard output.
+    Day(DayReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DayReportArgs {
+    /// The day, YYYY-MM-DD (default: today at the office).
+    #[arg(long, value_parser = parse_day)]
+    pub day: Option<NaiveDate>,
+    /// Write the HTML report here.
+    #[arg(long)]
+    pub html: Option<PathBuf>,
+    /// Write the CSV (one row per ticket, every timestamp) here.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -383,8 +411,12 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
     }
     let opened = open(dir)?;
     let result = match cli.command {
-        Command::Demo { seed } => terminal::run(opened, Some(seed)),
-        Command::Run => terminal::run(opened, None),
+        Command::Demo { seed } => terminal::run(opened, Some(seed), false),
+        Command::Run => terminal::run(opened, None, false),
+        Command::Board => terminal::run(opened, None, true),
+        Command::Report {
+            command: ReportCommand::Day(args),
+        } => report::day_report(&opened, &args),
         Command::Scan {
             camera: Some(camera),
             count,

@@ -94,3 +94,47 @@ pub(super) fn export_cases(o: &Opened, args: &DayArgs) -> Result<(), CliError> {
     }
     Ok(())
 }
+
+/// `loket report day`: the queue's day report, written where asked, or a summary.
+pub(super) fn day_report(o: &Opened, args: &DayReportArgs) -> Result<(), CliError> {
+    let day = day_or_today(o, args.day);
+    let now = o.office.zone.local(SystemClock.now());
+    let report = crate::counter::day_report(&o.store, day, now).map_err(|e| match e {
+        crate::counter::CounterError::Store(e) => store_err(&o.dir)(e),
+        other => CliError::Device(other.to_string()),
+    })?;
+    let write = |path: &Path, text: String| {
+        crate::counter::write_whole(path, text.as_bytes()).map_err(|e| {
+            CliError::Device(format!(
+                "tidak dapat menulis {}: {e} / cannot write the report",
+                path.display()
+            ))
+        })
+    };
+    if let Some(path) = &args.html {
+        write(path, report.html())?;
+    }
+    if let Some(path) = &args.csv {
+        write(path, report.csv())?;
+    }
+    let f = &report.figures;
+    let mut out = Output::new();
+    out.line(&format!(
+        "{} {}: {} nomor, {} selesai, {} tidak hadir ({} ditutup bersama hari), {} batal, {} menunggu",
+        report.office,
+        report.day,
+        f.issued,
+        f.done,
+        f.no_show,
+        report.closed_with_day,
+        report.cancelled,
+        f.waiting
+    ))?;
+    for l in &f.lines {
+        out.line(&format!(
+            "  {} {:<24} {:>4} nomor {:>4} selesai {:>4} tidak hadir",
+            l.prefix, l.name, l.issued, l.done, l.no_show
+        ))?;
+    }
+    Ok(())
+}

@@ -2,7 +2,7 @@
 
 use super::*;
 
-pub(super) fn run(mut o: Opened, seed: Option<u64>) -> Result<(), CliError> {
+pub(super) fn run(mut o: Opened, seed: Option<u64>, board_only: bool) -> Result<(), CliError> {
     // One terminal per data folder; `loket restore` waits for none to run.
     let _lock = lock(&o.dir)?;
     let clock = SystemClock;
@@ -54,6 +54,7 @@ pub(super) fn run(mut o: Opened, seed: Option<u64>) -> Result<(), CliError> {
         data_dir: o.dir,
         demo_hint,
         sync,
+        board_only,
     });
     crate::ui::run(app)?;
     Ok(())

@@ -46,6 +46,8 @@ pub struct AppSetup {
     pub demo_hint: Option<String>,
     /// The sync worker to start, when this counter is enrolled with pusat.
     pub sync: Option<crate::sync::WorkerSetup>,
+    /// `loket board`: only supervisors sign in, and they see the board alone.
+    pub board_only: bool,
 }
 
 struct Session {
@@ -635,6 +637,8 @@ impl App {
             camera: self.setup.config.camera.device.clone(),
             server: self.server.clone(),
         };
+        // A supervisor starts on the office's board, with the queue beneath it (Esc).
+        let board_only = self.setup.board_only;
         let mut ctx = Self::ctx(
             &mut self.setup,
             &self.work,
@@ -642,8 +646,10 @@ impl App {
             self.lang,
             &mut self.notice,
         );
-        // A supervisor starts on the office's board, with the queue beneath it (Esc).
         self.stack = match officer.role {
+            Role::Supervisor if board_only => {
+                vec![Screen::Board(super::board::BoardScreen::new(&mut ctx))]
+            }
             Role::Technician => vec![Screen::Tech(tech::TechScreen::new(&mut ctx, devices))],
             Role::Officer => vec![Screen::Queue(queue::QueueScreen::new(&mut ctx))],
             Role::Supervisor => vec![

@@ -12,7 +12,9 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Cell, Paragraph, Row, Table, Widget};
 
-use super::{Ctx, Nav, Strings, View, fill, theme};
+use super::dialog::{Answer, Dialog};
+use super::form::Field;
+use super::{Ctx, Level, Nav, Strings, View, fill, theme};
 use crate::domain::queue::{self, Alert, DayFigures, QueueRules, Ticket};
 
 pub struct BoardScreen {
@@ -21,13 +23,23 @@ pub struct BoardScreen {
     /// When this counter last heard from pusat: what the other terminals' figures stand
     /// at. `None`: never (local mode), the board knows this counter's tickets only.
     synced_at: Option<DateTime<FixedOffset>>,
+    /// A question the supervisor answers: close the day, or move which number where.
+    dialog: Option<(Dialog, Asking)>,
+}
+
+enum Asking {
+    CloseDay,
+    Reassign,
 }
 
 /// Past this long without sync the board says it is offline.
 const STALE_MINUTES: i64 = 2;
 
 pub fn keys(s: &'static Strings) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
-    (vec![s.key_back], vec![("Esc", s.h_esc_back)])
+    (
+        vec![s.key_move, s.key_close_day, s.key_back],
+        vec![("R", s.h_r_move), ("T", s.h_t_close), ("Esc", s.h_esc_back)],
+    )
 }
 
 fn minutes(m: Option<i64>) -> String {
@@ -40,6 +52,7 @@ impl BoardScreen {
             tickets: Vec::new(),
             rules: QueueRules::default(),
             synced_at: None,
+            dialog: None,
         };
         board.refresh(ctx);
         board
@@ -58,7 +71,63 @@ impl BoardScreen {
     }
 
     pub fn on_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) -> Nav {
+        if let Some((dialog, asking)) = &mut self.dialog {
+            match dialog.on_key(key) {
+                Answer::Pending => {}
+                Answer::Cancel => self.dialog = None,
+                Answer::Accept => match asking {
+                    Asking::CloseDay => {
+                        self.dialog = None;
+                        self.close_day(ctx);
+                    }
+                    Asking::Reassign => {
+                        let (number, target) = (dialog.text("number"), dialog.text("target"));
+                        match Self::reassign(ctx, &number, &target) {
+                            Ok(()) => {
+                                self.dialog = None;
+                                self.refresh(ctx);
+                            }
+                            Err(why) => dialog.refuse(why),
+                        }
+                    }
+                },
+            }
+            return Nav::Stay;
+        }
+        let s = ctx.s();
         match key.code {
+            KeyCode::Char('t' | 'T') => {
+                let waiting = self.tickets.iter().filter(|t| t.state.waiting()).count()
+                    + self
+                        .tickets
+                        .iter()
+                        .filter(|t| t.state == crate::domain::queue::TicketState::Called)
+                        .count();
+                let message = fill(
+                    s.board_close_confirm,
+                    &[&crate::domain::format::date_short(ctx.today()), &waiting],
+                );
+                self.dialog = Some((
+                    Dialog::confirm(|s| s.board_close_title, message),
+                    Asking::CloseDay,
+                ));
+                Nav::Stay
+            }
+            KeyCode::Char('r' | 'R') => {
+                let fields = vec![
+                    Field::text("number", |s| s.board_move_number, ""),
+                    Field::text("target", |s| s.board_move_target, ""),
+                ];
+                self.dialog = Some((
+                    Dialog::fields(
+                        |s| s.board_move_title,
+                        s.board_move_message.to_owned(),
+                        fields,
+                    ),
+                    Asking::Reassign,
+                ));
+                Nav::Stay
+            }
             KeyCode::Esc => Nav::Pop,
             KeyCode::F(5) => {
                 self.refresh(ctx);
@@ -66,6 +135,66 @@ impl BoardScreen {
             }
             _ => Nav::Stay,
         }
+    }
+
+    /// Closes the day: the unserved become no-shows, and the day report is written in the
+    /// data folder's reports/.
+    fn close_day(&mut self, ctx: &mut Ctx<'_>) {
+        let s = ctx.s();
+        let actor = ctx.actor();
+        let day = ctx.today();
+        let closed = match ctx.desk.close_day(&actor, ctx.officer, ctx.counter, day) {
+            Ok(c) => c.len(),
+            Err(e) => return ctx.counter_failed(&e),
+        };
+        self.refresh(ctx);
+        let saved = ctx
+            .desk
+            .day_report(day, actor.now)
+            .map_err(|e| e.to_string())
+            .and_then(|r| {
+                crate::counter::save_day_report(ctx.data_dir, &r).map_err(|e| e.to_string())
+            });
+        match saved {
+            Ok((html, _)) => ctx.notify(
+                Level::Ok,
+                fill(s.board_closed, &[&closed, &html.display()]),
+            ),
+            Err(e) => ctx.notify(Level::Error, fill(s.board_report_failed, &[&e])),
+        }
+    }
+
+    /// Moves the typed number to the typed line or counter; why not, in words.
+    fn reassign(ctx: &mut Ctx<'_>, number: &str, target: &str) -> Result<(), String> {
+        let s = ctx.s();
+        let lang = ctx.lang;
+        let actor = ctx.actor();
+        let moved = ctx
+            .desk
+            .find_ticket(ctx.today(), number)
+            .and_then(|t| {
+                ctx.desk
+                    .transfer(&actor, ctx.officer, ctx.counter, &t, target)
+            });
+        match moved {
+            Ok(t) => {
+                let to = match t.for_counter {
+                    Some(c) => format!("{} · loket {c}", t.line),
+                    None => t.line.clone(),
+                };
+                ctx.notify(Level::Ok, fill(s.board_moved, &[&t.label(), &to]));
+                Ok(())
+            }
+            Err(crate::counter::CounterError::Store(e)) => {
+                Err(crate::text::queue_text(&e, s).unwrap_or_else(|| fill(s.err_store, &[&e])))
+            }
+            Err(e) => Err(crate::text::counter_text(&e, s, lang)),
+        }
+    }
+
+    /// A dialog takes the keys ('?' is typed there, not help).
+    pub fn typing(&self) -> bool {
+        self.dialog.is_some()
     }
 
     /// The figures as of now (the waits grow while nothing else changes).
@@ -158,6 +287,9 @@ impl BoardScreen {
                 .bar_style(theme::ok())
                 .value_style(Style::new())
                 .render(chart, buf);
+        }
+        if let Some((d, _)) = &self.dialog {
+            d.render(area, buf, s);
         }
     }
 

@@ -70,6 +70,17 @@ impl Dialog {
         }
     }
 
+    /// A small form of `fields`; Enter on the last accepts.
+    pub fn fields(title: Label, message: String, fields: Vec<Field>) -> Dialog {
+        Dialog {
+            title,
+            message,
+            body: Body::Fields(Form::new(fields)),
+            error: None,
+            checking: false,
+        }
+    }
+
     pub fn text(&self, key: &str) -> String {
         match &self.body {
             Body::Fields(f) => f.text(key),

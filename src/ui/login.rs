@@ -113,6 +113,12 @@ impl LoginScreen {
         }
     }
 
+    /// A sign-in that succeeded but is not allowed here (`loket board` is for supervisors).
+    pub fn refuse_with(&mut self, text: &str) {
+        self.form.clear_text("pin");
+        self.error = Some(text.to_owned());
+    }
+
     fn refuse(&mut self, e: &AuthError, user: &str, s: &Strings) {
         if matches!(e, AuthError::UnknownUser) {
             self.form.focus = 0;

@@ -213,7 +213,8 @@ impl Screen {
             Screen::Queue(s) => s.typing(),
             Screen::Case(s) => s.typing(),
             Screen::WalkIn(_) => true,
-            Screen::Booking(_) | Screen::Tech(_) | Screen::Board(_) => false,
+            Screen::Board(s) => s.typing(),
+            Screen::Booking(_) | Screen::Tech(_) => false,
         }
     }
     fn render(&self, area: Rect, buf: &mut Buffer, view: &View<'_>) {

@@ -8,6 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, Widget};
 
 use super::booking::BookingScreen;
+use super::dialog::{Answer, Dialog};
+use super::form::Field;
 use super::input::TextInput;
 use super::walkin::WalkInScreen;
 use super::work::Done;
@@ -34,6 +36,8 @@ pub struct QueueScreen {
     waiting: u64,
     /// F6 asked pusat and waits for its answer.
     calling: bool,
+    /// Ctrl+T asks where the called number goes.
+    transfer: Option<Dialog>,
 }
 
 pub fn keys(s: &'static Strings) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
@@ -50,6 +54,8 @@ pub fn keys(s: &'static Strings) -> (Vec<&'static str>, Vec<(&'static str, &'sta
             ("F6", s.h_f6_call),
             ("F7", s.h_f7_recall),
             ("F8", s.h_f8_noshow),
+            ("A-1012 F6/F3", s.h_typed_number),
+            ("Ctrl+T", s.h_ctrl_t),
         ],
     )
 }
@@ -73,6 +79,7 @@ impl QueueScreen {
             current: None,
             waiting: 0,
             calling: false,
+            transfer: None,
         };
         screen.refresh(ctx);
         screen
@@ -148,23 +155,137 @@ impl QueueScreen {
         self.refresh_tickets(ctx);
     }
 
-    /// F6: the ticket being served is finished and the next one called.
-    fn call_next(&mut self, ctx: &mut Ctx<'_>) {
+    /// The number typed in the search line, when it reads as a queue number (`A-1012`).
+    fn typed_number(&self) -> Option<String> {
+        let typed = self.search.value().trim().to_owned();
+        crate::domain::queue::parse_label(&typed).map(|_| typed)
+    }
+
+    /// F3 on a typed number: a no-show who came back waits again.
+    fn reactivate(&mut self, ctx: &mut Ctx<'_>, typed: &str) {
+        let s = ctx.s();
+        let actor = ctx.actor();
+        match ctx.desk.reactivate(&actor, ctx.counter, typed) {
+            Ok(t) => {
+                ctx.notify(Level::Ok, fill(s.ticket_reactivated, &[&t.label()]));
+                self.search.clear();
+                self.update_search(ctx);
+            }
+            Err(e) => ctx.counter_failed(&e),
+        }
+        self.refresh_tickets(ctx);
+    }
+
+    /// F6 on a typed number: that number is called, out of order (the one being served is
+    /// finished first). A number that does not exist today finishes nothing.
+    fn call_typed(&mut self, ctx: &mut Ctx<'_>, typed: &str) {
+        let s = ctx.s();
+        if let Err(e) = ctx.desk.find_ticket(ctx.today(), typed) {
+            return ctx.counter_failed(&e);
+        }
+        if !self.finish_current(ctx) {
+            return;
+        }
+        let actor = ctx.actor();
+        match ctx.desk.call_number(&actor, ctx.counter, typed) {
+            Ok(t) => {
+                ctx.notify(
+                    Level::Ok,
+                    fill(s.ticket_calling, &[&t.label(), &ctx.counter]),
+                );
+                self.search.clear();
+                self.update_search(ctx);
+            }
+            Err(e) => ctx.counter_failed(&e),
+        }
+        self.refresh_tickets(ctx);
+    }
+
+    /// Ctrl+T: asks where the called or served number goes.
+    fn ask_transfer(&mut self, ctx: &mut Ctx<'_>) {
+        let s = ctx.s();
+        let Some(t) = &self.current else {
+            return ctx.notify(Level::Warn, s.ticket_none_called.to_owned());
+        };
+        self.transfer = Some(Dialog::fields(
+            |s| s.q_transfer_title,
+            fill(s.q_transfer_message, &[&t.label()]),
+            vec![Field::text("target", |s| s.q_transfer_target, "")],
+        ));
+    }
+
+    fn on_transfer_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) {
+        let Some(dialog) = &mut self.transfer else {
+            return;
+        };
+        match dialog.on_key(key) {
+            Answer::Pending => {}
+            Answer::Cancel => self.transfer = None,
+            Answer::Accept => {
+                let Some(t) = self.current.clone() else {
+                    self.transfer = None;
+                    return;
+                };
+                let s = ctx.s();
+                let actor = ctx.actor();
+                let target = dialog.text("target");
+                match ctx
+                    .desk
+                    .transfer(&actor, ctx.officer, ctx.counter, &t, &target)
+                {
+                    Ok(moved) => {
+                        self.transfer = None;
+                        let to = match moved.for_counter {
+                            Some(c) => format!("{} · loket {c}", moved.line),
+                            None => moved.line.clone(),
+                        };
+                        ctx.notify(
+                            Level::Ok,
+                            fill(s.ticket_transferred, &[&moved.label(), &to]),
+                        );
+                        self.refresh_tickets(ctx);
+                    }
+                    Err(crate::counter::CounterError::Store(e)) => dialog.refuse(
+                        crate::text::queue_text(&e, s).unwrap_or_else(|| fill(s.err_store, &[&e])),
+                    ),
+                    Err(e) => dialog.refuse(crate::text::counter_text(&e, s, ctx.lang)),
+                }
+            }
+        }
+    }
+
+    /// The ticket being served is finished before the next call; `false` (and said why)
+    /// when the called one was never served.
+    fn finish_current(&mut self, ctx: &mut Ctx<'_>) -> bool {
         let s = ctx.s();
         let actor = ctx.actor();
         match &self.current {
             Some(t) if t.state == TicketState::Called => {
-                return ctx.notify(Level::Warn, fill(s.ticket_unserved, &[&t.label()]));
+                ctx.notify(Level::Warn, fill(s.ticket_unserved, &[&t.label()]));
+                false
             }
-            Some(t) => {
-                if let Err(e) = ctx
-                    .desk
-                    .ticket_act(&actor, ctx.counter, t.id, TicketAction::Finish)
-                {
-                    return ctx.counter_failed(&e);
+            Some(t) => match ctx
+                .desk
+                .ticket_act(&actor, ctx.counter, t.id, TicketAction::Finish)
+            {
+                Ok(_) => true,
+                Err(e) => {
+                    ctx.counter_failed(&e);
+                    false
                 }
-            }
-            None => {}
+            },
+            None => true,
+        }
+    }
+
+    /// F6: the ticket being served is finished and the next one called.
+    fn call_next(&mut self, ctx: &mut Ctx<'_>) {
+        let s = ctx.s();
+        if let Some(typed) = self.typed_number() {
+            return self.call_typed(ctx, &typed);
+        }
+        if !self.finish_current(ctx) {
+            return;
         }
         if self.calling {
             return;
@@ -246,7 +367,7 @@ impl QueueScreen {
     }
 
     pub fn typing(&self) -> bool {
-        !self.search.is_empty()
+        !self.search.is_empty() || self.transfer.is_some()
     }
 
     fn rows(&self) -> &[QueueRow] {
@@ -271,6 +392,10 @@ impl QueueScreen {
     }
 
     pub fn on_paste(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Nav {
+        if let Some(d) = &mut self.transfer {
+            d.paste(text);
+            return Nav::Stay;
+        }
         // A scanner in paste mode may send its terminator too: treat a line end as Enter.
         let line = text.lines().next().unwrap_or("");
         if std::mem::take(&mut self.refused) {
@@ -285,6 +410,18 @@ impl QueueScreen {
     }
 
     pub fn on_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) -> Nav {
+        if self.transfer.is_some() {
+            self.on_transfer_key(key, ctx);
+            return Nav::Stay;
+        }
+        if key.code == KeyCode::Char('t')
+            && key
+                .modifiers
+                .contains(crossterm::event::KeyModifiers::CONTROL)
+        {
+            self.ask_transfer(ctx);
+            return Nav::Stay;
+        }
         if std::mem::take(&mut self.refused)
             && let KeyCode::Char(_) = key.code
         {
@@ -295,7 +432,10 @@ impl QueueScreen {
         match key.code {
             KeyCode::Enter => return self.enter(ctx),
             KeyCode::F(5) => return Nav::Push(Screen::WalkIn(WalkInScreen::new(ctx))),
-            KeyCode::F(3) => self.give_number(ctx),
+            KeyCode::F(3) => match self.typed_number() {
+                Some(typed) => self.reactivate(ctx, &typed),
+                None => self.give_number(ctx),
+            },
             KeyCode::F(4) if ctx.officer.role == crate::store::Role::Supervisor => {
                 return Nav::Push(Screen::Board(super::board::BoardScreen::new(ctx)));
             }
@@ -394,6 +534,13 @@ impl QueueScreen {
     }
 
     pub fn render(&self, area: Rect, buf: &mut Buffer, view: &View<'_>) {
+        self.render_list(area, buf, view);
+        if let Some(d) = &self.transfer {
+            d.render(area, buf, view.s);
+        }
+    }
+
+    fn render_list(&self, area: Rect, buf: &mut Buffer, view: &View<'_>) {
         let s = view.s;
         let [title, calls, search, table] = area.layout(&Layout::vertical([
             Constraint::Length(1),
@@ -450,6 +597,7 @@ impl QueueScreen {
         }
         self.render_table(table, buf, view);
     }
+
 
     /// One line: what this counter called or serves, and how many wait.
     fn render_calls(&self, area: Rect, buf: &mut Buffer, view: &View<'_>) {

@@ -100,6 +100,7 @@ fn fixture_of(
         demo_hint: None,
         token_key: Some(token_signer().verifying_key()),
         sync: None,
+        board_only: false,
     });
     Fixture {
         app,

@@ -21,7 +21,11 @@ impl App {
                 if let LoginOutcome::SignedIn(officer) =
                     self.login.on_pin(attempt, matched, desk, now, s)
                 {
-                    self.start_session(officer);
+                    if self.setup.board_only && officer.role != Role::Supervisor {
+                        self.login.refuse_with(s.board_supervisor_only);
+                    } else {
+                        self.start_session(officer);
+                    }
                 }
             }
             Done::Pin {
