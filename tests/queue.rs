@@ -437,3 +437,123 @@ async fn online_pusat_gives_each_caller_its_own_ticket() {
     assert!(format!("{refused}").contains("roster"), "{refused}");
     pusat.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_day_turns_the_waiting_into_no_shows_and_the_report_counts_the_events() {
+    let (pusat, bookings) = Pusat::start(6).await;
+    let mut desk = Counter::enroll(&pusat, 9).await;
+    desk.sync().await.unwrap();
+    for b in &bookings {
+        issue(&mut desk, 9, b).unwrap();
+    }
+    desk.sync().await.unwrap();
+    let mut one = Counter::enroll(&pusat, 1).await;
+    one.sync().await.unwrap();
+    let actor = one.actor();
+    let served = call(&mut one, 1).unwrap().unwrap();
+    for action in [TicketAction::Serve, TicketAction::Finish] {
+        one.store.ticket_act(&actor, 1, served.id, action).unwrap();
+    }
+    let absent = call(&mut one, 1).unwrap().unwrap();
+    one.store
+        .ticket_act(&actor, 1, absent.id, TicketAction::NoShow)
+        .unwrap();
+    // The next one is called and left standing: closing the day closes it too.
+    call(&mut one, 1).unwrap().unwrap();
+    one.sync().await.unwrap();
+
+    // An officer cannot close the day, at the counter or by a hand-made event.
+    let clerk = loket::store::Officer {
+        username: one.officer.clone(),
+        nip: String::new(),
+        name: "Petugas".into(),
+        role: loket::store::Role::Officer,
+    };
+    assert!(counter::close_day(&mut one.store, &actor, &clerk, 1, support::today()).is_err());
+    push_ticket(
+        &one,
+        "ticket.close_day",
+        serde_json::to_value(TicketEvent {
+            ticket: served.id,
+            counter: 1,
+            action: TicketAction::CloseDay,
+        })
+        .unwrap(),
+    )
+    .await;
+    let reasons = refusals(&pusat).await;
+    assert!(
+        reasons.iter().any(|r| r.contains("is for a supervisor")),
+        "{reasons:?}"
+    );
+
+    // The supervisor's terminal (counter 2) closes the day.
+    let mut board = Counter::enroll(&pusat, 2).await;
+    board.officer = support::SUPERVISOR.to_owned();
+    board.sync().await.unwrap();
+    let boss = loket::store::Officer {
+        username: support::SUPERVISOR.to_owned(),
+        nip: String::new(),
+        name: "Supervisor".into(),
+        role: loket::store::Role::Supervisor,
+    };
+    let boss_actor = board.actor();
+    let closed =
+        counter::close_day(&mut board.store, &boss_actor, &boss, 2, support::today()).unwrap();
+    assert_eq!(closed.len(), 4, "three waiting and one called");
+    board.sync().await.unwrap();
+
+    let central = tickets_at_pusat(&pusat).await;
+    let count = |state: TicketState| central.values().filter(|(s, _)| s == state.label()).count();
+    assert_eq!(count(TicketState::Issued) + count(TicketState::Called), 0);
+    assert_eq!(count(TicketState::NoShow), 5);
+
+    // pusat's report counts what the events say.
+    let db = pusat.pool.get().await.unwrap();
+    let events = |kind: &'static str| {
+        let db = &db;
+        async move {
+            let n: i64 = db
+                .query_one(
+                    "SELECT COUNT(*) FROM events e WHERE kind = $1
+                     AND NOT EXISTS (SELECT 1 FROM refused_events r WHERE r.event = e.id)",
+                    &[&kind],
+                )
+                .await
+                .unwrap()
+                .get(0);
+            n as usize
+        }
+    };
+    let report = loket::server::tickets::day_report(&db, OFFICE, Some(support::today()))
+        .await
+        .unwrap();
+    println!("{}", report.csv());
+    let f = &report.figures;
+    assert_eq!(f.issued, events("ticket.issue").await);
+    assert_eq!(f.done, events("ticket.finish").await);
+    assert_eq!(
+        f.no_show,
+        events("ticket.no_show").await + events("ticket.close_day").await
+    );
+    assert_eq!(report.closed_with_day, events("ticket.close_day").await);
+    assert_eq!((f.issued, f.done, f.no_show, f.waiting), (6, 1, 5, 0));
+    assert_eq!(
+        report.csv().lines().count(),
+        7,
+        "a header and a row per ticket"
+    );
+    // The supervisor's terminal, having pulled everything, reports the same.
+    board.sync().await.unwrap();
+    let local = counter::day_report(&board.store, support::today(), support::local_now()).unwrap();
+    assert_eq!(
+        (
+            local.figures.issued,
+            local.figures.done,
+            local.figures.no_show
+        ),
+        (f.issued, f.done, f.no_show)
+    );
+    assert_eq!(local.closed_with_day, report.closed_with_day);
+    pusat.stop().await;
+}

@@ -120,7 +120,9 @@ impl DayReport {
                 t.called_at
                     .map(|_| t.wait_minutes(self.at).to_string())
                     .unwrap_or_default(),
-                service_minutes(t).map(|m| m.to_string()).unwrap_or_default(),
+                service_minutes(t)
+                    .map(|m| m.to_string())
+                    .unwrap_or_default(),
             ];
             let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
             out.push_str(&row.join(","));
@@ -146,12 +148,9 @@ impl DayReport {
             self.at.format("%H:%M %:z"),
             self.tickets.len()
         );
-        let total = |n: usize| {
-            if f.issued == 0 {
-                "–".to_owned()
-            } else {
-                format!("{n} ({}%)", n * 100 / f.issued)
-            }
+        let total = |n: usize| match (n * 100).checked_div(f.issued) {
+            Some(share) => format!("{n} ({share}%)"),
+            None => "–".to_owned(),
         };
         h.push_str("<section><h2>Ringkasan <small>Summary</small></h2>\n<table class=\"kv\">");
         for (k, v) in [
@@ -399,8 +398,14 @@ mod tests {
         assert_eq!(r.closed_with_day, 1);
         assert_eq!(r.figures.waiting, 0);
         let budi = r.officers.iter().find(|o| o.officer == "budi").unwrap();
-        assert_eq!((budi.called, budi.served, budi.median_service), (1, 1, Some(20)));
-        assert_eq!(r.figures.per_hour[1], 1, "done at 08:31 counts in the 08 hour");
+        assert_eq!(
+            (budi.called, budi.served, budi.median_service),
+            (1, 1, Some(20))
+        );
+        assert_eq!(
+            r.figures.per_hour[1], 1,
+            "done at 08:31 counts in the 08 hour"
+        );
     }
 
     #[test]
@@ -420,7 +425,13 @@ mod tests {
     #[test]
     fn html_stands_alone_and_escapes() {
         let rules = QueueRules::default();
-        let r = DayReport::new("<JKS>", at("08:00").date_naive(), day(), &rules, at("16:05"));
+        let r = DayReport::new(
+            "<JKS>",
+            at("08:00").date_naive(),
+            day(),
+            &rules,
+            at("16:05"),
+        );
         let html = r.html();
         assert!(html.contains("&lt;JKS&gt;") && !html.contains("<JKS>"));
         assert!(html.contains("<svg") && html.contains("@page{size:A4"));

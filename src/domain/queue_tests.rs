@@ -281,10 +281,16 @@ fn a_transfer_to_a_counter_is_called_there_first() {
         "08:32",
     )
     .unwrap();
-    assert_eq!((moved.state, moved.for_counter), (TicketState::Issued, Some(5)));
+    assert_eq!(
+        (moved.state, moved.for_counter),
+        (TicketState::Issued, Some(5))
+    );
     let tickets = vec![early.clone(), moved.clone()];
     let rules = QueueRules::default();
-    assert_eq!(pick_next(&tickets, &rules, at("08:40"), 5).unwrap().id, moved.id);
+    assert_eq!(
+        pick_next(&tickets, &rules, at("08:40"), 5).unwrap().id,
+        moved.id
+    );
     assert_eq!(
         pick_next(&tickets, &rules, at("08:40"), 3).unwrap().id,
         early.id,
@@ -319,7 +325,10 @@ fn closing_the_day_makes_the_unserved_no_shows_with_the_reason() {
         "16:01",
     )
     .unwrap();
-    assert_eq!((serving.state, serving.counter), (TicketState::Issued, None));
+    assert_eq!(
+        (serving.state, serving.counter),
+        (TicketState::Issued, None)
+    );
     assert!(TicketAction::CloseDay.supervisor_only());
     assert!(!TicketAction::NoShow.supervisor_only());
 }

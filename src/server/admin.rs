@@ -36,6 +36,48 @@ pub async fn office_add(client: &mut tokio_postgres::Client, office: &OfficeInfo
     Ok(())
 }
 
+/// Changes an office's settings: the queue's lines and rule (`queue`, checked here as the
+/// counters will read it) and the display's running text. Other settings stay.
+pub async fn office_set(
+    client: &mut tokio_postgres::Client,
+    code: &str,
+    queue: Option<serde_json::Value>,
+    display_text: Option<&str>,
+) -> Result<OfficeInfo> {
+    let mut patch = serde_json::Map::new();
+    if let Some(queue) = queue {
+        let wrapped = serde_json::json!({ "queue": queue });
+        crate::domain::queue::QueueRules::from_office_config(&wrapped)
+            .map_err(|e| ApiError::bad(format!("queue settings refused: {e}")))?;
+        patch.insert("queue".into(), queue);
+    }
+    if let Some(text) = display_text {
+        if text.chars().count() > 500 {
+            return Err(ApiError::bad("the running text is at most 500 characters"));
+        }
+        patch.insert("display_text".into(), text.into());
+    }
+    let tx = client.transaction().await?;
+    let row = tx
+        .query_opt(
+            "UPDATE offices SET config = config || $2 WHERE code = $1
+             RETURNING code, name, zone, config",
+            &[&code, &serde_json::Value::Object(patch)],
+        )
+        .await?
+        .ok_or_else(|| ApiError::bad(format!("no office {code}")))?;
+    let config: serde_json::Value = row.get(3);
+    let info = OfficeInfo {
+        code: row.get(0),
+        name: row.get(1),
+        zone: row.get(2),
+        config: config.as_object().cloned().unwrap_or_default(),
+    };
+    super::feed::append(&tx, &info.code, &[Change::Office(info.clone())]).await?;
+    tx.commit().await?;
+    Ok(info)
+}
+
 pub struct NewOfficer<'a> {
     pub office: &'a str,
     pub username: &'a str,

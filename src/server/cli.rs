@@ -51,6 +51,12 @@ pub enum Command {
         #[command(subcommand)]
         command: OfficeCommand,
     },
+    /// Reports for regional heads: an office's queue day from pusat's tickets, the same
+    /// figures the office's board and `loket report day` show.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// Officers and their PINs.
     Officer {
         #[command(subcommand)]
@@ -125,6 +131,37 @@ pub enum OfficeCommand {
         /// The booking service's Ed25519 public key for signed booking tokens.
         #[arg(long)]
         token_key: Option<String>,
+    },
+    /// Change an office's queue settings or display text; other settings stay. The
+    /// counters and displays take the change at their next pull.
+    Set {
+        #[arg(long)]
+        code: String,
+        /// A JSON file with the queue's settings: {"lines": [{"prefix": "A", "name":
+        /// "Reguler", "priority": false, "target_minutes": 45, "quota": 200}, ...],
+        /// "regular_per_priority": 2}. Checked before it is stored.
+        #[arg(long)]
+        queue: Option<std::path::PathBuf>,
+        /// The running text of the waiting room's display.
+        #[arg(long)]
+        display_text: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The queue's day report of an office: HTML for A4 and CSV (a row per ticket); a
+    /// summary to standard output.
+    Day {
+        #[arg(long)]
+        office: String,
+        /// The day, YYYY-MM-DD (default: today at the office).
+        #[arg(long)]
+        day: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        html: Option<PathBuf>,
+        #[arg(long)]
+        csv: Option<PathBuf>,
     },
 }
 
@@ -309,6 +346,28 @@ async fn run_async(cli: Cli) -> Result<u8, CliError> {
             admin::office_add(&mut client, &office).await?;
             println!("office {} saved", office.code);
         }
+        Command::Office {
+            command:
+                OfficeCommand::Set {
+                    code,
+                    queue,
+                    display_text,
+                },
+        } => {
+            let queue = match queue {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path)
+                        .map_err(|e| CliError::Other(format!("{}: {e}", path.display())))?;
+                    Some(serde_json::from_str(&text).map_err(|e| {
+                        CliError::Other(format!("{}: not JSON: {e}", path.display()))
+                    })?)
+                }
+                None => None,
+            };
+            let info =
+                admin::office_set(&mut client, &code, queue, display_text.as_deref()).await?;
+            println!("office {} settings saved", info.code);
+        }
         Command::Officer {
             command:
                 OfficerCommand::Add {
@@ -354,6 +413,39 @@ async fn run_async(cli: Cli) -> Result<u8, CliError> {
             eprintln!(
                 "one-time code for {office} {} {counter}, valid until {expires}",
                 role.label()
+            );
+        }
+        Command::Report {
+            command:
+                ReportCommand::Day {
+                    office,
+                    day,
+                    html,
+                    csv,
+                },
+        } => {
+            let report = super::tickets::day_report(&client, &office, day).await?;
+            let write = |path: &PathBuf, text: String| {
+                std::fs::write(path, text)
+                    .map_err(|e| CliError::Other(format!("{}: {e}", path.display())))
+            };
+            if let Some(path) = &html {
+                write(path, report.html())?;
+            }
+            if let Some(path) = &csv {
+                write(path, report.csv())?;
+            }
+            let f = &report.figures;
+            println!(
+                "{} {}: {} issued, {} done, {} no-show ({} closed with the day), {} cancelled, {} waiting",
+                report.office,
+                report.day,
+                f.issued,
+                f.done,
+                f.no_show,
+                report.closed_with_day,
+                report.cancelled,
+                f.waiting
             );
         }
         Command::Feed {

@@ -16,7 +16,7 @@ mod metrics;
 pub mod photos;
 mod project;
 pub mod status;
-mod tickets;
+pub mod tickets;
 mod trust;
 
 use std::net::SocketAddr;

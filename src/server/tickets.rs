@@ -368,7 +368,8 @@ pub async fn call(
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| ApiError::Internal(format!("stored ticket: {e}")))?;
     let now = chrono::Utc::now().fixed_offset();
-    let Some(next) = queue::pick_next(&tickets, &rules, now, device.counter.max(0) as u32).cloned() else {
+    let Some(next) = queue::pick_next(&tickets, &rules, now, device.counter.max(0) as u32).cloned()
+    else {
         return Ok(axum::Json(CallResponse { ticket: None }));
     };
     let mut ticket = next;
@@ -386,4 +387,47 @@ pub async fn call(
     Ok(axum::Json(CallResponse {
         ticket: Some(ticket),
     }))
+}
+
+/// The day report of `office` from pusat's tickets (`day`: today at the office when
+/// `None`), as of now or the end of that day.
+pub async fn day_report(
+    client: &tokio_postgres::Client,
+    office: &str,
+    day: Option<chrono::NaiveDate>,
+) -> Result<crate::domain::day_report::DayReport> {
+    let row = client
+        .query_opt(
+            "SELECT zone, config FROM offices WHERE code = $1",
+            &[&office],
+        )
+        .await?
+        .ok_or_else(|| ApiError::bad(format!("no office {office}")))?;
+    let zone =
+        crate::domain::Zone::parse(row.get::<_, &str>(0)).unwrap_or(crate::domain::Zone::Wib);
+    let config: serde_json::Value = row.get(1);
+    let rules = QueueRules::from_office_config(&config).unwrap_or_default();
+    let now = zone.local(chrono::Utc::now());
+    let day = day.unwrap_or_else(|| now.date_naive());
+    let tickets = client
+        .query(
+            "SELECT body FROM tickets WHERE office = $1 AND day = $2",
+            &[&office, &day],
+        )
+        .await?
+        .iter()
+        .map(|r| serde_json::from_value(r.get(0)))
+        .collect::<std::result::Result<Vec<Ticket>, _>>()
+        .map_err(|e| ApiError::Internal(format!("stored ticket: {e}")))?;
+    let end = day
+        .and_hms_opt(23, 59, 59)
+        .and_then(|t| t.and_local_timezone(*now.offset()).single())
+        .unwrap_or(now);
+    Ok(crate::domain::day_report::DayReport::new(
+        office,
+        day,
+        tickets,
+        &rules,
+        now.min(end),
+    ))
 }

@@ -156,10 +156,9 @@ impl BoardScreen {
                 crate::counter::save_day_report(ctx.data_dir, &r).map_err(|e| e.to_string())
             });
         match saved {
-            Ok((html, _)) => ctx.notify(
-                Level::Ok,
-                fill(s.board_closed, &[&closed, &html.display()]),
-            ),
+            Ok((html, _)) => {
+                ctx.notify(Level::Ok, fill(s.board_closed, &[&closed, &html.display()]))
+            }
             Err(e) => ctx.notify(Level::Error, fill(s.board_report_failed, &[&e])),
         }
     }
@@ -169,13 +168,10 @@ impl BoardScreen {
         let s = ctx.s();
         let lang = ctx.lang;
         let actor = ctx.actor();
-        let moved = ctx
-            .desk
-            .find_ticket(ctx.today(), number)
-            .and_then(|t| {
-                ctx.desk
-                    .transfer(&actor, ctx.officer, ctx.counter, &t, target)
-            });
+        let moved = ctx.desk.find_ticket(ctx.today(), number).and_then(|t| {
+            ctx.desk
+                .transfer(&actor, ctx.officer, ctx.counter, &t, target)
+        });
         match moved {
             Ok(t) => {
                 let to = match t.for_counter {

@@ -598,7 +598,6 @@ impl QueueScreen {
         self.render_table(table, buf, view);
     }
 
-
     /// One line: what this counter called or serves, and how many wait.
     fn render_calls(&self, area: Rect, buf: &mut Buffer, view: &View<'_>) {
         let s = view.s;
