@@ -114,7 +114,7 @@ impl Display {
         let big = area.height >= 30 && area.width >= 120;
         let [header, main, lists, footer] = area.layout(&Layout::vertical([
             Constraint::Length(1),
-            Constraint::Length(if big { 16 } else { 8 }),
+            Constraint::Length(if big { 17 } else { 9 }),
             Constraint::Min(2),
             Constraint::Length(1),
         ]));
@@ -143,10 +143,19 @@ impl Display {
                 } else {
                     PixelSize::Quadrant
                 };
-                let [number, to] = main.layout(&Layout::vertical([
+                let [number, to, caption] = main.layout(&Layout::vertical([
                     Constraint::Length(if big { 8 } else { 4 }),
                     Constraint::Length(if big { 8 } else { 4 }),
+                    Constraint::Length(1),
                 ]));
+                // The call in letters too: for a screen reader, and for the eye that does
+                // not read block digits.
+                Paragraph::new(Line::styled(
+                    format!("Nomor {} silakan ke Loket {counter}", t.label()),
+                    Style::new().add_modifier(Modifier::BOLD),
+                ))
+                .centered()
+                .render(caption, buf);
                 BigText::builder()
                     .pixel_size(size)
                     .style(Style::new().fg(Color::Yellow))

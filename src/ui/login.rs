@@ -116,6 +116,8 @@ impl LoginScreen {
     /// A sign-in that succeeded but is not allowed here (`loket board` is for supervisors).
     pub fn refuse_with(&mut self, text: &str) {
         self.form.clear_text("pin");
+        self.form.clear_text("user");
+        self.form.focus = 0;
         self.error = Some(text.to_owned());
     }
 
