@@ -67,10 +67,6 @@ impl Tmux {
         self.tmux(&[&["new-session", "-d", "-s", name][..], &size, &[line]].concat());
     }
 
-    fn screen(&self) -> String {
-        self.screen_of("e2e")
-    }
-
     fn screen_of(&self, name: &str) -> String {
         self.tmux(&["capture-pane", "-p", "-t", name])
     }
