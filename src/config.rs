@@ -21,6 +21,9 @@ pub struct Config {
     pub scanner: crate::devices::serial::SerialConfig,
     #[serde(default)]
     pub camera: crate::devices::camera::CameraConfig,
+    /// The queue-ticket printer (ESC/POS); none by default.
+    #[serde(default)]
+    pub printer: crate::devices::printer::PrinterConfig,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -557,3 +557,64 @@ async fn a_closed_day_turns_the_waiting_into_no_shows_and_the_report_counts_the_
     assert_eq!(local.closed_with_day, report.closed_with_day);
     pusat.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transferred_number_keeps_its_label_and_never_clashes_on_its_new_line() {
+    let (pusat, bookings) = Pusat::start(2).await;
+    let mut one = Counter::enroll(&pusat, 1).await;
+    one.sync().await.unwrap();
+    let actor = one.actor();
+    let rules = counter::queue_rules(&one.store);
+    let (first, _) = issue(&mut one, 1, &bookings[0]).unwrap();
+    let from = first.line.clone();
+    let to = rules
+        .lines
+        .iter()
+        .find(|l| l.prefix != from)
+        .unwrap()
+        .clone();
+    let moved = one
+        .store
+        .ticket_act(
+            &actor,
+            1,
+            first.id,
+            TicketAction::Transfer {
+                line: to.prefix.clone(),
+                counter: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(moved.label(), first.label(), "the slip's number stands");
+    // The same number given on the new line is another ticket, at the counter and at pusat.
+    let other = one
+        .store
+        .issue_ticket(
+            &actor,
+            1,
+            &to,
+            support::today(),
+            Some(bookings[1].code.as_str()),
+        )
+        .unwrap();
+    assert_eq!(other.number, first.number);
+    assert_ne!(other.label(), moved.label());
+    // And the counter's own next number on the first line is a new one.
+    let (next, _) = {
+        let line = rules.line(&from).unwrap().clone();
+        let t = one
+            .store
+            .issue_ticket(&actor, 1, &line, support::today(), None)
+            .unwrap();
+        (t, ())
+    };
+    assert_eq!(next.number, first.number + 1, "{}", next.label());
+    one.sync().await.unwrap();
+    assert!(
+        refusals(&pusat).await.is_empty(),
+        "{:?}",
+        refusals(&pusat).await
+    );
+    assert_eq!(tickets_at_pusat(&pusat).await.len(), 3);
+    pusat.stop().await;
+}

@@ -1266,8 +1266,18 @@ fn a_corrected_name_keeps_to_the_passport_name_rule() {
 fn numbers_are_given_called_and_seen_on_the_supervisors_board() {
     let mut f = fixture();
     login(&mut f.app, "petugas1", "111111");
-    for _ in 0..3 {
+    for i in 0..3 {
         press(&mut f.app, KeyCode::F(3));
+        if i == 0 {
+            // No printer: the number stands large on the screen until a key.
+            let screen = draw(&f.app, 100, 30);
+            assert!(
+                screen.contains("Sebutkan nomor ini kepada pemohon"),
+                "{screen}"
+            );
+            assert_snapshot!("ticket_big_100x30", screen);
+        }
+        press(&mut f.app, KeyCode::Esc);
         press(&mut f.app, KeyCode::Down);
     }
     let screen = draw(&f.app, 100, 30);
@@ -1320,4 +1330,83 @@ fn the_board_says_since_when_it_has_not_heard_from_pusat() {
     login(&mut f.app, "supervisor1", "222222");
     let screen = draw(&f.app, 100, 30);
     assert!(screen.contains("Luring sejak 08:50"), "{screen}");
+}
+
+fn ctrl(app: &mut loket::ui::App, c: char) {
+    use crossterm::event::{Event as TermEvent, KeyEvent, KeyModifiers};
+    app.handle(loket::ui::Event::Term(TermEvent::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::CONTROL,
+    ))));
+}
+
+#[test]
+fn typed_numbers_transfers_and_the_close_of_the_day() {
+    let mut f = fixture();
+    login(&mut f.app, "petugas1", "111111");
+    for _ in 0..3 {
+        press(&mut f.app, KeyCode::F(3));
+        press(&mut f.app, KeyCode::Esc);
+        press(&mut f.app, KeyCode::Down);
+    }
+    // A number typed wrong is refused with the reason; a real one is called out of order.
+    typ(&mut f.app, "A-1999");
+    press(&mut f.app, KeyCode::F(6));
+    let screen = draw(&f.app, 100, 30);
+    assert!(
+        screen.contains("Tidak ada nomor A-1999 hari ini"),
+        "{screen}"
+    );
+    press(&mut f.app, KeyCode::Esc);
+    typ(&mut f.app, "a1003");
+    press(&mut f.app, KeyCode::F(6));
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("Dipanggil A-1003 ke loket 1"), "{screen}");
+    // Ctrl+T: a line the office does not run is refused in the dialog, with its lines.
+    ctrl(&mut f.app, 't');
+    typ(&mut f.app, "Q");
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 100, 30);
+    assert!(
+        screen.contains("tidak punya lini Q. Lini yang ada: A, B, P, C"),
+        "{screen}"
+    );
+    press(&mut f.app, KeyCode::Backspace);
+    typ(&mut f.app, "B");
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("A-1003 dipindahkan ke B"), "{screen}");
+    // It keeps the number on the applicant's slip, and is called from line B.
+    typ(&mut f.app, "A-1003");
+    press(&mut f.app, KeyCode::F(3));
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("Nomor A-1003 sedang menunggu"), "{screen}");
+    press(&mut f.app, KeyCode::Esc);
+    // The supervisor's board: reassign by number, then close the day.
+    press(&mut f.app, KeyCode::F(10));
+    login(&mut f.app, "supervisor1", "222222");
+    typ(&mut f.app, "r");
+    typ(&mut f.app, "A-1001");
+    press(&mut f.app, KeyCode::Enter);
+    typ(&mut f.app, "C 2");
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 100, 30);
+    assert!(
+        screen.contains("A-1001 dipindahkan ke C · loket 2"),
+        "{screen}"
+    );
+    typ(&mut f.app, "t");
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("3 nomor yang belum dilayani"), "{screen}");
+    typ(&mut f.app, "y");
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("Hari ditutup: 3 nomor"), "{screen}");
+    let reports: Vec<_> = std::fs::read_dir(f.data.path().join("reports"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        reports.iter().any(|n| n.ends_with(".html")) && reports.iter().any(|n| n.ends_with(".csv")),
+        "{reports:?}"
+    );
 }

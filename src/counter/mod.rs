@@ -354,7 +354,7 @@ pub fn find_ticket(store: &Store, day: NaiveDate, typed: &str) -> Result<Ticket,
     store
         .tickets(day)?
         .into_iter()
-        .find(|t| t.line == line && t.number == number)
+        .find(|t| t.label() == label)
         .ok_or(CounterError::NoTicket(label))
 }
 

@@ -4,5 +4,6 @@
 pub mod camera;
 pub mod detect;
 pub mod framing;
+pub mod printer;
 pub mod qr;
 pub mod serial;

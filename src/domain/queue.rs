@@ -397,8 +397,15 @@ impl Ticket {
         })
     }
 
+    /// The number the applicant holds: its issued line's, even after a transfer (numbers
+    /// are unique per issued line, and the slip in the applicant's hand never changes).
     pub fn label(&self) -> String {
-        label(&self.line, self.number)
+        label(self.issued_line(), self.number)
+    }
+
+    /// The line the number was given on.
+    pub fn issued_line(&self) -> &str {
+        self.transferred_from.as_deref().unwrap_or(&self.line)
     }
 
     /// Whether `counter` may do `action` to the ticket now: its state is one of `allowed`,

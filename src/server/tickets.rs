@@ -64,7 +64,7 @@ async fn insert(
                 &ticket.id,
                 &office,
                 &ticket.day,
-                &ticket.line,
+                &ticket.issued_line(),
                 &(ticket.number as i32),
                 &ticket.state.label(),
                 &ticket.counter.map(|c| c as i32),
@@ -79,11 +79,12 @@ async fn insert(
 async fn update(tx: &tokio_postgres::Transaction<'_>, ticket: &Ticket) -> Result<()> {
     let body = serde_json::to_value(ticket).map_err(|e| ApiError::Internal(e.to_string()))?;
     tx.execute(
-        "UPDATE tickets SET line = $2, state = $3, counter = $4, body = $5, updated_at = now()
+        // `line` stays the issued line: the number is unique on it for the day, and a
+        // transfer to a line where the same number was given must not break that.
+        "UPDATE tickets SET state = $2, counter = $3, body = $4, updated_at = now()
          WHERE id = $1",
         &[
             &ticket.id,
-            &ticket.line,
             &ticket.state.label(),
             &ticket.counter.map(|c| c as i32),
             &body,

@@ -27,13 +27,14 @@ fn save(tx: &Transaction<'_>, ticket: &Ticket, local_seq: i64) -> rusqlite::Resu
         "INSERT INTO tickets (id, day, line, number, booking, state, counter, issued_at, body,
                               local_seq)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-         ON CONFLICT (id) DO UPDATE SET line = excluded.line, state = excluded.state,
+         ON CONFLICT (id) DO UPDATE SET state = excluded.state,
              counter = excluded.counter, body = excluded.body,
              local_seq = MAX(tickets.local_seq, excluded.local_seq)",
         params![
             ticket.id.to_string(),
             ticket.day.to_string(),
-            ticket.line,
+            // The issued line: numbers are counted, and unique, per issued line.
+            ticket.issued_line(),
             ticket.number,
             ticket.booking,
             ticket.state.label(),

@@ -99,6 +99,10 @@ strings! {
     q_transfer_title: "Pindahkan nomor", "Transfer the number";
     q_transfer_message: "Ke mana {}: lini (B), lini dan loket (B 3), atau loket (3)?", "Where does {} go: a line (B), a line and counter (B 3), or a counter (3)?";
     q_transfer_target: "Tujuan", "To";
+    ticket_printing: "Nomor antrean {}: {} — karcis sedang dicetak.", "Queue number for {}: {} — the slip is printing.";
+    ticket_print_failed: "Karcis {} tidak tercetak: {}. Nomornya tetap berlaku: sebutkan atau tuliskan untuk pemohon.", "Slip {} was not printed: {}. The number stands: tell it to the applicant or write it down.";
+    ticket_big_title: "Nomor antrean", "Queue number";
+    ticket_big_hint: "Sebutkan nomor ini kepada pemohon · tombol apa saja menutup", "Tell the applicant this number · any key closes";
     ticket_calling: "Memanggil {} ke loket {}.", "Calling {} to counter {}.";
     ticket_lost: "Nomor {} sudah dipanggil loket {} lebih dulu. Tekan F6 untuk nomor berikutnya.", "Number {} was called by counter {} first. Press F6 for the next number.";
     ticket_unserved: "{} belum dilayani: buka booking-nya, F7 panggil ulang, atau F8 tidak hadir.", "{} is not served yet: open its booking, F7 call again, or F8 no-show.";

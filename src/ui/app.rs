@@ -347,6 +347,7 @@ impl App {
             underpaid: setup.config.counter.underpaid,
             work,
             counter: setup.config.counter.number,
+            printer: &setup.config.printer,
         }
     }
 

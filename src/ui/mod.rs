@@ -87,6 +87,8 @@ pub struct Ctx<'a> {
     pub work: &'a work::Work,
     /// This terminal's counter number (what the display calls applicants to).
     pub counter: u32,
+    /// The queue-ticket printer, when the counter has one.
+    pub printer: &'a crate::devices::printer::PrinterConfig,
 }
 
 impl Ctx<'_> {

@@ -38,6 +38,9 @@ pub struct QueueScreen {
     calling: bool,
     /// Ctrl+T asks where the called number goes.
     transfer: Option<Dialog>,
+    /// A number just given, shown large for the applicant (no printer, or it failed);
+    /// any key closes it.
+    big: Option<String>,
 }
 
 pub fn keys(s: &'static Strings) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
@@ -80,6 +83,7 @@ impl QueueScreen {
             waiting: 0,
             calling: false,
             transfer: None,
+            big: None,
         };
         screen.refresh(ctx);
         screen
@@ -137,22 +141,55 @@ impl QueueScreen {
         };
         let actor = ctx.actor();
         match ctx.desk.issue_ticket(&actor, ctx.counter, &booking) {
-            Ok((t, fresh)) => {
+            Ok((t, true)) => self.hand_out(ctx, &code, &t),
+            Ok((t, false)) => {
                 let s = ctx.s();
-                let text = if fresh {
-                    let rules = ctx.desk.queue_rules();
-                    let line = rules
-                        .line(&t.line)
-                        .map_or(t.line.clone(), |l| l.name.clone());
-                    fill(s.ticket_issued, &[&code, &t.label(), &line])
-                } else {
-                    fill(s.ticket_kept, &[&code, &t.label()])
-                };
-                ctx.notify(Level::Ok, text);
+                ctx.notify(Level::Ok, fill(s.ticket_kept, &[&code, &t.label()]));
             }
             Err(e) => ctx.counter_failed(&e),
         }
         self.refresh_tickets(ctx);
+    }
+
+    /// A new number reaches the applicant: printed on the work thread when the counter has
+    /// a printer, else shown large on the screen.
+    fn hand_out(&mut self, ctx: &mut Ctx<'_>, code: &BookingCode, t: &Ticket) {
+        let s = ctx.s();
+        let rules = ctx.desk.queue_rules();
+        let line = rules
+            .line(&t.line)
+            .map_or(t.line.clone(), |l| l.name.clone());
+        if !ctx.printer.is_configured() {
+            self.big = Some(t.label());
+            return ctx.notify(Level::Ok, fill(s.ticket_issued, &[code, &t.label(), &line]));
+        }
+        let ahead = ctx.desk.tickets(t.day).map_or(0, |all| {
+            all.iter()
+                .filter(|o| o.line == t.line && o.state.waiting() && o.issued_at < t.issued_at)
+                .count() as u64
+        });
+        let slip = crate::devices::printer::Slip {
+            office: ctx.office.name.clone(),
+            label: t.label(),
+            line,
+            issued_at: t.issued_at,
+            ahead,
+        };
+        let config = ctx.printer.clone();
+        let label = t.label();
+        ctx.work.submit(move || {
+            let bytes = crate::devices::printer::escpos(&slip, &config);
+            Done::Printed {
+                label,
+                result: crate::devices::printer::print(&config, &bytes).map_err(|e| e.to_string()),
+            }
+        });
+        ctx.notify(Level::Ok, fill(s.ticket_printing, &[code, &t.label()]));
+    }
+
+    /// Shows a number large until the next key.
+    pub fn show_big(&mut self, label: String) {
+        self.big = Some(label);
     }
 
     /// The number typed in the search line, when it reads as a queue number (`A-1012`).
@@ -410,6 +447,9 @@ impl QueueScreen {
     }
 
     pub fn on_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) -> Nav {
+        if self.big.take().is_some() {
+            return Nav::Stay;
+        }
         if self.transfer.is_some() {
             self.on_transfer_key(key, ctx);
             return Nav::Stay;
@@ -537,6 +577,9 @@ impl QueueScreen {
         self.render_list(area, buf, view);
         if let Some(d) = &self.transfer {
             d.render(area, buf, view.s);
+        }
+        if let Some(label) = &self.big {
+            render_big(area, buf, view.s, label);
         }
     }
 
@@ -697,6 +740,47 @@ impl QueueScreen {
             .column_spacing(1)
             .render(area, buf);
     }
+}
+
+/// A number in block digits over the screen, for the applicant across the counter.
+fn render_big(area: Rect, buf: &mut Buffer, s: &Strings, label: &str) {
+    use ratatui::widgets::{Block, Clear};
+    let big = area.width >= 70 && area.height >= 16;
+    let (w, h) = if big { (64, 12) } else { (40, 8) };
+    let popup = area.centered(
+        Constraint::Length(w.min(area.width)),
+        Constraint::Length(h.min(area.height)),
+    );
+    Clear.render(popup, buf);
+    let block = Block::bordered()
+        .title(Line::styled(
+            format!(" {} ", s.ticket_big_title),
+            theme::title(),
+        ))
+        .title_bottom(Line::styled(
+            format!(" {} ", s.ticket_big_hint),
+            theme::dim(),
+        ));
+    let inner = block.inner(popup);
+    block.render(popup, buf);
+    let [digits, text] = inner.layout(&Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ]));
+    tui_big_text::BigText::builder()
+        .pixel_size(if big {
+            tui_big_text::PixelSize::Full
+        } else {
+            tui_big_text::PixelSize::Quadrant
+        })
+        .style(theme::ok())
+        .lines(vec![Line::from(label.to_owned())])
+        .centered()
+        .build()
+        .render(digits, buf);
+    Paragraph::new(Line::styled(label.to_owned(), theme::title()))
+        .centered()
+        .render(text, buf);
 }
 
 #[cfg(test)]

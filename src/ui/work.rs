@@ -53,6 +53,11 @@ pub enum Done {
     },
     /// pusat's answer to "call the next number" (`Err`: pusat could not answer).
     Called(Result<Option<crate::domain::queue::Ticket>, String>),
+    /// A queue slip went to the printer, or why not.
+    Printed {
+        label: String,
+        result: Result<(), String>,
+    },
     /// A preview frame in the terminal's picture protocol, for the photo step of `case`.
     Picture {
         case: Uuid,
@@ -73,6 +78,9 @@ impl std::fmt::Debug for Done {
             Done::Picture { case, .. } => write!(f, "Done::Picture({case})"),
             Done::Doctor { id, .. } => write!(f, "Done::Doctor(exit {})", id.exit),
             Done::Called(answer) => write!(f, "Done::Called(ok: {})", answer.is_ok()),
+            Done::Printed { label, result } => {
+                write!(f, "Done::Printed({label}, ok: {})", result.is_ok())
+            }
         }
     }
 }

@@ -79,6 +79,7 @@ impl App {
                 }
             }
             Done::Called(answer) => self.on_called(answer),
+            Done::Printed { label, result } => self.on_printed(&label, result),
             Done::Doctor { id, en } => {
                 for screen in &mut self.stack {
                     if let Screen::Tech(tech) = screen {
@@ -132,6 +133,21 @@ impl App {
             if let Screen::Queue(queue) = screen {
                 queue.called(&mut ctx, answer);
                 return;
+            }
+        }
+    }
+
+    /// A slip that did not print: said, and the number shown large instead.
+    fn on_printed(&mut self, label: &str, result: Result<(), String>) {
+        let Err(why) = result else { return };
+        let s = self.lang.strings();
+        self.notice = Some(Notice {
+            level: Level::Error,
+            text: fill(s.ticket_print_failed, &[&label, &why]),
+        });
+        for screen in &mut self.stack {
+            if let Screen::Queue(queue) = screen {
+                queue.show_big(label.to_owned());
             }
         }
     }

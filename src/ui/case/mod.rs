@@ -251,7 +251,7 @@ impl CaseScreen {
             Done::Capture { capture, .. } => self.photo.on_capture(capture),
             Done::Picture { picture, .. } => self.photo.on_picture(picture),
             // The technician's checks never come to a case.
-            Done::Doctor { .. } | Done::Called(_) => {}
+            Done::Doctor { .. } | Done::Called(_) | Done::Printed { .. } => {}
             Done::Stored {
                 stored,
                 failed_checks,
