@@ -37,7 +37,7 @@ pub struct QueueScreen {
     /// F6 asked pusat and waits for its answer.
     calling: bool,
     /// Ctrl+T asks where the called number goes.
-    transfer: Option<Dialog>,
+    transfer: Option<Box<Dialog>>,
     /// A number just given, shown large for the applicant (no printer, or it failed);
     /// any key closes it.
     big: Option<String>,
@@ -244,11 +244,11 @@ impl QueueScreen {
         let Some(t) = &self.current else {
             return ctx.notify(Level::Warn, s.ticket_none_called.to_owned());
         };
-        self.transfer = Some(Dialog::fields(
+        self.transfer = Some(Box::new(Dialog::fields(
             |s| s.q_transfer_title,
             fill(s.q_transfer_message, &[&t.label()]),
             vec![Field::text("target", |s| s.q_transfer_target, "")],
-        ));
+        )));
     }
 
     fn on_transfer_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) {
