@@ -116,6 +116,24 @@ pub struct CallRequest {
     pub day: NaiveDate,
 }
 
+/// `GET /office/status`: what pusat knows of the office's terminals, for the board's
+/// alerts (a counter out of touch, calls that clashed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OfficeStatus {
+    pub counters: Vec<CounterSeen>,
+    /// Calls of today that lost to another counter's call of the same ticket.
+    pub conflicts_today: u32,
+    /// Events of today pusat refused (a counter wrote what it may not).
+    pub refused_today: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CounterSeen {
+    pub counter: u32,
+    /// When pusat last heard from it; `None`: never since enrolment.
+    pub last_seen: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CallResponse {
     /// The ticket now called by this counter; `None` when nobody waits.

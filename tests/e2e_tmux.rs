@@ -624,6 +624,8 @@ fn the_office_day_runs_across_counters_board_and_display() {
             display,
         ]
     });
+    // Counter 5 is enrolled and never heard from: the board says so.
+    drop(rt.block_on(support::Counter::enroll(&pusat, 5)));
     let dir = tempfile::tempdir().unwrap();
     let names = ["c1", "c2", "board", "tv"];
     for (name, code) in names.iter().zip(&codes) {
@@ -677,6 +679,7 @@ fn the_office_day_runs_across_counters_board_and_display() {
     });
     t.wait_in("c1", "3 menunggu");
     t.wait_in("c2", "3 menunggu");
+    t.wait_in("board", "Loket 5 belum pernah tersambung");
 
     // Counter 1 calls: the display and the board show it.
     let pressed = Instant::now();

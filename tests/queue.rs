@@ -618,3 +618,59 @@ async fn a_transferred_number_keeps_its_label_and_never_clashes_on_its_new_line(
     assert_eq!(tickets_at_pusat(&pusat).await.len(), 3);
     pusat.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_board_learns_which_counters_are_out_of_touch_and_a_display_may_not_ask() {
+    let (pusat, _) = Pusat::start(1).await;
+    let mut one = Counter::enroll(&pusat, 1).await;
+    one.sync().await.unwrap();
+    // Counter 2 is enrolled and never heard from again.
+    let _two = Counter::enroll(&pusat, 2).await;
+    {
+        let db = pusat.pool.get().await.unwrap();
+        db.execute("UPDATE devices SET last_seen = NULL WHERE counter = 2", &[])
+            .await
+            .unwrap();
+    }
+    let status = one.client.office_status().await.unwrap();
+    let seen: Vec<(u32, bool)> = status
+        .counters
+        .iter()
+        .map(|c| (c.counter, c.last_seen.is_some()))
+        .collect();
+    assert_eq!(seen, vec![(1, true), (2, false)]);
+    assert_eq!((status.conflicts_today, status.refused_today), (0, 0));
+    // Another office's counters are not listed; a display cannot ask at all.
+    {
+        let mut db = pusat.pool.get().await.unwrap();
+        support::add_office(&mut db, "MKS", 2).await;
+    }
+    let mut outsider = Counter::enroll_at(&pusat, "MKS", 7).await;
+    outsider.sync().await.unwrap();
+    let theirs = outsider.client.office_status().await.unwrap();
+    assert_eq!(
+        theirs
+            .counters
+            .iter()
+            .map(|c| c.counter)
+            .collect::<Vec<_>>(),
+        vec![7]
+    );
+    let code = {
+        let db = pusat.pool.get().await.unwrap();
+        loket::server::admin::enroll_code_for(&db, OFFICE, 20, 1, loket::server::Role::Display)
+            .await
+            .unwrap()
+            .0
+    };
+    let key = loket::sync::DeviceKey::generate();
+    let enrolled = loket::sync::Client::enroll(&pusat.url, &code, None, &key)
+        .await
+        .unwrap();
+    let display = loket::sync::Client::new(&pusat.url, &enrolled.token, None)
+        .unwrap()
+        .signed(key);
+    let refused = display.office_status().await.unwrap_err();
+    assert!(format!("{refused}").contains("display"), "{refused}");
+    pusat.stop().await;
+}

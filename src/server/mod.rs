@@ -80,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .route("/device", get(auth::device))
         .route("/events", post(ingest::push))
         .route("/queue/call", post(tickets::call))
+        .route("/office/status", get(tickets::office_status))
         .route(
             "/photos/{sha256}",
             put(photos::put).head(photos::head).get(photos::head),

@@ -432,3 +432,48 @@ pub async fn day_report(
         now.min(end),
     ))
 }
+
+/// `GET /office/status`: the device's office's counters with when pusat last heard from
+/// each, and today's clashed calls and refused events, for the supervisor's board. A
+/// display may not ask (it reads calls only).
+pub async fn office_status(
+    axum::extract::State(state): axum::extract::State<super::AppState>,
+    device: Device,
+) -> Result<axum::Json<crate::protocol::OfficeStatus>> {
+    let client = state.pool.get().await?;
+    let counters = client
+        .query(
+            "SELECT counter, MAX(last_seen) FROM devices
+             WHERE office = $1 AND role = 'counter' AND revoked_at IS NULL
+             GROUP BY counter ORDER BY counter",
+            &[&device.office],
+        )
+        .await?
+        .iter()
+        .map(|r| crate::protocol::CounterSeen {
+            counter: r.get::<_, i32>(0).max(0) as u32,
+            last_seen: r.get(1),
+        })
+        .collect();
+    let count = |sql: &'static str| {
+        let client = &client;
+        let office = device.office.clone();
+        async move {
+            let n: i64 = client.query_one(sql, &[&office]).await?.get(0);
+            Ok::<u32, ApiError>(n.max(0) as u32)
+        }
+    };
+    Ok(axum::Json(crate::protocol::OfficeStatus {
+        counters,
+        conflicts_today: count(
+            "SELECT COUNT(*) FROM ticket_conflicts WHERE office = $1
+             AND at >= now() - interval '24 hours'",
+        )
+        .await?,
+        refused_today: count(
+            "SELECT COUNT(*) FROM refused_events WHERE office = $1
+             AND at >= now() - interval '24 hours'",
+        )
+        .await?,
+    }))
+}

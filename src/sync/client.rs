@@ -344,6 +344,16 @@ impl Client {
         Ok(answer.ticket)
     }
 
+    /// What pusat knows of the office's terminals (`GET /office/status`), for the board.
+    pub async fn office_status(&self) -> Result<crate::protocol::OfficeStatus, SyncError> {
+        let resp = self
+            .request(reqwest::Method::GET, "/office/status")
+            .send()
+            .await
+            .map_err(transport)?;
+        answer(resp).await
+    }
+
     /// A long poll: the changes after `after`, waiting up to `wait` seconds at pusat for
     /// the first one (at most `limit` of them).
     pub async fn pull_waiting(

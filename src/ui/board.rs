@@ -25,7 +25,15 @@ pub struct BoardScreen {
     synced_at: Option<DateTime<FixedOffset>>,
     /// A question the supervisor answers: close the day, or move which number where.
     dialog: Option<(Dialog, Asking)>,
+    /// What pusat last said of the office's terminals, and when it was asked.
+    status: Option<crate::protocol::OfficeStatus>,
+    asked: Option<chrono::DateTime<chrono::Utc>>,
 }
+
+/// A counter pusat has not heard from for this long is out of touch.
+const UNSEEN_MINUTES: i64 = 5;
+/// The board asks pusat about the terminals at most this often.
+const ASK_EVERY_SECONDS: i64 = 30;
 
 enum Asking {
     CloseDay,
@@ -53,6 +61,8 @@ impl BoardScreen {
             rules: QueueRules::default(),
             synced_at: None,
             dialog: None,
+            status: None,
+            asked: None,
         };
         board.refresh(ctx);
         board
@@ -68,6 +78,51 @@ impl BoardScreen {
             Ok(t) => self.tickets = t,
             Err(e) => ctx.store_failed(&e),
         }
+        // An enrolled terminal asks pusat about the others, on the work thread.
+        let due = self
+            .asked
+            .is_none_or(|t| (ctx.now - t).num_seconds() >= ASK_EVERY_SECONDS);
+        if self.synced_at.is_some() && due {
+            self.asked = Some(ctx.now);
+            let dir = ctx.data_dir.to_path_buf();
+            ctx.work.submit(move || {
+                super::work::Done::OfficeStatus(super::work::ask_office_status(&dir))
+            });
+        }
+    }
+
+    /// pusat's answer on the office's terminals; an error keeps what it said before.
+    pub fn on_status(&mut self, status: Result<crate::protocol::OfficeStatus, String>) {
+        if let Ok(status) = status {
+            self.status = Some(status);
+        }
+    }
+
+    /// The alerts from what pusat said: counters out of touch, clashed calls, refusals.
+    fn status_alerts(&self, view: &View<'_>) -> Vec<String> {
+        let s = view.s;
+        let Some(status) = &self.status else {
+            return Vec::new();
+        };
+        let now = view.now.with_timezone(&chrono::Utc);
+        let mut out = Vec::new();
+        for c in status.counters.iter().filter(|c| c.counter != view.counter) {
+            match c.last_seen {
+                None => out.push(fill(s.alert_never, &[&c.counter])),
+                Some(t) if (now - t).num_minutes() >= UNSEEN_MINUTES => {
+                    let local = view.office.zone.local(t);
+                    out.push(fill(s.alert_unseen, &[&c.counter, &local.format("%H:%M")]));
+                }
+                Some(_) => {}
+            }
+        }
+        if status.conflicts_today > 0 {
+            out.push(fill(s.alert_conflicts, &[&status.conflicts_today]));
+        }
+        if status.refused_today > 0 {
+            out.push(fill(s.alert_refused, &[&status.refused_today]));
+        }
+        out
     }
 
     pub fn on_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) -> Nav {
@@ -204,7 +259,10 @@ impl BoardScreen {
         let stale = self
             .synced_at
             .filter(|t| (view.now - *t).num_minutes() >= STALE_MINUTES);
-        let alerts = (f.alerts.len().min(4) + usize::from(stale.is_some())) as u16;
+        let pusat_alerts = self.status_alerts(view);
+        let alerts = (f.alerts.len().min(4)
+            + pusat_alerts.len().min(4)
+            + usize::from(stale.is_some())) as u16;
         let chart_height = if area.height >= 30 { 8 } else { 0 };
         let [title, lines, counters, alert_area, chart] = area.layout(&Layout::vertical([
             Constraint::Length(1),
@@ -260,6 +318,12 @@ impl BoardScreen {
                 ),
             );
         }
+        alert_lines.extend(
+            pusat_alerts
+                .into_iter()
+                .take(4)
+                .map(|a| Line::styled(format!("⚠ {a}"), theme::warn())),
+        );
         if alert_lines.is_empty() {
             alert_lines.push(Line::styled(s.alert_none, theme::dim()));
         }

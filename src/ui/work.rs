@@ -53,6 +53,8 @@ pub enum Done {
     },
     /// pusat's answer to "call the next number" (`Err`: pusat could not answer).
     Called(Result<Option<crate::domain::queue::Ticket>, String>),
+    /// What pusat knows of the office's terminals, for the board's alerts.
+    OfficeStatus(Result<crate::protocol::OfficeStatus, String>),
     /// A queue slip went to the printer, or why not.
     Printed {
         label: String,
@@ -78,6 +80,7 @@ impl std::fmt::Debug for Done {
             Done::Picture { case, .. } => write!(f, "Done::Picture({case})"),
             Done::Doctor { id, .. } => write!(f, "Done::Doctor(exit {})", id.exit),
             Done::Called(answer) => write!(f, "Done::Called(ok: {})", answer.is_ok()),
+            Done::OfficeStatus(status) => write!(f, "Done::OfficeStatus(ok: {})", status.is_ok()),
             Done::Printed { label, result } => {
                 write!(f, "Done::Printed({label}, ok: {})", result.is_ok())
             }
@@ -163,6 +166,28 @@ pub fn ask_pusat_to_call(
     officer: &str,
     day: chrono::NaiveDate,
 ) -> Result<Option<crate::domain::queue::Ticket>, String> {
+    ask_pusat(data_dir, |client| async move {
+        client.call_next(officer, day).await
+    })
+}
+
+/// Asks pusat what it knows of the office's terminals, for the board.
+pub fn ask_office_status(
+    data_dir: &std::path::Path,
+) -> Result<crate::protocol::OfficeStatus, String> {
+    ask_pusat(
+        data_dir,
+        |client| async move { client.office_status().await },
+    )
+}
+
+/// One request to pusat with this counter's credential, on this (the work) thread, given
+/// up after [`CALL_TIMEOUT`].
+fn ask_pusat<T, F, Fut>(data_dir: &std::path::Path, ask: F) -> Result<T, String>
+where
+    F: FnOnce(crate::sync::Client) -> Fut,
+    Fut: std::future::Future<Output = Result<T, crate::sync::SyncError>>,
+{
     let credential = crate::sync::Credential::load(data_dir)
         .map_err(|e| e.to_string())?
         .ok_or("not enrolled")?;
@@ -173,7 +198,7 @@ pub fn ask_pusat_to_call(
         .build()
         .map_err(|e| e.to_string())?;
     runtime.block_on(async {
-        match tokio::time::timeout(CALL_TIMEOUT, client.call_next(officer, day)).await {
+        match tokio::time::timeout(CALL_TIMEOUT, ask(client)).await {
             Ok(answer) => answer.map_err(|e| e.to_string()),
             Err(_) => Err("pusat did not answer in time".into()),
         }

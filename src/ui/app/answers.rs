@@ -80,6 +80,13 @@ impl App {
             }
             Done::Called(answer) => self.on_called(answer),
             Done::Printed { label, result } => self.on_printed(&label, result),
+            Done::OfficeStatus(status) => {
+                for screen in &mut self.stack {
+                    if let Screen::Board(board) = screen {
+                        board.on_status(status.clone());
+                    }
+                }
+            }
             Done::Doctor { id, en } => {
                 for screen in &mut self.stack {
                     if let Screen::Tech(tech) = screen {

@@ -251,7 +251,10 @@ impl CaseScreen {
             Done::Capture { capture, .. } => self.photo.on_capture(capture),
             Done::Picture { picture, .. } => self.photo.on_picture(picture),
             // The technician's checks never come to a case.
-            Done::Doctor { .. } | Done::Called(_) | Done::Printed { .. } => {}
+            Done::Doctor { .. }
+            | Done::Called(_)
+            | Done::Printed { .. }
+            | Done::OfficeStatus(_) => {}
             Done::Stored {
                 stored,
                 failed_checks,
