@@ -210,39 +210,51 @@ async fn calling_run(pusat: &Pusat, run: u32) -> (Vec<Duration>, Vec<Duration>) 
             }
         })
     };
-    let tasks: Vec<_> = counters
+    // Each counter is its own machine: its own thread, runtime and SQLite file, so one
+    // counter's disk writes never hold up another's call (or pusat, which runs on its own
+    // runtime). They start together.
+    let start = Arc::new(std::sync::Barrier::new(counters.len()));
+    let threads: Vec<_> = counters
         .into_iter()
         .enumerate()
         .map(|(n, mut c)| {
             let pushed = pushed.clone();
+            let start = start.clone();
             let number = 100 + run * 100 + n as u32;
-            tokio::spawn(async move {
-                let mut trips = Vec::new();
-                for _ in 0..CALLS_PER_COUNTER {
-                    // As F6 does online: pusat chooses and answers; the counter records
-                    // the call and pushes it.
-                    let started = Instant::now();
-                    let Some(t) = c
-                        .client
-                        .call_next(&c.officer, support::today())
-                        .await
-                        .unwrap()
-                    else {
-                        break;
-                    };
-                    trips.push(started.elapsed());
-                    pushed.lock().unwrap().insert(t.id, started);
-                    let actor = c.actor();
-                    c.store.record_call(&actor, number, &t).unwrap();
-                    c.sync().await.unwrap();
-                }
-                trips
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                start.wait();
+                rt.block_on(async move {
+                    let mut trips = Vec::new();
+                    for _ in 0..CALLS_PER_COUNTER {
+                        // As F6 does online: pusat chooses and answers; the counter records
+                        // the call and pushes it.
+                        let started = Instant::now();
+                        let Some(t) = c
+                            .client
+                            .call_next(&c.officer, support::today())
+                            .await
+                            .unwrap()
+                        else {
+                            break;
+                        };
+                        trips.push(started.elapsed());
+                        pushed.lock().unwrap().insert(t.id, started);
+                        let actor = c.actor();
+                        c.store.record_call(&actor, number, &t).unwrap();
+                        c.sync().await.unwrap();
+                    }
+                    trips
+                })
             })
         })
         .collect();
     let mut trips = Vec::new();
-    for t in tasks {
-        trips.extend(t.await.unwrap());
+    for t in threads {
+        trips.extend(t.join().unwrap());
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     watcher.abort();
@@ -262,7 +274,13 @@ fn calling(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let (pusat, _) = rt.block_on(Pusat::start(1));
+    // pusat on its own runtime, as on its own machine.
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (pusat, _) = server_rt.block_on(Pusat::start(1));
     let (mut trips, mut shown) = (Vec::new(), Vec::new());
     let mut run = 0;
     let mut group = c.benchmark_group("queue");
@@ -286,7 +304,7 @@ fn calling(c: &mut Criterion) {
     group.finish();
     report("call-next round trip (POST /queue/call)", trips);
     report("call → display's long poll", shown);
-    rt.block_on(pusat.stop());
+    server_rt.block_on(pusat.stop());
 }
 
 criterion_group!(benches, board_figures, choose_next, calling);

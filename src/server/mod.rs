@@ -51,6 +51,8 @@ pub struct AppState {
     pub feed_commits: tokio::sync::broadcast::Sender<String>,
     /// Long polls waiting now, at most `feed::MAX_WAITING`.
     pub waiters: Arc<tokio::sync::Semaphore>,
+    /// `POST /queue/call`s being made now, per office.
+    pub calls: Arc<tickets::CallDesk>,
 }
 
 impl AppState {
@@ -66,6 +68,7 @@ impl AppState {
             trusted_proxies: Arc::new(Vec::new()),
             feed_commits: tokio::sync::broadcast::channel(1024).0,
             waiters: Arc::new(tokio::sync::Semaphore::new(feed::MAX_WAITING)),
+            calls: Arc::default(),
         }
     }
 }

@@ -8,6 +8,9 @@
 //! device's block and new, the line is one the office runs, the officer is on the roster.
 //! An event that breaks one of these is refused (kept, not applied, listed for a person).
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use uuid::Uuid;
 
 use super::auth::Device;
@@ -310,17 +313,71 @@ pub async fn apply<'a>(
     Ok(out)
 }
 
+/// The calls being made now, per office. Each caller reads the office's waiting tickets;
+/// the choice is then made one caller at a time against the tickets claimed in memory (a
+/// chosen ticket is claimed until well after its call commits), so callers never choose
+/// the same ticket, while their reads and commits run side by side. The commit itself
+/// is a compare-and-set on the ticket's row (it must still be waiting), so a push from a
+/// counter that called offline, or another pusat process, can never be overwritten.
+#[derive(Default)]
+pub struct CallDesk {
+    offices: std::sync::Mutex<HashMap<String, Arc<OfficeCalls>>>,
+}
+
+#[derive(Default)]
+struct OfficeCalls {
+    /// Tickets chosen, as they are once called, and when. A committed call stays a while
+    /// ([`CLAIM_KEPT`]): a caller that read the office's tickets just before that commit
+    /// must still see it taken.
+    claimed: std::sync::Mutex<HashMap<Uuid, (Ticket, std::time::Instant)>>,
+}
+
+/// How long a committed call stays claimed in memory (far longer than one choice takes).
+const CLAIM_KEPT: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl CallDesk {
+    fn office(&self, office: &str) -> Arc<OfficeCalls> {
+        let mut offices = self
+            .offices
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        offices.entry(office.to_owned()).or_default().clone()
+    }
+}
+
+/// A claim that ends however the call ends: kept when committed, else released.
+struct Claim {
+    calls: Arc<OfficeCalls>,
+    id: Uuid,
+    committed: bool,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        if self.committed {
+            return;
+        }
+        self.calls
+            .claimed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&self.id);
+    }
+}
+
+/// How often a call chooses again when its ticket was taken under it (by a push).
+const CALL_TRIES: usize = 5;
+
 /// `POST /queue/call`: pusat chooses the next ticket of the device's office by the office's
-/// rule and gives it to this counter. The office's waiting tickets are locked while it
-/// chooses, so two counters calling at the same instant get different tickets.
+/// rule and gives it to this counter. Two counters calling at the same instant get
+/// different tickets (see [`CallDesk`]).
 pub async fn call(
     axum::extract::State(state): axum::extract::State<super::AppState>,
     device: Device,
     super::ApiJson(req): super::ApiJson<CallRequest>,
 ) -> Result<axum::Json<CallResponse>> {
     let mut client = state.pool.get().await?;
-    let tx = client.transaction().await?;
-    let on_roster = tx
+    let on_roster = client
         .query_opt(
             "SELECT 1 FROM officers WHERE username = $1 AND office = $2 AND active",
             &[&req.officer, &device.office],
@@ -336,58 +393,132 @@ pub async fn call(
             ),
         ));
     }
-    if !near_today(&tx, req.day).await? {
+    let today: bool = client
+        .query_one(
+            "SELECT $1::date BETWEEN current_date - 1 AND current_date + 1",
+            &[&req.day],
+        )
+        .await?
+        .get(0);
+    if !today {
         return Err(ApiError::bad(format!("{} is not today", req.day)));
     }
-    let rules = rules(&tx, &device.office).await?;
-    // The waiting tickets, locked: a second caller waits here, then sees the first one's
-    // ticket gone from the waiting set (PostgreSQL re-checks the condition of a row it
-    // waited for). The latest calls, unlocked, are what the priority ratio needs.
-    let mut rows = tx
-        .query(
-            "SELECT body FROM tickets WHERE office = $1 AND day = $2 AND state = 'issued'
-             ORDER BY id FOR UPDATE",
-            &[&device.office, &req.day],
+    let config: serde_json::Value = client
+        .query_one(
+            "SELECT config FROM offices WHERE code = $1",
+            &[&device.office],
         )
-        .await?;
-    rows.extend(
-        tx.query(
-            "SELECT body FROM tickets
-             WHERE office = $1 AND day = $2 AND state <> 'issued' AND body->>'called_at' IS NOT NULL
-             ORDER BY (body->>'called_at')::timestamptz DESC LIMIT $3",
+        .await?
+        .get(0);
+    let rules = QueueRules::from_office_config(&config).unwrap_or_default();
+    let counter = device.counter.max(0) as u32;
+    let calls = state.calls.office(&device.office);
+    for _ in 0..CALL_TRIES {
+        let Some((claim, called)) =
+            choose(&client, &calls, &device.office, &req, &rules, counter).await?
+        else {
+            return Ok(axum::Json(CallResponse { ticket: None }));
+        };
+        let tx = client.transaction().await?;
+        // The compare-and-set: the ticket as it stands now (a push may have changed it since
+        // it was read) is still waiting, or another call took it.
+        let Some((_, mut fresh)) = load(&tx, called.id).await? else {
+            continue;
+        };
+        let event = TicketEvent {
+            ticket: fresh.id,
+            counter,
+            action: TicketAction::Call,
+        };
+        let at = called
+            .called_at
+            .unwrap_or_else(|| chrono::Utc::now().fixed_offset());
+        if fresh.state != TicketState::Issued || fresh.apply(&event, &req.officer, at).is_err() {
+            drop(tx);
+            drop(claim);
+            continue;
+        }
+        let called = fresh;
+        update(&tx, &called).await?;
+        super::feed::append(&tx, &device.office, &[Change::Ticket(called.clone())]).await?;
+        tx.commit().await?;
+        let mut claim = claim;
+        claim.committed = true;
+        return Ok(axum::Json(CallResponse {
+            ticket: Some(called),
+        }));
+    }
+    Err(ApiError::Client(
+        ErrorCode::Conflict,
+        "the queue changed under every try; call again".into(),
+    ))
+}
+
+/// Chooses and claims the next ticket for `counter`, one caller of the office at a time;
+/// `None` when nobody waits. The claimed tickets count as called for the rule (the
+/// priority ratio) and are never chosen twice.
+async fn choose(
+    client: &tokio_postgres::Client,
+    calls: &Arc<OfficeCalls>,
+    office: &str,
+    req: &CallRequest,
+    rules: &QueueRules,
+    counter: u32,
+) -> Result<Option<(Claim, Ticket)>> {
+    // The read runs beside other callers' reads; the choice below, against what is claimed
+    // in memory, is one at a time (and takes microseconds).
+    let rows = client
+        .query(
+            "(SELECT body FROM tickets WHERE office = $1 AND day = $2 AND state = 'issued')
+             UNION ALL
+             (SELECT body FROM tickets
+              WHERE office = $1 AND day = $2 AND state <> 'issued'
+                AND body->>'called_at' IS NOT NULL
+              ORDER BY (body->>'called_at')::timestamptz DESC LIMIT $3)",
             &[
-                &device.office,
+                &office,
                 &req.day,
                 &(i64::from(rules.regular_per_priority) + 1),
             ],
         )
-        .await?,
-    );
-    let tickets = rows
+        .await?;
+    let mut tickets = rows
         .iter()
         .map(|r| serde_json::from_value::<Ticket>(r.get(0)))
-        .collect::<Result<Vec<_>, _>>()
+        .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| ApiError::Internal(format!("stored ticket: {e}")))?;
     let now = chrono::Utc::now().fixed_offset();
-    let Some(next) = queue::pick_next(&tickets, &rules, now, device.counter.max(0) as u32).cloned()
-    else {
-        return Ok(axum::Json(CallResponse { ticket: None }));
+    let mut claimed = calls
+        .claimed
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    claimed.retain(|_, (_, at)| at.elapsed() < CLAIM_KEPT);
+    for t in &mut tickets {
+        if let Some((c, _)) = claimed.get(&t.id) {
+            *t = c.clone();
+        }
+    }
+    let Some(next) = queue::pick_next(&tickets, rules, now, counter) else {
+        return Ok(None);
     };
-    let mut ticket = next;
+    let mut ticket = next.clone();
     let event = TicketEvent {
         ticket: ticket.id,
-        counter: device.counter.max(0) as u32,
+        counter,
         action: TicketAction::Call,
     };
     ticket
         .apply(&event, &req.officer, now)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    update(&tx, &ticket).await?;
-    super::feed::append(&tx, &device.office, &[Change::Ticket(ticket.clone())]).await?;
-    tx.commit().await?;
-    Ok(axum::Json(CallResponse {
-        ticket: Some(ticket),
-    }))
+    claimed.insert(ticket.id, (ticket.clone(), std::time::Instant::now()));
+    Ok(Some((
+        Claim {
+            calls: calls.clone(),
+            id: ticket.id,
+            committed: false,
+        },
+        ticket,
+    )))
 }
 
 /// The day report of `office` from pusat's tickets (`day`: today at the office when
