@@ -106,3 +106,47 @@ fn every_flag_says_what_it_is_for() {
         assert!(described, "{flag} in {command:?} has no help: {line:?}");
     }
 }
+
+#[test]
+fn the_day_report_is_written_where_asked_and_counts_the_tickets() {
+    let (dir, today) = seeded();
+    {
+        let mut store = loket::store::Store::open(&dir.path().join("loket.db"), "JKS").unwrap();
+        let actor = loket::store::Actor {
+            username: "petugas1".into(),
+            now: loket::domain::Zone::Wib.local(chrono::Utc::now()),
+        };
+        let bookings = store.bookings_on(today).unwrap();
+        for (_, b) in bookings.iter().take(3) {
+            loket::counter::issue_ticket(&mut store, &actor, 1, b).unwrap();
+        }
+        loket::counter::call_next(&mut store, &actor, 1).unwrap();
+    }
+    let html = dir.path().join("day.html");
+    let csv = dir.path().join("day.csv");
+    let out = loket(
+        dir.path(),
+        &[
+            "report",
+            "day",
+            "--html",
+            html.to_str().unwrap(),
+            "--csv",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(summary.contains("3 nomor, 0 selesai"), "{summary}");
+    assert!(summary.contains("2 menunggu"), "{summary}");
+    assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 4);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.starts_with("<!DOCTYPE html>") && page.contains("<svg"),
+        "{page}"
+    );
+    // A day written wrong names the format.
+    let out = loket(dir.path(), &["report", "day", "--day", "26-11-2026"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("YYYY-MM-DD"));
+}

@@ -135,6 +135,7 @@ pub enum OfficeCommand {
     /// Change an office's queue settings or display text; other settings stay. The
     /// counters and displays take the change at their next pull.
     Set {
+        /// The office's code, e.g. JKS.
         #[arg(long)]
         code: String,
         /// A JSON file with the queue's settings: {"lines": [{"prefix": "A", "name":
@@ -153,13 +154,16 @@ pub enum ReportCommand {
     /// The queue's day report of an office: HTML for A4 and CSV (a row per ticket); a
     /// summary to standard output.
     Day {
+        /// The office's code, e.g. JKS.
         #[arg(long)]
         office: String,
         /// The day, YYYY-MM-DD (default: today at the office).
         #[arg(long)]
         day: Option<chrono::NaiveDate>,
+        /// Write the HTML report here.
         #[arg(long)]
         html: Option<PathBuf>,
+        /// Write the CSV (one row per ticket, every timestamp) here.
         #[arg(long)]
         csv: Option<PathBuf>,
     },
