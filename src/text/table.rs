@@ -92,7 +92,8 @@ strings! {
     ticket_cancelled: "Booking {} dibatalkan oleh sistem booking; tidak diberi nomor antrean.", "Booking {} was cancelled by the booking system; no queue number.";
     ticket_asking: "Memanggil nomor berikutnya…", "Calling the next number…";
     ticket_nobody: "Tidak ada nomor yang menunggu.", "No number is waiting.";
-    h_typed_number: "Ketik nomor antrean (A-1012) lalu F6: panggil nomor itu; F3: nomor tidak hadir aktif lagi", "Type a queue number (A-1012) then F6: call that number; F3: a no-show's number is active again";
+    h_typed_call: "Ketik nomor antrean (A-1012), F6: panggil nomor itu", "Type a queue number (A-1012), F6: call that number";
+    h_typed_back: "Ketik nomor, F3: nomor tidak hadir menunggu lagi", "Type a number, F3: a no-show waits again";
     h_ctrl_t: "Pindahkan nomor yang dipanggil ke lini atau loket lain", "Move the called number to another line or counter";
     ticket_reactivated: "Nomor {} aktif lagi dan menunggu panggilan.", "Number {} is active again and waits to be called.";
     ticket_transferred: "{} dipindahkan ke {}; menunggu dipanggil di sana.", "{} moved to {}; it waits to be called there.";

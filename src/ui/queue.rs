@@ -57,7 +57,8 @@ pub fn keys(s: &'static Strings) -> (Vec<&'static str>, Vec<(&'static str, &'sta
             ("F6", s.h_f6_call),
             ("F7", s.h_f7_recall),
             ("F8", s.h_f8_noshow),
-            ("A-1012 F6/F3", s.h_typed_number),
+            ("No. + F6", s.h_typed_call),
+            ("No. + F3", s.h_typed_back),
             ("Ctrl+T", s.h_ctrl_t),
         ],
     )
