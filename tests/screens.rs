@@ -1410,3 +1410,30 @@ fn typed_numbers_transfers_and_the_close_of_the_day() {
         "{reports:?}"
     );
 }
+
+#[test]
+fn the_board_shows_the_step_a_serving_counter_is_on() {
+    let mut f = fixture();
+    let code = f.today[0].code.to_string();
+    login(&mut f.app, "petugas1", "111111");
+    press(&mut f.app, KeyCode::F(3));
+    press(&mut f.app, KeyCode::Esc);
+    press(&mut f.app, KeyCode::F(6));
+    // Opening the called booking serves it; checking an applicant in opens the case.
+    typ(&mut f.app, &code);
+    press(&mut f.app, KeyCode::Enter);
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("Verifikasi berkas"), "{screen}");
+    press(&mut f.app, KeyCode::F(10));
+    login(&mut f.app, "supervisor1", "222222");
+    let board = draw(&f.app, 100, 30);
+    let row = board
+        .lines()
+        .find(|l| l.contains("A-1001"))
+        .unwrap_or_else(|| panic!("{board}"));
+    assert!(
+        row.contains("petugas1") && row.contains("Verifikasi berkas"),
+        "{board}"
+    );
+}

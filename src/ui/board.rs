@@ -28,6 +28,9 @@ pub struct BoardScreen {
     /// What pusat last said of the office's terminals, and when it was asked.
     status: Option<crate::protocol::OfficeStatus>,
     asked: Option<chrono::DateTime<chrono::Utc>>,
+    /// The step of the case each serving counter is on (its own cases and, as pulled, the
+    /// other counters').
+    steps: std::collections::HashMap<u32, crate::domain::Step>,
 }
 
 /// A counter pusat has not heard from for this long is out of touch.
@@ -63,6 +66,7 @@ impl BoardScreen {
             dialog: None,
             status: None,
             asked: None,
+            steps: std::collections::HashMap::new(),
         };
         board.refresh(ctx);
         board
@@ -77,6 +81,28 @@ impl BoardScreen {
         match ctx.desk.tickets(ctx.today()) {
             Ok(t) => self.tickets = t,
             Err(e) => ctx.store_failed(&e),
+        }
+        self.steps.clear();
+        for t in &self.tickets {
+            let (crate::domain::queue::TicketState::Serving, Some(counter), Some(code)) =
+                (t.state, t.counter, t.booking.as_deref())
+            else {
+                continue;
+            };
+            let Ok(code) = crate::domain::BookingCode::parse(code) else {
+                continue;
+            };
+            let step = ctx
+                .desk
+                .cases_for_booking(&code)
+                .ok()
+                .into_iter()
+                .flatten()
+                .filter(|c| c.decision.is_none())
+                .find_map(|c| c.current_step());
+            if let Some(step) = step {
+                self.steps.insert(counter, step);
+            }
         }
         // An enrolled terminal asks pusat about the others, on the work thread.
         let due = self
@@ -290,7 +316,7 @@ impl BoardScreen {
         );
         Paragraph::new(Line::styled(heading, theme::title())).render(title, buf);
         self.render_lines(lines, buf, s, &f);
-        render_counters(counters, buf, s, &f);
+        render_counters(counters, buf, s, &f, &self.steps);
         let mut alert_lines: Vec<Line> = f
             .alerts
             .iter()
@@ -406,15 +432,25 @@ impl BoardScreen {
     }
 }
 
-fn render_counters(area: Rect, buf: &mut Buffer, s: &Strings, f: &DayFigures) {
+fn render_counters(
+    area: Rect,
+    buf: &mut Buffer,
+    s: &Strings,
+    f: &DayFigures,
+    steps: &std::collections::HashMap<u32, crate::domain::Step>,
+) {
     if f.counters.is_empty() {
         Paragraph::new(Line::styled(s.board_no_counter, theme::dim())).render(area, buf);
         return;
     }
     let rows = f.counters.iter().map(|c| {
-        let (ticket, state) = match &c.current {
-            Some((label, state)) => (label.clone(), crate::text::ticket_state(*state, s)),
-            None => ("–".to_owned(), s.board_idle),
+        // Serving: the step of the applicant's case (documents, interview, photo, decision).
+        let (ticket, state) = match (&c.current, steps.get(&c.counter)) {
+            (Some((label, crate::domain::queue::TicketState::Serving)), Some(step)) => {
+                (label.clone(), s.step(*step))
+            }
+            (Some((label, state)), _) => (label.clone(), crate::text::ticket_state(*state, s)),
+            (None, _) => ("–".to_owned(), s.board_idle),
         };
         Row::new(vec![
             Cell::from(c.counter.to_string()),
@@ -442,7 +478,7 @@ fn render_counters(area: Rect, buf: &mut Buffer, s: &Strings, f: &DayFigures) {
             Constraint::Length(6),
             Constraint::Min(12),
             Constraint::Length(8),
-            Constraint::Length(12),
+            Constraint::Length(17),
             Constraint::Length(6),
             Constraint::Length(8),
             Constraint::Length(8),
