@@ -454,6 +454,12 @@ async fn a_closed_day_turns_the_waiting_into_no_shows_and_the_report_counts_the_
     for action in [TicketAction::Serve, TicketAction::Finish] {
         one.store.ticket_act(&actor, 1, served.id, action).unwrap();
     }
+    // The served applicant's documents are checked (a case's first step).
+    let served_booking = bookings
+        .iter()
+        .find(|b| Some(b.code.as_str()) == served.booking.as_deref())
+        .unwrap();
+    one.serve_applicant(served_booking, 0).unwrap();
     let absent = call(&mut one, 1).unwrap().unwrap();
     one.store
         .ticket_act(&actor, 1, absent.id, TicketAction::NoShow)
@@ -543,6 +549,14 @@ async fn a_closed_day_turns_the_waiting_into_no_shows_and_the_report_counts_the_
         7,
         "a header and a row per ticket"
     );
+    // The documents step of the served case is timed, from every counter's events.
+    let documents = report
+        .steps
+        .iter()
+        .find(|(step, _, _)| *step == loket::domain::Step::Documents)
+        .unwrap();
+    assert!(documents.1.is_some(), "{:?}", report.steps);
+    assert!(report.html().contains("Waktu per langkah"));
     // The supervisor's terminal, having pulled everything, reports the same.
     board.sync().await.unwrap();
     let local = counter::day_report(&board.store, support::today(), support::local_now()).unwrap();

@@ -234,6 +234,13 @@ impl Desk {
     ) -> std::result::Result<Vec<Ticket>, CounterError> {
         super::close_day(&mut self.store, actor, officer, counter, day)
     }
+    /// This counter's case milestones of `day`, for the time per step.
+    pub fn case_milestones(
+        &self,
+        day: NaiveDate,
+    ) -> Result<Vec<crate::domain::day_report::Milestone>> {
+        self.store.case_milestones(day)
+    }
     pub fn day_report(
         &self,
         day: NaiveDate,

@@ -476,13 +476,15 @@ pub fn day_report(
         .and_hms_opt(23, 59, 59)
         .and_then(|t| t.and_local_timezone(*now.offset()).single())
         .unwrap_or(now);
+    let milestones = store.case_milestones(day)?;
     Ok(crate::domain::day_report::DayReport::new(
         store.office(),
         day,
         tickets,
         &rules,
         now.min(end),
-    ))
+    )
+    .with_steps(&milestones))
 }
 
 /// Writes a day report as `reports/antrean-<office>-<day>.html` and `.csv` in `dir` (each

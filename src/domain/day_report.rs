@@ -11,6 +11,69 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use super::queue::{self, DayFigures, QueueRules, Ticket, TicketState};
 
+/// A case's milestone: the event kinds that end a step, with when.
+pub type Milestone = (uuid::Uuid, String, DateTime<FixedOffset>);
+
+/// Median and 90th percentile minutes of each step of the cases in `milestones` (the
+/// `case.*` events that open and close the steps): documents from check-in to documents
+/// complete, the interview from there to interview complete, the photo from there to the
+/// photo (or "pending"), the decision from there to the decision.
+pub fn step_times(
+    milestones: &[Milestone],
+) -> Vec<(crate::domain::Step, Option<i64>, Option<i64>)> {
+    use crate::domain::Step;
+    let mut by_case: BTreeMap<uuid::Uuid, BTreeMap<&str, DateTime<FixedOffset>>> = BTreeMap::new();
+    for (case, kind, at) in milestones {
+        by_case
+            .entry(*case)
+            .or_default()
+            .entry(kind.as_str())
+            .and_modify(|t| *t = (*t).min(*at))
+            .or_insert(*at);
+    }
+    let spans: [(Step, &[&str], &[&str]); 4] = [
+        (
+            Step::Documents,
+            &["case.check_in"],
+            &["case.complete_documents"],
+        ),
+        (
+            Step::Interview,
+            &["case.complete_documents"],
+            &["case.complete_interview"],
+        ),
+        (
+            Step::Photo,
+            &["case.complete_interview"],
+            &["case.photo", "case.photo_pending"],
+        ),
+        (
+            Step::Decision,
+            &["case.photo", "case.photo_pending"],
+            &["case.decide"],
+        ),
+    ];
+    spans
+        .iter()
+        .map(|(step, from, to)| {
+            let mut minutes: Vec<i64> = by_case
+                .values()
+                .filter_map(|m| {
+                    let start = from.iter().filter_map(|k| m.get(k)).min()?;
+                    let end = to.iter().filter_map(|k| m.get(k)).min()?;
+                    Some((*end - *start).num_minutes().max(0))
+                })
+                .collect();
+            minutes.sort_unstable();
+            (
+                *step,
+                queue::percentile(&minutes, 50),
+                queue::percentile(&minutes, 90),
+            )
+        })
+        .collect()
+}
+
 /// One officer's day.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OfficerFigures {
@@ -34,6 +97,8 @@ pub struct DayReport {
     pub closed_with_day: usize,
     pub cancelled: usize,
     pub tickets: Vec<Ticket>,
+    /// Minutes per step of the day's cases (median, p90), when the source knows them.
+    pub steps: Vec<(crate::domain::Step, Option<i64>, Option<i64>)>,
 }
 
 impl DayReport {
@@ -90,7 +155,14 @@ impl DayReport {
             figures,
             officers,
             tickets,
+            steps: Vec::new(),
         }
+    }
+
+    /// The report with the step times of the day's cases.
+    pub fn with_steps(mut self, milestones: &[Milestone]) -> DayReport {
+        self.steps = step_times(milestones);
+        self
     }
 
     /// One row per ticket, every timestamp in RFC 3339 with the office's offset.
@@ -237,6 +309,28 @@ impl DayReport {
         }
         h.push_str("</table></section>\n");
 
+        if !self.steps.is_empty() {
+            h.push_str(
+                "<section><h2>Waktu per langkah <small>Time per step</small></h2>\n<table>\
+                 <tr><th>Langkah</th><th>Median</th><th>p90</th></tr>",
+            );
+            for (step, median, p90) in &self.steps {
+                let name = match step {
+                    crate::domain::Step::CheckIn => "Check-in",
+                    crate::domain::Step::Documents => "Verifikasi berkas",
+                    crate::domain::Step::Interview => "Wawancara",
+                    crate::domain::Step::Photo => "Foto",
+                    crate::domain::Step::Decision => "Keputusan",
+                };
+                let _ = write!(
+                    h,
+                    "<tr><td>{name}</td><td>{}</td><td>{}</td></tr>",
+                    minutes(*median),
+                    minutes(*p90)
+                );
+            }
+            h.push_str("</table></section>\n");
+        }
         h.push_str("<section><h2>Per jam <small>Served per hour</small></h2>\n");
         let hours: Vec<(String, u64)> = f
             .per_hour
@@ -437,5 +531,35 @@ mod tests {
         assert!(html.contains("<svg") && html.contains("@page{size:A4"));
         assert!(!html.contains("src=\"http") && !html.contains("href=\"http"));
         assert!(html.contains("<td>budi</td><td>1</td><td>1</td><td>0</td><td>20 mnt</td>"));
+    }
+}
+
+#[cfg(test)]
+mod step_tests {
+    use super::*;
+
+    #[test]
+    fn each_step_runs_from_the_end_of_the_one_before() {
+        let at =
+            |hm: &str| DateTime::parse_from_rfc3339(&format!("2026-11-26T{hm}:00+07:00")).unwrap();
+        let a = uuid::Uuid::now_v7();
+        let b = uuid::Uuid::now_v7();
+        let m = |case, kind: &str, hm| (case, kind.to_owned(), at(hm));
+        let milestones = vec![
+            m(a, "case.check_in", "08:00"),
+            m(a, "case.complete_documents", "08:06"),
+            m(a, "case.complete_interview", "08:10"),
+            m(a, "case.photo", "08:12"),
+            m(a, "case.decide", "08:13"),
+            m(b, "case.check_in", "09:00"),
+            m(b, "case.complete_documents", "09:10"),
+            // b is still in its interview: no interview time yet.
+        ];
+        let times = step_times(&milestones);
+        use crate::domain::Step;
+        assert_eq!(times[0], (Step::Documents, Some(6), Some(10)));
+        assert_eq!(times[1], (Step::Interview, Some(4), Some(4)));
+        assert_eq!(times[2], (Step::Photo, Some(2), Some(2)));
+        assert_eq!(times[3], (Step::Decision, Some(1), Some(1)));
     }
 }

@@ -555,13 +555,31 @@ pub async fn day_report(
         .and_hms_opt(23, 59, 59)
         .and_then(|t| t.and_local_timezone(*now.offset()).single())
         .unwrap_or(now);
-    Ok(crate::domain::day_report::DayReport::new(
-        office,
-        day,
-        tickets,
-        &rules,
-        now.min(end),
-    ))
+    // Every counter's case events of the day (office time), pusat's refusals left out.
+    let milestones: Vec<crate::domain::day_report::Milestone> = client
+        .query(
+            "SELECT e.case_id, e.kind, e.device_time, e.device_offset FROM events e
+             WHERE e.office = $1 AND e.case_id IS NOT NULL
+               AND (e.device_time AT TIME ZONE 'UTC'
+                    + make_interval(secs => e.device_offset))::date = $2
+               AND e.kind IN ('case.check_in', 'case.complete_documents',
+                              'case.complete_interview', 'case.photo', 'case.photo_pending',
+                              'case.decide')
+               AND NOT EXISTS (SELECT 1 FROM refused_events r WHERE r.event = e.id)",
+            &[&office, &day],
+        )
+        .await?
+        .iter()
+        .filter_map(|r| {
+            let at: chrono::DateTime<chrono::Utc> = r.get(2);
+            let offset = chrono::FixedOffset::east_opt(r.get(3))?;
+            Some((r.get(0), r.get(1), at.with_timezone(&offset)))
+        })
+        .collect();
+    Ok(
+        crate::domain::day_report::DayReport::new(office, day, tickets, &rules, now.min(end))
+            .with_steps(&milestones),
+    )
 }
 
 /// `GET /office/status`: the device's office's counters with when pusat last heard from

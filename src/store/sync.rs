@@ -71,6 +71,39 @@ impl Store {
         )?)
     }
 
+    /// The case events of `day` (office time) that open and close the steps, for the time
+    /// per step (`day_report::step_times`): this counter's own cases.
+    pub fn case_milestones(
+        &self,
+        day: chrono::NaiveDate,
+    ) -> Result<Vec<crate::domain::day_report::Milestone>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT case_id, kind, device_time FROM outbox
+             WHERE case_id IS NOT NULL AND substr(device_time, 1, 10) = ?1
+               AND kind IN ('case.check_in', 'case.complete_documents',
+                            'case.complete_interview', 'case.photo', 'case.photo_pending',
+                            'case.decide')",
+        )?;
+        let rows = stmt.query_map([day.to_string()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (case, kind, at) = row?;
+            if let (Ok(case), Ok(at)) = (
+                uuid::Uuid::parse_str(&case),
+                chrono::DateTime::parse_from_rfc3339(&at),
+            ) {
+                out.push((case, kind, at));
+            }
+        }
+        Ok(out)
+    }
+
     /// The newest event's sequence number (0 before the first).
     pub fn last_seq(&self) -> Result<i64> {
         Ok(self

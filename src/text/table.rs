@@ -139,6 +139,7 @@ strings! {
     alert_never: "Loket {} belum pernah tersambung ke pusat sejak didaftarkan.", "Counter {} has never reached pusat since it was enrolled.";
     alert_conflicts: "{} panggilan bentrok dalam 24 jam (dua loket memanggil nomor yang sama); nomornya dipegang loket yang lebih dulu.", "{} calls clashed in 24 hours (two counters called the same number); the first counter holds it.";
     alert_refused: "{} peristiwa ditolak pusat dalam 24 jam: teknisi memeriksanya dengan `pusat problems`.", "{} events refused by pusat in 24 hours: a technician checks them with `pusat problems`.";
+    board_step_times: "Per langkah (median/p90, kasus loket ini): {}", "Per step (median/p90, this counter's cases): {}";
     board_supervisor_only: "Papan antrean hanya untuk supervisor.", "The queue board is for supervisors only.";
     alert_wait: "Lini {}: nomor terlama menunggu {} menit (target {}).", "Line {}: the oldest number has waited {} minutes (target {}).";
     alert_idle: "Loket {} tidak memanggil selama {} menit padahal ada yang menunggu.", "Counter {} has called nobody for {} minutes while people wait.";

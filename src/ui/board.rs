@@ -31,6 +31,8 @@ pub struct BoardScreen {
     /// The step of the case each serving counter is on (its own cases and, as pulled, the
     /// other counters').
     steps: std::collections::HashMap<u32, crate::domain::Step>,
+    /// Minutes per step of this counter's cases today (median, p90).
+    step_times: Vec<(crate::domain::Step, Option<i64>, Option<i64>)>,
 }
 
 /// A counter pusat has not heard from for this long is out of touch.
@@ -67,6 +69,7 @@ impl BoardScreen {
             status: None,
             asked: None,
             steps: std::collections::HashMap::new(),
+            step_times: Vec::new(),
         };
         board.refresh(ctx);
         board
@@ -80,6 +83,10 @@ impl BoardScreen {
         }
         match ctx.desk.tickets(ctx.today()) {
             Ok(t) => self.tickets = t,
+            Err(e) => ctx.store_failed(&e),
+        }
+        match ctx.desk.case_milestones(ctx.today()) {
+            Ok(m) => self.step_times = crate::domain::day_report::step_times(&m),
             Err(e) => ctx.store_failed(&e),
         }
         self.steps.clear();
@@ -290,13 +297,15 @@ impl BoardScreen {
             + pusat_alerts.len().min(4)
             + usize::from(stale.is_some())) as u16;
         let chart_height = if area.height >= 30 { 8 } else { 0 };
-        let [title, lines, counters, alert_area, chart] = area.layout(&Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Length(self.rules.lines.len() as u16 + 2),
-            Constraint::Min(3),
-            Constraint::Length(alerts.max(1)),
-            Constraint::Length(chart_height),
-        ]));
+        let [title, lines, counters, step_line, alert_area, chart] =
+            area.layout(&Layout::vertical([
+                Constraint::Length(1),
+                Constraint::Length(self.rules.lines.len() as u16 + 2),
+                Constraint::Min(3),
+                Constraint::Length(1),
+                Constraint::Length(alerts.max(1)),
+                Constraint::Length(chart_height),
+            ]));
         let as_of = match self.synced_at {
             Some(t) => fill(
                 s.board_as_of,
@@ -317,6 +326,18 @@ impl BoardScreen {
         Paragraph::new(Line::styled(heading, theme::title())).render(title, buf);
         self.render_lines(lines, buf, s, &f);
         render_counters(counters, buf, s, &f, &self.steps);
+        let times: Vec<String> = self
+            .step_times
+            .iter()
+            .map(|(step, median, p90)| {
+                format!("{} {}/{}", s.step(*step), minutes(*median), minutes(*p90))
+            })
+            .collect();
+        Paragraph::new(Line::styled(
+            fill(s.board_step_times, &[&times.join(" · ")]),
+            theme::dim(),
+        ))
+        .render(step_line, buf);
         let mut alert_lines: Vec<Line> = f
             .alerts
             .iter()
