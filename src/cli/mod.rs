@@ -128,7 +128,7 @@ pub enum Command {
         #[command(subcommand)]
         command: CasesCommand,
     },
-    /// Check this kiosk: configuration, database, disk, camera, scanner, pusat, clock,
+    /// Check this kiosk: configuration, database, disk, camera, scanner, printer, pusat, clock,
     /// credential, sync, backups and the service, each with its fix. Exits 0 when the kiosk
     /// can serve, 1 when it can with warnings, 2 when it cannot.
     Doctor {

@@ -427,6 +427,35 @@ pub(super) fn scanner(config: &crate::devices::serial::SerialConfig, s: &Strings
     }
 }
 
+/// The queue-ticket printer's device exists and opens for writing (nothing is printed).
+pub(super) fn printer(config: &crate::devices::printer::PrinterConfig, s: &Strings) -> Finding {
+    use std::os::unix::fs::OpenOptionsExt;
+    if !config.is_configured() {
+        return Finding::ok("printer", s.dr_printer_none.to_owned());
+    }
+    let port = config.port.trim();
+    let opened = std::fs::OpenOptions::new()
+        .write(true)
+        // A serial port must not wait for its carrier line here.
+        .custom_flags(0o4000)
+        .open(port);
+    match opened {
+        Ok(_) => Finding::ok("printer", fill(s.dr_printer_ok, &[&port])),
+        Err(e) => {
+            let why = if e.kind() == std::io::ErrorKind::NotFound {
+                s.dr_not_found.to_owned()
+            } else {
+                e.to_string()
+            };
+            Finding::fail(
+                "printer",
+                fill(s.dr_printer_bad, &[&port, &why]),
+                s.dr_printer_fix.to_owned(),
+            )
+        }
+    }
+}
+
 /// How long the camera may take to give its first frame.
 const CAMERA_WAIT: Duration = Duration::from_secs(8);
 

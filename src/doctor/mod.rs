@@ -72,6 +72,7 @@ pub fn examine_in(options: &Options, langs: &[Lang]) -> Vec<Report> {
             findings.push(checks::disk(dir, s));
             if let Some(config) = &config {
                 findings.push(checks::scanner(&config.scanner, s));
+                findings.push(checks::printer(&config.printer, s));
                 if options.camera {
                     findings.push(checks::camera(&config.camera, s));
                 }

@@ -66,3 +66,28 @@ fn the_exit_status_is_the_worst_finding() {
     assert!(text.contains("✗ no\n    → Fix: do y"), "{text}");
     assert!(text.ends_with("The kiosk CANNOT serve yet: fix what is marked ✗.\n"));
 }
+
+#[test]
+fn the_printer_is_checked_when_there_is_one() {
+    use crate::devices::printer::PrinterConfig;
+    let s = Lang::Id.strings();
+    let none = checks::printer(&PrinterConfig::default(), s);
+    assert_eq!(none.level, Level::Ok);
+    assert!(
+        none.message.contains("ditampilkan besar"),
+        "{}",
+        none.message
+    );
+    let writable = PrinterConfig {
+        port: "/dev/null".into(),
+        ..PrinterConfig::default()
+    };
+    assert_eq!(checks::printer(&writable, s).level, Level::Ok);
+    let missing = PrinterConfig {
+        port: "/dev/loket-no-printer".into(),
+        ..PrinterConfig::default()
+    };
+    let f = checks::printer(&missing, s);
+    assert_eq!(f.level, Level::Fail);
+    assert!(f.fix.as_deref().unwrap_or("").contains("grup lp"), "{f:?}");
+}

@@ -526,6 +526,10 @@ strings! {
     dr_scan_fix: "Colokkan pemindai, pastikan pengguna loket ada di grup dialout, cek aturan udev (`ls -l /dev/loket-scanner`), lalu uji dengan `loket scan`.", "Plug in the scanner, make sure user loket is in group dialout, check the udev rule (`ls -l /dev/loket-scanner`), then test with `loket scan`.";
     dr_scan_busy: "Pemindai {}: ada, sedang dipakai loket yang berjalan", "Scanner {}: present, in use by the running terminal";
     dr_cam_busy: "Kamera {}: ada, sedang dipakai loket yang berjalan", "Camera {}: present, in use by the running terminal";
+    dr_printer_none: "Printer karcis: tidak ada; nomor antrean ditampilkan besar di layar", "Ticket printer: none; queue numbers are shown large on the screen";
+    dr_printer_ok: "Printer karcis {}: siap ditulisi", "Ticket printer {}: ready to write to";
+    dr_printer_bad: "Printer karcis {}: {}", "Ticket printer {}: {}";
+    dr_printer_fix: "Nyalakan dan colokkan printer, pastikan pengguna loket ada di grup lp (USB) atau dialout (serial), lalu cek [printer] port di config.toml.", "Switch on and plug in the printer, make sure user loket is in group lp (USB) or dialout (serial), then check [printer] port in config.toml.";
     dr_scan_ok: "Pemindai {}: siap dibaca", "Scanner {}: ready to read";
     dr_cred_none: "Kios belum terdaftar di pusat", "The kiosk is not enrolled with pusat";
     dr_cred_none_fix: "Minta kode sekali pakai ke pusat (`pusat enroll-code`), lalu: loket enroll --server URL --code KODE", "Ask pusat for a one-time code (`pusat enroll-code`), then: loket enroll --server URL --code CODE";
