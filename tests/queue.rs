@@ -48,6 +48,28 @@ async fn tickets_at_pusat(pusat: &Pusat) -> HashMap<Uuid, (String, Option<i32>)>
     .collect()
 }
 
+/// A waiting-room display of the office, enrolled with its own code as `number`.
+async fn enroll_display(
+    pusat: &Pusat,
+    number: u32,
+) -> (loket::sync::Client, loket::protocol::EnrollResponse) {
+    let code = {
+        let db = pusat.pool.get().await.unwrap();
+        loket::server::admin::enroll_code_for(&db, OFFICE, number, 1, loket::server::Role::Display)
+            .await
+            .unwrap()
+            .0
+    };
+    let key = loket::sync::DeviceKey::generate();
+    let enrolled = loket::sync::Client::enroll(&pusat.url, &code, None, &key)
+        .await
+        .unwrap();
+    let display = loket::sync::Client::new(&pusat.url, &enrolled.token, None)
+        .unwrap()
+        .signed(key);
+    (display, enrolled)
+}
+
 async fn refusals(pusat: &Pusat) -> Vec<String> {
     let db = pusat.pool.get().await.unwrap();
     db.query("SELECT reason FROM refused_events ORDER BY seq", &[])
@@ -263,21 +285,8 @@ async fn a_display_reads_the_calls_at_once_and_can_write_nothing() {
     desk.sync().await.unwrap();
 
     // A display enrolled with its own code.
-    let code = {
-        let db = pusat.pool.get().await.unwrap();
-        loket::server::admin::enroll_code_for(&db, OFFICE, 1, 1, loket::server::Role::Display)
-            .await
-            .unwrap()
-            .0
-    };
-    let key = loket::sync::DeviceKey::generate();
-    let enrolled = loket::sync::Client::enroll(&pusat.url, &code, None, &key)
-        .await
-        .unwrap();
+    let (display, enrolled) = enroll_display(&pusat, 1).await;
     assert_eq!(enrolled.role, "display");
-    let display = loket::sync::Client::new(&pusat.url, &enrolled.token, None)
-        .unwrap()
-        .signed(key);
     let first = display.pull(0).await.unwrap();
     assert!(
         first
@@ -670,20 +679,7 @@ async fn the_board_learns_which_counters_are_out_of_touch_and_a_display_may_not_
             .collect::<Vec<_>>(),
         vec![7]
     );
-    let code = {
-        let db = pusat.pool.get().await.unwrap();
-        loket::server::admin::enroll_code_for(&db, OFFICE, 20, 1, loket::server::Role::Display)
-            .await
-            .unwrap()
-            .0
-    };
-    let key = loket::sync::DeviceKey::generate();
-    let enrolled = loket::sync::Client::enroll(&pusat.url, &code, None, &key)
-        .await
-        .unwrap();
-    let display = loket::sync::Client::new(&pusat.url, &enrolled.token, None)
-        .unwrap()
-        .signed(key);
+    let (display, _) = enroll_display(&pusat, 20).await;
     let refused = display.office_status().await.unwrap_err();
     assert!(format!("{refused}").contains("display"), "{refused}");
     pusat.stop().await;

@@ -119,17 +119,7 @@ pub(super) fn day_report(o: &Opened, args: &DayReportArgs) -> Result<(), CliErro
     }
     let f = &report.figures;
     let mut out = Output::new();
-    out.line(&format!(
-        "{} {}: {} nomor, {} selesai, {} tidak hadir ({} ditutup bersama hari), {} batal, {} menunggu",
-        report.office,
-        report.day,
-        f.issued,
-        f.done,
-        f.no_show,
-        report.closed_with_day,
-        report.cancelled,
-        f.waiting
-    ))?;
+    out.line(&report.summary())?;
     for l in &f.lines {
         out.line(&format!(
             "  {} {:<24} {:>4} nomor {:>4} selesai {:>4} tidak hadir",

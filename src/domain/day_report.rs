@@ -165,6 +165,22 @@ impl DayReport {
         self
     }
 
+    /// One line for a terminal: the day's counts.
+    pub fn summary(&self) -> String {
+        let f = &self.figures;
+        format!(
+            "{} {}: {} nomor, {} selesai, {} tidak hadir ({} ditutup bersama hari), {} batal, {} menunggu",
+            self.office,
+            self.day,
+            f.issued,
+            f.done,
+            f.no_show,
+            self.closed_with_day,
+            self.cancelled,
+            f.waiting
+        )
+    }
+
     /// One row per ticket, every timestamp in RFC 3339 with the office's offset.
     pub fn csv(&self) -> String {
         let mut out = String::from(

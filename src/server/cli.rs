@@ -439,18 +439,7 @@ async fn run_async(cli: Cli) -> Result<u8, CliError> {
             if let Some(path) = &csv {
                 write(path, report.csv())?;
             }
-            let f = &report.figures;
-            println!(
-                "{} {}: {} issued, {} done, {} no-show ({} closed with the day), {} cancelled, {} waiting",
-                report.office,
-                report.day,
-                f.issued,
-                f.done,
-                f.no_show,
-                report.closed_with_day,
-                report.cancelled,
-                f.waiting
-            );
+            println!("{}", report.summary());
         }
         Command::Feed {
             command: FeedCommand::Compact,
