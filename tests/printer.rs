@@ -63,3 +63,28 @@ fn a_missing_printer_is_said_in_words_with_what_to_check() {
     assert!(text.contains("tidak dapat dibuka"), "{text}");
     assert!(text.contains("periksa kabel"), "{text}");
 }
+
+#[test]
+fn a_printer_that_never_takes_the_slip_is_given_up_on_in_time() {
+    // A pty whose reader never reads fills up and blocks the writer, as a printer out of
+    // paper does; the officer hears of it in bounded time (here the serial port's own write
+    // timeout may fire first; a /dev/usb/lp* device has none, which is why `print_within`
+    // gives up on its own after PRINT_TIMEOUT).
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("printer");
+    let (_master, slave) = TTYPort::pair().unwrap();
+    std::os::unix::fs::symlink(slave.name().unwrap(), &link).unwrap();
+    let config = PrinterConfig {
+        port: link.display().to_string(),
+        ..PrinterConfig::default()
+    };
+    let started = Instant::now();
+    let e = printer::print_within(&config, vec![b'x'; 4 << 20]).unwrap_err();
+    assert!(
+        started.elapsed() < printer::PRINT_TIMEOUT * 3,
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(e.to_string().contains("berhenti menerima"), "{e}");
+    drop(slave);
+}

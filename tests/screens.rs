@@ -1276,6 +1276,9 @@ fn numbers_are_given_called_and_seen_on_the_supervisors_board() {
                 "{screen}"
             );
             assert_snapshot!("ticket_big_100x30", screen);
+            // At the smallest screen the terminal draws, the number still shows in full.
+            let small = draw(&f.app, 80, 24);
+            assert!(small.contains("A-1001"), "{small}");
         }
         press(&mut f.app, KeyCode::Esc);
         press(&mut f.app, KeyCode::Down);

@@ -117,6 +117,27 @@ pub enum PrintError {
     Write { port: String, reason: String },
 }
 
+/// How long a slip may take to leave before the officer is told.
+pub const PRINT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Sends `bytes` to the printer on a thread of its own and waits at most
+/// [`PRINT_TIMEOUT`]: a USB printer out of paper can block a write for ever, and the
+/// caller (the terminal's work thread, which also checks PINs) must not block with it.
+pub fn print_within(config: &PrinterConfig, bytes: Vec<u8>) -> Result<(), PrintError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let config = config.clone();
+    let port = config.port.trim().to_owned();
+    std::thread::spawn(move || {
+        let _ = tx.send(print(&config, &bytes));
+    });
+    rx.recv_timeout(PRINT_TIMEOUT).unwrap_or_else(|_| {
+        Err(PrintError::Write {
+            port,
+            reason: format!("tidak menjawab dalam {} detik", PRINT_TIMEOUT.as_secs()),
+        })
+    })
+}
+
 /// Sends `bytes` to the printer and waits until they have left.
 pub fn print(config: &PrinterConfig, bytes: &[u8]) -> Result<(), PrintError> {
     let port = config.port.trim().to_owned();

@@ -438,7 +438,8 @@ fn esc(text: &str) -> String {
 }
 
 /// A CSV field, quoted when it holds a comma, quote or line end (RFC 4180); a leading
-/// `=`, `+`, `-` or `@` is kept from a spreadsheet's formula by a leading quote.
+/// `=`, `+` or `@` is kept from a spreadsheet's formula by a leading quote (a leading `-`
+/// is left: no field here starts with one but a negative number would).
 fn csv_field(text: &str) -> String {
     let text = if text.starts_with(['=', '+', '@']) {
         format!("'{text}")

@@ -182,7 +182,8 @@ impl QueueScreen {
             let bytes = crate::devices::printer::escpos(&slip, &config);
             Done::Printed {
                 label,
-                result: crate::devices::printer::print(&config, &bytes).map_err(|e| e.to_string()),
+                result: crate::devices::printer::print_within(&config, bytes)
+                    .map_err(|e| e.to_string()),
             }
         });
         ctx.notify(Level::Ok, fill(s.ticket_printing, &[code, &t.label()]));
