@@ -1440,3 +1440,30 @@ fn the_board_shows_the_step_a_serving_counter_is_on() {
         "{board}"
     );
 }
+
+#[test]
+fn the_board_reloads_each_minute_with_nothing_pressed() {
+    let mut f = fixture_in_file();
+    login(&mut f.app, "supervisor1", "222222");
+    f.app.handle(loket::ui::Event::Tick);
+    assert!(draw(&f.app, 100, 30).contains("· 0 menunggu ·"));
+    // Another writer (as a pull does) adds a ticket; the board sees it at the next minute.
+    let mut other = loket::store::Store::open(&f.data.path().join("loket.db"), "JKS").unwrap();
+    let rules = loket::domain::queue::QueueRules::default();
+    let actor = loket::store::Actor {
+        username: "petugas1".into(),
+        now: chrono::DateTime::parse_from_rfc3339(&format!("{}T09:00:00+07:00", today())).unwrap(),
+    };
+    other
+        .issue_ticket(&actor, 2, &rules.lines[0], today(), None)
+        .unwrap();
+    f.app.handle(loket::ui::Event::Tick);
+    assert!(
+        draw(&f.app, 100, 30).contains("· 0 menunggu ·"),
+        "same minute"
+    );
+    f.clock.advance(chrono::Duration::minutes(1));
+    f.app.handle(loket::ui::Event::Tick);
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("· 1 menunggu ·"), "{screen}");
+}

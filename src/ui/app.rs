@@ -321,8 +321,14 @@ impl App {
             dirty = true;
         }
         let minute = self.setup.office.zone.local(now).minute();
-        dirty |= minute != self.minute;
+        let new_minute = minute != self.minute;
+        dirty |= new_minute;
         self.minute = minute;
+        // A board on the wall reloads each minute even when nothing is pulled, so it asks
+        // pusat again which counters are out of touch (a silent counter changes nothing).
+        if new_minute && matches!(self.stack.last(), Some(Screen::Board(_))) {
+            self.refresh_screens();
+        }
         dirty
     }
 
