@@ -9,7 +9,6 @@
 //! An event that breaks one of these is refused (kept, not applied, listed for a person).
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use uuid::Uuid;
 
@@ -313,60 +312,249 @@ pub async fn apply<'a>(
     Ok(out)
 }
 
-/// The calls being made now, per office. Each caller reads the office's waiting tickets;
-/// the choice is then made one caller at a time against the tickets claimed in memory (a
-/// chosen ticket is claimed until well after its call commits), so callers never choose
-/// the same ticket, while their reads and commits run side by side. The commit itself
-/// is a compare-and-set on the ticket's row (it must still be waiting), so a push from a
-/// counter that called offline, or another pusat process, can never be overwritten.
+/// The calls being made now, per office. Each office has one caller task: the calls that
+/// arrive while it works wait, and it then serves all of them in one transaction (one read
+/// of the office's waiting tickets, one compare-and-set per call, one feed append, one
+/// commit). Callers of one office never choose the same ticket, since one task chooses for
+/// all of them in turn; fifty counters pressing F6 together cost two or three transactions,
+/// not fifty that wait on each other's locks. The compare-and-set (the ticket must still be
+/// waiting when its row is written) keeps a push from a counter that called offline, or
+/// another pusat process, from ever being overwritten.
 #[derive(Default)]
 pub struct CallDesk {
-    offices: std::sync::Mutex<HashMap<String, Arc<OfficeCalls>>>,
+    offices: std::sync::Mutex<HashMap<String, tokio::sync::mpsc::UnboundedSender<Waiting>>>,
 }
 
-#[derive(Default)]
-struct OfficeCalls {
-    /// Tickets chosen, as they are once called, and when. A committed call stays a while
-    /// ([`CLAIM_KEPT`]): a caller that read the office's tickets just before that commit
-    /// must still see it taken.
-    claimed: std::sync::Mutex<HashMap<Uuid, (Ticket, std::time::Instant)>>,
+/// A call waiting for its office's caller task.
+struct Waiting {
+    officer: String,
+    day: chrono::NaiveDate,
+    counter: u32,
+    answer: tokio::sync::oneshot::Sender<Result<Option<Ticket>>>,
 }
-
-/// How long a committed call stays claimed in memory (far longer than one choice takes).
-const CLAIM_KEPT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl CallDesk {
-    fn office(&self, office: &str) -> Arc<OfficeCalls> {
+    /// Hands `call` to its office's caller task (started on the office's first call).
+    fn send(&self, pool: &deadpool_postgres::Pool, office: &str, call: Waiting) -> Result<()> {
         let mut offices = self
             .offices
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        offices.entry(office.to_owned()).or_default().clone()
-    }
-}
-
-/// A claim that ends however the call ends: kept when committed, else released.
-struct Claim {
-    calls: Arc<OfficeCalls>,
-    id: Uuid,
-    committed: bool,
-}
-
-impl Drop for Claim {
-    fn drop(&mut self) {
-        if self.committed {
-            return;
+        let sender = offices.entry(office.to_owned()).or_insert_with(|| {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            tokio::spawn(caller(pool.clone(), office.to_owned(), rx));
+            tx
+        });
+        if let Err(back) = sender.send(call) {
+            // The task ended (it never does unless pusat stops): start it again.
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            tokio::spawn(caller(pool.clone(), office.to_owned(), rx));
+            tx.send(back.0)
+                .map_err(|_| ApiError::Internal("the office's caller task is gone".into()))?;
+            *sender = tx;
         }
-        self.calls
-            .claimed
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(&self.id);
+        Ok(())
     }
 }
 
-/// How often a call chooses again when its ticket was taken under it (by a push).
+/// The caller task of `office`: serves every call waiting, in the order they came.
+async fn caller(
+    pool: deadpool_postgres::Pool,
+    office: String,
+    mut calls: tokio::sync::mpsc::UnboundedReceiver<Waiting>,
+) {
+    while let Some(first) = calls.recv().await {
+        let mut batch = vec![first];
+        while let Ok(more) = calls.try_recv() {
+            batch.push(more);
+        }
+        let answers = match serve_calls(&pool, &office, &batch).await {
+            Ok(answers) => answers,
+            Err(e) => {
+                tracing::warn!(office = %office, error = %e, "queue calls failed");
+                batch
+                    .iter()
+                    .map(|_| Err(ApiError::Internal(format!("calling failed: {e}"))))
+                    .collect()
+            }
+        };
+        for (call, answer) in batch.into_iter().zip(answers) {
+            // A caller that went away (its connection closed) lost nothing: its ticket
+            // is called for its counter, which sees it in the feed.
+            let _ = call.answer.send(answer);
+        }
+    }
+}
+
+/// How often one call chooses again when the ticket it chose was changed by a push.
 const CALL_TRIES: usize = 5;
+
+/// One transaction for a batch of calls of `office`; one answer per call.
+async fn serve_calls(
+    pool: &deadpool_postgres::Pool,
+    office: &str,
+    batch: &[Waiting],
+) -> Result<Vec<Result<Option<Ticket>>>> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    let rules = rules(&tx, office).await?;
+    let officers: Vec<&str> = batch.iter().map(|w| w.officer.as_str()).collect();
+    let on_roster: std::collections::HashSet<String> = tx
+        .query(
+            "SELECT username FROM officers WHERE office = $1 AND active AND username = ANY($2)",
+            &[&office, &officers],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let now = chrono::Utc::now().fixed_offset();
+    let mut answers: Vec<Option<Result<Option<Ticket>>>> = batch.iter().map(|_| None).collect();
+    let mut days: HashMap<chrono::NaiveDate, Vec<Ticket>> = HashMap::new();
+    for (call, answer) in batch.iter().zip(&mut answers) {
+        if !on_roster.contains(&call.officer) {
+            *answer = Some(Err(ApiError::Client(
+                ErrorCode::Forbidden,
+                format!(
+                    "officer {:?} is not active on the roster of {office}",
+                    call.officer
+                ),
+            )));
+        } else if !days.contains_key(&call.day) {
+            let tickets = office_queue(&tx, office, call.day, &rules).await?;
+            days.insert(call.day, tickets);
+        }
+    }
+    let mut changes = Vec::new();
+    for _ in 0..CALL_TRIES {
+        // Every call still unanswered chooses in turn, in memory (each choice sees the ones
+        // before it as called); then one compare-and-set writes them all.
+        let mut chosen: Vec<(usize, Ticket)> = Vec::new();
+        for (n, call) in batch.iter().enumerate() {
+            if answers[n].is_some() {
+                continue;
+            }
+            let Some(tickets) = days.get_mut(&call.day) else {
+                continue;
+            };
+            let Some(i) = queue::pick_next(tickets, &rules, now, call.counter)
+                .and_then(|next| tickets.iter().position(|t| t.id == next.id))
+            else {
+                answers[n] = Some(Ok(None));
+                continue;
+            };
+            let event = TicketEvent {
+                ticket: tickets[i].id,
+                counter: call.counter,
+                action: TicketAction::Call,
+            };
+            tickets[i]
+                .apply(&event, &call.officer, now)
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            chosen.push((n, tickets[i].clone()));
+        }
+        if chosen.is_empty() {
+            break;
+        }
+        let written = write_called(&tx, &chosen).await?;
+        let mut lost = Vec::new();
+        for (n, ticket) in chosen {
+            if written.contains(&ticket.id) {
+                changes.push(Change::Ticket(ticket.clone()));
+                answers[n] = Some(Ok(Some(ticket)));
+            } else {
+                lost.push(ticket.id);
+            }
+        }
+        if lost.is_empty() {
+            break;
+        }
+        // A push changed these since they were read: take them as they stand (and choose
+        // again for their calls on the next round).
+        let fresh = tx
+            .query("SELECT body FROM tickets WHERE id = ANY($1)", &[&lost])
+            .await?;
+        for row in fresh {
+            let fresh: Ticket = serde_json::from_value(row.get(0))
+                .map_err(|e| ApiError::Internal(format!("stored ticket: {e}")))?;
+            for tickets in days.values_mut() {
+                if let Some(t) = tickets.iter_mut().find(|t| t.id == fresh.id) {
+                    *t = fresh.clone();
+                }
+            }
+        }
+    }
+    super::feed::append(&tx, office, &changes).await?;
+    tx.commit().await?;
+    Ok(answers
+        .into_iter()
+        .map(|a| {
+            a.unwrap_or_else(|| {
+                Err(ApiError::Client(
+                    ErrorCode::Conflict,
+                    "the queue changed under every try; call again".into(),
+                ))
+            })
+        })
+        .collect())
+}
+
+/// Writes the `chosen` tickets called, each only if it is still waiting (the
+/// compare-and-set), in one statement; the ids written.
+async fn write_called(
+    tx: &tokio_postgres::Transaction<'_>,
+    chosen: &[(usize, Ticket)],
+) -> Result<std::collections::HashSet<Uuid>> {
+    let ids: Vec<Uuid> = chosen.iter().map(|(_, t)| t.id).collect();
+    let states: Vec<&str> = chosen.iter().map(|(_, t)| t.state.label()).collect();
+    let counters: Vec<Option<i32>> = chosen
+        .iter()
+        .map(|(_, t)| t.counter.map(|c| c as i32))
+        .collect();
+    let bodies = chosen
+        .iter()
+        .map(|(_, t)| serde_json::to_value(t))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(tx
+        .query(
+            "UPDATE tickets t SET state = u.state, counter = u.counter, body = u.body,
+                 updated_at = now()
+             FROM UNNEST($1::uuid[], $2::text[], $3::int[], $4::jsonb[])
+                  AS u (id, state, counter, body)
+             WHERE t.id = u.id AND t.state = 'issued'
+             RETURNING t.id",
+            &[&ids, &states, &counters, &bodies],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
+}
+
+/// The tickets the rule chooses from: every waiting one of `day`, and the last called ones
+/// (the priority ratio counts them).
+async fn office_queue(
+    tx: &tokio_postgres::Transaction<'_>,
+    office: &str,
+    day: chrono::NaiveDate,
+    rules: &QueueRules,
+) -> Result<Vec<Ticket>> {
+    tx.query(
+        "(SELECT body FROM tickets WHERE office = $1 AND day = $2 AND state = 'issued')
+         UNION ALL
+         (SELECT body FROM tickets
+          WHERE office = $1 AND day = $2 AND state <> 'issued'
+            AND body->>'called_at' IS NOT NULL
+          ORDER BY (body->>'called_at')::timestamptz DESC LIMIT $3)",
+        &[&office, &day, &(i64::from(rules.regular_per_priority) + 1)],
+    )
+    .await?
+    .iter()
+    .map(|r| serde_json::from_value::<Ticket>(r.get(0)))
+    .collect::<std::result::Result<Vec<_>, _>>()
+    .map_err(|e| ApiError::Internal(format!("stored ticket: {e}")))
+}
 
 /// `POST /queue/call`: pusat chooses the next ticket of the device's office by the office's
 /// rule and gives it to this counter. Two counters calling at the same instant get
@@ -376,149 +564,26 @@ pub async fn call(
     device: Device,
     super::ApiJson(req): super::ApiJson<CallRequest>,
 ) -> Result<axum::Json<CallResponse>> {
-    let mut client = state.pool.get().await?;
-    let on_roster = client
-        .query_opt(
-            "SELECT 1 FROM officers WHERE username = $1 AND office = $2 AND active",
-            &[&req.officer, &device.office],
-        )
-        .await?
-        .is_some();
-    if !on_roster {
-        return Err(ApiError::Client(
-            ErrorCode::Forbidden,
-            format!(
-                "officer {:?} is not active on the roster of {}",
-                req.officer, device.office
-            ),
-        ));
-    }
-    let today: bool = client
-        .query_one(
-            "SELECT $1::date BETWEEN current_date - 1 AND current_date + 1",
-            &[&req.day],
-        )
-        .await?
-        .get(0);
-    if !today {
+    // Office zones and a counter's clock: pusat's today give or take one day.
+    let today = chrono::Utc::now().date_naive();
+    if req.day < today - chrono::Days::new(1) || req.day > today + chrono::Days::new(1) {
         return Err(ApiError::bad(format!("{} is not today", req.day)));
     }
-    let config: serde_json::Value = client
-        .query_one(
-            "SELECT config FROM offices WHERE code = $1",
-            &[&device.office],
-        )
-        .await?
-        .get(0);
-    let rules = QueueRules::from_office_config(&config).unwrap_or_default();
-    let counter = device.counter.max(0) as u32;
-    let calls = state.calls.office(&device.office);
-    for _ in 0..CALL_TRIES {
-        let Some((claim, called)) =
-            choose(&client, &calls, &device.office, &req, &rules, counter).await?
-        else {
-            return Ok(axum::Json(CallResponse { ticket: None }));
-        };
-        let tx = client.transaction().await?;
-        // The compare-and-set: the ticket as it stands now (a push may have changed it since
-        // it was read) is still waiting, or another call took it.
-        let Some((_, mut fresh)) = load(&tx, called.id).await? else {
-            continue;
-        };
-        let event = TicketEvent {
-            ticket: fresh.id,
-            counter,
-            action: TicketAction::Call,
-        };
-        let at = called
-            .called_at
-            .unwrap_or_else(|| chrono::Utc::now().fixed_offset());
-        if fresh.state != TicketState::Issued || fresh.apply(&event, &req.officer, at).is_err() {
-            drop(tx);
-            drop(claim);
-            continue;
-        }
-        let called = fresh;
-        update(&tx, &called).await?;
-        super::feed::append(&tx, &device.office, &[Change::Ticket(called.clone())]).await?;
-        tx.commit().await?;
-        let mut claim = claim;
-        claim.committed = true;
-        return Ok(axum::Json(CallResponse {
-            ticket: Some(called),
-        }));
-    }
-    Err(ApiError::Client(
-        ErrorCode::Conflict,
-        "the queue changed under every try; call again".into(),
-    ))
-}
-
-/// Chooses and claims the next ticket for `counter`, one caller of the office at a time;
-/// `None` when nobody waits. The claimed tickets count as called for the rule (the
-/// priority ratio) and are never chosen twice.
-async fn choose(
-    client: &tokio_postgres::Client,
-    calls: &Arc<OfficeCalls>,
-    office: &str,
-    req: &CallRequest,
-    rules: &QueueRules,
-    counter: u32,
-) -> Result<Option<(Claim, Ticket)>> {
-    // The read runs beside other callers' reads; the choice below, against what is claimed
-    // in memory, is one at a time (and takes microseconds).
-    let rows = client
-        .query(
-            "(SELECT body FROM tickets WHERE office = $1 AND day = $2 AND state = 'issued')
-             UNION ALL
-             (SELECT body FROM tickets
-              WHERE office = $1 AND day = $2 AND state <> 'issued'
-                AND body->>'called_at' IS NOT NULL
-              ORDER BY (body->>'called_at')::timestamptz DESC LIMIT $3)",
-            &[
-                &office,
-                &req.day,
-                &(i64::from(rules.regular_per_priority) + 1),
-            ],
-        )
-        .await?;
-    let mut tickets = rows
-        .iter()
-        .map(|r| serde_json::from_value::<Ticket>(r.get(0)))
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| ApiError::Internal(format!("stored ticket: {e}")))?;
-    let now = chrono::Utc::now().fixed_offset();
-    let mut claimed = calls
-        .claimed
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    claimed.retain(|_, (_, at)| at.elapsed() < CLAIM_KEPT);
-    for t in &mut tickets {
-        if let Some((c, _)) = claimed.get(&t.id) {
-            *t = c.clone();
-        }
-    }
-    let Some(next) = queue::pick_next(&tickets, rules, now, counter) else {
-        return Ok(None);
-    };
-    let mut ticket = next.clone();
-    let event = TicketEvent {
-        ticket: ticket.id,
-        counter,
-        action: TicketAction::Call,
-    };
-    ticket
-        .apply(&event, &req.officer, now)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    claimed.insert(ticket.id, (ticket.clone(), std::time::Instant::now()));
-    Ok(Some((
-        Claim {
-            calls: calls.clone(),
-            id: ticket.id,
-            committed: false,
+    let (answer, answered) = tokio::sync::oneshot::channel();
+    state.calls.send(
+        &state.pool,
+        &device.office,
+        Waiting {
+            officer: req.officer,
+            day: req.day,
+            counter: device.counter.max(0) as u32,
+            answer,
         },
-        ticket,
-    )))
+    )?;
+    let ticket = answered
+        .await
+        .map_err(|_| ApiError::Internal("the office's caller task is gone".into()))??;
+    Ok(axum::Json(CallResponse { ticket }))
 }
 
 /// The day report of `office` from pusat's tickets (`day`: today at the office when
