@@ -183,6 +183,24 @@ pub enum Change {
     Case(CaseSummary),
     /// A queue ticket as pusat holds it (no personal data: a booking code at most).
     Ticket(crate::domain::queue::Ticket),
+    /// A supervisor's answer, from the board, to a counter's request for approval.
+    Approval(ApprovalAnswer),
+}
+
+/// A supervisor's answer to a request for approval (`approval.answer` event, from the
+/// board's device): pushed by the board, checked and sent on by pusat, applied by the
+/// counter that holds the case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalAnswer {
+    pub request: Uuid,
+    pub case_id: Uuid,
+    pub granted: bool,
+    /// The supervisor who answers: the event's officer, an active supervisor of the
+    /// office, not the officer who asked.
+    pub supervisor: String,
+    /// Why (required when the request goes back).
+    pub note: String,
+    pub at: chrono::DateTime<chrono::FixedOffset>,
 }
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -233,6 +251,9 @@ pub struct CaseSummary {
     pub status: String,
     /// Set when this case lost its claim: the case that serves the applicant.
     pub lost_to: Option<ClaimWinner>,
+    /// A request for a supervisor's approval waiting on the board.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub awaiting: Option<crate::domain::case::ApprovalAsk>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

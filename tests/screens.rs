@@ -755,6 +755,7 @@ fn an_applicant_served_at_another_counter_is_not_checked_in_twice() {
                 counter: 3,
                 status: "open".into(),
                 lost_to: None,
+                awaiting: None,
             }),
         };
         store.apply_changes(&[entry], 1, today()).unwrap();
@@ -1466,4 +1467,63 @@ fn the_board_reloads_each_minute_with_nothing_pressed() {
     f.app.handle(loket::ui::Event::Tick);
     let screen = draw(&f.app, 100, 30);
     assert!(screen.contains("· 1 menunggu ·"), "{screen}");
+}
+
+#[test]
+fn a_request_sent_to_the_board_is_approved_there_and_the_case_goes_on() {
+    let mut f = fixture();
+    let code = open_clean_case(&mut f, ApplicationType::New);
+    to_checklist(&mut f);
+    typ(&mut f.app, "12");
+    press(&mut f.app, KeyCode::Char('1'));
+    press(&mut f.app, KeyCode::F(8));
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("F4: kirim ke papan"), "{screen}");
+    // The supervisor is not here: F4 sends the request to the board; the case waits.
+    press(&mut f.app, KeyCode::F(4));
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("dikirim ke papan supervisor"), "{screen}");
+    assert!(screen.contains("Menunggu supervisor"), "{screen}");
+    assert_snapshot!("case_awaiting_board_100x30", screen);
+    // F4 again finds it waiting: one request at a time.
+    press(&mut f.app, KeyCode::F(8));
+    press(&mut f.app, KeyCode::F(4));
+    assert!(draw(&f.app, 100, 30).contains("sudah menunggu"));
+    press(&mut f.app, KeyCode::Esc);
+    press(&mut f.app, KeyCode::F(10));
+    // The supervisor's board lists it; K without a note is refused; S approves.
+    login(&mut f.app, "supervisor1", "222222");
+    let board = draw(&f.app, 120, 40);
+    assert!(
+        board.contains("Menunggu persetujuan supervisor (1)"),
+        "{board}"
+    );
+    assert!(board.contains("loloskan dokumen"), "{board}");
+    assert_snapshot!("board_with_a_request_120x40", board);
+    press(&mut f.app, KeyCode::Char('k'));
+    press(&mut f.app, KeyCode::Enter);
+    press(&mut f.app, KeyCode::Enter);
+    assert!(draw(&f.app, 120, 40).contains("Tulis alasan"));
+    press(&mut f.app, KeyCode::Esc);
+    press(&mut f.app, KeyCode::Char('s'));
+    typ(&mut f.app, "7");
+    press(&mut f.app, KeyCode::Enter);
+    press(&mut f.app, KeyCode::Enter);
+    assert!(draw(&f.app, 120, 40).contains("Tidak ada permintaan nomor 17"));
+    press(&mut f.app, KeyCode::Esc);
+    press(&mut f.app, KeyCode::Char('s'));
+    press(&mut f.app, KeyCode::Enter);
+    press(&mut f.app, KeyCode::Enter);
+    let board = draw(&f.app, 120, 40);
+    assert!(board.contains("menyetujui permintaan"), "{board}");
+    assert!(
+        !board.contains("Menunggu persetujuan supervisor"),
+        "{board}"
+    );
+    press(&mut f.app, KeyCode::F(10));
+    // Back at the counter the case is past its documents, the supervisor named.
+    open_case(&mut f, &code);
+    let screen = draw(&f.app, 100, 30);
+    assert!(!screen.contains("Menunggu supervisor"), "{screen}");
+    assert!(screen.contains("Wawancara"), "{screen}");
 }

@@ -224,6 +224,42 @@ impl Desk {
     ) -> std::result::Result<Ticket, CounterError> {
         super::transfer(&mut self.store, actor, officer, counter, ticket, target)
     }
+    /// Sends a request for approval to the board (see [`super::ask_approval`]).
+    pub fn ask_approval(
+        &mut self,
+        actor: &Actor,
+        case_id: Uuid,
+        asked: crate::domain::case::Asked,
+    ) -> std::result::Result<Case, CounterError> {
+        super::ask_approval(&mut self.store, actor, case_id, asked)
+    }
+    /// Every request for approval waiting on the office's boards that this counter knows.
+    pub fn awaiting_approvals(&self) -> Result<Vec<crate::store::Awaiting>> {
+        self.store.awaiting_approvals()
+    }
+    /// A supervisor's answer from the board (see [`super::answer_approval`]).
+    pub fn answer_approval(
+        &mut self,
+        actor: &Actor,
+        officer: &Officer,
+        waiting: &crate::store::Awaiting,
+        granted: bool,
+        note: &str,
+    ) -> std::result::Result<crate::protocol::ApprovalAnswer, CounterError> {
+        super::answer_approval(&mut self.store, actor, officer, waiting, granted, note)
+    }
+    /// Applies the board's answers to this counter's cases (see
+    /// [`super::apply_approval_answers`]).
+    pub fn apply_approval_answers(
+        &mut self,
+        now: chrono::DateTime<chrono::FixedOffset>,
+    ) -> std::result::Result<Vec<super::Answered>, CounterError> {
+        super::apply_approval_answers(&mut self.store, now)
+    }
+    /// One of this counter's cases as stored.
+    pub fn case_by_id(&self, case_id: Uuid) -> Result<Option<Case>> {
+        self.store.case_by_id(case_id)
+    }
     /// Closes the office's day (see [`super::close_day`]).
     pub fn close_day(
         &mut self,

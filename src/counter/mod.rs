@@ -56,6 +56,9 @@ pub enum CounterError {
     /// The office has no such line; `known` lists the ones it has.
     #[error("no line {line} (lines: {known})")]
     NoLine { line: String, known: String },
+    /// A request sent back from the board says why.
+    #[error("a request sent back needs a note")]
+    NoteNeeded,
 }
 
 /// Why a walk-in cannot be registered as entered.
@@ -436,6 +439,117 @@ pub fn transfer(
         TicketAction::Transfer { line, counter: to }
     };
     Ok(store.ticket_act(actor, counter, ticket.id, action)?)
+}
+
+/// Sends a request for approval to the supervisor's board: the case waits (shown on every
+/// board of the office) until a supervisor answers there, or one approves at this counter.
+pub fn ask_approval(
+    store: &mut Store,
+    actor: &Actor,
+    case_id: Uuid,
+    asked: crate::domain::case::Asked,
+) -> Result<Case, CounterError> {
+    let ask = crate::domain::case::ApprovalAsk {
+        id: Uuid::now_v7(),
+        asked,
+        officer: actor.username.clone(),
+        at: actor.now,
+    };
+    Ok(store.apply(actor, Some(case_id), &Action::AskApproval { ask })?)
+}
+
+/// A supervisor's answer, on the board, to a request that waits: approved, or sent back
+/// with a note. Four eyes: the officer who asked cannot answer.
+pub fn answer_approval(
+    store: &mut Store,
+    actor: &Actor,
+    officer: &Officer,
+    waiting: &crate::store::Awaiting,
+    granted: bool,
+    note: &str,
+) -> Result<crate::protocol::ApprovalAnswer, CounterError> {
+    if officer.role != Role::Supervisor {
+        return Err(AuthError::NotSupervisor.into());
+    }
+    if officer.username == waiting.ask.officer {
+        return Err(CounterError::SelfApproval);
+    }
+    if !granted && note.trim().is_empty() {
+        return Err(CounterError::NoteNeeded);
+    }
+    let answer = crate::protocol::ApprovalAnswer {
+        request: waiting.ask.id,
+        case_id: waiting.case_id,
+        granted,
+        supervisor: officer.username.clone(),
+        note: note.trim().to_owned(),
+        at: actor.now,
+    };
+    store.answer_approval(actor, &answer)?;
+    Ok(answer)
+}
+
+/// What an answer from the board did to one of this counter's cases.
+#[derive(Debug)]
+pub struct Answered {
+    pub answer: crate::protocol::ApprovalAnswer,
+    pub booking: String,
+    /// The case after it; an error when the approved action no longer applies (the case
+    /// then goes back to the officer, who asks again).
+    pub case: Result<Case, CounterError>,
+}
+
+/// Applies the board's answers to this counter's cases, each once: an approval becomes the
+/// action asked for, in the asking officer's name with the supervisor named (what the
+/// supervisor's PIN at the counter makes); a return clears the request, with its note.
+pub fn apply_approval_answers(
+    store: &mut Store,
+    now: DateTime<chrono::FixedOffset>,
+) -> Result<Vec<Answered>, CounterError> {
+    let mut out = Vec::new();
+    for answer in store.answers_to_apply()? {
+        let Some(case) = store.case_by_id(answer.case_id)? else {
+            store.answer_applied(answer.request, now)?;
+            continue;
+        };
+        // The officer went on otherwise meanwhile (a supervisor came to the counter).
+        let Some(ask) = case.awaiting.clone().filter(|a| a.id == answer.request) else {
+            store.answer_applied(answer.request, now)?;
+            continue;
+        };
+        let actor = Actor {
+            username: ask.officer.clone(),
+            now,
+        };
+        let action = if answer.granted {
+            ask.granted(&case, &answer.supervisor, answer.at)
+        } else {
+            Action::ApprovalReturned {
+                request: ask.id,
+                supervisor: answer.supervisor.clone(),
+                note: answer.note.clone(),
+            }
+        };
+        let applied = match store.apply_answer(&actor, case.id, &action, ask.id) {
+            Ok(case) => Ok(case),
+            Err(e) => {
+                // Still waiting would block the case for good: it goes back to the officer.
+                let back = Action::ApprovalReturned {
+                    request: ask.id,
+                    supervisor: answer.supervisor.clone(),
+                    note: e.to_string(),
+                };
+                store.apply_answer(&actor, case.id, &back, ask.id)?;
+                Err(e.into())
+            }
+        };
+        out.push(Answered {
+            booking: case.booking.as_str().to_owned(),
+            answer,
+            case: applied,
+        });
+    }
+    Ok(out)
 }
 
 /// Closes the office's `day`: every ticket still waiting or called becomes a no-show with

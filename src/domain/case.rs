@@ -263,6 +263,55 @@ pub struct Case {
     pub photo: PhotoState,
     pub decision: Option<Decision>,
     pub decided_at: Option<DateTime<FixedOffset>>,
+    /// What the officer asked a supervisor to approve from the board, while it waits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub awaiting: Option<ApprovalAsk>,
+}
+
+/// A request for a supervisor's approval sent to the board (the supervisor is not at the
+/// counter): answered there, it becomes the action it asks for, with the supervisor named.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalAsk {
+    pub id: Uuid,
+    pub asked: Asked,
+    /// The officer who asks (who may not answer: four eyes).
+    pub officer: String,
+    pub at: DateTime<FixedOffset>,
+}
+
+/// What a supervisor is asked to approve.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Asked {
+    /// Let the documents step pass with the problems it has.
+    Documents,
+    /// Continue with what needs a supervisor (fees owed, red flags, a waived fine).
+    Continue { fee: FeeSummary, reason: String },
+    /// Reject the application.
+    Reject { reason: String },
+}
+
+impl ApprovalAsk {
+    /// The action a supervisor's approval of this request makes on `case`: the same one
+    /// the supervisor's PIN at the counter makes.
+    pub fn granted(&self, case: &Case, supervisor: &str, at: DateTime<FixedOffset>) -> Action {
+        match &self.asked {
+            Asked::Documents => Action::CompleteDocuments {
+                override_by: Some(supervisor.to_owned()),
+            },
+            Asked::Continue { fee, reason } => Action::Decide {
+                decision: case.continue_approved(fee, supervisor, reason),
+                at,
+            },
+            Asked::Reject { reason } => Action::Decide {
+                decision: Decision::Reject {
+                    reason: reason.clone(),
+                    supervisor: supervisor.to_owned(),
+                },
+                at,
+            },
+        }
+    }
 }
 
 /// Everything an officer can do to a case. Serialised, it is the outbox event's payload.
@@ -304,6 +353,16 @@ pub enum Action {
         decision: Decision,
         at: DateTime<FixedOffset>,
     },
+    /// The officer sends a request for approval to the supervisor's board.
+    AskApproval {
+        ask: ApprovalAsk,
+    },
+    /// The supervisor sent the request back (not approved), saying why.
+    ApprovalReturned {
+        request: Uuid,
+        supervisor: String,
+        note: String,
+    },
 }
 
 impl Action {
@@ -318,6 +377,8 @@ impl Action {
             Action::RecordPhotoPending => "case.photo_pending",
             Action::RecordPhoto { .. } => "case.photo",
             Action::Decide { .. } => "case.decide",
+            Action::AskApproval { .. } => "case.ask_approval",
+            Action::ApprovalReturned { .. } => "case.approval_returned",
         }
     }
 }
@@ -352,6 +413,14 @@ pub enum CaseError {
     /// The fine is waived for force majeure: a supervisor approves, naming the evidence.
     #[error("a waived fine needs a supervisor")]
     Waived,
+    /// A request to the board already waits, or the answer is to no request that waits.
+    #[error("no such request for approval waits")]
+    NotAwaiting,
+    #[error("a request for approval already waits")]
+    AlreadyAwaiting,
+    /// Nothing at this step needs what the request asks.
+    #[error("nothing here needs that approval")]
+    NothingToApprove,
 }
 
 impl Case {
@@ -385,6 +454,7 @@ impl Case {
             photo: PhotoState::NotTaken,
             decision: None,
             decided_at: None,
+            awaiting: None,
         })
     }
 
@@ -548,8 +618,67 @@ impl Case {
                 self.decision = Some(decision.clone());
                 self.decided_at = Some(*at);
             }
+            Action::AskApproval { ask } => {
+                if self.awaiting.is_some() {
+                    return Err(CaseError::AlreadyAwaiting);
+                }
+                match &ask.asked {
+                    Asked::Documents => {
+                        self.require_step(Step::Documents)?;
+                        if self.document_problems().is_empty() {
+                            return Err(CaseError::NothingToApprove);
+                        }
+                    }
+                    Asked::Continue { reason, .. } => {
+                        self.require_step(Step::Decision)?;
+                        if reason.trim().is_empty() {
+                            return Err(CaseError::EmptyReason);
+                        }
+                    }
+                    Asked::Reject { reason } => {
+                        if !self.status.is_open() {
+                            return Err(CaseError::Closed);
+                        }
+                        if reason.trim().is_empty() {
+                            return Err(CaseError::EmptyReason);
+                        }
+                    }
+                }
+                self.awaiting = Some(ask.clone());
+                return Ok(());
+            }
+            Action::ApprovalReturned { request, .. } => {
+                if self.awaiting.as_ref().is_none_or(|a| a.id != *request) {
+                    return Err(CaseError::NotAwaiting);
+                }
+                self.awaiting = None;
+                return Ok(());
+            }
+        }
+        // A step completed or a decision made answers what waited (the supervisor came to
+        // the counter, or the officer chose otherwise).
+        if matches!(
+            action,
+            Action::CompleteDocuments { .. } | Action::Decide { .. }
+        ) {
+            self.awaiting = None;
         }
         Ok(())
+    }
+
+    /// The decision to continue that a supervisor's approval with `reason` makes: it covers
+    /// what it was asked for, the fees owed, the red flags, a waived fine, or all of them.
+    pub fn continue_approved(&self, fee: &FeeSummary, supervisor: &str, reason: &str) -> Decision {
+        let approval = Approval {
+            supervisor: supervisor.to_owned(),
+            reason: reason.to_owned(),
+        };
+        Decision::Continue {
+            fee: fee.clone(),
+            underpaid: (fee.difference() > 0).then(|| approval.clone()),
+            flagged: (!self.interview.red_flags.is_empty()).then(|| approval.clone()),
+            waived: self.waives_fine().then_some(approval),
+        }
     }
 
     /// Whether the interview waives this application's fine (force majeure on a lost or

@@ -128,6 +128,73 @@ fn failed_checks_need_a_supervisor() {
 }
 
 #[test]
+fn a_request_to_the_board_waits_until_answered_and_an_approval_is_the_pin_s_action() {
+    let mut c = Case::open(&check_in("3174051507900001")).unwrap();
+    let ask = |asked: Asked| ApprovalAsk {
+        id: Uuid::now_v7(),
+        asked,
+        officer: "petugas1".into(),
+        at: at(),
+    };
+    // A request to continue waits for the decision step; a rejection needs its reason.
+    let interview_ask = ask(Asked::Continue {
+        fee: FeeSummary {
+            lines: vec![],
+            total: 0,
+            paid: 0,
+        },
+        reason: "bayar besok".into(),
+    });
+    assert!(matches!(
+        c.apply(&Action::AskApproval { ask: interview_ask }),
+        Err(CaseError::WrongStep { .. })
+    ));
+    let empty = ask(Asked::Reject { reason: " ".into() });
+    assert_eq!(
+        c.apply(&Action::AskApproval { ask: empty }),
+        Err(CaseError::EmptyReason)
+    );
+    for k in [EKtp, FamilyCard, CivilRecord, PoliceReport] {
+        c.apply(&set(k, DocStatus::Valid)).unwrap();
+    }
+    let first = ask(Asked::Documents);
+    c.apply(&Action::AskApproval { ask: first.clone() })
+        .unwrap();
+    assert_eq!(
+        c.apply(&Action::AskApproval {
+            ask: ask(Asked::Documents)
+        }),
+        Err(CaseError::AlreadyAwaiting)
+    );
+    // A return names the request it answers.
+    let returned = |request| Action::ApprovalReturned {
+        request,
+        supervisor: "supervisor1".into(),
+        note: "periksa lagi".into(),
+    };
+    assert_eq!(
+        c.apply(&returned(Uuid::now_v7())),
+        Err(CaseError::NotAwaiting)
+    );
+    c.apply(&returned(first.id)).unwrap();
+    assert!(c.awaiting.is_none());
+    // Asked again and approved: the same action a supervisor's PIN makes, and the wait ends.
+    let again = ask(Asked::Documents);
+    c.apply(&Action::AskApproval { ask: again.clone() })
+        .unwrap();
+    let action = again.granted(&c, "supervisor1", at());
+    assert_eq!(
+        action,
+        Action::CompleteDocuments {
+            override_by: Some("supervisor1".into())
+        }
+    );
+    c.apply(&action).unwrap();
+    assert!(c.awaiting.is_none());
+    assert_eq!(c.documents_override.as_deref(), Some("supervisor1"));
+}
+
+#[test]
 fn steps_are_taken_in_order() {
     let mut c = Case::open(&check_in(GOOD_NIK)).unwrap();
     assert_eq!(

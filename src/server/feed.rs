@@ -22,6 +22,7 @@ fn key_of(change: &Change) -> String {
         Change::Booking(b) => b.booking.code.as_str().to_owned(),
         Change::Case(c) => c.case_id.to_string(),
         Change::Ticket(t) => t.id.to_string(),
+        Change::Approval(a) => a.request.to_string(),
     }
 }
 
@@ -32,6 +33,7 @@ fn kind_of(change: &Change) -> &'static str {
         Change::Booking(_) => "booking",
         Change::Case(_) => "case",
         Change::Ticket(_) => "ticket",
+        Change::Approval(_) => "approval",
     }
 }
 

@@ -3,6 +3,7 @@
 //! the office's other channels ask for an application's stage.
 
 pub mod admin;
+mod approvals;
 mod auth;
 mod bookings;
 pub mod cli;

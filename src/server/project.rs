@@ -102,6 +102,7 @@ pub async fn apply(
     let mut refused: Vec<(&WireEvent, String)> = Vec::new();
     let mut actions: Vec<(&WireEvent, Uuid, Action)> = Vec::new();
     let mut tickets: Vec<&WireEvent> = Vec::new();
+    let mut answers: Vec<&WireEvent> = Vec::new();
     for event in events {
         if event.kind == "booking.walk_in" {
             let booking = match serde_json::from_value::<Booking>(event.payload.clone()) {
@@ -126,6 +127,10 @@ pub async fn apply(
             tickets.push(event);
             continue;
         }
+        if event.kind == "approval.answer" {
+            answers.push(event);
+            continue;
+        }
         if !event.kind.starts_with("case.") {
             continue;
         }
@@ -142,6 +147,9 @@ pub async fn apply(
     let queue = super::tickets::apply(tx, device, &guard, &tickets).await?;
     changes.extend(queue.changes);
     refused.extend(queue.refused);
+    let approvals = super::approvals::apply(tx, device, &guard, &answers).await?;
+    changes.extend(approvals.changes);
+    refused.extend(approvals.refused);
     let mut ids: Vec<Uuid> = actions.iter().map(|(_, id, _)| *id).collect();
     ids.sort();
     ids.dedup();
@@ -225,6 +233,7 @@ pub async fn apply(
                 case_id: None,
                 counter: w.counter,
             }),
+            awaiting: p.case.awaiting.clone(),
         })
     }));
     Ok(changes)

@@ -420,9 +420,8 @@ async fn serve_calls(
                     call.officer
                 ),
             )));
-        } else if !days.contains_key(&call.day) {
-            let tickets = office_queue(&tx, office, call.day, &rules).await?;
-            days.insert(call.day, tickets);
+        } else if let std::collections::hash_map::Entry::Vacant(day) = days.entry(call.day) {
+            day.insert(office_queue(&tx, office, call.day, &rules).await?);
         }
     }
     let mut changes = Vec::new();

@@ -2,6 +2,7 @@
 //! survives a power cut. Every officer action is one transaction writing the new state, an
 //! outbox event (for sync) and an audit row (append-only, enforced by triggers).
 
+mod approvals;
 mod bookings;
 mod cases;
 pub mod health;
@@ -17,6 +18,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use rusqlite_migration::{M, Migrations};
 use uuid::Uuid;
 
+pub use approvals::Awaiting;
 pub use bookings::{QueueRow, QueueStatus};
 pub use cases::{CaseExport, EventRecord};
 pub use health::{DataLock, Health, LockError};
@@ -40,6 +42,9 @@ const MIGRATION_LIST: &[M<'static>] = &[
         "../../assets/migrations/local/0005_rescheduled.sql"
     )),
     M::up(include_str!("../../assets/migrations/local/0006_queue.sql")),
+    M::up(include_str!(
+        "../../assets/migrations/local/0007_approvals.sql"
+    )),
 ];
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
 

@@ -265,19 +265,31 @@ impl Store {
                     }
                 }
                 Change::Case(c) => {
+                    let awaiting = c.awaiting.as_ref().map(serde_json::to_string).transpose()?;
                     tx.execute(
-                        "INSERT INTO remote_cases (id, booking, applicant, counter, status, lost)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                         ON CONFLICT (id) DO UPDATE SET status = excluded.status, lost = excluded.lost",
+                        "INSERT INTO remote_cases (id, booking, applicant, counter, status, lost, awaiting)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                         ON CONFLICT (id) DO UPDATE SET status = excluded.status, lost = excluded.lost,
+                             awaiting = excluded.awaiting",
                         params![
                             c.case_id.to_string(),
                             c.booking,
                             c.applicant as i64,
                             c.counter,
                             c.status,
-                            c.lost_to.is_some()
+                            c.lost_to.is_some(),
+                            awaiting
                         ],
                     )?;
+                }
+                Change::Approval(a) => {
+                    // Answered: off every board's list; kept for applying when the case is
+                    // this counter's.
+                    tx.execute(
+                        "UPDATE remote_cases SET awaiting = NULL WHERE id = ?1",
+                        [a.case_id.to_string()],
+                    )?;
+                    super::approvals::keep_answer(&tx, a)?;
                 }
             }
         }

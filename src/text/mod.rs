@@ -417,6 +417,7 @@ pub fn counter_text(e: &crate::counter::CounterError, s: &Strings, lang: Lang) -
         CounterError::TicketNumber(typed) => fill(s.ticket_bad_number, &[typed]),
         CounterError::NoTicket(label) => fill(s.ticket_no_such, &[label]),
         CounterError::NoLine { line, known } => fill(s.ticket_no_line, &[line, known]),
+        CounterError::NoteNeeded => s.note_needed.to_owned(),
         CounterError::WalkIn(problem) => match problem {
             WalkInProblem::NoName => s.wi_need_name.to_owned(),
             WalkInProblem::Name(rule) => fill(s.wi_bad_name, &[&rule_text(rule, lang)]),

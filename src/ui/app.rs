@@ -628,6 +628,9 @@ impl App {
             self.lang,
             &mut self.notice,
         );
+        // The board's answers to this counter's requests first: the case screens below
+        // then show the cases as they now stand.
+        apply_answers(&mut ctx);
         for screen in &mut self.stack {
             screen.refresh(&mut ctx);
         }
@@ -697,5 +700,45 @@ impl App {
         self.stack.clear();
         self.notice = None;
         self.login = LoginScreen::new(None);
+    }
+}
+
+/// Applies the supervisors' answers from the board to this counter's cases and says what
+/// each did.
+pub(super) fn apply_answers(ctx: &mut Ctx<'_>) {
+    let s = ctx.s();
+    let answered = match ctx.desk.apply_approval_answers(ctx.local_now()) {
+        Ok(a) => a,
+        Err(e) => return ctx.counter_failed(&e),
+    };
+    for a in answered {
+        let (level, text) = match (&a.case, a.answer.granted) {
+            (Ok(_), true) => (
+                Level::Ok,
+                fill(
+                    s.approval_granted_notice,
+                    &[&a.answer.supervisor, &a.booking],
+                ),
+            ),
+            (Ok(_), false) => (
+                Level::Warn,
+                fill(
+                    s.approval_returned_notice,
+                    &[&a.answer.supervisor, &a.booking, &a.answer.note],
+                ),
+            ),
+            (Err(e), _) => (
+                Level::Error,
+                fill(
+                    s.approval_failed_notice,
+                    &[
+                        &a.answer.supervisor,
+                        &a.booking,
+                        &crate::text::counter_text(e, s, ctx.lang),
+                    ],
+                ),
+            ),
+        };
+        ctx.notify(level, text);
     }
 }

@@ -33,6 +33,8 @@ pub struct BoardScreen {
     steps: std::collections::HashMap<u32, crate::domain::Step>,
     /// Minutes per step of this counter's cases today (median, p90).
     step_times: Vec<(crate::domain::Step, Option<i64>, Option<i64>)>,
+    /// Requests for a supervisor's approval from the office's counters, oldest first.
+    approvals: Vec<crate::store::Awaiting>,
 }
 
 /// A counter pusat has not heard from for this long is out of touch.
@@ -43,15 +45,32 @@ const ASK_EVERY_SECONDS: i64 = 30;
 enum Asking {
     CloseDay,
     Reassign,
+    /// Approve (`true`) or send back a request of the list.
+    Answer(bool),
 }
+
+/// How many requests for approval the board lists (the alert counts them all).
+const APPROVALS_SHOWN: usize = 4;
 
 /// Past this long without sync the board says it is offline.
 const STALE_MINUTES: i64 = 2;
 
 pub fn keys(s: &'static Strings) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
     (
-        vec![s.key_move, s.key_close_day, s.key_back],
-        vec![("R", s.h_r_move), ("T", s.h_t_close), ("Esc", s.h_esc_back)],
+        vec![
+            s.key_approve,
+            s.key_return,
+            s.key_move,
+            s.key_close_day,
+            s.key_back,
+        ],
+        vec![
+            ("S", s.h_s_approve),
+            ("K", s.h_k_return),
+            ("R", s.h_r_move),
+            ("T", s.h_t_close),
+            ("Esc", s.h_esc_back),
+        ],
     )
 }
 
@@ -70,6 +89,7 @@ impl BoardScreen {
             asked: None,
             steps: std::collections::HashMap::new(),
             step_times: Vec::new(),
+            approvals: Vec::new(),
         };
         board.refresh(ctx);
         board
@@ -83,6 +103,10 @@ impl BoardScreen {
         }
         match ctx.desk.tickets(ctx.today()) {
             Ok(t) => self.tickets = t,
+            Err(e) => ctx.store_failed(&e),
+        }
+        match ctx.desk.awaiting_approvals() {
+            Ok(a) => self.approvals = a,
             Err(e) => ctx.store_failed(&e),
         }
         match ctx.desk.case_milestones(ctx.today()) {
@@ -178,6 +202,17 @@ impl BoardScreen {
                             Err(why) => dialog.refuse(why),
                         }
                     }
+                    Asking::Answer(granted) => {
+                        let (no, note) = (dialog.text("no"), dialog.text("note"));
+                        let granted = *granted;
+                        match Self::answer(&self.approvals, ctx, &no, granted, &note) {
+                            Ok(()) => {
+                                self.dialog = None;
+                                self.refresh(ctx);
+                            }
+                            Err(why) => dialog.refuse(why),
+                        }
+                    }
                 },
             }
             return Nav::Stay;
@@ -213,6 +248,23 @@ impl BoardScreen {
                         fields,
                     ),
                     Asking::Reassign,
+                ));
+                Nav::Stay
+            }
+            KeyCode::Char(c @ ('s' | 'S' | 'k' | 'K')) => {
+                let granted = matches!(c, 's' | 'S');
+                let fields = vec![
+                    Field::text("no", |s| s.board_answer_no, "1"),
+                    Field::text("note", |s| s.board_answer_note, ""),
+                ];
+                let title: super::form::Label = if granted {
+                    |s| s.board_answer_title
+                } else {
+                    |s| s.board_return_title
+                };
+                self.dialog = Some((
+                    Dialog::fields(title, s.board_answer_message.to_owned(), fields),
+                    Asking::Answer(granted),
                 ));
                 Nav::Stay
             }
@@ -276,6 +328,81 @@ impl BoardScreen {
         }
     }
 
+    /// Answers request `no` of the list (1 is the oldest); why not, in words.
+    fn answer(
+        approvals: &[crate::store::Awaiting],
+        ctx: &mut Ctx<'_>,
+        no: &str,
+        granted: bool,
+        note: &str,
+    ) -> Result<(), String> {
+        let s = ctx.s();
+        let waiting = no
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|i| approvals.get(i))
+            .ok_or_else(|| fill(s.board_answer_none, &[&no.trim()]))?;
+        let actor = ctx.actor();
+        ctx.desk
+            .answer_approval(&actor, ctx.officer, waiting, granted, note)
+            .map_err(|e| crate::text::counter_text(&e, s, ctx.lang))?;
+        let counter = waiting
+            .counter
+            .map_or(s.board_this_counter.to_owned(), |c| c.to_string());
+        let text = if granted {
+            fill(s.board_approved, &[&no.trim(), &counter])
+        } else {
+            fill(s.board_returned, &[&no.trim(), &counter])
+        };
+        ctx.notify(Level::Ok, text);
+        // A request of this very counter's (another officer asked here) is applied now.
+        if waiting.counter.is_none() {
+            super::app::apply_answers(ctx);
+        }
+        Ok(())
+    }
+
+    /// The requests for approval as the board lists them, with a heading.
+    fn approval_lines(&self, view: &View<'_>) -> Vec<Line<'static>> {
+        let s = view.s;
+        if self.approvals.is_empty() {
+            return Vec::new();
+        }
+        let mut lines = vec![Line::styled(
+            fill(s.board_approvals, &[&self.approvals.len()]),
+            theme::title(),
+        )];
+        for (i, a) in self.approvals.iter().take(APPROVALS_SHOWN).enumerate() {
+            use crate::domain::case::Asked;
+            let what = match &a.ask.asked {
+                Asked::Documents => s.board_asked_documents.to_owned(),
+                Asked::Continue { reason, .. } => fill(s.board_asked_continue, &[reason]),
+                Asked::Reject { reason } => fill(s.board_asked_reject, &[reason]),
+            };
+            let counter = a
+                .counter
+                .map_or(s.board_this_counter.to_owned(), |c| c.to_string());
+            lines.push(Line::styled(
+                fill(
+                    s.board_approval_line,
+                    &[
+                        &(i + 1),
+                        &counter,
+                        &crate::domain::BookingCode::parse(&a.booking)
+                            .map_or_else(|_| a.booking.clone(), |c| c.to_string()),
+                        &a.ask.officer,
+                        &what,
+                        &a.ask.at.format("%H:%M"),
+                    ],
+                ),
+                theme::warn(),
+            ));
+        }
+        lines
+    }
+
     /// A dialog takes the keys ('?' is typed there, not help).
     pub fn typing(&self) -> bool {
         self.dialog.is_some()
@@ -295,17 +422,27 @@ impl BoardScreen {
         let pusat_alerts = self.status_alerts(view);
         let alerts = (f.alerts.len().min(4)
             + pusat_alerts.len().min(4)
-            + usize::from(stale.is_some())) as u16;
+            + usize::from(stale.is_some())
+            + usize::from(!self.approvals.is_empty())) as u16;
         let chart_height = if area.height >= 30 { 8 } else { 0 };
-        let [title, lines, counters, step_line, alert_area, chart] =
-            area.layout(&Layout::vertical([
-                Constraint::Length(1),
-                Constraint::Length(self.rules.lines.len() as u16 + 2),
-                Constraint::Min(3),
-                Constraint::Length(1),
-                Constraint::Length(alerts.max(1)),
-                Constraint::Length(chart_height),
-            ]));
+        let approvals = self.approval_lines(view);
+        let [
+            title,
+            lines,
+            counters,
+            approval_area,
+            step_line,
+            alert_area,
+            chart,
+        ] = area.layout(&Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(self.rules.lines.len() as u16 + 2),
+            Constraint::Min(3),
+            Constraint::Length(approvals.len() as u16),
+            Constraint::Length(1),
+            Constraint::Length(alerts.max(1)),
+            Constraint::Length(chart_height),
+        ]));
         let as_of = match self.synced_at {
             Some(t) => fill(
                 s.board_as_of,
@@ -326,6 +463,7 @@ impl BoardScreen {
         Paragraph::new(Line::styled(heading, theme::title())).render(title, buf);
         self.render_lines(lines, buf, s, &f);
         render_counters(counters, buf, s, &f, &self.steps);
+        Paragraph::new(approvals).render(approval_area, buf);
         let times: Vec<String> = self
             .step_times
             .iter()
@@ -371,6 +509,13 @@ impl BoardScreen {
                 .take(4)
                 .map(|a| Line::styled(format!("⚠ {a}"), theme::warn())),
         );
+        if let Some(oldest) = self.approvals.first() {
+            let text = fill(
+                s.alert_approvals,
+                &[&self.approvals.len(), &oldest.ask.at.format("%H:%M")],
+            );
+            alert_lines.insert(0, Line::styled(format!("⚠ {text}"), theme::warn()));
+        }
         if alert_lines.is_empty() {
             alert_lines.push(Line::styled(s.alert_none, theme::dim()));
         }

@@ -200,7 +200,12 @@ impl Screen {
             Screen::Booking(s) => s.refresh(ctx),
             Screen::Tech(s) => s.refresh(ctx),
             Screen::Board(s) => s.refresh(ctx),
-            Screen::Case(_) | Screen::WalkIn(_) => {}
+            Screen::Case(s) => {
+                if let Some(again) = s.reloaded(ctx) {
+                    **s = again;
+                }
+            }
+            Screen::WalkIn(_) => {}
         }
     }
     /// Saves what the screen holds unsaved before the officer is taken elsewhere.

@@ -46,7 +46,8 @@ impl CaseScreen {
                     .iter()
                     .any(|d| d.status == DocStatus::Unchecked);
                 if !problems.is_empty() && !unchecked {
-                    let message = fill(s.needs_override, &[&problem_list(&problems, s)]);
+                    let message = fill(s.needs_override, &[&problem_list(&problems, s)])
+                        + s.approval_board_hint;
                     self.dialog = Some((
                         Dialog::supervisor(|s| s.supervisor_title, message),
                         Pending::OverrideDocuments,
@@ -128,6 +129,26 @@ impl CaseScreen {
         let Some((dialog, pending)) = &mut self.dialog else {
             return;
         };
+        if key.code == crossterm::event::KeyCode::F(4) {
+            // The supervisor is not at the counter: the request goes to the board.
+            use crate::domain::case::Asked;
+            let asked = match pending {
+                Pending::OverrideDocuments => Some(Asked::Documents),
+                Pending::ContinueApproval(fee, reason) => Some(Asked::Continue {
+                    fee: fee.clone(),
+                    reason: reason.clone(),
+                }),
+                Pending::RejectApproval(reason) => Some(Asked::Reject {
+                    reason: reason.clone(),
+                }),
+                _ => None,
+            };
+            if let Some(asked) = asked {
+                self.dialog = None;
+                self.ask_board(ctx, asked);
+                return;
+            }
+        }
         match dialog.on_key(key) {
             Answer::Pending => {}
             Answer::Cancel => self.dialog = None,
@@ -164,7 +185,8 @@ impl CaseScreen {
                             dialog.refuse(s.reason_empty.to_owned());
                             return;
                         }
-                        let message = format!("{}: {reason}", s.approval_reason);
+                        let message =
+                            format!("{}: {reason}.{}", s.approval_reason, s.approval_board_hint);
                         let fee = fee.clone();
                         self.dialog = Some((
                             Dialog::supervisor(|s| s.supervisor_title, message),
@@ -195,7 +217,8 @@ impl CaseScreen {
                             dialog.refuse(s.reason_empty.to_owned());
                             return;
                         }
-                        let message = format!("{}: {reason}", s.reject_reason);
+                        let message =
+                            format!("{}: {reason}.{}", s.reject_reason, s.approval_board_hint);
                         self.dialog = Some((
                             Dialog::supervisor(|s| s.supervisor_title, message),
                             Pending::RejectApproval(reason),
@@ -253,24 +276,10 @@ impl CaseScreen {
             }
         };
         let action = match pending {
-            Pending::ContinueApproval(fee, reason) => {
-                // One approval covers what it was asked for: the fees owed, the flags, or both.
-                let approval = Approval {
-                    supervisor,
-                    reason: reason.clone(),
-                };
-                let flagged = !self.case.interview.red_flags.is_empty();
-                let waives = self.case.waives_fine();
-                Action::Decide {
-                    decision: Decision::Continue {
-                        fee: fee.clone(),
-                        underpaid: (fee.difference() > 0).then(|| approval.clone()),
-                        flagged: flagged.then(|| approval.clone()),
-                        waived: waives.then_some(approval),
-                    },
-                    at,
-                }
-            }
+            Pending::ContinueApproval(fee, reason) => Action::Decide {
+                decision: self.case.continue_approved(fee, &supervisor, reason),
+                at,
+            },
             Pending::RejectApproval(reason) => Action::Decide {
                 decision: Decision::Reject {
                     reason: reason.clone(),

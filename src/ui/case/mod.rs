@@ -17,7 +17,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 use super::dialog::{Answer, Dialog};
 use super::{Ctx, Level, Nav, Strings, View, fill, theme};
 use crate::counter::{CounterError, DraftPolicy};
-use crate::domain::case::{Approval, CaseError, Decision, DocProblem};
+use crate::domain::case::{CaseError, Decision, DocProblem};
 use crate::domain::checklist::{DocKind, DocStatus};
 use crate::domain::fees::{FeeError, FeeQuery, FeeSummary};
 use crate::domain::{Action, Booking, Case, Step, format};
@@ -561,9 +561,42 @@ impl CaseScreen {
                 theme::ok()
             },
         ));
+        if let Some(ask) = &self.case.awaiting {
+            lines.push(Line::styled(s.awaiting_short, theme::warn()));
+            lines.push(Line::styled(
+                fill(s.awaiting_since, &[&ask.at.format("%H:%M")]),
+                theme::dim(),
+            ));
+        }
         Paragraph::new(lines)
             .block(Block::new().borders(Borders::RIGHT))
             .render(area, buf);
+    }
+
+    /// This screen again when the board's answer changed its case meanwhile (the case as
+    /// stored now differs from the one on screen); `None` when nothing changed.
+    pub fn reloaded(&self, ctx: &mut Ctx<'_>) -> Option<CaseScreen> {
+        let stored = ctx.desk.case_by_id(self.case.id).ok().flatten()?;
+        if stored == self.case || self.dialog.is_some() {
+            return None;
+        }
+        Some(CaseScreen::new(ctx, self.booking.clone(), stored))
+    }
+
+    /// Sends what the open approval dialog asks to the supervisor's board.
+    pub(super) fn ask_board(&mut self, ctx: &mut Ctx<'_>, asked: crate::domain::case::Asked) {
+        let s = ctx.s();
+        let actor = ctx.actor();
+        match ctx.desk.ask_approval(&actor, self.case.id, asked) {
+            Ok(case) => {
+                self.case = case;
+                ctx.notify(Level::Ok, s.approval_sent.to_owned());
+            }
+            Err(crate::counter::CounterError::Store(crate::store::StoreError::Case(e))) => {
+                ctx.notify(Level::Error, explain(&e, s));
+            }
+            Err(e) => ctx.counter_failed(&e),
+        }
     }
 }
 
@@ -617,6 +650,7 @@ fn explain(e: &CaseError, s: &Strings) -> String {
             fill(s.flags_message, &[&names.join(", ")])
         }
         CaseError::Waived => s.waiver_message.to_owned(),
+        CaseError::AlreadyAwaiting => s.already_awaiting.to_owned(),
         CaseError::WrongStep { expected, .. } => fill(s.wrong_step, &[&s.step(*expected)]),
         other => fill(s.err_store, &[other]),
     }
