@@ -148,7 +148,11 @@ fn report(what: &str, mut all: Vec<Duration>) {
 
 /// One run: 50 counters call 4 times each, all at once; returns (call round trips, call to
 /// display).
-async fn calling_run(pusat: &Pusat, run: u32) -> (Vec<Duration>, Vec<Duration>) {
+/// `sync_each`: each counter pushes and pulls after every call (as the sync worker does
+/// soon after F6), so pusat serves fifty counters' syncs beside the calls, on the same two
+/// cores as the fifty counters themselves. Otherwise the counters call in four rounds, all
+/// fifty at the same instant each round, and sync at the end: the calls alone.
+async fn calling_run(pusat: &Pusat, run: u32, sync_each: bool) -> (Vec<Duration>, Vec<Duration>) {
     let desk_no = 10_000 + run;
     let mut desk = Counter::enroll(pusat, desk_no).await;
     desk.sync().await.unwrap();
@@ -214,12 +218,14 @@ async fn calling_run(pusat: &Pusat, run: u32) -> (Vec<Duration>, Vec<Duration>) 
     // counter's disk writes never hold up another's call (or pusat, which runs on its own
     // runtime). They start together.
     let start = Arc::new(std::sync::Barrier::new(counters.len()));
+    let round = Arc::new(std::sync::Barrier::new(counters.len()));
     let threads: Vec<_> = counters
         .into_iter()
         .enumerate()
         .map(|(n, mut c)| {
             let pushed = pushed.clone();
             let start = start.clone();
+            let round = round.clone();
             let number = 100 + run * 100 + n as u32;
             std::thread::spawn(move || {
                 let rt = tokio::runtime::Builder::new_current_thread()
@@ -230,6 +236,9 @@ async fn calling_run(pusat: &Pusat, run: u32) -> (Vec<Duration>, Vec<Duration>) 
                 rt.block_on(async move {
                     let mut trips = Vec::new();
                     for _ in 0..CALLS_PER_COUNTER {
+                        if !sync_each {
+                            round.wait();
+                        }
                         // As F6 does online: pusat chooses and answers; the counter records
                         // the call and pushes it.
                         let started = Instant::now();
@@ -239,14 +248,23 @@ async fn calling_run(pusat: &Pusat, run: u32) -> (Vec<Duration>, Vec<Duration>) 
                             .await
                             .unwrap()
                         else {
+                            if !sync_each {
+                                // The others still wait for this one at each round.
+                                for _ in 1..CALLS_PER_COUNTER {
+                                    round.wait();
+                                }
+                            }
                             break;
                         };
                         trips.push(started.elapsed());
                         pushed.lock().unwrap().insert(t.id, started);
                         let actor = c.actor();
                         c.store.record_call(&actor, number, &t).unwrap();
-                        c.sync().await.unwrap();
+                        if sync_each {
+                            c.sync().await.unwrap();
+                        }
                     }
+                    c.sync().await.unwrap();
                     trips
                 })
             })
@@ -281,29 +299,42 @@ fn calling(c: &mut Criterion) {
         .build()
         .unwrap();
     let (pusat, _) = server_rt.block_on(Pusat::start(1));
-    let (mut trips, mut shown) = (Vec::new(), Vec::new());
     let mut run = 0;
     let mut group = c.benchmark_group("queue");
     group.sample_size(10);
     group.sampling_mode(criterion::SamplingMode::Flat);
     group.warm_up_time(Duration::from_millis(1));
     group.measurement_time(Duration::from_secs(1));
-    group.bench_function("50 counters calling at once: call-next round trip", |b| {
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                run += 1;
-                let (t, s) = rt.block_on(calling_run(&pusat, run));
-                total += t.iter().sum::<Duration>() / t.len().max(1) as u32;
-                trips.extend(t);
-                shown.extend(s);
-            }
-            total
-        })
-    });
+    let mut results = Vec::new();
+    for (name, sync_each) in [
+        ("50 counters calling at once: call-next round trip", true),
+        (
+            "50 counters calling at once, syncing after: calls alone",
+            false,
+        ),
+    ] {
+        let (mut trips, mut shown) = (Vec::new(), Vec::new());
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    run += 1;
+                    let (t, s) = rt.block_on(calling_run(&pusat, run, sync_each));
+                    total += t.iter().sum::<Duration>() / t.len().max(1) as u32;
+                    trips.extend(t);
+                    shown.extend(s);
+                }
+                total
+            })
+        });
+        results.push((name, trips, shown));
+    }
     group.finish();
-    report("call-next round trip (POST /queue/call)", trips);
-    report("call → display's long poll", shown);
+    for (name, trips, shown) in results {
+        println!("{name}:");
+        report("  call-next round trip (POST /queue/call)", trips);
+        report("  call → display's long poll", shown);
+    }
     server_rt.block_on(pusat.stop());
 }
 

@@ -115,11 +115,12 @@ impl Desk {
     }
     pub fn approval_outcome(
         &self,
+        asker: &Officer,
         attempt: PinAttempt,
         matched: bool,
         now: DateTime<FixedOffset>,
     ) -> std::result::Result<String, CounterError> {
-        super::approval_outcome(&self.store, attempt, matched, now)
+        super::approval_outcome(&self.store, asker, attempt, matched, now)
     }
     pub fn record_photo(
         &mut self,

@@ -235,18 +235,20 @@ pub fn approval_attempt(
     if login == officer.username || login == officer.nip {
         return Err(CounterError::SelfApproval);
     }
-    Ok(store.pin_attempt(login, pin, now)?)
+    Ok(store.approval_pin_attempt(&officer.username, login, pin, now)?)
 }
 
 /// Second half: records the PIN check and answers the approving supervisor's username, or
-/// why the approval does not stand (a wrong PIN counts towards the lockout).
+/// why the approval does not stand (a wrong PIN counts towards locking `asker`'s approvals
+/// by that supervisor, never the supervisor's own sign-in).
 pub fn approval_outcome(
     store: &Store,
+    asker: &Officer,
     attempt: PinAttempt,
     matched: bool,
     now: DateTime<chrono::FixedOffset>,
 ) -> Result<String, CounterError> {
-    let approver = store.pin_outcome(attempt, matched, now)?;
+    let approver = store.approval_pin_outcome(&asker.username, attempt, matched, now)?;
     if approver.role != Role::Supervisor {
         return Err(AuthError::NotSupervisor.into());
     }

@@ -143,20 +143,64 @@ fn an_approval_needs_another_person_who_is_a_supervisor_with_the_right_pin() {
     let attempt = approval_attempt(&store, &asker, "supervisor1", "999999", at).unwrap();
     let matched = attempt.matches("999999");
     assert!(matches!(
-        approval_outcome(&store, attempt, matched, at),
+        approval_outcome(&store, &asker, attempt, matched, at),
         Err(CounterError::Auth(AuthError::WrongPin { remaining: 4 }))
     ));
     let attempt = approval_attempt(&store, &asker, "teknisi1", "333333", at).unwrap();
     assert!(matches!(
-        approval_outcome(&store, attempt, true, at),
+        approval_outcome(&store, &asker, attempt, true, at),
         Err(CounterError::Auth(AuthError::NotSupervisor))
     ));
     let attempt = approval_attempt(&store, &asker, "supervisor1", "222222", at).unwrap();
     let matched = attempt.matches("222222");
     assert_eq!(
-        approval_outcome(&store, attempt, matched, at).unwrap(),
+        approval_outcome(&store, &asker, attempt, matched, at).unwrap(),
         "supervisor1"
     );
+}
+
+const MAX_TRIES: u32 = crate::store::MAX_FAILED_PINS;
+
+#[test]
+fn an_officer_mistyping_approval_pins_locks_their_approvals_not_the_supervisor() {
+    let store = demo();
+    let asker = officer(&store, "petugas1", "111111");
+    let at = now();
+    for remaining in (1..MAX_TRIES).rev() {
+        let attempt = approval_attempt(&store, &asker, "supervisor1", "999999", at).unwrap();
+        assert!(matches!(
+            approval_outcome(&store, &asker, attempt, false, at),
+            Err(CounterError::Auth(AuthError::WrongPin { remaining: r })) if r == remaining
+        ));
+    }
+    let attempt = approval_attempt(&store, &asker, "supervisor1", "999999", at).unwrap();
+    assert!(matches!(
+        approval_outcome(&store, &asker, attempt, false, at),
+        Err(CounterError::Auth(AuthError::Locked { .. }))
+    ));
+    // This officer's approvals by supervisor1 wait, even with the right PIN...
+    assert!(matches!(
+        approval_attempt(&store, &asker, "supervisor1", "222222", at),
+        Err(CounterError::Auth(AuthError::Locked { .. }))
+    ));
+    // ...while supervisor1 still signs in, and approves for another officer.
+    assert_eq!(
+        store
+            .authenticate("supervisor1", "222222", at)
+            .unwrap()
+            .username,
+        "supervisor1"
+    );
+    let other = officer(&store, "teknisi1", "333333");
+    let attempt = approval_attempt(&store, &other, "supervisor1", "222222", at).unwrap();
+    let matched = attempt.matches("222222");
+    assert_eq!(
+        approval_outcome(&store, &other, attempt, matched, at).unwrap(),
+        "supervisor1"
+    );
+    // After the lockout the asker may try again.
+    let later = at + chrono::Duration::minutes(crate::store::LOCKOUT_MINUTES);
+    assert!(approval_attempt(&store, &asker, "supervisor1", "222222", later).is_ok());
 }
 
 #[test]

@@ -363,14 +363,37 @@ async fn caller(
     office: String,
     mut calls: tokio::sync::mpsc::UnboundedReceiver<Waiting>,
 ) {
-    while let Some(first) = calls.recv().await {
+    // The task keeps its connection while the office calls (never waiting for one behind
+    // the pushes and pulls of fifty counters), and gives it back after a quiet while.
+    let mut held: Option<deadpool_postgres::Object> = None;
+    loop {
+        let first = match tokio::time::timeout(HOLD_CONNECTION, calls.recv()).await {
+            Ok(Some(call)) => call,
+            Ok(None) => return,
+            Err(_) => {
+                held = None;
+                match calls.recv().await {
+                    Some(call) => call,
+                    None => return,
+                }
+            }
+        };
         let mut batch = vec![first];
         while let Ok(more) = calls.try_recv() {
             batch.push(more);
         }
-        let answers = match serve_calls(&pool, &office, &batch).await {
+        let served = match &mut held {
+            Some(client) => serve_calls(client, &office, &batch).await,
+            None => match pool.get().await {
+                Ok(client) => serve_calls(held.insert(client), &office, &batch).await,
+                Err(e) => Err(e.into()),
+            },
+        };
+        let answers = match served {
             Ok(answers) => answers,
             Err(e) => {
+                // The connection may be what failed: the next batch takes a fresh one.
+                held = None;
                 tracing::warn!(office = %office, error = %e, "queue calls failed");
                 batch
                     .iter()
@@ -386,16 +409,18 @@ async fn caller(
     }
 }
 
+/// How long an office's caller task keeps its connection with no call coming.
+const HOLD_CONNECTION: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// How often one call chooses again when the ticket it chose was changed by a push.
 const CALL_TRIES: usize = 5;
 
 /// One transaction for a batch of calls of `office`; one answer per call.
 async fn serve_calls(
-    pool: &deadpool_postgres::Pool,
+    client: &mut deadpool_postgres::Object,
     office: &str,
     batch: &[Waiting],
 ) -> Result<Vec<Result<Option<Ticket>>>> {
-    let mut client = pool.get().await?;
     let tx = client.transaction().await?;
     let rules = rules(&tx, office).await?;
     let officers: Vec<&str> = batch.iter().map(|w| w.officer.as_str()).collect();

@@ -45,6 +45,9 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!(
         "../../assets/migrations/local/0007_approvals.sql"
     )),
+    M::up(include_str!(
+        "../../assets/migrations/local/0008_approval_tries.sql"
+    )),
 ];
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
 

@@ -243,6 +243,72 @@ impl Store {
         })
     }
 
+    /// First step of a supervisor's approval asked by `asker`: as a sign-in's, and refused
+    /// while too many wrong PINs in this officer's approval dialogs lock it.
+    pub fn approval_pin_attempt(
+        &self,
+        asker: &str,
+        login: &str,
+        pin: &str,
+        now: DateTime<FixedOffset>,
+    ) -> Result<PinAttempt, AuthError> {
+        let attempt = self.pin_attempt(login, pin, now)?;
+        let locked: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT locked_until FROM approval_tries WHERE asker = ?1 AND approver = ?2",
+                params![asker, attempt.officer.username],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        if let Some(until) = locked.and_then(|u| DateTime::parse_from_rfc3339(&u).ok())
+            && until > now
+        {
+            return Err(AuthError::Locked { until });
+        }
+        Ok(attempt)
+    }
+
+    /// Last step of an approval: a wrong PIN counts against `asker`'s approvals by this
+    /// supervisor, not against the supervisor's sign-in (which an officer could otherwise
+    /// lock by mistyping, or on purpose).
+    pub fn approval_pin_outcome(
+        &self,
+        asker: &str,
+        attempt: PinAttempt,
+        matched: bool,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Officer, AuthError> {
+        let officer = attempt.officer;
+        if matched {
+            self.conn.execute(
+                "DELETE FROM approval_tries WHERE asker = ?1 AND approver = ?2",
+                params![asker, officer.username],
+            )?;
+            return Ok(officer);
+        }
+        let failed: u32 = self.conn.query_row(
+            "INSERT INTO approval_tries (asker, approver, failed) VALUES (?1, ?2, 1)
+             ON CONFLICT (asker, approver) DO UPDATE SET failed = failed + 1
+             RETURNING failed",
+            params![asker, officer.username],
+            |r| r.get(0),
+        )?;
+        if failed >= MAX_FAILED_PINS {
+            let until = now + Duration::minutes(LOCKOUT_MINUTES);
+            self.conn.execute(
+                "UPDATE approval_tries SET failed = 0, locked_until = ?3
+                 WHERE asker = ?1 AND approver = ?2",
+                params![asker, officer.username, until.to_rfc3339()],
+            )?;
+            return Err(AuthError::Locked { until });
+        }
+        Err(AuthError::WrongPin {
+            remaining: MAX_FAILED_PINS - failed,
+        })
+    }
+
     /// A supervisor's approval at this terminal: their username (or NIP) and PIN.
     pub fn approve_as_supervisor(
         &self,

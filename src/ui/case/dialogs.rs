@@ -260,7 +260,7 @@ impl CaseScreen {
         let s = ctx.s();
         let at = ctx.local_now();
         let user = attempt.officer().username.clone();
-        let outcome = ctx.desk.approval_outcome(attempt, matched, at);
+        let outcome = ctx.desk.approval_outcome(ctx.officer, attempt, matched, at);
         let Some((dialog, pending)) = &mut self.dialog else {
             return;
         };
