@@ -1527,3 +1527,52 @@ fn a_request_sent_to_the_board_is_approved_there_and_the_case_goes_on() {
     assert!(!screen.contains("Menunggu supervisor"), "{screen}");
     assert!(screen.contains("Wawancara"), "{screen}");
 }
+
+#[test]
+fn a_paste_longer_than_a_field_is_cut_and_says_so() {
+    let mut f = fixture();
+    open_clean_case(&mut f, ApplicationType::New);
+    to_checklist(&mut f);
+    // On a document: 3 asks for its note. A paste that fits says nothing...
+    press(&mut f.app, KeyCode::Char('3'));
+    f.app
+        .handle(loket::ui::Event::Term(crossterm::event::Event::Paste(
+            "laminasi rusak".into(),
+        )));
+    assert!(!draw(&f.app, 100, 30).contains("terlalu panjang"));
+    // ...a 5,000-character paste goes in cut to 400, and says so.
+    f.app
+        .handle(loket::ui::Event::Term(crossterm::event::Event::Paste(
+            "x".repeat(5000),
+        )));
+    let screen = draw(&f.app, 100, 30);
+    assert!(
+        screen.contains("terlalu panjang (5000 karakter)"),
+        "{screen}"
+    );
+    assert!(screen.contains("hanya 400 karakter pertama"), "{screen}");
+}
+
+#[test]
+fn a_birth_date_corrected_to_a_child_s_changes_the_documents_asked_for() {
+    let mut f = fixture();
+    open_clean_case(&mut f, ApplicationType::New);
+    let before = draw(&f.app, 100, 30);
+    assert!(before.contains("e-KTP"), "{before}");
+    // The first document is checked, then the birth date is corrected to a child's.
+    to_checklist(&mut f);
+    press(&mut f.app, KeyCode::Up);
+    press(&mut f.app, KeyCode::Up);
+    ctrl(&mut f.app, 'u');
+    typ(&mut f.app, "01/01/2020");
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("mengubah dokumen"), "{screen}");
+    assert!(screen.contains("KTP ayah dan ibu"), "{screen}");
+    assert!(!screen.contains("e-KTP  "), "{screen}");
+    // The header's age follows too.
+    assert!(
+        screen.contains(" 6 th") || screen.contains(" 5 th"),
+        "{screen}"
+    );
+}

@@ -923,3 +923,49 @@ async fn fees_owed_red_flags_and_waivers_pass_at_pusat_only_with_a_rostered_supe
     );
     pusat.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_document_without_a_note_is_refused_at_pusat() {
+    let (pusat, jks) = Pusat::start(2).await;
+    let mut counter = Counter::enroll(&pusat, 1).await;
+    counter.sync().await.unwrap();
+    let actor = counter.actor();
+    // A counter that skips its own screen's rule (an old version, or a forged client): the
+    // e-KTP marked invalid, once with an empty note and once saying what is wrong.
+    for (b, note) in [(&jks[0], " "), (&jks[1], "foto tidak sesuai")] {
+        let a = &b.applicants[0];
+        let case = counter
+            .store
+            .apply(
+                &actor,
+                None,
+                &Action::CheckIn {
+                    case_id: Uuid::now_v7(),
+                    booking: b.code.clone(),
+                    applicant: 0,
+                    application: b.application,
+                    at: local_now(),
+                    exceptions: vec![],
+                    checklist: vec![DocKind::EKtp],
+                    identity: Identity {
+                        name: a.name.clone(),
+                        nik: a.nik.clone(),
+                        birth_date: a.birth_date,
+                        sex: a.sex,
+                    },
+                },
+            )
+            .unwrap();
+        let set = Action::SetDocument {
+            kind: DocKind::EKtp,
+            status: loket::domain::checklist::DocStatus::Invalid,
+            note: note.into(),
+        };
+        counter.store.apply(&actor, Some(case.id), &set).unwrap();
+    }
+    counter.sync().await.unwrap();
+    let refused = refusals(&pusat).await;
+    assert_eq!(refused.len(), 1, "{refused:#?}");
+    assert!(refused[0].contains("without a note"), "{refused:#?}");
+    pusat.stop().await;
+}

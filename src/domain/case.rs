@@ -353,6 +353,11 @@ pub enum Action {
         decision: Decision,
         at: DateTime<FixedOffset>,
     },
+    /// The documents asked for, changed because the corrected identity made the applicant
+    /// a child or an adult: the documents kept keep their status and note.
+    SetChecklist {
+        checklist: Vec<DocKind>,
+    },
     /// The officer sends a request for approval to the supervisor's board.
     AskApproval {
         ask: ApprovalAsk,
@@ -377,6 +382,7 @@ impl Action {
             Action::RecordPhotoPending => "case.photo_pending",
             Action::RecordPhoto { .. } => "case.photo",
             Action::Decide { .. } => "case.decide",
+            Action::SetChecklist { .. } => "case.set_checklist",
             Action::AskApproval { .. } => "case.ask_approval",
             Action::ApprovalReturned { .. } => "case.approval_returned",
         }
@@ -491,7 +497,7 @@ impl Case {
                 .iter()
                 .all(|d| d.status != DocStatus::Unchecked)
                 && (self.document_problems().is_empty() || self.documents_override.is_some()));
-        let interview = photo || (documents && self.interview.missing(self.application).is_empty());
+        let interview = photo || (documents && self.interview_missing().is_empty());
         match step {
             Step::CheckIn => true,
             Step::Documents => documents,
@@ -553,6 +559,17 @@ impl Case {
                 self.require_step(Step::Documents)?;
                 self.identity = identity.clone();
             }
+            Action::SetChecklist { checklist } => {
+                self.require_step(Step::Documents)?;
+                let mut kept = std::mem::take(&mut self.documents);
+                self.documents = checklist
+                    .iter()
+                    .map(|kind| match kept.iter().position(|d| d.kind == *kind) {
+                        Some(i) => kept.swap_remove(i),
+                        None => super::checklist::fresh_checklist(&[*kind]).remove(0),
+                    })
+                    .collect();
+            }
             Action::CompleteDocuments { override_by } => {
                 self.require_step(Step::Documents)?;
                 let unchecked: Vec<DocKind> = self
@@ -581,7 +598,7 @@ impl Case {
             }
             Action::CompleteInterview => {
                 self.require_step(Step::Interview)?;
-                let missing = self.interview.missing(self.application);
+                let missing = self.interview_missing();
                 if !missing.is_empty() {
                     return Err(CaseError::MissingAnswers(missing));
                 }
@@ -679,6 +696,30 @@ impl Case {
             flagged: (!self.interview.red_flags.is_empty()).then(|| approval.clone()),
             waived: self.waives_fine().then_some(approval),
         }
+    }
+
+    /// Whether the applicant is a child on the day of check-in (by the identity as it now
+    /// stands): the documents and the interview follow.
+    pub fn is_child(&self) -> bool {
+        super::booking::age_on(self.identity.birth_date, self.checked_in_at.date_naive())
+            < super::booking::ADULT_AGE
+    }
+
+    /// The documents the applicant's age asks for, when the checklist no longer fits it (a
+    /// birth date corrected from an adult's to a child's, or back).
+    pub fn checklist_for_identity(&self) -> Option<Vec<DocKind>> {
+        let now: Vec<DocKind> = self.documents.iter().map(|d| d.kind).collect();
+        let wanted = super::checklist::for_age(&now, self.is_child());
+        (wanted != now).then_some(wanted)
+    }
+
+    /// The interview answers still missing: a child is not asked an occupation.
+    pub fn interview_missing(&self) -> Vec<InterviewField> {
+        let mut missing = self.interview.missing(self.application);
+        if self.is_child() {
+            missing.retain(|f| *f != InterviewField::Occupation);
+        }
+        missing
     }
 
     /// Whether the interview waives this application's fine (force majeure on a lost or

@@ -195,6 +195,49 @@ fn a_request_to_the_board_waits_until_answered_and_an_approval_is_the_pin_s_acti
 }
 
 #[test]
+fn a_birth_date_corrected_to_a_child_s_changes_documents_and_interview() {
+    let mut c = Case::open(&check_in("3174051507900001")).unwrap();
+    c.apply(&set(EKtp, DocStatus::Valid)).unwrap();
+    c.apply(&set(FamilyCard, DocStatus::Valid)).unwrap();
+    assert_eq!(
+        c.checklist_for_identity(),
+        None,
+        "an adult's list fits an adult"
+    );
+    let mut identity = c.identity.clone();
+    identity.birth_date = NaiveDate::from_ymd_opt(2020, 3, 1).unwrap();
+    c.apply(&Action::SetIdentity { identity }).unwrap();
+    assert!(c.is_child());
+    let wanted = c.checklist_for_identity().unwrap();
+    assert_eq!(
+        wanted,
+        vec![
+            ParentsKtp,
+            FamilyCard,
+            BirthRecord,
+            ParentsMarriageRecord,
+            BothParentsPresent,
+            PoliceReport
+        ]
+    );
+    c.apply(&Action::SetChecklist { checklist: wanted })
+        .unwrap();
+    // The family card kept its check; the new ones wait to be checked.
+    let status = |k| c.documents.iter().find(|d| d.kind == k).map(|d| d.status);
+    assert_eq!(status(FamilyCard), Some(DocStatus::Valid));
+    assert_eq!(status(ParentsKtp), Some(DocStatus::Unchecked));
+    assert_eq!(status(EKtp), None);
+    assert_eq!(c.checklist_for_identity(), None);
+    // A child is not asked an occupation.
+    assert!(!c.interview_missing().contains(&InterviewField::Occupation));
+    assert!(
+        c.interview
+            .missing(c.application)
+            .contains(&InterviewField::Occupation)
+    );
+}
+
+#[test]
 fn steps_are_taken_in_order() {
     let mut c = Case::open(&check_in(GOOD_NIK)).unwrap();
     assert_eq!(

@@ -84,6 +84,47 @@ pub fn requirements(
     docs
 }
 
+/// The documents of `kinds` for a person who is a child (`child`) or not: the documents
+/// that depend on age (an adult's e-KTP and civil record; a child's parents' KTP, birth
+/// record, parents' marriage record and both parents present) are those of the age, as
+/// `requirements` lists them, and a migrant worker's recommendation stays only for an
+/// adult; the documents of the application follow in their order. Unchanged when `kinds`
+/// already fits the age.
+pub fn for_age(kinds: &[DocKind], child: bool) -> Vec<DocKind> {
+    use DocKind::*;
+    const ADULT: [DocKind; 3] = [EKtp, FamilyCard, CivilRecord];
+    const CHILD: [DocKind; 5] = [
+        ParentsKtp,
+        FamilyCard,
+        BirthRecord,
+        ParentsMarriageRecord,
+        BothParentsPresent,
+    ];
+    let (wrong, base): (&[DocKind], &[DocKind]) = if child {
+        (&[EKtp, CivilRecord, MigrantRecommendation], &CHILD)
+    } else {
+        (
+            &[
+                ParentsKtp,
+                BirthRecord,
+                ParentsMarriageRecord,
+                BothParentsPresent,
+            ],
+            &ADULT,
+        )
+    };
+    if !kinds.iter().any(|k| wrong.contains(k)) {
+        return kinds.to_vec();
+    }
+    let mut out = base.to_vec();
+    out.extend(
+        kinds
+            .iter()
+            .filter(|k| !ADULT.contains(k) && !CHILD.contains(k) && !wrong.contains(k)),
+    );
+    out
+}
+
 pub fn fresh_checklist(kinds: &[DocKind]) -> Vec<DocItem> {
     kinds
         .iter()

@@ -109,6 +109,16 @@ impl Guard {
             Action::CompleteDocuments {
                 override_by: Some(supervisor),
             } => self.supervisor(event, supervisor),
+            // What is wrong with an invalid document is written down: the applicant is
+            // told, and a supervisor who overrides reads it. (Kept out of `Case::apply`
+            // so that events stored before the rule still replay.)
+            Action::SetDocument {
+                kind,
+                status: crate::domain::checklist::DocStatus::Invalid,
+                note,
+            } if note.trim().is_empty() => Some(format!(
+                "document {kind:?} marked invalid without a note of what is wrong"
+            )),
             Action::Decide {
                 decision: Decision::Reject { supervisor, .. },
                 ..

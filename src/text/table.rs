@@ -12,6 +12,8 @@ strings! {
     pending_events: "Mode lokal · {} peristiwa menunggu sinkron", "Local mode · {} {event|events} waiting to sync";
     too_small: "Layar terlalu kecil ({}×{}). Perbesar jendela terminal ke minimal 80×24; pekerjaan Anda aman.", "Terminal too small ({}×{}). Enlarge it to at least 80×24; your work is safe.";
     yes_no: "Y = ya · N = tidak", "Y = yes · N = no";
+    checklist_changed: "Umur menurut data yang diperbaiki mengubah dokumen yang diperiksa: {}.", "The age by the corrected data changes the documents to check: {}.";
+    paste_cut: "Teks yang ditempel terlalu panjang ({} karakter): hanya {} karakter pertama yang diambil. Periksa isian ini.", "The pasted text is too long ({} characters): only the first {} were taken. Check this field.";
     confirm_title: "Konfirmasi", "Confirm";
 
     // Key hints (footer) and help

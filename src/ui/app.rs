@@ -485,6 +485,15 @@ impl App {
             let nav = top.on_paste(text, &mut ctx);
             Self::navigate(&mut self.stack, nav, &mut ctx);
         }
+        // A field takes at most this many characters: a longer paste is cut, and says so.
+        let pasted = text.chars().filter(|c| !c.is_control()).count();
+        if pasted > super::input::DEFAULT_MAX {
+            let s = ctx.s();
+            ctx.notify(
+                Level::Warn,
+                fill(s.paste_cut, &[&pasted, &super::input::DEFAULT_MAX]),
+            );
+        }
     }
 
     fn on_key(&mut self, key: &KeyEvent) {

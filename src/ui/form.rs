@@ -286,8 +286,29 @@ impl Form {
             .map(|(i, f)| {
                 let here = focused && *i == self.focus;
                 let marker = if here { "▸ " } else { "  " };
-                let label = format!("{marker}{:<w$} ", (f.label)(s), w = label_width as usize);
                 let label_style = if here { theme::focus() } else { theme::label() };
+                if let Value::Toggle(on) = &f.value {
+                    // A box, then its whole label: a long label (English's are) never
+                    // pushes the box out of line.
+                    let mark = if *on { "[x] " } else { "[ ] " };
+                    return Line::from(vec![
+                        Span::styled(marker, label_style),
+                        Span::raw(mark),
+                        Span::styled((f.label)(s), label_style),
+                    ]);
+                }
+                let text = (f.label)(s);
+                let w = label_width as usize;
+                // A label longer than its column is cut, so the values stay in line.
+                let text: String = if text.chars().count() > w {
+                    text.chars()
+                        .take(w.saturating_sub(1))
+                        .chain(['…'])
+                        .collect()
+                } else {
+                    text.to_owned()
+                };
+                let label = format!("{marker}{text:<w$} ");
                 let value: Line = match &f.value {
                     Value::Text(t) => t.line(here, value_width),
                     Value::Choice {
@@ -334,6 +355,31 @@ mod tests {
         ]);
         f.set_hidden("hidden", true);
         f
+    }
+
+    #[test]
+    fn a_long_label_never_pushes_its_value_out_of_line() {
+        let s = crate::text::Lang::En.strings();
+        let mut f = Form::new(vec![
+            Field::text("a", |s| s.id_name, "Dewi"),
+            Field::toggle("t", |s| s.rf_pmi, false),
+            Field::text("b", |_| "A label far longer than its column", "x"),
+        ]);
+        f.set_hidden("none", true);
+        let area = Rect::new(0, 0, 80, 3);
+        let mut buf = Buffer::empty(area);
+        f.render(area, &mut buf, s, false, 14);
+        let row = |y: u16| -> String { (0..80).map(|x| buf[(x, y)].symbol().to_owned()).collect() };
+        // The box first, then the whole label.
+        assert!(
+            row(1).starts_with(&format!("  [ ] {}", s.rf_pmi)),
+            "{}",
+            row(1)
+        );
+        // A long text label is cut with an ellipsis; its value starts where the others do.
+        let column = |line: String, c: char| line.chars().position(|x| x == c);
+        assert_eq!(column(row(2), 'x'), column(row(0), 'D'), "{}", row(2));
+        assert!(row(2).contains('…'), "{}", row(2));
     }
 
     #[test]

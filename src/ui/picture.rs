@@ -57,6 +57,9 @@ pub fn farewell(picker: &Picker) -> String {
 /// Asks the terminal what it can show (call after entering the alternate screen, before
 /// reading events). `None` when it speaks no image protocol.
 pub fn detect() -> Option<Picker> {
+    if !worth_asking(std::env::var("TERM").ok().as_deref()) {
+        return None;
+    }
     // A terminal that never answers delays the start by this much at most (the crate's
     // default is 2 s); a local terminal answers in milliseconds.
     let mut options = ratatui_image::picker::cap_parser::QueryStdioOptions::default();
@@ -64,6 +67,14 @@ pub fn detect() -> Option<Picker> {
     Picker::from_query_stdio_with_options(options)
         .ok()
         .filter(|p| p.protocol_type() != ProtocolType::Halfblocks)
+}
+
+/// Whether a terminal called `term` may show pictures at all. The kiosk's own console
+/// (`linux`) never does and never answers the question: asking there only swallowed the
+/// keys an officer typed while the terminal started (the query reads the input until its
+/// timeout, and what it reads is not the answer is lost).
+pub fn worth_asking(term: Option<&str>) -> bool {
+    !matches!(term, None | Some("" | "linux" | "dumb" | "vt100" | "vt220"))
 }
 
 /// The picture scaled to `area`'s pixels with the head outline drawn into it, encoded for
@@ -112,6 +123,16 @@ mod tests {
     use ratatui::buffer::Buffer;
     use ratatui::style::Color;
     use ratatui::widgets::Widget;
+
+    #[test]
+    fn the_kiosk_console_is_never_asked_for_pictures_so_no_typed_key_is_swallowed() {
+        for term in [None, Some(""), Some("linux"), Some("dumb")] {
+            assert!(!worth_asking(term), "{term:?}");
+        }
+        for term in ["xterm-kitty", "foot", "xterm-256color", "tmux-256color"] {
+            assert!(worth_asking(Some(term)), "{term}");
+        }
+    }
 
     #[test]
     #[allow(deprecated)] // Picker::from_fontsize: a terminal cannot be queried in a test

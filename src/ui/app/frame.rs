@@ -69,10 +69,24 @@ impl App {
         self.render_notice(notice, buf);
         let (zone, now) = (self.setup.office.zone, self.setup.clock.now());
         self.status.render(status, buf, s, zone, now);
+        // Help (F1) and log out or quit (F10) always show; the screen's keys fill the rest in
+        // order, and F1 lists every key of the screen.
+        let essential = [s.key_help, s.key_logout, s.key_quit];
+        let width = |h: &str| unicode_width::UnicodeWidthStr::width(h) + 1;
+        let mut reserved: usize = hints
+            .iter()
+            .filter(|h| essential.contains(h))
+            .map(|h| width(h))
+            .sum();
         let mut spans = Vec::new();
         let mut used = 0;
         for h in hints {
-            let w = unicode_width::UnicodeWidthStr::width(h) + 1;
+            let w = width(h);
+            if essential.contains(&h) {
+                reserved -= w;
+            } else if used + w + reserved > keys.width as usize {
+                continue;
+            }
             if used + w > keys.width as usize {
                 break;
             }

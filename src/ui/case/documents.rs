@@ -112,6 +112,9 @@ impl DocsPanel {
                 _ => None,
             };
         };
+        // The checklist may have become shorter (the age changed the documents asked for).
+        let i = i.min(count.saturating_sub(1));
+        self.item = Some(i);
         let doc = case.documents.get(i)?;
         let set = |status: DocStatus| Action::SetDocument {
             kind: doc.kind,
@@ -166,11 +169,9 @@ impl DocsPanel {
         .render(nik, buf);
         Paragraph::new(Line::styled(s.docs_heading, theme::title())).render(h2, buf);
         let name_width = (list.width as usize).saturating_sub(4 + 2 + 16).max(10);
-        let lines: Vec<Line> = case
-            .documents
-            .iter()
-            .enumerate()
-            .map(|(i, d)| {
+        let mut lines: Vec<Line> = Vec::new();
+        for (i, d) in case.documents.iter().enumerate() {
+            {
                 let (mark, style) = match d.status {
                     DocStatus::Unchecked => ("[ ]", theme::label()),
                     DocStatus::Valid => ("[✓]", theme::ok()),
@@ -178,8 +179,10 @@ impl DocsPanel {
                     DocStatus::Invalid => ("[!]", theme::warn()),
                 };
                 let here = editable && self.item == Some(i);
-                let name: String = s.doc(d.kind).chars().take(name_width).collect();
-                let name = format!(" {name:<name_width$} ");
+                // A long name goes on over more lines rather than being cut.
+                let mut parts = wrap_words(s.doc(d.kind), name_width).into_iter();
+                let first = parts.next().unwrap_or_default();
+                let name = format!(" {first:<name_width$} ");
                 let mut spans = vec![
                     Span::raw(if here { "▸" } else { " " }),
                     Span::styled(mark, style),
@@ -196,9 +199,65 @@ impl DocsPanel {
                 if !d.note.is_empty() {
                     spans.push(Span::styled(format!(" — {}", d.note), theme::dim()));
                 }
-                Line::from(spans)
-            })
-            .collect();
+                lines.push(Line::from(spans));
+                for more in parts {
+                    lines.push(Line::raw(format!("     {more}")));
+                }
+            }
+        }
         Paragraph::new(lines).render(list, buf);
+    }
+}
+
+/// `text` in lines of at most `width` characters, broken between words (a word longer
+/// than a line is broken inside).
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let used = line.chars().count();
+            let gap = usize::from(used > 0);
+            if used + gap + word.len() <= width {
+                if gap == 1 {
+                    line.push(' ');
+                }
+                line.extend(word.iter());
+                break;
+            }
+            if used > 0 {
+                lines.push(std::mem::take(&mut line));
+                continue;
+            }
+            // A word wider than the line.
+            let rest = word.split_off(width);
+            lines.push(word.iter().collect());
+            word = rest;
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap_words;
+
+    #[test]
+    fn a_long_document_name_wraps_between_words_and_loses_nothing() {
+        let name = "Akta lahir/nikah, buku nikah, ijazah, atau surat baptis";
+        let lines = wrap_words(name, 39);
+        assert!(lines.iter().all(|l| l.chars().count() <= 39), "{lines:?}");
+        assert_eq!(lines.join(" "), name);
+        assert_eq!(
+            lines,
+            vec!["Akta lahir/nikah, buku nikah, ijazah,", "atau surat baptis"]
+        );
+        assert_eq!(wrap_words("e-KTP", 39), vec!["e-KTP"]);
+        assert_eq!(wrap_words("abcdef", 4), vec!["abcd", "ef"]);
     }
 }

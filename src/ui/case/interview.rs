@@ -57,6 +57,7 @@ impl InterviewPanel {
         form.set_hidden("chronology", !examined);
         form.set_hidden("force", !examined);
         form.set_hidden("police", case.application != ApplicationType::Lost);
+        form.set_hidden("occupation", case.is_child());
         InterviewPanel { form }
     }
 

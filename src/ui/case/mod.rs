@@ -326,12 +326,34 @@ impl CaseScreen {
 
     /// Applies one action through the store; explains a refusal. Returns whether it took.
     fn apply(&mut self, ctx: &mut Ctx<'_>, action: Action) -> bool {
+        let identity = matches!(action, Action::SetIdentity { .. });
+        let took = self.apply_one(ctx, action);
+        // A corrected birth date that makes the applicant a child (or an adult) changes
+        // the documents asked for; what was checked of the rest stays.
+        if took
+            && identity
+            && let Some(checklist) = self.case.checklist_for_identity()
+            && self.apply_one(ctx, Action::SetChecklist { checklist })
+        {
+            let s = ctx.s();
+            let list: Vec<&str> = self.case.documents.iter().map(|d| s.doc(d.kind)).collect();
+            ctx.notify(Level::Warn, fill(s.checklist_changed, &[&list.join(", ")]));
+        }
+        took
+    }
+
+    fn apply_one(&mut self, ctx: &mut Ctx<'_>, action: Action) -> bool {
         match ctx.desk.apply(&ctx.actor(), self.case.id, &action) {
             Ok(case) => {
                 let step_changed = case.current_step() != self.case.current_step();
                 self.case = case;
                 if step_changed {
                     self.viewing = self.case.current_step().unwrap_or(Step::Decision);
+                    if self.case.current_step() == Some(Step::Interview) {
+                        // Asked as the identity now stands (a child is not asked an
+                        // occupation).
+                        self.interview = InterviewPanel::new(&self.case);
+                    }
                     if std::mem::take(&mut self.draft_saved)
                         && let Err(e) = ctx.desk.clear_draft(self.case.id)
                     {
