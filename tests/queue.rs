@@ -684,3 +684,66 @@ async fn the_board_learns_which_counters_are_out_of_touch_and_a_display_may_not_
     assert!(format!("{refused}").contains("display"), "{refused}");
     pusat.stop().await;
 }
+
+/// pusat's caller task keeps what it knows of the office current from the office's feed:
+/// a number issued, a call made offline, an officer removed — each after the task first
+/// read the office — count at the next call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pusat_s_calls_follow_what_changed_since_its_last_call() {
+    let (pusat, bookings) = Pusat::start(4).await;
+    let mut desk = Counter::enroll(&pusat, 9).await;
+    let mut one = Counter::enroll(&pusat, 1).await;
+    let mut two = Counter::enroll(&pusat, 2).await;
+    for c in [&mut desk, &mut one, &mut two] {
+        c.sync().await.unwrap();
+    }
+    let day = support::today();
+    // Nobody waits: the task reads the office and answers none.
+    assert!(
+        one.client
+            .call_next(&one.officer, day)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // A number issued since (by a push) is the next call's.
+    let (first, _) = issue(&mut desk, 9, &bookings[0]).unwrap();
+    let (second, _) = issue(&mut desk, 9, &bookings[1]).unwrap();
+    desk.sync().await.unwrap();
+    let got = one
+        .client
+        .call_next(&one.officer, day)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.id, first.id);
+    let actor = one.actor();
+    one.store.record_call(&actor, 1, &got).unwrap();
+    one.sync().await.unwrap();
+    // Counter 2 calls the other one offline (from what it knows) and pushes it: pusat's
+    // next call must not give it again.
+    two.sync().await.unwrap();
+    let offline = call(&mut two, 2).unwrap().unwrap();
+    assert_eq!(offline.id, second.id);
+    two.sync().await.unwrap();
+    assert!(
+        one.client
+            .call_next(&one.officer, day)
+            .await
+            .unwrap()
+            .is_none(),
+        "the ticket called offline is taken"
+    );
+    // An officer removed from the roster since the last call can no longer call.
+    {
+        let mut db = pusat.pool.get().await.unwrap();
+        loket::server::admin::officer_remove(&mut db, &one.officer)
+            .await
+            .unwrap();
+    }
+    issue(&mut desk, 9, &bookings[2]).unwrap();
+    desk.sync().await.unwrap();
+    let refused = one.client.call_next(&one.officer, day).await.unwrap_err();
+    assert!(format!("{refused}").contains("roster"), "{refused}");
+    pusat.stop().await;
+}

@@ -366,6 +366,8 @@ async fn caller(
     // The task keeps its connection while the office calls (never waiting for one behind
     // the pushes and pulls of fifty counters), and gives it back after a quiet while.
     let mut held: Option<deadpool_postgres::Object> = None;
+    // What the task knows of the office, kept current from the office's feed.
+    let mut view: Option<OfficeView> = None;
     loop {
         let first = match tokio::time::timeout(HOLD_CONNECTION, calls.recv()).await {
             Ok(Some(call)) => call,
@@ -383,17 +385,19 @@ async fn caller(
             batch.push(more);
         }
         let served = match &mut held {
-            Some(client) => serve_calls(client, &office, &batch).await,
+            Some(client) => serve_calls(client, &office, &batch, &mut view).await,
             None => match pool.get().await {
-                Ok(client) => serve_calls(held.insert(client), &office, &batch).await,
+                Ok(client) => serve_calls(held.insert(client), &office, &batch, &mut view).await,
                 Err(e) => Err(e.into()),
             },
         };
         let answers = match served {
             Ok(answers) => answers,
             Err(e) => {
-                // The connection may be what failed: the next batch takes a fresh one.
+                // The connection may be what failed: the next batch takes a fresh one, and
+                // reads the office afresh.
                 held = None;
+                view = None;
                 tracing::warn!(office = %office, error = %e, "queue calls failed");
                 batch
                     .iter()
@@ -420,24 +424,21 @@ async fn serve_calls(
     client: &mut deadpool_postgres::Object,
     office: &str,
     batch: &[Waiting],
+    view: &mut Option<OfficeView>,
 ) -> Result<Vec<Result<Option<Ticket>>>> {
     let tx = client.transaction().await?;
-    let rules = rules(&tx, office).await?;
-    let officers: Vec<&str> = batch.iter().map(|w| w.officer.as_str()).collect();
-    let on_roster: std::collections::HashSet<String> = tx
-        .query(
-            "SELECT username FROM officers WHERE office = $1 AND active AND username = ANY($2)",
-            &[&office, &officers],
-        )
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let v = match view {
+        Some(v) => {
+            v.catch_up(&tx, office).await?;
+            v
+        }
+        None => view.insert(OfficeView::load(&tx, office).await?),
+    };
     let now = chrono::Utc::now().fixed_offset();
     let mut answers: Vec<Option<Result<Option<Ticket>>>> = batch.iter().map(|_| None).collect();
     let mut days: HashMap<chrono::NaiveDate, Vec<Ticket>> = HashMap::new();
     for (call, answer) in batch.iter().zip(&mut answers) {
-        if !on_roster.contains(&call.officer) {
+        if !v.roster.contains(&call.officer) {
             *answer = Some(Err(ApiError::Client(
                 ErrorCode::Forbidden,
                 format!(
@@ -446,9 +447,10 @@ async fn serve_calls(
                 ),
             )));
         } else if let std::collections::hash_map::Entry::Vacant(day) = days.entry(call.day) {
-            day.insert(office_queue(&tx, office, call.day, &rules).await?);
+            day.insert(v.queue(&tx, office, call.day).await?);
         }
     }
+    let rules = v.rules.clone();
     let mut changes = Vec::new();
     for _ in 0..CALL_TRIES {
         // Every call still unanswered chooses in turn, in memory (each choice sees the ones
@@ -484,6 +486,7 @@ async fn serve_calls(
         let mut lost = Vec::new();
         for (n, ticket) in chosen {
             if written.contains(&ticket.id) {
+                v.keep(&ticket);
                 changes.push(Change::Ticket(ticket.clone()));
                 answers[n] = Some(Ok(Some(ticket)));
             } else {
@@ -501,6 +504,7 @@ async fn serve_calls(
         for row in fresh {
             let fresh: Ticket = serde_json::from_value(row.get(0))
                 .map_err(|e| ApiError::Internal(format!("stored ticket: {e}")))?;
+            v.keep(&fresh);
             for tickets in days.values_mut() {
                 if let Some(t) = tickets.iter_mut().find(|t| t.id == fresh.id) {
                     *t = fresh.clone();
@@ -556,28 +560,128 @@ async fn write_called(
         .collect())
 }
 
-/// The tickets the rule chooses from: every waiting one of `day`, and the last called ones
-/// (the priority ratio counts them).
-async fn office_queue(
-    tx: &tokio_postgres::Transaction<'_>,
-    office: &str,
-    day: chrono::NaiveDate,
-    rules: &QueueRules,
-) -> Result<Vec<Ticket>> {
-    tx.query(
-        "(SELECT body FROM tickets WHERE office = $1 AND day = $2 AND state = 'issued')
-         UNION ALL
-         (SELECT body FROM tickets
-          WHERE office = $1 AND day = $2 AND state <> 'issued'
-            AND body->>'called_at' IS NOT NULL
-          ORDER BY (body->>'called_at')::timestamptz DESC LIMIT $3)",
-        &[&office, &day, &(i64::from(rules.regular_per_priority) + 1)],
-    )
-    .await?
-    .iter()
-    .map(|r| serde_json::from_value::<Ticket>(r.get(0)))
-    .collect::<std::result::Result<Vec<_>, _>>()
-    .map_err(|e| ApiError::Internal(format!("stored ticket: {e}")))
+/// What an office's caller task knows of the office: its queue rules, its active roster,
+/// and its tickets of the days called, read once and then kept current from the office's
+/// change feed (whose positions commit in order, so reading past the last position seen
+/// misses nothing). A batch then reads only what changed since the last, instead of every
+/// waiting ticket of the day.
+struct OfficeView {
+    cursor: i64,
+    rules: QueueRules,
+    roster: std::collections::HashSet<String>,
+    days: HashMap<chrono::NaiveDate, HashMap<Uuid, Ticket>>,
+}
+
+impl OfficeView {
+    async fn load(tx: &tokio_postgres::Transaction<'_>, office: &str) -> Result<OfficeView> {
+        // The position first: what commits after it is read again below, which is harmless.
+        let cursor: i64 = tx
+            .query_one(
+                "SELECT COALESCE((SELECT last FROM feeds WHERE office = $1), 0)",
+                &[&office],
+            )
+            .await?
+            .get(0);
+        let roster = tx
+            .query(
+                "SELECT username FROM officers WHERE office = $1 AND active",
+                &[&office],
+            )
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        Ok(OfficeView {
+            cursor,
+            rules: rules(tx, office).await?,
+            roster,
+            days: HashMap::new(),
+        })
+    }
+
+    /// Applies what the office's feed says changed since the last batch.
+    async fn catch_up(&mut self, tx: &tokio_postgres::Transaction<'_>, office: &str) -> Result<()> {
+        let rows = tx
+            .query(
+                "SELECT pos, body FROM changes
+                 WHERE office = $1 AND pos > $2 AND kind IN ('ticket', 'office', 'officer')
+                 ORDER BY pos",
+                &[&office, &self.cursor],
+            )
+            .await?;
+        for row in rows {
+            self.cursor = self.cursor.max(row.get(0));
+            let change: Change = serde_json::from_value(row.get(1))
+                .map_err(|e| ApiError::Internal(format!("feed entry: {e}")))?;
+            match change {
+                Change::Ticket(t) => self.keep(&t),
+                Change::Office(info) => {
+                    let config = serde_json::Value::Object(info.config);
+                    self.rules = QueueRules::from_office_config(&config).unwrap_or_default();
+                }
+                Change::Officer(o) if o.active => {
+                    self.roster.insert(o.username);
+                }
+                Change::Officer(o) => {
+                    self.roster.remove(&o.username);
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// A ticket as it now stands, if its day is kept.
+    fn keep(&mut self, ticket: &Ticket) {
+        if let Some(day) = self.days.get_mut(&ticket.day) {
+            day.insert(ticket.id, ticket.clone());
+        }
+    }
+
+    /// The tickets the rule chooses from on `day`: every waiting one, and the last called
+    /// ones (the priority ratio counts them).
+    async fn queue(
+        &mut self,
+        tx: &tokio_postgres::Transaction<'_>,
+        office: &str,
+        day: chrono::NaiveDate,
+    ) -> Result<Vec<Ticket>> {
+        if !self.days.contains_key(&day) {
+            let tickets: HashMap<Uuid, Ticket> = tx
+                .query(
+                    "SELECT body FROM tickets WHERE office = $1 AND day = $2",
+                    &[&office, &day],
+                )
+                .await?
+                .iter()
+                .map(|r| serde_json::from_value::<Ticket>(r.get(0)).map(|t| (t.id, t)))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|e| ApiError::Internal(format!("stored ticket: {e}")))?;
+            // Days long past are of no use to a call.
+            self.days.retain(|d, _| (day - *d).num_days().abs() <= 2);
+            self.days.insert(day, tickets);
+        }
+        let all = self
+            .days
+            .get(&day)
+            .map(|d| d.values())
+            .into_iter()
+            .flatten();
+        let mut called: Vec<&Ticket> = all
+            .clone()
+            .filter(|t| t.state != TicketState::Issued && t.called_at.is_some())
+            .collect();
+        called.sort_by_key(|t| std::cmp::Reverse(t.called_at));
+        called.truncate(self.rules.regular_per_priority as usize + 1);
+        let mut out: Vec<Ticket> = all
+            .filter(|t| t.state == TicketState::Issued)
+            .cloned()
+            .collect();
+        // In a fixed order, so equal claims resolve the same way every time.
+        out.sort_by(|a, b| (a.issued_at, &a.line, a.number).cmp(&(b.issued_at, &b.line, b.number)));
+        out.extend(called.into_iter().cloned());
+        Ok(out)
+    }
 }
 
 /// `POST /queue/call`: pusat chooses the next ticket of the device's office by the office's
