@@ -784,3 +784,108 @@ async fn a_case_pusat_cannot_apply_is_stored_and_counted_in_the_metrics() {
     );
     pusat.stop().await;
 }
+
+/// Retention: a kiosk keeps closed cases and past bookings only as long as the office says,
+/// and only what pusat holds ever goes. The purge runs here as if the retention had
+/// passed (everything is "before" tomorrow).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_purge_removes_only_closed_cases_pusat_holds_and_keeps_the_audit() {
+    use loket::domain::Action;
+    use loket::domain::case::Decision;
+    let (pusat, bookings) = Pusat::start(4).await;
+    let mut c = Counter::enroll(&pusat, 1).await;
+    c.sync().await.unwrap();
+    let actor = c.actor();
+    let defer = |note: &str| Action::Decide {
+        decision: Decision::Defer {
+            missing: vec![],
+            note: note.into(),
+        },
+        at: support::local_now(),
+    };
+    // Closed and at pusat; open and at pusat; closed but not yet at pusat.
+    let closed = c.serve_applicant(&bookings[0], 0).unwrap();
+    c.store
+        .apply(&actor, Some(closed.id), &defer("kembali besok"))
+        .unwrap();
+    let open = c.serve_applicant(&bookings[1], 0).unwrap();
+    let unsent = c.serve_applicant(&bookings[2], 0).unwrap();
+    c.sync().await.unwrap();
+    c.store
+        .apply(&actor, Some(unsent.id), &defer("belum sinkron"))
+        .unwrap();
+    let audit_before: i64 = audit_rows(&c);
+    let tomorrow = support::today().succ_opt().unwrap();
+    let purged = c.store.purge(&actor, tomorrow).unwrap();
+    assert_eq!(purged.cases, 1, "{purged:?}");
+    // The closed case's booking went, and the fourth (past, never served); the others
+    // still have a case here.
+    assert_eq!(purged.bookings, 2, "{purged:?}");
+    let left: Vec<uuid::Uuid> = bookings[..3]
+        .iter()
+        .flat_map(|b| c.store.cases_for_booking(b.code.as_str()).unwrap())
+        .map(|k| k.id)
+        .collect();
+    assert_eq!(left, vec![open.id, unsent.id]);
+    assert!(c.store.booking(&bookings[0].code).unwrap().is_none());
+    assert!(c.store.booking(&bookings[1].code).unwrap().is_some());
+    // Its events stay (gapless, for the record) without the names they carried.
+    assert!(
+        outbox_payloads(&c, closed.id)
+            .iter()
+            .all(|p| p == loket::store::TOMBSTONE)
+    );
+    assert!(
+        outbox_payloads(&c, open.id)
+            .iter()
+            .all(|p| p != loket::store::TOMBSTONE)
+    );
+    assert_eq!(
+        audit_rows(&c),
+        audit_before + 1,
+        "the audit trail is kept, plus the purge"
+    );
+    // The database is sound for doctor, and sync goes on: the unsent decision reaches pusat.
+    drop(c.store);
+    let health = loket::store::health::inspect(&c.dir.path().join("loket.db")).unwrap();
+    assert!(health.is_sound(), "{health:?}");
+    c.store = loket::store::Store::open(&c.dir.path().join("loket.db"), OFFICE).unwrap();
+    c.sync().await.unwrap();
+    assert_eq!(c.store.pending_events().unwrap(), 0);
+    // A second purge finds nothing more of what pusat has, and never the open case.
+    let again = c.store.purge(&actor, tomorrow).unwrap();
+    assert_eq!(again.cases, 1, "the decision now at pusat: {again:?}");
+    assert_eq!(
+        c.store
+            .cases_for_booking(bookings[1].code.as_str())
+            .unwrap()
+            .len(),
+        1
+    );
+    pusat.stop().await;
+}
+
+/// A second reader of a counter's SQLite file, as a technician's sqlite3 would be.
+fn peek(c: &Counter) -> rusqlite::Connection {
+    rusqlite::Connection::open(c.dir.path().join("loket.db")).unwrap()
+}
+
+fn audit_rows(c: &Counter) -> i64 {
+    peek(c)
+        .query_row("SELECT COUNT(*) FROM audit", [], |r| r.get(0))
+        .unwrap()
+}
+
+fn outbox_payloads(c: &Counter, case: uuid::Uuid) -> Vec<String> {
+    let db = peek(c);
+    let mut stmt = db
+        .prepare("SELECT payload FROM outbox WHERE case_id = ?1 ORDER BY seq")
+        .unwrap();
+    let rows: Vec<String> = stmt
+        .query_map([case.to_string()], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(!rows.is_empty());
+    rows
+}

@@ -8,6 +8,7 @@ mod cases;
 pub mod health;
 mod officers;
 mod photos;
+mod retention;
 mod sync;
 mod tickets;
 
@@ -26,6 +27,7 @@ pub use officers::{
     AuthError, LOCKOUT_MINUTES, MAX_FAILED_PINS, Officer, PinAttempt, Role, hash_pin,
 };
 pub use photos::{StoredPhoto, photo_path, write_photo};
+pub use retention::{DEFAULT_RETENTION_DAYS, Purged, TOMBSTONE};
 pub use sync::{PendingPhoto, ServedElsewhere, SyncCounts};
 pub use tickets::LostCall;
 
@@ -47,6 +49,9 @@ const MIGRATION_LIST: &[M<'static>] = &[
     )),
     M::up(include_str!(
         "../../assets/migrations/local/0008_approval_tries.sql"
+    )),
+    M::up(include_str!(
+        "../../assets/migrations/local/0009_retention.sql"
     )),
 ];
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);

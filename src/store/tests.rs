@@ -187,6 +187,13 @@ fn audit_and_outbox_cannot_be_rewritten() {
             .execute("UPDATE outbox SET payload = '{}'", [])
             .is_err()
     );
+    // Not even the purge's tombstone, on an event pusat does not have yet.
+    assert!(
+        store
+            .conn()
+            .execute("UPDATE outbox SET payload = ?1", [crate::store::TOMBSTONE])
+            .is_err()
+    );
     assert!(
         store
             .conn()

@@ -81,6 +81,16 @@ pub async fn round(
         (cx.progress)(Phase::Photos, i as u64 + 1, total);
     }
     store.set_last_success((cx.now)())?;
+    // Everything of this round is at pusat: what the office keeps no longer may go.
+    let actor = crate::store::Actor {
+        username: "loket".into(),
+        now: (cx.now)(),
+    };
+    if let Some(p) = store.purge_daily(&actor, cx.today)?
+        && p != crate::store::Purged::default()
+    {
+        tracing::info!(cases = p.cases, bookings = p.bookings, "retention purge");
+    }
     Ok(report)
 }
 
