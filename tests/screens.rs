@@ -1576,3 +1576,17 @@ fn a_birth_date_corrected_to_a_child_s_changes_the_documents_asked_for() {
         "{screen}"
     );
 }
+
+#[test]
+fn a_notice_follows_the_language_switched_to() {
+    let mut f = fixture();
+    to_interview(&mut f, ApplicationType::Lost);
+    let id = draw(&f.app, 100, 30);
+    assert!(id.contains("selesai"), "{id}");
+    press(&mut f.app, KeyCode::F(2));
+    let en = draw(&f.app, 100, 30);
+    assert!(en.contains("complete"), "{en}");
+    assert!(!en.contains("selesai."), "{en}");
+    press(&mut f.app, KeyCode::F(2));
+    assert_eq!(draw(&f.app, 100, 30), id);
+}

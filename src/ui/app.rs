@@ -359,7 +359,7 @@ impl App {
 
     fn on_scanner(&mut self, event: ScannerEvent) {
         let s = self.lang.strings();
-        let notice = |level, text| Some(Notice { level, text });
+        let notice = |level, text| Some(Notice::new(level, text));
         match event {
             ScannerEvent::Connected(port) => {
                 self.notice = notice(Level::Ok, fill(s.scanner_connected, &[&port]));
@@ -375,14 +375,12 @@ impl App {
     }
 
     fn on_camera(&mut self, event: CameraEvent) {
-        let s = self.lang.strings();
         match event {
             CameraEvent::Opened(name) => self.status.camera = Some(Ok(name)),
             CameraEvent::Failed(why) => {
-                self.notice = Some(Notice {
-                    level: Level::Warn,
-                    text: fill(s.camera_failed, &[&why]),
-                });
+                self.notice = Some(Notice::said(Level::Warn, |s| {
+                    fill(s.camera_failed, &[&why])
+                }));
                 self.status.camera = Some(Err(why));
             }
             CameraEvent::Scan(text) => self.on_scan(&text),
@@ -403,10 +401,7 @@ impl App {
             .as_ref()
             .filter(|s| !matches!(s.mode, Mode::Locked(_)))
         else {
-            self.notice = Some(Notice {
-                level: Level::Warn,
-                text: s.scan_login_first.to_owned(),
-            });
+            self.notice = Some(Notice::said(Level::Warn, |s| s.scan_login_first.to_owned()));
             return;
         };
         let officer = session.officer.clone();
@@ -488,11 +483,9 @@ impl App {
         // A field takes at most this many characters: a longer paste is cut, and says so.
         let pasted = text.chars().filter(|c| !c.is_control()).count();
         if pasted > super::input::DEFAULT_MAX {
-            let s = ctx.s();
-            ctx.notify(
-                Level::Warn,
-                fill(s.paste_cut, &[&pasted, &super::input::DEFAULT_MAX]),
-            );
+            ctx.say(Level::Warn, |s| {
+                fill(s.paste_cut, &[&pasted, &super::input::DEFAULT_MAX])
+            });
         }
     }
 
@@ -646,11 +639,9 @@ impl App {
     }
 
     fn start_session(&mut self, officer: Officer) {
-        let s = self.lang.strings();
-        self.notice = Some(Notice {
-            level: Level::Ok,
-            text: fill(s.welcome, &[&officer.name]),
-        });
+        self.notice = Some(Notice::said(Level::Ok, |s| {
+            fill(s.welcome, &[&officer.name])
+        }));
         let devices = tech::Devices {
             scanner: self.setup.config.scanner.port.clone() + &self.setup.config.scanner.usb,
             camera: self.setup.config.camera.device.clone(),
@@ -698,10 +689,9 @@ impl App {
         }
         let name = session.officer.name.clone();
         self.logout();
-        self.notice = Some(Notice {
-            level: Level::Warn,
-            text: fill(self.lang.strings().officer_withdrawn, &[&name]),
-        });
+        self.notice = Some(Notice::said(Level::Warn, |s| {
+            fill(s.officer_withdrawn, &[&name])
+        }));
     }
 
     fn logout(&mut self) {

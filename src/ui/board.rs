@@ -280,7 +280,6 @@ impl BoardScreen {
     /// Closes the day: the unserved become no-shows, and the day report is written in the
     /// data folder's reports/.
     fn close_day(&mut self, ctx: &mut Ctx<'_>) {
-        let s = ctx.s();
         let actor = ctx.actor();
         let day = ctx.today();
         let closed = match ctx.desk.close_day(&actor, ctx.officer, ctx.counter, day) {
@@ -296,10 +295,10 @@ impl BoardScreen {
                 crate::counter::save_day_report(ctx.data_dir, &r).map_err(|e| e.to_string())
             });
         match saved {
-            Ok((html, _)) => {
-                ctx.notify(Level::Ok, fill(s.board_closed, &[&closed, &html.display()]))
-            }
-            Err(e) => ctx.notify(Level::Error, fill(s.board_report_failed, &[&e])),
+            Ok((html, _)) => ctx.say(Level::Ok, |s| {
+                fill(s.board_closed, &[&closed, &html.display()])
+            }),
+            Err(e) => ctx.say(Level::Error, |s| fill(s.board_report_failed, &[&e])),
         }
     }
 
@@ -318,7 +317,7 @@ impl BoardScreen {
                     Some(c) => format!("{} · loket {c}", t.line),
                     None => t.line.clone(),
                 };
-                ctx.notify(Level::Ok, fill(s.board_moved, &[&t.label(), &to]));
+                ctx.say(Level::Ok, |s| fill(s.board_moved, &[&t.label(), &to]));
                 Ok(())
             }
             Err(crate::counter::CounterError::Store(e)) => {

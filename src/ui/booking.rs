@@ -93,8 +93,7 @@ impl BookingScreen {
                 Answer::Pending => Nav::Stay,
                 Answer::Cancel => {
                     self.dialog = None;
-                    let s = ctx.s();
-                    ctx.notify(Level::Warn, s.served_elsewhere_no.to_owned());
+                    ctx.say(Level::Warn, |s| s.served_elsewhere_no.to_owned());
                     Nav::Stay
                 }
                 Answer::Accept => {
@@ -111,8 +110,7 @@ impl BookingScreen {
             KeyCode::Enter => {
                 // Another counter serves this applicant (its check-in reached pusat first).
                 if let Some(counter) = self.served_at(self.selected) {
-                    let s = ctx.s();
-                    ctx.notify(Level::Warn, fill(s.lost_claim, &[&counter]));
+                    ctx.say(Level::Warn, |s| fill(s.lost_claim, &[&counter]));
                     return Nav::Stay;
                 }
                 if let Some(case) = self.case_of(self.selected) {
@@ -175,8 +173,7 @@ impl BookingScreen {
             Ok(Opened::Existing(case)) => {
                 // Opened meanwhile (another session on this counter): show that case.
                 self.refresh(ctx);
-                let s = ctx.s();
-                ctx.notify(Level::Info, s.case_exists.to_owned());
+                ctx.say(Level::Info, |s| s.case_exists.to_owned());
                 case
             }
             Err(e) => {

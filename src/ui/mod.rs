@@ -64,6 +64,39 @@ pub enum Level {
 pub struct Notice {
     pub level: Level,
     pub text: String,
+    /// The same notice in both languages (Bahasa Indonesia, English), when it was said so:
+    /// F2 then shows it in the language switched to.
+    pub both: Option<[String; 2]>,
+}
+
+impl Notice {
+    /// A notice in one language only (a device's words, an error text made elsewhere).
+    pub fn new(level: Level, text: String) -> Notice {
+        Notice {
+            level,
+            text,
+            both: None,
+        }
+    }
+
+    /// A notice said in both languages.
+    pub fn said(level: Level, say: impl Fn(&'static Strings) -> String) -> Notice {
+        let both = [say(Lang::Id.strings()), say(Lang::En.strings())];
+        Notice {
+            level,
+            text: both[0].clone(),
+            both: Some(both),
+        }
+    }
+
+    /// What to show in `lang`.
+    pub fn text_in(&self, lang: Lang) -> &str {
+        match (&self.both, lang) {
+            (Some([id, _]), Lang::Id) => id,
+            (Some([_, en]), Lang::En) => en,
+            (None, _) => &self.text,
+        }
+    }
 }
 
 /// What a screen handler may use: the store, the time, the office, the officer.
@@ -115,7 +148,11 @@ impl Ctx<'_> {
         }
     }
     pub fn notify(&mut self, level: Level, text: String) {
-        *self.notice = Some(Notice { level, text });
+        *self.notice = Some(Notice::new(level, text));
+    }
+    /// A notice in both languages: `say` writes it from a language's strings.
+    pub fn say(&mut self, level: Level, say: impl Fn(&'static Strings) -> String) {
+        *self.notice = Some(Notice::said(level, say));
     }
     /// Shows a refused use case in words an officer can act on.
     pub fn counter_failed(&mut self, e: &crate::counter::CounterError) {

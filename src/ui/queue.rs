@@ -119,9 +119,10 @@ impl QueueScreen {
         if let Ok(lost) = ctx.desk.take_lost_calls()
             && let Some(call) = lost.last()
         {
-            let s = ctx.s();
             let winner = call.winner.map_or("?".to_owned(), |w| w.to_string());
-            ctx.notify(Level::Warn, fill(s.ticket_lost, &[&call.label, &winner]));
+            ctx.say(Level::Warn, |s| {
+                fill(s.ticket_lost, &[&call.label, &winner])
+            });
         }
     }
 
@@ -132,8 +133,7 @@ impl QueueScreen {
         };
         let code = row.code.clone();
         if row.status() == QueueStatus::Cancelled {
-            let s = ctx.s();
-            return ctx.notify(Level::Warn, fill(s.ticket_cancelled, &[&code]));
+            return ctx.say(Level::Warn, |s| fill(s.ticket_cancelled, &[&code]));
         }
         let booking = match ctx.desk.booking(&code) {
             Ok(Some(b)) => b,
@@ -144,8 +144,7 @@ impl QueueScreen {
         match ctx.desk.issue_ticket(&actor, ctx.counter, &booking) {
             Ok((t, true)) => self.hand_out(ctx, &code, &t),
             Ok((t, false)) => {
-                let s = ctx.s();
-                ctx.notify(Level::Ok, fill(s.ticket_kept, &[&code, &t.label()]));
+                ctx.say(Level::Ok, |s| fill(s.ticket_kept, &[&code, &t.label()]));
             }
             Err(e) => ctx.counter_failed(&e),
         }
@@ -155,14 +154,15 @@ impl QueueScreen {
     /// A new number reaches the applicant: printed on the work thread when the counter has
     /// a printer, else shown large on the screen.
     fn hand_out(&mut self, ctx: &mut Ctx<'_>, code: &BookingCode, t: &Ticket) {
-        let s = ctx.s();
         let rules = ctx.desk.queue_rules();
         let line = rules
             .line(&t.line)
             .map_or(t.line.clone(), |l| l.name.clone());
         if !ctx.printer.is_configured() {
             self.big = Some(t.label());
-            return ctx.notify(Level::Ok, fill(s.ticket_issued, &[code, &t.label(), &line]));
+            return ctx.say(Level::Ok, |s| {
+                fill(s.ticket_issued, &[code, &t.label(), &line])
+            });
         }
         let ahead = ctx.desk.tickets(t.day).map_or(0, |all| {
             all.iter()
@@ -186,7 +186,7 @@ impl QueueScreen {
                     .map_err(|e| e.to_string()),
             }
         });
-        ctx.notify(Level::Ok, fill(s.ticket_printing, &[code, &t.label()]));
+        ctx.say(Level::Ok, |s| fill(s.ticket_printing, &[code, &t.label()]));
     }
 
     /// Shows a number large until the next key.
@@ -202,11 +202,10 @@ impl QueueScreen {
 
     /// F3 on a typed number: a no-show who came back waits again.
     fn reactivate(&mut self, ctx: &mut Ctx<'_>, typed: &str) {
-        let s = ctx.s();
         let actor = ctx.actor();
         match ctx.desk.reactivate(&actor, ctx.counter, typed) {
             Ok(t) => {
-                ctx.notify(Level::Ok, fill(s.ticket_reactivated, &[&t.label()]));
+                ctx.say(Level::Ok, |s| fill(s.ticket_reactivated, &[&t.label()]));
                 self.search.clear();
                 self.update_search(ctx);
             }
@@ -244,7 +243,7 @@ impl QueueScreen {
     fn ask_transfer(&mut self, ctx: &mut Ctx<'_>) {
         let s = ctx.s();
         let Some(t) = &self.current else {
-            return ctx.notify(Level::Warn, s.ticket_none_called.to_owned());
+            return ctx.say(Level::Warn, |s| s.ticket_none_called.to_owned());
         };
         self.transfer = Some(Box::new(Dialog::fields(
             |s| s.q_transfer_title,
@@ -278,10 +277,9 @@ impl QueueScreen {
                             Some(c) => format!("{} · loket {c}", moved.line),
                             None => moved.line.clone(),
                         };
-                        ctx.notify(
-                            Level::Ok,
-                            fill(s.ticket_transferred, &[&moved.label(), &to]),
-                        );
+                        ctx.say(Level::Ok, |s| {
+                            fill(s.ticket_transferred, &[&moved.label(), &to])
+                        });
                         self.refresh_tickets(ctx);
                     }
                     Err(crate::counter::CounterError::Store(e)) => dialog.refuse(
@@ -296,11 +294,10 @@ impl QueueScreen {
     /// The ticket being served is finished before the next call; `false` (and said why)
     /// when the called one was never served.
     fn finish_current(&mut self, ctx: &mut Ctx<'_>) -> bool {
-        let s = ctx.s();
         let actor = ctx.actor();
         match &self.current {
             Some(t) if t.state == TicketState::Called => {
-                ctx.notify(Level::Warn, fill(s.ticket_unserved, &[&t.label()]));
+                ctx.say(Level::Warn, |s| fill(s.ticket_unserved, &[&t.label()]));
                 false
             }
             Some(t) => match ctx
@@ -319,7 +316,6 @@ impl QueueScreen {
 
     /// F6: the ticket being served is finished and the next one called.
     fn call_next(&mut self, ctx: &mut Ctx<'_>) {
-        let s = ctx.s();
         if let Some(typed) = self.typed_number() {
             return self.call_typed(ctx, &typed);
         }
@@ -332,7 +328,7 @@ impl QueueScreen {
         // Online, pusat chooses (two counters pressing F6 at once get different numbers);
         // the work thread asks, so the screen never waits on the network.
         self.calling = true;
-        ctx.notify(Level::Info, s.ticket_asking.to_owned());
+        ctx.say(Level::Info, |s| s.ticket_asking.to_owned());
         let dir = ctx.data_dir.to_path_buf();
         let officer = ctx.officer.username.clone();
         let day = ctx.today();
@@ -362,7 +358,7 @@ impl QueueScreen {
                 Level::Ok,
                 fill(s.ticket_calling, &[&t.label(), &ctx.counter]),
             ),
-            Ok(None) => ctx.notify(Level::Info, s.ticket_nobody.to_owned()),
+            Ok(None) => ctx.say(Level::Info, |s| s.ticket_nobody.to_owned()),
             Err(e) => ctx.counter_failed(&e),
         }
         self.refresh_tickets(ctx);
@@ -372,12 +368,12 @@ impl QueueScreen {
     fn act_on_call(&mut self, ctx: &mut Ctx<'_>, action: TicketAction) {
         let s = ctx.s();
         let Some(t) = self.current.clone() else {
-            return ctx.notify(Level::Warn, s.ticket_none_called.to_owned());
+            return ctx.say(Level::Warn, |s| s.ticket_none_called.to_owned());
         };
         let actor = ctx.actor();
         let no_show = action == TicketAction::NoShow;
         match ctx.desk.ticket_act(&actor, ctx.counter, t.id, action) {
-            Ok(t) if no_show => ctx.notify(Level::Info, fill(s.ticket_no_show, &[&t.label()])),
+            Ok(t) if no_show => ctx.say(Level::Info, |s| fill(s.ticket_no_show, &[&t.label()])),
             Ok(t) => ctx.notify(
                 Level::Ok,
                 fill(s.ticket_calling, &[&t.label(), &ctx.counter]),
@@ -482,8 +478,7 @@ impl QueueScreen {
                 return Nav::Push(Screen::Board(super::board::BoardScreen::new(ctx)));
             }
             KeyCode::F(4) => {
-                let s = ctx.s();
-                ctx.notify(Level::Warn, s.board_supervisor_only.to_owned());
+                ctx.say(Level::Warn, |s| s.board_supervisor_only.to_owned());
             }
             KeyCode::F(6) => self.call_next(ctx),
             KeyCode::F(7) => self.act_on_call(ctx, TicketAction::Recall),
@@ -545,7 +540,7 @@ impl QueueScreen {
                 );
                 self.refused = true;
             }
-            _ if !text.is_empty() => ctx.notify(Level::Warn, fill(s.no_match, &[&text])),
+            _ if !text.is_empty() => ctx.say(Level::Warn, |s| fill(s.no_match, &[&text])),
             _ => {}
         }
         Nav::Stay
@@ -562,8 +557,7 @@ impl QueueScreen {
                 Nav::Push(Screen::Booking(screen))
             }
             Ok(None) => {
-                let s = ctx.s();
-                ctx.notify(Level::Error, fill(s.code_unknown, &[code]));
+                ctx.say(Level::Error, |s| fill(s.code_unknown, &[code]));
                 self.search.clear();
                 self.update_search(ctx);
                 Nav::Stay

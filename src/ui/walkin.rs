@@ -132,8 +132,7 @@ impl WalkInScreen {
                 return Nav::Stay;
             }
         };
-        let s = ctx.s();
-        ctx.notify(Level::Ok, fill(s.wi_saved, &[&booking.code]));
+        ctx.say(Level::Ok, |s| fill(s.wi_saved, &[&booking.code]));
         match BookingScreen::open(ctx, &booking.code) {
             Ok(Some(screen)) => Nav::Replace(Screen::Booking(screen)),
             Ok(None) => Nav::Pop,

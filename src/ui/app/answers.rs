@@ -147,11 +147,9 @@ impl App {
     /// A slip that did not print: said, and the number shown large instead.
     fn on_printed(&mut self, label: &str, result: Result<(), String>) {
         let Err(why) = result else { return };
-        let s = self.lang.strings();
-        self.notice = Some(Notice {
-            level: Level::Error,
-            text: fill(s.ticket_print_failed, &[&label, &why]),
-        });
+        self.notice = Some(Notice::said(Level::Error, |s| {
+            fill(s.ticket_print_failed, &[&label, &why])
+        }));
         for screen in &mut self.stack {
             if let Screen::Queue(queue) = screen {
                 queue.show_big(label.to_owned());

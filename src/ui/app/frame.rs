@@ -156,7 +156,7 @@ impl App {
             Level::Warn => theme::warn(),
             Level::Error => theme::error(),
         };
-        Paragraph::new(Line::styled(n.text.clone(), style))
+        Paragraph::new(Line::styled(n.text_in(self.lang).to_owned(), style))
             .wrap(Wrap { trim: true })
             .render(area, buf);
     }

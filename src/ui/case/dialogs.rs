@@ -60,7 +60,7 @@ impl CaseScreen {
             Step::Photo if self.camera => {
                 match self.photo.captured {
                     Some(_) => self.accept_photo(ctx, None),
-                    None => ctx.notify(Level::Warn, s.photo_capture_first.to_owned()),
+                    None => ctx.say(Level::Warn, |s| s.photo_capture_first.to_owned()),
                 }
                 return;
             }
@@ -74,7 +74,7 @@ impl CaseScreen {
                     Ok(fee) if fee.difference() > 0 => {
                         let due = format::rupiah(fee.difference());
                         if ctx.underpaid == crate::config::UnderpaidRule::Block {
-                            ctx.notify(Level::Error, fill(s.underpaid_blocked, &[&due]));
+                            ctx.say(Level::Error, |s| fill(s.underpaid_blocked, &[&due]));
                         } else {
                             let mut message = fill(s.underpaid_message, &[&due]);
                             if let Some(flags) = &flags {
@@ -121,7 +121,7 @@ impl CaseScreen {
             }
         };
         if self.apply(ctx, action) {
-            ctx.notify(Level::Ok, fill(s.step_done, &[&s.step(step)]));
+            ctx.say(Level::Ok, |s| fill(s.step_done, &[&s.step(step)]));
         }
     }
 
@@ -301,7 +301,7 @@ impl CaseScreen {
         let decided = matches!(action, Action::Decide { .. });
         if self.apply(ctx, action) && decided {
             let label = crate::text::case_label(s, Some(&self.case));
-            ctx.notify(Level::Ok, fill(s.decision_made, &[&label]));
+            ctx.say(Level::Ok, |s| fill(s.decision_made, &[&label]));
         }
     }
 }

@@ -220,7 +220,7 @@ impl CaseScreen {
         let stored = match stored {
             Ok(stored) => stored,
             Err(e) => {
-                ctx.notify(Level::Error, fill(s.err_store, &[&e]));
+                ctx.say(Level::Error, |s| fill(s.err_store, &[&e]));
                 return;
             }
         };
@@ -233,7 +233,7 @@ impl CaseScreen {
                 self.case = case;
                 self.viewing = self.case.current_step().unwrap_or(Step::Decision);
                 self.photo.captured = None;
-                ctx.notify(Level::Ok, fill(s.step_done, &[&s.step(Step::Photo)]));
+                ctx.say(Level::Ok, |s| fill(s.step_done, &[&s.step(Step::Photo)]));
             }
             Err(CounterError::Store(StoreError::Case(e))) => {
                 ctx.notify(Level::Error, explain(&e, s))
@@ -337,7 +337,9 @@ impl CaseScreen {
         {
             let s = ctx.s();
             let list: Vec<&str> = self.case.documents.iter().map(|d| s.doc(d.kind)).collect();
-            ctx.notify(Level::Warn, fill(s.checklist_changed, &[&list.join(", ")]));
+            ctx.say(Level::Warn, |s| {
+                fill(s.checklist_changed, &[&list.join(", ")])
+            });
         }
         took
     }
@@ -612,7 +614,7 @@ impl CaseScreen {
         match ctx.desk.ask_approval(&actor, self.case.id, asked) {
             Ok(case) => {
                 self.case = case;
-                ctx.notify(Level::Ok, s.approval_sent.to_owned());
+                ctx.say(Level::Ok, |s| s.approval_sent.to_owned());
             }
             Err(crate::counter::CounterError::Store(crate::store::StoreError::Case(e))) => {
                 ctx.notify(Level::Error, explain(&e, s));
