@@ -415,7 +415,7 @@ impl App {
         let code = match payload::parse(text, &ctx.scan_context()) {
             Ok(scanned) => scanned.code().clone(),
             Err(e) => {
-                ctx.notify(Level::Error, payload_error_text(text, &e, s));
+                ctx.say(Level::Error, |s| payload_error_text(text, &e, s));
                 return;
             }
         };

@@ -159,25 +159,30 @@ impl Ctx<'_> {
         match e {
             crate::counter::CounterError::Store(e) => self.store_failed(e),
             other => {
-                let text = crate::text::counter_text(other, self.s(), self.lang);
-                self.notify(Level::Error, text);
+                let both = [Lang::Id, Lang::En]
+                    .map(|lang| crate::text::counter_text(other, lang.strings(), lang));
+                *self.notice = Some(Notice {
+                    level: Level::Error,
+                    text: both[0].clone(),
+                    both: Some(both),
+                });
             }
         }
     }
 
     /// Shows a store failure in words an officer can act on.
     pub fn store_failed(&mut self, e: &StoreError) {
-        let s = self.s();
-        if let Some(text) = crate::text::queue_text(e, s) {
-            return self.notify(Level::Warn, text);
+        if crate::text::queue_text(e, self.s()).is_some() {
+            return self.say(Level::Warn, |s| {
+                crate::text::queue_text(e, s).unwrap_or_default()
+            });
         }
-        let text = match e {
+        self.say(Level::Error, |s| match e {
             StoreError::DiskFull => s.err_disk_full.to_owned(),
             StoreError::Busy => s.err_busy.to_owned(),
             StoreError::Corrupt => s.err_corrupt.to_owned(),
             other => fill(s.err_store, &[other]),
-        };
-        self.notify(Level::Error, text);
+        });
     }
 }
 

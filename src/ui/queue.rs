@@ -217,7 +217,6 @@ impl QueueScreen {
     /// F6 on a typed number: that number is called, out of order (the one being served is
     /// finished first). A number that does not exist today finishes nothing.
     fn call_typed(&mut self, ctx: &mut Ctx<'_>, typed: &str) {
-        let s = ctx.s();
         if let Err(e) = ctx.desk.find_ticket(ctx.today(), typed) {
             return ctx.counter_failed(&e);
         }
@@ -227,10 +226,12 @@ impl QueueScreen {
         let actor = ctx.actor();
         match ctx.desk.call_number(&actor, ctx.counter, typed) {
             Ok(t) => {
-                ctx.notify(
-                    Level::Ok,
-                    fill(s.ticket_calling, &[&t.label(), &ctx.counter]),
-                );
+                {
+                    let counter = ctx.counter;
+                    ctx.say(Level::Ok, |s| {
+                        fill(s.ticket_calling, &[&t.label(), &counter])
+                    })
+                };
                 self.search.clear();
                 self.update_search(ctx);
             }
@@ -342,7 +343,6 @@ impl QueueScreen {
     /// clash with another counter is then settled at the next sync, as claims are.
     pub fn called(&mut self, ctx: &mut Ctx<'_>, answer: Result<Option<Ticket>, String>) {
         self.calling = false;
-        let s = ctx.s();
         let actor = ctx.actor();
         let called = match answer {
             Ok(Some(t)) => ctx
@@ -354,10 +354,12 @@ impl QueueScreen {
             Err(_) => ctx.desk.call_next(&actor, ctx.counter),
         };
         match called {
-            Ok(Some(t)) => ctx.notify(
-                Level::Ok,
-                fill(s.ticket_calling, &[&t.label(), &ctx.counter]),
-            ),
+            Ok(Some(t)) => {
+                let counter = ctx.counter;
+                ctx.say(Level::Ok, |s| {
+                    fill(s.ticket_calling, &[&t.label(), &counter])
+                })
+            }
             Ok(None) => ctx.say(Level::Info, |s| s.ticket_nobody.to_owned()),
             Err(e) => ctx.counter_failed(&e),
         }
@@ -366,7 +368,6 @@ impl QueueScreen {
 
     /// F7 (again) and F8 (no-show) on the called ticket.
     fn act_on_call(&mut self, ctx: &mut Ctx<'_>, action: TicketAction) {
-        let s = ctx.s();
         let Some(t) = self.current.clone() else {
             return ctx.say(Level::Warn, |s| s.ticket_none_called.to_owned());
         };
@@ -374,10 +375,12 @@ impl QueueScreen {
         let no_show = action == TicketAction::NoShow;
         match ctx.desk.ticket_act(&actor, ctx.counter, t.id, action) {
             Ok(t) if no_show => ctx.say(Level::Info, |s| fill(s.ticket_no_show, &[&t.label()])),
-            Ok(t) => ctx.notify(
-                Level::Ok,
-                fill(s.ticket_calling, &[&t.label(), &ctx.counter]),
-            ),
+            Ok(t) => {
+                let counter = ctx.counter;
+                ctx.say(Level::Ok, |s| {
+                    fill(s.ticket_calling, &[&t.label(), &counter])
+                })
+            }
             Err(e) => ctx.counter_failed(&e),
         }
         self.refresh_tickets(ctx);
@@ -504,7 +507,6 @@ impl QueueScreen {
 
     fn enter(&mut self, ctx: &mut Ctx<'_>) -> Nav {
         let text = self.search.value().trim().to_owned();
-        let s = ctx.s();
         // A 2D scanner in keyboard mode may type a whole URL or signed token.
         if ["LKT1.", "http://", "https://"]
             .iter()
@@ -513,10 +515,9 @@ impl QueueScreen {
             return match crate::domain::payload::parse(&text, &ctx.scan_context()) {
                 Ok(scanned) => self.open(ctx, scanned.code()),
                 Err(e) => {
-                    ctx.notify(
-                        Level::Error,
-                        crate::text::scan::payload_error_text(&text, &e, s),
-                    );
+                    ctx.say(Level::Error, |s| {
+                        crate::text::scan::payload_error_text(&text, &e, s)
+                    });
                     self.search.clear();
                     self.update_search(ctx);
                     Nav::Stay
@@ -534,10 +535,9 @@ impl QueueScreen {
         match parsed {
             // The text stays to be corrected; an Enter now must not open another booking.
             Err(e) if looks_like_code(&text) => {
-                ctx.notify(
-                    Level::Error,
-                    crate::text::scan::code_error_text(&text, e, s),
-                );
+                ctx.say(Level::Error, |s| {
+                    crate::text::scan::code_error_text(&text, e, s)
+                });
                 self.refused = true;
             }
             _ if !text.is_empty() => ctx.say(Level::Warn, |s| fill(s.no_match, &[&text])),

@@ -115,7 +115,7 @@ impl CaseScreen {
                             Pending::Continue(fee.clone()),
                         ));
                     }
-                    Err(e) => ctx.notify(Level::Error, crate::text::fee_error_text(e, s)),
+                    Err(e) => ctx.say(Level::Error, |s| crate::text::fee_error_text(e, s)),
                 }
                 return;
             }

@@ -215,7 +215,6 @@ impl CaseScreen {
         reason: Option<String>,
         ctx: &mut Ctx<'_>,
     ) {
-        let s = ctx.s();
         self.photo.saving = false;
         let stored = match stored {
             Ok(stored) => stored,
@@ -236,7 +235,7 @@ impl CaseScreen {
                 ctx.say(Level::Ok, |s| fill(s.step_done, &[&s.step(Step::Photo)]));
             }
             Err(CounterError::Store(StoreError::Case(e))) => {
-                ctx.notify(Level::Error, explain(&e, s))
+                ctx.say(Level::Error, |s| explain(&e, s))
             }
             Err(e) => ctx.counter_failed(&e),
         }
@@ -609,7 +608,6 @@ impl CaseScreen {
 
     /// Sends what the open approval dialog asks to the supervisor's board.
     pub(super) fn ask_board(&mut self, ctx: &mut Ctx<'_>, asked: crate::domain::case::Asked) {
-        let s = ctx.s();
         let actor = ctx.actor();
         match ctx.desk.ask_approval(&actor, self.case.id, asked) {
             Ok(case) => {
@@ -617,7 +615,7 @@ impl CaseScreen {
                 ctx.say(Level::Ok, |s| s.approval_sent.to_owned());
             }
             Err(crate::counter::CounterError::Store(crate::store::StoreError::Case(e))) => {
-                ctx.notify(Level::Error, explain(&e, s));
+                ctx.say(Level::Error, |s| explain(&e, s));
             }
             Err(e) => ctx.counter_failed(&e),
         }
