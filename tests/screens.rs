@@ -1590,3 +1590,15 @@ fn a_notice_follows_the_language_switched_to() {
     press(&mut f.app, KeyCode::F(2));
     assert_eq!(draw(&f.app, 100, 30), id);
 }
+
+#[test]
+fn the_case_help_shows_every_key_at_80x24() {
+    let mut f = fixture();
+    open_clean_case(&mut f, ApplicationType::New);
+    press(&mut f.app, KeyCode::F(1));
+    let screen = draw(&f.app, 80, 24);
+    assert!(screen.contains("F10"), "{screen}");
+    assert!(screen.contains('└'), "{screen}");
+    // A long description goes on over a second line instead of being cut.
+    assert!(screen.contains("catatan"), "{screen}");
+}

@@ -176,24 +176,25 @@ fn render_help(
         ("F10", s.h_f10),
         ("Ctrl+C", s.h_ctrl_c),
     ]);
-    let height = (rows.len() as u16 + 2).min(area.height);
-    let popup = area.centered(
-        Constraint::Length(area.width.min(76)),
-        Constraint::Length(height),
-    );
+    let width = area.width.min(76);
+    // A description longer than its column goes on over more lines, under itself.
+    let room = (width as usize).saturating_sub(2 + 12).max(10);
+    let mut lines: Vec<Line> = Vec::new();
+    for (k, d) in &rows {
+        for (i, part) in crate::text::wrap_words(d, room).into_iter().enumerate() {
+            let key = if i == 0 { *k } else { "" };
+            lines.push(Line::from(vec![
+                Span::styled(format!("{key:<12}"), theme::focus()),
+                Span::raw(part),
+            ]));
+        }
+    }
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let popup = area.centered(Constraint::Length(width), Constraint::Length(height));
     Clear.render(popup, buf);
     let block =
         Block::bordered().title(Line::styled(format!(" {} ", s.help_title), theme::title()));
     let inner = block.inner(popup);
     block.render(popup, buf);
-    let lines: Vec<Line> = rows
-        .iter()
-        .map(|(k, d)| {
-            Line::from(vec![
-                Span::styled(format!("{k:<12}"), theme::focus()),
-                Span::raw(*d),
-            ])
-        })
-        .collect();
     Paragraph::new(lines).render(inner, buf);
 }

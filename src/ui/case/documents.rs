@@ -180,7 +180,7 @@ impl DocsPanel {
                 };
                 let here = editable && self.item == Some(i);
                 // A long name goes on over more lines rather than being cut.
-                let mut parts = wrap_words(s.doc(d.kind), name_width).into_iter();
+                let mut parts = crate::text::wrap_words(s.doc(d.kind), name_width).into_iter();
                 let first = parts.next().unwrap_or_default();
                 let name = format!(" {first:<name_width$} ");
                 let mut spans = vec![
@@ -209,43 +209,9 @@ impl DocsPanel {
     }
 }
 
-/// `text` in lines of at most `width` characters, broken between words (a word longer
-/// than a line is broken inside).
-fn wrap_words(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        let mut word: Vec<char> = word.chars().collect();
-        loop {
-            let used = line.chars().count();
-            let gap = usize::from(used > 0);
-            if used + gap + word.len() <= width {
-                if gap == 1 {
-                    line.push(' ');
-                }
-                line.extend(word.iter());
-                break;
-            }
-            if used > 0 {
-                lines.push(std::mem::take(&mut line));
-                continue;
-            }
-            // A word wider than the line.
-            let rest = word.split_off(width);
-            lines.push(word.iter().collect());
-            word = rest;
-        }
-    }
-    if !line.is_empty() || lines.is_empty() {
-        lines.push(line);
-    }
-    lines
-}
-
 #[cfg(test)]
 mod tests {
-    use super::wrap_words;
+    use crate::text::wrap_words;
 
     #[test]
     fn a_long_document_name_wraps_between_words_and_loses_nothing() {
