@@ -1602,3 +1602,25 @@ fn the_case_help_shows_every_key_at_80x24() {
     // A long description goes on over a second line instead of being cut.
     assert!(screen.contains("catatan"), "{screen}");
 }
+
+#[test]
+fn the_incomplete_answers_notice_goes_once_every_answer_is_given() {
+    let mut f = fixture();
+    to_interview(&mut f, ApplicationType::New);
+    press(&mut f.app, KeyCode::Right);
+    press(&mut f.app, KeyCode::Enter);
+    typ(&mut f.app, "Jepang");
+    press(&mut f.app, KeyCode::F(8));
+    assert!(draw(&f.app, 100, 30).contains("Jawaban belum lengkap"));
+    // Still incomplete while answers are missing...
+    for answer in ["Guru", "14 hari"] {
+        press(&mut f.app, KeyCode::Enter);
+        typ(&mut f.app, answer);
+    }
+    assert!(draw(&f.app, 100, 30).contains("Jawaban belum lengkap"));
+    // ...and gone with the last one typed, before F8.
+    press(&mut f.app, KeyCode::Enter);
+    typ(&mut f.app, "Budi 0812");
+    let screen = draw(&f.app, 100, 30);
+    assert!(!screen.contains("Jawaban belum lengkap"), "{screen}");
+}

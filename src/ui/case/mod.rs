@@ -47,6 +47,9 @@ pub struct CaseScreen {
     /// The notice on screen is this form's refusal of the identity typed: it goes once the
     /// identity is right again, rather than staying after it stopped being true.
     identity_refused: bool,
+    /// The notice on screen says the interview's answers are incomplete: it goes once they
+    /// are all given.
+    answers_refused: bool,
 }
 
 fn step_key(step: Step) -> &'static str {
@@ -76,6 +79,7 @@ impl CaseScreen {
             photo: PhotoPanel::default(),
             camera: ctx.camera,
             identity_refused: false,
+            answers_refused: false,
         };
         screen.update_fee(ctx);
         screen.restore_draft(ctx);
@@ -365,8 +369,8 @@ impl CaseScreen {
                 true
             }
             Err(StoreError::Case(e)) => {
-                let text = explain(&e, ctx.s());
-                ctx.notify(Level::Error, text);
+                self.answers_refused = matches!(e, CaseError::MissingAnswers(_));
+                ctx.say(Level::Error, |s| explain(&e, s));
                 false
             }
             Err(e) => {
@@ -491,6 +495,14 @@ impl CaseScreen {
             Some(Step::Interview) => {
                 if let Some(interview) = self.interview.on_key(key, &self.case.interview) {
                     self.apply(ctx, Action::SaveInterview { interview });
+                }
+                if self.answers_refused {
+                    let mut now = self.case.clone();
+                    now.interview = self.interview.interview();
+                    if now.interview_missing().is_empty() {
+                        self.answers_refused = false;
+                        *ctx.notice = None;
+                    }
                 }
             }
             Some(Step::Photo) if self.camera => {
