@@ -6,18 +6,13 @@
 //! An answer that breaks a rule is refused (kept, not applied, listed for a person).
 
 use super::auth::Device;
+use super::tickets::Outcome;
 use super::trust::Guard;
 use super::{ApiError, Result};
 use crate::domain::Case;
 use crate::protocol::{ApprovalAnswer, Change, WireEvent};
 
-/// What became of the answers of one push.
-#[derive(Default)]
-pub struct Outcome<'a> {
-    pub changes: Vec<Change>,
-    pub refused: Vec<(&'a WireEvent, String)>,
-}
-
+/// Checks and stores the answers of one push; what became of them.
 pub async fn apply<'a>(
     tx: &tokio_postgres::Transaction<'_>,
     device: &Device,

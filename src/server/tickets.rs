@@ -18,7 +18,7 @@ use super::{ApiError, Result};
 use crate::domain::queue::{self, QueueRules, Ticket, TicketAction, TicketEvent, TicketState};
 use crate::protocol::{CallRequest, CallResponse, Change, ErrorCode, WireEvent};
 
-/// What became of the ticket events of one push.
+/// What became of the ticket events (or approval answers) of one push.
 #[derive(Default)]
 pub struct Outcome<'a> {
     pub changes: Vec<Change>,
