@@ -889,3 +889,35 @@ fn outbox_payloads(c: &Counter, case: uuid::Uuid) -> Vec<String> {
     assert!(!rows.is_empty());
     rows
 }
+
+/// An office's retention is set at pusat and reaches its counters through the feed; a value
+/// out of range is refused and changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_retention_is_the_office_s_setting_from_pusat() {
+    let (pusat, _) = Pusat::start(1).await;
+    let mut c = Counter::enroll(&pusat, 1).await;
+    c.sync().await.unwrap();
+    assert_eq!(
+        c.store.retention_days(),
+        loket::store::DEFAULT_RETENTION_DAYS
+    );
+    let mut db = pusat.pool.get().await.unwrap();
+    for days in [0, 4000] {
+        let settings = loket::server::admin::OfficeSettings {
+            retention_days: Some(days),
+            ..Default::default()
+        };
+        let refused = loket::server::admin::office_set(&mut db, OFFICE, &settings).await;
+        assert!(refused.is_err(), "{days}");
+    }
+    let settings = loket::server::admin::OfficeSettings {
+        retention_days: Some(7),
+        ..Default::default()
+    };
+    loket::server::admin::office_set(&mut db, OFFICE, &settings)
+        .await
+        .unwrap();
+    c.sync().await.unwrap();
+    assert_eq!(c.store.retention_days(), 7);
+    pusat.stop().await;
+}

@@ -38,24 +38,40 @@ pub async fn office_add(client: &mut tokio_postgres::Client, office: &OfficeInfo
 
 /// Changes an office's settings: the queue's lines and rule (`queue`, checked here as the
 /// counters will read it) and the display's running text. Other settings stay.
+/// The settings `pusat office set` changes; `None` leaves one as it is.
+#[derive(Debug, Default)]
+pub struct OfficeSettings<'a> {
+    pub queue: Option<serde_json::Value>,
+    pub display_text: Option<&'a str>,
+    /// Days the counters keep closed cases and past bookings once pusat has them.
+    pub retention_days: Option<u32>,
+}
+
 pub async fn office_set(
     client: &mut tokio_postgres::Client,
     code: &str,
-    queue: Option<serde_json::Value>,
-    display_text: Option<&str>,
+    settings: &OfficeSettings<'_>,
 ) -> Result<OfficeInfo> {
     let mut patch = serde_json::Map::new();
-    if let Some(queue) = queue {
+    if let Some(queue) = &settings.queue {
         let wrapped = serde_json::json!({ "queue": queue });
         crate::domain::queue::QueueRules::from_office_config(&wrapped)
             .map_err(|e| ApiError::bad(format!("queue settings refused: {e}")))?;
-        patch.insert("queue".into(), queue);
+        patch.insert("queue".into(), queue.clone());
     }
-    if let Some(text) = display_text {
+    if let Some(text) = settings.display_text {
         if text.chars().count() > 500 {
             return Err(ApiError::bad("the running text is at most 500 characters"));
         }
         patch.insert("display_text".into(), text.into());
+    }
+    if let Some(days) = settings.retention_days {
+        if !(1..=3650).contains(&days) {
+            return Err(ApiError::bad(
+                "retention_days is 1 to 3650: the counters keep closed cases that many days",
+            ));
+        }
+        patch.insert("retention_days".into(), days.into());
     }
     let tx = client.transaction().await?;
     let row = tx

@@ -146,6 +146,10 @@ pub enum OfficeCommand {
         /// The running text of the waiting room's display.
         #[arg(long)]
         display_text: Option<String>,
+        /// How many days the office's counters keep closed cases and past bookings once
+        /// pusat has them (1 to 3650; default 30).
+        #[arg(long)]
+        retention_days: Option<u32>,
     },
 }
 
@@ -356,6 +360,7 @@ async fn run_async(cli: Cli) -> Result<u8, CliError> {
                     code,
                     queue,
                     display_text,
+                    retention_days,
                 },
         } => {
             let queue = match queue {
@@ -368,8 +373,12 @@ async fn run_async(cli: Cli) -> Result<u8, CliError> {
                 }
                 None => None,
             };
-            let info =
-                admin::office_set(&mut client, &code, queue, display_text.as_deref()).await?;
+            let settings = admin::OfficeSettings {
+                queue,
+                display_text: display_text.as_deref(),
+                retention_days,
+            };
+            let info = admin::office_set(&mut client, &code, &settings).await?;
             println!("office {} settings saved", info.code);
         }
         Command::Officer {
