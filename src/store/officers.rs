@@ -230,17 +230,12 @@ impl Store {
             [&officer.username],
             |r| r.get(0),
         )?;
-        if failed >= MAX_FAILED_PINS {
-            let until = now + Duration::minutes(LOCKOUT_MINUTES);
+        Err(after_failures(failed, now, |until| {
             self.conn.execute(
                 "UPDATE officers SET failed_attempts = 0, locked_until = ?2 WHERE username = ?1",
-                params![officer.username, until.to_rfc3339()],
-            )?;
-            return Err(AuthError::Locked { until });
-        }
-        Err(AuthError::WrongPin {
-            remaining: MAX_FAILED_PINS - failed,
-        })
+                params![officer.username, until],
+            )
+        })?)
     }
 
     /// First step of a supervisor's approval asked by `asker`: as a sign-in's, and refused
@@ -295,18 +290,13 @@ impl Store {
             params![asker, officer.username],
             |r| r.get(0),
         )?;
-        if failed >= MAX_FAILED_PINS {
-            let until = now + Duration::minutes(LOCKOUT_MINUTES);
+        Err(after_failures(failed, now, |until| {
             self.conn.execute(
                 "UPDATE approval_tries SET failed = 0, locked_until = ?3
                  WHERE asker = ?1 AND approver = ?2",
-                params![asker, officer.username, until.to_rfc3339()],
-            )?;
-            return Err(AuthError::Locked { until });
-        }
-        Err(AuthError::WrongPin {
-            remaining: MAX_FAILED_PINS - failed,
-        })
+                params![asker, officer.username, until],
+            )
+        })?)
     }
 
     /// A supervisor's approval at this terminal: their username (or NIP) and PIN.
@@ -322,4 +312,22 @@ impl Store {
         }
         Ok(officer)
     }
+}
+
+/// What `failed` wrong PINs in a row come to: at the limit a lockout from `now` (`lock`
+/// writes its end and clears the count), else the tries left. The same rule for sign-ins
+/// and for approval dialogs.
+fn after_failures(
+    failed: u32,
+    now: DateTime<FixedOffset>,
+    lock: impl FnOnce(String) -> rusqlite::Result<usize>,
+) -> Result<AuthError, AuthError> {
+    if failed < MAX_FAILED_PINS {
+        return Ok(AuthError::WrongPin {
+            remaining: MAX_FAILED_PINS - failed,
+        });
+    }
+    let until = now + Duration::minutes(LOCKOUT_MINUTES);
+    lock(until.to_rfc3339())?;
+    Ok(AuthError::Locked { until })
 }
