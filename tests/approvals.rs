@@ -58,29 +58,9 @@ fn supervisor(username: &str) -> Officer {
 /// Checks in applicant `n` of `b` at `c` with the e-KTP found invalid: the documents step
 /// needs a supervisor.
 fn case_needing_override(c: &mut Counter, b: &loket::domain::Booking, n: usize) -> Uuid {
-    let a = &b.applicants[n];
     let actor = c.actor();
     let case = c
-        .store
-        .apply(
-            &actor,
-            None,
-            &Action::CheckIn {
-                case_id: Uuid::now_v7(),
-                booking: b.code.clone(),
-                applicant: n,
-                application: b.application,
-                at: support::local_now(),
-                exceptions: vec![],
-                checklist: vec![DocKind::EKtp, DocKind::FamilyCard],
-                identity: loket::domain::case::Identity {
-                    name: a.name.clone(),
-                    nik: a.nik.clone(),
-                    birth_date: a.birth_date,
-                    sex: a.sex,
-                },
-            },
-        )
+        .check_in(b, n, &[DocKind::EKtp, DocKind::FamilyCard])
         .unwrap();
     for (kind, status, note) in [
         (DocKind::EKtp, DocStatus::Invalid, "laminasi rusak"),

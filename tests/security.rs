@@ -933,29 +933,7 @@ async fn an_invalid_document_without_a_note_is_refused_at_pusat() {
     // A counter that skips its own screen's rule (an old version, or a forged client): the
     // e-KTP marked invalid, once with an empty note and once saying what is wrong.
     for (b, note) in [(&jks[0], " "), (&jks[1], "foto tidak sesuai")] {
-        let a = &b.applicants[0];
-        let case = counter
-            .store
-            .apply(
-                &actor,
-                None,
-                &Action::CheckIn {
-                    case_id: Uuid::now_v7(),
-                    booking: b.code.clone(),
-                    applicant: 0,
-                    application: b.application,
-                    at: local_now(),
-                    exceptions: vec![],
-                    checklist: vec![DocKind::EKtp],
-                    identity: Identity {
-                        name: a.name.clone(),
-                        nik: a.nik.clone(),
-                        birth_date: a.birth_date,
-                        sex: a.sex,
-                    },
-                },
-            )
-            .unwrap();
+        let case = counter.check_in(b, 0, &[DocKind::EKtp]).unwrap();
         let set = Action::SetDocument {
             kind: DocKind::EKtp,
             status: loket::domain::checklist::DocStatus::Invalid,

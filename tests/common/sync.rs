@@ -284,16 +284,15 @@ impl Counter {
         }
     }
 
-    /// Checks in applicant `applicant` of `b` and checks its documents: exactly four events
-    /// (a fixed two-document checklist, so that tests can count what is pushed; the
-    /// counter's own check-in, `loket::counter::check_in`, asks what the application needs).
-    pub fn serve_applicant(
+    /// Checks applicant `applicant` of `b` in with `checklist`: the case opens at the
+    /// documents step, nothing checked.
+    pub fn check_in(
         &mut self,
         b: &Booking,
         applicant: usize,
+        checklist: &[DocKind],
     ) -> Result<Case, loket::store::StoreError> {
         let a = &b.applicants[applicant];
-        let checklist = vec![DocKind::EKtp, DocKind::FamilyCard];
         let check_in = Action::CheckIn {
             case_id: Uuid::now_v7(),
             booking: b.code.clone(),
@@ -301,7 +300,7 @@ impl Counter {
             application: b.application,
             at: local_now(),
             exceptions: vec![],
-            checklist: checklist.clone(),
+            checklist: checklist.to_vec(),
             identity: loket::domain::case::Identity {
                 name: a.name.clone(),
                 nik: a.nik.clone(),
@@ -310,7 +309,20 @@ impl Counter {
             },
         };
         let actor = self.actor();
-        let mut case = self.store.apply(&actor, None, &check_in)?;
+        self.store.apply(&actor, None, &check_in)
+    }
+
+    /// Checks in applicant `applicant` of `b` and checks its documents: exactly four events
+    /// (a fixed two-document checklist, so that tests can count what is pushed; the
+    /// counter's own check-in, `loket::counter::check_in`, asks what the application needs).
+    pub fn serve_applicant(
+        &mut self,
+        b: &Booking,
+        applicant: usize,
+    ) -> Result<Case, loket::store::StoreError> {
+        let checklist = vec![DocKind::EKtp, DocKind::FamilyCard];
+        let actor = self.actor();
+        let mut case = self.check_in(b, applicant, &checklist)?;
         for kind in checklist {
             let set = Action::SetDocument {
                 kind,
