@@ -747,3 +747,37 @@ async fn pusat_s_calls_follow_what_changed_since_its_last_call() {
     assert!(format!("{refused}").contains("roster"), "{refused}");
     pusat.stop().await;
 }
+
+/// The caller task chooses from what it knows of the office (read at most half a second
+/// before); the write itself checks the officer is still on the roster, so an officer
+/// removed a moment ago cannot call even while that knowledge is fresh.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_removed_a_moment_ago_cannot_call() {
+    let (pusat, bookings) = Pusat::start(3).await;
+    let mut desk = Counter::enroll(&pusat, 9).await;
+    let mut one = Counter::enroll(&pusat, 1).await;
+    for c in [&mut desk, &mut one] {
+        c.sync().await.unwrap();
+    }
+    let day = support::today();
+    let (first, _) = issue(&mut desk, 9, &bookings[0]).unwrap();
+    let (second, _) = issue(&mut desk, 9, &bookings[1]).unwrap();
+    desk.sync().await.unwrap();
+    let got = one.client.call_next(&one.officer, day).await.unwrap();
+    assert_eq!(got.map(|t| t.id), Some(first.id));
+    // At once: the task still has the second ticket waiting and the officer on its roster.
+    {
+        let mut db = pusat.pool.get().await.unwrap();
+        loket::server::admin::officer_remove(&mut db, &one.officer)
+            .await
+            .unwrap();
+    }
+    let refused = one.client.call_next(&one.officer, day).await.unwrap_err();
+    assert!(format!("{refused}").contains("roster"), "{refused}");
+    let tickets = tickets_at_pusat(&pusat).await;
+    assert_eq!(
+        tickets[&second.id].0, "issued",
+        "the refused call took nothing"
+    );
+    pusat.stop().await;
+}

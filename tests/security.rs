@@ -947,3 +947,53 @@ async fn an_invalid_document_without_a_note_is_refused_at_pusat() {
     assert!(refused[0].contains("without a note"), "{refused:#?}");
     pusat.stop().await;
 }
+
+/// pusat keeps a device it checked lately in memory (fifty counters calling at once do not
+/// each read `devices`). A revocation or expiry written by anyone — here plain SQL on
+/// another connection, as the CLI or a DBA would — still stops the very next requests:
+/// PostgreSQL announces the change at commit and pusat forgets the device.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_pusat_keeps_in_memory_is_refused_once_revoked_or_expired() {
+    let (pusat, _) = Pusat::start(1).await;
+    let kiosk = Counter::enroll(&pusat, 1).await;
+    let other = Counter::enroll(&pusat, 2).await;
+    // Both are now known to pusat (and kept).
+    for _ in 0..3 {
+        kiosk.client.pull(0).await.unwrap();
+        other.client.pull(0).await.unwrap();
+    }
+    let db = pusat.pool.get().await.unwrap();
+    let refused_within = |c: &loket::sync::Client, want: loket::sync::SyncError| {
+        let c = c.clone();
+        async move {
+            let started = std::time::Instant::now();
+            loop {
+                match c.pull(0).await {
+                    Err(e) if e == want => return started.elapsed(),
+                    other => assert!(
+                        started.elapsed() < std::time::Duration::from_secs(2),
+                        "still {other:?} after 2 s"
+                    ),
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        }
+    };
+    db.execute(
+        "UPDATE devices SET expires_at = now() - interval '1 minute' WHERE id = $1",
+        &[&kiosk.credential.device_id],
+    )
+    .await
+    .unwrap();
+    let took = refused_within(&kiosk.client, loket::sync::SyncError::Expired).await;
+    eprintln!("expiry reached pusat's memory in {took:?}");
+    db.execute(
+        "UPDATE devices SET revoked_at = now() WHERE id = $1",
+        &[&other.credential.device_id],
+    )
+    .await
+    .unwrap();
+    let took = refused_within(&other.client, loket::sync::SyncError::Revoked).await;
+    eprintln!("revocation reached pusat's memory in {took:?}");
+    pusat.stop().await;
+}

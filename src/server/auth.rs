@@ -144,6 +144,108 @@ impl FromRequestParts<AppState> for Device {
     }
 }
 
+/// A device as pusat last read it, with when.
+#[derive(Clone)]
+pub struct KnownDevice {
+    pub device: Device,
+    pub role: Role,
+    pub public_key: Option<String>,
+    pub expires: DateTime<Utc>,
+}
+
+/// The devices this pusat checked lately, so a busy counter's requests (fifty counters
+/// pressing F6 at once) do not each read `devices` again. Sound because every change to a
+/// device row but its `last_seen` is announced by PostgreSQL at commit (the
+/// `device_changed` trigger, migration 8), whoever made it, and the listener (see
+/// `db::spawn_listener`) forgets that device here as it arrives. While the listener is not
+/// connected nothing is kept, so a revocation is never missed; an entry is in any case
+/// read again after [`DeviceCache::KEEP`]. What the cache holds is public (ids, office,
+/// public key, expiry): a request must still prove its token and, with a key, its
+/// signature.
+#[derive(Default)]
+pub struct DeviceCache {
+    listening: std::sync::atomic::AtomicBool,
+    /// Counts what was forgotten: a row read before a change was heard is not kept after
+    /// it (see [`DeviceCache::keep`]).
+    forgotten: std::sync::atomic::AtomicU64,
+    known: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, KnownDevice)>>,
+}
+
+impl DeviceCache {
+    /// How long an entry is used before the row is read again.
+    pub const KEEP: std::time::Duration = std::time::Duration::from_secs(5);
+    /// At most this many entries (a country's counters of one pusat fit many times over).
+    const MAX: usize = 20_000;
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<
+        '_,
+        std::collections::HashMap<String, (std::time::Instant, KnownDevice)>,
+    > {
+        self.known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn get(&self, token_hash: &str) -> Option<KnownDevice> {
+        if !self.listening.load(std::sync::atomic::Ordering::Acquire) {
+            return None;
+        }
+        let known = self.lock();
+        let (at, device) = known.get(token_hash)?;
+        (at.elapsed() < Self::KEEP).then(|| device.clone())
+    }
+
+    /// To call before reading a device row that may then be kept.
+    fn before_reading(&self) -> u64 {
+        self.forgotten.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Keeps `device` as read after [`DeviceCache::before_reading`] returned `read_after`;
+    /// unless something was forgotten since (the row read may be older than that change).
+    fn keep(&self, token_hash: String, device: KnownDevice, read_after: u64) {
+        if !self.listening.load(std::sync::atomic::Ordering::Acquire) {
+            return;
+        }
+        let mut known = self.lock();
+        if self.forgotten.load(std::sync::atomic::Ordering::Acquire) != read_after {
+            return;
+        }
+        if known.len() >= Self::MAX {
+            known.retain(|_, (at, _)| at.elapsed() < Self::KEEP);
+            if known.len() >= Self::MAX {
+                known.clear();
+            }
+        }
+        known.insert(token_hash, (std::time::Instant::now(), device));
+    }
+
+    /// A device changed: its next request reads it again.
+    pub fn forget(&self, device: Uuid) {
+        let mut known = self.lock();
+        self.forgotten
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        known.retain(|_, (_, d)| d.device.id != device);
+    }
+
+    /// Forgets every device.
+    pub fn forget_all(&self) {
+        let mut known = self.lock();
+        self.forgotten
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        known.clear();
+    }
+
+    /// Whether changes are being heard. Either way everything is forgotten: changes may
+    /// have been missed while nobody listened, by rows read then as much as by entries.
+    pub fn listening(&self, on: bool) {
+        self.listening
+            .store(on, std::sync::atomic::Ordering::Release);
+        self.forget_all();
+    }
+}
+
 /// How stale `devices.last_seen` may be (the board warns after minutes, not seconds).
 const SEEN_EVERY_SECONDS: f64 = 10.0;
 
@@ -153,6 +255,21 @@ async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<(Device, Ro
             ApiError::Client(ErrorCode::Unauthorized, "no device credential".into())
         })?;
         let hash = sha256_hex(token.as_bytes());
+        if let Some(known) = state.devices.get(&hash) {
+            // Checked lately, and unchanged since (see `DeviceCache`): only what depends on
+            // this request or on the clock is checked again.
+            if known.expires <= Utc::now() {
+                return Err(ApiError::Client(
+                    ErrorCode::Expired,
+                    "this device's credential has expired".into(),
+                ));
+            }
+            if let Some(key) = &known.public_key {
+                verify_signature(parts, key)?;
+            }
+            return Ok((known.device, known.role));
+        }
+        let read_after = state.devices.before_reading();
         let client = state.pool.get().await?;
         let row = client
             .query_opt(
@@ -164,7 +281,7 @@ async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<(Device, Ro
             )
             .await?;
         let Some(row) = row else {
-            return Err(retired(&client, &hash).await?);
+            return Err(retired(&client, &hash, &state.devices).await?);
         };
         let revoked: Option<DateTime<Utc>> = row.get(3);
         let expires: DateTime<Utc> = row.get(4);
@@ -181,8 +298,8 @@ async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<(Device, Ro
             ));
         }
         let public_key: Option<String> = row.get(5);
-        if let Some(key) = public_key {
-            verify_signature(parts, &key)?;
+        if let Some(key) = &public_key {
+            verify_signature(parts, key)?;
         }
         let device = Device {
             id: row.get(0),
@@ -195,7 +312,14 @@ async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<(Device, Ro
         // `last_seen` is written at most every few seconds: a write per request made every
         // busy counter's requests queue behind each other on the device rows.
         let seen_lately = row.get::<_, Option<bool>>(8).unwrap_or(false);
+        let known = KnownDevice {
+            device: device.clone(),
+            role,
+            public_key,
+            expires,
+        };
         if seen_lately && first_use_of_next != Some(true) {
+            state.devices.keep(hash, known, read_after);
             return Ok((device, role));
         }
         client
@@ -216,13 +340,22 @@ async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<(Device, Ro
                 &[&hash, &device.id, &first_use_of_next.unwrap_or(false)],
             )
             .await?;
+        // The first use of a renewed token changed the row: what is cached is what the
+        // next request reads.
+        if first_use_of_next != Some(true) {
+            state.devices.keep(hash, known, read_after);
+        }
         Ok((device, role))
     }
 }
 
 /// The answer to a token pusat does not hold now: a retired one presented after the grace
 /// period was copied, and its device is revoked.
-async fn retired(client: &deadpool_postgres::Client, hash: &str) -> Result<ApiError> {
+async fn retired(
+    client: &deadpool_postgres::Client,
+    hash: &str,
+    devices: &DeviceCache,
+) -> Result<ApiError> {
     let row = client
         .query_opt(
             "SELECT device, retired_at < now() - make_interval(mins => $2::int)
@@ -239,6 +372,8 @@ async fn retired(client: &deadpool_postgres::Client, hash: &str) -> Result<ApiEr
                     &[&device],
                 )
                 .await?;
+            // Its notification reaches the other pusat processes; this one forgets now.
+            devices.forget(device);
             tracing::warn!(%device, "a retired token was presented again: device revoked");
             ApiError::Client(
                 ErrorCode::Revoked,

@@ -313,7 +313,7 @@ async fn run_async(cli: Cli) -> Result<u8, CliError> {
             super::db::spawn_listener(
                 &cli.database_url,
                 cli.db_ca_file.as_deref(),
-                state.feed_commits.clone(),
+                super::db::Listeners::of(&state),
             )?;
             if let Some(addr) = metrics_listen {
                 let io =

@@ -183,11 +183,32 @@ pub fn migration_names() -> Vec<String> {
 /// The channel pusat's feed commits are announced on (`pg_notify` in the committing
 /// transaction: PostgreSQL delivers it at commit, to every pusat on the database).
 pub const FEED_CHANNEL: &str = "loket_feed";
+/// The channel a change to a device row is announced on (migration 8's trigger), with the
+/// device's id.
+pub const DEVICES_CHANNEL: &str = "loket_devices";
+
+/// Who hears what the listener hears.
+#[derive(Clone)]
+pub struct Listeners {
+    /// Offices whose feed committed.
+    pub offices: tokio::sync::broadcast::Sender<String>,
+    /// Devices checked lately, forgotten as they change.
+    pub devices: std::sync::Arc<crate::server::auth::DeviceCache>,
+}
+
+impl Listeners {
+    pub fn of(state: &crate::server::AppState) -> Listeners {
+        Listeners {
+            offices: state.feed_commits.clone(),
+            devices: state.devices.clone(),
+        }
+    }
+}
 
 async fn listen_once<T>(
     config: &tokio_postgres::Config,
     tls: T,
-    offices: &tokio::sync::broadcast::Sender<String>,
+    to: &Listeners,
 ) -> Result<(), DbError>
 where
     T: MakeTlsConnect<Socket>,
@@ -198,13 +219,21 @@ where
         .connect(tls)
         .await
         .map_err(|e| DbError::Connect(with_causes(&e)))?;
-    let sender = offices.clone();
+    let heard = to.clone();
     let driver = tokio::spawn(async move {
         let mut messages = futures_util::stream::poll_fn(move |cx| conn.poll_message(cx));
         while let Some(message) = messages.next().await {
             match message {
+                Ok(tokio_postgres::AsyncMessage::Notification(n))
+                    if n.channel() == DEVICES_CHANNEL =>
+                {
+                    match n.payload().parse() {
+                        Ok(device) => heard.devices.forget(device),
+                        Err(_) => heard.devices.forget_all(),
+                    }
+                }
                 Ok(tokio_postgres::AsyncMessage::Notification(n)) => {
-                    let _ = sender.send(n.payload().to_owned());
+                    let _ = heard.offices.send(n.payload().to_owned());
                 }
                 Ok(_) => {}
                 Err(_) => break,
@@ -212,23 +241,23 @@ where
         }
     });
     client
-        .batch_execute(&format!("LISTEN {FEED_CHANNEL}"))
+        .batch_execute(&format!("LISTEN {FEED_CHANNEL}; LISTEN {DEVICES_CHANNEL}"))
         .await
         .map_err(|e| DbError::Connect(with_causes(&e)))?;
+    // From here every device change is heard: devices may be kept.
+    to.devices.listening(true);
     let _ = driver.await;
+    to.devices.listening(false);
     drop(client);
     Err(DbError::Connect(
         "the connection listening for feed changes closed".into(),
     ))
 }
 
-/// Listens for feed commits and announces each office on `offices`, reconnecting after a
-/// failure (long polls still end at their time limit while it is down).
-pub fn spawn_listener(
-    url: &str,
-    ca_file: Option<&Path>,
-    offices: tokio::sync::broadcast::Sender<String>,
-) -> Result<(), DbError> {
+/// Listens for feed commits and announces each office on `to.offices`, and for device
+/// changes, which `to.devices` forgets; reconnects after a failure (long polls still end at
+/// their time limit while it is down, and no device is kept).
+pub fn spawn_listener(url: &str, ca_file: Option<&Path>, to: Listeners) -> Result<(), DbError> {
     let config: tokio_postgres::Config = url.parse().map_err(DbError::Url)?;
     let tls = if config.get_ssl_mode() == SslMode::Require {
         Some(rustls_connector(ca_file)?)
@@ -238,8 +267,8 @@ pub fn spawn_listener(
     tokio::spawn(async move {
         loop {
             let result = match &tls {
-                Some(tls) => listen_once(&config, tls.clone(), &offices).await,
-                None => listen_once(&config, NoTls, &offices).await,
+                Some(tls) => listen_once(&config, tls.clone(), &to).await,
+                None => listen_once(&config, NoTls, &to).await,
             };
             if let Err(e) = result {
                 tracing::warn!(error = %e, "feed notifications: reconnecting in 2 s");

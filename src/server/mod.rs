@@ -54,6 +54,8 @@ pub struct AppState {
     pub waiters: Arc<tokio::sync::Semaphore>,
     /// `POST /queue/call`s being made now, per office.
     pub calls: Arc<tickets::CallDesk>,
+    /// Devices checked lately (kept only while `db::spawn_listener` hears their changes).
+    pub devices: Arc<auth::DeviceCache>,
 }
 
 impl AppState {
@@ -70,6 +72,7 @@ impl AppState {
             feed_commits: tokio::sync::broadcast::channel(1024).0,
             waiters: Arc::new(tokio::sync::Semaphore::new(feed::MAX_WAITING)),
             calls: Arc::default(),
+            devices: Arc::default(),
         }
     }
 }

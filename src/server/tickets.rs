@@ -25,7 +25,7 @@ pub struct Outcome<'a> {
     pub refused: Vec<(&'a WireEvent, String)>,
 }
 
-async fn rules(tx: &tokio_postgres::Transaction<'_>, office: &str) -> Result<QueueRules> {
+async fn rules(tx: &impl tokio_postgres::GenericClient, office: &str) -> Result<QueueRules> {
     let config: serde_json::Value = tx
         .query_one("SELECT config FROM offices WHERE code = $1", &[&office])
         .await?
@@ -419,43 +419,54 @@ const HOLD_CONNECTION: std::time::Duration = std::time::Duration::from_secs(30);
 /// How often one call chooses again when the ticket it chose was changed by a push.
 const CALL_TRIES: usize = 5;
 
-/// One transaction for a batch of calls of `office`; one answer per call.
+/// How old what the caller task knows of its office may be when a batch starts; older, it
+/// reads the feed first. In a burst of calls every batch's write also reads what changed
+/// (see [`write_called`]), so the view stays this fresh without a read of its own.
+const FRESH: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// A batch of calls of `office`; one answer per call. In the common case (the office's
+/// view fresh, no ticket taken by a push meanwhile) this is one statement, so one round
+/// trip to PostgreSQL.
+///
+/// No transaction spans the batch: the choices are made from the task's view, which may
+/// be up to [`FRESH`] old, and the write checks for every ticket that it is still waiting
+/// and that the officer is still active, at the moment of writing. A stale view can
+/// therefore only make a call choose again, never give a ticket twice nor let a removed
+/// officer call; and "nobody is waiting" is only answered from a view read in this batch.
 async fn serve_calls(
     client: &mut deadpool_postgres::Object,
     office: &str,
     batch: &[Waiting],
     view: &mut Option<OfficeView>,
 ) -> Result<Vec<Result<Option<Ticket>>>> {
-    let tx = client.transaction().await?;
+    let db: &tokio_postgres::Client = client;
+    let mut read_now = false;
     let v = match view {
+        Some(v) if v.read_at.elapsed() < FRESH => v,
         Some(v) => {
-            v.catch_up(&tx, office).await?;
+            v.catch_up(db, office).await?;
+            read_now = true;
             v
         }
-        None => view.insert(OfficeView::load(&tx, office).await?),
+        None => {
+            read_now = true;
+            view.insert(OfficeView::load(db, office).await?)
+        }
     };
     let now = chrono::Utc::now().fixed_offset();
     let mut answers: Vec<Option<Result<Option<Ticket>>>> = batch.iter().map(|_| None).collect();
-    let mut days: HashMap<chrono::NaiveDate, Vec<Ticket>> = HashMap::new();
-    for (call, answer) in batch.iter().zip(&mut answers) {
-        if !v.roster.contains(&call.officer) {
-            *answer = Some(Err(ApiError::Client(
-                ErrorCode::Forbidden,
-                format!(
-                    "officer {:?} is not active on the roster of {office}",
-                    call.officer
-                ),
-            )));
-        } else if let std::collections::hash_map::Entry::Vacant(day) = days.entry(call.day) {
-            day.insert(v.queue(&tx, office, call.day).await?);
-        }
-    }
-    let rules = v.rules.clone();
-    let mut changes = Vec::new();
+    let mut days = v.queues(db, office, batch).await?;
     for _ in 0..CALL_TRIES {
+        for (call, answer) in batch.iter().zip(&mut answers) {
+            if answer.is_none() && !v.roster.contains(&call.officer) {
+                *answer = Some(Err(not_on_roster(office, &call.officer)));
+            }
+        }
         // Every call still unanswered chooses in turn, in memory (each choice sees the ones
         // before it as called); then one compare-and-set writes them all.
+        let rules = v.rules.clone();
         let mut chosen: Vec<(usize, Ticket)> = Vec::new();
+        let mut none_left = Vec::new();
         for (n, call) in batch.iter().enumerate() {
             if answers[n].is_some() {
                 continue;
@@ -466,7 +477,7 @@ async fn serve_calls(
             let Some(i) = queue::pick_next(tickets, &rules, now, call.counter)
                 .and_then(|next| tickets.iter().position(|t| t.id == next.id))
             else {
-                answers[n] = Some(Ok(None));
+                none_left.push(n);
                 continue;
             };
             let event = TicketEvent {
@@ -479,16 +490,27 @@ async fn serve_calls(
                 .map_err(|e| ApiError::Internal(e.to_string()))?;
             chosen.push((n, tickets[i].clone()));
         }
+        if chosen.is_empty() && !none_left.is_empty() && !read_now {
+            // Nothing to give by what the task knew: read what changed, then choose again.
+            v.catch_up(db, office).await?;
+            read_now = true;
+            days = v.queues(db, office, batch).await?;
+            continue;
+        }
+        for n in none_left {
+            answers[n] = Some(Ok(None));
+        }
         if chosen.is_empty() {
             break;
         }
-        let written = write_called(&tx, &chosen).await?;
+        let written = write_called(db, office, &chosen, v).await?;
         let mut lost = Vec::new();
         for (n, ticket) in chosen {
             if written.contains(&ticket.id) {
                 v.keep(&ticket);
-                changes.push(Change::Ticket(ticket.clone()));
                 answers[n] = Some(Ok(Some(ticket)));
+            } else if !v.roster.contains(&batch[n].officer) {
+                answers[n] = Some(Err(not_on_roster(office, &batch[n].officer)));
             } else {
                 lost.push(ticket.id);
             }
@@ -498,22 +520,16 @@ async fn serve_calls(
         }
         // A push changed these since they were read: take them as they stand (and choose
         // again for their calls on the next round).
-        let fresh = tx
+        let fresh = db
             .query("SELECT body FROM tickets WHERE id = ANY($1)", &[&lost])
             .await?;
         for row in fresh {
             let fresh: Ticket = serde_json::from_value(row.get(0))
                 .map_err(|e| ApiError::Internal(format!("stored ticket: {e}")))?;
             v.keep(&fresh);
-            for tickets in days.values_mut() {
-                if let Some(t) = tickets.iter_mut().find(|t| t.id == fresh.id) {
-                    *t = fresh.clone();
-                }
-            }
         }
+        days = v.queues(db, office, batch).await?;
     }
-    super::feed::append(&tx, office, &changes).await?;
-    tx.commit().await?;
     Ok(answers
         .into_iter()
         .map(|a| {
@@ -527,11 +543,28 @@ async fn serve_calls(
         .collect())
 }
 
-/// Writes the `chosen` tickets called, each only if it is still waiting (the
-/// compare-and-set), in one statement; the ids written.
+fn not_on_roster(office: &str, officer: &str) -> ApiError {
+    ApiError::Client(
+        ErrorCode::Forbidden,
+        format!("officer {officer:?} is not active on the roster of {office}"),
+    )
+}
+
+/// Writes the `chosen` tickets called, each only if it is still waiting and its officer
+/// still active at `office` (the compare-and-set), and appends those written to `office`'s
+/// feed; in the same statement reads what the feed gained since `view` last read it, and
+/// applies that to `view`. One round trip to PostgreSQL, one commit. Returns the ids
+/// written.
+///
+/// The feed append is the one of [`super::feed::append`]: the office's feed row is locked
+/// by the upsert and held to the commit, so positions commit in order; as in every other
+/// writer, ticket rows are locked before the feed row. The feed is read as of the
+/// statement's start, so before this write: what commits meanwhile is read next time.
 async fn write_called(
-    tx: &tokio_postgres::Transaction<'_>,
+    db: &tokio_postgres::Client,
+    office: &str,
     chosen: &[(usize, Ticket)],
+    view: &mut OfficeView,
 ) -> Result<std::collections::HashSet<Uuid>> {
     let ids: Vec<Uuid> = chosen.iter().map(|(_, t)| t.id).collect();
     let states: Vec<&str> = chosen.iter().map(|(_, t)| t.state.label()).collect();
@@ -539,25 +572,79 @@ async fn write_called(
         .iter()
         .map(|(_, t)| t.counter.map(|c| c as i32))
         .collect();
+    let officers: Vec<&str> = chosen
+        .iter()
+        .map(|(_, t)| t.officer.as_deref().unwrap_or_default())
+        .collect();
     let bodies = chosen
         .iter()
         .map(|(_, t)| serde_json::to_value(t))
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(tx
-        .query(
-            "UPDATE tickets t SET state = u.state, counter = u.counter, body = u.body,
-                 updated_at = now()
-             FROM UNNEST($1::uuid[], $2::text[], $3::int[], $4::jsonb[])
-                  AS u (id, state, counter, body)
-             WHERE t.id = u.id AND t.state = 'issued'
-             RETURNING t.id",
-            &[&ids, &states, &counters, &bodies],
-        )
-        .await?
+    let feed_bodies = chosen
         .iter()
-        .map(|r| r.get(0))
-        .collect())
+        .map(|(_, t)| serde_json::to_value(Change::Ticket(t.clone())))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let keys: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    let rows = db
+        .query(
+            "WITH won AS (
+                 UPDATE tickets t SET state = u.state, counter = u.counter, body = u.body,
+                     updated_at = now()
+                 FROM UNNEST($2::uuid[], $3::text[], $4::int[], $5::jsonb[], $6::text[],
+                             $7::jsonb[], $8::text[]) WITH ORDINALITY
+                      AS u (id, state, counter, body, key, change, officer, n)
+                 WHERE t.id = u.id AND t.state = 'issued'
+                   AND EXISTS (SELECT 1 FROM officers o
+                               WHERE o.office = $1 AND o.username = u.officer AND o.active)
+                 RETURNING t.id, u.key, u.change, u.n
+             ),
+             feed AS (
+                 INSERT INTO feeds (office, last)
+                 SELECT $1, count(*) FROM won HAVING count(*) > 0
+                 ON CONFLICT (office) DO UPDATE SET last = feeds.last + EXCLUDED.last
+                 RETURNING last
+             ),
+             added AS (
+                 INSERT INTO changes (office, pos, kind, key, body)
+                 SELECT $1,
+                        feed.last - (SELECT count(*) FROM won)
+                            + row_number() OVER (ORDER BY won.n),
+                        'ticket', won.key, won.change
+                 FROM won, feed
+             )
+             SELECT won.id, NULL::bigint, NULL::jsonb, pg_notify($9, $1)::text FROM won
+             UNION ALL
+             SELECT NULL, pos, body, NULL FROM changes
+             WHERE office = $1 AND pos > $10 AND kind IN ('ticket', 'office', 'officer')",
+            &[
+                &office,
+                &ids,
+                &states,
+                &counters,
+                &bodies,
+                &keys,
+                &feed_bodies,
+                &officers,
+                &super::db::FEED_CHANNEL,
+                &view.cursor,
+            ],
+        )
+        .await?;
+    let mut written = std::collections::HashSet::new();
+    let mut seen = Vec::new();
+    for row in rows {
+        match row.get::<_, Option<Uuid>>(0) {
+            Some(id) => {
+                written.insert(id);
+            }
+            None => seen.push((row.get::<_, i64>(1), row.get::<_, serde_json::Value>(2))),
+        }
+    }
+    seen.sort_by_key(|(pos, _)| *pos);
+    view.apply(seen)?;
+    Ok(written)
 }
 
 /// What an office's caller task knows of the office: its queue rules, its active roster,
@@ -567,13 +654,15 @@ async fn write_called(
 /// waiting ticket of the day.
 struct OfficeView {
     cursor: i64,
+    /// When the feed was last read up to `cursor`.
+    read_at: std::time::Instant,
     rules: QueueRules,
     roster: std::collections::HashSet<String>,
     days: HashMap<chrono::NaiveDate, HashMap<Uuid, Ticket>>,
 }
 
 impl OfficeView {
-    async fn load(tx: &tokio_postgres::Transaction<'_>, office: &str) -> Result<OfficeView> {
+    async fn load(tx: &tokio_postgres::Client, office: &str) -> Result<OfficeView> {
         // The position first: what commits after it is read again below, which is harmless.
         let cursor: i64 = tx
             .query_one(
@@ -593,6 +682,7 @@ impl OfficeView {
             .collect();
         Ok(OfficeView {
             cursor,
+            read_at: std::time::Instant::now(),
             rules: rules(tx, office).await?,
             roster,
             days: HashMap::new(),
@@ -600,8 +690,9 @@ impl OfficeView {
     }
 
     /// Applies what the office's feed says changed since the last batch.
-    async fn catch_up(&mut self, tx: &tokio_postgres::Transaction<'_>, office: &str) -> Result<()> {
-        let rows = tx
+    async fn catch_up(&mut self, db: &tokio_postgres::Client, office: &str) -> Result<()> {
+        let read_at = std::time::Instant::now();
+        let rows = db
             .query(
                 "SELECT pos, body FROM changes
                  WHERE office = $1 AND pos > $2 AND kind IN ('ticket', 'office', 'officer')
@@ -609,9 +700,16 @@ impl OfficeView {
                 &[&office, &self.cursor],
             )
             .await?;
-        for row in rows {
-            self.cursor = self.cursor.max(row.get(0));
-            let change: Change = serde_json::from_value(row.get(1))
+        self.apply(rows.iter().map(|r| (r.get(0), r.get(1))))?;
+        self.read_at = read_at;
+        Ok(())
+    }
+
+    /// Applies feed entries (position, body), in the order of their positions.
+    fn apply(&mut self, entries: impl IntoIterator<Item = (i64, serde_json::Value)>) -> Result<()> {
+        for (pos, body) in entries {
+            self.cursor = self.cursor.max(pos);
+            let change: Change = serde_json::from_value(body)
                 .map_err(|e| ApiError::Internal(format!("feed entry: {e}")))?;
             match change {
                 Change::Ticket(t) => self.keep(&t),
@@ -631,6 +729,22 @@ impl OfficeView {
         Ok(())
     }
 
+    /// The tickets each day of `batch` chooses from (see [`OfficeView::queue`]).
+    async fn queues(
+        &mut self,
+        db: &tokio_postgres::Client,
+        office: &str,
+        batch: &[Waiting],
+    ) -> Result<HashMap<chrono::NaiveDate, Vec<Ticket>>> {
+        let mut days = HashMap::new();
+        for call in batch {
+            if let std::collections::hash_map::Entry::Vacant(day) = days.entry(call.day) {
+                day.insert(self.queue(db, office, call.day).await?);
+            }
+        }
+        Ok(days)
+    }
+
     /// A ticket as it now stands, if its day is kept.
     fn keep(&mut self, ticket: &Ticket) {
         if let Some(day) = self.days.get_mut(&ticket.day) {
@@ -642,12 +756,12 @@ impl OfficeView {
     /// ones (the priority ratio counts them).
     async fn queue(
         &mut self,
-        tx: &tokio_postgres::Transaction<'_>,
+        db: &tokio_postgres::Client,
         office: &str,
         day: chrono::NaiveDate,
     ) -> Result<Vec<Ticket>> {
         if !self.days.contains_key(&day) {
-            let tickets: HashMap<Uuid, Ticket> = tx
+            let tickets: HashMap<Uuid, Ticket> = db
                 .query(
                     "SELECT body FROM tickets WHERE office = $1 AND day = $2",
                     &[&office, &day],
@@ -671,8 +785,13 @@ impl OfficeView {
             .clone()
             .filter(|t| t.state != TicketState::Issued && t.called_at.is_some())
             .collect();
+        // Only the last few calls count: pick them out without sorting the whole day.
+        let last = self.rules.regular_per_priority as usize + 1;
+        if called.len() > last {
+            called.select_nth_unstable_by_key(last, |t| std::cmp::Reverse(t.called_at));
+            called.truncate(last);
+        }
         called.sort_by_key(|t| std::cmp::Reverse(t.called_at));
-        called.truncate(self.rules.regular_per_priority as usize + 1);
         let mut out: Vec<Ticket> = all
             .filter(|t| t.state == TicketState::Issued)
             .cloned()

@@ -137,7 +137,8 @@ impl Pusat {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let state = AppState::new(pool.clone(), Some(INTEGRATION_KEY));
-        loket::server::db::spawn_listener(db, None, state.feed_commits.clone()).unwrap();
+        loket::server::db::spawn_listener(db, None, loket::server::db::Listeners::of(&state))
+            .unwrap();
         let metrics = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let metrics_url = format!("http://{}", metrics.local_addr().unwrap());
         let (metrics_stop, metrics_rx) = tokio::sync::oneshot::channel::<()>();
