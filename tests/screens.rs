@@ -1624,3 +1624,22 @@ fn the_incomplete_answers_notice_goes_once_every_answer_is_given() {
     let screen = draw(&f.app, 100, 30);
     assert!(!screen.contains("Jawaban belum lengkap"), "{screen}");
 }
+
+/// Every notice is said in both languages, down to a refused birth date (issue 12 #22).
+#[test]
+fn a_refused_birth_date_is_said_in_the_language_switched_to() {
+    let mut f = fixture();
+    open_clean_case(&mut f, ApplicationType::New);
+    to_checklist(&mut f);
+    press(&mut f.app, KeyCode::Up);
+    press(&mut f.app, KeyCode::Up);
+    ctrl(&mut f.app, 'u');
+    typ(&mut f.app, "31/02/1990");
+    press(&mut f.app, KeyCode::Enter);
+    let id = draw(&f.app, 100, 30);
+    assert!(id.contains("tidak sah"), "{id}");
+    press(&mut f.app, KeyCode::F(2));
+    let en = draw(&f.app, 100, 30);
+    assert!(en.contains("is not valid"), "{en}");
+    assert!(!en.contains("tidak sah"), "{en}");
+}

@@ -358,18 +358,20 @@ impl App {
     }
 
     fn on_scanner(&mut self, event: ScannerEvent) {
-        let s = self.lang.strings();
-        let notice = |level, text| Some(Notice::new(level, text));
         match event {
             ScannerEvent::Connected(port) => {
-                self.notice = notice(Level::Ok, fill(s.scanner_connected, &[&port]));
+                self.notice = Some(Notice::said(Level::Ok, |s| {
+                    fill(s.scanner_connected, &[&port])
+                }));
                 self.status.scanner = Some(Ok(port));
             }
             ScannerEvent::Disconnected(why) => {
-                self.notice = notice(Level::Warn, fill(s.scanner_lost, &[&why]));
+                self.notice = Some(Notice::said(Level::Warn, |s| fill(s.scanner_lost, &[&why])));
                 self.status.scanner = Some(Err(why));
             }
-            ScannerEvent::Refused(r) => self.notice = notice(Level::Error, refusal_text(&r, s)),
+            ScannerEvent::Refused(r) => {
+                self.notice = Some(Notice::said(Level::Error, |s| refusal_text(&r, s)));
+            }
             ScannerEvent::Scan(text) => self.on_scan(&text),
         }
     }
@@ -705,13 +707,25 @@ impl App {
 /// Applies the supervisors' answers from the board to this counter's cases and says what
 /// each did.
 pub(super) fn apply_answers(ctx: &mut Ctx<'_>) {
-    let s = ctx.s();
     let answered = match ctx.desk.apply_approval_answers(ctx.local_now()) {
         Ok(a) => a,
         Err(e) => return ctx.counter_failed(&e),
     };
     for a in answered {
-        let (level, text) = match (&a.case, a.answer.granted) {
+        let level = match (&a.case, a.answer.granted) {
+            (Ok(_), true) => Level::Ok,
+            (Ok(_), false) => Level::Warn,
+            (Err(_), _) => Level::Error,
+        };
+        *ctx.notice = Some(Notice::said_in(level, |lang| answer_text(&a, lang)));
+    }
+}
+
+/// What became of one supervisor's answer, in `lang`.
+fn answer_text(a: &crate::counter::Answered, lang: Lang) -> String {
+    {
+        let s = lang.strings();
+        let (_, text) = match (&a.case, a.answer.granted) {
             (Ok(_), true) => (
                 Level::Ok,
                 fill(
@@ -733,11 +747,11 @@ pub(super) fn apply_answers(ctx: &mut Ctx<'_>) {
                     &[
                         &a.answer.supervisor,
                         &a.booking,
-                        &crate::text::counter_text(e, s, ctx.lang),
+                        &crate::text::counter_text(e, s, lang),
                     ],
                 ),
             ),
         };
-        ctx.notify(level, text);
+        text
     }
 }

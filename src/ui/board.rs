@@ -347,15 +347,16 @@ impl BoardScreen {
         ctx.desk
             .answer_approval(&actor, ctx.officer, waiting, granted, note)
             .map_err(|e| crate::text::counter_text(&e, s, ctx.lang))?;
-        let counter = waiting
-            .counter
-            .map_or(s.board_this_counter.to_owned(), |c| c.to_string());
-        let text = if granted {
-            fill(s.board_approved, &[&no.trim(), &counter])
-        } else {
-            fill(s.board_returned, &[&no.trim(), &counter])
-        };
-        ctx.notify(Level::Ok, text);
+        let counter = waiting.counter;
+        ctx.say(Level::Ok, |s| {
+            let counter = counter.map_or(s.board_this_counter.to_owned(), |c| c.to_string());
+            let said = if granted {
+                s.board_approved
+            } else {
+                s.board_returned
+            };
+            fill(said, &[&no.trim(), &counter])
+        });
         // A request of this very counter's (another officer asked here) is applied now.
         if waiting.counter.is_none() {
             super::app::apply_answers(ctx);

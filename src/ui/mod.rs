@@ -81,7 +81,13 @@ impl Notice {
 
     /// A notice said in both languages.
     pub fn said(level: Level, say: impl Fn(&'static Strings) -> String) -> Notice {
-        let both = [say(Lang::Id.strings()), say(Lang::En.strings())];
+        Notice::said_in(level, |lang| say(lang.strings()))
+    }
+
+    /// A notice said in both languages, by language (for words that need more than the
+    /// strings, such as an error's text).
+    pub fn said_in(level: Level, say: impl Fn(Lang) -> String) -> Notice {
+        let both = [say(Lang::Id), say(Lang::En)];
         Notice {
             level,
             text: both[0].clone(),
@@ -146,9 +152,6 @@ impl Ctx<'_> {
             office: &self.office.code,
             today: self.today(),
         }
-    }
-    pub fn notify(&mut self, level: Level, text: String) {
-        *self.notice = Some(Notice::new(level, text));
     }
     /// A notice in both languages: `say` writes it from a language's strings.
     pub fn say(&mut self, level: Level, say: impl Fn(&'static Strings) -> String) {

@@ -88,8 +88,7 @@ impl WalkInScreen {
     }
 
     /// Reads the form; what the counter layer checks, or what the officer must fix first.
-    fn read(&self, ctx: &Ctx<'_>) -> Result<WalkIn, String> {
-        let s = ctx.s();
+    fn read(&self, s: &Strings) -> Result<WalkIn, String> {
         let f = &self.form;
         let reason = f
             .choice("reason")
@@ -115,10 +114,10 @@ impl WalkInScreen {
     }
 
     fn save(&mut self, ctx: &mut Ctx<'_>) -> Nav {
-        let form = match self.read(ctx) {
+        let form = match self.read(ctx.s()) {
             Ok(form) => form,
-            Err(e) => {
-                ctx.notify(Level::Error, e);
+            Err(_) => {
+                ctx.say(Level::Error, |s| self.read(s).err().unwrap_or_default());
                 return Nav::Stay;
             }
         };

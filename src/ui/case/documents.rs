@@ -13,11 +13,14 @@ use crate::domain::{Action, Case, Sex, format};
 use crate::ui::form::{Field, Form, FormEvent};
 use crate::ui::{Strings, fill, theme};
 
+// Returned once per key and used at once, never stored: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum DocsOut {
     Apply(Action),
     /// Open the note of this document for editing (the screen shows a dialog).
     EditNote(DocKind, DocStatus),
-    Error(String),
+    /// The identity typed is refused; [`DocsPanel::identity_change`] says why.
+    IdentityRefused,
 }
 
 pub struct DocsPanel {
@@ -96,7 +99,7 @@ impl DocsPanel {
     fn commit(&self, case: &Case, s: &Strings) -> Option<DocsOut> {
         match self.identity_change(case, s)? {
             Ok(identity) => Some(DocsOut::Apply(Action::SetIdentity { identity })),
-            Err(e) => Some(DocsOut::Error(e)),
+            Err(_) => Some(DocsOut::IdentityRefused),
         }
     }
 

@@ -385,14 +385,24 @@ impl CaseScreen {
         self.flush(ctx);
     }
 
+    /// Why the identity typed is refused, in both languages (F2 shows the other).
+    fn say_identity_refused(&self, ctx: &mut Ctx<'_>) {
+        ctx.say(Level::Error, |s| {
+            self.docs
+                .identity_change(&self.case, s)
+                .and_then(Result::err)
+                .unwrap_or_default()
+        });
+    }
+
     /// Saves what is typed but not yet committed (before completing or leaving a step).
     fn flush(&mut self, ctx: &mut Ctx<'_>) -> bool {
         match self.editing() {
             Some(Step::Documents) => match self.docs.identity_change(&self.case, ctx.s()) {
                 None => true,
                 Some(Ok(identity)) => self.apply(ctx, Action::SetIdentity { identity }),
-                Some(Err(e)) => {
-                    ctx.notify(Level::Error, e);
+                Some(Err(_)) => {
+                    self.say_identity_refused(ctx);
                     false
                 }
             },
@@ -470,7 +480,7 @@ impl CaseScreen {
                 dialog.paste(&note.unwrap_or_default());
                 self.dialog = Some((dialog, Pending::DocumentNote(kind, status)));
             }
-            Some(DocsOut::Error(e)) => ctx.notify(Level::Error, e),
+            Some(DocsOut::IdentityRefused) => self.say_identity_refused(ctx),
             None => {}
         }
     }
@@ -478,9 +488,9 @@ impl CaseScreen {
     fn on_step_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) {
         match self.editing() {
             Some(Step::Documents) => match self.docs.on_key(key, &self.case, ctx.s()) {
-                Some(DocsOut::Error(e)) => {
+                Some(DocsOut::IdentityRefused) => {
                     self.identity_refused = true;
-                    ctx.notify(Level::Error, e);
+                    self.say_identity_refused(ctx);
                 }
                 out => {
                     if self.identity_refused
@@ -506,9 +516,9 @@ impl CaseScreen {
                 }
             }
             Some(Step::Photo) if self.camera => {
-                match self.photo.on_key(key, ctx.s(), ctx.work, self.case.id) {
+                match self.photo.on_key(key, ctx.work, self.case.id) {
                     Some(PhotoOut::Accept) => self.accept_photo(ctx, None),
-                    Some(PhotoOut::Message(m)) => ctx.notify(Level::Warn, m.to_owned()),
+                    Some(PhotoOut::Message(m)) => ctx.say(Level::Warn, |s| m(s).to_owned()),
                     None => {}
                 }
             }

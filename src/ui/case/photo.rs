@@ -20,7 +20,8 @@ use crate::ui::{Strings, preview, theme};
 pub enum PhotoOut {
     /// Keep the captured photo (with the officer's reason when checks failed).
     Accept,
-    Message(&'static str),
+    /// A message, written from a language's strings (said in both).
+    Message(fn(&'static Strings) -> &'static str),
 }
 
 #[derive(Default)]
@@ -93,20 +94,14 @@ impl PhotoPanel {
         self.captured = Some(capture);
     }
 
-    pub fn on_key(
-        &mut self,
-        key: &KeyEvent,
-        s: &Strings,
-        work: &Work,
-        case: Uuid,
-    ) -> Option<PhotoOut> {
+    pub fn on_key(&mut self, key: &KeyEvent, work: &Work, case: Uuid) -> Option<PhotoOut> {
         if self.checking || self.saving {
-            return Some(PhotoOut::Message(s.photo_busy));
+            return Some(PhotoOut::Message(|s| s.photo_busy));
         }
         match key.code {
             KeyCode::Char(' ') if self.captured.is_none() => {
                 let Some(frame) = &self.preview else {
-                    return Some(PhotoOut::Message(s.photo_no_frame));
+                    return Some(PhotoOut::Message(|s| s.photo_no_frame));
                 };
                 let frame = frame.clone();
                 self.checking = true;
@@ -121,8 +116,8 @@ impl PhotoPanel {
                 None
             }
             KeyCode::Enter => match &self.captured {
-                None => Some(PhotoOut::Message(s.photo_capture_first)),
-                Some(c) if c.crop.is_none() => Some(PhotoOut::Message(s.photo_cannot_crop)),
+                None => Some(PhotoOut::Message(|s| s.photo_capture_first)),
+                Some(c) if c.crop.is_none() => Some(PhotoOut::Message(|s| s.photo_cannot_crop)),
                 Some(_) => Some(PhotoOut::Accept),
             },
             _ => None,
