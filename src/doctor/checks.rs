@@ -312,6 +312,41 @@ pub(super) fn database(dir: &Path, now: DateTime<Utc>, s: &Strings, out: &mut Ve
             fill(s.dr_sync_ok, &[&h.pending_events, &h.pending_photos]),
         )
     });
+    out.push(retention_finding(
+        h.retention_days,
+        h.purged_on,
+        h.cases,
+        now.date_naive(),
+        s,
+    ));
+}
+
+/// After this many days without a purge, cases may be kept past the office's retention.
+const PURGE_WARN_DAYS: i64 = 7;
+
+/// The retention in force and when it last ran. A purge runs once a day after a sync round
+/// reached pusat: a counter that has not synced for days keeps what it should have purged.
+pub fn retention_finding(
+    days: u32,
+    purged_on: Option<chrono::NaiveDate>,
+    cases: u64,
+    today: chrono::NaiveDate,
+    s: &Strings,
+) -> Finding {
+    match purged_on {
+        Some(on) if (today - on).num_days() >= PURGE_WARN_DAYS => Finding::warn(
+            "retention",
+            fill(s.dr_retention_late, &[&days, &on, &(today - on).num_days()]),
+            s.dr_retention_fix.to_owned(),
+        ),
+        Some(on) => Finding::ok("retention", fill(s.dr_retention_ok, &[&days, &on])),
+        None if cases == 0 => Finding::ok("retention", fill(s.dr_retention_new, &[&days])),
+        None => Finding::warn(
+            "retention",
+            fill(s.dr_retention_never, &[&days]),
+            s.dr_retention_fix.to_owned(),
+        ),
+    }
 }
 
 /// The data folder is the service user's alone: 0700, the database 0600, owned by whoever

@@ -91,3 +91,21 @@ fn the_printer_is_checked_when_there_is_one() {
     assert_eq!(f.level, Level::Fail);
     assert!(f.fix.as_deref().unwrap_or("").contains("grup lp"), "{f:?}");
 }
+
+#[test]
+fn the_retention_and_its_last_purge_are_shown_and_a_late_purge_warns() {
+    let s = Lang::Id.strings();
+    let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+    let fresh = retention_finding(30, Some(day(26)), 40, day(27), s);
+    assert_eq!(fresh.level, Level::Ok);
+    assert!(fresh.message.contains("30 hari"), "{}", fresh.message);
+    assert!(fresh.message.contains("2026-11-26"), "{}", fresh.message);
+    let late = retention_finding(30, Some(day(10)), 40, day(27), s);
+    assert_eq!(late.level, Level::Warn);
+    assert!(late.message.contains("17 hari lalu"), "{}", late.message);
+    assert_eq!(retention_finding(30, None, 0, day(27), s).level, Level::Ok);
+    assert_eq!(
+        retention_finding(30, None, 5, day(27), s).level,
+        Level::Warn
+    );
+}

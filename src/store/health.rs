@@ -34,6 +34,10 @@ pub struct Health {
     pub pending_photos: u64,
     /// The schema is older than this program's (it is brought up to date on the next start).
     pub schema_behind: bool,
+    /// The days the office keeps closed cases and past bookings.
+    pub retention_days: u32,
+    /// The day the last retention purge ran (`None`: never).
+    pub purged_on: Option<chrono::NaiveDate>,
 }
 
 impl Health {
@@ -109,6 +113,18 @@ fn inspect_conn(conn: &Connection) -> Result<Health> {
         "SELECT COUNT(*) FROM photos WHERE uploaded_at IS NULL",
     )?;
     health.cases = count(conn, "SELECT COUNT(*) FROM cases")?;
+    let config: Option<String> = conn
+        .query_row("SELECT config FROM offices LIMIT 1", [], |r| r.get(0))
+        .optional()?;
+    health.retention_days = super::retention::retention_of(config.as_deref());
+    // An older schema has no such column yet: never purged, as far as this file says.
+    health.purged_on = conn
+        .query_row("SELECT purged_on FROM sync_state WHERE id = 1", [], |r| {
+            r.get::<_, Option<String>>(0)
+        })
+        .ok()
+        .flatten()
+        .and_then(|d| d.parse().ok());
     health.mismatched_cases = mismatched_cases(conn)?;
     Ok(health)
 }

@@ -146,9 +146,14 @@ impl Store {
                 |r| r.get(0),
             )
             .ok();
-        config
-            .and_then(|c| serde_json::from_str::<serde_json::Value>(&c).ok())
-            .and_then(|c| c.get("retention_days").and_then(serde_json::Value::as_u64))
-            .map_or(DEFAULT_RETENTION_DAYS, |d| d.clamp(1, 3650) as u32)
+        retention_of(config.as_deref())
     }
+}
+
+/// The retention an office's config (JSON) sets, or the default.
+pub(crate) fn retention_of(config: Option<&str>) -> u32 {
+    config
+        .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok())
+        .and_then(|c| c.get("retention_days").and_then(serde_json::Value::as_u64))
+        .map_or(DEFAULT_RETENTION_DAYS, |d| d.clamp(1, 3650) as u32)
 }

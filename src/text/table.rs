@@ -587,6 +587,11 @@ strings! {
     dr_clock_unknown: "Jam: tidak dapat dibandingkan (pusat tidak menjawab)", "Clock: cannot be compared (pusat did not answer)";
     dr_sync_ok: "Sinkron: {} peristiwa dan {} foto menunggu", "Sync: {} {event|events} and {} {photo|photos} waiting";
     dr_sync_old: "Sinkron tertahan: {} peristiwa menunggu, yang tertua {} jam", "Sync held up: {} {event|events} waiting, the oldest {} {hour|hours} old";
+    dr_retention_ok: "Retensi {} hari; pembersihan terakhir {}", "Retention {} {day|days}; last purge {}";
+    dr_retention_new: "Retensi {} hari; belum ada kasus untuk dibersihkan", "Retention {} {day|days}; no case to purge yet";
+    dr_retention_never: "Retensi {} hari, tetapi pembersihan belum pernah berjalan", "Retention {} {day|days}, but the purge has never run";
+    dr_retention_late: "Retensi {} hari, tetapi pembersihan terakhir {} ({} hari lalu): data bisa tersimpan melebihi retensi", "Retention {} {day|days}, but the last purge was {} ({} {day|days} ago): data may be kept past the retention";
+    dr_retention_fix: "Pembersihan berjalan sekali sehari setelah sinkron berhasil: jalankan `loket sync --once` dan periksa jaringan ke pusat.", "The purge runs once a day after a successful sync: run `loket sync --once` and check the network to pusat.";
     dr_sync_fix: "Jalankan `loket sync --once` untuk melihat alasannya; periksa jaringan ke pusat.", "Run `loket sync --once` to see why; check the network to pusat.";
     dr_backup_none: "Belum ada cadangan", "No backup yet";
     dr_backup_fix: "Aktifkan cadangan harian: `systemctl enable --now loket-backup.timer`, atau jalankan `loket backup` sekarang.", "Turn on the nightly backup: `systemctl enable --now loket-backup.timer`, or run `loket backup` now.";
