@@ -963,29 +963,13 @@ async fn a_device_pusat_keeps_in_memory_is_refused_once_revoked_or_expired() {
         other.client.pull(0).await.unwrap();
     }
     let db = pusat.pool.get().await.unwrap();
-    let refused_within = |c: &loket::sync::Client, want: loket::sync::SyncError| {
-        let c = c.clone();
-        async move {
-            let started = std::time::Instant::now();
-            loop {
-                match c.pull(0).await {
-                    Err(e) if e == want => return started.elapsed(),
-                    other => assert!(
-                        started.elapsed() < std::time::Duration::from_secs(2),
-                        "still {other:?} after 2 s"
-                    ),
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-            }
-        }
-    };
     db.execute(
         "UPDATE devices SET expires_at = now() - interval '1 minute' WHERE id = $1",
         &[&kiosk.credential.device_id],
     )
     .await
     .unwrap();
-    let took = refused_within(&kiosk.client, loket::sync::SyncError::Expired).await;
+    let took = kiosk.until_refused(loket::sync::SyncError::Expired).await;
     eprintln!("expiry reached pusat's memory in {took:?}");
     db.execute(
         "UPDATE devices SET revoked_at = now() WHERE id = $1",
@@ -993,7 +977,7 @@ async fn a_device_pusat_keeps_in_memory_is_refused_once_revoked_or_expired() {
     )
     .await
     .unwrap();
-    let took = refused_within(&other.client, loket::sync::SyncError::Revoked).await;
+    let took = other.until_refused(loket::sync::SyncError::Revoked).await;
     eprintln!("revocation reached pusat's memory in {took:?}");
     pusat.stop().await;
 }

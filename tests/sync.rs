@@ -298,6 +298,7 @@ async fn revoked_expired_and_strange_servers_stop_sync_but_lose_nothing() {
     )
     .await
     .unwrap();
+    a.until_refused(SyncError::Expired).await;
     assert_eq!(a.sync().await, Err(SyncError::Expired));
     assert_eq!(a.store.pending_events().unwrap(), 5);
     db.execute(
@@ -311,6 +312,7 @@ async fn revoked_expired_and_strange_servers_stop_sync_but_lose_nothing() {
     a.views(&bookings[1], 2);
     let id = a.credential.device_id;
     loket::server::admin::device_revoke(&db, id).await.unwrap();
+    a.until_refused(SyncError::Revoked).await;
     assert_eq!(a.sync().await, Err(SyncError::Revoked));
     assert_eq!(
         a.store.pending_events().unwrap(),

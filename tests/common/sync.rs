@@ -267,6 +267,24 @@ impl Counter {
             .signed(self.key.clone());
     }
 
+    /// Waits until pusat refuses this counter with `want` (after a change to its device
+    /// row, pusat forgets what it kept of the device when PostgreSQL's notification
+    /// arrives: milliseconds). Reads only, so nothing is pushed meanwhile. How long it took.
+    #[allow(dead_code)]
+    pub async fn until_refused(&self, want: SyncError) -> std::time::Duration {
+        let started = std::time::Instant::now();
+        loop {
+            match self.client.pull(0).await {
+                Err(e) if e == want => return started.elapsed(),
+                other => assert!(
+                    started.elapsed() < std::time::Duration::from_secs(2),
+                    "still {other:?} after 2 s"
+                ),
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
     pub async fn sync(&mut self) -> Result<RoundReport, SyncError> {
         let now = local_now;
         let cx = RoundContext {
