@@ -270,7 +270,6 @@ impl Counter {
     /// Waits until pusat refuses this counter with `want` (after a change to its device
     /// row, pusat forgets what it kept of the device when PostgreSQL's notification
     /// arrives: milliseconds). Reads only, so nothing is pushed meanwhile. How long it took.
-    #[allow(dead_code)]
     pub async fn until_refused(&self, want: SyncError) -> std::time::Duration {
         let started = std::time::Instant::now();
         loop {
