@@ -340,9 +340,13 @@ async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<(Device, Ro
                 &[&hash, &device.id, &first_use_of_next.unwrap_or(false)],
             )
             .await?;
-        // The first use of a renewed token changed the row: what is cached is what the
-        // next request reads.
-        if first_use_of_next != Some(true) {
+        // The first use of a renewed token changed the row: this process forgets the old
+        // token now (the notification would come milliseconds later, and the old token
+        // presented in between must already be refused); what is cached otherwise is what
+        // the next request reads.
+        if first_use_of_next == Some(true) {
+            state.devices.forget(device.id);
+        } else {
             state.devices.keep(hash, known, read_after);
         }
         Ok((device, role))
@@ -573,6 +577,8 @@ pub async fn renew(State(state): State<AppState>, device: Device) -> Result<Json
             &[&device.id, &sha256_hex(token.as_bytes()), &expires_at],
         )
         .await?;
+    // Its notification reaches every pusat process; this one forgets at once.
+    state.devices.forget(device.id);
     tracing::info!(device_id = %device.id, "device credential renewed");
     Ok(Json(RenewResponse { token, expires_at }))
 }
