@@ -290,6 +290,9 @@ pub enum Stage {
     Approved,
     Deferred,
     Rejected,
+    /// Continued, but the photo or fingerprints are still to be taken: the applicant is
+    /// asked back for them.
+    AwaitingPhoto,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

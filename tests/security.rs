@@ -17,7 +17,7 @@ mod pg;
 mod support;
 
 use loket::domain::booking::WalkInReason;
-use loket::domain::case::{Decision, Identity};
+use loket::domain::case::{Biometrics, Decision, Identity};
 use loket::domain::checklist::DocKind;
 use loket::domain::{Action, Booking, BookingCode};
 use loket::protocol::WireEvent;
@@ -901,7 +901,9 @@ async fn fees_owed_red_flags_and_waivers_pass_at_pusat_only_with_a_rostered_supe
         for step in [
             Action::SaveInterview { interview },
             Action::CompleteInterview,
-            Action::RecordPhotoPending,
+            Action::RecordPhotoPending {
+                biometrics: Some(Biometrics::Pending),
+            },
             continued,
         ] {
             counter.store.apply(&actor, Some(case.id), &step).unwrap();

@@ -178,6 +178,25 @@ pub enum PhotoCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Record a photo file for a case waiting for its photo ("menunggu foto"): the same
+    /// checks as the camera's; a photo that fails one needs --reason. The officer's PIN is
+    /// asked (or read from standard input when it is not a terminal).
+    Import {
+        /// The booking code.
+        #[arg(long)]
+        booking: String,
+        /// Which applicant on the booking, from 1.
+        #[arg(long, default_value_t = 1)]
+        applicant: usize,
+        /// The officer recording it: username or NIP.
+        #[arg(long)]
+        officer: String,
+        /// Why a photo that failed a check is kept anyway.
+        #[arg(long)]
+        reason: Option<String>,
+        /// The picture (JPEG or PNG).
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -367,6 +386,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         return Ok(match command {
             PhotoCommand::Check { file } => photo::check(file),
             PhotoCommand::Capture { camera, out } => photo::capture(camera, out),
+            PhotoCommand::Import { .. } => return photo_import(cli),
         });
     }
     // The technician's tools look at a data folder without opening (and so migrating) it.
@@ -468,6 +488,32 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Ok(()) | Err(CliError::Closed) => Ok(0),
         Err(e) => Err(e),
     }
+}
+
+fn photo_import(cli: Cli) -> Result<u8, CliError> {
+    let Command::Photo {
+        command:
+            PhotoCommand::Import {
+                booking,
+                applicant,
+                officer,
+                reason,
+                file,
+            },
+    } = cli.command
+    else {
+        return Ok(2);
+    };
+    let dir = cli.data_dir.unwrap_or_else(config::default_data_dir);
+    let mut opened = open(dir)?;
+    let import = photo::Import {
+        booking: &booking,
+        applicant,
+        officer: &officer,
+        reason,
+        file: &file,
+    };
+    photo::import(&mut opened, import)
 }
 
 fn day_or_today(o: &Opened, day: Option<NaiveDate>) -> NaiveDate {

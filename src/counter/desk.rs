@@ -129,8 +129,17 @@ impl Desk {
         stored: &StoredPhoto,
         failed_checks: Vec<String>,
         reason: Option<String>,
+        biometrics: Option<crate::domain::case::Biometrics>,
     ) -> std::result::Result<Case, CounterError> {
-        super::record_photo(&mut self.store, actor, case, stored, failed_checks, reason)
+        super::record_photo(
+            &mut self.store,
+            actor,
+            case,
+            stored,
+            failed_checks,
+            reason,
+            biometrics,
+        )
     }
 
     // The office's queue.

@@ -59,6 +59,12 @@ pub enum CounterError {
     /// A request sent back from the board says why.
     #[error("a request sent back needs a note")]
     NoteNeeded,
+    /// A photo file: no face to crop the passport photo around.
+    #[error("no face to crop a passport photo around")]
+    PhotoCannotCrop,
+    /// A photo file that failed checks, imported without a reason (the check codes).
+    #[error("the photo failed checks: {0:?}")]
+    PhotoFailed(Vec<String>),
 }
 
 /// Why a walk-in cannot be registered as entered.
@@ -255,8 +261,9 @@ pub fn approval_outcome(
     Ok(approver.username)
 }
 
-/// Records a photo written by `store::write_photo` on its case, with the checks it failed
-/// and the officer's reason for keeping it anyway.
+/// Records a photo written by `store::write_photo` on its case, with the checks it failed,
+/// the officer's reason for keeping it anyway, and the fingerprints as recorded with it:
+/// at the photo step, or later for a case waiting for its photo.
 pub fn record_photo(
     store: &mut Store,
     actor: &Actor,
@@ -264,13 +271,57 @@ pub fn record_photo(
     stored: &StoredPhoto,
     failed_checks: Vec<String>,
     reason: Option<String>,
+    biometrics: Option<crate::domain::case::Biometrics>,
 ) -> Result<Case, CounterError> {
     let action = Action::RecordPhoto {
         sha256: stored.sha256.clone(),
         failed_checks,
         accepted_because: reason,
+        biometrics,
     };
     Ok(store.record_written_photo(actor, case, stored, &action)?)
+}
+
+/// A photo file for a case that waits for its photo (`loket photo import`): checked and
+/// cropped by the same pipeline as the camera's capture, kept only when every check passes
+/// or with the officer's reason, then recorded like a photo taken at the counter.
+pub fn import_photo(
+    store: &mut Store,
+    data_dir: &std::path::Path,
+    actor: &Actor,
+    case: &Case,
+    image: &image::RgbImage,
+    reason: Option<String>,
+) -> Result<Case, CounterError> {
+    use crate::domain::case::{Biometrics, CaseError, CaseStatus, PhotoState};
+    if case.status != CaseStatus::AwaitingPhoto || case.photo != PhotoState::Pending {
+        return Err(StoreError::Case(CaseError::NotAwaitingPhoto).into());
+    }
+    let capture = crate::photo::Capture::of(image);
+    let crop = capture.crop.as_ref().ok_or(CounterError::PhotoCannotCrop)?;
+    let failed: Vec<String> = capture
+        .failed()
+        .iter()
+        .map(|c| c.code().to_owned())
+        .collect();
+    let reason = reason.filter(|r| !r.trim().is_empty());
+    if !failed.is_empty() && reason.is_none() {
+        return Err(CounterError::PhotoFailed(failed));
+    }
+    let stored = crate::store::write_photo(data_dir, crop)?;
+    let biometrics = match &case.biometrics {
+        b @ Biometrics::Captured { .. } => b.clone(),
+        _ => Biometrics::Pending,
+    };
+    record_photo(
+        store,
+        actor,
+        case.id,
+        &stored,
+        failed,
+        reason,
+        Some(biometrics),
+    )
 }
 
 /// When a draft is written durably. Every change is written at once but without waiting

@@ -92,6 +92,83 @@ pub fn escpos(slip: &Slip, config: &PrinterConfig) -> Vec<u8> {
     out
 }
 
+/// What a deferral slip says: what the applicant must bring back, to resume the case.
+#[derive(Debug, Clone)]
+pub struct DeferralSlip {
+    pub office: String,
+    pub booking: String,
+    pub applicant: String,
+    pub deferred_at: DateTime<FixedOffset>,
+    /// The documents to bring, named.
+    pub bring: Vec<String>,
+    pub note: String,
+}
+
+/// The deferral slip as ESC/POS bytes: the booking code large, what to bring one per line,
+/// the officer's note wrapped to the paper, then feed and cut.
+pub fn deferral_escpos(slip: &DeferralSlip, config: &PrinterConfig) -> Vec<u8> {
+    let mut out = Vec::with_capacity(512);
+    let width = config.columns.max(16);
+    out.extend([ESC, b'@']);
+    out.extend([ESC, b'a', 1]);
+    out.extend([ESC, b'E', 1]);
+    text(&mut out, &slip.office, width);
+    out.extend([ESC, b'E', 0]);
+    text(&mut out, "PERMOHONAN DITUNDA / APPLICATION DEFERRED", width);
+    out.extend([GS, b'!', 0x11]); // 2x wide, 2x tall
+    text(&mut out, &slip.booking, width / 2);
+    out.extend([GS, b'!', 0x00]);
+    text(&mut out, &slip.applicant, width);
+    text(
+        &mut out,
+        &slip.deferred_at.format("%d-%m-%Y %H:%M").to_string(),
+        width,
+    );
+    out.extend([ESC, b'a', 0]); // left
+    text(&mut out, "Bawa kembali / Bring back:", width);
+    if slip.bring.is_empty() {
+        text(&mut out, "- (lihat catatan / see the note)", width);
+    }
+    for doc in &slip.bring {
+        text(&mut out, &format!("- {doc}"), width);
+    }
+    if !slip.note.trim().is_empty() {
+        text(&mut out, "Catatan / Note:", width);
+        for line in wrap(slip.note.trim(), width) {
+            text(&mut out, &line, width);
+        }
+    }
+    text(
+        &mut out,
+        "Tunjukkan slip ini dan kode booking saat kembali.",
+        width,
+    );
+    out.extend([ESC, b'd', 4]);
+    if config.cut {
+        out.extend([GS, b'V', 66, 0]);
+    }
+    out
+}
+
+/// Words into lines of at most `width` characters (a longer word is cut).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// One line of text, cut to `width`, in ASCII.
 fn text(out: &mut Vec<u8>, line: &str, width: usize) {
     let ascii: String = line

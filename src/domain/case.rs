@@ -44,6 +44,11 @@ pub enum CaseStatus {
     Continued,
     Deferred,
     Rejected,
+    /// Decided to continue, but the photo or the fingerprints are still to be taken (no
+    /// camera at the counter, the biometric station not yet visited): finished at a
+    /// counter with a camera, with a photo file imported, or when the station's capture is
+    /// recorded. The passport is not processed before.
+    AwaitingPhoto,
 }
 
 impl CaseStatus {
@@ -54,6 +59,7 @@ impl CaseStatus {
             CaseStatus::Continued => "continued",
             CaseStatus::Deferred => "deferred",
             CaseStatus::Rejected => "rejected",
+            CaseStatus::AwaitingPhoto => "awaiting_photo",
         }
     }
 
@@ -203,6 +209,34 @@ pub enum PhotoState {
     },
 }
 
+/// The fingerprints (biometrik) the office takes beside the photo. Loket reads no
+/// fingerprint sensor: the officer records that the biometric station captured them, who
+/// did and when, or that they are still to be taken.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum Biometrics {
+    /// Nothing recorded: cases decided before Loket recorded fingerprints.
+    #[default]
+    NotRecorded,
+    /// Still to be taken: the case cannot end approved while it is.
+    Pending,
+    Captured {
+        by: String,
+        at: DateTime<FixedOffset>,
+    },
+}
+
+impl Biometrics {
+    pub fn is_not_recorded(&self) -> bool {
+        *self == Biometrics::NotRecorded
+    }
+
+    /// Whether the fingerprints still have to be taken.
+    pub fn is_pending(&self) -> bool {
+        *self == Biometrics::Pending
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Decision {
@@ -261,6 +295,8 @@ pub struct Case {
     pub documents_override: Option<String>,
     pub interview: Interview,
     pub photo: PhotoState,
+    #[serde(default, skip_serializing_if = "Biometrics::is_not_recorded")]
+    pub biometrics: Biometrics,
     pub decision: Option<Decision>,
     pub decided_at: Option<DateTime<FixedOffset>>,
     /// What the officer asked a supervisor to approve from the board, while it waits.
@@ -343,11 +379,30 @@ pub enum Action {
         interview: Interview,
     },
     CompleteInterview,
-    RecordPhotoPending,
+    /// The photo step done without a picture (no camera here): the case can be decided,
+    /// but ends waiting for the photo. `biometrics` is what was recorded of the
+    /// fingerprints with it (absent only in events from before it was recorded).
+    RecordPhotoPending {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        biometrics: Option<Biometrics>,
+    },
+    /// A photo that passed the checks or was accepted with a reason: at the photo step, or
+    /// later for a case waiting for it.
     RecordPhoto {
         sha256: String,
         failed_checks: Vec<String>,
         accepted_because: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        biometrics: Option<Biometrics>,
+    },
+    /// The fingerprints recorded, at the photo step or later for a case waiting for them.
+    RecordBiometrics {
+        biometrics: Biometrics,
+    },
+    /// A deferred applicant came back with what was missing: the case opens again at the
+    /// first step not done.
+    Resume {
+        at: DateTime<FixedOffset>,
     },
     Decide {
         decision: Decision,
@@ -379,8 +434,10 @@ impl Action {
             Action::CompleteDocuments { .. } => "case.complete_documents",
             Action::SaveInterview { .. } => "case.save_interview",
             Action::CompleteInterview => "case.complete_interview",
-            Action::RecordPhotoPending => "case.photo_pending",
+            Action::RecordPhotoPending { .. } => "case.photo_pending",
             Action::RecordPhoto { .. } => "case.photo",
+            Action::RecordBiometrics { .. } => "case.biometrics",
+            Action::Resume { .. } => "case.resume",
             Action::Decide { .. } => "case.decide",
             Action::SetChecklist { .. } => "case.set_checklist",
             Action::AskApproval { .. } => "case.ask_approval",
@@ -427,6 +484,13 @@ pub enum CaseError {
     /// Nothing at this step needs what the request asks.
     #[error("nothing here needs that approval")]
     NothingToApprove,
+    /// Only a deferred case resumes.
+    #[error("the case is not deferred")]
+    NotDeferred,
+    /// The photo or the fingerprints are recorded at the photo step, or later while the
+    /// case waits for them; a photo or capture already recorded is not replaced.
+    #[error("the case does not wait for a photo or fingerprints")]
+    NotAwaitingPhoto,
 }
 
 impl Case {
@@ -458,6 +522,7 @@ impl Case {
             documents_override: None,
             interview: Interview::default(),
             photo: PhotoState::NotTaken,
+            biometrics: Biometrics::NotRecorded,
             decision: None,
             decided_at: None,
             awaiting: None,
@@ -604,17 +669,54 @@ impl Case {
                 }
                 self.status = CaseStatus::Open(Step::Photo);
             }
-            Action::RecordPhotoPending => {
+            Action::RecordPhotoPending { biometrics } => {
                 self.require_step(Step::Photo)?;
                 self.photo = PhotoState::Pending;
+                if let Some(b) = biometrics {
+                    self.biometrics = b.clone();
+                }
                 self.status = CaseStatus::Open(Step::Decision);
+            }
+            Action::RecordBiometrics { biometrics } => {
+                match self.status {
+                    CaseStatus::Open(Step::Photo) => {}
+                    CaseStatus::AwaitingPhoto
+                        if !matches!(self.biometrics, Biometrics::Captured { .. }) => {}
+                    CaseStatus::Open(current) => {
+                        return Err(CaseError::WrongStep {
+                            expected: Step::Photo,
+                            current,
+                        });
+                    }
+                    _ => return Err(CaseError::NotAwaitingPhoto),
+                }
+                if *biometrics == Biometrics::NotRecorded {
+                    return Err(CaseError::NotAwaitingPhoto);
+                }
+                self.biometrics = biometrics.clone();
+                self.finish_if_complete();
+            }
+            Action::Resume { .. } => {
+                if self.status != CaseStatus::Deferred {
+                    return Err(CaseError::NotDeferred);
+                }
+                self.decision = None;
+                self.decided_at = None;
+                self.status = CaseStatus::Open(self.resume_step());
             }
             Action::RecordPhoto {
                 sha256,
                 failed_checks,
                 accepted_because,
+                biometrics,
             } => {
-                self.require_step(Step::Photo)?;
+                let later = self.status == CaseStatus::AwaitingPhoto;
+                if later && self.photo != PhotoState::Pending {
+                    return Err(CaseError::NotAwaitingPhoto);
+                }
+                if !later {
+                    self.require_step(Step::Photo)?;
+                }
                 // A photo that failed a check is kept only with the officer's reason.
                 if !failed_checks.is_empty()
                     && accepted_because
@@ -628,7 +730,16 @@ impl Case {
                     failed_checks: failed_checks.clone(),
                     accepted_because: accepted_because.clone(),
                 };
-                self.status = CaseStatus::Open(Step::Decision);
+                if let Some(b) = biometrics.as_ref().filter(|b| !b.is_not_recorded()) {
+                    if !later || self.biometrics.is_pending() {
+                        self.biometrics = b.clone();
+                    }
+                }
+                if later {
+                    self.finish_if_complete();
+                } else {
+                    self.status = CaseStatus::Open(Step::Decision);
+                }
             }
             Action::Decide { decision, at } => {
                 self.status = self.decide(decision)?;
@@ -681,6 +792,27 @@ impl Case {
             self.awaiting = None;
         }
         Ok(())
+    }
+
+    /// Whether the photo or the fingerprints are still to be taken.
+    pub fn photo_outstanding(&self) -> bool {
+        self.photo == PhotoState::Pending || self.biometrics.is_pending()
+    }
+
+    /// A case waiting for its photo ends approved once nothing is outstanding.
+    fn finish_if_complete(&mut self) {
+        if self.status == CaseStatus::AwaitingPhoto && !self.photo_outstanding() {
+            self.status = CaseStatus::Continued;
+        }
+    }
+
+    /// Where a deferred case opens again: the first step it had not done (a deferral
+    /// closes the case at any step; see [`Case::step_done`]).
+    pub fn resume_step(&self) -> Step {
+        [Step::Documents, Step::Interview, Step::Photo]
+            .into_iter()
+            .find(|s| !self.step_done(*s))
+            .unwrap_or(Step::Decision)
     }
 
     /// The decision to continue that a supervisor's approval with `reason` makes: it covers
@@ -773,12 +905,20 @@ impl Case {
                 // anything, the case goes on only with a supervisor's approval and reason.
                 let due = fee.difference();
                 match underpaid {
-                    _ if due <= 0 => Ok(CaseStatus::Continued),
-                    None => Err(CaseError::Unpaid(due)),
-                    Some(a) if a.reason.trim().is_empty() => Err(CaseError::EmptyReason),
-                    Some(a) if a.supervisor.trim().is_empty() => Err(CaseError::NeedsSupervisor),
-                    Some(_) => Ok(CaseStatus::Continued),
+                    _ if due <= 0 => {}
+                    None => return Err(CaseError::Unpaid(due)),
+                    Some(a) if a.reason.trim().is_empty() => return Err(CaseError::EmptyReason),
+                    Some(a) if a.supervisor.trim().is_empty() => {
+                        return Err(CaseError::NeedsSupervisor);
+                    }
+                    Some(_) => {}
                 }
+                // No passport is processed without its photo and fingerprints.
+                Ok(if self.photo_outstanding() {
+                    CaseStatus::AwaitingPhoto
+                } else {
+                    CaseStatus::Continued
+                })
             }
             // Deferring is open at any step: the applicant comes back with what was missing.
             Decision::Defer { .. } => Ok(CaseStatus::Deferred),

@@ -73,7 +73,10 @@ fn full_walk_to_continue() {
     })
     .unwrap();
     c.apply(&Action::CompleteInterview).unwrap();
-    c.apply(&Action::RecordPhotoPending).unwrap();
+    c.apply(&Action::RecordPhotoPending {
+        biometrics: Some(Biometrics::Pending),
+    })
+    .unwrap();
     let fee = FeeSummary {
         lines: vec![],
         total: 0,
@@ -89,11 +92,186 @@ fn full_walk_to_continue() {
         at: at(),
     })
     .unwrap();
-    assert_eq!(c.status, CaseStatus::Continued);
+    // No photo and no fingerprints yet: decided, but the passport waits for them.
+    assert_eq!(c.status, CaseStatus::AwaitingPhoto);
+    assert!(c.step_done(Step::Decision));
     assert_eq!(
         c.apply(&set(EKtp, DocStatus::Missing)),
         Err(CaseError::Closed)
     );
+    c.apply(&Action::RecordBiometrics {
+        biometrics: captured(),
+    })
+    .unwrap();
+    assert_eq!(c.status, CaseStatus::AwaitingPhoto, "the photo still waits");
+    c.apply(&photo_later()).unwrap();
+    assert_eq!(c.status, CaseStatus::Continued);
+    assert_eq!(c.apply(&photo_later()), Err(CaseError::Closed));
+    assert_eq!(
+        c.apply(&Action::RecordBiometrics {
+            biometrics: captured()
+        }),
+        Err(CaseError::NotAwaitingPhoto)
+    );
+}
+
+fn captured() -> Biometrics {
+    Biometrics::Captured {
+        by: "petugas1".into(),
+        at: at(),
+    }
+}
+
+fn photo_later() -> Action {
+    Action::RecordPhoto {
+        sha256: "ab".repeat(32),
+        failed_checks: vec![],
+        accepted_because: None,
+        biometrics: Some(Biometrics::Pending),
+    }
+}
+
+fn continue_free() -> Action {
+    Action::Decide {
+        decision: Decision::Continue {
+            fee: FeeSummary {
+                lines: vec![],
+                total: 0,
+                paid: 0,
+            },
+            underpaid: None,
+            flagged: None,
+            waived: None,
+        },
+        at: at(),
+    }
+}
+
+/// A case walked to the photo step.
+fn at_photo() -> Case {
+    let mut c = Case::open(&check_in(GOOD_NIK)).unwrap();
+    for k in [EKtp, FamilyCard, CivilRecord, PoliceReport] {
+        c.apply(&set(k, DocStatus::Valid)).unwrap();
+    }
+    c.apply(&Action::CompleteDocuments { override_by: None })
+        .unwrap();
+    c.apply(&Action::SaveInterview {
+        interview: answers(),
+    })
+    .unwrap();
+    c.apply(&Action::CompleteInterview).unwrap();
+    c
+}
+
+#[test]
+fn a_photo_with_fingerprints_pending_ends_awaiting_them() {
+    let mut c = at_photo();
+    c.apply(&Action::RecordPhoto {
+        sha256: "cd".repeat(32),
+        failed_checks: vec![],
+        accepted_because: None,
+        biometrics: Some(Biometrics::Pending),
+    })
+    .unwrap();
+    c.apply(&continue_free()).unwrap();
+    assert_eq!(c.status, CaseStatus::AwaitingPhoto);
+    // The photo is there: only the fingerprints finish it.
+    assert_eq!(c.apply(&photo_later()), Err(CaseError::NotAwaitingPhoto));
+    c.apply(&Action::RecordBiometrics {
+        biometrics: captured(),
+    })
+    .unwrap();
+    assert_eq!(c.status, CaseStatus::Continued);
+}
+
+#[test]
+fn photo_and_fingerprints_taken_continue_at_once() {
+    let mut c = at_photo();
+    c.apply(&Action::RecordBiometrics {
+        biometrics: captured(),
+    })
+    .unwrap();
+    // Marked by mistake: undone before the step is done.
+    c.apply(&Action::RecordBiometrics {
+        biometrics: Biometrics::Pending,
+    })
+    .unwrap();
+    assert!(c.biometrics.is_pending());
+    c.apply(&Action::RecordBiometrics {
+        biometrics: captured(),
+    })
+    .unwrap();
+    c.apply(&Action::RecordPhoto {
+        sha256: "cd".repeat(32),
+        failed_checks: vec![],
+        accepted_because: None,
+        biometrics: Some(captured()),
+    })
+    .unwrap();
+    c.apply(&continue_free()).unwrap();
+    assert_eq!(c.status, CaseStatus::Continued);
+}
+
+#[test]
+fn events_from_before_fingerprints_were_recorded_replay_as_they_were() {
+    // A photo event without the fingerprints' state: the case continues as it did then.
+    let mut c = at_photo();
+    c.apply(&Action::RecordPhoto {
+        sha256: "cd".repeat(32),
+        failed_checks: vec![],
+        accepted_because: None,
+        biometrics: None,
+    })
+    .unwrap();
+    c.apply(&continue_free()).unwrap();
+    assert_eq!(c.status, CaseStatus::Continued);
+    assert!(c.biometrics.is_not_recorded());
+    let json = serde_json::to_value(&c).unwrap();
+    assert!(json.get("biometrics").is_none(), "stored as before: {json}");
+}
+
+#[test]
+fn a_deferred_case_resumes_at_the_step_it_had_not_done() {
+    let defer = |missing: Vec<DocKind>| Action::Decide {
+        decision: Decision::Defer {
+            missing,
+            note: String::new(),
+        },
+        at: at(),
+    };
+    let resume = Action::Resume { at: at() };
+    // Deferred at the documents step with a document missing: back to the documents.
+    let mut c = Case::open(&check_in(GOOD_NIK)).unwrap();
+    c.apply(&set(EKtp, DocStatus::Missing)).unwrap();
+    c.apply(&defer(vec![EKtp])).unwrap();
+    assert_eq!(c.apply(&Action::CompleteInterview), Err(CaseError::Closed));
+    c.apply(&resume).unwrap();
+    assert_eq!(c.status, CaseStatus::Open(Step::Documents));
+    assert_eq!(c.decision, None);
+    assert_eq!(c.apply(&resume), Err(CaseError::NotDeferred));
+    // The document brought, the case goes on from there.
+    c.apply(&set(EKtp, DocStatus::Valid)).unwrap();
+    for k in [FamilyCard, CivilRecord, PoliceReport] {
+        c.apply(&set(k, DocStatus::Valid)).unwrap();
+    }
+    c.apply(&Action::CompleteDocuments { override_by: None })
+        .unwrap();
+    // Deferred at the photo step: the documents and interview stay done.
+    c.apply(&Action::SaveInterview {
+        interview: answers(),
+    })
+    .unwrap();
+    c.apply(&Action::CompleteInterview).unwrap();
+    c.apply(&defer(vec![])).unwrap();
+    c.apply(&resume).unwrap();
+    assert_eq!(c.status, CaseStatus::Open(Step::Photo));
+    // A decided case does not resume.
+    c.apply(&Action::RecordPhotoPending {
+        biometrics: Some(captured()),
+    })
+    .unwrap();
+    c.apply(&continue_free()).unwrap();
+    assert_eq!(c.apply(&resume), Err(CaseError::NotDeferred));
 }
 
 #[test]
@@ -241,7 +419,9 @@ fn a_birth_date_corrected_to_a_child_s_changes_documents_and_interview() {
 fn steps_are_taken_in_order() {
     let mut c = Case::open(&check_in(GOOD_NIK)).unwrap();
     assert_eq!(
-        c.apply(&Action::RecordPhotoPending),
+        c.apply(&Action::RecordPhotoPending {
+            biometrics: Some(Biometrics::Pending),
+        }),
         Err(CaseError::WrongStep {
             expected: Step::Photo,
             current: Step::Documents
@@ -329,7 +509,9 @@ fn any_action() -> impl Strategy<Value = Action> {
             interview: answers()
         }),
         Just(Action::CompleteInterview),
-        Just(Action::RecordPhotoPending),
+        Just(Action::RecordPhotoPending {
+            biometrics: Some(Biometrics::Pending),
+        }),
         Just(Action::Decide {
             decision: Decision::Continue {
                 fee: FeeSummary {
@@ -399,6 +581,10 @@ fn a_failing_photo_needs_a_reason() {
         sha256: "ab".repeat(32),
         failed_checks: vec!["sharpness".into()],
         accepted_because: reason.map(str::to_owned),
+        biometrics: Some(Biometrics::Captured {
+            by: "petugas1".into(),
+            at: chrono::DateTime::parse_from_rfc3339("2026-11-27T09:00:00+07:00").unwrap(),
+        }),
     };
     assert_eq!(c.apply(&photo(None)), Err(CaseError::EmptyReason));
     assert_eq!(c.apply(&photo(Some("  "))), Err(CaseError::EmptyReason));
@@ -420,7 +606,9 @@ fn fees_owed_need_a_supervisor_and_a_reason() {
             interview: answers(),
         },
         Action::CompleteInterview,
-        Action::RecordPhotoPending,
+        Action::RecordPhotoPending {
+            biometrics: Some(Biometrics::Pending),
+        },
     ] {
         c.apply(&step).unwrap();
     }
@@ -454,7 +642,7 @@ fn fees_owed_need_a_supervisor_and_a_reason() {
     assert_eq!(c, before);
     c.apply(&decide(Some(("sup", "NTPN ada, sistem SIMPONI terlambat"))))
         .unwrap();
-    assert_eq!(c.status, CaseStatus::Continued);
+    assert_eq!(c.status, CaseStatus::AwaitingPhoto);
 }
 
 #[test]
@@ -472,7 +660,9 @@ fn a_flagged_case_continues_only_with_a_supervisors_approval() {
     for step in [
         Action::SaveInterview { interview },
         Action::CompleteInterview,
-        Action::RecordPhotoPending,
+        Action::RecordPhotoPending {
+            biometrics: Some(Biometrics::Pending),
+        },
     ] {
         c.apply(&step).unwrap();
     }
@@ -507,7 +697,7 @@ fn a_flagged_case_continues_only_with_a_supervisors_approval() {
     assert_eq!(c, before, "a refused decision changes nothing");
     c.apply(&decide(Some(("supervisor1", "kontrak BP2MI ada"))))
         .unwrap();
-    assert_eq!(c.status, CaseStatus::Continued);
+    assert_eq!(c.status, CaseStatus::AwaitingPhoto);
 }
 
 #[test]
@@ -525,7 +715,9 @@ fn a_fine_waived_for_force_majeure_needs_a_supervisor_naming_the_evidence() {
     for step in [
         Action::SaveInterview { interview },
         Action::CompleteInterview,
-        Action::RecordPhotoPending,
+        Action::RecordPhotoPending {
+            biometrics: Some(Biometrics::Pending),
+        },
     ] {
         c.apply(&step).unwrap();
     }
@@ -557,7 +749,7 @@ fn a_fine_waived_for_force_majeure_needs_a_supervisor_naming_the_evidence() {
         "surat keterangan banjir BPBD 12/XI",
     ))))
     .unwrap();
-    assert_eq!(c.status, CaseStatus::Continued);
+    assert_eq!(c.status, CaseStatus::AwaitingPhoto);
 }
 
 #[test]
@@ -609,7 +801,11 @@ fn a_closed_case_shows_done_only_the_steps_it_did() {
         })
         .unwrap();
     at_decision.apply(&Action::CompleteInterview).unwrap();
-    at_decision.apply(&Action::RecordPhotoPending).unwrap();
+    at_decision
+        .apply(&Action::RecordPhotoPending {
+            biometrics: Some(Biometrics::Pending),
+        })
+        .unwrap();
     assert_eq!(
         done(&at_decision),
         vec![Step::CheckIn, Step::Documents, Step::Interview, Step::Photo]

@@ -147,6 +147,8 @@ fn stage(cancelled: bool, statuses: &[String]) -> Stage {
         Stage::Rejected
     } else if count("deferred") > 0 {
         Stage::Deferred
+    } else if count("awaiting_photo") > 0 {
+        Stage::AwaitingPhoto
     } else {
         Stage::Approved
     }
@@ -269,6 +271,10 @@ mod tests {
         assert_eq!(
             stage(false, &s(&["continued", "deferred"])),
             Stage::Deferred
+        );
+        assert_eq!(
+            stage(false, &s(&["continued", "awaiting_photo"])),
+            Stage::AwaitingPhoto
         );
         assert_eq!(stage(false, &s(&["rejected"])), Stage::Rejected);
     }

@@ -123,6 +123,28 @@ impl Guard {
                 decision: Decision::Reject { supervisor, .. },
                 ..
             } => self.supervisor(event, supervisor),
+            // A deferral tells the applicant what to come back with: the documents
+            // missing, or a note when none is.
+            Action::Decide {
+                decision: Decision::Defer { missing, note },
+                ..
+            } if missing.is_empty() && note.trim().is_empty() => {
+                Some("deferred without naming what the applicant must bring".into())
+            }
+            // The photo step records the fingerprints with the photo (taken, or still to
+            // be taken); events from before that rule carry none.
+            Action::RecordPhoto {
+                biometrics: None, ..
+            }
+            | Action::RecordPhotoPending { biometrics: None } => {
+                Some("the photo step does not say whether the fingerprints were taken".into())
+            }
+            Action::RecordBiometrics {
+                biometrics: crate::domain::case::Biometrics::Captured { by, .. },
+            } if *by != event.officer => Some(format!(
+                "fingerprints recorded as by {by:?} in an event of {:?}",
+                event.officer
+            )),
             Action::Decide {
                 decision:
                     Decision::Continue {

@@ -14,8 +14,16 @@ pub enum QueueStatus {
     Waiting,
     /// Some applicant's case is open.
     InProgress,
-    /// Every applicant's case is decided.
+    /// Every applicant's case is decided, some continued and some rejected.
     Done,
+    /// Every applicant's case continued (the passport goes to be made).
+    Approved,
+    /// Every applicant's case was rejected.
+    Rejected,
+    /// Every case is decided and someone's was deferred: the applicant comes back.
+    Deferred,
+    /// Every case is decided and someone's photo or fingerprints are still to be taken.
+    AwaitingPhoto,
     /// The booking system cancelled it: kept (cases may point at it), out of the queue.
     Cancelled,
     /// Nobody checked in yet, and the booking system moved it here from another day.
@@ -31,7 +39,12 @@ pub struct QueueRow {
     pub first_name: String,
     pub applicants: usize,
     pub opened: usize,
+    /// Cases decided, whatever the decision (the four counts below).
     pub decided: usize,
+    pub continued: usize,
+    pub rejected: usize,
+    pub deferred: usize,
+    pub awaiting_photo: usize,
     pub walk_in: bool,
     pub express: bool,
     pub cancelled: bool,
@@ -47,32 +60,73 @@ impl QueueRow {
             QueueStatus::Rescheduled
         } else if self.opened == 0 {
             QueueStatus::Waiting
-        } else if self.decided >= self.applicants {
-            QueueStatus::Done
-        } else {
+        } else if self.decided < self.applicants {
             QueueStatus::InProgress
+        } else if self.deferred > 0 {
+            QueueStatus::Deferred
+        } else if self.awaiting_photo > 0 {
+            QueueStatus::AwaitingPhoto
+        } else if self.rejected >= self.applicants {
+            QueueStatus::Rejected
+        } else if self.continued >= self.applicants {
+            QueueStatus::Approved
+        } else {
+            QueueStatus::Done
         }
     }
 }
 
-const QUEUE_SELECT: &str = "
-    SELECT b.code, b.day, b.slot, b.body, b.walk_in, b.cancelled,
-           (SELECT COUNT(*) FROM cases c WHERE c.booking = b.code
-                AND c.id NOT IN (SELECT case_id FROM lost_claims))
-             + (SELECT COUNT(*) FROM remote_cases r WHERE r.booking = b.code AND r.lost = 0),
-           (SELECT COUNT(*) FROM cases c WHERE c.booking = b.code
-                AND c.status IN ('continued', 'deferred', 'rejected')
-                AND c.id NOT IN (SELECT case_id FROM lost_claims))
-             + (SELECT COUNT(*) FROM remote_cases r WHERE r.booking = b.code AND r.lost = 0
-                AND r.status IN ('continued', 'deferred', 'rejected')),
-           b.rescheduled_from
-    FROM bookings b";
+impl QueueStatus {
+    /// Whether every applicant's case is decided (whatever the decision).
+    pub fn is_finished(self) -> bool {
+        matches!(
+            self,
+            QueueStatus::Done
+                | QueueStatus::Approved
+                | QueueStatus::Rejected
+                | QueueStatus::Deferred
+                | QueueStatus::AwaitingPhoto
+        )
+    }
+}
+
+/// A booking's cases (this counter's that it did not lose, and other counters' it heard of)
+/// counted by status: columns 6 to 11.
+macro_rules! cases_with {
+    ($status:literal) => {
+        concat!(
+            "(SELECT COUNT(*) FROM cases c WHERE c.booking = b.code ",
+            $status,
+            " AND c.id NOT IN (SELECT case_id FROM lost_claims))
+             + (SELECT COUNT(*) FROM remote_cases c WHERE c.booking = b.code AND c.lost = 0 ",
+            $status,
+            ")"
+        )
+    };
+}
+
+const QUEUE_SELECT: &str = concat!(
+    "SELECT b.code, b.day, b.slot, b.body, b.walk_in, b.cancelled, ",
+    cases_with!(""),
+    ", ",
+    cases_with!("AND c.status = 'continued'"),
+    ", b.rescheduled_from, ",
+    cases_with!("AND c.status = 'rejected'"),
+    ", ",
+    cases_with!("AND c.status = 'deferred'"),
+    ", ",
+    cases_with!("AND c.status = 'awaiting_photo'"),
+    " FROM bookings b"
+);
 
 fn queue_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(QueueRow, Booking)> {
     let body: String = r.get(3)?;
     let booking: Booking = serde_json::from_str(&body).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e))
     })?;
+    let count = |i: usize| r.get::<_, i64>(i).map(|n| n.max(0) as usize);
+    let (continued, rejected, deferred, awaiting_photo) =
+        (count(7)?, count(9)?, count(10)?, count(11)?);
     let row = QueueRow {
         code: booking.code.clone(),
         day: r.get(1)?,
@@ -84,7 +138,11 @@ fn queue_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(QueueRow, Booking)> {
             .unwrap_or_default(),
         applicants: booking.applicants.len(),
         opened: r.get::<_, i64>(6)? as usize,
-        decided: r.get::<_, i64>(7)? as usize,
+        decided: continued + rejected + deferred + awaiting_photo,
+        continued,
+        rejected,
+        deferred,
+        awaiting_photo,
         walk_in: r.get(4)?,
         express: booking.service == crate::domain::Service::Express,
         cancelled: r.get(5)?,

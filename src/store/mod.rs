@@ -53,6 +53,9 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!(
         "../../assets/migrations/local/0009_retention.sql"
     )),
+    M::up(include_str!(
+        "../../assets/migrations/local/0010_awaiting_photo.sql"
+    )),
 ];
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
 

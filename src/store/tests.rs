@@ -1,6 +1,7 @@
 use super::cases::audit_detail as cases_audit_detail;
 use super::*;
 use crate::domain::Action;
+use crate::domain::case::Biometrics;
 use crate::domain::checklist::{DocKind, DocStatus};
 use crate::domain::{ApplicationType, Booking, BookingCode, PassportType, Service, Sex};
 use chrono::{DateTime, NaiveDate};
@@ -134,7 +135,9 @@ fn each_action_writes_state_event_and_audit_atomically() {
     };
     store.apply(&actor(), Some(case.id), &set).unwrap();
     // A refused action writes nothing.
-    let bad = Action::RecordPhotoPending;
+    let bad = Action::RecordPhotoPending {
+        biometrics: Some(Biometrics::Pending),
+    };
     assert!(matches!(
         store.apply(&actor(), Some(case.id), &bad),
         Err(StoreError::Case(_))
@@ -388,6 +391,10 @@ fn a_photo_is_kept_under_its_hash_with_a_pending_upload() {
         sha256: sha256.clone(),
         failed_checks: vec![],
         accepted_because: None,
+        biometrics: Some(Biometrics::Captured {
+            by: "petugas1".into(),
+            at: chrono::DateTime::parse_from_rfc3339("2026-11-27T09:00:00+07:00").unwrap(),
+        }),
     };
     let case = store
         .record_photo(&actor(), case.id, dir.path(), &jpeg, &action)
@@ -431,6 +438,10 @@ fn approvals_and_reasons_go_into_the_audit_trail() {
             sha256: "00".repeat(32),
             failed_checks: vec!["Ketajaman".into()],
             accepted_because: Some("Pemohon tidak bisa diam".into()),
+            biometrics: Some(Biometrics::Captured {
+                by: "petugas1".into(),
+                at: chrono::DateTime::parse_from_rfc3339("2026-11-27T09:00:00+07:00").unwrap()
+            }),
         }),
         "photo accepted despite failed checks (Ketajaman): Pemohon tidak bisa diam"
     );

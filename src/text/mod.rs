@@ -281,6 +281,7 @@ pub fn case_label(s: &Strings, case: Option<&crate::domain::Case>) -> &'static s
         Some(CaseStatus::Continued) => s.case_continued,
         Some(CaseStatus::Deferred) => s.case_deferred,
         Some(CaseStatus::Rejected) => s.case_rejected,
+        Some(CaseStatus::AwaitingPhoto) => s.case_awaiting_photo,
     }
 }
 
@@ -291,6 +292,10 @@ pub fn queue_status(s: &Strings, status: crate::store::QueueStatus) -> &'static 
         QueueStatus::Waiting => s.st_waiting,
         QueueStatus::InProgress => s.st_in_progress,
         QueueStatus::Done => s.st_done,
+        QueueStatus::Approved => s.st_approved,
+        QueueStatus::Rejected => s.st_rejected,
+        QueueStatus::Deferred => s.st_deferred,
+        QueueStatus::AwaitingPhoto => s.st_awaiting_photo,
         QueueStatus::Cancelled => s.st_cancelled,
         QueueStatus::Rescheduled => s.st_rescheduled,
     }
@@ -406,7 +411,12 @@ pub fn counter_text(e: &crate::counter::CounterError, s: &Strings, lang: Lang) -
     use crate::counter::{CounterError, WalkInProblem};
     use crate::domain::walkin::WalkInRefusal;
     match e {
+        CounterError::Store(crate::store::StoreError::Case(
+            crate::domain::case::CaseError::NotAwaitingPhoto,
+        )) => s.not_awaiting_photo.to_owned(),
         CounterError::Store(e) => fill(s.err_store, &[e]),
+        CounterError::PhotoCannotCrop => s.photo_cannot_crop.to_owned(),
+        CounterError::PhotoFailed(codes) => fill(s.photo_import_failed, &[&codes.join(", ")]),
         CounterError::Auth(e) => auth_text(e, "", s),
         CounterError::SelfApproval => s.approver_self.to_owned(),
         CounterError::NoApplicant(_) => s.err_no_applicant.to_owned(),

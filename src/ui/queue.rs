@@ -593,6 +593,7 @@ impl QueueScreen {
                 .iter()
                 .filter(|r| match r.status() {
                     QueueStatus::Rescheduled => st == QueueStatus::Waiting,
+                    other if other.is_finished() => st == QueueStatus::Done,
                     other => other == st,
                 })
                 .count()
@@ -680,7 +681,9 @@ impl QueueScreen {
                 let style = match r.status() {
                     QueueStatus::Waiting | QueueStatus::Rescheduled => theme::label(),
                     QueueStatus::InProgress => theme::warn(),
-                    QueueStatus::Done => theme::ok(),
+                    QueueStatus::Done | QueueStatus::Approved => theme::ok(),
+                    QueueStatus::Deferred | QueueStatus::AwaitingPhoto => theme::warn(),
+                    QueueStatus::Rejected => theme::error(),
                     QueueStatus::Cancelled => theme::dim(),
                 };
                 let status = super::queue_status(s, r.status());

@@ -45,6 +45,8 @@ pub enum Done {
         stored: Result<crate::store::StoredPhoto, String>,
         failed_checks: Vec<String>,
         reason: Option<String>,
+        /// The fingerprints as recorded with the photo.
+        biometrics: Option<crate::domain::case::Biometrics>,
     },
     /// `loket doctor`'s report, in Bahasa Indonesia and in English, for the technician.
     Doctor {
@@ -56,6 +58,11 @@ pub enum Done {
     /// What pusat knows of the office's terminals, for the board's alerts.
     OfficeStatus(Result<crate::protocol::OfficeStatus, String>),
     /// A queue slip went to the printer, or why not.
+    /// A deferral slip sent to the printer (or why it was not).
+    SlipPrinted {
+        booking: String,
+        result: Result<(), String>,
+    },
     Printed {
         label: String,
         result: Result<(), String>,
@@ -81,6 +88,9 @@ impl std::fmt::Debug for Done {
             Done::Doctor { id, .. } => write!(f, "Done::Doctor(exit {})", id.exit),
             Done::Called(answer) => write!(f, "Done::Called(ok: {})", answer.is_ok()),
             Done::OfficeStatus(status) => write!(f, "Done::OfficeStatus(ok: {})", status.is_ok()),
+            Done::SlipPrinted { booking, result } => {
+                write!(f, "Done::SlipPrinted({booking}, ok: {})", result.is_ok())
+            }
             Done::Printed { label, result } => {
                 write!(f, "Done::Printed({label}, ok: {})", result.is_ok())
             }

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use loket::domain::case::Biometrics;
 use loket::domain::checklist::{DocKind, DocStatus};
 use loket::domain::{Action, Booking, Case, Zone};
 use loket::protocol::OfficeInfo;
@@ -385,6 +386,10 @@ impl Counter {
             sha256: loket::domain::format::sha256_hex(jpeg),
             failed_checks: vec![],
             accepted_because: None,
+            biometrics: Some(Biometrics::Captured {
+                by: "petugas1".into(),
+                at: chrono::DateTime::parse_from_rfc3339("2026-11-27T09:00:00+07:00").unwrap(),
+            }),
         };
         self.store
             .record_photo(&actor, case.id, self.dir.path(), jpeg, &photo)

@@ -80,6 +80,15 @@ impl App {
             }
             Done::Called(answer) => self.on_called(answer),
             Done::Printed { label, result } => self.on_printed(&label, result),
+            Done::SlipPrinted {
+                booking,
+                result: Err(why),
+            } => {
+                self.notice = Some(Notice::said(Level::Error, |s| {
+                    fill(s.slip_print_failed, &[&booking, &why])
+                }));
+            }
+            Done::SlipPrinted { .. } => {}
             Done::OfficeStatus(status) => {
                 for screen in &mut self.stack {
                     if let Screen::Board(board) = screen {
@@ -164,6 +173,7 @@ impl App {
             stored: Ok(stored),
             failed_checks,
             reason,
+            biometrics,
         } = done
         else {
             return;
@@ -174,7 +184,8 @@ impl App {
             now: self.setup.office.zone.local(self.setup.clock.now()),
         };
         let desk = &mut self.setup.desk;
-        if let Err(e) = desk.record_photo(&actor, case, &stored, failed_checks, reason) {
+        if let Err(e) = desk.record_photo(&actor, case, &stored, failed_checks, reason, biometrics)
+        {
             tracing::error!("a photo written after its case closed was not recorded: {e}");
         }
     }

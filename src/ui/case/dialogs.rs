@@ -64,7 +64,9 @@ impl CaseScreen {
                 }
                 return;
             }
-            Step::Photo => Action::RecordPhotoPending,
+            Step::Photo => Action::RecordPhotoPending {
+                biometrics: self.biometrics_now(),
+            },
             Step::Decision => {
                 // Red flags from the interview and a waived fine, named in every question
                 // below: either needs a supervisor.
@@ -194,13 +196,20 @@ impl CaseScreen {
                         ));
                         return;
                     }
-                    Pending::Defer => Action::Decide {
-                        decision: Decision::Defer {
-                            missing: self.case.documents_to_bring(),
-                            note: dialog.text("reason"),
-                        },
-                        at,
-                    },
+                    Pending::Defer => {
+                        // A deferral says what the applicant comes back with: the
+                        // documents missing, or in the note when none is.
+                        let (missing, note) =
+                            (self.case.documents_to_bring(), dialog.text("reason"));
+                        if missing.is_empty() && note.trim().is_empty() {
+                            dialog.refuse(s.defer_needs_what.to_owned());
+                            return;
+                        }
+                        Action::Decide {
+                            decision: Decision::Defer { missing, note },
+                            at,
+                        }
+                    }
                     Pending::PhotoReason => {
                         let reason = dialog.text("reason");
                         if reason.is_empty() {
@@ -302,6 +311,35 @@ impl CaseScreen {
         if self.apply(ctx, action) && decided {
             let label = crate::text::case_label(s, Some(&self.case));
             ctx.say(Level::Ok, |s| fill(s.decision_made, &[&label]));
+            if let Some(Decision::Defer { missing, note }) = &self.case.decision
+                && ctx.printer.is_configured()
+            {
+                self.print_deferral(missing, note, ctx);
+            }
         }
+    }
+
+    /// The deferral slip: what the applicant brings back, printed on the work thread.
+    fn print_deferral(&self, missing: &[DocKind], note: &str, ctx: &mut Ctx<'_>) {
+        // The slip is for the applicant, in the office's language.
+        let id = crate::text::Lang::Id.strings();
+        let slip = crate::devices::printer::DeferralSlip {
+            office: ctx.office.name.clone(),
+            booking: self.booking.code.to_string(),
+            applicant: self.case.identity.name.clone(),
+            deferred_at: self.case.decided_at.unwrap_or_else(|| ctx.local_now()),
+            bring: missing.iter().map(|k| id.doc(*k).to_owned()).collect(),
+            note: note.to_owned(),
+        };
+        let (config, booking) = (ctx.printer.clone(), slip.booking.clone());
+        ctx.work.submit(move || {
+            let bytes = crate::devices::printer::deferral_escpos(&slip, &config);
+            Done::SlipPrinted {
+                booking,
+                result: crate::devices::printer::print_within(&config, bytes)
+                    .map_err(|e| e.to_string()),
+            }
+        });
+        ctx.say(Level::Ok, |s| s.slip_printing.to_owned());
     }
 }

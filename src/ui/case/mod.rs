@@ -17,7 +17,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 use super::dialog::{Answer, Dialog};
 use super::{Ctx, Level, Nav, Strings, View, fill, theme};
 use crate::counter::{CounterError, DraftPolicy};
-use crate::domain::case::{CaseError, Decision, DocProblem};
+use crate::domain::case::{Biometrics, CaseError, CaseStatus, Decision, DocProblem, PhotoState};
 use crate::domain::checklist::{DocKind, DocStatus};
 use crate::domain::fees::{FeeError, FeeQuery, FeeSummary};
 use crate::domain::{Action, Booking, Case, Step, format};
@@ -160,7 +160,64 @@ impl CaseScreen {
 
     /// Whether the photo step is open for taking a picture (the camera sends previews).
     pub fn taking_photo(&self) -> bool {
-        self.camera && self.editing() == Some(Step::Photo)
+        self.camera && self.photo_open() && !matches!(self.case.photo, PhotoState::Taken { .. })
+    }
+
+    /// Whether the photo step is on screen and can still take the photo or the
+    /// fingerprints: as the current step, or for a case decided but waiting for them.
+    fn photo_open(&self) -> bool {
+        self.viewing == Step::Photo
+            && (self.editing() == Some(Step::Photo)
+                || (self.case.status == CaseStatus::AwaitingPhoto && self.case.photo_outstanding()))
+    }
+
+    /// The fingerprints as a photo action records them: as the officer marked them at this
+    /// step, else still to be taken.
+    fn biometrics_now(&self) -> Option<Biometrics> {
+        Some(match &self.case.biometrics {
+            b @ Biometrics::Captured { .. } => b.clone(),
+            _ => Biometrics::Pending,
+        })
+    }
+
+    /// B at the photo step: the applicant's fingerprints were taken at the biometric
+    /// station (pressed again before the step is done: not taken after all).
+    fn mark_fingerprints(&mut self, ctx: &mut Ctx<'_>) {
+        let captured = matches!(self.case.biometrics, Biometrics::Captured { .. });
+        let biometrics = match (captured, self.case.status.is_open()) {
+            (true, true) => Biometrics::Pending,
+            (true, false) => return,
+            (false, _) => Biometrics::Captured {
+                by: ctx.officer.username.clone(),
+                at: ctx.local_now(),
+            },
+        };
+        let was = self.case.status;
+        if self.apply(ctx, Action::RecordBiometrics { biometrics }) {
+            self.say_photo_progress(was, ctx);
+        }
+    }
+
+    /// After a photo or fingerprints recorded for a case that waited for them.
+    fn say_photo_progress(&self, was: CaseStatus, ctx: &mut Ctx<'_>) {
+        if was == CaseStatus::AwaitingPhoto && self.case.status == CaseStatus::Continued {
+            ctx.say(Level::Ok, |s| s.awaiting_photo_done.to_owned());
+        } else if was == CaseStatus::AwaitingPhoto {
+            ctx.say(Level::Warn, |s| s.awaiting_photo_hint.to_owned());
+        }
+    }
+
+    /// F8 on a deferred case: the applicant came back, the case opens at the step it had
+    /// not done.
+    fn resume(&mut self, ctx: &mut Ctx<'_>) {
+        let at = ctx.local_now();
+        if self.apply(ctx, Action::Resume { at }) {
+            self.docs = DocsPanel::new(&self.case);
+            self.interview = InterviewPanel::new(&self.case);
+            self.viewing = self.case.current_step().unwrap_or(Step::Decision);
+            let step = self.viewing;
+            ctx.say(Level::Ok, |s| fill(s.resumed, &[&s.step(step)]));
+        }
     }
 
     pub fn on_frame(
@@ -201,12 +258,14 @@ impl CaseScreen {
         }
         // Encoding and the durable write run on the work thread; `on_stored` records.
         let (crop, data_dir, case) = (crop.clone(), ctx.data_dir.to_owned(), self.case.id);
+        let biometrics = self.biometrics_now();
         self.photo.saving = true;
         ctx.work.submit(move || Done::Stored {
             case,
             stored: crate::store::write_photo(&data_dir, &crop).map_err(|e| e.to_string()),
             failed_checks: failed,
             reason,
+            biometrics,
         });
     }
 
@@ -217,6 +276,7 @@ impl CaseScreen {
         stored: Result<StoredPhoto, String>,
         failed_checks: Vec<String>,
         reason: Option<String>,
+        biometrics: Option<Biometrics>,
         ctx: &mut Ctx<'_>,
     ) {
         self.photo.saving = false;
@@ -228,15 +288,24 @@ impl CaseScreen {
             }
         };
         let actor = ctx.actor();
-        match ctx
-            .desk
-            .record_photo(&actor, self.case.id, &stored, failed_checks, reason)
-        {
+        let was = self.case.status;
+        match ctx.desk.record_photo(
+            &actor,
+            self.case.id,
+            &stored,
+            failed_checks,
+            reason,
+            biometrics,
+        ) {
             Ok(case) => {
                 self.case = case;
-                self.viewing = self.case.current_step().unwrap_or(Step::Decision);
                 self.photo.captured = None;
-                ctx.say(Level::Ok, |s| fill(s.step_done, &[&s.step(Step::Photo)]));
+                if was == CaseStatus::AwaitingPhoto {
+                    self.say_photo_progress(was, ctx);
+                } else {
+                    self.viewing = self.case.current_step().unwrap_or(Step::Decision);
+                    ctx.say(Level::Ok, |s| fill(s.step_done, &[&s.step(Step::Photo)]));
+                }
             }
             Err(CounterError::Store(StoreError::Case(e))) => {
                 ctx.say(Level::Error, |s| explain(&e, s))
@@ -257,13 +326,15 @@ impl CaseScreen {
             Done::Doctor { .. }
             | Done::Called(_)
             | Done::Printed { .. }
+            | Done::SlipPrinted { .. }
             | Done::OfficeStatus(_) => {}
             Done::Stored {
                 stored,
                 failed_checks,
                 reason,
+                biometrics,
                 ..
-            } => self.on_stored(stored, failed_checks, reason, ctx),
+            } => self.on_stored(stored, failed_checks, reason, biometrics, ctx),
         }
     }
 
@@ -279,12 +350,20 @@ impl CaseScreen {
         if self.case.current_step() == Some(Step::Documents) && self.viewing == Step::Documents {
             hints.push(s.key_doc);
         }
+        if self.photo_open() {
+            hints.push(s.key_bio);
+        }
         if self.case.status.is_open() {
             hints.extend([s.key_complete, s.key_defer, s.key_reject]);
+        }
+        if self.case.status == CaseStatus::Deferred {
+            hints.push(s.key_resume);
         }
         hints.push(s.key_back);
         let help = vec![
             ("F8", s.h_f8),
+            ("F8", s.h_f8_resume),
+            ("B", s.key_bio),
             ("F6", s.h_f6),
             ("F7", s.h_f7),
             ("PgUp PgDn", s.h_pg),
@@ -429,6 +508,13 @@ impl CaseScreen {
             }
             KeyCode::PageUp => self.viewing = step_before(self.viewing),
             KeyCode::PageDown => self.viewing = step_after(self.viewing),
+            KeyCode::F(8) if self.case.status == CaseStatus::Deferred => self.resume(ctx),
+            KeyCode::Char('b' | 'B') if self.photo_open() => self.mark_fingerprints(ctx),
+            _ if self.case.status == CaseStatus::AwaitingPhoto => {
+                if self.taking_photo() {
+                    self.on_photo_key(key, ctx);
+                }
+            }
             _ if !self.case.status.is_open() => {}
             KeyCode::F(6) => {
                 if self.flush(ctx) {
@@ -515,14 +601,16 @@ impl CaseScreen {
                     }
                 }
             }
-            Some(Step::Photo) if self.camera => {
-                match self.photo.on_key(key, ctx.work, self.case.id) {
-                    Some(PhotoOut::Accept) => self.accept_photo(ctx, None),
-                    Some(PhotoOut::Message(m)) => ctx.say(Level::Warn, |s| m(s).to_owned()),
-                    None => {}
-                }
-            }
+            Some(Step::Photo) if self.camera => self.on_photo_key(key, ctx),
             _ => {}
+        }
+    }
+
+    fn on_photo_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) {
+        match self.photo.on_key(key, ctx.work, self.case.id) {
+            Some(PhotoOut::Accept) => self.accept_photo(ctx, None),
+            Some(PhotoOut::Message(m)) => ctx.say(Level::Warn, |s| m(s).to_owned()),
+            None => {}
         }
     }
 
@@ -556,6 +644,16 @@ impl CaseScreen {
             ..body
         };
         let editable = self.editing().is_some();
+        let body = if self.viewing == Step::Photo {
+            let [main, bio] = body.layout(&Layout::vertical([
+                Constraint::Min(1),
+                Constraint::Length(2),
+            ]));
+            self.render_fingerprints(bio, buf, view);
+            main
+        } else {
+            body
+        };
         match self.viewing {
             Step::Documents
                 if self
@@ -573,7 +671,7 @@ impl CaseScreen {
             {
                 self.interview.render(body, buf, s, editable)
             }
-            Step::Photo if editable && self.camera => self.photo.render(body, buf, s),
+            Step::Photo if self.taking_photo() => self.photo.render(body, buf, s),
             step => views::render_step(step, body, buf, &self.case, &self.fee, view),
         }
         if let Some((d, _)) = &self.dialog {
@@ -581,12 +679,38 @@ impl CaseScreen {
         }
     }
 
+    /// The fingerprints' line under the photo step.
+    fn render_fingerprints(&self, area: Rect, buf: &mut Buffer, view: &View<'_>) {
+        let s = view.s;
+        let reached = self.case.current_step().is_none_or(|c| c >= Step::Photo);
+        let line = match &self.case.biometrics {
+            _ if !reached => return,
+            Biometrics::Captured { .. } if self.case.status.is_open() => {
+                Line::styled(s.bio_marked, theme::ok())
+            }
+            Biometrics::Captured { by, at } => Line::styled(
+                fill(s.bio_captured, &[by, &at.format("%H:%M")]),
+                theme::ok(),
+            ),
+            Biometrics::NotRecorded if !self.photo_open() => {
+                Line::styled(s.bio_legacy, theme::dim())
+            }
+            _ => Line::styled(s.bio_pending, theme::warn()),
+        };
+        Paragraph::new(line)
+            .wrap(ratatui::widgets::Wrap { trim: true })
+            .render(area, buf);
+    }
+
     fn render_steps(&self, area: Rect, buf: &mut Buffer, s: &Strings) {
         let current = self.case.current_step();
         let mut lines = vec![Line::styled(s.steps_heading, theme::title())];
         for step in Step::ALL {
+            let outstanding =
+                step == Step::Photo && !self.case.status.is_open() && self.case.photo_outstanding();
             let (mark, style) = match current {
                 Some(c) if step == c => ("▶", theme::focus()),
+                _ if outstanding => ("!", theme::warn()),
                 _ if self.case.step_done(step) => ("✓", theme::ok()),
                 _ => ("·", theme::dim()),
             };
@@ -600,10 +724,12 @@ impl CaseScreen {
         let status = crate::text::case_label(s, Some(&self.case));
         lines.push(Line::styled(
             status,
-            if self.case.status.is_open() {
-                theme::warn()
-            } else {
-                theme::ok()
+            match self.case.status {
+                CaseStatus::Open(_) | CaseStatus::AwaitingPhoto | CaseStatus::Deferred => {
+                    theme::warn()
+                }
+                CaseStatus::Rejected => theme::error(),
+                CaseStatus::Continued => theme::ok(),
             },
         ));
         if let Some(ask) = &self.case.awaiting {
@@ -696,6 +822,7 @@ fn explain(e: &CaseError, s: &Strings) -> String {
         CaseError::Waived => s.waiver_message.to_owned(),
         CaseError::AlreadyAwaiting => s.already_awaiting.to_owned(),
         CaseError::WrongStep { expected, .. } => fill(s.wrong_step, &[&s.step(*expected)]),
+        CaseError::NotAwaitingPhoto => s.not_awaiting_photo.to_owned(),
         other => fill(s.err_store, &[other]),
     }
 }

@@ -65,7 +65,7 @@ fn check_in(lines: &mut Vec<Line<'static>>, case: &Case, s: &Strings, lang: Lang
 fn photo(lines: &mut Vec<Line<'static>>, case: &Case, s: &Strings) {
     match &case.photo {
         PhotoState::NotTaken => lines.push(Line::raw(s.photo_no_camera)),
-        PhotoState::Pending => lines.push(Line::styled(s.photo_recorded, theme::ok())),
+        PhotoState::Pending => lines.push(Line::styled(s.photo_recorded, theme::warn())),
         PhotoState::Taken {
             sha256,
             failed_checks,
