@@ -150,3 +150,194 @@ fn the_day_report_is_written_where_asked_and_counts_the_tickets() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("YYYY-MM-DD"));
 }
+
+#[path = "common/faces.rs"]
+mod faces;
+
+/// A case walked at this counter to "continue" without a camera: it waits for its photo.
+fn awaiting_photo(dir: &Path, today: chrono::NaiveDate) -> (String, uuid::Uuid) {
+    use loket::domain::case::{Biometrics, Decision};
+    use loket::domain::checklist::DocStatus;
+    use loket::domain::{Action, ApplicationType};
+    let mut store = loket::store::Store::open(&dir.join("loket.db"), "JKS").unwrap();
+    let now = loket::domain::Zone::Wib.local(chrono::Utc::now());
+    let actor = loket::store::Actor {
+        username: "petugas1".into(),
+        now,
+    };
+    let fees = loket::domain::fees::FeeSchedule::from_toml(loket::config::FEES).unwrap();
+    let booking = store
+        .bookings_on(today)
+        .unwrap()
+        .into_iter()
+        .map(|(_, b)| b)
+        .find(|b| {
+            b.applicants.len() == 1
+                && b.application == ApplicationType::New
+                && loket::domain::nik::check(
+                    &b.applicants[0].nik,
+                    b.applicants[0].birth_date,
+                    b.applicants[0].sex,
+                )
+                .is_valid()
+                && loket::domain::booking::age_on(b.applicants[0].birth_date, today) >= 18
+        })
+        .expect("a clean new application on the demo day");
+    let opened = loket::counter::check_in(&mut store, &actor, &booking, 0, "JKS").unwrap();
+    let mut case = opened.into_case();
+    let kinds: Vec<_> = case.documents.iter().map(|d| d.kind).collect();
+    let mut act = |case: &loket::domain::Case, action: Action| {
+        store.apply(&actor, Some(case.id), &action).unwrap()
+    };
+    for kind in kinds {
+        case = act(
+            &case,
+            Action::SetDocument {
+                kind,
+                status: DocStatus::Valid,
+                note: String::new(),
+            },
+        );
+    }
+    case = act(&case, Action::CompleteDocuments { override_by: None });
+    let mut interview = loket::domain::case::Interview {
+        purpose: Some(loket::domain::case::Purpose::Tourism),
+        ..Default::default()
+    };
+    for field in [
+        &mut interview.destination,
+        &mut interview.occupation,
+        &mut interview.length_of_stay,
+        &mut interview.emergency_contact,
+    ] {
+        *field = "Jepang".into();
+    }
+    case = act(&case, Action::SaveInterview { interview });
+    case = act(&case, Action::CompleteInterview);
+    case = act(
+        &case,
+        Action::RecordPhotoPending {
+            biometrics: Some(Biometrics::Captured {
+                by: "petugas1".into(),
+                at: now,
+            }),
+        },
+    );
+    let query = loket::domain::fees::FeeQuery {
+        passport: booking.passport,
+        service: booking.service,
+        application: booking.application,
+        force_majeure: false,
+        paid: Some(i64::MAX / 4),
+        day: today,
+    };
+    let fee = fees.summary(&query).unwrap();
+    let fee = loket::domain::fees::FeeSummary {
+        paid: fee.total,
+        ..fee
+    };
+    case = act(
+        &case,
+        Action::Decide {
+            decision: Decision::Continue {
+                fee,
+                underpaid: None,
+                flagged: None,
+                waived: None,
+            },
+            at: now,
+        },
+    );
+    assert_eq!(case.status, loket::domain::CaseStatus::AwaitingPhoto);
+    (booking.code.to_string(), case.id)
+}
+
+fn loket_with_pin(dir: &Path, args: &[&str], pin: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_loket"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{pin}").unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_photo_file_finishes_a_case_waiting_for_it() {
+    let (dir, today) = seeded();
+    let (code, case) = awaiting_photo(dir.path(), today);
+    let listed =
+        String::from_utf8_lossy(&loket(dir.path(), &["bookings", "list"]).stdout).into_owned();
+    let line = listed
+        .lines()
+        .find(|l| l.starts_with(&code))
+        .unwrap_or_else(|| panic!("{code}: {listed}"));
+    assert!(line.contains("Menunggu foto"), "{line}");
+    let good = dir.path().join("good.png");
+    faces::compliant().save(&good).unwrap();
+    let cat = dir.path().join("cat.png");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/faces/noface-cat.png"),
+        &cat,
+    )
+    .unwrap();
+    let import = |file: &Path, officer: &str, pin: &str| {
+        loket_with_pin(
+            dir.path(),
+            &[
+                "photo",
+                "import",
+                "--booking",
+                &code,
+                "--officer",
+                officer,
+                file.to_str().unwrap(),
+            ],
+            pin,
+        )
+    };
+    // A wrong PIN records nothing.
+    let out = import(&good, "petugas1", "000000");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PIN"));
+    // No face to crop around: refused, said in both languages.
+    let out = import(&cat, "petugas1", "111111");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("tidak bisa dipotong") && err.contains("cannot be cut"),
+        "{err}"
+    );
+    // A compliant photo: the case continues, and the photo is kept under its hash.
+    let out = import(&good, "petugas1", "111111");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("Dilanjutkan"), "{text}");
+    let store = loket::store::Store::open(&dir.path().join("loket.db"), "JKS").unwrap();
+    let stored = loket::domain::BookingCode::parse(&code).unwrap();
+    let now = store.cases_for_booking(stored.as_str()).unwrap();
+    let c = now.iter().find(|c| c.id == case).unwrap();
+    assert_eq!(c.status, loket::domain::CaseStatus::Continued);
+    let loket::domain::case::PhotoState::Taken { sha256, .. } = &c.photo else {
+        panic!("{:?}", c.photo)
+    };
+    assert!(
+        dir.path()
+            .join("photos")
+            .join(format!("{sha256}.jpg"))
+            .exists()
+    );
+    // Once is enough: the case no longer waits.
+    let out = import(&good, "petugas1", "111111");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("tidak menunggu foto"));
+}

@@ -295,7 +295,7 @@ fn unpaid_fees_block_the_decision() {
     let screen = draw(&f.app, 80, 24);
     assert!(screen.contains("kurang bayar"), "{screen}");
     assert!(screen.contains("tunda kasus"), "{screen}");
-    assert!(!screen.contains("Dilanjutkan"), "{screen}");
+    assert!(!screen.contains("Menunggu foto"), "{screen}");
 }
 
 #[test]
@@ -314,7 +314,7 @@ fn unpaid_fees_pass_only_with_another_person_who_is_a_supervisor() {
     press(&mut f.app, KeyCode::Enter);
     let screen = draw(&f.app, 100, 30);
     assert!(screen.contains("orang lain"), "{screen}");
-    assert!(!screen.contains("Dilanjutkan"), "{screen}");
+    assert!(!screen.contains("Menunggu foto"), "{screen}");
     // An officer's request, approved by the supervisor with the reason: continued.
     let mut f = fixture_with(config);
     to_unpaid_decision(&mut f, "petugas1", "111111");
@@ -331,7 +331,7 @@ fn unpaid_fees_pass_only_with_another_person_who_is_a_supervisor() {
     typ(&mut f.app, "222222");
     press(&mut f.app, KeyCode::Enter);
     let screen = draw(&f.app, 100, 30);
-    assert!(screen.contains("Dilanjutkan"), "{screen}");
+    assert!(screen.contains("Menunggu foto"), "{screen}");
 }
 
 #[test]
@@ -380,6 +380,92 @@ fn defer_lists_what_to_bring() {
         assert!(screen.contains(undone), "{undone}: {screen}");
     }
     assert_snapshot!(screen);
+}
+
+#[test]
+fn a_deferred_applicant_who_returns_resumes_where_the_case_stopped() {
+    let mut f = fixture();
+    open_clean_case(&mut f, ApplicationType::New);
+    to_checklist(&mut f);
+    typ(&mut f.app, "21");
+    press(&mut f.app, KeyCode::F(6));
+    press(&mut f.app, KeyCode::Enter);
+    assert!(draw(&f.app, 80, 24).contains("Ditunda"));
+    let screen = draw(&f.app, 100, 30);
+    assert!(
+        screen.contains("F8 Lanjutkan"),
+        "the key is offered: {screen}"
+    );
+    press(&mut f.app, KeyCode::F(8));
+    let screen = draw(&f.app, 100, 30);
+    assert!(
+        screen.contains("dibuka lagi di langkah Verifikasi berkas"),
+        "{screen}"
+    );
+    assert!(screen.contains("▶ Verifikasi berkas"), "{screen}");
+    // The documents brought back, the case goes on from the same step.
+    to_checklist(&mut f);
+    typ(&mut f.app, "1111");
+    press(&mut f.app, KeyCode::F(8));
+    assert!(draw(&f.app, 100, 30).contains("▶ Wawancara"));
+}
+
+#[test]
+fn a_deferral_names_what_to_bring() {
+    let mut f = fixture();
+    open_clean_case(&mut f, ApplicationType::New);
+    to_checklist(&mut f);
+    typ(&mut f.app, "1111");
+    // Nothing is missing: the note must say what the applicant comes back with.
+    press(&mut f.app, KeyCode::F(6));
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 80, 24);
+    assert!(screen.contains("Sebutkan di catatan"), "{screen}");
+    assert!(!screen.contains("Ditunda"), "{screen}");
+    typ(&mut f.app, "Surat sponsor dari perusahaan");
+    press(&mut f.app, KeyCode::Enter);
+    assert!(draw(&f.app, 80, 24).contains("Ditunda"));
+}
+
+#[test]
+fn a_case_without_a_photo_ends_awaiting_it_and_the_queue_says_so() {
+    let mut f = fixture();
+    to_photo_step(&mut f);
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("Sidik jari: belum diambil"), "{screen}");
+    // The biometric station took the fingerprints; B records it (and again undoes it).
+    press(&mut f.app, KeyCode::Char('b'));
+    assert!(draw(&f.app, 100, 30).contains("Sidik jari: ✓"));
+    press(&mut f.app, KeyCode::Char('b'));
+    assert!(draw(&f.app, 100, 30).contains("Sidik jari: belum diambil"));
+    press(&mut f.app, KeyCode::Char('b'));
+    press(&mut f.app, KeyCode::F(8));
+    press(&mut f.app, KeyCode::F(8));
+    let screen = draw(&f.app, 100, 30);
+    assert!(
+        screen.contains("menunggu foto"),
+        "the confirmation says so: {screen}"
+    );
+    typ(&mut f.app, "y");
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("Menunggu foto"), "{screen}");
+    assert!(!screen.contains("Dilanjutkan"), "{screen}");
+    assert!(
+        screen.contains("! Foto"),
+        "the photo step is not shown done: {screen}"
+    );
+    // Its photo step says how it is finished.
+    press(&mut f.app, KeyCode::PageUp);
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("loket photo import"), "{screen}");
+    assert!(screen.contains("diambil di stasiun biometrik"), "{screen}");
+    press(&mut f.app, KeyCode::Esc);
+    press(&mut f.app, KeyCode::Esc);
+    let screen = draw(&f.app, 100, 30);
+    assert!(
+        screen.contains("Menunggu foto"),
+        "the queue tells it apart: {screen}"
+    );
 }
 
 #[test]
@@ -1155,7 +1241,7 @@ fn a_red_flag_reaches_the_decision_and_only_a_supervisor_lets_the_case_go_on() {
     approve(&mut f, "Sponsor resmi, kontrak BP2MI", "petugas1", "111111");
     let screen = draw(&f.app, 100, 30);
     assert!(screen.contains("orang lain"), "{screen}");
-    assert!(!screen.contains("Dilanjutkan"), "{screen}");
+    assert!(!screen.contains("Menunggu foto"), "{screen}");
     // The same case, approved by the supervisor: continued.
     let mut f = fixture_with(config);
     to_interview(&mut f, ApplicationType::New);
@@ -1168,7 +1254,7 @@ fn a_red_flag_reaches_the_decision_and_only_a_supervisor_lets_the_case_go_on() {
         "222222",
     );
     let screen = draw(&f.app, 100, 30);
-    assert!(screen.contains("Dilanjutkan"), "{screen}");
+    assert!(screen.contains("Menunggu foto"), "{screen}");
 }
 
 /// A fine waived for force majeure (keadaan kahar) goes through only with a supervisor, the
@@ -1195,7 +1281,7 @@ fn a_waived_fine_needs_a_supervisor_and_the_evidence() {
     assert!(!screen.contains("Y = ya"), "no plain yes/no: {screen}");
     approve(&mut f, "Surat BPBD 12/XI/2026", "supervisor1", "222222");
     let screen = draw(&f.app, 100, 30);
-    assert!(screen.contains("Dilanjutkan"), "{screen}");
+    assert!(screen.contains("Menunggu foto"), "{screen}");
 }
 
 /// The status line's count of events waiting follows this counter's own actions (read

@@ -378,6 +378,7 @@ strings! {
     awaiting_photo_hint: "Kasus ini menunggu foto atau sidik jari. Ambil foto (Spasi) bila ada kamera, tekan B bila sidik jari sudah diambil, atau impor foto: loket photo import.", "This case awaits its photo or fingerprints. Take the photo (Space) where there is a camera, press B once the fingerprints are taken, or import a photo: loket photo import.";
     awaiting_photo_done: "Foto dan sidik jari lengkap: kasus dilanjutkan.", "Photo and fingerprints complete: the case continues.";
     key_bio: "B Sidik jari", "B Fingerprints";
+    confirm_awaiting_photo: "Foto atau sidik jari belum diambil: kasus akan \"menunggu foto\" dan paspor belum diproses sampai lengkap.", "The photo or fingerprints are not taken: the case will be \"awaiting photo\" and no passport is made until they are.";
     not_awaiting_photo: "Kasus ini tidak menunggu foto atau sidik jari: fotonya sudah tercatat, atau kasus belum diputuskan (ambil foto di langkah Foto).", "This case does not await a photo or fingerprints: its photo is recorded, or the case is not decided yet (take the photo at the Photo step).";
     photo_import_failed: "Foto gagal pemeriksaan: {}. Ambil ulang, atau beri alasan bila tetap dipakai.", "The photo failed checks: {}. Retake it, or give a reason to keep it.";
     slip_print_failed: "Slip penundaan {} tidak tercetak: {}. Sampaikan kepada pemohon apa yang harus dibawa.", "The deferral slip for {} did not print: {}. Tell the applicant what to bring.";

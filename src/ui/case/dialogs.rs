@@ -112,8 +112,12 @@ impl CaseScreen {
                         ));
                     }
                     Ok(fee) => {
+                        let mut message = s.confirm_continue.to_owned();
+                        if self.case.photo_outstanding() {
+                            message = format!("{} {message}", s.confirm_awaiting_photo);
+                        }
                         self.dialog = Some((
-                            Dialog::confirm(|s| s.confirm_title, s.confirm_continue.to_owned()),
+                            Dialog::confirm(|s| s.confirm_title, message),
                             Pending::Continue(fee.clone()),
                         ));
                     }
