@@ -335,6 +335,33 @@ fn unpaid_fees_pass_only_with_another_person_who_is_a_supervisor() {
 }
 
 #[test]
+fn a_payment_proved_at_the_counter_settles_the_fees() {
+    let mut f = fixture();
+    to_unpaid_decision(&mut f, "petugas1", "111111");
+    assert!(draw(&f.app, 100, 30).contains("P Bayar"));
+    press(&mut f.app, KeyCode::Char('p'));
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("Pembayaran PNBP"), "{screen}");
+    // The booking's billing code and the amount owed are filled in; the NTPN is typed.
+    press(&mut f.app, KeyCode::Enter);
+    press(&mut f.app, KeyCode::Enter);
+    typ(&mut f.app, "12345");
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("NTPN terdiri dari 16"), "{screen}");
+    typ(&mut f.app, "6789ABCDEF0");
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("NTPN 123456789ABCDEF0"), "{screen}");
+    assert!(!screen.contains("Kurang bayar"), "{screen}");
+    // Nothing owed now: the officer decides alone.
+    press(&mut f.app, KeyCode::F(8));
+    typ(&mut f.app, "y");
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("Menunggu foto"), "{screen}");
+}
+
+#[test]
 fn decision_shows_fees_against_payment() {
     let mut f = fixture();
     to_unpaid_decision(&mut f, "petugas1", "111111");

@@ -950,6 +950,54 @@ async fn an_invalid_document_without_a_note_is_refused_at_pusat() {
     pusat.stop().await;
 }
 
+/// A forged or old counter's deferral that names nothing to bring, and a payment it says
+/// another officer recorded, are kept but not applied; the honest ones go through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deferral_naming_nothing_and_a_payment_in_another_name_are_refused() {
+    use loket::domain::case::Payment;
+    let (pusat, jks) = Pusat::start(4).await;
+    let mut counter = Counter::enroll(&pusat, 1).await;
+    counter.sync().await.unwrap();
+    let actor = counter.actor();
+    let defer = |note: &str| Action::Decide {
+        decision: Decision::Defer {
+            missing: vec![],
+            note: note.into(),
+        },
+        at: local_now(),
+    };
+    let pay = |by: &str, ntpn: &str| Action::RecordPayment {
+        payment: Payment {
+            amount: 350_000,
+            ntpn: ntpn.into(),
+            by: by.into(),
+            at: local_now(),
+        },
+    };
+    let actions = [
+        defer(" "),
+        defer("Surat sponsor"),
+        pay("supervisor1", "123456789ABCDEF0"),
+        pay(&actor.username, "123456789ABCDEF1"),
+    ];
+    for (b, action) in jks.iter().zip(actions) {
+        let case = counter.check_in(b, 0, &[DocKind::EKtp]).unwrap();
+        counter.store.apply(&actor, Some(case.id), &action).unwrap();
+    }
+    counter.sync().await.unwrap();
+    let refused = refusals(&pusat).await;
+    assert_eq!(refused.len(), 2, "{refused:#?}");
+    assert!(
+        refused.iter().any(|r| r.contains("without naming what")),
+        "{refused:#?}"
+    );
+    assert!(
+        refused.iter().any(|r| r.contains("payment recorded as by")),
+        "{refused:#?}"
+    );
+    pusat.stop().await;
+}
+
 /// pusat keeps a device it checked lately in memory (fifty counters calling at once do not
 /// each read `devices`). A revocation or expiry written by anyone — here plain SQL on
 /// another connection, as the CLI or a DBA would — still stops the very next requests:

@@ -265,6 +265,32 @@ pub enum Decision {
     },
 }
 
+/// A payment the applicant proved at the counter (the bank's or post office's receipt for
+/// the billing code): the amount and the state revenue transaction number (NTPN).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payment {
+    pub amount: i64,
+    pub ntpn: String,
+    pub by: String,
+    pub at: DateTime<FixedOffset>,
+}
+
+/// Whether `code` is a SIMPONI billing code: 15 digits.
+pub fn is_billing_code(code: &str) -> bool {
+    code.len() == 15 && code.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether `ntpn` is a state revenue transaction number: 16 letters and digits.
+pub fn is_ntpn(ntpn: &str) -> bool {
+    ntpn.len() == 16
+        && ntpn
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+/// The most one payment may be (a passport's fees are a few million rupiah).
+pub const MAX_PAYMENT: i64 = 100_000_000;
+
 /// A supervisor's approval of what the rules would otherwise refuse, with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Approval {
@@ -297,6 +323,12 @@ pub struct Case {
     pub photo: PhotoState,
     #[serde(default, skip_serializing_if = "Biometrics::is_not_recorded")]
     pub biometrics: Biometrics,
+    /// The SIMPONI billing code the officer recorded (a walk-in's, or one issued again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_code: Option<String>,
+    /// Payments proved at the counter, on top of what the booking system said was paid.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub payments: Vec<Payment>,
     pub decision: Option<Decision>,
     pub decided_at: Option<DateTime<FixedOffset>>,
     /// What the officer asked a supervisor to approve from the board, while it waits.
@@ -399,6 +431,14 @@ pub enum Action {
     RecordBiometrics {
         biometrics: Biometrics,
     },
+    /// The billing code the applicant is to pay with (SIMPONI, 15 digits).
+    SetBillingCode {
+        code: String,
+    },
+    /// A payment proved with its receipt, before the decision.
+    RecordPayment {
+        payment: Payment,
+    },
     /// A deferred applicant came back with what was missing: the case opens again at the
     /// first step not done.
     Resume {
@@ -438,6 +478,8 @@ impl Action {
             Action::RecordPhoto { .. } => "case.photo",
             Action::RecordBiometrics { .. } => "case.biometrics",
             Action::Resume { .. } => "case.resume",
+            Action::SetBillingCode { .. } => "case.billing_code",
+            Action::RecordPayment { .. } => "case.payment",
             Action::Decide { .. } => "case.decide",
             Action::SetChecklist { .. } => "case.set_checklist",
             Action::AskApproval { .. } => "case.ask_approval",
@@ -491,6 +533,11 @@ pub enum CaseError {
     /// case waits for them; a photo or capture already recorded is not replaced.
     #[error("the case does not wait for a photo or fingerprints")]
     NotAwaitingPhoto,
+    #[error("a SIMPONI billing code has 15 digits")]
+    BillingCode,
+    /// The NTPN has 16 letters and digits; the amount is more than nothing and not absurd.
+    #[error("a payment needs its NTPN (16 letters and digits) and an amount")]
+    Payment,
 }
 
 impl Case {
@@ -523,6 +570,8 @@ impl Case {
             interview: Interview::default(),
             photo: PhotoState::NotTaken,
             biometrics: Biometrics::NotRecorded,
+            billing_code: None,
+            payments: Vec::new(),
             decision: None,
             decided_at: None,
             awaiting: None,
@@ -696,6 +745,27 @@ impl Case {
                 self.biometrics = biometrics.clone();
                 self.finish_if_complete();
             }
+            Action::SetBillingCode { code } => {
+                if !self.status.is_open() {
+                    return Err(CaseError::Closed);
+                }
+                if !is_billing_code(code) {
+                    return Err(CaseError::BillingCode);
+                }
+                self.billing_code = Some(code.clone());
+            }
+            Action::RecordPayment { payment } => {
+                if !self.status.is_open() {
+                    return Err(CaseError::Closed);
+                }
+                if !is_ntpn(&payment.ntpn) || !(1..=MAX_PAYMENT).contains(&payment.amount) {
+                    return Err(CaseError::Payment);
+                }
+                if self.payments.iter().any(|p| p.ntpn == payment.ntpn) {
+                    return Err(CaseError::Payment);
+                }
+                self.payments.push(payment.clone());
+            }
             Action::Resume { .. } => {
                 if self.status != CaseStatus::Deferred {
                     return Err(CaseError::NotDeferred);
@@ -792,6 +862,11 @@ impl Case {
             self.awaiting = None;
         }
         Ok(())
+    }
+
+    /// What the payments proved at the counter add up to.
+    pub fn paid_at_counter(&self) -> i64 {
+        self.payments.iter().map(|p| p.amount).sum()
     }
 
     /// Whether the photo or the fingerprints are still to be taken.

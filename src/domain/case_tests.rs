@@ -813,3 +813,50 @@ fn a_closed_case_shows_done_only_the_steps_it_did() {
     at_decision.apply(&defer).unwrap();
     assert_eq!(done(&at_decision), Step::ALL.to_vec());
 }
+
+#[test]
+fn payments_need_their_ntpn_and_a_billing_code_its_15_digits() {
+    let mut c = at_photo();
+    let pay = |ntpn: &str, amount: i64| Action::RecordPayment {
+        payment: Payment {
+            amount,
+            ntpn: ntpn.into(),
+            by: "petugas1".into(),
+            at: at(),
+        },
+    };
+    assert_eq!(
+        c.apply(&Action::SetBillingCode {
+            code: "82026".into()
+        }),
+        Err(CaseError::BillingCode)
+    );
+    c.apply(&Action::SetBillingCode {
+        code: "820261127000042".into(),
+    })
+    .unwrap();
+    assert_eq!(c.billing_code.as_deref(), Some("820261127000042"));
+    assert_eq!(c.apply(&pay("123", 350_000)), Err(CaseError::Payment));
+    assert_eq!(
+        c.apply(&pay("123456789ABCDEF0", 0)),
+        Err(CaseError::Payment)
+    );
+    c.apply(&pay("123456789ABCDEF0", 350_000)).unwrap();
+    // One receipt, recorded once.
+    assert_eq!(
+        c.apply(&pay("123456789ABCDEF0", 350_000)),
+        Err(CaseError::Payment)
+    );
+    c.apply(&pay("0000111122223333", 1_000_000)).unwrap();
+    assert_eq!(c.paid_at_counter(), 1_350_000);
+    c.apply(&Action::RecordPhotoPending {
+        biometrics: Some(captured()),
+    })
+    .unwrap();
+    c.apply(&continue_free()).unwrap();
+    assert_eq!(
+        c.apply(&pay("9999111122223333", 1)),
+        Err(CaseError::Closed),
+        "paid before the decision, not after"
+    );
+}

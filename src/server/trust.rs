@@ -139,6 +139,10 @@ impl Guard {
             | Action::RecordPhotoPending { biometrics: None } => {
                 Some("the photo step does not say whether the fingerprints were taken".into())
             }
+            Action::RecordPayment { payment } if payment.by != event.officer => Some(format!(
+                "payment recorded as by {:?} in an event of {:?}",
+                payment.by, event.officer
+            )),
             Action::RecordBiometrics {
                 biometrics: crate::domain::case::Biometrics::Captured { by, .. },
             } if *by != event.officer => Some(format!(

@@ -378,6 +378,18 @@ strings! {
     awaiting_photo_hint: "Kasus ini menunggu foto atau sidik jari. Ambil foto (Spasi) bila ada kamera, tekan B bila sidik jari sudah diambil, atau impor foto: loket photo import.", "This case awaits its photo or fingerprints. Take the photo (Space) where there is a camera, press B once the fingerprints are taken, or import a photo: loket photo import.";
     awaiting_photo_done: "Foto dan sidik jari lengkap: kasus dilanjutkan.", "Photo and fingerprints complete: the case continues.";
     key_bio: "B Sidik jari", "B Fingerprints";
+    key_payment: "P Bayar", "P Payment";
+    h_payment: "Di keputusan: catat kode billing dan pembayaran (jumlah, NTPN dari bukti bayar)", "At the decision: record the billing code and a payment (amount, NTPN from the receipt)";
+    payment_title: "Pembayaran PNBP", "Fee payment";
+    payment_message: "Catat kode billing SIMPONI untuk pemohon membayar, dan/atau pembayaran dari bukti bayarnya (jumlah dan NTPN).", "Record the SIMPONI billing code the applicant pays with, and/or a payment from the receipt (amount and NTPN).";
+    payment_amount: "Jumlah dibayar (Rp)", "Amount paid (Rp)";
+    payment_ntpn: "NTPN (16 karakter)", "NTPN (16 characters)";
+    payment_needs_ntpn: "Isi NTPN dari bukti bayar, atau kode billing baru.", "Enter the NTPN from the receipt, or a new billing code.";
+    payment_bad: "NTPN terdiri dari 16 huruf/angka dan jumlah harus lebih dari Rp0; periksa bukti bayar. NTPN yang sama tidak dicatat dua kali.", "An NTPN has 16 letters/digits and the amount must be more than Rp0; check the receipt. The same NTPN is not recorded twice.";
+    billing_code_bad: "Kode billing SIMPONI terdiri dari 15 angka.", "A SIMPONI billing code has 15 digits.";
+    payment_recorded: "Pembayaran {} dicatat.", "Payment of {} recorded.";
+    billing_recorded: "Kode billing dicatat: pemohon membayar dengan kode ini lalu kembali dengan bukti bayar.", "Billing code recorded: the applicant pays with it and returns with the receipt.";
+    payment_line: "  Dibayar {} · NTPN {} · dicatat {} {}", "  Paid {} · NTPN {} · recorded by {} {}";
     confirm_awaiting_photo: "Foto atau sidik jari belum diambil: kasus akan \"menunggu foto\" dan paspor belum diproses sampai lengkap.", "The photo or fingerprints are not taken: the case will be \"awaiting photo\" and no passport is made until they are.";
     not_awaiting_photo: "Kasus ini tidak menunggu foto atau sidik jari: fotonya sudah tercatat, atau kasus belum diputuskan (ambil foto di langkah Foto).", "This case does not await a photo or fingerprints: its photo is recorded, or the case is not decided yet (take the photo at the Photo step).";
     photo_import_failed: "Foto gagal pemeriksaan: {}. Ambil ulang, atau beri alasan bila tetap dipakai.", "The photo failed checks: {}. Retake it, or give a reason to keep it.";

@@ -15,6 +15,7 @@ pub(super) enum Pending {
     RejectReason,
     RejectApproval(String),
     PhotoReason,
+    Payment,
 }
 
 impl CaseScreen {
@@ -214,6 +215,10 @@ impl CaseScreen {
                             at,
                         }
                     }
+                    Pending::Payment => {
+                        self.record_payment(ctx);
+                        return;
+                    }
                     Pending::PhotoReason => {
                         let reason = dialog.text("reason");
                         if reason.is_empty() {
@@ -320,6 +325,88 @@ impl CaseScreen {
             {
                 self.print_deferral(missing, note, ctx);
             }
+        }
+    }
+
+    /// P at the decision: the billing code to pay with, and a payment proved by its receipt
+    /// (amount and NTPN), before deciding.
+    pub(super) fn ask_payment(&mut self, ctx: &mut Ctx<'_>) {
+        use crate::ui::form::Field;
+        let s = ctx.s();
+        let billing = self
+            .case
+            .billing_code
+            .clone()
+            .unwrap_or_else(|| self.booking.billing_code.clone());
+        let due = match &self.fee {
+            Ok(fee) if fee.difference() > 0 => fee.difference().to_string(),
+            _ => String::new(),
+        };
+        let dialog = Dialog::fields(
+            |s| s.payment_title,
+            s.payment_message.to_owned(),
+            vec![
+                Field::text("billing", |s| s.f_billing, &billing),
+                Field::text("amount", |s| s.payment_amount, &due),
+                Field::text("ntpn", |s| s.payment_ntpn, ""),
+            ],
+        );
+        self.dialog = Some((dialog, Pending::Payment));
+    }
+
+    /// The payment dialog answered: the billing code when it changed, the payment when an
+    /// NTPN is given. Refused in place (nothing recorded) when a value is wrong.
+    fn record_payment(&mut self, ctx: &mut Ctx<'_>) {
+        use crate::domain::case::{Payment, is_billing_code, is_ntpn};
+        let s = ctx.s();
+        let Some((dialog, _)) = &mut self.dialog else {
+            return;
+        };
+        let billing: String = dialog
+            .text("billing")
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let ntpn = dialog
+            .text("ntpn")
+            .trim()
+            .to_uppercase()
+            .replace([' ', '-'], "");
+        let amount_typed = dialog.text("amount");
+        let digits: String = amount_typed.chars().filter(char::is_ascii_digit).collect();
+        let amount: Option<i64> = digits.parse().ok();
+        let billing_changed = !billing.is_empty()
+            && Some(&billing) != self.case.billing_code.as_ref()
+            && billing != self.booking.billing_code;
+        if !billing.is_empty() && !is_billing_code(&billing) {
+            return dialog.refuse(s.billing_code_bad.to_owned());
+        }
+        if ntpn.is_empty() && !billing_changed {
+            return dialog.refuse(s.payment_needs_ntpn.to_owned());
+        }
+        let payment = if ntpn.is_empty() {
+            None
+        } else if !is_ntpn(&ntpn) || amount.is_none_or(|a| a <= 0) {
+            return dialog.refuse(s.payment_bad.to_owned());
+        } else {
+            Some(Payment {
+                amount: amount.unwrap_or(0),
+                ntpn,
+                by: ctx.officer.username.clone(),
+                at: ctx.local_now(),
+            })
+        };
+        self.dialog = None;
+        if billing_changed && !self.apply(ctx, Action::SetBillingCode { code: billing }) {
+            return;
+        }
+        if let Some(payment) = payment {
+            let amount = format::rupiah(payment.amount);
+            if self.apply(ctx, Action::RecordPayment { payment }) {
+                ctx.say(Level::Ok, |s| fill(s.payment_recorded, &[&amount]));
+            }
+        } else {
+            ctx.say(Level::Ok, |s| s.billing_recorded.to_owned());
         }
     }
 

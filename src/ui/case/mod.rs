@@ -142,11 +142,16 @@ impl CaseScreen {
     }
 
     fn update_fee(&mut self, ctx: &Ctx<'_>) {
-        let paid = self
+        // What the booking system says was paid, and what was proved at the counter.
+        let booked = self
             .booking
             .applicants
             .get(self.case.applicant)
             .and_then(|a| a.paid);
+        let paid = match (booked, self.case.paid_at_counter()) {
+            (booked, 0) => booked,
+            (booked, counter) => Some(booked.unwrap_or(0) + counter),
+        };
         let query = FeeQuery {
             passport: self.booking.passport,
             service: self.booking.service,
@@ -359,11 +364,15 @@ impl CaseScreen {
         if self.case.status == CaseStatus::Deferred {
             hints.push(s.key_resume);
         }
+        if self.editing() == Some(Step::Decision) {
+            hints.insert(0, s.key_payment);
+        }
         hints.push(s.key_back);
         let help = vec![
             ("F8", s.h_f8),
             ("F8", s.h_f8_resume),
             ("B", s.key_bio),
+            ("P", s.h_payment),
             ("F6", s.h_f6),
             ("F7", s.h_f7),
             ("PgUp PgDn", s.h_pg),
@@ -536,6 +545,9 @@ impl CaseScreen {
                 }
             }
             KeyCode::F(8) => self.complete(ctx),
+            KeyCode::Char('p' | 'P') if self.editing() == Some(Step::Decision) => {
+                self.ask_payment(ctx);
+            }
             _ => {
                 self.on_step_key(key, ctx);
                 let field_done = matches!(
@@ -823,6 +835,8 @@ fn explain(e: &CaseError, s: &Strings) -> String {
         CaseError::AlreadyAwaiting => s.already_awaiting.to_owned(),
         CaseError::WrongStep { expected, .. } => fill(s.wrong_step, &[&s.step(*expected)]),
         CaseError::NotAwaitingPhoto => s.not_awaiting_photo.to_owned(),
+        CaseError::BillingCode => s.billing_code_bad.to_owned(),
+        CaseError::Payment => s.payment_bad.to_owned(),
         other => fill(s.err_store, &[other]),
     }
 }

@@ -143,6 +143,24 @@ fn decision(
             theme::error(),
         )),
     }
+    // The billing code to pay with, and the payments proved here.
+    if let Some(code) = &case.billing_code {
+        lines.push(Line::raw(format!("  {}: {code}", s.f_billing)));
+    }
+    for p in &case.payments {
+        lines.push(Line::styled(
+            fill(
+                s.payment_line,
+                &[
+                    &format::rupiah(p.amount),
+                    &p.ntpn,
+                    &p.by,
+                    &p.at.format("%H:%M"),
+                ],
+            ),
+            theme::ok(),
+        ));
+    }
     // Every red flag of the interview, where the decision is made.
     if !case.interview.red_flags.is_empty() {
         let names: Vec<&str> = case
