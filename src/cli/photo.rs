@@ -193,7 +193,10 @@ fn read_pin() -> Result<String, CliError> {
                 KeyCode::Backspace => {
                     pin.pop();
                 }
-                KeyCode::Esc => break Ok(pin.clear()),
+                KeyCode::Esc => {
+                    pin.clear();
+                    break Ok(());
+                }
                 KeyCode::Char('c')
                     if k.modifiers
                         .contains(crossterm::event::KeyModifiers::CONTROL) =>

@@ -800,10 +800,10 @@ impl Case {
                     failed_checks: failed_checks.clone(),
                     accepted_because: accepted_because.clone(),
                 };
-                if let Some(b) = biometrics.as_ref().filter(|b| !b.is_not_recorded()) {
-                    if !later || self.biometrics.is_pending() {
-                        self.biometrics = b.clone();
-                    }
+                if let Some(b) = biometrics.as_ref().filter(|b| !b.is_not_recorded())
+                    && (!later || self.biometrics.is_pending())
+                {
+                    self.biometrics = b.clone();
                 }
                 if later {
                     self.finish_if_complete();
