@@ -290,14 +290,19 @@ fn a_case_survives_sigkill_and_completes_after_restart() {
     t.type_text("Budi 0812 555");
     t.keys(&["F8"]);
     t.wait_for("Langkah Wawancara selesai");
+    // The biometric station took the fingerprints; this counter has no camera.
+    t.keys(&["b"]);
+    t.wait_for("Sidik jari: ✓");
     t.keys(&["F8"]);
     t.wait_for("Langkah Foto selesai");
     t.keys(&["F8"]);
     t.wait_for("Y = ya");
     t.keys(&["y"]);
-    t.wait_for("Keputusan: Dilanjutkan");
+    // No passport without the photo: decided, waiting for it.
+    t.wait_for("Keputusan: Menunggu foto");
 
-    let cases = wait_export(&data, &day, |c| c[0]["status"]["state"] == "continued");
+    let cases = wait_export(&data, &day, |c| c[0]["status"]["state"] == "awaiting_photo");
+    assert_eq!(cases[0]["biometrics"]["by"], "petugas1", "{cases}");
     let case = &cases[0];
     assert_eq!(cases.as_array().unwrap().len(), 1);
     assert_eq!(case["interview"]["length_of_stay"], "14 hari");
@@ -342,7 +347,7 @@ fn a_case_survives_sigkill_and_completes_after_restart() {
         .iter()
         .find(|b| b["code"] == code.as_str())
         .unwrap();
-    assert_eq!(ours["status"], "done");
+    assert_eq!(ours["status"], "awaiting_photo", "told apart from done");
 }
 
 #[test]
