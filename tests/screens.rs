@@ -651,6 +651,66 @@ fn a_scan_mid_case_asks_before_leaving_and_keeps_the_typing() {
     assert!(draw(&f.app, 80, 24).contains(" Putri"));
 }
 
+/// A keyboard-wedge scanner types a code and Enter into whatever has the focus, faster than
+/// a person. In every kind of field the scan is taken as a scan (the officer is asked
+/// before leaving) and nothing of it lands in the field.
+#[test]
+fn a_wedge_scan_never_lands_in_a_field() {
+    let mut f = fixture_with_wedge();
+    let code = find(&f.today, |b| clean_single(b, ApplicationType::New))
+        .code
+        .to_string();
+    let other = f.today[5].code.to_string();
+    // Signing in and opening a booking are typed as fast: a username, a PIN and a code
+    // typed on the queue all arrive as they should.
+    open_case(&mut f, &code);
+    let scan_at_speed = |f: &mut Fixture, at: &str| {
+        let before = draw(&f.app, 100, 30);
+        typ(&mut f.app, &other);
+        press(&mut f.app, KeyCode::Enter);
+        let screen = draw(&f.app, 100, 30);
+        assert!(screen.contains("dipindai"), "{at}: {screen}");
+        // N, as a person answers: shown once its moment has passed.
+        press(&mut f.app, KeyCode::Char('n'));
+        std::thread::sleep(std::time::Duration::from_millis(40));
+        f.app.handle(loket::ui::Event::KeysDue);
+        let after = draw(&f.app, 100, 30);
+        assert!(!after.contains(&other), "{at}: the code landed: {after}");
+        assert_eq!(
+            after.lines().skip(1).take(25).collect::<Vec<_>>(),
+            before.lines().skip(1).take(25).collect::<Vec<_>>(),
+            "{at}: the screen changed"
+        );
+    };
+    // The identity form's name field.
+    scan_at_speed(&mut f, "identity");
+    // The checklist, where 1, 2 and 3 mark documents.
+    to_checklist(&mut f);
+    scan_at_speed(&mut f, "checklist");
+    // A dialog's text field (the deferral note).
+    press(&mut f.app, KeyCode::F(6));
+    scan_at_speed(&mut f, "dialog");
+    press(&mut f.app, KeyCode::Esc);
+    // An interview text field.
+    // (Fast, but short and not a code: typed as it came, let through by the F8 after it.)
+    typ(&mut f.app, "1111");
+    press(&mut f.app, KeyCode::F(8));
+    assert!(draw(&f.app, 100, 30).contains("▶ Wawancara"));
+    press(&mut f.app, KeyCode::Right);
+    press(&mut f.app, KeyCode::Enter);
+    scan_at_speed(&mut f, "interview");
+    // Typed by a person (a pause between keys), the same characters are typing.
+    let t0 = std::time::Instant::now() - std::time::Duration::from_secs(1);
+    for (i, c) in "Osaka".chars().enumerate() {
+        let key = crossterm::event::KeyEvent::from(KeyCode::Char(c));
+        f.app
+            .on_typed(key, t0 + std::time::Duration::from_millis(150 * i as u64));
+    }
+    // The last key shows once its moment has passed (the event loop's timer).
+    f.app.handle(loket::ui::Event::KeysDue);
+    assert!(draw(&f.app, 100, 30).contains("Osaka"));
+}
+
 #[test]
 fn a_refused_scan_and_an_unplugged_scanner_say_so() {
     use loket::devices::framing::Refusal;

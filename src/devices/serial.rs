@@ -34,6 +34,10 @@ pub struct SerialConfig {
     pub aim: bool,
     /// The same code within this many milliseconds counts once.
     pub dedup_ms: u64,
+    /// A keyboard-wedge scanner types faster than a person: characters that follow each
+    /// other within this many milliseconds and end in Enter, shaped like a scan, are taken
+    /// as a scan rather than typed into the focused field. 0 turns this off.
+    pub wedge_gap_ms: u64,
 }
 
 impl Default for SerialConfig {
@@ -50,6 +54,7 @@ impl Default for SerialConfig {
             strip_suffix: String::new(),
             aim: true,
             dedup_ms: 2000,
+            wedge_gap_ms: 30,
         }
     }
 }

@@ -75,6 +75,8 @@ impl Mode {
 
 pub struct App {
     setup: AppSetup,
+    /// Holds characters that may be a keyboard-wedge scan (see `wedge`).
+    wedge: super::wedge::Wedge,
     lang: Lang,
     login: LoginScreen,
     session: Option<Session>,
@@ -113,9 +115,13 @@ fn too_small(width: u16, height: u16) -> bool {
 impl App {
     pub fn new(setup: AppSetup) -> App {
         let lang = Lang::parse(&setup.config.ui.language);
+        let wedge = super::wedge::Wedge::new(std::time::Duration::from_millis(
+            setup.config.scanner.wedge_gap_ms,
+        ));
         let server = setup.sync.as_ref().map(|w| w.credential.server.clone());
         let roster_empty = setup.desk.officer_count().unwrap_or(0) == 0;
         let mut app = App {
+            wedge,
             server,
             roster_empty,
             setup,
@@ -262,8 +268,16 @@ impl App {
         match event {
             Event::Tick => self.tick(),
             Event::Term(TermEvent::Key(key)) if key.kind != KeyEventKind::Release => {
-                self.on_key(&key);
+                self.on_typed(key, std::time::Instant::now());
                 true
+            }
+            Event::KeysDue => {
+                let keys = self.wedge.expire(std::time::Instant::now());
+                let dirty = !keys.is_empty();
+                for key in keys {
+                    self.on_key(&key);
+                }
+                dirty
             }
             Event::Term(TermEvent::Paste(text)) => {
                 if !self.hidden.get() {
@@ -354,6 +368,40 @@ impl App {
             work,
             counter: setup.config.counter.number,
             printer: &setup.config.printer,
+        }
+    }
+
+    /// When characters held as a possible wedge scan must reach the screen.
+    pub fn keys_due(&self) -> Option<std::time::Instant> {
+        self.wedge.due()
+    }
+
+    /// A key from the terminal, pressed at `at`: a run of characters at scanner speed that
+    /// ends in Enter and is shaped like a scan goes to the scan path (as a serial scanner's
+    /// does), never into the focused field; anything else reaches the screen as typed.
+    pub fn on_typed(&mut self, key: KeyEvent, at: std::time::Instant) {
+        let setup = &self.setup;
+        let ctx = crate::domain::payload::ScanContext {
+            key: setup.token_key.as_ref(),
+            office: &setup.office.code,
+            today: setup.office.zone.today(setup.clock.now()),
+        };
+        match self
+            .wedge
+            .key(key, at, |text| super::wedge::is_scan(text, &ctx))
+        {
+            super::wedge::Feed::Held => {}
+            super::wedge::Feed::Keys(keys) => {
+                for key in keys {
+                    self.on_key(&key);
+                }
+            }
+            super::wedge::Feed::Scan(text) => {
+                if let Some(session) = &mut self.session {
+                    session.last_input = self.setup.clock.now();
+                }
+                self.on_scan(&text);
+            }
         }
     }
 

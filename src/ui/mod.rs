@@ -21,10 +21,11 @@ mod status;
 mod tech;
 mod theme;
 mod walkin;
+pub mod wedge;
 pub mod work;
 
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use crossterm::event::{self as term, KeyEvent};
@@ -49,6 +50,8 @@ pub enum Event {
     Sync(crate::sync::SyncStatus),
     /// A job of the work thread finished.
     Work(work::Done),
+    /// Characters held as a possible wedge scan are due: they reach the screen now.
+    KeysDue,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -381,7 +384,17 @@ where
     let mut watchdog = crate::service::Watchdog::from_env();
     watchdog.ping();
     let mut last_event = app.last_event();
-    while let Ok(first) = rx.recv() {
+    loop {
+        // Characters held as a possible wedge scan go through when nothing follows them.
+        let first = match app.keys_due() {
+            None => rx.recv().map_err(|_| ()),
+            Some(due) => match rx.recv_timeout(due.saturating_duration_since(Instant::now())) {
+                Ok(event) => Ok(event),
+                Err(mpsc::RecvTimeoutError::Timeout) => Ok(Event::KeysDue),
+                Err(mpsc::RecvTimeoutError::Disconnected) => Err(()),
+            },
+        };
+        let Ok(first) = first else { break };
         watchdog.ping();
         let mut dirty = app.handle(first);
         while let Ok(more) = rx.try_recv() {

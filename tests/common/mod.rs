@@ -51,10 +51,25 @@ pub fn fixture_with(config: Config) -> Fixture {
 }
 
 /// A fixture whose store `prepare` changes first (given the store and today's bookings).
-pub fn fixture_prepared(config: Config, prepare: impl FnOnce(&mut Store, &[Booking])) -> Fixture {
+///
+/// `press` and `typ` send keys as fast as code runs; in these fixtures they stand for a
+/// person's typing, so keyboard-wedge detection is off (`fixture_with_wedge` keeps it on).
+pub fn fixture_prepared(
+    mut config: Config,
+    prepare: impl FnOnce(&mut Store, &[Booking]),
+) -> Fixture {
+    config.scanner.wedge_gap_ms = 0;
     let data = tempfile::tempdir().unwrap();
     let store = Store::open_in_memory("JKS").unwrap();
     fixture_of(config, data, store, prepare)
+}
+
+/// The demo office with keyboard-wedge detection as configured by default: `typ` then types
+/// at scanner speed.
+pub fn fixture_with_wedge() -> Fixture {
+    let data = tempfile::tempdir().unwrap();
+    let store = Store::open_in_memory("JKS").unwrap();
+    fixture_of(Config::defaults(), data, store, |_, _| {})
 }
 
 /// A fixture whose database is a real file, `loket.db` in the data folder, that a test may
@@ -62,7 +77,9 @@ pub fn fixture_prepared(config: Config, prepare: impl FnOnce(&mut Store, &[Booki
 pub fn fixture_in_file() -> Fixture {
     let data = tempfile::tempdir().unwrap();
     let store = Store::open(&data.path().join("loket.db"), "JKS").unwrap();
-    fixture_of(Config::defaults(), data, store, |_, _| {})
+    let mut config = Config::defaults();
+    config.scanner.wedge_gap_ms = 0;
+    fixture_of(config, data, store, |_, _| {})
 }
 
 fn fixture_of(
