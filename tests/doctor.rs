@@ -264,6 +264,26 @@ fn a_scanner_that_is_plugged_in_passes_and_one_unplugged_fails_with_its_fix() {
     assert!(scanner.2.contains("dialout"), "{scanner:?}");
     assert_eq!(unplugged.exit, 2);
 
+    // A keyboard-mode scanner read directly: none is plugged in here.
+    std::fs::write(
+        dir.join("config.toml"),
+        "[scanner]\nhid = \"0c2e:0b61\"\n[camera]\ndevice = \"/dev/video97\"\n",
+    )
+    .unwrap();
+    let hid = Doctor::run(&dir);
+    let scanner = &hid.of("scanner")[0];
+    assert_eq!(scanner.0, "fail", "{scanner:?}");
+    assert!(scanner.1.contains("HID 0c2e:0b61"), "{scanner:?}");
+    assert!(scanner.2.contains("--udev-rule"), "{scanner:?}");
+    std::fs::write(
+        dir.join("config.toml"),
+        format!(
+            "[scanner]\nport = \"{}\"\n[camera]\ndevice = \"/dev/video97\"\n",
+            link.display()
+        ),
+    )
+    .unwrap();
+
     // No camera on this machine: the configured one is reported missing (the camera is
     // opened only without --no-camera).
     let out = loket(&dir, &["doctor", "--json"]);

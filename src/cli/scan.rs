@@ -18,13 +18,17 @@ pub(super) fn serial(
     if let Some(baud) = baud {
         config.baud = baud;
     }
-    if !config.is_configured() {
-        return Err(CliError::NoScanner);
-    }
     let key = o.config.token_key()?;
     let s = Lang::parse(&o.config.ui.language).strings();
     let (tx, rx) = std::sync::mpsc::channel();
-    serial::spawn(config, move |e| tx.send(e).is_ok());
+    if config.is_configured() {
+        serial::spawn(config, move |e| tx.send(e).is_ok());
+    } else if config.hid_configured() {
+        // A keyboard-mode scanner read directly (`[scanner] hid`), as the terminal does.
+        crate::devices::hid::spawn(config, move |e| tx.send(e).is_ok());
+    } else {
+        return Err(CliError::NoScanner);
+    }
     let mut accepted = 0;
     while count.is_none_or(|n| accepted < n) {
         let Ok(event) = rx.recv() else { break };

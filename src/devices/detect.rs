@@ -115,13 +115,18 @@ pub fn video_devices(sys: &Path) -> Vec<VideoDevice> {
     found
 }
 
-/// The udev rule naming the scanner `id` /dev/loket-scanner, readable by the loket user.
+/// The udev rule naming the scanner `id` /dev/loket-scanner, readable by the loket user;
+/// in keyboard mode (`[scanner] hid`), its input device is readable by the loket user too,
+/// and no other keyboard is.
 pub fn scanner_rule(id: UsbId) -> String {
     format!(
         "# Written by `loket scan --udev-rule {id}`: this kiosk's scanner.\n\
-         SUBSYSTEM==\"tty\", ENV{{ID_VENDOR_ID}}==\"{:04x}\", ENV{{ID_MODEL_ID}}==\"{:04x}\", \
-         SYMLINK+=\"loket-scanner\", GROUP=\"dialout\", MODE=\"0660\"\n",
-        id.vendor, id.product
+         SUBSYSTEM==\"tty\", ENV{{ID_VENDOR_ID}}==\"{v:04x}\", ENV{{ID_MODEL_ID}}==\"{p:04x}\", \
+         SYMLINK+=\"loket-scanner\", GROUP=\"dialout\", MODE=\"0660\"\n\
+         SUBSYSTEM==\"input\", KERNEL==\"event*\", ENV{{ID_VENDOR_ID}}==\"{v:04x}\", \
+         ENV{{ID_MODEL_ID}}==\"{p:04x}\", GROUP=\"dialout\", MODE=\"0660\"\n",
+        v = id.vendor,
+        p = id.product
     )
 }
 
@@ -256,6 +261,10 @@ mod tests {
         let rule = scanner_rule(id);
         assert!(rule.contains(r#"ENV{ID_VENDOR_ID}=="05e0", ENV{ID_MODEL_ID}=="1200""#));
         assert!(rule.contains(r#"SYMLINK+="loket-scanner""#));
+        assert!(
+            rule.contains(r#"SUBSYSTEM=="input", KERNEL=="event*""#),
+            "a keyboard-mode scanner is readable too: {rule}"
+        );
         let dir = tempfile::tempdir().unwrap();
         assert!(write_scanner_rule(dir.path(), id).unwrap());
         assert!(

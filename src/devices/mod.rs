@@ -4,6 +4,7 @@
 pub mod camera;
 pub mod detect;
 pub mod framing;
+pub mod hid;
 pub mod printer;
 pub mod qr;
 pub mod serial;

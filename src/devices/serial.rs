@@ -38,6 +38,9 @@ pub struct SerialConfig {
     /// other within this many milliseconds and end in Enter, shaped like a scan, are taken
     /// as a scan rather than typed into the focused field. 0 turns this off.
     pub wedge_gap_ms: u64,
+    /// A keyboard-mode (HID) scanner to read directly by its USB id, "vvvv:pppp": the
+    /// device is grabbed, so its keys never reach the terminal. Empty: not used.
+    pub hid: String,
 }
 
 impl Default for SerialConfig {
@@ -55,6 +58,7 @@ impl Default for SerialConfig {
             aim: true,
             dedup_ms: 2000,
             wedge_gap_ms: 30,
+            hid: String::new(),
         }
     }
 }
@@ -64,7 +68,12 @@ impl SerialConfig {
         !self.port.is_empty() || !self.usb.is_empty()
     }
 
-    fn framer(&self) -> FramerConfig {
+    /// Whether a keyboard-mode (HID) scanner is to be read directly (`hid`).
+    pub fn hid_configured(&self) -> bool {
+        !self.hid.trim().is_empty()
+    }
+
+    pub(crate) fn framer(&self) -> FramerConfig {
         FramerConfig {
             framing: if self.silence_ms > 0 {
                 Framing::Silence(Duration::from_millis(self.silence_ms))
@@ -115,7 +124,7 @@ impl SerialConfig {
     }
 }
 
-fn parse_usb(s: &str) -> Option<(u16, u16)> {
+pub(crate) fn parse_usb(s: &str) -> Option<(u16, u16)> {
     let (v, p) = s.split_once(':')?;
     Some((
         u16::from_str_radix(v.trim(), 16).ok()?,

@@ -112,6 +112,12 @@ pub fn out_of_range(c: &Config) -> Vec<String> {
         "vvvv:pppp",
     );
     check(
+        sc.hid.is_empty() || is_usb_id(&sc.hid),
+        "scanner.hid",
+        &sc.hid,
+        "vvvv:pppp",
+    );
+    check(
         sc.dedup_ms <= 60_000,
         "scanner.dedup_ms",
         &sc.dedup_ms,
@@ -426,8 +432,22 @@ pub fn disk_finding(free: u64, total: u64, s: &Strings) -> Finding {
     }
 }
 
-/// The scanner's port exists and opens for this user.
+/// The scanner's port exists and opens for this user; a keyboard-mode scanner read directly
+/// (`hid`) is plugged in and readable.
 pub(super) fn scanner(config: &crate::devices::serial::SerialConfig, s: &Strings) -> Finding {
+    if !config.is_configured() && config.hid_configured() {
+        let shown = format!("HID {}", config.hid);
+        let found = crate::devices::serial::parse_usb(&config.hid)
+            .and_then(|(v, p)| crate::devices::hid::locate(v, p));
+        return match found {
+            Some(path) => Finding::ok("scanner", fill(s.dr_scan_ok, &[&path])),
+            None => Finding::fail(
+                "scanner",
+                fill(s.dr_scan_bad, &[&shown, &s.dr_not_found]),
+                s.dr_scan_hid_fix.to_owned(),
+            ),
+        };
+    }
     if !config.is_configured() {
         return Finding::warn(
             "scanner",

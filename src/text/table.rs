@@ -587,6 +587,7 @@ strings! {
     dr_scan_none_fix: "Isi [scanner] port = \"/dev/loket-scanner\" (atau usb = \"vvvv:pppp\") di config.toml; `loket scan --detect` membantu.", "Set [scanner] port = \"/dev/loket-scanner\" (or usb = \"vvvv:pppp\") in config.toml; `loket scan --detect` helps.";
     dr_scan_bad: "Pemindai {}: {}", "Scanner {}: {}";
     dr_scan_fix: "Colokkan pemindai, pastikan pengguna loket ada di grup dialout, cek aturan udev (`ls -l /dev/loket-scanner`), lalu uji dengan `loket scan`.", "Plug in the scanner, make sure user loket is in group dialout, check the udev rule (`ls -l /dev/loket-scanner`), then test with `loket scan`.";
+    dr_scan_hid_fix: "Colokkan pemindai, jalankan `loket scan --udev-rule vvvv:pppp` agar pengguna loket dapat membacanya (grup dialout), lalu uji dengan `loket scan`.", "Plug in the scanner, run `loket scan --udev-rule vvvv:pppp` so the loket user may read it (group dialout), then test with `loket scan`.";
     dr_scan_busy: "Pemindai {}: ada, sedang dipakai loket yang berjalan", "Scanner {}: present, in use by the running terminal";
     dr_cam_busy: "Kamera {}: ada, sedang dipakai loket yang berjalan", "Camera {}: present, in use by the running terminal";
     dr_printer_none: "Printer karcis: tidak ada; nomor antrean ditampilkan besar di layar", "Ticket printer: none; queue numbers are shown large on the screen";

@@ -205,7 +205,7 @@ impl App {
     /// The serial scanner to start, when one is configured.
     pub fn scanner_config(&mut self) -> Option<crate::devices::serial::SerialConfig> {
         let config = &self.setup.config.scanner;
-        config.is_configured().then(|| {
+        (config.is_configured() || config.hid_configured()).then(|| {
             self.status.scanner = Some(Err(String::new()));
             config.clone()
         })

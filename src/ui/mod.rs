@@ -347,8 +347,15 @@ where
 {
     let frame_failed = std::io::Error::other;
     if let Some(config) = app.scanner_config() {
-        let scans = tx.clone();
-        crate::devices::serial::spawn(config, move |e| scans.send(Event::Scanner(e)).is_ok());
+        if config.hid_configured() {
+            let scans = tx.clone();
+            let hid = config.clone();
+            crate::devices::hid::spawn(hid, move |e| scans.send(Event::Scanner(e)).is_ok());
+        }
+        if config.is_configured() {
+            let scans = tx.clone();
+            crate::devices::serial::spawn(config, move |e| scans.send(Event::Scanner(e)).is_ok());
+        }
     }
     if let Some((config, wanted)) = app.camera_config() {
         let frames = tx.clone();
