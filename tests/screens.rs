@@ -1816,3 +1816,49 @@ fn a_refused_birth_date_is_said_in_the_language_switched_to() {
     assert!(en.contains("is not valid"), "{en}");
     assert!(!en.contains("tidak sah"), "{en}");
 }
+
+/// With a printer configured, a deferral prints the slip the applicant takes home: the
+/// booking, what to bring and the note, through a real pseudo-terminal as a serial printer.
+#[test]
+fn a_deferral_prints_what_to_bring_when_the_counter_has_a_printer() {
+    use serialport::{SerialPort, TTYPort};
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("printer");
+    let (mut master, slave) = TTYPort::pair().unwrap();
+    std::os::unix::fs::symlink(slave.name().unwrap(), &link).unwrap();
+    let mut config = loket::config::Config::defaults();
+    config.printer.port = link.display().to_string();
+    let mut f = fixture_with(config);
+    let code = open_clean_case(&mut f, ApplicationType::New);
+    to_checklist(&mut f);
+    typ(&mut f.app, "21");
+    press(&mut f.app, KeyCode::F(6));
+    typ(&mut f.app, "Bawa fotokopi juga");
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("Ditunda"), "{screen}");
+    master
+        .set_timeout(std::time::Duration::from_millis(300))
+        .unwrap();
+    let mut got = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    // The whole slip: until the printer hears nothing more for a moment.
+    while std::time::Instant::now() < deadline {
+        let mut buf = [0u8; 512];
+        match master.read(&mut buf) {
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut && !got.is_empty() => break,
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    let text = String::from_utf8_lossy(&got);
+    assert!(text.contains("PERMOHONAN DITUNDA"), "{text}");
+    assert!(text.contains(&code), "{text}");
+    assert!(text.contains("- e-KTP") || text.contains("- KTP"), "{text}");
+    assert!(text.contains("Bawa fotokopi juga"), "{text}");
+    // Nothing is cut at the paper's edge: the last line came whole.
+    assert!(text.contains("kembali."), "{text}");
+    drop(slave);
+}

@@ -114,7 +114,9 @@ pub fn deferral_escpos(slip: &DeferralSlip, config: &PrinterConfig) -> Vec<u8> {
     out.extend([ESC, b'E', 1]);
     text(&mut out, &slip.office, width);
     out.extend([ESC, b'E', 0]);
-    text(&mut out, "PERMOHONAN DITUNDA / APPLICATION DEFERRED", width);
+    for line in wrap("PERMOHONAN DITUNDA / APPLICATION DEFERRED", width) {
+        text(&mut out, &line, width);
+    }
     out.extend([GS, b'!', 0x11]); // 2x wide, 2x tall
     text(&mut out, &slip.booking, width / 2);
     out.extend([GS, b'!', 0x00]);
@@ -138,11 +140,9 @@ pub fn deferral_escpos(slip: &DeferralSlip, config: &PrinterConfig) -> Vec<u8> {
             text(&mut out, &line, width);
         }
     }
-    text(
-        &mut out,
-        "Tunjukkan slip ini dan kode booking saat kembali.",
-        width,
-    );
+    for line in wrap("Tunjukkan slip ini dan kode booking saat kembali.", width) {
+        text(&mut out, &line, width);
+    }
     out.extend([ESC, b'd', 4]);
     if config.cut {
         out.extend([GS, b'V', 66, 0]);
