@@ -10,8 +10,8 @@
 
 use std::time::{Duration, Instant};
 
-use super::framing::{Deduper, Frame, Framer};
-use super::serial::{ScannerEvent, SerialConfig, parse_usb};
+use super::framing::Framer;
+use super::serial::{Outlet, ScannerEvent, SerialConfig, parse_usb};
 
 /// How long to wait before looking for the scanner again.
 const RETRY: Duration = Duration::from_secs(2);
@@ -115,7 +115,7 @@ impl KeyDecoder {
 
 /// Reads the HID scanner `config.hid` names until `sink` returns false; the device is
 /// looked for again after an unplug.
-pub fn run(config: SerialConfig, mut sink: impl FnMut(ScannerEvent) -> bool) {
+pub fn run(config: SerialConfig, sink: &mut dyn FnMut(ScannerEvent) -> bool) {
     let Some((vendor, product)) = parse_usb(&config.hid) else {
         sink(ScannerEvent::Disconnected(format!(
             "[scanner] hid = {:?}: expected vvvv:pppp (hex)",
@@ -124,32 +124,19 @@ pub fn run(config: SerialConfig, mut sink: impl FnMut(ScannerEvent) -> bool) {
         return;
     };
     let mut framer = Framer::new(config.framer());
-    let mut dedup = Deduper::new(Duration::from_millis(config.dedup_ms));
-    let mut last: Option<ScannerEvent> = None;
-    let mut report = |event: ScannerEvent, sink: &mut dyn FnMut(ScannerEvent) -> bool| {
-        if matches!(
-            event,
-            ScannerEvent::Connected(_) | ScannerEvent::Disconnected(_)
-        ) {
-            if last.as_ref() == Some(&event) {
-                return true;
-            }
-            last = Some(event.clone());
-        }
-        sink(event)
-    };
+    let mut out = Outlet::new(sink, &config);
     loop {
         let (path, mut device) = match open(vendor, product) {
             Ok(found) => found,
             Err(reason) => {
-                if !report(ScannerEvent::Disconnected(reason), &mut sink) {
+                if !out.status(ScannerEvent::Disconnected(reason)) {
                     return;
                 }
                 std::thread::sleep(RETRY);
                 continue;
             }
         };
-        if !report(ScannerEvent::Connected(path), &mut sink) {
+        if !out.status(ScannerEvent::Connected(path)) {
             return;
         }
         let mut decoder = KeyDecoder::default();
@@ -163,18 +150,11 @@ pub fn run(config: SerialConfig, mut sink: impl FnMut(ScannerEvent) -> bool) {
                 .filter(|e| e.event_type().0 == code::EV_KEY)
                 .filter_map(|e| decoder.key(e.code(), e.value()))
                 .collect();
-            for frame in framer.push(&bytes, now) {
-                let event = match frame {
-                    Frame::Scan(code) if dedup.accept(&code, now) => ScannerEvent::Scan(code),
-                    Frame::Scan(_) => continue,
-                    Frame::Refused(r) => ScannerEvent::Refused(r),
-                };
-                if !report(event, &mut sink) {
-                    return;
-                }
+            if !out.frames(framer.push(&bytes, now), now) {
+                return;
             }
         };
-        if !report(ScannerEvent::Disconnected(reason), &mut sink) {
+        if !out.lost(&mut framer, reason) {
             return;
         }
         std::thread::sleep(RETRY);
@@ -208,12 +188,12 @@ fn open(vendor: u16, product: u16) -> Result<(String, evdev::Device), String> {
     Ok((path, device))
 }
 
-/// Starts the reader on its own thread.
+/// Starts the reader on its own thread (restarted after a panic, as the serial one is).
 pub fn spawn(
     config: SerialConfig,
     sink: impl FnMut(ScannerEvent) -> bool + Send + 'static,
 ) -> std::thread::JoinHandle<()> {
-    std::thread::spawn(move || run(config, sink))
+    super::serial::spawn_reader(run, config, sink)
 }
 
 #[cfg(test)]
@@ -285,6 +265,9 @@ mod tests {
             .filter_map(|(k, v)| d.key(*k, *v))
             .collect();
         let frames = framer.push(&bytes, Instant::now());
-        assert_eq!(frames, vec![Frame::Scan("1J39D-7CMWQ".into())]);
+        assert_eq!(
+            frames,
+            vec![super::super::framing::Frame::Scan("1J39D-7CMWQ".into())]
+        );
     }
 }

@@ -141,24 +141,65 @@ pub enum ScannerEvent {
     Refused(Refusal),
 }
 
-/// Runs the reader until `sink` returns false (its receiver is gone).
-pub fn run(config: SerialConfig, mut sink: impl FnMut(ScannerEvent) -> bool) {
-    let mut framer = Framer::new(config.framer());
-    let mut dedup = Deduper::new(Duration::from_millis(config.dedup_ms));
-    let mut last_status: Option<ScannerEvent> = None;
-    let mut report = |event: ScannerEvent, sink: &mut dyn FnMut(ScannerEvent) -> bool| -> bool {
-        // Status is reported when it changes, not on every retry.
-        if matches!(
-            event,
-            ScannerEvent::Connected(_) | ScannerEvent::Disconnected(_)
-        ) {
-            if last_status.as_ref() == Some(&event) {
-                return true;
-            }
-            last_status = Some(event.clone());
+/// Where a scanner reader (serial here, HID in `hid`) sends what it read: its status only
+/// when it changes (not on every retry), scans once within the de-duplication window.
+pub(crate) struct Outlet<'a> {
+    sink: &'a mut dyn FnMut(ScannerEvent) -> bool,
+    last: Option<ScannerEvent>,
+    dedup: Deduper,
+}
+
+impl<'a> Outlet<'a> {
+    pub(crate) fn new(
+        sink: &'a mut dyn FnMut(ScannerEvent) -> bool,
+        config: &SerialConfig,
+    ) -> Outlet<'a> {
+        Outlet {
+            sink,
+            last: None,
+            dedup: Deduper::new(Duration::from_millis(config.dedup_ms)),
         }
-        sink(event)
-    };
+    }
+
+    /// Connected or disconnected; false when nobody listens any more.
+    pub(crate) fn status(&mut self, event: ScannerEvent) -> bool {
+        if self.last.as_ref() == Some(&event) {
+            return true;
+        }
+        self.last = Some(event.clone());
+        (self.sink)(event)
+    }
+
+    /// The scans and refusals framed at `now`; false when nobody listens any more.
+    pub(crate) fn frames(&mut self, frames: Vec<Frame>, now: Instant) -> bool {
+        for frame in frames {
+            let event = match frame {
+                Frame::Scan(code) if self.dedup.accept(&code, now) => ScannerEvent::Scan(code),
+                Frame::Scan(_) => continue,
+                Frame::Refused(r) => ScannerEvent::Refused(r),
+            };
+            if !(self.sink)(event) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The device went away for `reason`: a scan it was in the middle of is refused as cut.
+    pub(crate) fn lost(&mut self, framer: &mut Framer, reason: String) -> bool {
+        if let Some(Frame::Refused(r)) = framer.disconnected()
+            && !(self.sink)(ScannerEvent::Refused(r))
+        {
+            return false;
+        }
+        self.status(ScannerEvent::Disconnected(reason))
+    }
+}
+
+/// Runs the reader until `sink` returns false (its receiver is gone).
+pub fn run(config: SerialConfig, sink: &mut dyn FnMut(ScannerEvent) -> bool) {
+    let mut framer = Framer::new(config.framer());
+    let mut out = Outlet::new(sink, &config);
     loop {
         let port = config
             .resolve()
@@ -166,14 +207,14 @@ pub fn run(config: SerialConfig, mut sink: impl FnMut(ScannerEvent) -> bool) {
         let (path, mut port) = match port {
             Ok(p) => p,
             Err(reason) => {
-                if !report(ScannerEvent::Disconnected(reason), &mut sink) {
+                if !out.status(ScannerEvent::Disconnected(reason)) {
                     return;
                 }
                 std::thread::sleep(RETRY);
                 continue;
             }
         };
-        if !report(ScannerEvent::Connected(path), &mut sink) {
+        if !out.status(ScannerEvent::Connected(path)) {
             return;
         }
         let mut buf = [0u8; 256];
@@ -187,23 +228,11 @@ pub fn run(config: SerialConfig, mut sink: impl FnMut(ScannerEvent) -> bool) {
                 }
                 Err(e) => break e.to_string(),
             };
-            for frame in frames {
-                let event = match frame {
-                    Frame::Scan(code) if dedup.accept(&code, now) => ScannerEvent::Scan(code),
-                    Frame::Scan(_) => continue,
-                    Frame::Refused(r) => ScannerEvent::Refused(r),
-                };
-                if !report(event, &mut sink) {
-                    return;
-                }
+            if !out.frames(frames, now) {
+                return;
             }
         };
-        if let Some(Frame::Refused(r)) = framer.disconnected()
-            && !report(ScannerEvent::Refused(r), &mut sink)
-        {
-            return;
-        }
-        if !report(ScannerEvent::Disconnected(reason), &mut sink) {
+        if !out.lost(&mut framer, reason) {
             return;
         }
         std::thread::sleep(RETRY);
@@ -215,9 +244,17 @@ pub fn spawn(
     config: SerialConfig,
     sink: impl FnMut(ScannerEvent) -> bool + Send + 'static,
 ) -> std::thread::JoinHandle<()> {
+    spawn_reader(run, config, sink)
+}
+
+/// Runs a scanner reader on its own thread. A panic in it is counted, never shown over the
+/// terminal; the reader starts over, as after an unplug.
+pub(crate) fn spawn_reader(
+    run: fn(SerialConfig, &mut dyn FnMut(ScannerEvent) -> bool),
+    config: SerialConfig,
+    sink: impl FnMut(ScannerEvent) -> bool + Send + 'static,
+) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
-        // A panic in the reader is counted, never shown over the terminal; the reader
-        // starts over, as after an unplug.
         super::qr::quiet_thread();
         let mut sink = sink;
         while std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
