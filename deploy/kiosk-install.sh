@@ -92,7 +92,7 @@ if [ -n "$ca_file" ]; then
 fi
 
 # 4. Enrollment.
-as_loket() { runuser -u loket -- env LOKET_DATA_DIR="$data" LOKET_CONFIG=/etc/loket/config.toml "$@"; }
+as_loket() { runuser -u loket -- env LOKET_DATA_DIR="$data" LOKET_CONFIG=/etc/loket/config.toml LOKET_SECRET_DIR=/etc/loket/secret "$@"; }
 enrolled_server() {
     python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["server"])' "$data/credential.json" 2>/dev/null \
         || sed -n 's/.*"server": *"\([^"]*\)".*/\1/p' "$data/credential.json"

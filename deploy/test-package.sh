@@ -75,7 +75,7 @@ $sudo tar -C "$root" -xf "$base"
 # dpkg and adduser mostly do without /proc; where mounting is not allowed, go on without.
 $sudo mount -t proc proc "$root/proc" 2>/dev/null || echo "test-package.sh: /proc not mounted in the root; going on" >&2
 in_root() { $sudo chroot "$root" "$@"; }
-as_loket() { in_root runuser -u loket -- env LOKET_DATA_DIR=/var/lib/loket LOKET_CONFIG=/etc/loket/config.toml "$@"; }
+as_loket() { in_root runuser -u loket -- env LOKET_DATA_DIR=/var/lib/loket LOKET_CONFIG=/etc/loket/config.toml LOKET_SECRET_DIR=/etc/loket/secret "$@"; }
 
 cp "$kiosk_deb" "$root/tmp/loket.deb"
 cp "$pusat_deb" "$root/tmp/pusat.deb"
@@ -90,6 +90,11 @@ done
 mode=$(in_root stat -c '%a %U' /var/lib/loket)
 [ "$mode" = "700 loket" ] || fail "/var/lib/loket is '$mode', not '700 loket'"
 [ -f "$root/etc/loket/config.toml" ] || fail "no /etc/loket/config.toml"
+# The kiosk's secret, outside the data folder: it seals the PIN hashes and the device key.
+mode=$(in_root stat -c '%a %U' /etc/loket/secret)
+[ "$mode" = "700 loket" ] || fail "/etc/loket/secret is '$mode', not '700 loket'"
+mode=$(in_root stat -c '%a %U %s' /etc/loket/secret/kiosk.secret)
+[ "$mode" = "600 loket 32" ] || fail "/etc/loket/secret/kiosk.secret is '$mode', not '600 loket 32'"
 [ -f "$root/lib/udev/rules.d/60-loket.rules" ] || fail "no udev rules"
 
 # The units: enabled, and valid.
@@ -157,6 +162,7 @@ set -e
 # Enrolled, pusat reached; the scanner and camera are still missing, so not ready (2).
 [ "$first_status" = 2 ] || fail "kiosk-install exited $first_status, not 2: $first"
 echo "$first" | grep -q "Terdaftar: JKS loket 3" || fail "kiosk-install did not enroll: $first"
+grep -q '^sealed1:' "$root/var/lib/loket/device.key" || fail "device.key is kept in plain in the data folder"
 echo "$first" | grep -q "✓ Pusat $url: terhubung" || fail "doctor did not reach pusat: $first"
 [ "$second_status" = 2 ] || fail "the second run exited $second_status: $second"
 echo "$second" | grep -q "Tidak ada yang berubah" || fail "the second run changed something: $second"

@@ -23,6 +23,16 @@ fi
 cargo check --locked --no-default-features --features server --bin pusat
 cargo check --locked --no-default-features --features kiosk --bin loket
 
+# pusat's API document (made from its handlers) is valid OpenAPI 3.1 by a third party's
+# validator (openapi-spec-validator, from PyPI, in a virtual environment under target/).
+venv=target/openapi-venv
+if [ ! -x "$venv/bin/openapi-spec-validator" ]; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check 'openapi-spec-validator>=0.7'
+fi
+cargo run --locked --quiet --all-features --bin pusat -- openapi > target/openapi.json
+"$venv/bin/openapi-spec-validator" target/openapi.json
+
 # The Debian packages: built, linted, installed into a clean Debian 12 root and checked there
 # (deploy/test-package.sh says what). LOKET_SKIP_PACKAGE=1 skips them, for a quick local run.
 if [ "${LOKET_SKIP_PACKAGE:-}" != 1 ]; then

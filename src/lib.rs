@@ -27,6 +27,7 @@ pub mod doctor;
 pub mod domain;
 pub mod photo;
 pub mod protocol;
+pub mod secret;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod service;

@@ -20,6 +20,7 @@ pub const MAX_BATCH: usize = 1000;
 /// cut short resumes where it stopped.
 pub const PHOTO_CHUNK: usize = 64 * 1024;
 
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EnrollRequest {
     pub code: String,
@@ -39,6 +40,7 @@ pub fn request_message(method: &str, path_and_query: &str, time: i64) -> String 
     format!("LOKET-REQUEST-1\n{method}\n{path_and_query}\n{time}")
 }
 
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Clone, Serialize, Deserialize)]
 pub struct EnrollResponse {
     pub device_id: Uuid,
@@ -57,6 +59,7 @@ fn counter_role() -> String {
 
 /// What pusat knows of the asking device (`GET /device`): what `loket doctor` compares
 /// with the kiosk's own view, and pusat's clock.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeviceInfo {
     pub device_id: Uuid,
@@ -67,6 +70,7 @@ pub struct DeviceInfo {
 }
 
 /// A renewed device credential (`POST /renew`).
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct RenewResponse {
     pub token: String,
@@ -93,6 +97,7 @@ impl std::fmt::Debug for EnrollResponse {
     }
 }
 
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfficeInfo {
     pub code: String,
@@ -101,6 +106,7 @@ pub struct OfficeInfo {
     pub zone: String,
     /// Settings the office pushes to its counters (e.g. `token_key`).
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(value_type = Object))]
     pub config: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -108,6 +114,7 @@ pub struct OfficeInfo {
 /// pusat chooses and gives it under a lock, so counters calling at the same instant get
 /// different tickets. The counter then records the call in its outbox (`ticket.call`), which
 /// pusat takes as the same call when it is pushed.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CallRequest {
     /// Who calls: an active officer of the device's office.
@@ -118,6 +125,7 @@ pub struct CallRequest {
 
 /// `GET /office/status`: what pusat knows of the office's terminals, for the board's
 /// alerts (a counter out of touch, calls that clashed).
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OfficeStatus {
     pub counters: Vec<CounterSeen>,
@@ -127,6 +135,7 @@ pub struct OfficeStatus {
     pub refused_today: u32,
 }
 
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CounterSeen {
     pub counter: u32,
@@ -134,6 +143,7 @@ pub struct CounterSeen {
     pub last_seen: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CallResponse {
     /// The ticket now called by this counter; `None` when nobody waits.
@@ -141,6 +151,7 @@ pub struct CallResponse {
 }
 
 /// One outbox event as it travels.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WireEvent {
     pub seq: i64,
@@ -150,14 +161,17 @@ pub struct WireEvent {
     pub office: String,
     pub officer: String,
     pub device_time: DateTime<FixedOffset>,
+    #[cfg_attr(feature = "server", schema(value_type = Object))]
     pub payload: serde_json::Value,
 }
 
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PushRequest {
     pub events: Vec<WireEvent>,
 }
 
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushResponse {
     /// The device's highest sequence number the server holds.
@@ -167,6 +181,7 @@ pub struct PushResponse {
 }
 
 /// A pulled change, in feed order.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeedEntry {
     pub pos: i64,
@@ -174,6 +189,7 @@ pub struct FeedEntry {
     pub change: Change,
 }
 
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "body")]
 pub enum Change {
@@ -190,6 +206,7 @@ pub enum Change {
 /// A supervisor's answer to a request for approval (`approval.answer` event, from the
 /// board's device): pushed by the board, checked and sent on by pusat, applied by the
 /// counter that holds the case.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApprovalAnswer {
     pub request: Uuid,
@@ -203,6 +220,7 @@ pub struct ApprovalAnswer {
     pub at: chrono::DateTime<chrono::FixedOffset>,
 }
 
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RosterEntry {
     pub username: String,
@@ -211,6 +229,36 @@ pub struct RosterEntry {
     pub role: String,
     pub pin_hash: String,
     pub active: bool,
+    /// Set when pusat locked the officer after too many wrong PINs across the office's
+    /// counters: every counter refuses their PIN until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locked_until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// `officer.pin_failed`: a wrong PIN typed at a counter for an officer on its roster (the
+/// event's officer), at sign-in or in a supervisor's approval dialog. Never the PIN.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PinFailed {
+    pub username: String,
+    pub context: PinContext,
+}
+
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PinContext {
+    SignIn,
+    Approval,
+}
+
+impl PinContext {
+    pub fn label(self) -> &'static str {
+        match self {
+            PinContext::SignIn => "sign_in",
+            PinContext::Approval => "approval",
+        }
+    }
 }
 
 impl std::fmt::Debug for RosterEntry {
@@ -223,8 +271,10 @@ impl std::fmt::Debug for RosterEntry {
     }
 }
 
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BookingChange {
+    #[cfg_attr(feature = "server", schema(value_type = Object))]
     pub booking: Booking,
     pub cancelled: bool,
     /// Set when the booking system moved the booking to another day or office: where it was,
@@ -234,6 +284,7 @@ pub struct BookingChange {
 }
 
 /// A rescheduled booking's earlier office and day.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Previous {
     pub office: String,
@@ -241,6 +292,7 @@ pub struct Previous {
 }
 
 /// Where another counter's case stands (no personal data beyond the booking's).
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseSummary {
     pub case_id: Uuid,
@@ -253,9 +305,11 @@ pub struct CaseSummary {
     pub lost_to: Option<ClaimWinner>,
     /// A request for a supervisor's approval waiting on the board.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "server", schema(value_type = Option<Object>))]
     pub awaiting: Option<crate::domain::case::ApprovalAsk>,
 }
 
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClaimWinner {
     /// pusat's own record of the winning case; never sent to counters (the feed names the
@@ -265,6 +319,7 @@ pub struct ClaimWinner {
     pub counter: u32,
 }
 
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PullResponse {
     pub changes: Vec<FeedEntry>,
@@ -274,6 +329,7 @@ pub struct PullResponse {
 }
 
 /// The answer of the public status endpoint: the stage only.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusResponse {
     pub booking: String,
@@ -281,6 +337,7 @@ pub struct StatusResponse {
     pub stage: Stage,
 }
 
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
@@ -295,6 +352,7 @@ pub enum Stage {
     AwaitingPhoto,
 }
 
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
@@ -316,6 +374,7 @@ pub enum ErrorCode {
     Internal,
 }
 
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub error: ErrorCode,
@@ -325,5 +384,6 @@ pub struct ErrorBody {
     pub expected: Option<i64>,
     /// For [`ErrorCode::Invalid`] and malformed bodies: each field refused and why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "server", schema(value_type = Vec<Object>))]
     pub fields: Vec<FieldError>,
 }

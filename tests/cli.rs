@@ -341,3 +341,62 @@ fn a_photo_file_finishes_a_case_waiting_for_it() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("tidak menunggu foto"));
 }
+
+fn count(dir: &Path, sql: &str) -> i64 {
+    let conn = rusqlite::Connection::open(dir.join("loket.db")).unwrap();
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn purge_says_what_would_go_then_removes_only_what_pusat_holds() {
+    let (dir, today) = seeded();
+    let before = (today + chrono::Days::new(3)).to_string();
+    // A case this counter decided and never pushed.
+    awaiting_photo(dir.path(), today);
+    let cases = count(dir.path(), "SELECT count(*) FROM cases");
+    let bookings = count(dir.path(), "SELECT count(*) FROM bookings");
+    // Bookings with a case stay: their events are not at pusat (this counter never synced).
+    let removable = count(
+        dir.path(),
+        &format!(
+            "SELECT count(*) FROM bookings b WHERE b.day < '{before}'
+             AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.booking = b.code)"
+        ),
+    );
+    assert!(removable > 0 && cases > 0, "{removable} {cases}");
+
+    let dry = loket(dir.path(), &["purge", "--before", &before, "--dry-run"]);
+    let text = String::from_utf8_lossy(&dry.stdout).into_owned();
+    assert!(
+        dry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    assert!(
+        text.contains(&format!("akan dihapus / before {before} (office retention 30 days), would go: 0 kasus / cases, {removable} booking")),
+        "{text}"
+    );
+    assert_eq!(count(dir.path(), "SELECT count(*) FROM bookings"), bookings);
+
+    let real = loket(dir.path(), &["purge", "--before", &before]);
+    let text = String::from_utf8_lossy(&real.stdout).into_owned();
+    assert!(
+        text.contains(&format!("removed: 0 kasus / cases, {removable} booking")),
+        "{text}"
+    );
+    assert_eq!(
+        count(dir.path(), "SELECT count(*) FROM bookings"),
+        bookings - removable
+    );
+    assert_eq!(count(dir.path(), "SELECT count(*) FROM cases"), cases);
+    assert_eq!(
+        count(
+            dir.path(),
+            "SELECT count(*) FROM audit WHERE action = 'retention.purge'"
+        ),
+        1
+    );
+    let wrong = loket(dir.path(), &["purge", "--before", "27-11-2026"]);
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("YYYY-MM-DD"));
+}

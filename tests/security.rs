@@ -1032,3 +1032,232 @@ async fn a_device_pusat_keeps_in_memory_is_refused_once_revoked_or_expired() {
     eprintln!("revocation reached pusat's memory in {took:?}");
     pusat.stop().await;
 }
+
+/// A wrong-PIN event pushed by hand with `counter`'s credential (no case).
+async fn push_pin_failed(counter: &Counter, pusat: &Pusat, officer: &str, named: &str) {
+    let db = pusat.pool.get().await.unwrap();
+    let last: i64 = db
+        .query_one(
+            "SELECT last_seq FROM devices WHERE id = $1",
+            &[&counter.credential.device_id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let event = WireEvent {
+        seq: last + 1,
+        id: Uuid::now_v7(),
+        kind: "officer.pin_failed".into(),
+        case_id: None,
+        office: counter.credential.office.code.clone(),
+        officer: officer.into(),
+        device_time: local_now(),
+        payload: serde_json::json!({"username": named, "context": "sign_in"}),
+    };
+    let pushed = counter.client.push(&[event]).await.unwrap();
+    assert_eq!(pushed.stored_through, last + 1, "kept, not applied");
+}
+
+fn wrong_pins(counter: &Counter, n: usize) {
+    for _ in 0..n {
+        let tried = counter
+            .store
+            .authenticate(&counter.officer, "000000", local_now());
+        assert!(tried.is_err());
+    }
+}
+
+fn signs_in(counter: &Counter, pin: &str) -> Result<(), loket::store::AuthError> {
+    counter
+        .store
+        .authenticate(&counter.officer, pin, local_now())
+        .map(|_| ())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_pins_at_several_counters_add_up_at_pusat_and_lock_the_officer_everywhere() {
+    let (pusat, _) = Pusat::start(2).await;
+    let mut one = Counter::enroll(&pusat, 1).await;
+    let mut two = Counter::enroll(&pusat, 2).await;
+    let mut three = Counter::enroll(&pusat, 3).await;
+    for c in [&mut one, &mut two, &mut three] {
+        c.sync().await.unwrap();
+    }
+    // Five at counter 1 (locked there), four at counter 2: each counter alone is within
+    // its own rule, and pusat's limit is not reached yet.
+    wrong_pins(&one, 5);
+    assert!(matches!(
+        signs_in(&one, "482913"),
+        Err(loket::store::AuthError::Locked { .. })
+    ));
+    wrong_pins(&two, 4);
+    one.sync().await.unwrap();
+    two.sync().await.unwrap();
+    three.sync().await.unwrap();
+    signs_in(&three, "482913").unwrap();
+
+    // The tenth, at counter 2: pusat locks the officer, and counter 3 learns it by sync.
+    wrong_pins(&two, 1);
+    two.sync().await.unwrap();
+    three.sync().await.unwrap();
+    assert!(
+        matches!(
+            signs_in(&three, "482913"),
+            Err(loket::store::AuthError::Locked { .. })
+        ),
+        "locked at a counter where no PIN was ever wrong"
+    );
+    let db = pusat.pool.get().await.unwrap();
+    let problems = loket::server::admin::problems(&db, None).await.unwrap();
+    let pin = problems.iter().find(|p| p.kind == "pin").expect("listed");
+    assert_eq!(pin.subject, support::OFFICER);
+    assert!(pin.reason.contains("10 wrong PINs"), "{}", pin.reason);
+    drop(db);
+
+    // A new PIN lifts it everywhere.
+    let mut db = pusat.pool.get().await.unwrap();
+    support::add_officer(
+        &mut db,
+        support::OFFICE,
+        support::OFFICER,
+        "199001012015011001",
+        "739104",
+    )
+    .await;
+    three.sync().await.unwrap();
+    signs_in(&three, "739104").unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_counter_cannot_lock_another_office_s_officer_or_name_someone_else() {
+    let (pusat, _, _, attacker, _) = two_offices().await;
+    let before = refusals(&pusat).await.len();
+    // An officer of MKS, from a JKS counter.
+    push_pin_failed(&attacker, &pusat, "petugas1_mks", "petugas1_mks").await;
+    // An event of one officer naming another.
+    push_pin_failed(&attacker, &pusat, &attacker.officer, "supervisor1").await;
+    let refused = refusals(&pusat).await;
+    assert_eq!(refused.len(), before + 2, "{refused:?}");
+    assert!(
+        refused
+            .iter()
+            .any(|r| r.contains("not active on the roster of JKS")),
+        "{refused:?}"
+    );
+    assert!(
+        refused.iter().any(|r| r.contains("names \"supervisor1\"")),
+        "{refused:?}"
+    );
+    let db = pusat.pool.get().await.unwrap();
+    let counted: i64 = db
+        .query_one("SELECT count(*) FROM pin_failures", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(counted, 0, "nothing counted");
+}
+
+/// Who may call each route, as the threat model says: the document pusat serves must name
+/// exactly these, and pusat must refuse a request without the credential where one is named.
+const ROUTES: &[(&str, &str, Option<&str>)] = &[
+    ("post", "/api/v1/enroll", None),
+    ("post", "/api/v1/renew", Some("device")),
+    ("get", "/api/v1/device", Some("device")),
+    ("post", "/api/v1/events", Some("device")),
+    ("get", "/api/v1/changes", Some("device")),
+    ("post", "/api/v1/queue/call", Some("device")),
+    ("get", "/api/v1/office/status", Some("device")),
+    ("put", "/api/v1/photos/{sha256}", Some("device")),
+    ("head", "/api/v1/photos/{sha256}", Some("device")),
+    ("get", "/api/v1/photos/{sha256}", Some("device")),
+    ("post", "/api/v1/bookings", Some("integration")),
+    ("delete", "/api/v1/bookings/{code}", Some("integration")),
+    ("get", "/api/v1/status/{code}", None),
+    ("get", "/api/v1/openapi.json", None),
+    ("get", "/healthz", None),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_is_in_the_api_document_with_the_credential_it_enforces() {
+    let (pusat, bookings) = Pusat::start(1).await;
+    let http = reqwest::Client::new();
+    let served: serde_json::Value = http
+        .get(format!("{}/api/v1/openapi.json", pusat.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(served["openapi"], "3.1.0");
+    assert_eq!(
+        served,
+        serde_json::to_value(loket::server::openapi::document()).unwrap(),
+        "the document served is the one `pusat openapi` prints"
+    );
+    let schemes = served["components"]["securitySchemes"].as_object().unwrap();
+    assert!(schemes.contains_key("device") && schemes.contains_key("integration"));
+
+    let mut documented = Vec::new();
+    for (path, ops) in served["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            let scheme = op["security"].as_array().map(|s| {
+                let names: Vec<&String> = s
+                    .iter()
+                    .flat_map(|r| r.as_object().unwrap().keys())
+                    .collect();
+                assert_eq!(names.len(), 1, "{method} {path}: {s:?}");
+                names[0].clone()
+            });
+            documented.push((method.clone(), path.clone(), scheme));
+        }
+    }
+    let mut expected: Vec<(String, String, Option<String>)> = ROUTES
+        .iter()
+        .map(|(m, p, s)| ((*m).into(), (*p).into(), s.map(Into::into)))
+        .collect();
+    documented.sort();
+    expected.sort();
+    assert_eq!(documented, expected, "documented routes and their schemes");
+
+    // Each route is served, and refuses a request without the credential it names.
+    let code = bookings[0].code.as_str().to_owned();
+    for (method, path, scheme) in ROUTES {
+        let url = format!(
+            "{}{}",
+            pusat.url,
+            path.replace("{sha256}", &"ab".repeat(32))
+                .replace("{code}", &code)
+        );
+        let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let status = http
+            .request(method.clone(), &url)
+            .header("content-type", "application/json")
+            .body("{}")
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        assert!(
+            status != 404 || path.contains("{code}") || path.contains("{sha256}"),
+            "{method} {path} is not served"
+        );
+        assert_ne!(status, 405, "{method} {path} is not served");
+        match scheme {
+            Some(_) => assert_eq!(status, 401, "{method} {path} without a credential"),
+            None => assert_ne!(
+                status, 401,
+                "{method} {path} asks a credential it does not document"
+            ),
+        }
+    }
+    // And a route nobody documented does not exist.
+    let status = http
+        .get(format!("{}/api/v1/cases", pusat.url))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 404);
+}

@@ -24,6 +24,41 @@ pub(super) fn doctor(
     Ok(report.exit)
 }
 
+/// `loket purge`: the retention purge, now, or only counted with `dry_run`.
+pub(super) fn purge(
+    mut o: Opened,
+    before: Option<NaiveDate>,
+    dry_run: bool,
+) -> Result<(), CliError> {
+    let now = o.office.zone.local(SystemClock.now());
+    let days = o.store.retention_days();
+    let before =
+        before.unwrap_or_else(|| day_or_today(&o, None) - chrono::Days::new(u64::from(days)));
+    let actor = crate::store::Actor {
+        username: "loket purge".into(),
+        now,
+    };
+    let purged = if dry_run {
+        o.store.purge_dry_run(&actor, before)
+    } else {
+        o.store.purge(&actor, before)
+    }
+    .map_err(store_err(&o.dir))?;
+    let (id, en) = if dry_run {
+        ("akan dihapus", "would go")
+    } else {
+        ("dihapus", "removed")
+    };
+    println!(
+        "Sebelum {before} (retensi kantor {days} hari), {id} / before {before} (office retention {days} days), {en}: {} kasus / cases, {} booking / bookings, {} isi peristiwa / event payloads",
+        purged.cases, purged.bookings, purged.events
+    );
+    println!(
+        "Yang belum ada di pusat tidak pernah dihapus; jejak audit tetap / nothing pusat lacks is ever removed; the audit trail stays"
+    );
+    Ok(())
+}
+
 pub(super) fn backup(dir: &Path, to: Option<&Path>, list: bool) -> Result<(), CliError> {
     let into = to.map_or_else(|| health::backup_dir(dir), Path::to_path_buf);
     if list {

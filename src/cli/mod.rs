@@ -152,6 +152,19 @@ pub enum Command {
         #[arg(long)]
         list: bool,
     },
+    /// Remove now what the office no longer keeps (UU PDP): closed cases and past bookings
+    /// older than the retention, but only what pusat already holds (every event pushed,
+    /// every photo uploaded). The audit trail stays. It also runs by itself once a day after
+    /// a sync reaches pusat.
+    Purge {
+        /// Remove what is older than this day, YYYY-MM-DD (default: the office's retention,
+        /// counted back from today).
+        #[arg(long, value_parser = parse_day)]
+        before: Option<NaiveDate>,
+        /// Only say what would go.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Put a backup back as this counter's database (refused while the terminal runs). The
     /// database it replaces is kept beside it.
     Restore {
@@ -461,6 +474,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
             ca_file,
         } => sync::enroll(opened, &server, &code, ca_file.as_deref()),
         Command::Sync { once } => sync::run(opened, once),
+        Command::Purge { before, dry_run } => care::purge(opened, before, dry_run),
         Command::Display { announce_cmd } => {
             let Some(credential) = opened.credential.clone() else {
                 return Err(CliError::Sync(

@@ -395,6 +395,59 @@ pub(super) fn permissions(dir: &Path, s: &Strings, out: &mut Vec<Finding>) {
     });
 }
 
+/// The kiosk's secret ([`crate::secret`]): outside the data folder, the kiosk's alone, and
+/// the one that sealed this data folder's device key.
+pub(super) fn secret(dir: &Path, s: &Strings) -> Finding {
+    use std::os::unix::fs::PermissionsExt;
+    let folder = crate::secret::dir();
+    let file = folder.join(crate::secret::FILE);
+    let fix = || fill(s.dr_secret_fix, &[&folder.display()]);
+    if folder.starts_with(dir) {
+        return Finding::warn(
+            "secret",
+            fill(s.dr_secret_inside, &[&folder.display()]),
+            fix(),
+        );
+    }
+    let Ok(meta) = std::fs::metadata(&file) else {
+        let sealed_key = std::fs::read_to_string(crate::sync::DeviceKey::path(dir))
+            .is_ok_and(|k| crate::secret::is_sealed(k.trim()));
+        return if sealed_key {
+            Finding::fail(
+                "secret",
+                fill(s.dr_secret_lost, &[&file.display()]),
+                s.dr_cred_reenroll_fix.to_owned(),
+            )
+        } else {
+            Finding::ok("secret", fill(s.dr_secret_new, &[&file.display()]))
+        };
+    };
+    let mode = meta.permissions().mode() & 0o777;
+    let folder_mode = std::fs::metadata(&folder).map_or(0, |m| m.permissions().mode() & 0o777);
+    if mode & 0o077 != 0 || folder_mode & 0o077 != 0 {
+        return Finding::fail(
+            "secret",
+            fill(
+                s.dr_secret_open,
+                &[&format!(
+                    "{} {mode:o}, {} {folder_mode:o}",
+                    file.display(),
+                    folder.display()
+                )],
+            ),
+            fix(),
+        );
+    }
+    match crate::sync::DeviceKey::load(dir) {
+        Err(e) => Finding::fail(
+            "secret",
+            fill(s.dr_secret_other, &[&e]),
+            s.dr_cred_reenroll_fix.to_owned(),
+        ),
+        Ok(_) => Finding::ok("secret", fill(s.dr_secret_ok, &[&file.display()])),
+    }
+}
+
 /// Under this much free space the kiosk warns, under the second it cannot serve: a day's
 /// photos are a few hundred megabytes.
 pub const DISK_WARN_BYTES: u64 = 2 * 1024 * 1024 * 1024;

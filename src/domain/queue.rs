@@ -199,6 +199,7 @@ pub fn next_number(counter: u32, highest: Option<u32>) -> Option<u32> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TicketState {
     Issued,
@@ -329,6 +330,7 @@ pub enum TicketError {
 
 /// A ticket and its history, as a fold of its events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Ticket {
     pub id: Uuid,
     pub day: NaiveDate,

@@ -138,7 +138,7 @@ pub async fn officer_add(client: &mut tokio_postgres::Client, o: &NewOfficer<'_>
         "INSERT INTO officers (username, office, nip, name, role, pin_hash) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (username) DO UPDATE SET office = excluded.office, nip = excluded.nip,
              name = excluded.name, role = excluded.role, pin_hash = excluded.pin_hash,
-             active = true, updated_at = now()",
+             active = true, locked_until = NULL, locked_at = NULL, updated_at = now()",
         &[&o.username, &o.office, &o.nip, &o.name, &o.role, &pin_hash],
     )
     .await?;
@@ -149,6 +149,7 @@ pub async fn officer_add(client: &mut tokio_postgres::Client, o: &NewOfficer<'_>
         role: o.role.to_owned(),
         pin_hash,
         active: true,
+        locked_until: None,
     };
     super::feed::append(&tx, o.office, &[Change::Officer(entry)]).await?;
     tx.commit().await?;
@@ -164,6 +165,7 @@ fn withdrawn(username: &str) -> RosterEntry {
         role: String::new(),
         pin_hash: String::new(),
         active: false,
+        locked_until: None,
     }
 }
 
@@ -289,6 +291,18 @@ pub async fn problems(
              UNION ALL
              SELECT c.updated_at, c.office, c.device, c.counter, 'case', c.id::text, c.problem
              FROM cases c WHERE c.problem IS NOT NULL AND ($1::text IS NULL OR c.office = $1)
+             UNION ALL
+             SELECT o.locked_at, o.office, f.device, d.counter, 'pin', o.username,
+                    'locked until ' || to_char(o.locked_until AT TIME ZONE 'UTC',
+                                               'YYYY-MM-DD HH24:MI') || ' UTC after '
+                    || (SELECT count(*) FROM pin_failures p WHERE p.username = o.username
+                        AND p.received > o.locked_at - interval '1 hour')
+                    || ' wrong PINs across the office''s counters; a new PIN (officer add) unlocks'
+             FROM officers o
+             JOIN LATERAL (SELECT device FROM pin_failures p WHERE p.username = o.username
+                           ORDER BY id DESC LIMIT 1) f ON true
+             JOIN devices d ON d.id = f.device
+             WHERE o.locked_until > now() AND ($1::text IS NULL OR o.office = $1)
              ORDER BY 1 DESC",
             &[&office],
         )
@@ -300,10 +314,10 @@ pub async fn problems(
             office: r.get(1),
             device: r.get(2),
             counter: r.get(3),
-            kind: if r.get::<_, &str>(4) == "refused" {
-                "refused"
-            } else {
-                "case"
+            kind: match r.get::<_, &str>(4) {
+                "refused" => "refused",
+                "pin" => "pin",
+                _ => "case",
             },
             subject: r.get(5),
             reason: r.get(6),

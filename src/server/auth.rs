@@ -463,6 +463,13 @@ fn valid_public_key(key: &str) -> Result<String> {
 }
 
 /// Exchanges a one-time enrollment code for a device credential.
+#[utoipa::path(post, path = "/enroll", tag = "device",
+    request_body = crate::protocol::EnrollRequest,
+    responses(
+        (status = 200, description = "The device's credential", body = crate::protocol::EnrollResponse),
+        (status = 400, description = "Malformed request or public key", body = crate::protocol::ErrorBody),
+        (status = 403, description = "Code unknown, used or expired (`enroll_code`)", body = crate::protocol::ErrorBody),
+    ))]
 pub async fn enroll(
     State(state): State<AppState>,
     super::ApiJson(req): super::ApiJson<EnrollRequest>,
@@ -534,6 +541,11 @@ pub async fn enroll(
 }
 
 /// The asking device as pusat knows it, and pusat's clock: for `loket doctor`.
+#[utoipa::path(get, path = "/device", tag = "device", security(("device" = [])),
+    responses(
+        (status = 200, description = "The device as pusat knows it, and pusat's clock", body = crate::protocol::DeviceInfo),
+        (status = 401, description = "No valid device credential (`unauthorized`, `revoked`, `expired`)", body = crate::protocol::ErrorBody),
+    ))]
 pub async fn device(
     State(state): State<AppState>,
     device: Device,
@@ -558,6 +570,11 @@ pub async fn device(
 /// A new token for a device whose credential is still valid, valid for another
 /// `CREDENTIAL_DAYS`. The old token keeps working until the device first uses the new one, so
 /// an answer lost on the way (the device then simply asks again) never locks it out.
+#[utoipa::path(post, path = "/renew", tag = "device", security(("device" = [])),
+    responses(
+        (status = 200, description = "The next token; the old one works until the next is first used", body = crate::protocol::RenewResponse),
+        (status = 401, description = "No valid device credential, or past the hard maximum lifetime", body = crate::protocol::ErrorBody),
+    ))]
 pub async fn renew(State(state): State<AppState>, device: Device) -> Result<Json<RenewResponse>> {
     let token = new_token();
     let client = state.pool.get().await?;

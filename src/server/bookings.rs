@@ -125,7 +125,7 @@ pub async fn write(
     Ok(by_office)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Stored {
     pub stored: usize,
 }
@@ -146,6 +146,13 @@ pub async fn store(
 
 /// `POST /bookings`: one booking or a list, all stored or none; every field that breaks a
 /// rule is named in the answer.
+#[utoipa::path(post, path = "/bookings", tag = "bookings", security(("integration" = [])),
+    request_body(content = Object, description = "A booking, or a list of bookings (same fields as `pusat bookings import`)"),
+    responses(
+        (status = 200, description = "How many were stored", body = Stored),
+        (status = 401, description = "No or wrong integration key", body = crate::protocol::ErrorBody),
+        (status = 422, description = "A field breaks a rule (`invalid`, each in `fields`)", body = crate::protocol::ErrorBody),
+    ))]
 pub async fn post(
     State(state): State<AppState>,
     _: Integration,
@@ -183,6 +190,14 @@ pub async fn post(
 }
 
 /// `DELETE /bookings/{code}`: a cancellation, whatever the booking's day.
+#[utoipa::path(delete, path = "/bookings/{code}", tag = "bookings", security(("integration" = [])),
+    params(("code" = String, Path, description = "The booking code")),
+    responses(
+        (status = 200, description = "Cancelled", body = Stored),
+        (status = 401, description = "No or wrong integration key", body = crate::protocol::ErrorBody),
+        (status = 404, description = "No such booking", body = crate::protocol::ErrorBody),
+        (status = 422, description = "Not a booking code", body = crate::protocol::ErrorBody),
+    ))]
 pub async fn cancel(
     State(state): State<AppState>,
     _: Integration,

@@ -13,7 +13,7 @@ use crate::protocol::OfficeInfo;
 #[command(name = "pusat", version, about = "Loket's central service")]
 pub struct Cli {
     /// PostgreSQL connection URL; add `sslmode=require` for TLS to a database on another host.
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, default_value = "")]
     pub database_url: String,
     /// The CA (PEM) that signed PostgreSQL's certificate, with `sslmode=require`
     /// (default: the public roots).
@@ -46,6 +46,9 @@ pub enum Command {
         #[arg(long, env = "PUSAT_METRICS_LISTEN")]
         metrics_listen: Option<SocketAddr>,
     },
+    /// Print pusat's API as an OpenAPI 3.1 document (JSON), as served at
+    /// /api/v1/openapi.json: for the booking system, the status channel and monitoring.
+    Openapi,
     /// Offices.
     Office {
         #[command(subcommand)]
@@ -249,6 +252,19 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
 }
 
 async fn run_async(cli: Cli) -> Result<u8, CliError> {
+    if let Command::Openapi = cli.command {
+        let doc = super::openapi::document()
+            .to_pretty_json()
+            .map_err(|e| CliError::Other(e.to_string()))?;
+        println!("{doc}");
+        return Ok(0);
+    }
+    if cli.database_url.is_empty() {
+        return Err(CliError::Other(
+            "DATABASE_URL is not set: give --database-url postgres://... or set DATABASE_URL"
+                .into(),
+        ));
+    }
     if let Command::Doctor {
         json,
         tls_cert,
@@ -531,8 +547,8 @@ async fn run_async(cli: Cli) -> Result<u8, CliError> {
                 return Err(CliError::Refused(done.refused.len()));
             }
         }
-        // Answered before connecting (above): it must not migrate.
-        Command::Doctor { .. } => {}
+        // Answered before connecting (above): they must not migrate.
+        Command::Doctor { .. } | Command::Openapi => {}
     }
     Ok(0)
 }

@@ -183,10 +183,13 @@ pub const MAX_WAIT_SECONDS: u64 = 25;
 /// Long polls that may wait at once; beyond them a pull answers at once, as without `wait`.
 pub const MAX_WAITING: usize = 20_000;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PullQuery {
+    /// The feed position already read.
     #[serde(default)]
     after: i64,
+    /// At most this many changes.
     limit: Option<i64>,
     /// With nothing after `after`, wait up to this many seconds for a change (a long poll).
     #[serde(default)]
@@ -199,6 +202,12 @@ fn readable(reader: &Reader, change: &Change) -> bool {
     reader.role == Role::Counter || matches!(change, Change::Ticket(_) | Change::Office(_))
 }
 
+#[utoipa::path(get, path = "/changes", tag = "sync", security(("device" = [])),
+    params(PullQuery),
+    responses(
+        (status = 200, description = "The office's changes after `after` (a display: calls only)", body = PullResponse),
+        (status = 401, description = "No valid device credential", body = crate::protocol::ErrorBody),
+    ))]
 pub async fn pull(
     State(state): State<AppState>,
     reader: Reader,

@@ -11,6 +11,16 @@ use super::auth::Device;
 use super::{ApiError, AppState, Result};
 use crate::protocol::{ErrorCode, MAX_BATCH, PushRequest, PushResponse, WireEvent};
 
+/// `POST /events`: a device's outbox events, in order, stored exactly once.
+#[utoipa::path(post, path = "/events", tag = "sync", security(("device" = [])),
+    request_body = PushRequest,
+    responses(
+        (status = 200, description = "Stored through this sequence number", body = PushResponse),
+        (status = 400, description = "Malformed batch (too many events, non-consecutive seq)", body = crate::protocol::ErrorBody),
+        (status = 401, description = "No valid device credential", body = crate::protocol::ErrorBody),
+        (status = 403, description = "An event for another office, or a display's credential", body = crate::protocol::ErrorBody),
+        (status = 409, description = "A gap (`gap`, with `expected`) or events that differ from those stored (`conflict`)", body = crate::protocol::ErrorBody),
+    ))]
 pub async fn push(
     State(state): State<AppState>,
     device: Device,

@@ -14,7 +14,9 @@ pub mod feed;
 pub mod import;
 pub mod ingest;
 mod metrics;
+pub mod openapi;
 pub mod photos;
+mod pins;
 mod project;
 pub mod status;
 pub mod tickets;
@@ -28,7 +30,7 @@ use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::get;
 use deadpool_postgres::Pool;
 
 pub use auth::{MIN_INTEGRATION_KEY, Role};
@@ -78,33 +80,39 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
+    let (router, _) = api().with_state(state).split_for_parts();
+    router
+}
+
+/// The routes with their documentation: each handler carries its `#[utoipa::path]`, so the
+/// OpenAPI document ([`openapi::document`]) is made from the very routes served.
+fn api() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    use utoipa_axum::router::OpenApiRouter;
+    use utoipa_axum::routes;
     // Requests that work are limited to MAX_IN_FLIGHT at once; the change feed is not, since
     // its long polls mostly wait (every counter and display of the country holds one), and
     // they have their own bound (`feed::MAX_WAITING`).
-    let api = Router::new()
-        .route("/enroll", post(auth::enroll))
-        .route("/renew", post(auth::renew))
-        .route("/device", get(auth::device))
-        .route("/events", post(ingest::push))
-        .route("/queue/call", post(tickets::call))
-        .route("/office/status", get(tickets::office_status))
-        .route(
-            "/photos/{sha256}",
-            put(photos::put).head(photos::head).get(photos::head),
-        )
-        .route("/bookings", post(bookings::post))
-        .route("/bookings/{code}", axum::routing::delete(bookings::cancel))
-        .route("/status/{code}", get(status::status))
+    let api = OpenApiRouter::new()
+        .routes(routes!(auth::enroll))
+        .routes(routes!(auth::renew))
+        .routes(routes!(auth::device))
+        .routes(routes!(ingest::push))
+        .routes(routes!(tickets::call))
+        .routes(routes!(tickets::office_status))
+        .routes(routes!(photos::put, photos::head, photos::get))
+        .routes(routes!(bookings::post))
+        .routes(routes!(bookings::cancel))
+        .routes(routes!(status::status))
+        .routes(routes!(openapi::serve))
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
             MAX_IN_FLIGHT,
         ))
-        .route("/changes", get(feed::pull))
+        .routes(routes!(feed::pull))
         .layer(axum::middleware::from_fn(protocol_version))
         .layer(axum::extract::DefaultBodyLimit::max(4 * 1024 * 1024));
-    Router::new()
+    OpenApiRouter::with_openapi(openapi::base())
         .nest("/api/v1", api)
-        .route("/healthz", get(healthz))
-        .with_state(state)
+        .routes(routes!(healthz))
 }
 
 /// `/metrics` names every device, office and counter: it is served on its own listener
@@ -150,6 +158,11 @@ async fn protocol_version(req: Request, next: Next) -> Response {
     response
 }
 
+#[utoipa::path(get, path = "/healthz", tag = "public",
+    responses(
+        (status = 200, description = "pusat and its database answer", body = String, content_type = "text/plain"),
+        (status = 503, description = "The database does not answer", body = protocol::ErrorBody),
+    ))]
 async fn healthz(State(state): State<AppState>) -> Result<&'static str> {
     let client = state.pool.get().await?;
     client.simple_query("SELECT 1").await?;

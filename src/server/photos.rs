@@ -62,6 +62,13 @@ fn progress(status: StatusCode, offset: i64, complete: bool) -> Response {
     r
 }
 
+#[utoipa::path(head, path = "/photos/{sha256}", tag = "photos", security(("device" = [])),
+    params(("sha256" = String, Path, description = "The photo's SHA-256, 64 hex digits")),
+    responses(
+        (status = 200, description = "How much of this device's upload has arrived (`upload-offset`, `upload-complete`)"),
+        (status = 401, description = "No valid device credential"),
+        (status = 404, description = "This device holds no such photo (another device's is never told)"),
+    ))]
 pub async fn head(
     State(state): State<AppState>,
     device: Device,
@@ -101,6 +108,32 @@ fn range(headers: &HeaderMap, len: usize) -> Result<(i64, i64)> {
     Ok((a, total))
 }
 
+/// `GET` answers as `HEAD` does (for clients and proxies that cannot send `HEAD`).
+#[utoipa::path(get, path = "/photos/{sha256}", tag = "photos", security(("device" = [])),
+    params(("sha256" = String, Path, description = "The photo's SHA-256, 64 hex digits")),
+    responses(
+        (status = 200, description = "As HEAD: how much of this device's upload has arrived"),
+        (status = 401, description = "No valid device credential"),
+        (status = 404, description = "This device holds no such photo"),
+    ))]
+pub async fn get(state: State<AppState>, device: Device, sha: Path<String>) -> Result<Response> {
+    head(state, device, sha).await
+}
+
+#[utoipa::path(put, path = "/photos/{sha256}", tag = "photos", security(("device" = [])),
+    params(
+        ("sha256" = String, Path, description = "The photo's SHA-256, 64 hex digits"),
+        ("content-range" = String, Header, description = "bytes a-b/total of this chunk"),
+    ),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "One chunk of the photo"),
+    responses(
+        (status = 200, description = "Chunk stored; `upload-offset` says how much has arrived"),
+        (status = 400, description = "Bad address or range", body = crate::protocol::ErrorBody),
+        (status = 401, description = "No valid device credential", body = crate::protocol::ErrorBody),
+        (status = 409, description = "Wrong offset (the right one in `upload-offset`), or another device's upload", body = crate::protocol::ErrorBody),
+        (status = 413, description = "Over the per-photo or per-device limit", body = crate::protocol::ErrorBody),
+        (status = 422, description = "Complete, but its bytes do not match the address (`digest`)", body = crate::protocol::ErrorBody),
+    ))]
 pub async fn put(
     State(state): State<AppState>,
     device: Device,

@@ -103,6 +103,7 @@ pub async fn apply(
     let mut actions: Vec<(&WireEvent, Uuid, Action)> = Vec::new();
     let mut tickets: Vec<&WireEvent> = Vec::new();
     let mut answers: Vec<&WireEvent> = Vec::new();
+    let mut pins: Vec<&WireEvent> = Vec::new();
     for event in events {
         if event.kind == "booking.walk_in" {
             let booking = match serde_json::from_value::<Booking>(event.payload.clone()) {
@@ -131,6 +132,10 @@ pub async fn apply(
             answers.push(event);
             continue;
         }
+        if event.kind == "officer.pin_failed" {
+            pins.push(event);
+            continue;
+        }
         if !event.kind.starts_with("case.") {
             continue;
         }
@@ -150,6 +155,9 @@ pub async fn apply(
     let approvals = super::approvals::apply(tx, device, &guard, &answers).await?;
     changes.extend(approvals.changes);
     refused.extend(approvals.refused);
+    let wrong_pins = super::pins::apply(tx, device, &guard, &pins).await?;
+    changes.extend(wrong_pins.changes);
+    refused.extend(wrong_pins.refused);
     let mut ids: Vec<Uuid> = actions.iter().map(|(_, id, _)| *id).collect();
     ids.sort();
     ids.dedup();

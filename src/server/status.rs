@@ -154,6 +154,14 @@ fn stage(cancelled: bool, statuses: &[String]) -> Stage {
     }
 }
 
+#[utoipa::path(get, path = "/status/{code}", tag = "public",
+    params(("code" = String, Path, description = "The booking code")),
+    responses(
+        (status = 200, description = "The booking's stage, nothing personal", body = StatusResponse),
+        (status = 404, description = "No such booking", body = crate::protocol::ErrorBody),
+        (status = 422, description = "Not a booking code", body = crate::protocol::ErrorBody),
+        (status = 429, description = "Too many requests from this address", body = crate::protocol::ErrorBody),
+    ))]
 pub async fn status(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

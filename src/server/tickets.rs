@@ -806,6 +806,13 @@ impl OfficeView {
 /// `POST /queue/call`: pusat chooses the next ticket of the device's office by the office's
 /// rule and gives it to this counter. Two counters calling at the same instant get
 /// different tickets (see [`CallDesk`]).
+#[utoipa::path(post, path = "/queue/call", tag = "queue", security(("device" = [])),
+    request_body = CallRequest,
+    responses(
+        (status = 200, description = "The ticket this counter calls, or none waiting", body = CallResponse),
+        (status = 401, description = "No valid device credential", body = crate::protocol::ErrorBody),
+        (status = 403, description = "A display, or an officer not on the office's roster", body = crate::protocol::ErrorBody),
+    ))]
 pub async fn call(
     axum::extract::State(state): axum::extract::State<super::AppState>,
     device: Device,
@@ -897,6 +904,12 @@ pub async fn day_report(
 /// `GET /office/status`: the device's office's counters with when pusat last heard from
 /// each, and today's clashed calls and refused events, for the supervisor's board. A
 /// display may not ask (it reads calls only).
+#[utoipa::path(get, path = "/office/status", tag = "queue", security(("device" = [])),
+    responses(
+        (status = 200, description = "The office's counters and today's problems", body = crate::protocol::OfficeStatus),
+        (status = 401, description = "No valid device credential", body = crate::protocol::ErrorBody),
+        (status = 403, description = "A display's credential", body = crate::protocol::ErrorBody),
+    ))]
 pub async fn office_status(
     axum::extract::State(state): axum::extract::State<super::AppState>,
     device: Device,

@@ -89,6 +89,8 @@ pub enum StoreError {
     Quota { line: String, quota: u32 },
     #[error("could not hash the PIN")]
     Hash,
+    #[error(transparent)]
+    Secret(#[from] crate::secret::SecretError),
     #[error("file error: {0}")]
     Io(String),
 }
@@ -127,29 +129,53 @@ pub enum Durability {
 pub struct Store {
     conn: Connection,
     office: String,
+    /// Seals the officers' PIN hashes: a copied database opens nowhere else.
+    secret: crate::secret::KioskSecret,
 }
 
 impl Store {
     /// Opens (creating if needed) the database file and brings its schema up to date.
+    /// Its PIN hashes are sealed with this kiosk's secret ([`crate::secret`]).
     pub fn open(path: &Path, office: &str) -> Result<Store> {
+        Self::open_sealed(path, office, crate::secret::KioskSecret::kiosk()?)
+    }
+
+    /// As [`Store::open`], sealing with `secret` (a test plays another kiosk with it).
+    pub fn open_sealed(
+        path: &Path,
+        office: &str,
+        secret: crate::secret::KioskSecret,
+    ) -> Result<Store> {
         let conn = Connection::open(path)?;
-        Self::setup(conn, office)
+        Self::setup(conn, office, secret)
     }
 
+    /// A database in memory, with this kiosk's secret.
     pub fn open_in_memory(office: &str) -> Result<Store> {
-        Self::setup(Connection::open_in_memory()?, office)
+        Self::setup(
+            Connection::open_in_memory()?,
+            office,
+            crate::secret::KioskSecret::kiosk()?,
+        )
     }
 
-    fn setup(mut conn: Connection, office: &str) -> Result<Store> {
+    fn setup(
+        mut conn: Connection,
+        office: &str,
+        secret: crate::secret::KioskSecret,
+    ) -> Result<Store> {
         conn.busy_timeout(std::time::Duration::from_secs(2))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         MIGRATIONS.to_latest(&mut conn)?;
-        Ok(Store {
+        let store = Store {
             conn,
             office: office.to_owned(),
-        })
+            secret,
+        };
+        store.seal_plain_pin_hashes()?;
+        Ok(store)
     }
 
     pub fn office(&self) -> &str {

@@ -10,6 +10,8 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::{Result, Store, StoreError};
+use crate::protocol::{PinContext, PinFailed};
+use crate::secret::Purpose;
 
 pub const MAX_FAILED_PINS: u32 = 5;
 pub const LOCKOUT_MINUTES: i64 = 15;
@@ -60,6 +62,10 @@ pub enum AuthError {
     /// Nothing typed as the PIN: asked again, never counted as a wrong try.
     #[error("no PIN given")]
     EmptyPin,
+    /// The PIN hash was sealed by another kiosk's secret: the database was copied here, or
+    /// the kiosk's secret was replaced.
+    #[error("this PIN was stored by another kiosk")]
+    SealedElsewhere,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -120,6 +126,32 @@ impl PinAttempt {
 }
 
 impl Store {
+    /// `hash` sealed for `username` with this kiosk's secret, as the database keeps it.
+    pub(super) fn seal_pin_hash(&self, username: &str, hash: &str) -> String {
+        if hash.is_empty() {
+            return String::new();
+        }
+        self.secret
+            .seal(Purpose::PinHash, username, hash.as_bytes())
+    }
+
+    /// Seals PIN hashes stored before sealing (or put back by hand): at every open.
+    pub(super) fn seal_plain_pin_hashes(&self) -> Result<()> {
+        let mut stmt = self.conn.prepare(
+            "SELECT username, pin_hash FROM officers WHERE pin_hash NOT LIKE 'sealed1:%' AND pin_hash <> ''",
+        )?;
+        let plain: Vec<(String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (username, hash) in plain {
+            self.conn.execute(
+                "UPDATE officers SET pin_hash = ?2 WHERE username = ?1",
+                params![username, self.seal_pin_hash(&username, &hash)],
+            )?;
+        }
+        Ok(())
+    }
+
     pub fn put_officer(&self, officer: &Officer, pin_hash: &str) -> Result<()> {
         self.conn.execute(
             "INSERT INTO officers (username, nip, name, role, pin_hash) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -130,7 +162,7 @@ impl Store {
                 officer.nip,
                 officer.name,
                 officer.role.as_str(),
-                pin_hash
+                self.seal_pin_hash(&officer.username, pin_hash)
             ],
         )?;
         Ok(())
@@ -197,8 +229,16 @@ impl Store {
                 },
             )
             .optional()?;
-        let Some((officer, hash, locked_until)) = row else {
+        let Some((officer, stored, locked_until)) = row else {
             return Err(AuthError::UnknownUser);
+        };
+        let hash = if crate::secret::is_sealed(&stored) {
+            self.secret
+                .open(Purpose::PinHash, &officer.username, &stored)
+                .and_then(|h| String::from_utf8(h).ok())
+                .ok_or(AuthError::SealedElsewhere)?
+        } else {
+            stored
         };
         if let Some(until) = locked_until.and_then(|u| DateTime::parse_from_rfc3339(&u).ok())
             && until > now
@@ -224,6 +264,7 @@ impl Store {
             )?;
             return Ok(officer);
         }
+        self.pin_failed(&officer.username, PinContext::SignIn, now)?;
         let failed: u32 = self.conn.query_row(
             "UPDATE officers SET failed_attempts = failed_attempts + 1 WHERE username = ?1
              RETURNING failed_attempts",
@@ -283,6 +324,7 @@ impl Store {
             )?;
             return Ok(officer);
         }
+        self.pin_failed(&officer.username, PinContext::Approval, now)?;
         let failed: u32 = self.conn.query_row(
             "INSERT INTO approval_tries (asker, approver, failed) VALUES (?1, ?2, 1)
              ON CONFLICT (asker, approver) DO UPDATE SET failed = failed + 1
@@ -297,6 +339,36 @@ impl Store {
                 params![asker, officer.username, until],
             )
         })?)
+    }
+
+    /// Tells pusat of a wrong PIN for `username` (an `officer.pin_failed` event): pusat
+    /// counts them across the office's counters and locks the officer everywhere when
+    /// they add up. Never the PIN itself.
+    fn pin_failed(
+        &self,
+        username: &str,
+        context: PinContext,
+        now: DateTime<FixedOffset>,
+    ) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        let actor = super::Actor {
+            username: username.to_owned(),
+            now,
+        };
+        let payload = serde_json::to_value(PinFailed {
+            username: username.to_owned(),
+            context,
+        })?;
+        super::append_event(
+            &tx,
+            &self.office,
+            &actor,
+            "officer.pin_failed",
+            None,
+            &payload,
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// A supervisor's approval at this terminal: their username (or NIP) and PIN.
@@ -330,4 +402,76 @@ fn after_failures(
     let until = now + Duration::minutes(LOCKOUT_MINUTES);
     lock(until.to_rfc3339())?;
     Ok(AuthError::Locked { until })
+}
+
+/// An active officer of pusat's roster, as the counter keeps them: the PIN hash sealed with
+/// this kiosk's secret. A new PIN (pusat gave another hash) lifts a lock, this counter's or
+/// pusat's; pusat's lock, when the entry carries one, holds until its end.
+pub(super) fn put_from_roster(
+    tx: &rusqlite::Transaction<'_>,
+    secret: &crate::secret::KioskSecret,
+    o: &crate::protocol::RosterEntry,
+) -> Result<()> {
+    let stored: Option<String> = tx
+        .query_row(
+            "SELECT pin_hash FROM officers WHERE username = ?1",
+            [&o.username],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let same_pin = stored.is_some_and(|s| {
+        let plain = if crate::secret::is_sealed(&s) {
+            secret
+                .open(Purpose::PinHash, &o.username, &s)
+                .and_then(|h| String::from_utf8(h).ok())
+        } else {
+            Some(s)
+        };
+        plain.as_deref() == Some(o.pin_hash.as_str())
+    });
+    let sealed = if o.pin_hash.is_empty() {
+        String::new()
+    } else {
+        secret.seal(Purpose::PinHash, &o.username, o.pin_hash.as_bytes())
+    };
+    tx.execute(
+        "INSERT INTO officers (username, nip, name, role, pin_hash) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (username) DO UPDATE SET nip = excluded.nip, name = excluded.name,
+             role = excluded.role, pin_hash = excluded.pin_hash,
+             failed_attempts = CASE WHEN ?6 THEN officers.failed_attempts ELSE 0 END,
+             locked_until = CASE WHEN ?6 THEN officers.locked_until END",
+        params![o.username, o.nip, o.name, o.role, sealed, same_pin],
+    )?;
+    if let Some(until) = o.locked_until {
+        lock_from_pusat(tx, &o.username, until)?;
+    }
+    Ok(())
+}
+
+/// Applies pusat's lock of an officer (too many wrong PINs across the office): the later of
+/// the local lock and pusat's holds.
+fn lock_from_pusat(
+    tx: &rusqlite::Transaction<'_>,
+    username: &str,
+    until: DateTime<chrono::Utc>,
+) -> Result<()> {
+    let local: Option<String> = tx
+        .query_row(
+            "SELECT locked_until FROM officers WHERE username = ?1",
+            [username],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten();
+    let later = local
+        .and_then(|l| DateTime::parse_from_rfc3339(&l).ok())
+        .is_some_and(|l| l >= until);
+    if !later {
+        tx.execute(
+            "UPDATE officers SET locked_until = ?2 WHERE username = ?1",
+            // Shown as the kiosk's local time ("terkunci sampai 14:05").
+            params![username, until.with_timezone(&chrono::Local).to_rfc3339()],
+        )?;
+    }
+    Ok(())
 }

@@ -30,6 +30,16 @@ impl Store {
     /// Purges what is older than `before` (a day): closed cases wholly at pusat, then past
     /// bookings with no case left. One transaction; an audit row says what went.
     pub fn purge(&mut self, actor: &Actor, before: NaiveDate) -> Result<Purged> {
+        self.purge_or_count(actor, before, true)
+    }
+
+    /// What [`Store::purge`] would remove, without removing it (the same statements in a
+    /// transaction that is rolled back).
+    pub fn purge_dry_run(&mut self, actor: &Actor, before: NaiveDate) -> Result<Purged> {
+        self.purge_or_count(actor, before, false)
+    }
+
+    fn purge_or_count(&mut self, actor: &Actor, before: NaiveDate, commit: bool) -> Result<Purged> {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -111,7 +121,9 @@ impl Store {
                 ),
             )?;
         }
-        tx.commit()?;
+        if commit {
+            tx.commit()?;
+        }
         Ok(purged)
     }
 

@@ -192,6 +192,7 @@ impl Store {
         today: NaiveDate,
     ) -> Result<()> {
         let own_device = self.device_id()?;
+        let secret = self.secret.clone();
         let tx = self.conn.transaction()?;
         let own_counter: Option<u32> = tx
             .query_row("SELECT counter FROM device WHERE id = 1", [], |r| r.get(0))
@@ -219,12 +220,7 @@ impl Store {
                     }
                 }
                 Change::Officer(o) if o.active => {
-                    tx.execute(
-                        "INSERT INTO officers (username, nip, name, role, pin_hash) VALUES (?1, ?2, ?3, ?4, ?5)
-                         ON CONFLICT (username) DO UPDATE SET nip = excluded.nip, name = excluded.name,
-                             role = excluded.role, pin_hash = excluded.pin_hash",
-                        params![o.username, o.nip, o.name, o.role, o.pin_hash],
-                    )?;
+                    super::officers::put_from_roster(&tx, &secret, o)?;
                 }
                 Change::Officer(o) => {
                     tx.execute("DELETE FROM officers WHERE username = ?1", [&o.username])?;

@@ -290,6 +290,67 @@ fn five_wrong_pins_lock_the_account() {
 const LOCKOUT_MINUTES_FOR_TEST: i64 = officers::LOCKOUT_MINUTES + 1;
 
 #[test]
+fn a_copied_database_gives_no_pin_hash_and_no_sign_in_on_another_kiosk() {
+    use crate::secret::KioskSecret;
+    let dir = tempfile::tempdir().unwrap();
+    let here = KioskSecret::in_dir(&dir.path().join("here")).unwrap();
+    let there = KioskSecret::in_dir(&dir.path().join("there")).unwrap();
+    let path = dir.path().join("loket.db");
+    let officer = Officer {
+        username: "petugas1".into(),
+        nip: "1990".into(),
+        name: "A".into(),
+        role: Role::Officer,
+    };
+    {
+        let store = Store::open_sealed(&path, "JKS", here.clone()).unwrap();
+        store
+            .put_officer(&officer, &officers::hash_pin("111111").unwrap())
+            .unwrap();
+        // A hash stored in plain before sealing is sealed at the next open.
+        store
+            .conn()
+            .execute(
+                "INSERT INTO officers (username, nip, name, role, pin_hash)
+                 VALUES ('lama', '1991', 'B', 'officer', ?1)",
+                [officers::hash_pin("222222").unwrap()],
+            )
+            .unwrap();
+    }
+    let store = Store::open_sealed(&path, "JKS", here).unwrap();
+    let stored: Vec<String> = store
+        .conn()
+        .prepare("SELECT pin_hash FROM officers")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(stored.len(), 2);
+    assert!(
+        stored
+            .iter()
+            .all(|h| h.starts_with("sealed1:") && !h.contains("argon2")),
+        "{stored:?}"
+    );
+    assert_eq!(
+        store.authenticate("petugas1", "111111", now()).unwrap(),
+        officer
+    );
+    assert!(store.authenticate("lama", "222222", now()).is_ok());
+    drop(store);
+
+    // The same file on another kiosk: nothing to search, no sign-in, and no try counted.
+    let copied = Store::open_sealed(&path, "JKS", there).unwrap();
+    for _ in 0..6 {
+        assert!(matches!(
+            copied.authenticate("petugas1", "111111", now()),
+            Err(AuthError::SealedElsewhere)
+        ));
+    }
+}
+
+#[test]
 fn a_full_disk_is_reported_and_loses_nothing_committed() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("loket.db"), "JKS").unwrap();

@@ -268,6 +268,7 @@ pub fn auth_text(e: &crate::store::AuthError, user: &str, s: &Strings) -> String
         AuthError::Locked { until } => fill(s.login_locked, &[&until.format("%H:%M")]),
         AuthError::NotSupervisor => fill(s.login_not_supervisor, &[&user]),
         AuthError::EmptyPin => s.pin_empty.to_owned(),
+        AuthError::SealedElsewhere => s.pin_sealed_elsewhere.to_owned(),
         AuthError::Store(e) => fill(s.err_store, &[e]),
     }
 }

@@ -63,6 +63,7 @@ strings! {
     login_empty: "Isi nama pengguna (atau NIP) dan PIN.", "Enter your username (or NIP) and PIN.";
     login_unenrolled: "Loket ini belum terdaftar di pusat, jadi belum ada petugas. Teknisi: loket enroll --server URL --code KODE.", "This counter is not enrolled with pusat, so it has no officers yet. Technician: loket enroll --server URL --code CODE.";
     login_awaiting_roster: "Daftar petugas belum diterima dari pusat. Periksa jaringan; loket mencoba lagi sendiri.", "The officer roster has not arrived from pusat yet. Check the network; the counter keeps trying.";
+    pin_sealed_elsewhere: "PIN petugas di kiosk ini disegel oleh kiosk lain (basis data disalin ke sini, atau rahasia kiosk diganti). Panggil teknisi: daftarkan ulang kiosk agar daftar petugas diambil lagi dari pusat.", "The officers' PINs here were sealed by another kiosk (the database was copied here, or the kiosk secret was replaced). Call a technician: enroll the kiosk again so the roster is fetched from pusat again.";
     pin_empty: "Ketik PIN, lalu Enter. (PIN kosong tidak dihitung sebagai salah.)", "Type the PIN, then Enter. (An empty PIN is not counted as wrong.)";
     login_unknown: "Nama pengguna atau NIP tidak dikenal. Periksa ejaannya atau hubungi supervisor.", "Unknown username or NIP. Check the spelling or ask your supervisor.";
     login_wrong_pin: "PIN salah. Sisa {} percobaan sebelum akun dikunci.", "Wrong PIN. {} {attempt|attempts} left before the account locks.";
@@ -574,6 +575,13 @@ strings! {
     dr_disk_low: "Ruang disk hampir habis: tinggal {} MB dari {} MB", "Disk nearly full: {} MB left of {} MB";
     dr_disk_fix: "Kosongkan ruang (cadangan lama di folder backups, log: `journalctl --vacuum-size=100M`) atau pasang disk lebih besar; foto menunggu unggah butuh ruang.", "Free space (old backups in the backups folder, logs: `journalctl --vacuum-size=100M`) or fit a larger disk; photos waiting to upload need room.";
     dr_disk_unknown: "Ruang disk tidak dapat dibaca: {}", "Cannot read the free disk space: {}";
+    dr_secret_ok: "Rahasia kiosk {}: terpisah dari data, hanya untuk kiosk ini; menyegel PIN dan kunci perangkat", "Kiosk secret {}: apart from the data, this kiosk's alone; it seals the PINs and the device key";
+    dr_secret_new: "Rahasia kiosk {} dibuat saat pertama dipakai", "Kiosk secret {} is made on first use";
+    dr_secret_inside: "Rahasia kiosk {} ada di dalam folder data: salinan data membawa kuncinya", "Kiosk secret {} is inside the data folder: a copy of the data carries its key";
+    dr_secret_open: "Rahasia kiosk dapat dibaca orang lain: {}", "The kiosk secret is readable by others: {}";
+    dr_secret_fix: "Simpan rahasia di luar folder data (LOKET_SECRET_DIR, paket: /etc/loket/secret): chown -R loket:loket {0} && chmod 700 {0} && chmod 600 {0}/kiosk.secret", "Keep the secret outside the data folder (LOKET_SECRET_DIR, package: /etc/loket/secret): chown -R loket:loket {0} && chmod 700 {0} && chmod 600 {0}/kiosk.secret";
+    dr_secret_lost: "Rahasia kiosk {} hilang, padahal kunci perangkat disegel dengannya", "Kiosk secret {} is missing, yet the device key was sealed with it";
+    dr_secret_other: "Kunci perangkat tidak terbuka dengan rahasia kiosk ini: {}", "The device key does not open with this kiosk's secret: {}";
     dr_perm_ok: "Folder data {}: hanya pengguna {} yang dapat membaca", "Data folder {}: readable by user {} only";
     dr_perm_bad: "Izin folder data salah: {}", "Wrong data folder permissions: {}";
     dr_perm_fix: "Jalankan: chown -R loket:loket {0} && chmod 700 {0} && chmod 600 {0}/loket.db", "Run: chown -R loket:loket {0} && chmod 700 {0} && chmod 600 {0}/loket.db";

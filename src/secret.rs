@@ -1,0 +1,258 @@
+//! The kiosk's own secret: 32 random bytes made on the kiosk, kept outside the data folder,
+//! never sent anywhere. What it seals in the data folder — the officers' PIN hashes in the
+//! database and the kiosk's signing key (`device.key`) — is of no use anywhere else: a
+//! copied data folder or a stolen backup gives neither an offline search of the PINs nor a
+//! kiosk that pusat accepts.
+//!
+//! Where it lives: `$LOKET_SECRET_DIR` (the packaged service: `/etc/loket/secret`, made by
+//! the package), else `$XDG_CONFIG_HOME/loket`, else `~/.config/loket`; the file
+//! `kiosk.secret`, mode 0600 in a 0700 folder, made on first use when missing.
+//!
+//! Sealing is ChaCha20-Poly1305 with a key derived for each purpose, a random nonce per seal
+//! and what the sealed value belongs to (an officer's username) as associated data, so a
+//! sealed value moved to another row does not open either.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use sha2::{Digest, Sha256};
+
+pub const FILE: &str = "kiosk.secret";
+/// The environment variable that names the folder.
+pub const DIR_ENV: &str = "LOKET_SECRET_DIR";
+/// What a sealed value starts with.
+const SEALED: &str = "sealed1:";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error(
+        "rahasia kiosk {path} tidak dapat dibaca atau dibuat: {source} / the kiosk secret cannot be read or made"
+    )]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "rahasia kiosk {0} rusak (bukan 32 bita); pulihkan dari cadangan teknisi atau daftarkan ulang kiosk / the kiosk secret is damaged"
+    )]
+    Damaged(PathBuf),
+}
+
+/// The secret itself; never in `Debug` output.
+#[derive(Clone)]
+pub struct KioskSecret([u8; 32]);
+
+impl std::fmt::Debug for KioskSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KioskSecret(..)")
+    }
+}
+
+/// What a secret seals; each has its own key.
+#[derive(Debug, Clone, Copy)]
+pub enum Purpose {
+    PinHash,
+    DeviceKey,
+}
+
+impl Purpose {
+    fn label(self) -> &'static [u8] {
+        match self {
+            Purpose::PinHash => b"loket pin hash v1",
+            Purpose::DeviceKey => b"loket device key v1",
+        }
+    }
+}
+
+/// The folder the kiosk's secret is kept in (see the module's documentation).
+pub fn dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os(DIR_ENV).filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = std::env::var_os("XDG_CONFIG_HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir).join("loket");
+    }
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join(".config/loket")
+}
+
+/// Whether `text` is a sealed value (else it predates sealing).
+pub fn is_sealed(text: &str) -> bool {
+    text.starts_with(SEALED)
+}
+
+impl KioskSecret {
+    /// This kiosk's secret, made when there is none yet.
+    pub fn kiosk() -> Result<KioskSecret, SecretError> {
+        KioskSecret::in_dir(&dir())
+    }
+
+    /// The secret kept in `dir`, made when there is none yet. Two processes making it at
+    /// once agree on one: the file appears whole (a hard link of a written file) or not at
+    /// all, and the loser reads the winner's.
+    pub fn in_dir(dir: &Path) -> Result<KioskSecret, SecretError> {
+        let path = dir.join(FILE);
+        let io = |source| SecretError::Io {
+            path: path.clone(),
+            source,
+        };
+        match std::fs::read(&path) {
+            Ok(bytes) => return Self::from_bytes(&path, &bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(e)),
+        }
+        std::fs::create_dir_all(dir).map_err(io)?;
+        private(dir, 0o700).map_err(io)?;
+        let mut secret = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut secret);
+        let tmp = dir.join(format!(".{FILE}.{:016x}", rand::random::<u64>()));
+        write_private(&tmp, &secret).map_err(io)?;
+        let linked = std::fs::hard_link(&tmp, &path);
+        let _ = std::fs::remove_file(&tmp);
+        match linked {
+            Ok(()) => Ok(KioskSecret(secret)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let bytes = std::fs::read(&path).map_err(io)?;
+                Self::from_bytes(&path, &bytes)
+            }
+            Err(e) => Err(io(e)),
+        }
+    }
+
+    fn from_bytes(path: &Path, bytes: &[u8]) -> Result<KioskSecret, SecretError> {
+        let secret: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| SecretError::Damaged(path.to_path_buf()))?;
+        Ok(KioskSecret(secret))
+    }
+
+    fn cipher(&self, purpose: Purpose) -> ChaCha20Poly1305 {
+        let mut h = Sha256::new();
+        h.update(self.0);
+        h.update(purpose.label());
+        let key: [u8; 32] = h.finalize().into();
+        ChaCha20Poly1305::new(Key::from_slice(&key))
+    }
+
+    /// `plain` sealed for `purpose`, bound to `owner` (e.g. a username): text to store.
+    pub fn seal(&self, purpose: Purpose, owner: &str, plain: &[u8]) -> String {
+        let mut nonce = [0u8; 12];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut nonce);
+        let payload = Payload {
+            msg: plain,
+            aad: owner.as_bytes(),
+        };
+        // Encryption into a Vec cannot fail for inputs this small.
+        let sealed = self
+            .cipher(purpose)
+            .encrypt(Nonce::from_slice(&nonce), payload)
+            .unwrap_or_default();
+        let mut out = nonce.to_vec();
+        out.extend(sealed);
+        format!("{SEALED}{}", URL_SAFE_NO_PAD.encode(out))
+    }
+
+    /// What [`KioskSecret::seal`] sealed; `None` when it was sealed by another kiosk's
+    /// secret, for another owner or purpose, or was changed.
+    pub fn open(&self, purpose: Purpose, owner: &str, sealed: &str) -> Option<Vec<u8>> {
+        let bytes = URL_SAFE_NO_PAD.decode(sealed.strip_prefix(SEALED)?).ok()?;
+        if bytes.len() < 12 {
+            return None;
+        }
+        let (nonce, body) = bytes.split_at(12);
+        let payload = Payload {
+            msg: body,
+            aad: owner.as_bytes(),
+        };
+        self.cipher(purpose)
+            .decrypt(Nonce::from_slice(nonce), payload)
+            .ok()
+    }
+}
+
+fn private(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let current = std::fs::metadata(path)?.permissions().mode() & 0o777;
+    if current != mode {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+    }
+    Ok(())
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sealed_value_opens_only_with_its_secret_owner_and_purpose() {
+        let here = tempfile::tempdir().unwrap();
+        let there = tempfile::tempdir().unwrap();
+        let a = KioskSecret::in_dir(here.path()).unwrap();
+        let again = KioskSecret::in_dir(here.path()).unwrap();
+        let b = KioskSecret::in_dir(there.path()).unwrap();
+        let sealed = a.seal(Purpose::PinHash, "petugas1", b"$argon2id$v=19$...");
+        assert!(is_sealed(&sealed));
+        assert!(!sealed.contains("argon2"));
+        assert_eq!(
+            again.open(Purpose::PinHash, "petugas1", &sealed).as_deref(),
+            Some(&b"$argon2id$v=19$..."[..]),
+            "the same kiosk reads its secret back"
+        );
+        assert_eq!(b.open(Purpose::PinHash, "petugas1", &sealed), None);
+        assert_eq!(a.open(Purpose::PinHash, "supervisor1", &sealed), None);
+        assert_eq!(a.open(Purpose::DeviceKey, "petugas1", &sealed), None);
+        assert_eq!(
+            a.open(Purpose::PinHash, "petugas1", "$argon2id$v=19$..."),
+            None
+        );
+        let mut tampered = sealed.clone();
+        tampered.pop();
+        tampered.push(if sealed.ends_with('A') { 'B' } else { 'A' });
+        assert_eq!(a.open(Purpose::PinHash, "petugas1", &tampered), None);
+        assert!(!format!("{a:?}").contains(&format!("{:?}", a.0)));
+    }
+
+    #[test]
+    fn the_secret_file_is_the_kiosk_s_alone_and_a_damaged_one_is_said() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("secret");
+        KioskSecret::in_dir(&folder).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&folder), 0o700);
+        assert_eq!(mode(&folder.join(FILE)), 0o600);
+        std::fs::write(folder.join(FILE), b"short").unwrap();
+        let err = KioskSecret::in_dir(&folder).unwrap_err();
+        assert!(err.to_string().contains("rusak"), "{err}");
+    }
+
+    #[test]
+    fn processes_making_the_secret_at_once_agree_on_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let made: Vec<KioskSecret> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| s.spawn(|| KioskSecret::in_dir(dir.path()).unwrap()))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(made.iter().all(|k| k.0 == made[0].0));
+    }
+}
