@@ -42,4 +42,6 @@ fn main() {
     );
     println!("cargo:rustc-env=LOKET_FACE_MODEL={}", model.display());
     println!("cargo:rerun-if-changed=Cargo.lock");
+    // refinery embeds pusat's migrations at compile time: a new file must rebuild.
+    println!("cargo:rerun-if-changed=assets/migrations/central");
 }

@@ -39,6 +39,7 @@ fn day_of_events(bookings: &[Booking]) -> Vec<WireEvent> {
             officer: "petugas1".into(),
             device_time: local_now(),
             payload,
+            proof: None,
         });
     };
     for b in bookings.iter().take(CASES_PER_COUNTER) {

@@ -163,6 +163,10 @@ pub struct WireEvent {
     pub device_time: DateTime<FixedOffset>,
     #[cfg_attr(feature = "server", schema(value_type = Object))]
     pub payload: serde_json::Value,
+    /// For an action a supervisor approved by PIN at the counter: the proof, made from
+    /// the PIN typed (see [`crate::store::approval_proof`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof: Option<String>,
 }
 
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
@@ -233,6 +237,10 @@ pub struct RosterEntry {
     /// counters: every counter refuses their PIN until then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locked_until: Option<chrono::DateTime<chrono::Utc>>,
+    /// The salt a supervisor's approvals are proven with (see
+    /// [`crate::store::approval_key`]); the key itself never leaves pusat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval_salt: Option<String>,
 }
 
 /// `officer.pin_failed`: a wrong PIN typed at a counter for an officer on its roster (the

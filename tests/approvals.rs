@@ -42,6 +42,7 @@ async fn push_answer(c: &Counter, seq: i64, officer: &str, answer: &ApprovalAnsw
         officer: officer.into(),
         device_time: support::local_now(),
         payload: serde_json::to_value(answer).unwrap(),
+        proof: None,
     };
     c.client.push(&[event]).await.unwrap();
 }

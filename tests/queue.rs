@@ -165,6 +165,7 @@ async fn push_ticket(c: &Counter, kind: &str, payload: serde_json::Value) {
         officer: c.officer.clone(),
         device_time: support::local_now(),
         payload,
+        proof: None,
     };
     c.client.push(&[event]).await.unwrap();
 }
@@ -311,6 +312,7 @@ async fn a_display_reads_the_calls_at_once_and_can_write_nothing() {
         officer: "x".into(),
         device_time: support::local_now(),
         payload: serde_json::json!({}),
+        proof: None,
     };
     let refused = display.push(&[forged]).await.unwrap_err();
     assert!(format!("{refused}").contains("display"), "{refused}");

@@ -75,6 +75,7 @@ async fn push_forged(
         officer: counter.officer.clone(),
         device_time: local_now(),
         payload,
+        proof: None,
     };
     let pushed = counter.client.push(&[event]).await.unwrap();
     assert_eq!(
@@ -441,6 +442,7 @@ async fn a_batch_with_the_largest_sequence_is_refused_not_a_panic() {
         officer: counter.officer.clone(),
         device_time: local_now(),
         payload: serde_json::json!({}),
+        proof: None,
     };
     let refused = counter
         .client
@@ -1053,6 +1055,7 @@ async fn push_pin_failed(counter: &Counter, pusat: &Pusat, officer: &str, named:
         officer: officer.into(),
         device_time: local_now(),
         payload: serde_json::json!({"username": named, "context": "sign_in"}),
+        proof: None,
     };
     let pushed = counter.client.push(&[event]).await.unwrap();
     assert_eq!(pushed.stored_through, last + 1, "kept, not applied");
@@ -1260,4 +1263,117 @@ async fn every_route_is_in_the_api_document_with_the_credential_it_enforces() {
         .unwrap()
         .status();
     assert_eq!(status, 404);
+}
+
+async fn problems_of(pusat: &Pusat, kind: &str) -> Vec<loket::server::admin::Problem> {
+    let db = pusat.pool.get().await.unwrap();
+    loket::server::admin::problems(&db, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.kind == kind)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_s_pin_approval_is_proven_and_a_counter_cannot_forge_one() {
+    let (pusat, jks) = Pusat::start(8).await;
+    let mut counter = Counter::enroll(&pusat, 1).await;
+    counter.sync().await.unwrap();
+    let actor = counter.actor();
+    let mut cases = Vec::new();
+    for b in &jks {
+        if cases.len() < 3
+            && let Ok(case) = counter.serve_applicant(b, 0)
+        {
+            cases.push(case.id);
+        }
+    }
+    let [honest, bare, forged] = cases[..] else {
+        panic!("three applicants served: {cases:?}")
+    };
+    let reject = || Action::Decide {
+        decision: Decision::Reject {
+            reason: "dokumen palsu".into(),
+            supervisor: support::SUPERVISOR.into(),
+        },
+        at: local_now(),
+    };
+    // Honest: the supervisor types their PIN in the counter's dialog; the proof is made from it.
+    let asker = loket::store::Officer {
+        username: support::OFFICER.into(),
+        nip: "199001012015011001".into(),
+        name: "Rina".into(),
+        role: loket::store::Role::Officer,
+    };
+    let mut attempt = loket::counter::approval_attempt(
+        &counter.store,
+        &asker,
+        support::SUPERVISOR,
+        "593024",
+        local_now(),
+    )
+    .unwrap();
+    assert!(attempt.matches("593024"));
+    attempt.prove_approval("593024", honest);
+    let proof = attempt.proof().map(str::to_owned);
+    assert!(
+        proof.is_some(),
+        "the roster brought the supervisor's approval salt"
+    );
+    loket::counter::approval_outcome(&counter.store, &asker, attempt, true, local_now()).unwrap();
+    counter
+        .store
+        .apply_approved(&actor, honest, &reject(), proof.as_deref())
+        .unwrap();
+    // A counter naming the supervisor with nothing to show for it.
+    counter.store.apply(&actor, Some(bare), &reject()).unwrap();
+    // A counter guessing: a proof made from another PIN.
+    let salt: String = {
+        let db = pusat.pool.get().await.unwrap();
+        db.query_one(
+            "SELECT approval_salt FROM officers WHERE username = $1",
+            &[&support::SUPERVISOR],
+        )
+        .await
+        .unwrap()
+        .get(0)
+    };
+    let guess = loket::store::approval_key("000000", &salt).unwrap();
+    let wrong = loket::store::approval_proof(&guess, forged, support::SUPERVISOR);
+    counter
+        .store
+        .apply_approved(&actor, forged, &reject(), Some(&wrong))
+        .unwrap();
+    counter.sync().await.unwrap();
+
+    assert_eq!(case_status(&pusat, honest).await, "rejected");
+    assert_eq!(
+        case_status(&pusat, bare).await,
+        "rejected",
+        "applied, but flagged"
+    );
+    assert_ne!(case_status(&pusat, forged).await, "rejected");
+    let unverified = problems_of(&pusat, "unverified").await;
+    assert_eq!(unverified.len(), 1, "{unverified:#?}");
+    assert_eq!(unverified[0].subject, bare.to_string());
+    let refused = refusals(&pusat).await;
+    assert_eq!(refused.len(), 1, "{refused:#?}");
+    assert!(
+        refused[0].contains("does not match their PIN"),
+        "{refused:#?}"
+    );
+    // The proof is kept with the event, for an audit.
+    let db = pusat.pool.get().await.unwrap();
+    let kept: Option<String> = db
+        .query_one(
+            "SELECT proof FROM events WHERE case_id = $1 AND kind = 'case.decide'",
+            &[&honest],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(kept, proof);
+    drop(db);
+    pusat.stop().await;
 }

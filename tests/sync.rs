@@ -402,7 +402,13 @@ fn every_central_migration_is_embedded() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".sql"))
         .collect();
-    files.sort();
+    // By version (V10 after V9), as refinery runs them.
+    files.sort_by_key(|f| {
+        f.trim_start_matches('V')
+            .split("__")
+            .next()
+            .and_then(|v| v.parse::<u32>().ok())
+    });
     let embedded = loket::server::db::migration_names();
     assert_eq!(embedded.len(), files.len(), "{embedded:?} vs {files:?}");
     for (name, file) in embedded.iter().zip(&files) {

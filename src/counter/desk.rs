@@ -67,6 +67,16 @@ impl Desk {
     pub fn apply(&mut self, actor: &Actor, case: Uuid, action: &Action) -> Result<Case> {
         self.store.apply(actor, Some(case), action)
     }
+    /// An action a supervisor approved by PIN here, with the proof made from that PIN.
+    pub fn apply_approved(
+        &mut self,
+        actor: &Actor,
+        case: Uuid,
+        action: &Action,
+        proof: Option<&str>,
+    ) -> Result<Case> {
+        self.store.apply_approved(actor, case, action, proof)
+    }
     pub fn draft(&self, case: Uuid, step: &str) -> Result<Option<serde_json::Value>> {
         self.store.draft(case, step)
     }

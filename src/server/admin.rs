@@ -112,6 +112,11 @@ pub async fn officer_add(client: &mut tokio_postgres::Client, o: &NewOfficer<'_>
         return Err(ApiError::bad(weak.english()));
     }
     let pin_hash = crate::store::hash_pin(o.pin).map_err(|e| ApiError::Internal(e.to_string()))?;
+    // The key a supervisor's approvals at a counter are proven with; counters get the salt.
+    let approval_salt = crate::store::new_approval_salt();
+    let approval_key = crate::store::approval_key(o.pin, &approval_salt)
+        .map(|k| base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, k))
+        .ok_or_else(|| ApiError::Internal("approval key".into()))?;
     let tx = client.transaction().await?;
     let office_exists: bool = tx
         .query_one(
@@ -135,11 +140,23 @@ pub async fn officer_add(client: &mut tokio_postgres::Client, o: &NewOfficer<'_>
         super::feed::append(&tx, &old, &[Change::Officer(withdrawn(o.username))]).await?;
     }
     tx.execute(
-        "INSERT INTO officers (username, office, nip, name, role, pin_hash) VALUES ($1, $2, $3, $4, $5, $6)
+        "INSERT INTO officers (username, office, nip, name, role, pin_hash, approval_salt,
+                               approval_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (username) DO UPDATE SET office = excluded.office, nip = excluded.nip,
              name = excluded.name, role = excluded.role, pin_hash = excluded.pin_hash,
+             approval_salt = excluded.approval_salt, approval_key = excluded.approval_key,
              active = true, locked_until = NULL, locked_at = NULL, updated_at = now()",
-        &[&o.username, &o.office, &o.nip, &o.name, &o.role, &pin_hash],
+        &[
+            &o.username,
+            &o.office,
+            &o.nip,
+            &o.name,
+            &o.role,
+            &pin_hash,
+            &approval_salt,
+            &approval_key,
+        ],
     )
     .await?;
     let entry = RosterEntry {
@@ -150,6 +167,7 @@ pub async fn officer_add(client: &mut tokio_postgres::Client, o: &NewOfficer<'_>
         pin_hash,
         active: true,
         locked_until: None,
+        approval_salt: Some(approval_salt),
     };
     super::feed::append(&tx, o.office, &[Change::Officer(entry)]).await?;
     tx.commit().await?;
@@ -166,6 +184,7 @@ fn withdrawn(username: &str) -> RosterEntry {
         pin_hash: String::new(),
         active: false,
         locked_until: None,
+        approval_salt: None,
     }
 }
 
@@ -270,9 +289,10 @@ pub struct Problem {
     pub office: String,
     pub device: Uuid,
     pub counter: i32,
-    /// `refused` or `case`.
+    /// `refused`, `case`, `pin` (an officer locked for wrong PINs across counters) or
+    /// `unverified` (a supervisor's approval without proof).
     pub kind: &'static str,
-    /// The refused event's sequence and kind, or the case's id.
+    /// The refused event's sequence and kind, the case's id, or the locked officer.
     pub subject: String,
     pub reason: String,
 }
@@ -303,6 +323,12 @@ pub async fn problems(
                            ORDER BY id DESC LIMIT 1) f ON true
              JOIN devices d ON d.id = f.device
              WHERE o.locked_until > now() AND ($1::text IS NULL OR o.office = $1)
+             UNION ALL
+             SELECT u.at, u.office, u.device, d.counter, 'unverified', u.case_id::text,
+                    'approval by ' || u.supervisor || ' carries no proof of their PIN '
+                    || '(a counter before proofs, or a PIN set before them): ask them'
+             FROM unverified_approvals u JOIN devices d ON d.id = u.device
+             WHERE $1::text IS NULL OR u.office = $1
              ORDER BY 1 DESC",
             &[&office],
         )
@@ -317,6 +343,7 @@ pub async fn problems(
             kind: match r.get::<_, &str>(4) {
                 "refused" => "refused",
                 "pin" => "pin",
+                "unverified" => "unverified",
                 _ => "case",
             },
             subject: r.get(5),

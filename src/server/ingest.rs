@@ -169,19 +169,20 @@ async fn insert(
         .map(|e| e.device_time.offset().local_minus_utc())
         .collect();
     let payloads: Vec<&serde_json::Value> = new.iter().map(|e| &e.payload).collect();
+    let proofs: Vec<Option<&str>> = new.iter().map(|e| e.proof.as_deref()).collect();
     let rows = tx
         .query(
             "INSERT INTO events (id, device, seq, kind, case_id, office, officer, device_time,
-                             device_offset, payload)
-         SELECT u.id, $1, u.seq, u.kind, u.case_id, u.office, u.officer, u.t, u.o, u.p
+                             device_offset, payload, proof)
+         SELECT u.id, $1, u.seq, u.kind, u.case_id, u.office, u.officer, u.t, u.o, u.p, u.proof
          FROM UNNEST($2::uuid[], $3::bigint[], $4::text[], $5::uuid[], $6::text[], $7::text[],
-                     $8::timestamptz[], $9::int[], $10::jsonb[])
-              AS u (id, seq, kind, case_id, office, officer, t, o, p)
+                     $8::timestamptz[], $9::int[], $10::jsonb[], $11::text[])
+              AS u (id, seq, kind, case_id, office, officer, t, o, p, proof)
          ON CONFLICT (id) DO NOTHING
          RETURNING id",
             &[
                 &device.id, &ids, &seqs, &kinds, &cases, &offices, &officers, &times, &offsets,
-                &payloads,
+                &payloads, &proofs,
             ],
         )
         .await?;

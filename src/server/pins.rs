@@ -89,7 +89,7 @@ async fn lock_if_over(
                     WHERE p.username = o.username AND p.office = o.office
                       AND p.received > now() - interval '1 hour'
                       AND p.received > COALESCE(o.locked_at, '-infinity')) >= $4
-             RETURNING username, nip, name, role, pin_hash, locked_until",
+             RETURNING username, nip, name, role, pin_hash, locked_until, approval_salt",
             &[
                 &username,
                 &office,
@@ -106,5 +106,6 @@ async fn lock_if_over(
         pin_hash: r.get(4),
         active: true,
         locked_until: r.get(5),
+        approval_salt: r.get(6),
     }))
 }

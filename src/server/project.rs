@@ -174,10 +174,19 @@ pub async fn apply(
         .collect();
     let mut serving = winners(tx, &claims).await?;
     let mut order: Vec<Uuid> = Vec::new();
+    let mut unverified: Vec<(&WireEvent, Uuid, String)> = Vec::new();
     for (event, id, action) in &actions {
         if let Some(why) = guard.refuse(event, *id, action) {
             refused.push((event, why));
             continue;
+        }
+        match guard.approval(event, *id, action) {
+            Err(why) => {
+                refused.push((event, why));
+                continue;
+            }
+            Ok(Some(supervisor)) => unverified.push((*event, *id, supervisor)),
+            Ok(None) => {}
         }
         if let Some(p) = cases.get_mut(id) {
             // A case is changed only by the device that holds it, in its own office, or by
@@ -226,6 +235,7 @@ pub async fn apply(
         }
     }
     trust::record(tx, device, &refused).await?;
+    trust::record_unverified(tx, device, &unverified).await?;
     let touched: Vec<&Projected> = order.iter().filter_map(|id| cases.get(id)).collect();
     save(tx, &device.office, &touched).await?;
     changes.extend(touched.iter().map(|p| {

@@ -26,6 +26,40 @@ pub struct Guard {
     roster: HashMap<String, String>,
     /// Bookings the batch's check-ins name: (office, number of applicants).
     bookings: HashMap<String, (String, usize)>,
+    /// The approval keys of the office's officers who have one (base64url).
+    approval_keys: HashMap<String, String>,
+    /// (case, supervisor) of the approvals granted on the board for the batch's cases.
+    board_granted: std::collections::HashSet<(Uuid, String)>,
+}
+
+/// The supervisors an action names as approving it.
+fn approvers(action: &Action) -> Vec<&str> {
+    let mut names: Vec<&str> = match action {
+        Action::CompleteDocuments {
+            override_by: Some(supervisor),
+        } => vec![supervisor],
+        Action::Decide {
+            decision: Decision::Reject { supervisor, .. },
+            ..
+        } => vec![supervisor],
+        Action::Decide {
+            decision:
+                Decision::Continue {
+                    underpaid,
+                    flagged,
+                    waived,
+                    ..
+                },
+            ..
+        } => [underpaid, flagged, waived]
+            .into_iter()
+            .flatten()
+            .map(|a| a.supervisor.as_str())
+            .collect(),
+        _ => Vec::new(),
+    };
+    names.dedup();
+    names
 }
 
 impl Guard {
@@ -36,15 +70,35 @@ impl Guard {
         device: &Device,
         actions: &[(&WireEvent, Uuid, Action)],
     ) -> Result<Guard> {
-        let roster = tx
+        let rows = tx
             .query(
-                "SELECT username, role FROM officers WHERE office = $1 AND active",
+                "SELECT username, role, approval_key FROM officers WHERE office = $1 AND active",
                 &[&device.office],
+            )
+            .await?;
+        let roster = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+        let approval_keys = rows
+            .iter()
+            .filter_map(|r| Some((r.get(0), r.get::<_, Option<String>>(2)?)))
+            .collect();
+        let approved: Vec<Uuid> = actions
+            .iter()
+            .filter(|(_, _, a)| !approvers(a).is_empty())
+            .map(|(_, id, _)| *id)
+            .collect();
+        let board_granted = if approved.is_empty() {
+            std::collections::HashSet::new()
+        } else {
+            tx.query(
+                "SELECT case_id, supervisor FROM approval_answers
+                 WHERE case_id = ANY($1) AND granted",
+                &[&approved],
             )
             .await?
             .iter()
             .map(|r| (r.get(0), r.get(1)))
-            .collect();
+            .collect()
+        };
         let codes: Vec<&str> = actions
             .iter()
             .filter_map(|(_, _, a)| match a {
@@ -72,7 +126,44 @@ impl Guard {
             office: device.office.clone(),
             roster,
             bookings,
+            approval_keys,
+            board_granted,
         })
+    }
+
+    /// Whether the supervisors' approvals `action` names are proven: by a grant on the
+    /// board, or by the proof the event carries, made from the PIN typed at the counter.
+    /// `Err` when a proof does not match (a forgery: refused); `Ok(Some(name))` when an
+    /// approval carries nothing to check (applied, listed as unverified); else `Ok(None)`.
+    pub fn approval(
+        &self,
+        event: &WireEvent,
+        id: Uuid,
+        action: &Action,
+    ) -> std::result::Result<Option<String>, String> {
+        let mut unverified = None;
+        for supervisor in approvers(action) {
+            if self.board_granted.contains(&(id, supervisor.to_owned())) {
+                continue;
+            }
+            let key = self.approval_keys.get(supervisor).and_then(|k| {
+                base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, k)
+                    .ok()
+                    .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            });
+            match (&event.proof, key) {
+                (Some(proof), Some(key)) => {
+                    let expected = crate::store::approval_proof(&key, id, supervisor);
+                    if *proof != expected {
+                        return Err(format!(
+                            "the proof of {supervisor:?}'s approval does not match their PIN"
+                        ));
+                    }
+                }
+                _ => unverified = Some(supervisor.to_owned()),
+            }
+        }
+        Ok(unverified)
     }
 
     /// Why `event` may not change anything, if it may not: the officer, and for a check-in
@@ -224,6 +315,24 @@ pub async fn refuse_walk_in(
         .await?
         .is_some();
     Ok(taken.then(|| format!("booking code {} is already taken", booking.code.as_str())))
+}
+
+/// Records approvals pusat could not verify: applied, and listed for a person.
+pub async fn record_unverified(
+    tx: &tokio_postgres::Transaction<'_>,
+    device: &Device,
+    unverified: &[(&WireEvent, Uuid, String)],
+) -> Result<()> {
+    for (event, case, supervisor) in unverified {
+        tracing::warn!(device = %device.id, office = %device.office, seq = event.seq, "approval without proof");
+        tx.execute(
+            "INSERT INTO unverified_approvals (event, office, device, case_id, supervisor)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event) DO NOTHING",
+            &[&event.id, &device.office, &device.id, case, supervisor],
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Records refused events: kept, not applied, there for a person to look at.

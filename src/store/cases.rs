@@ -89,6 +89,27 @@ impl Store {
         self.apply_with(actor, case_id, action, |_, _| Ok(()))
     }
 
+    /// As [`Store::apply`], for an action a supervisor approved by PIN at this counter:
+    /// `proof` (see [`crate::store::approval_proof`]) travels to pusat with its event.
+    pub fn apply_approved(
+        &mut self,
+        actor: &Actor,
+        case_id: Uuid,
+        action: &Action,
+        proof: Option<&str>,
+    ) -> Result<Case> {
+        self.apply_with(actor, Some(case_id), action, |tx, _| {
+            if let Some(proof) = proof {
+                tx.execute(
+                    "INSERT INTO approval_proofs (seq, proof)
+                     SELECT MAX(seq), ?1 FROM outbox",
+                    [proof],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
     /// As [`Store::apply`], with more writes of the caller's in the same transaction.
     pub(super) fn apply_with(
         &mut self,

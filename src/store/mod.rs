@@ -24,7 +24,8 @@ pub use bookings::{QueueRow, QueueStatus};
 pub use cases::{CaseExport, EventRecord};
 pub use health::{DataLock, Health, LockError};
 pub use officers::{
-    AuthError, LOCKOUT_MINUTES, MAX_FAILED_PINS, Officer, PinAttempt, Role, hash_pin,
+    AuthError, LOCKOUT_MINUTES, MAX_FAILED_PINS, Officer, PinAttempt, Role, approval_key,
+    approval_proof, hash_pin, new_approval_salt,
 };
 pub use photos::{StoredPhoto, photo_path, write_photo};
 pub use retention::{DEFAULT_RETENTION_DAYS, Purged, TOMBSTONE};
@@ -55,6 +56,9 @@ const MIGRATION_LIST: &[M<'static>] = &[
     )),
     M::up(include_str!(
         "../../assets/migrations/local/0010_awaiting_photo.sql"
+    )),
+    M::up(include_str!(
+        "../../assets/migrations/local/0011_approval_proofs.sql"
     )),
 ];
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);

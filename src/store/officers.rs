@@ -84,6 +84,44 @@ fn pin_hasher() -> Argon2<'static> {
     Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
 }
 
+/// A new officer's approval salt (pusat makes it when the PIN is set).
+pub fn new_approval_salt() -> String {
+    let mut salt = [0u8; 16];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut salt);
+    base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, salt)
+}
+
+/// The key a supervisor's approvals are proven with: Argon2id of the PIN with the officer's
+/// approval salt. pusat keeps it; a counter gets the salt only and makes the key from the
+/// PIN the supervisor types, so a counter cannot prove an approval nobody gave.
+pub fn approval_key(pin: &str, salt: &str) -> Option<[u8; 32]> {
+    let mut key = [0u8; 32];
+    pin_hasher()
+        .hash_password_into(pin.as_bytes(), salt.as_bytes(), &mut key)
+        .ok()?;
+    Some(key)
+}
+
+/// The proof that `supervisor` approved on `case` (HMAC-SHA256 under their approval key,
+/// base64url).
+pub fn approval_proof(key: &[u8; 32], case: uuid::Uuid, supervisor: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let message = format!("loket approval v1|{case}|{supervisor}");
+    let mut padded = [0u8; 64];
+    padded[..32].copy_from_slice(key);
+    let inner: Vec<u8> = padded.iter().map(|b| b ^ 0x36).collect();
+    let outer: Vec<u8> = padded.iter().map(|b| b ^ 0x5c).collect();
+    let inner_hash = Sha256::new()
+        .chain_update(&inner)
+        .chain_update(message.as_bytes())
+        .finalize();
+    let mac = Sha256::new()
+        .chain_update(&outer)
+        .chain_update(inner_hash)
+        .finalize();
+    base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, mac)
+}
+
 pub fn hash_pin(pin: &str) -> Result<String> {
     let salt = SaltString::generate(&mut OsRng);
     pin_hasher()
@@ -105,6 +143,11 @@ fn pin_matches(pin: &str, hash: &str) -> bool {
 pub struct PinAttempt {
     officer: Officer,
     hash: String,
+    /// The officer's approval salt from pusat's roster (none: added before approvals were
+    /// proven, or not from pusat).
+    approval_salt: Option<String>,
+    /// The proof of an approval, once made (see [`PinAttempt::prove_approval`]).
+    proof: Option<String>,
 }
 
 impl std::fmt::Debug for PinAttempt {
@@ -122,6 +165,19 @@ impl PinAttempt {
     }
     pub fn officer(&self) -> &Officer {
         &self.officer
+    }
+    /// Makes the proof of this officer's approval on `case` with `pin` (Argon2id, slow:
+    /// on the work thread, once the PIN matched); none without an approval salt.
+    pub fn prove_approval(&mut self, pin: &str, case: uuid::Uuid) {
+        self.proof = self
+            .approval_salt
+            .as_deref()
+            .and_then(|salt| approval_key(pin, salt))
+            .map(|key| approval_proof(&key, case, &self.officer.username));
+    }
+    /// The proof [`PinAttempt::prove_approval`] made.
+    pub fn proof(&self) -> Option<&str> {
+        self.proof.as_deref()
     }
 }
 
@@ -212,7 +268,7 @@ impl Store {
         let row = self
             .conn
             .query_row(
-                "SELECT username, nip, name, role, pin_hash, locked_until
+                "SELECT username, nip, name, role, pin_hash, locked_until, approval_salt
                  FROM officers WHERE username = ?1 OR nip = ?1",
                 [login.trim()],
                 |r| {
@@ -225,11 +281,12 @@ impl Store {
                         },
                         r.get::<_, String>(4)?,
                         r.get::<_, Option<String>>(5)?,
+                        r.get::<_, Option<String>>(6)?,
                     ))
                 },
             )
             .optional()?;
-        let Some((officer, stored, locked_until)) = row else {
+        let Some((officer, stored, locked_until, approval_salt)) = row else {
             return Err(AuthError::UnknownUser);
         };
         let hash = if crate::secret::is_sealed(&stored) {
@@ -245,7 +302,12 @@ impl Store {
         {
             return Err(AuthError::Locked { until });
         }
-        Ok(PinAttempt { officer, hash })
+        Ok(PinAttempt {
+            officer,
+            hash,
+            approval_salt,
+            proof: None,
+        })
     }
 
     /// Last step: records whether the PIN matched. Failures are counted in the database at
@@ -435,12 +497,22 @@ pub(super) fn put_from_roster(
         secret.seal(Purpose::PinHash, &o.username, o.pin_hash.as_bytes())
     };
     tx.execute(
-        "INSERT INTO officers (username, nip, name, role, pin_hash) VALUES (?1, ?2, ?3, ?4, ?5)
+        "INSERT INTO officers (username, nip, name, role, pin_hash, approval_salt)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?7)
          ON CONFLICT (username) DO UPDATE SET nip = excluded.nip, name = excluded.name,
              role = excluded.role, pin_hash = excluded.pin_hash,
+             approval_salt = excluded.approval_salt,
              failed_attempts = CASE WHEN ?6 THEN officers.failed_attempts ELSE 0 END,
              locked_until = CASE WHEN ?6 THEN officers.locked_until END",
-        params![o.username, o.nip, o.name, o.role, sealed, same_pin],
+        params![
+            o.username,
+            o.nip,
+            o.name,
+            o.role,
+            sealed,
+            same_pin,
+            o.approval_salt
+        ],
     )?;
     if let Some(until) = o.locked_until {
         lock_from_pusat(tx, &o.username, until)?;

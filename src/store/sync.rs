@@ -32,7 +32,8 @@ pub struct ServedElsewhere {
     pub our_case_lost: bool,
 }
 
-/// An outbox row: seq, id, kind, case, office, officer, device time, payload.
+/// An outbox row: seq, id, kind, case, office, officer, device time, payload, and the proof
+/// of a supervisor's approval it carries.
 type EventRow = (
     i64,
     String,
@@ -42,6 +43,7 @@ type EventRow = (
     String,
     String,
     String,
+    Option<String>,
 );
 
 fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
@@ -54,6 +56,7 @@ fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
         r.get(5)?,
         r.get(6)?,
         r.get(7)?,
+        r.get(8)?,
     ))
 }
 
@@ -114,13 +117,15 @@ impl Store {
     /// Up to `limit` events from `first` on, in order.
     pub fn outbox_from(&self, first: i64, limit: usize) -> Result<Vec<WireEvent>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT seq, id, kind, case_id, office, officer, device_time, payload FROM outbox
-             WHERE seq >= ?1 ORDER BY seq LIMIT ?2",
+            "SELECT o.seq, o.id, o.kind, o.case_id, o.office, o.officer, o.device_time, o.payload,
+                    p.proof
+             FROM outbox o LEFT JOIN approval_proofs p ON p.seq = o.seq
+             WHERE o.seq >= ?1 ORDER BY o.seq LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![first, limit as i64], event_row)?;
         let mut out = Vec::new();
         for row in rows {
-            let (seq, id, kind, case_id, office, officer, time, payload) = row?;
+            let (seq, id, kind, case_id, office, officer, time, payload, proof) = row?;
             out.push(WireEvent {
                 seq,
                 id: Uuid::parse_str(&id).map_err(|_| bad("event id"))?,
@@ -133,6 +138,7 @@ impl Store {
                 officer,
                 device_time: DateTime::parse_from_rfc3339(&time).map_err(|_| bad("time"))?,
                 payload: serde_json::from_str(&payload)?,
+                proof,
             });
         }
         Ok(out)

@@ -250,13 +250,21 @@ impl CaseScreen {
                         // Four eyes first; argon2 then runs on the work thread, and
                         // `on_pin` finishes the approval.
                         match ctx.desk.approval_attempt(ctx.officer, &user, &pin, at) {
-                            Ok(attempt) => {
+                            Ok(mut attempt) => {
                                 dialog.start_checking();
-                                let purpose = PinFor::Approval(self.case.id);
-                                ctx.work.submit(move || Done::Pin {
-                                    matched: attempt.matches(&pin),
-                                    purpose,
-                                    attempt,
+                                let case = self.case.id;
+                                let purpose = PinFor::Approval(case);
+                                ctx.work.submit(move || {
+                                    let matched = attempt.matches(&pin);
+                                    // The proof pusat checks: made from the PIN typed.
+                                    if matched {
+                                        attempt.prove_approval(&pin, case);
+                                    }
+                                    Done::Pin {
+                                        matched,
+                                        purpose,
+                                        attempt,
+                                    }
                                 });
                             }
                             Err(CounterError::Auth(e)) => {
@@ -278,6 +286,7 @@ impl CaseScreen {
         let s = ctx.s();
         let at = ctx.local_now();
         let user = attempt.officer().username.clone();
+        let proof = attempt.proof().map(str::to_owned);
         let outcome = ctx.desk.approval_outcome(ctx.officer, attempt, matched, at);
         let Some((dialog, pending)) = &mut self.dialog else {
             return;
@@ -309,6 +318,7 @@ impl CaseScreen {
                 override_by: Some(supervisor),
             },
         };
+        self.approval_proof = proof;
         self.finish_dialog(action, ctx);
     }
 

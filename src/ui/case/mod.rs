@@ -50,6 +50,8 @@ pub struct CaseScreen {
     /// The notice on screen says the interview's answers are incomplete: it goes once they
     /// are all given.
     answers_refused: bool,
+    /// The proof of the supervisor's PIN approval the next action carries to pusat.
+    approval_proof: Option<String>,
 }
 
 fn step_key(step: Step) -> &'static str {
@@ -80,6 +82,7 @@ impl CaseScreen {
             camera: ctx.camera,
             identity_refused: false,
             answers_refused: false,
+            approval_proof: None,
         };
         screen.update_fee(ctx);
         screen.restore_draft(ctx);
@@ -436,7 +439,11 @@ impl CaseScreen {
     }
 
     fn apply_one(&mut self, ctx: &mut Ctx<'_>, action: Action) -> bool {
-        match ctx.desk.apply(&ctx.actor(), self.case.id, &action) {
+        let proof = self.approval_proof.take();
+        match ctx
+            .desk
+            .apply_approved(&ctx.actor(), self.case.id, &action, proof.as_deref())
+        {
             Ok(case) => {
                 let step_changed = case.current_step() != self.case.current_step();
                 self.case = case;
