@@ -398,8 +398,13 @@ pub(super) fn permissions(dir: &Path, s: &Strings, out: &mut Vec<Finding>) {
 /// The kiosk's secret ([`crate::secret`]): outside the data folder, the kiosk's alone, and
 /// the one that sealed this data folder's device key.
 pub(super) fn secret(dir: &Path, s: &Strings) -> Finding {
+    secret_in(dir, &crate::secret::dir(), s)
+}
+
+/// [`secret`] with the secret's folder given.
+pub fn secret_in(dir: &Path, folder: &Path, s: &Strings) -> Finding {
     use std::os::unix::fs::PermissionsExt;
-    let folder = crate::secret::dir();
+    let folder = folder.to_path_buf();
     let file = folder.join(crate::secret::FILE);
     let fix = || fill(s.dr_secret_fix, &[&folder.display()]);
     if folder.starts_with(dir) {
@@ -438,7 +443,10 @@ pub(super) fn secret(dir: &Path, s: &Strings) -> Finding {
             fix(),
         );
     }
-    match crate::sync::DeviceKey::load(dir) {
+    let opened = crate::secret::KioskSecret::in_dir(&folder)
+        .map_err(|e| e.to_string())
+        .and_then(|k| crate::sync::DeviceKey::load_sealed(dir, &k).map_err(|e| e.to_string()));
+    match opened {
         Err(e) => Finding::fail(
             "secret",
             fill(s.dr_secret_other, &[&e]),

@@ -11,7 +11,7 @@ use chrono::Utc;
 
 use crate::text::Lang;
 
-pub use checks::{clock_finding, disk_finding, retention_finding};
+pub use checks::{clock_finding, disk_finding, retention_finding, secret_in};
 
 pub use crate::checkup::{Finding, Level, Report};
 

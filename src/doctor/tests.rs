@@ -109,3 +109,42 @@ fn the_retention_and_its_last_purge_are_shown_and_a_late_purge_warns() {
         Level::Warn
     );
 }
+
+#[test]
+fn the_kiosk_secret_is_apart_private_and_the_one_that_sealed_the_key() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Lang::Id.strings();
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    let folder = root.path().join("secret");
+    std::fs::create_dir(&data).unwrap();
+    // Not made yet, nothing sealed: made on first use.
+    assert_eq!(secret_in(&data, &folder, s).level, Level::Ok);
+    let kiosk = crate::secret::KioskSecret::in_dir(&folder).unwrap();
+    crate::sync::DeviceKey::generate()
+        .save_sealed(&data, &kiosk)
+        .unwrap();
+    let fine = secret_in(&data, &folder, s);
+    assert_eq!(fine.level, Level::Ok, "{}", fine.message);
+    // Readable by others.
+    std::fs::set_permissions(
+        folder.join(crate::secret::FILE),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let open = secret_in(&data, &folder, s);
+    assert_eq!(open.level, Level::Fail);
+    assert!(open.fix.as_deref().unwrap_or("").contains("chmod 600"));
+    // Another kiosk's secret (the data folder was copied here).
+    let elsewhere = root.path().join("elsewhere");
+    crate::secret::KioskSecret::in_dir(&elsewhere).unwrap();
+    let other = secret_in(&data, &elsewhere, s);
+    assert_eq!(other.level, Level::Fail);
+    assert!(other.message.contains("another kiosk"), "{}", other.message);
+    // Lost, while the key was sealed with it.
+    std::fs::remove_file(elsewhere.join(crate::secret::FILE)).unwrap();
+    assert_eq!(secret_in(&data, &elsewhere, s).level, Level::Fail);
+    // Kept inside the data folder: a copy of the data carries it.
+    let inside = secret_in(&data, &data.join("secret"), s);
+    assert_eq!(inside.level, Level::Warn);
+}

@@ -172,6 +172,14 @@ impl Guard {
         if let Some(why) = self.officer(event) {
             return Some(why);
         }
+        // An override, a rejection, or a continuation with fees owed, red flags or a waived
+        // fine: approved by an active supervisor of the office, not the asking officer.
+        if let Some(why) = approvers(action)
+            .into_iter()
+            .find_map(|supervisor| self.supervisor(event, supervisor))
+        {
+            return Some(why);
+        }
         match action {
             Action::CheckIn {
                 case_id,
@@ -197,9 +205,6 @@ impl Guard {
                     Some(_) => None,
                 }
             }
-            Action::CompleteDocuments {
-                override_by: Some(supervisor),
-            } => self.supervisor(event, supervisor),
             // What is wrong with an invalid document is written down: the applicant is
             // told, and a supervisor who overrides reads it. (Kept out of `Case::apply`
             // so that events stored before the rule still replay.)
@@ -210,10 +215,6 @@ impl Guard {
             } if note.trim().is_empty() => Some(format!(
                 "document {kind:?} marked invalid without a note of what is wrong"
             )),
-            Action::Decide {
-                decision: Decision::Reject { supervisor, .. },
-                ..
-            } => self.supervisor(event, supervisor),
             // A deferral tells the applicant what to come back with: the documents
             // missing, or a note when none is.
             Action::Decide {
@@ -240,19 +241,6 @@ impl Guard {
                 "fingerprints recorded as by {by:?} in an event of {:?}",
                 event.officer
             )),
-            Action::Decide {
-                decision:
-                    Decision::Continue {
-                        underpaid,
-                        flagged,
-                        waived,
-                        ..
-                    },
-                ..
-            } => [underpaid, flagged, waived]
-                .into_iter()
-                .flatten()
-                .find_map(|approval| self.supervisor(event, &approval.supervisor)),
             _ => None,
         }
     }
