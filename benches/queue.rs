@@ -146,13 +146,76 @@ fn report(what: &str, mut all: Vec<Duration>) {
     }
 }
 
+/// How the fifty counters are run on the bench's machine.
+#[derive(Clone, Copy)]
+enum Harness {
+    Threads,
+    Tasks,
+}
+
+/// One counter's calls: `CALLS_PER_COUNTER` of them, each as F6 does online (pusat chooses
+/// and answers; the counter records the call and pushes it); the round trips.
+async fn counter_calls(
+    mut c: Counter,
+    number: u32,
+    pushed: &Mutex<HashMap<Uuid, Instant>>,
+    round: &tokio::sync::Barrier,
+    sync_each: bool,
+    shared_thread: bool,
+) -> Vec<Duration> {
+    let mut trips = Vec::new();
+    for r in 0..CALLS_PER_COUNTER {
+        if !sync_each {
+            round.wait().await;
+        }
+        let started = Instant::now();
+        let Some(t) = c
+            .client
+            .call_next(&c.officer, support::today())
+            .await
+            .unwrap()
+        else {
+            if !sync_each {
+                // The others still wait for this one at each round.
+                for _ in r + 1..CALLS_PER_COUNTER {
+                    round.wait().await;
+                }
+            }
+            break;
+        };
+        trips.push(started.elapsed());
+        pushed.lock().unwrap().insert(t.id, started);
+        let actor = c.actor();
+        if shared_thread {
+            tokio::task::block_in_place(|| c.store.record_call(&actor, number, &t)).unwrap();
+        } else {
+            c.store.record_call(&actor, number, &t).unwrap();
+        }
+        if sync_each {
+            c.sync().await.unwrap();
+        }
+    }
+    if !sync_each {
+        // The calls alone: none of the last round's calls shares the machine with the
+        // pushes of the counters answered before it.
+        round.wait().await;
+    }
+    c.sync().await.unwrap();
+    trips
+}
+
 /// One run: 50 counters call 4 times each, all at once; returns (call round trips, call to
 /// display).
 /// `sync_each`: each counter pushes and pulls after every call (as the sync worker does
 /// soon after F6), so pusat serves fifty counters' syncs beside the calls, on the same two
 /// cores as the fifty counters themselves. Otherwise the counters call in four rounds, all
 /// fifty at the same instant each round, and sync at the end: the calls alone.
-async fn calling_run(pusat: &Pusat, run: u32, sync_each: bool) -> (Vec<Duration>, Vec<Duration>) {
+async fn calling_run(
+    pusat: &Pusat,
+    run: u32,
+    sync_each: bool,
+    harness: Harness,
+) -> (Vec<Duration>, Vec<Duration>) {
     let desk_no = 10_000 + run;
     let mut desk = Counter::enroll(pusat, desk_no).await;
     desk.sync().await.unwrap();
@@ -224,65 +287,57 @@ async fn calling_run(pusat: &Pusat, run: u32, sync_each: bool) -> (Vec<Duration>
             }
         })
     };
-    // Each counter is its own machine: its own thread, runtime and SQLite file, so one
-    // counter's disk writes never hold up another's call (or pusat, which runs on its own
-    // runtime). They start together.
-    let start = Arc::new(std::sync::Barrier::new(counters.len()));
-    let round = Arc::new(std::sync::Barrier::new(counters.len()));
-    let threads: Vec<_> = counters
-        .into_iter()
-        .enumerate()
-        .map(|(n, mut c)| {
-            let pushed = pushed.clone();
-            let start = start.clone();
-            let round = round.clone();
-            let number = 100 + run * 100 + n as u32;
-            std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
-                start.wait();
-                rt.block_on(async move {
-                    let mut trips = Vec::new();
-                    for _ in 0..CALLS_PER_COUNTER {
-                        if !sync_each {
-                            round.wait();
-                        }
-                        // As F6 does online: pusat chooses and answers; the counter records
-                        // the call and pushes it.
-                        let started = Instant::now();
-                        let Some(t) = c
-                            .client
-                            .call_next(&c.officer, support::today())
-                            .await
-                            .unwrap()
-                        else {
-                            if !sync_each {
-                                // The others still wait for this one at each round.
-                                for _ in 1..CALLS_PER_COUNTER {
-                                    round.wait();
-                                }
-                            }
-                            break;
-                        };
-                        trips.push(started.elapsed());
-                        pushed.lock().unwrap().insert(t.id, started);
-                        let actor = c.actor();
-                        c.store.record_call(&actor, number, &t).unwrap();
-                        if sync_each {
-                            c.sync().await.unwrap();
-                        }
-                    }
-                    c.sync().await.unwrap();
-                    trips
-                })
-            })
-        })
-        .collect();
+    let start = Arc::new(tokio::sync::Barrier::new(counters.len()));
+    let round = Arc::new(tokio::sync::Barrier::new(counters.len()));
     let mut trips = Vec::new();
-    for t in threads {
-        trips.extend(t.join().unwrap());
+    match harness {
+        // Each counter is its own machine: its own thread, runtime and SQLite file, so
+        // one counter's disk writes never hold up another's call (or pusat, which runs on
+        // its own runtime). On two cores, the fifty threads' wake-ups then compete with
+        // pusat and PostgreSQL for the CPU.
+        Harness::Threads => {
+            let threads: Vec<_> = counters
+                .into_iter()
+                .enumerate()
+                .map(|(n, c)| {
+                    let (pushed, start, round) = (pushed.clone(), start.clone(), round.clone());
+                    let number = 100 + run * 100 + n as u32;
+                    std::thread::spawn(move || {
+                        let rt = tokio::runtime::Builder::new_current_thread()
+                            .enable_all()
+                            .build()
+                            .unwrap();
+                        rt.block_on(async move {
+                            start.wait().await;
+                            counter_calls(c, number, &pushed, &round, sync_each, false).await
+                        })
+                    })
+                })
+                .collect();
+            for t in threads {
+                trips.extend(t.join().unwrap());
+            }
+        }
+        // As a load generator drives many clients (wrk, k6): the fifty counters are tasks
+        // on two threads, each with its own HTTP connection and SQLite file; a counter's
+        // disk write moves its thread's other counters elsewhere (`block_in_place`).
+        Harness::Tasks => {
+            let tasks: Vec<_> = counters
+                .into_iter()
+                .enumerate()
+                .map(|(n, c)| {
+                    let (pushed, start, round) = (pushed.clone(), start.clone(), round.clone());
+                    let number = 100 + run * 100 + n as u32;
+                    tokio::spawn(async move {
+                        start.wait().await;
+                        counter_calls(c, number, &pushed, &round, sync_each, true).await
+                    })
+                })
+                .collect();
+            for t in tasks {
+                trips.extend(t.await.unwrap());
+            }
+        }
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     watcher.abort();
@@ -316,11 +371,21 @@ fn calling(c: &mut Criterion) {
     group.warm_up_time(Duration::from_millis(1));
     group.measurement_time(Duration::from_secs(1));
     let mut results = Vec::new();
-    for (name, sync_each) in [
-        ("50 counters calling at once: call-next round trip", true),
+    for (name, sync_each, harness) in [
+        (
+            "50 counters calling at once: call-next round trip",
+            true,
+            Harness::Threads,
+        ),
         (
             "50 counters calling at once, syncing after: calls alone",
             false,
+            Harness::Threads,
+        ),
+        (
+            "50 counters as tasks calling at once, syncing after: calls alone",
+            false,
+            Harness::Tasks,
         ),
     ] {
         let (mut trips, mut shown) = (Vec::new(), Vec::new());
@@ -329,7 +394,7 @@ fn calling(c: &mut Criterion) {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
                     run += 1;
-                    let (t, s) = rt.block_on(calling_run(&pusat, run, sync_each));
+                    let (t, s) = rt.block_on(calling_run(&pusat, run, sync_each, harness));
                     total += t.iter().sum::<Duration>() / t.len().max(1) as u32;
                     trips.extend(t);
                     shown.extend(s);

@@ -172,8 +172,11 @@ pub struct DeviceCache {
 }
 
 impl DeviceCache {
-    /// How long an entry is used before the row is read again.
-    pub const KEEP: std::time::Duration = std::time::Duration::from_secs(5);
+    /// How long an entry is used before the row is read again: a bound for the rare case
+    /// of a listener whose connection died unnoticed, not the way changes are learnt. A
+    /// counter's long poll comes every 20 s, so at 30 s most of its requests (a call among
+    /// them) are answered without a read of `devices`.
+    pub const KEEP: std::time::Duration = std::time::Duration::from_secs(30);
     /// At most this many entries (a country's counters of one pusat fit many times over).
     const MAX: usize = 20_000;
 
@@ -246,8 +249,9 @@ impl DeviceCache {
     }
 }
 
-/// How stale `devices.last_seen` may be (the board warns after minutes, not seconds).
-const SEEN_EVERY_SECONDS: f64 = 10.0;
+/// How stale `devices.last_seen` may be: the board warns of a counter unseen for five
+/// minutes, so a minute is fine; a cold request then seldom writes the row.
+const SEEN_EVERY_SECONDS: f64 = 60.0;
 
 async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<(Device, Role)> {
     {
