@@ -52,12 +52,13 @@ lintian --fail-on error --tag-display-limit 0 \
 # A clean Debian 12 root. Cached between runs of this machine (not between CI runs).
 mirror="${LOKET_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 cache=target/debootstrap
-base="$cache/bookworm-base.tar"
+# (The name changes with the packages included, so a cache made before is not used.)
+base="$cache/bookworm-base-ssl.tar"
 if [ ! -f "$base" ]; then
     mkdir -p "$cache"
     tmp="$cache/bookworm.tmp"
     $sudo rm -rf "$tmp"
-    if ! $sudo debootstrap --variant=minbase --include=systemd,udev,adduser,libudev1 \
+    if ! $sudo debootstrap --variant=minbase --include=systemd,udev,adduser,libudev1,libssl3 \
         bookworm "$tmp" "$mirror" >"$cache/debootstrap.log" 2>&1; then
         tail -20 "$cache/debootstrap.log" >&2
         fail "debootstrap from $mirror failed: is the package mirror reachable? Set LOKET_DEBIAN_MIRROR to a reachable one."

@@ -56,6 +56,8 @@ impl std::fmt::Debug for KioskSecret {
 pub enum Purpose {
     PinHash,
     DeviceKey,
+    /// The key of the database file (SQLCipher), see [`crate::store::cipher`].
+    Database,
 }
 
 impl Purpose {
@@ -63,6 +65,7 @@ impl Purpose {
         match self {
             Purpose::PinHash => b"loket pin hash v1",
             Purpose::DeviceKey => b"loket device key v1",
+            Purpose::Database => b"loket database key v1",
         }
     }
 }
@@ -131,12 +134,30 @@ impl KioskSecret {
         Ok(KioskSecret(secret))
     }
 
-    fn cipher(&self, purpose: Purpose) -> ChaCha20Poly1305 {
+    /// The key of `purpose`: each purpose its own, none revealing the secret or another.
+    fn derive(&self, purpose: Purpose) -> [u8; 32] {
         let mut h = Sha256::new();
         h.update(self.0);
         h.update(purpose.label());
-        let key: [u8; 32] = h.finalize().into();
-        ChaCha20Poly1305::new(Key::from_slice(&key))
+        h.finalize().into()
+    }
+
+    fn cipher(&self, purpose: Purpose) -> ChaCha20Poly1305 {
+        ChaCha20Poly1305::new(Key::from_slice(&self.derive(purpose)))
+    }
+
+    /// The database file's raw key in SQLCipher's notation (`x'…'`, 64 hex digits): a
+    /// raw key skips SQLCipher's passphrase stretching, which a random 256-bit key does not
+    /// need, so opening the database stays instant.
+    pub fn database_key(&self) -> zeroize::Zeroizing<String> {
+        use std::fmt::Write;
+        let mut out = zeroize::Zeroizing::new(String::with_capacity(67));
+        out.push_str("x'");
+        for b in self.derive(Purpose::Database) {
+            let _ = write!(out, "{b:02X}");
+        }
+        out.push('\'');
+        out
     }
 
     /// `plain` sealed for `purpose`, bound to `owner` (e.g. a username): text to store.

@@ -343,7 +343,11 @@ fn a_photo_file_finishes_a_case_waiting_for_it() {
 }
 
 fn count(dir: &Path, sql: &str) -> i64 {
-    let conn = rusqlite::Connection::open(dir.join("loket.db")).unwrap();
+    let conn = loket::store::cipher::open(
+        &dir.join("loket.db"),
+        &loket::secret::KioskSecret::kiosk().unwrap(),
+    )
+    .unwrap();
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }
 

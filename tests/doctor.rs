@@ -174,9 +174,14 @@ fn a_sound_database_passes_and_an_outbox_with_a_hole_or_a_tampered_case_does_not
         d.of("database")
     );
     assert_eq!(d.level("permissions"), "ok");
+    assert_eq!(d.level("encryption"), "ok");
 
     // Someone "cleaned up" with sqlite3: an event gone from the middle, a case edited.
-    let conn = rusqlite::Connection::open(dir.join("loket.db")).unwrap();
+    let conn = loket::store::cipher::open(
+        &dir.join("loket.db"),
+        &loket::secret::KioskSecret::kiosk().unwrap(),
+    )
+    .unwrap();
     conn.execute_batch(
         "DROP TRIGGER outbox_no_delete; DELETE FROM outbox WHERE seq = 3;
          UPDATE cases SET state = json_set(state, '$.identity.name', 'BUKAN NAMANYA')
@@ -196,6 +201,78 @@ fn a_sound_database_passes_and_an_outbox_with_a_hole_or_a_tampered_case_does_not
 }
 
 #[test]
+fn a_database_from_before_encryption_is_reported_then_encrypted_by_the_terminal_with_its_work() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("loket");
+    drop(worked(&dir));
+    let path = dir.join("loket.db");
+    // As an older Loket left it: the same database, plain.
+    let plain = dir.join("plain.db");
+    {
+        let secret = loket::secret::KioskSecret::kiosk().unwrap();
+        let conn = loket::store::cipher::open(&path, &secret).unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        conn.execute(
+            "ATTACH DATABASE ?1 AS plain KEY ''",
+            [plain.to_string_lossy().as_ref()],
+        )
+        .unwrap();
+        conn.query_row("SELECT sqlcipher_export('plain')", [], |_| Ok(()))
+            .unwrap();
+        conn.execute_batch(&format!(
+            "PRAGMA plain.user_version = {version}; DETACH DATABASE plain;"
+        ))
+        .unwrap();
+    }
+    for side in ["loket.db-wal", "loket.db-shm"] {
+        let _ = std::fs::remove_file(dir.join(side));
+    }
+    std::fs::rename(&plain, &path).unwrap();
+    let has_name = |path: &Path| {
+        let bytes = std::fs::read(path).unwrap();
+        bytes.windows(8).any(|w| w == b"petugas1")
+    };
+    assert!(has_name(&path), "the plain file shows who worked");
+
+    // Doctor reads it as it is, says so, and changes nothing.
+    let d = Doctor::run(&dir);
+    assert_eq!(d.level("encryption"), "warn", "{:#}", d.json);
+    assert!(d.of("encryption")[0].2.contains("systemctl restart loket"));
+    assert!(d.of("database")[0].1.contains("3 kasus"), "{:#}", d.json);
+    assert!(has_name(&path));
+    // A backup of it is encrypted already; the plain file kept aside restores later.
+    let into = root.path().join("cadangan");
+    let backup = loket::store::health::backup(&dir, &into, Utc::now()).unwrap();
+    assert!(!loket::store::cipher::is_plain(
+        &backup.dir.join("loket.db")
+    ));
+    assert!(!has_name(&backup.dir.join("loket.db")));
+    let old_copy = root.path().join("lama.db");
+    std::fs::copy(&path, &old_copy).unwrap();
+
+    // The next start of a terminal command encrypts it in place, with everything in it.
+    let out = loket(&dir, &["purge", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(!has_name(&path), "the encrypted file still shows a name");
+    let d = Doctor::run(&dir);
+    assert_eq!(d.level("encryption"), "ok", "{:#}", d.json);
+    assert_eq!(d.level("database"), "ok", "{:#}", d.json);
+    assert!(d.of("database")[0].1.contains("3 kasus"), "{:#}", d.json);
+    assert!(!dir.join("loket.db.encrypting").exists());
+
+    // Both kinds of backup restore, encrypted, with the work in them.
+    for from in [old_copy, backup.dir] {
+        loket::store::health::restore(&dir, &from, Utc::now()).unwrap();
+        assert!(!has_name(&path));
+        let d = Doctor::run(&dir);
+        assert_eq!(d.level("encryption"), "ok", "{:#}", d.json);
+        assert!(d.of("database")[0].1.contains("3 kasus"), "{:#}", d.json);
+    }
+}
+
+#[test]
 fn a_corrupted_database_file_is_reported_with_the_way_back_from_a_backup() {
     let root = tempfile::tempdir().unwrap();
     let dir = root.path().join("loket");
@@ -203,7 +280,7 @@ fn a_corrupted_database_file_is_reported_with_the_way_back_from_a_backup() {
     drop(store);
     let path = dir.join("loket.db");
     // Fold the WAL in first, so the damage lands in the only copy of the pages.
-    rusqlite::Connection::open(&path)
+    loket::store::cipher::open(&path, &loket::secret::KioskSecret::kiosk().unwrap())
         .unwrap()
         .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
         .unwrap();

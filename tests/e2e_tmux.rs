@@ -175,7 +175,11 @@ fn wait_export(
 
 /// Waits until the counter's database holds a draft containing `text`.
 fn wait_draft(data: &Path, text: &str) {
-    let db = rusqlite::Connection::open(data.join("loket.db")).unwrap();
+    let db = loket::store::cipher::open(
+        &data.join("loket.db"),
+        &loket::secret::KioskSecret::kiosk().unwrap(),
+    )
+    .unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let found: bool = db

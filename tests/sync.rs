@@ -875,7 +875,11 @@ async fn a_purge_removes_only_closed_cases_pusat_holds_and_keeps_the_audit() {
 
 /// A second reader of a counter's SQLite file, as a technician's sqlite3 would be.
 fn peek(c: &Counter) -> rusqlite::Connection {
-    rusqlite::Connection::open(c.dir.path().join("loket.db")).unwrap()
+    loket::store::cipher::open(
+        &c.dir.path().join("loket.db"),
+        &loket::secret::KioskSecret::kiosk().unwrap(),
+    )
+    .unwrap()
 }
 
 fn audit_rows(c: &Counter) -> i64 {

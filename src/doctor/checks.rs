@@ -293,6 +293,15 @@ pub(super) fn database(dir: &Path, now: DateTime<Utc>, s: &Strings, out: &mut Ve
             fill(s.dr_db_ok, &[&h.cases, &h.events]),
         ));
     }
+    out.push(if crate::store::cipher::is_plain(&path) {
+        Finding::warn(
+            "encryption",
+            s.dr_db_plain.to_owned(),
+            s.dr_db_plain_fix.to_owned(),
+        )
+    } else {
+        Finding::ok("encryption", s.dr_db_sealed.to_owned())
+    });
     let wal = std::fs::metadata(dir.join("loket.db-wal")).map_or(0, |m| m.len());
     out.push(if wal > WAL_WARN_BYTES {
         Finding::warn(

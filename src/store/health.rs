@@ -7,12 +7,13 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset, Utc};
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension};
 use uuid::Uuid;
 
 use super::{Result, StoreError};
 use crate::domain::Case;
 use crate::domain::case::Action;
+use crate::secret::KioskSecret;
 
 /// The database of a counter, as [`inspect`] found it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -50,11 +51,9 @@ impl Health {
 }
 
 /// Opens `path` read-only: a missing file is not created, nothing is migrated or written.
+/// Keyed with this kiosk's secret (see [`super::cipher`]).
 pub fn open_read_only(path: &Path) -> Result<Connection> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
+    let conn = super::cipher::open_read_only(path, &KioskSecret::kiosk()?)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(conn)
 }
@@ -207,15 +206,14 @@ pub fn backup(data_dir: &Path, into: &Path, now: DateTime<Utc>) -> Result<Backup
     private_dir(into)?;
     private_dir(&partial)?;
     let copy_path = partial.join("loket.db");
-    {
-        let mut copy = Connection::open(&copy_path)?;
-        let online = rusqlite::backup::Backup::new(&source, &mut copy)?;
-        // All pages in one step: one consistent snapshot (WAL lets writers go on meanwhile).
-        online.step(-1)?;
-    }
+    // The copy is encrypted as the database is, with the same key: it opens only where
+    // this kiosk's secret is (carry the secret with a backup moved to another machine).
+    let secret = KioskSecret::kiosk()?;
+    // One consistent snapshot (WAL lets writers go on meanwhile).
+    super::cipher::copy_into(&source, &db, &copy_path, &secret)?;
     // The copy stands alone: one file, no WAL beside it.
     {
-        let copy = Connection::open(&copy_path)?;
+        let copy = super::cipher::open(&copy_path, &secret)?;
         copy.pragma_update(None, "journal_mode", "DELETE")?;
     }
     let pending: Vec<String> = {
@@ -300,9 +298,9 @@ pub fn restore(data_dir: &Path, from: &Path, now: DateTime<Utc>) -> Result<Resto
     let target = data_dir.join("loket.db");
     let staged = data_dir.join("loket.db.restoring");
     {
+        // A backup from before encryption is restored encrypted.
         let source = open_read_only(&db)?;
-        let mut copy = Connection::open(&staged)?;
-        rusqlite::backup::Backup::new(&source, &mut copy)?.step(-1)?;
+        super::cipher::copy_into(&source, &db, &staged, &KioskSecret::kiosk()?)?;
     }
     // A kill at any point leaves a database in place: the current one is folded into one
     // file and linked to its kept name first, its WAL moved aside with it, and the restored
@@ -312,7 +310,10 @@ pub fn restore(data_dir: &Path, from: &Path, now: DateTime<Utc>) -> Result<Resto
             "loket.db.before-restore-{}",
             now.format(BACKUP_STAMP)
         ));
-        if let Ok(old) = Connection::open(&target) {
+        if let Ok(old) = KioskSecret::kiosk()
+            .map_err(StoreError::from)
+            .and_then(|secret| super::cipher::open(&target, &secret))
+        {
             // Best effort: a damaged database (often why one restores) keeps its WAL beside
             // the kept copy instead.
             let _ = old.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");

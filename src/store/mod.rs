@@ -5,6 +5,7 @@
 mod approvals;
 mod bookings;
 mod cases;
+pub mod cipher;
 pub mod health;
 mod officers;
 mod photos;
@@ -71,6 +72,12 @@ pub enum StoreError {
     Busy,
     #[error("the database file is damaged or not a Loket database")]
     Corrupt,
+    #[error(
+        "basis data ini terkunci dengan rahasia kios lain, atau rusak: pasang kembali rahasia kios ini \
+         (LOKET_SECRET_DIR) atau pulihkan cadangan kios ini; jangan hapus apa pun / \
+         the database is locked with another kiosk's secret, or damaged"
+    )]
+    OtherKiosk,
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
     #[error("schema migration failed: {0}")]
@@ -150,7 +157,7 @@ impl Store {
         office: &str,
         secret: crate::secret::KioskSecret,
     ) -> Result<Store> {
-        let conn = Connection::open(path)?;
+        let conn = cipher::open(path, &secret)?;
         Self::setup(conn, office, secret)
     }
 

@@ -566,6 +566,9 @@ strings! {
     dr_db_gap: "Urutan peristiwa berlubang: setelah nomor {} langsung {}", "The event sequence has a gap: {} is followed by {}";
     dr_db_gap_fix: "Jangan hapus apa pun dan jangan sinkron. Hubungi pusat; pulihkan cadangan yang masih utuh (`loket restore FOLDER`).", "Delete nothing and do not sync. Call pusat; restore a backup that is still whole (`loket restore FOLDER`).";
     dr_db_replay: "{} kasus berbeda dari riwayat peristiwanya", "{} {case differs|cases differ} from {its|their} event history";
+    dr_db_sealed: "Basis data terenkripsi (SQLCipher, kunci dari rahasia kios)", "The database is encrypted (SQLCipher, keyed from the kiosk secret)";
+    dr_db_plain: "Basis data belum terenkripsi (dibuat sebelum enkripsi)", "The database is not encrypted yet (written before encryption)";
+    dr_db_plain_fix: "Jalankan loket sekali (`systemctl restart loket`); basis data dienkripsi saat dibuka.", "Start loket once (`systemctl restart loket`); the database is encrypted as it opens.";
     dr_db_schema: "Skema basis data lebih lama dari program ini", "The database schema is older than this program";
     dr_db_schema_fix: "Jalankan loket sekali (`systemctl restart loket`); skema diperbarui setelah cadangan.", "Start loket once (`systemctl restart loket`); the schema is updated after a backup.";
     dr_wal_ok: "Berkas WAL: {} MB", "WAL file: {} MB";
