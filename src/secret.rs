@@ -58,6 +58,8 @@ pub enum Purpose {
     DeviceKey,
     /// The key of the database file (SQLCipher), see [`crate::store::cipher`].
     Database,
+    /// A photo waiting in the data folder to be uploaded.
+    Photo,
 }
 
 impl Purpose {
@@ -66,6 +68,7 @@ impl Purpose {
             Purpose::PinHash => b"loket pin hash v1",
             Purpose::DeviceKey => b"loket device key v1",
             Purpose::Database => b"loket database key v1",
+            Purpose::Photo => b"loket photo v1",
         }
     }
 }
@@ -162,26 +165,39 @@ impl KioskSecret {
 
     /// `plain` sealed for `purpose`, bound to `owner` (e.g. a username): text to store.
     pub fn seal(&self, purpose: Purpose, owner: &str, plain: &[u8]) -> String {
+        format!(
+            "{SEALED}{}",
+            URL_SAFE_NO_PAD.encode(self.seal_bytes(purpose, owner, plain))
+        )
+    }
+
+    /// As [`KioskSecret::seal`], as bytes (the nonce, then the ciphertext with its tag).
+    pub fn seal_bytes(&self, purpose: Purpose, owner: &str, plain: &[u8]) -> Vec<u8> {
         let mut nonce = [0u8; 12];
         rand::RngCore::fill_bytes(&mut rand::rng(), &mut nonce);
         let payload = Payload {
             msg: plain,
             aad: owner.as_bytes(),
         };
-        // Encryption into a Vec cannot fail for inputs this small.
+        // Encryption into a Vec fails only past ChaCha20's 256 GiB per message.
         let sealed = self
             .cipher(purpose)
             .encrypt(Nonce::from_slice(&nonce), payload)
             .unwrap_or_default();
         let mut out = nonce.to_vec();
         out.extend(sealed);
-        format!("{SEALED}{}", URL_SAFE_NO_PAD.encode(out))
+        out
     }
 
     /// What [`KioskSecret::seal`] sealed; `None` when it was sealed by another kiosk's
     /// secret, for another owner or purpose, or was changed.
     pub fn open(&self, purpose: Purpose, owner: &str, sealed: &str) -> Option<Vec<u8>> {
         let bytes = URL_SAFE_NO_PAD.decode(sealed.strip_prefix(SEALED)?).ok()?;
+        self.open_bytes(purpose, owner, &bytes)
+    }
+
+    /// What [`KioskSecret::seal_bytes`] sealed (see [`KioskSecret::open`]).
+    pub fn open_bytes(&self, purpose: Purpose, owner: &str, bytes: &[u8]) -> Option<Vec<u8>> {
         if bytes.len() < 12 {
             return None;
         }

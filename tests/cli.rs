@@ -331,10 +331,9 @@ fn a_photo_file_finishes_a_case_waiting_for_it() {
         panic!("{:?}", c.photo)
     };
     assert!(
-        dir.path()
-            .join("photos")
-            .join(format!("{sha256}.jpg"))
-            .exists()
+        loket::store::read_photo(dir.path(), sha256)
+            .unwrap()
+            .is_some()
     );
     // Once is enough: the case no longer waits.
     let out = import(&good, "petugas1", "111111");

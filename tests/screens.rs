@@ -846,15 +846,18 @@ fn photo_step_previews_checks_and_keeps_the_photo() {
     assert!(screen.contains("Langkah Foto selesai"), "{screen}");
     let kept = photos(&f);
     assert_eq!(kept.len(), 1);
-    let bytes = std::fs::read(&kept[0]).unwrap();
+    // Kept sealed under the hash of the JPEG it holds.
+    let name = kept[0].file_name().unwrap().to_str().unwrap().to_owned();
+    let named = name.strip_suffix(".sealed").unwrap();
+    let bytes = loket::store::read_photo(f.data.path(), named)
+        .unwrap()
+        .unwrap();
     let hash: String = sha2::Sha256::digest(&bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    assert_eq!(
-        kept[0].file_name().unwrap().to_str().unwrap(),
-        format!("{hash}.jpg")
-    );
+    assert_eq!(named, hash);
+    assert_eq!(&bytes[..2], &[0xFF, 0xD8], "a JPEG");
     assert!(!f.app.taking_photo());
 }
 

@@ -224,11 +224,15 @@ pub fn backup(data_dir: &Path, into: &Path, now: DateTime<Utc>) -> Result<Backup
     };
     let mut photos = 0;
     for sha in &pending {
-        let from = super::photo_path(data_dir, sha);
-        if from.exists() {
-            let to = super::photo_path(&partial, sha);
-            std::fs::create_dir_all(to.parent().unwrap_or(&partial)).map_err(io)?;
-            std::fs::copy(&from, &to).map_err(io)?;
+        let files = super::photo_files(data_dir, sha);
+        for from in &files {
+            let to = partial
+                .join("photos")
+                .join(from.file_name().unwrap_or_default());
+            std::fs::create_dir_all(partial.join("photos")).map_err(io)?;
+            std::fs::copy(from, &to).map_err(io)?;
+        }
+        if !files.is_empty() {
             photos += 1;
         }
     }

@@ -28,7 +28,7 @@ pub use officers::{
     AuthError, LOCKOUT_MINUTES, MAX_FAILED_PINS, Officer, PinAttempt, Role, approval_key,
     approval_proof, hash_pin, new_approval_salt,
 };
-pub use photos::{StoredPhoto, photo_path, write_photo};
+pub use photos::{StoredPhoto, photo_files, photo_path, read_photo, remove_photo, write_photo};
 pub use retention::{DEFAULT_RETENTION_DAYS, Purged, TOMBSTONE};
 pub use sync::{PendingPhoto, ServedElsewhere, SyncCounts};
 pub use tickets::LostCall;

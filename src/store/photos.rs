@@ -1,7 +1,9 @@
-//! Photos: the JPEG is written to `photos/<sha256>.jpg` and flushed to disk first; then one
-//! transaction records the case action, its outbox event, the audit row and the pending
-//! upload. A crash between the two leaves an unreferenced file, never a reference to a
-//! missing one.
+//! Photos: the JPEG is sealed with the kiosk secret (ChaCha20-Poly1305, bound to its hash)
+//! and written to `photos/<sha256>.sealed`, flushed to disk first; then one transaction
+//! records the case action, its outbox event, the audit row and the pending upload. A crash
+//! between the two leaves an unreferenced file, never a reference to a missing one. A copy
+//! of the data folder shows no face without the secret; a photo from before sealing
+//! (`<sha256>.jpg`) is still read and uploaded.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -20,9 +22,63 @@ fn io(e: std::io::Error) -> StoreError {
     }
 }
 
-/// Where a photo with this hash is kept.
+/// Where a photo with this hash is kept, sealed.
 pub fn photo_path(data_dir: &Path, sha256: &str) -> PathBuf {
+    data_dir.join("photos").join(format!("{sha256}.sealed"))
+}
+
+/// Where a photo written before sealing was kept, as plain JPEG.
+fn plain_photo_path(data_dir: &Path, sha256: &str) -> PathBuf {
     data_dir.join("photos").join(format!("{sha256}.jpg"))
+}
+
+/// The files of the photo with this hash that exist (sealed, or plain from before).
+pub fn photo_files(data_dir: &Path, sha256: &str) -> Vec<PathBuf> {
+    [
+        photo_path(data_dir, sha256),
+        plain_photo_path(data_dir, sha256),
+    ]
+    .into_iter()
+    .filter(|p| p.exists())
+    .collect()
+}
+
+/// The JPEG of the photo with this hash: `None` when no file holds it, an error when the
+/// file cannot be read or was sealed by another kiosk's secret (or changed).
+pub fn read_photo(data_dir: &Path, sha256: &str) -> Result<Option<Vec<u8>>> {
+    match std::fs::read(photo_path(data_dir, sha256)) {
+        Ok(sealed) => {
+            let secret = crate::secret::KioskSecret::kiosk()?;
+            return secret
+                .open_bytes(crate::secret::Purpose::Photo, sha256, &sealed)
+                .map(Some)
+                .ok_or_else(|| {
+                    StoreError::Io(format!("photo {sha256} is sealed by another kiosk"))
+                });
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io(e)),
+    }
+    match std::fs::read(plain_photo_path(data_dir, sha256)) {
+        Ok(jpeg) => Ok(Some(jpeg)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io(e)),
+    }
+}
+
+/// Removes the photo with this hash (both kinds of file); one already gone is no error.
+pub fn remove_photo(data_dir: &Path, sha256: &str) -> std::io::Result<()> {
+    for path in [
+        photo_path(data_dir, sha256),
+        plain_photo_path(data_dir, sha256),
+    ] {
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 fn write_durably(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -30,7 +86,7 @@ fn write_durably(path: &Path, bytes: &[u8]) -> Result<()> {
         .parent()
         .ok_or_else(|| StoreError::Io("no folder".into()))?;
     std::fs::create_dir_all(dir).map_err(io)?;
-    let tmp = path.with_extension("jpg.tmp");
+    let tmp = path.with_extension("tmp");
     let mut file = std::fs::File::create(&tmp).map_err(io)?;
     file.write_all(bytes).map_err(io)?;
     file.sync_all().map_err(io)?;
@@ -61,7 +117,9 @@ pub fn write_photo(data_dir: &Path, crop: &image::RgbImage) -> Result<StoredPhot
 }
 
 fn write_jpeg(data_dir: &Path, sha256: &str, jpeg: &[u8]) -> Result<()> {
-    write_durably(&photo_path(data_dir, sha256), jpeg)
+    let secret = crate::secret::KioskSecret::kiosk()?;
+    let sealed = secret.seal_bytes(crate::secret::Purpose::Photo, sha256, jpeg);
+    write_durably(&photo_path(data_dir, sha256), &sealed)
 }
 
 impl Store {

@@ -466,9 +466,19 @@ fn a_photo_is_kept_under_its_hash_with_a_pending_upload() {
         case.photo,
         crate::domain::case::PhotoState::Taken { .. }
     ));
-    assert_eq!(
-        std::fs::read(photo_path(dir.path(), &sha256)).unwrap(),
-        jpeg
+    assert_eq!(read_photo(dir.path(), &sha256).unwrap(), Some(jpeg.clone()));
+    // On the disk it is sealed: not the JPEG, and no other kiosk opens it.
+    let on_disk = std::fs::read(photo_path(dir.path(), &sha256)).unwrap();
+    assert!(
+        !on_disk
+            .windows(jpeg.len().min(64))
+            .any(|w| w == &jpeg[..jpeg.len().min(64)])
+    );
+    let elsewhere = crate::secret::KioskSecret::in_dir(&dir.path().join("other")).unwrap();
+    assert!(
+        elsewhere
+            .open_bytes(crate::secret::Purpose::Photo, &sha256, &on_disk)
+            .is_none()
     );
     assert_eq!(store.pending_photos().unwrap(), 1);
     let kinds: Vec<String> = {
@@ -625,4 +635,23 @@ fn a_pulled_ticket_waits_for_this_counters_unsent_change_and_a_lost_call_is_told
     assert!(store.take_lost_calls().unwrap().is_empty(), "told once");
     assert!(store.current_ticket(day, 1).unwrap().is_none());
     assert_eq!(store.tickets_waiting(day).unwrap(), 0);
+}
+
+#[test]
+fn a_photo_from_before_sealing_is_still_read_and_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let sha = "ab".repeat(32);
+    std::fs::create_dir_all(dir.path().join("photos")).unwrap();
+    let plain = dir.path().join("photos").join(format!("{sha}.jpg"));
+    std::fs::write(&plain, b"\xFF\xD8 lama").unwrap();
+    assert_eq!(photo_files(dir.path(), &sha), vec![plain.clone()]);
+    assert_eq!(
+        read_photo(dir.path(), &sha).unwrap(),
+        Some(b"\xFF\xD8 lama".to_vec())
+    );
+    remove_photo(dir.path(), &sha).unwrap();
+    assert!(!plain.exists());
+    assert_eq!(read_photo(dir.path(), &sha).unwrap(), None);
+    // Removing again is no error: the sync round may be cut between the two.
+    remove_photo(dir.path(), &sha).unwrap();
 }

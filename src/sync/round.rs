@@ -8,7 +8,7 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use super::{Client, SyncError};
-use crate::store::{Store, photo_path};
+use crate::store::{Store, read_photo, remove_photo};
 
 /// Events per push.
 pub const BATCH: usize = 500;
@@ -62,21 +62,19 @@ pub async fn round(
     let photos = store.photos_to_upload(usize::MAX >> 1)?;
     let total = photos.len() as u64;
     for (i, photo) in photos.iter().enumerate() {
-        let path = photo_path(cx.data_dir, &photo.sha256);
-        match std::fs::read(&path) {
-            Ok(bytes) => {
+        match read_photo(cx.data_dir, &photo.sha256) {
+            Ok(Some(bytes)) => {
                 client.upload_photo(&photo.sha256, &bytes).await?;
                 store.mark_uploaded(&photo.sha256, (cx.now)())?;
                 // Data minimisation (UU PDP 27/2022): pusat holds the photo now, so the
                 // kiosk keeps none. A failure here only leaves the file for the next round.
-                if let Err(e) = std::fs::remove_file(&path)
-                    && e.kind() != std::io::ErrorKind::NotFound
-                {
+                if let Err(e) = remove_photo(cx.data_dir, &photo.sha256) {
                     tracing::warn!(error = %e, "an uploaded photo could not be removed");
                 }
                 report.photos += 1;
             }
-            Err(_) => report.photos_missing += 1,
+            // Gone, unreadable or sealed elsewhere: counted, the others still go.
+            Ok(None) | Err(_) => report.photos_missing += 1,
         }
         (cx.progress)(Phase::Photos, i as u64 + 1, total);
     }
