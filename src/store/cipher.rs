@@ -137,7 +137,16 @@ pub fn encrypt_in_place(path: &Path, secret: &KioskSecret) -> Result<()> {
     {
         let plain = Connection::open(path)?;
         plain.busy_timeout(std::time::Duration::from_secs(5))?;
-        plain.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        // Everything must be in the main file before the WAL is removed below: a reader
+        // holding the WAL (doctor mid-check) makes the checkpoint partial, and then this
+        // waits for another start rather than risk the WAL's pages.
+        let (busy, left): (i64, i64) =
+            plain.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        if busy != 0 || left > 0 {
+            return Err(StoreError::Busy);
+        }
         export(&plain, &sealed, secret)?;
     }
     // The encrypted copy must stand whole on the disk before it replaces anything.
@@ -233,5 +242,45 @@ mod tests {
             .unwrap();
         assert_eq!((n, version), (1, 11));
         assert!(!side(&path, ".encrypting").exists());
+    }
+
+    #[test]
+    fn a_plain_database_another_reader_holds_is_left_plain_and_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("loket.db");
+        let writer = Connection::open(&path).unwrap();
+        writer
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;
+                 CREATE TABLE t (name TEXT); INSERT INTO t VALUES ('Siti Rahayu');",
+            )
+            .unwrap();
+        // A reader mid-transaction pins the WAL: its pages cannot all reach the main file.
+        let reader = Connection::open(&path).unwrap();
+        reader
+            .execute_batch("BEGIN; SELECT count(*) FROM t;")
+            .unwrap();
+        writer
+            .execute("INSERT INTO t VALUES ('Budi Santoso')", [])
+            .unwrap();
+        let mine = secret(&dir.path().join("mine"));
+        assert!(matches!(
+            encrypt_in_place(&path, &mine),
+            Err(StoreError::Busy)
+        ));
+        assert!(is_plain(&path));
+        reader.execute_batch("COMMIT;").unwrap();
+        drop(reader);
+        let n: i64 = writer
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 2);
+        drop(writer);
+        let n: i64 = open(&path, &mine)
+            .unwrap()
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 2);
+        assert!(!is_plain(&path));
     }
 }
