@@ -2,15 +2,16 @@
 # Installs the Debian packages Loket needs, only those missing. Usage: setup.sh demo|test
 #   demo: a C compiler (SQLCipher, the encrypting SQLite, is built in); libssl-dev for the
 #         AES it encrypts with; pkg-config and libudev-dev for serialport; libclang-dev for
-#         nokhwa's V4L2 bindings (bindgen)
+#         nokhwa's V4L2 bindings (bindgen); libtss2-dev for the device key in the kiosk's TPM
 #   test: tmux, for the end-to-end tests that drive the real binary in a terminal;
 #         postgresql (server binaries only: the tests start their own throwaway cluster);
-#         python3-venv, for the OpenAPI validator the tests fetch from PyPI
+#         python3-venv, for the OpenAPI validator the tests fetch from PyPI; swtpm, a
+#         software TPM, for the tests of a device key held in a TPM
 set -euo pipefail
 
 case "${1:-test}" in
-  demo) packages=(gcc pkg-config libssl-dev libudev-dev libclang-dev) ;;
-  test) packages=(gcc pkg-config libssl-dev libudev-dev libclang-dev tmux postgresql python3-venv) ;;
+  demo) packages=(gcc pkg-config libssl-dev libudev-dev libclang-dev libtss2-dev) ;;
+  test) packages=(gcc pkg-config libssl-dev libudev-dev libclang-dev libtss2-dev tmux postgresql python3-venv swtpm) ;;
   *) echo "usage: $0 demo|test" >&2; exit 2 ;;
 esac
 

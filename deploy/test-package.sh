@@ -53,12 +53,12 @@ lintian --fail-on error --tag-display-limit 0 \
 mirror="${LOKET_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 cache=target/debootstrap
 # (The name changes with the packages included, so a cache made before is not used.)
-base="$cache/bookworm-base-ssl.tar"
+base="$cache/bookworm-base-ssl-tss.tar"
 if [ ! -f "$base" ]; then
     mkdir -p "$cache"
     tmp="$cache/bookworm.tmp"
     $sudo rm -rf "$tmp"
-    if ! $sudo debootstrap --variant=minbase --include=systemd,udev,adduser,libudev1,libssl3 \
+    if ! $sudo debootstrap --variant=minbase --include=systemd,udev,adduser,libudev1,libssl3,libtss2-esys-3.0.2-0,libtss2-tctildr0 \
         bookworm "$tmp" "$mirror" >"$cache/debootstrap.log" 2>&1; then
         tail -20 "$cache/debootstrap.log" >&2
         fail "debootstrap from $mirror failed: is the package mirror reachable? Set LOKET_DEBIAN_MIRROR to a reachable one."
@@ -85,7 +85,7 @@ DEBIAN_FRONTEND=noninteractive in_root dpkg -i /tmp/loket.deb >/dev/null
 # The user, its groups, its folder.
 in_root getent passwd loket >/dev/null || fail "no loket user"
 groups=$(in_root id -nG loket)
-for g in dialout video; do
+for g in dialout video tss; do
     [[ " $groups " == *" $g "* ]] || fail "loket is not in group $g ($groups)"
 done
 mode=$(in_root stat -c '%a %U' /var/lib/loket)

@@ -13,8 +13,8 @@ cargo test --locked --all-features
 # scanner headers): their dependency trees are checked, and each builds on its own.
 split_fail() { echo "test.sh: $1" >&2; exit 1; }
 if cargo tree --locked --no-default-features --features server -e normal,build \
-    | grep -E 'clang-sys|libudev|nokhwa|serialport'; then
-    split_fail "pusat's build pulls in the camera or scanner stack (above)"
+    | grep -E 'clang-sys|libudev|nokhwa|serialport|tss-esapi'; then
+    split_fail "pusat's build pulls in the camera, scanner or TPM stack (above)"
 fi
 if cargo tree --locked --no-default-features --features kiosk -e normal \
     | grep -E 'tokio-postgres|axum|deadpool'; then

@@ -24,7 +24,27 @@ fn logging() {
         .try_init();
 }
 
+/// The TPM's libraries (tpm2-tss) print their own warnings to stderr, which would tear the
+/// officer's screen; Loket says what went wrong itself. `TSS2_LOG` turns them off, but it
+/// must be set before any thread starts and setting it needs `unsafe`, so a kiosk with a TPM
+/// runs itself again once with it set (the packaged service sets it in its unit). A
+/// technician who wants the libraries' logs sets `TSS2_LOG` to a level.
+fn quiet_tpm_libraries() {
+    if std::env::var_os("TSS2_LOG").is_some() || loket::sync::tpm::configured().is_none() {
+        return;
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        use std::os::unix::process::CommandExt;
+        // Returns only when the run again failed; this process then goes on, logs and all.
+        let _ = std::process::Command::new(exe)
+            .args(std::env::args_os().skip(1))
+            .env("TSS2_LOG", "all+NONE")
+            .exec();
+    }
+}
+
 fn main() -> std::process::ExitCode {
+    quiet_tpm_libraries();
     logging();
     let cli = loket::cli::Cli::parse();
     match loket::cli::run(cli) {

@@ -24,7 +24,9 @@ pub const PHOTO_CHUNK: usize = 64 * 1024;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EnrollRequest {
     pub code: String,
-    /// The kiosk's Ed25519 public key (base64url): every later request is signed with it.
+    /// The kiosk's public key: every later request is signed with it. Ed25519 as base64url
+    /// (a key kept in a file), or `p256:` and the base64url SEC1 point of an ECDSA P-256
+    /// key held in the kiosk's TPM.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_key: Option<String>,
 }
@@ -38,6 +40,61 @@ pub const SIGNATURE_SKEW_SECONDS: i64 = 600;
 /// What a kiosk signs for each request: its method, its path with the query, and its time.
 pub fn request_message(method: &str, path_and_query: &str, time: i64) -> String {
     format!("LOKET-REQUEST-1\n{method}\n{path_and_query}\n{time}")
+}
+
+/// How a public key held in a TPM is written: this prefix and the base64url SEC1 point.
+pub const P256_PREFIX: &str = "p256:";
+
+/// A kiosk's public key, as enrollment sends it (see [`EnrollRequest::public_key`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DevicePublicKey {
+    /// A key kept in the kiosk's data folder, sealed with its secret.
+    Ed25519(ed25519_dalek::VerifyingKey),
+    /// A key that lives in the kiosk's TPM (TPM 2.0 has no Ed25519).
+    P256(p256::ecdsa::VerifyingKey),
+}
+
+impl DevicePublicKey {
+    pub fn parse(text: &str) -> Option<DevicePublicKey> {
+        use base64::Engine;
+        let decode = |t: &str| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(t)
+                .ok()
+        };
+        match text.strip_prefix(P256_PREFIX) {
+            Some(point) => decode(point)
+                .and_then(|b| p256::ecdsa::VerifyingKey::from_sec1_bytes(&b).ok())
+                .map(DevicePublicKey::P256),
+            None => decode(text)
+                .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                .and_then(|b| ed25519_dalek::VerifyingKey::from_bytes(&b).ok())
+                .map(DevicePublicKey::Ed25519),
+        }
+    }
+
+    /// Whether `signature` (base64url: 64 bytes for either kind, `r ‖ s` for P-256) signs
+    /// `message` with this key.
+    pub fn verifies(&self, message: &[u8], signature: &str) -> bool {
+        use base64::Engine;
+        let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(signature) else {
+            return false;
+        };
+        match self {
+            DevicePublicKey::Ed25519(key) => ed25519_dalek::Signature::from_slice(&bytes)
+                .is_ok_and(|s| ed25519_dalek::Verifier::verify(key, message, &s).is_ok()),
+            DevicePublicKey::P256(key) => p256::ecdsa::Signature::from_slice(&bytes)
+                .is_ok_and(|s| p256::ecdsa::signature::Verifier::verify(key, message, &s).is_ok()),
+        }
+    }
+
+    /// Where the kiosk keeps the private half: `file` or `tpm`.
+    pub fn store(&self) -> &'static str {
+        match self {
+            DevicePublicKey::Ed25519(_) => "file",
+            DevicePublicKey::P256(_) => "tpm",
+        }
+    }
 }
 
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
@@ -394,4 +451,33 @@ pub struct ErrorBody {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "server", schema(value_type = Vec<Object>))]
     pub fields: Vec<FieldError>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_device_key_is_one_of_two_kinds_and_verifies_only_its_own_signatures() {
+        use base64::Engine;
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use p256::ecdsa::signature::Signer;
+        let p256_key = p256::ecdsa::SigningKey::from_slice(&[7u8; 32]).unwrap();
+        let point = p256_key.verifying_key().to_encoded_point(false);
+        let public = format!("{P256_PREFIX}{}", URL_SAFE_NO_PAD.encode(point.as_bytes()));
+        let key = DevicePublicKey::parse(&public).unwrap();
+        assert_eq!(key.store(), "tpm");
+        let signature: p256::ecdsa::Signature = p256_key.sign(b"GET /x");
+        let signature = URL_SAFE_NO_PAD.encode(signature.to_bytes());
+        assert!(key.verifies(b"GET /x", &signature));
+        assert!(!key.verifies(b"GET /y", &signature));
+        assert!(!key.verifies(b"GET /x", "not base64!"));
+        // Neither kind's bytes pass for the other, and garbage is no key.
+        let ed = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]);
+        let ed_public = URL_SAFE_NO_PAD.encode(ed.verifying_key().as_bytes());
+        assert_eq!(DevicePublicKey::parse(&ed_public).unwrap().store(), "file");
+        assert!(DevicePublicKey::parse(&format!("{P256_PREFIX}{ed_public}")).is_none());
+        assert!(DevicePublicKey::parse("p256:AAAA").is_none());
+        assert!(DevicePublicKey::parse("").is_none());
+    }
 }

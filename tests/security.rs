@@ -719,7 +719,10 @@ async fn a_copied_credential_without_the_kiosk_key_opens_nothing() {
         .header(loket::protocol::TIME_HEADER, old)
         .header(
             loket::protocol::SIGNATURE_HEADER,
-            kiosk.key.sign("GET", "/api/v1/changes?after=0", old),
+            kiosk
+                .key
+                .sign("GET", "/api/v1/changes?after=0", old)
+                .unwrap(),
         )
         .send()
         .await

@@ -37,8 +37,15 @@ pub(super) fn enroll(
         None => None,
     };
     let rt = runtime()?;
-    // A new key for each enrollment: pusat binds the credential to it.
-    let key = crate::sync::DeviceKey::generate();
+    // A new key for each enrollment: pusat binds the credential to it. It is made in the
+    // kiosk's TPM when there is one.
+    let key = crate::sync::DeviceKey::for_enrollment().map_err(|e| {
+        CliError::Sync(format!(
+            "kunci perangkat tidak dapat dibuat di TPM: {e}; periksa TPM (izin {dev}: grup tss), atau daftarkan dengan {env}=off untuk kunci dalam berkas / the device key cannot be made in the TPM; check it, or enroll with {env}=off for a key in a file",
+            dev = crate::sync::tpm::DEVICE,
+            env = crate::sync::tpm::ENV,
+        ))
+    })?;
     let response = rt
         .block_on(Client::enroll(server, code, ca_pem.as_deref(), &key))
         .map_err(|e| failed(&e))?;
@@ -79,6 +86,15 @@ pub(super) fn enroll(
         "Terdaftar / enrolled: {} loket {} · perangkat {}",
         credential.office.name, credential.counter, credential.device_id
     );
+    match &key {
+        crate::sync::DeviceKey::Tpm(k) => println!(
+            "Kunci perangkat di TPM ({}) / device key held in the TPM",
+            k.tcti()
+        ),
+        crate::sync::DeviceKey::File(_) => println!(
+            "Kunci perangkat dalam berkas tersegel (tidak ada TPM) / device key in a sealed file (no TPM)"
+        ),
+    }
     o.store = store;
     o.office.code.clone_from(&credential.office.code);
     o.office.zone = zone;

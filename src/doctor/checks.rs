@@ -454,7 +454,7 @@ pub fn secret_in(dir: &Path, folder: &Path, s: &Strings) -> Finding {
     }
     let opened = crate::secret::KioskSecret::in_dir(&folder)
         .map_err(|e| e.to_string())
-        .and_then(|k| crate::sync::DeviceKey::load_sealed(dir, &k).map_err(|e| e.to_string()));
+        .and_then(|k| crate::sync::DeviceKey::kept_in(dir, &k).map_err(|e| e.to_string()));
     match opened {
         Err(e) => Finding::fail(
             "secret",
@@ -462,6 +462,39 @@ pub fn secret_in(dir: &Path, folder: &Path, s: &Strings) -> Finding {
             s.dr_cred_reenroll_fix.to_owned(),
         ),
         Ok(_) => Finding::ok("secret", fill(s.dr_secret_ok, &[&file.display()])),
+    }
+}
+
+/// Where the device key is kept, and whether it signs: in the TPM (ok), in a sealed file
+/// on a kiosk without one (ok), in a file though a TPM is there (warn: enroll again), or in
+/// a TPM that cannot use it (fail). `None` without a key, or when the secret does not open
+/// it (the secret's finding says so).
+pub(super) fn device_key(dir: &Path, s: &Strings) -> Option<Finding> {
+    use crate::sync::{CredentialError, DeviceKey};
+    let secret = crate::secret::KioskSecret::in_dir(&crate::secret::dir()).ok()?;
+    let tpm = crate::sync::tpm::configured();
+    match DeviceKey::load_sealed(dir, &secret) {
+        Ok(None) => None,
+        Ok(Some(DeviceKey::Tpm(key))) => {
+            Some(Finding::ok("key", fill(s.dr_key_tpm, &[&key.tcti()])))
+        }
+        Ok(Some(DeviceKey::File(_))) => Some(match tpm {
+            Some(tcti) => Finding::warn(
+                "key",
+                fill(s.dr_key_file_tpm_here, &[&tcti]),
+                s.dr_key_file_tpm_here_fix.to_owned(),
+            ),
+            None => Finding::ok("key", s.dr_key_file.to_owned()),
+        }),
+        Err(CredentialError::Tpm(why)) => Some(Finding::fail(
+            "key",
+            fill(s.dr_key_tpm_fails, &[&why]),
+            fill(
+                s.dr_key_tpm_fails_fix,
+                &[&crate::sync::tpm::DEVICE, &crate::sync::tpm::ENV],
+            ),
+        )),
+        Err(_) => None,
     }
 }
 

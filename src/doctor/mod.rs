@@ -70,6 +70,7 @@ pub fn examine_in(options: &Options, langs: &[Lang]) -> Vec<Report> {
             checks::database(dir, now, s, &mut findings);
             checks::permissions(dir, s, &mut findings);
             findings.push(checks::secret(dir, s));
+            findings.extend(checks::device_key(dir, s));
             findings.push(checks::disk(dir, s));
             if let Some(config) = &config {
                 findings.push(checks::scanner(&config.scanner, s));

@@ -394,9 +394,6 @@ async fn retired(
 
 /// Checks that the request was signed by the device's key, recently.
 fn verify_signature(parts: &Parts, public_key: &str) -> Result<()> {
-    use base64::Engine;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    use ed25519_dalek::{Signature, Verifier, VerifyingKey};
     let refused = |why: &str| {
         ApiError::Client(
             ErrorCode::Unauthorized,
@@ -411,14 +408,8 @@ fn verify_signature(parts: &Parts, public_key: &str) -> Result<()> {
         return Err(refused("the request's time is too far from pusat's clock"));
     }
     let signature = header(crate::protocol::SIGNATURE_HEADER)
-        .and_then(|s| URL_SAFE_NO_PAD.decode(s).ok())
-        .and_then(|b| Signature::from_slice(&b).ok())
         .ok_or_else(|| refused("the request is not signed"))?;
-    let key = URL_SAFE_NO_PAD
-        .decode(public_key)
-        .ok()
-        .and_then(|b| <[u8; 32]>::try_from(b).ok())
-        .and_then(|b| VerifyingKey::from_bytes(&b).ok())
+    let key = crate::protocol::DevicePublicKey::parse(public_key)
         .ok_or_else(|| ApiError::Internal("a stored device key is damaged".into()))?;
     // Nested routers see their own path; the signature covers the one the client sent.
     let uri = parts
@@ -427,8 +418,13 @@ fn verify_signature(parts: &Parts, public_key: &str) -> Result<()> {
         .map_or(&parts.uri, |o| &o.0);
     let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
     let message = crate::protocol::request_message(parts.method.as_str(), path, time);
-    key.verify(message.as_bytes(), &signature)
-        .map_err(|_| refused("the request's signature does not match the device's key"))
+    if key.verifies(message.as_bytes(), signature) {
+        Ok(())
+    } else {
+        Err(refused(
+            "the request's signature does not match the device's key",
+        ))
+    }
 }
 
 /// The booking system, proven by its integration key. As an extractor it runs before the
@@ -456,14 +452,13 @@ impl FromRequestParts<AppState> for Integration {
 pub const MIN_INTEGRATION_KEY: usize = 32;
 
 fn valid_public_key(key: &str) -> Result<String> {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(key)
-        .ok()
-        .and_then(|b| <[u8; 32]>::try_from(b).ok())
-        .and_then(|b| ed25519_dalek::VerifyingKey::from_bytes(&b).ok())
+    crate::protocol::DevicePublicKey::parse(key)
         .map(|_| key.to_owned())
-        .ok_or_else(|| ApiError::bad("public_key is not an Ed25519 public key (base64url)"))
+        .ok_or_else(|| {
+            ApiError::bad(
+                "public_key is neither an Ed25519 key (base64url) nor a P-256 key (p256:base64url SEC1)",
+            )
+        })
 }
 
 /// Exchanges a one-time enrollment code for a device credential.

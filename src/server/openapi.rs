@@ -14,8 +14,8 @@ pub fn base() -> OpenApi {
         .scheme(HttpAuthScheme::Bearer)
         .description(Some(
             "A device's token from /enroll or /renew. A kiosk enrolled with a key also signs \
-             every request: `loket-time` (Unix seconds) and `loket-signature` (Ed25519 over \
-             method, path and time, base64url); a display's token reads the calls only.",
+             every request: `loket-time` (Unix seconds) and `loket-signature` (Ed25519, or ECDSA \
+             P-256 `r || s` for a key in the kiosk's TPM, over method, path and time, base64url); a display's token reads the calls only.",
         ))
         .build();
     let integration = HttpBuilder::new()

@@ -39,6 +39,8 @@ pub enum SyncError {
     Certificate(String),
     #[error("pusat's address {0} is not https: only a loopback pusat may be plain http")]
     Insecure(String),
+    #[error("{0}")]
+    Key(String),
 }
 
 impl From<crate::store::StoreError> for SyncError {
@@ -208,6 +210,7 @@ impl Client {
         match super::DeviceKey::load(data_dir) {
             Ok(Some(key)) => Ok(client.signed(key)),
             Ok(None) => Ok(client),
+            Err(super::CredentialError::Tpm(why)) => Err(SyncError::Key(why)),
             Err(e) => Err(SyncError::Store(e.to_string())),
         }
     }
@@ -234,7 +237,13 @@ impl Client {
         answer(resp).await
     }
 
-    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    /// A request to pusat, signed by the kiosk's key. A key in a TPM that does not answer
+    /// fails here, before anything is sent.
+    fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+    ) -> Result<reqwest::RequestBuilder, SyncError> {
         let full = format!("/api/v1{path}");
         let mut builder = self
             .http
@@ -243,18 +252,20 @@ impl Client {
             .bearer_auth(&self.token);
         if let Some(key) = &self.key {
             let time = chrono::Utc::now().timestamp();
-            builder = builder.header(protocol::TIME_HEADER, time).header(
-                protocol::SIGNATURE_HEADER,
-                key.sign(method.as_str(), &full, time),
-            );
+            let signature = key
+                .sign(method.as_str(), &full, time)
+                .map_err(|e| SyncError::Key(e.to_string()))?;
+            builder = builder
+                .header(protocol::TIME_HEADER, time)
+                .header(protocol::SIGNATURE_HEADER, signature);
         }
-        builder
+        Ok(builder)
     }
 
     /// Asks pusat for a new token (see `sync::renew`).
     pub async fn renew(&self) -> Result<RenewResponse, SyncError> {
         let resp = self
-            .request(reqwest::Method::POST, "/renew")
+            .request(reqwest::Method::POST, "/renew")?
             .send()
             .await
             .map_err(transport)?;
@@ -268,12 +279,17 @@ impl Client {
         let sent = chrono::Utc::now();
         // A pusat that accepts and then says nothing must not hold a technician (or the
         // terminal's work thread, for the technician's screen) for the sync timeout.
-        let resp = match self
-            .request(reqwest::Method::GET, "/device")
-            .timeout(PROBE_TIMEOUT)
-            .send()
-            .await
-        {
+        let request = match self.request(reqwest::Method::GET, "/device") {
+            Ok(request) => request,
+            Err(e) => {
+                return Probe {
+                    answer: Err(e),
+                    server_date: None,
+                    round_trip: chrono::Duration::zero(),
+                };
+            }
+        };
+        let resp = match request.timeout(PROBE_TIMEOUT).send().await {
             Ok(resp) => resp,
             Err(e) => {
                 return Probe {
@@ -307,7 +323,7 @@ impl Client {
             events: events.to_vec(),
         };
         let resp = self
-            .request(reqwest::Method::POST, "/events")
+            .request(reqwest::Method::POST, "/events")?
             .json(&body)
             .send()
             .await
@@ -317,7 +333,7 @@ impl Client {
 
     pub async fn pull(&self, after: i64) -> Result<PullResponse, SyncError> {
         let resp = self
-            .request(reqwest::Method::GET, &format!("/changes?after={after}"))
+            .request(reqwest::Method::GET, &format!("/changes?after={after}"))?
             .send()
             .await
             .map_err(transport)?;
@@ -332,7 +348,7 @@ impl Client {
         day: chrono::NaiveDate,
     ) -> Result<Option<crate::domain::queue::Ticket>, SyncError> {
         let resp = self
-            .request(reqwest::Method::POST, "/queue/call")
+            .request(reqwest::Method::POST, "/queue/call")?
             .json(&crate::protocol::CallRequest {
                 officer: officer.to_owned(),
                 day,
@@ -347,7 +363,7 @@ impl Client {
     /// What pusat knows of the office's terminals (`GET /office/status`), for the board.
     pub async fn office_status(&self) -> Result<crate::protocol::OfficeStatus, SyncError> {
         let resp = self
-            .request(reqwest::Method::GET, "/office/status")
+            .request(reqwest::Method::GET, "/office/status")?
             .send()
             .await
             .map_err(transport)?;
@@ -366,7 +382,7 @@ impl Client {
             .request(
                 reqwest::Method::GET,
                 &format!("/changes?after={after}&wait={wait}&limit={limit}"),
-            )
+            )?
             .send()
             .await
             .map_err(transport)?;
@@ -386,7 +402,7 @@ impl Client {
             }
             let end = (offset + protocol::PHOTO_CHUNK).min(total);
             let resp = self
-                .request(reqwest::Method::PUT, &path)
+                .request(reqwest::Method::PUT, &path)?
                 .header(
                     reqwest::header::CONTENT_RANGE,
                     format!("bytes {offset}-{}/{total}", end - 1),
@@ -414,7 +430,7 @@ impl Client {
 
     async fn photo_offset(&self, path: &str) -> Result<usize, SyncError> {
         let resp = self
-            .request(reqwest::Method::HEAD, path)
+            .request(reqwest::Method::HEAD, path)?
             .send()
             .await
             .map_err(transport)?;

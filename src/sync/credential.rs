@@ -48,6 +48,8 @@ pub enum CredentialError {
     },
     #[error("{path} is damaged: {message}; enroll this counter again")]
     Damaged { path: PathBuf, message: String },
+    #[error("the kiosk's key in its TPM cannot be used: {0}")]
+    Tpm(String),
 }
 
 impl Credential {

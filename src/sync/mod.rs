@@ -7,11 +7,12 @@ pub mod credential;
 mod key;
 mod renew;
 mod round;
+pub mod tpm;
 mod worker;
 
 pub use client::{Client, Probe, SyncError};
 pub use credential::{Credential, CredentialError};
-pub use key::DeviceKey;
+pub use key::{DeviceKey, KeyStore};
 pub use renew::{RENEW_BEFORE, renew_if_due};
 pub use round::{Phase, RoundContext, RoundReport, round};
 pub use worker::{

@@ -319,6 +319,7 @@ pub fn sync_error_text(s: &Strings, e: &crate::sync::SyncError) -> String {
         E::Store(why) => fill(s.sync_err_store, &[why]),
         E::Certificate(why) => fill(s.sync_err_certificate, &[why]),
         E::Insecure(url) => fill(s.sync_err_insecure, &[url]),
+        E::Key(why) => fill(s.sync_err_key, &[why]),
     }
 }
 

@@ -514,6 +514,7 @@ strings! {
     sync_err_refused: "pusat menolak data ({}); hubungi teknisi", "pusat refused the data ({}); call a technician";
     sync_err_store: "basis data lokal: {}; hubungi teknisi", "local database: {}; call a technician";
     sync_err_certificate: "sertifikat CA untuk pusat tidak dapat dipakai ({}); daftarkan ulang dengan --ca-file yang benar", "the CA certificate for pusat is unusable ({}); enroll again with the right --ca-file";
+    sync_err_key: "kunci perangkat loket ini tidak dapat menandatangani ({}); pekerjaan tetap tersimpan di sini; jalankan `loket doctor` atau hubungi teknisi", "this counter's device key cannot sign ({}); work stays kept here; run `loket doctor` or call a technician";
     sync_err_insecure: "alamat pusat {} bukan https; data pribadi tidak boleh dikirim tanpa enkripsi: daftarkan ulang dengan alamat https://", "pusat's address {} is not https; personal data must not travel unencrypted: enroll again with an https:// address";
     served_elsewhere: "Dilayani di loket {}", "Served at counter {}";
     lost_claim: "Pemohon ini dilayani di loket {} (check-in di sana lebih dulu sampai di pusat); kasus di loket ini disimpan tetapi tidak dilanjutkan.", "This applicant is served at counter {} (its check-in reached pusat first); this counter's case is kept but not continued.";
@@ -578,6 +579,12 @@ strings! {
     dr_disk_low: "Ruang disk hampir habis: tinggal {} MB dari {} MB", "Disk nearly full: {} MB left of {} MB";
     dr_disk_fix: "Kosongkan ruang (cadangan lama di folder backups, log: `journalctl --vacuum-size=100M`) atau pasang disk lebih besar; foto menunggu unggah butuh ruang.", "Free space (old backups in the backups folder, logs: `journalctl --vacuum-size=100M`) or fit a larger disk; photos waiting to upload need room.";
     dr_disk_unknown: "Ruang disk tidak dapat dibaca: {}", "Cannot read the free disk space: {}";
+    dr_key_tpm: "Kunci perangkat disimpan di TPM ({}): tidak dapat disalin ke mesin lain", "The device key is held in the TPM ({}): it cannot be copied to another machine";
+    dr_key_file: "Kunci perangkat dalam berkas tersegel (kiosk ini tidak punya TPM)", "The device key is in a sealed file (this kiosk has no TPM)";
+    dr_key_file_tpm_here: "Kunci perangkat dalam berkas, padahal kiosk ini punya TPM ({})", "The device key is in a file, though this kiosk has a TPM ({})";
+    dr_key_file_tpm_here_fix: "Daftarkan ulang loket ini dengan kode baru dari pusat (loket enroll): kuncinya lalu dibuat di TPM", "Enroll this counter again with a new code from pusat (loket enroll): its key is then made in the TPM";
+    dr_key_tpm_fails: "Kunci perangkat di TPM tidak dapat dipakai: {}", "The device key in the TPM cannot be used: {}";
+    dr_key_tpm_fails_fix: "Periksa TPM: ls -l {0} (pengguna loket harus dalam grup tss). Kunci buatan TPM lain tidak dapat dipindah: bila TPM diganti atau dikosongkan, daftarkan ulang loket ini; {1} menunjuk TPM lain bila perlu", "Check the TPM: ls -l {0} (the loket user must be in group tss). A key made by another TPM cannot move: if the TPM was replaced or cleared, enroll this counter again; {1} names another TPM if needed";
     dr_secret_ok: "Rahasia kiosk {}: terpisah dari data, hanya untuk kiosk ini; menyegel PIN dan kunci perangkat", "Kiosk secret {}: apart from the data, this kiosk's alone; it seals the PINs and the device key";
     dr_secret_new: "Rahasia kiosk {} dibuat saat pertama dipakai", "Kiosk secret {} is made on first use";
     dr_secret_inside: "Rahasia kiosk {} ada di dalam folder data: salinan data membawa kuncinya", "Kiosk secret {} is inside the data folder: a copy of the data carries its key";

@@ -253,7 +253,7 @@ impl Counter {
         path: &str,
     ) -> reqwest::RequestBuilder {
         let time = chrono::Utc::now().timestamp();
-        let signature = self.key.sign(method.as_str(), path, time);
+        let signature = self.key.sign(method.as_str(), path, time).unwrap();
         reqwest::Client::new()
             .request(method, format!("{base}{path}"))
             .bearer_auth(&self.credential.token)
