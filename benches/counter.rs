@@ -107,7 +107,7 @@ fn draw_queue(c: &mut Criterion) {
     let mut app = App::new(AppSetup {
         sync: None,
         board_only: false,
-        desk: loket::counter::Desk::new(store),
+        desk: loket::counter::Desk::new(store).unwrap(),
         clock: Box::new(clock),
         office: config.office().unwrap(),
         config,

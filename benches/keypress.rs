@@ -96,15 +96,15 @@ fn counter_with_backlog(
     config.scanner.wedge_gap_ms = 0;
     let db_path = counter.dir.path().join("loket.db");
     let store = Store::open(&db_path, OFFICE).unwrap();
+    let desk = loket::counter::Desk::new(store).unwrap();
     let setup = loket::sync::WorkerSetup {
-        db_path,
+        store: desk.store_thread(),
         data_dir: counter.dir.path().to_owned(),
-        office: OFFICE.into(),
         zone: loket::domain::Zone::Wib,
         credential: counter.credential.clone(),
     };
     let app = App::new(AppSetup {
-        desk: loket::counter::Desk::new(store),
+        desk,
         clock: Box::new(SystemClock),
         office: config.office().unwrap(),
         config,

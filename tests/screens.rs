@@ -1079,7 +1079,7 @@ fn an_unenrolled_kiosk_says_how_to_enroll_not_unknown_user() {
     let config = loket::config::Config::defaults();
     let store = loket::store::Store::open_in_memory("JKS").unwrap();
     let mut app = loket::ui::App::new(loket::ui::AppSetup {
-        desk: loket::counter::Desk::new(store),
+        desk: loket::counter::Desk::new(store).unwrap(),
         clock: Box::new(loket::clock::ManualClock::new(now())),
         office: config.office().unwrap(),
         config,

@@ -281,7 +281,10 @@ pub enum CliError {
     },
     #[error(transparent)]
     Config(#[from] config::ConfigError),
-    #[error("basis data {path}: {source} / database error")]
+    #[error(
+        "basis data {path}: {} / database error: {source}",
+        crate::text::store_text(.source, crate::text::Lang::Id.strings())
+    )]
     Store {
         path: PathBuf,
         source: crate::store::StoreError,

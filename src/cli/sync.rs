@@ -203,13 +203,11 @@ pub(super) fn run(mut o: Opened, once: bool) -> Result<(), CliError> {
         return Ok(());
     }
     let setup = crate::sync::WorkerSetup {
-        db_path: o.dir.join("loket.db"),
+        store: crate::store::StoreThread::spawn(o.store)?,
         data_dir: o.dir.clone(),
-        office: o.office.code.clone(),
         zone: o.office.zone,
         credential,
     };
-    drop(o.store);
     let worker = crate::sync::Worker::spawn(setup, |status| {
         let s = Lang::Id.strings();
         let state = match &status.state {

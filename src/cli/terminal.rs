@@ -34,19 +34,20 @@ pub(super) fn run(mut o: Opened, seed: Option<u64>, board_only: bool) -> Result<
         demo_hint = Some(format!("Demo: {accounts}"));
     }
     let token_key = o.config.token_key()?;
+    let desk = crate::counter::Desk::new(o.store)?;
+    // The sync worker writes through the desk's store thread: one writer for both.
     let sync = o
         .credential
         .clone()
         .map(|credential| crate::sync::WorkerSetup {
-            db_path: o.dir.join("loket.db"),
+            store: desk.store_thread(),
             data_dir: o.dir.clone(),
-            office: o.office.code.clone(),
             zone: o.office.zone,
             credential,
         });
     let app = App::new(AppSetup {
         token_key,
-        desk: crate::counter::Desk::new(o.store),
+        desk,
         clock: Box::new(clock),
         config: o.config,
         office: o.office,

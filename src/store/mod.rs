@@ -11,6 +11,7 @@ mod officers;
 mod photos;
 mod retention;
 mod sync;
+mod thread;
 mod tickets;
 
 use std::path::Path;
@@ -31,6 +32,7 @@ pub use officers::{
 pub use photos::{StoredPhoto, photo_files, photo_path, read_photo, remove_photo, write_photo};
 pub use retention::{DEFAULT_RETENTION_DAYS, Purged, TOMBSTONE};
 pub use sync::{PendingPhoto, ServedElsewhere, SyncCounts};
+pub use thread::{StoreAccess, StoreThread};
 pub use tickets::LostCall;
 
 const MIGRATION_LIST: &[M<'static>] = &[
@@ -104,6 +106,10 @@ pub enum StoreError {
     Secret(#[from] crate::secret::SecretError),
     #[error("file error: {0}")]
     Io(String),
+    /// The thread that owns the database stopped (a bug in a job): the terminal must start
+    /// again; what was committed is safe.
+    #[error("the database's thread has stopped")]
+    Stopped,
 }
 
 impl From<rusqlite::Error> for StoreError {

@@ -8,7 +8,7 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use super::{Client, SyncError};
-use crate::store::{Store, read_photo, remove_photo};
+use crate::store::{StoreAccess, read_photo, remove_photo};
 
 /// Events per push.
 pub const BATCH: usize = 500;
@@ -39,33 +39,37 @@ pub struct RoundContext<'a> {
     pub progress: &'a mut (dyn FnMut(Phase, u64, u64) + Send),
 }
 
+/// A round on `store`: the store itself, or the terminal's store thread (each step one job,
+/// so the officer's work goes between them).
 pub async fn round(
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     client: &Client,
     cx: RoundContext<'_>,
 ) -> Result<RoundReport, SyncError> {
     let mut report = RoundReport::default();
     push(store, client, &mut report, cx.progress, cx.now).await?;
     loop {
-        let cursor = store.pull_cursor()?;
+        let cursor = store.with(|s| s.pull_cursor())?;
         let page = client.pull(cursor).await?;
         if page.cursor < cursor || page.changes.iter().any(|c| c.pos <= cursor) {
             return Err(SyncError::Nonsense("the change feed went backwards".into()));
         }
         report.pulled += page.changes.len();
-        store.apply_changes(&page.changes, page.cursor, cx.today)?;
+        let (today, more) = (cx.today, page.more);
+        store.with(move |s| s.apply_changes(&page.changes, page.cursor, today))?;
         (cx.progress)(Phase::Pull, report.pulled as u64, 0);
-        if !page.more {
+        if !more {
             break;
         }
     }
-    let photos = store.photos_to_upload(usize::MAX >> 1)?;
+    let photos = store.with(|s| s.photos_to_upload(usize::MAX >> 1))?;
     let total = photos.len() as u64;
     for (i, photo) in photos.iter().enumerate() {
         match read_photo(cx.data_dir, &photo.sha256) {
             Ok(Some(bytes)) => {
                 client.upload_photo(&photo.sha256, &bytes).await?;
-                store.mark_uploaded(&photo.sha256, (cx.now)())?;
+                let (sha256, at) = (photo.sha256.clone(), (cx.now)());
+                store.with(move |s| s.mark_uploaded(&sha256, at))?;
                 // Data minimisation (UU PDP 27/2022): pusat holds the photo now, so the
                 // kiosk keeps none. A failure here only leaves the file for the next round.
                 if let Err(e) = remove_photo(cx.data_dir, &photo.sha256) {
@@ -78,7 +82,8 @@ pub async fn round(
         }
         (cx.progress)(Phase::Photos, i as u64 + 1, total);
     }
-    store.set_last_success((cx.now)())?;
+    let at = (cx.now)();
+    store.with(move |s| s.set_last_success(at))?;
     // Everything of this round is at pusat: what the office keeps no longer may go.
     let actor = crate::store::Actor {
         username: "loket".into(),
@@ -86,7 +91,8 @@ pub async fn round(
     };
     // The round itself succeeded: a purge that fails (a full disk) is tried again at the next
     // round, without turning the sync red.
-    match store.purge_daily(&actor, cx.today) {
+    let today = cx.today;
+    match store.with(move |s| s.purge_daily(&actor, today)) {
         Ok(Some(p)) if p != crate::store::Purged::default() => {
             tracing::info!(cases = p.cases, bookings = p.bookings, "retention purge");
         }
@@ -97,16 +103,16 @@ pub async fn round(
 }
 
 async fn push(
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     client: &Client,
     report: &mut RoundReport,
     progress: &mut (dyn FnMut(Phase, u64, u64) + Send),
     now: &(dyn Fn() -> DateTime<FixedOffset> + Sync),
 ) -> Result<(), SyncError> {
-    let total = store.pending_events()?;
+    let total = store.with(|s| s.pending_events())?;
     let mut rewinds = 0;
-    while let Some(first) = store.first_unpushed()? {
-        let batch = store.outbox_from(first, BATCH)?;
+    while let Some(first) = store.with(|s| s.first_unpushed())? {
+        let batch = store.with(move |s| s.outbox_from(first, BATCH))?;
         let Some(last) = batch.last().map(|e| e.seq) else {
             break;
         };
@@ -118,7 +124,8 @@ async fn push(
                         r.stored_through
                     )));
                 }
-                store.mark_pushed(last, now())?;
+                let at = now();
+                store.with(move |s| s.mark_pushed(last, at))?;
                 report.pushed += r.inserted;
                 report.duplicates += r.duplicates;
                 progress(
@@ -131,7 +138,7 @@ async fn push(
             // send them again from where pusat stands.
             Err(SyncError::Gap(expected)) if expected < first && expected >= 1 && rewinds < 3 => {
                 rewinds += 1;
-                store.unmark_pushed_from(expected)?;
+                store.with(move |s| s.unmark_pushed_from(expected))?;
             }
             Err(e) => return Err(e),
         }

@@ -1,6 +1,7 @@
-//! The background sync worker: its own thread, its own connection to the counter's
-//! database, rounds every few seconds while online and with capped, jittered exponential
-//! backoff while not. It reports each outcome to the UI and never deletes anything.
+//! The background sync worker: its own thread, rounds every few seconds while online and
+//! with capped, jittered exponential backoff while not. It works on the counter's database
+//! through the store's thread, the one writer it shares with the terminal. It reports each
+//! outcome to the UI and never deletes anything.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -11,7 +12,7 @@ use tokio::sync::mpsc;
 
 use super::{Client, Credential, RoundContext, SyncError, round};
 use crate::domain::Zone;
-use crate::store::{Store, SyncCounts};
+use crate::store::{StoreAccess, StoreThread, SyncCounts};
 
 /// Between rounds while everything works.
 pub const INTERVAL: Duration = Duration::from_secs(10);
@@ -69,9 +70,9 @@ pub struct Worker {
 
 /// What the worker needs to run.
 pub struct WorkerSetup {
-    pub db_path: PathBuf,
+    /// The counter's database, on its thread.
+    pub store: StoreThread,
     pub data_dir: PathBuf,
-    pub office: String,
     pub zone: Zone,
     pub credential: Credential,
 }
@@ -99,12 +100,8 @@ async fn run(
     let now = || setup.zone.local(Utc::now());
     let offline = |error: SyncError, retry_in| SyncState::Offline { error, retry_in };
     let mut attempt = 0u32;
-    let mut store = None;
     let mut client = Client::for_counter(&setup.credential, &setup.data_dir);
     loop {
-        if store.is_none() {
-            store = Store::open(&setup.db_path, &setup.office).ok();
-        }
         if let Ok(client) = &mut client
             && let Err(e) =
                 super::renew_if_due(client, &mut setup.credential, &setup.data_dir, Utc::now())
@@ -113,18 +110,19 @@ async fn run(
             // Sync goes on with the old credential while it lasts; the next round asks again.
             tracing::warn!(error = %e, "credential renewal failed");
         }
-        let state = match (&mut store, &client) {
-            (Some(store), Ok(client)) => {
+        let state = match &client {
+            Ok(client) => {
                 let cx = RoundContext {
                     data_dir: &setup.data_dir,
                     today: setup.zone.today(Utc::now()),
                     now: &now,
                     progress: &mut |_, _, _| {},
                 };
-                round(store, client, cx).await.map(|r| r.pulled as u64)
+                round(&mut setup.store, client, cx)
+                    .await
+                    .map(|r| r.pulled as u64)
             }
-            (None, _) => Err(SyncError::Store("cannot open the database".into())),
-            (_, Err(e)) => Err(e.clone()),
+            Err(e) => Err(e.clone()),
         };
         let wait = match &state {
             Ok(_) => {
@@ -136,10 +134,7 @@ async fn run(
                 backoff(attempt, &mut rand::rng())
             }
         };
-        let counts = store
-            .as_ref()
-            .and_then(|s| s.sync_counts().ok())
-            .unwrap_or_default();
+        let counts = setup.store.with(|s| s.sync_counts()).unwrap_or_default();
         let pulled = *state.as_ref().unwrap_or(&0);
         report(SyncStatus {
             state: match state {
@@ -154,8 +149,8 @@ async fn run(
         // While online, a long poll waits at pusat for the office's next change, so another
         // counter's call or a cancelled booking shows here within a moment, not at the next
         // round. An error ends the wait only; the round after reports it.
-        let cursor = match (&store, attempt) {
-            (Some(store), 0) => store.pull_cursor().ok(),
+        let cursor = match attempt {
+            0 => setup.store.with(|s| s.pull_cursor()).ok(),
             _ => None,
         };
         let watch = async {

@@ -92,6 +92,25 @@ pub fn fill(template: &str, values: &[&dyn std::fmt::Display]) -> String {
 }
 
 /// The values a template asks for: one more than the highest placeholder index.
+/// What became of one supervisor's answer from the board, in `lang`.
+pub fn approval_answer_text(a: &crate::counter::Answered, lang: Lang) -> String {
+    let s = lang.strings();
+    match (&a.case, a.answer.granted) {
+        (Ok(_), true) => fill(
+            s.approval_granted_notice,
+            &[&a.answer.supervisor, &a.booking],
+        ),
+        (Ok(_), false) => fill(
+            s.approval_returned_notice,
+            &[&a.answer.supervisor, &a.booking, &a.answer.note],
+        ),
+        (Err(e), _) => fill(
+            s.approval_failed_notice,
+            &[&a.answer.supervisor, &a.booking, &counter_text(e, s, lang)],
+        ),
+    }
+}
+
 #[cfg(test)]
 fn arity(template: &str) -> usize {
     let mut next = 0;
@@ -408,15 +427,34 @@ pub fn queue_text(e: &crate::store::StoreError, s: &Strings) -> Option<String> {
     })
 }
 
+/// A store failure in words an officer can act on: every kind, Indonesian first; the
+/// technical cause only in parentheses where nothing better can be said.
+pub fn store_text(e: &crate::store::StoreError, s: &Strings) -> String {
+    use crate::store::StoreError;
+    if let Some(text) = queue_text(e, s) {
+        return text;
+    }
+    match e {
+        StoreError::DiskFull => s.err_disk_full.to_owned(),
+        StoreError::Busy => s.err_busy.to_owned(),
+        StoreError::Corrupt => s.err_corrupt.to_owned(),
+        StoreError::OtherKiosk => s.err_other_kiosk.to_owned(),
+        StoreError::Stopped => s.err_store_stopped.to_owned(),
+        StoreError::CaseExists => s.err_case_exists.to_owned(),
+        StoreError::NoSuchCase => s.err_no_case.to_owned(),
+        StoreError::Case(crate::domain::case::CaseError::NotAwaitingPhoto) => {
+            s.not_awaiting_photo.to_owned()
+        }
+        other => fill(s.err_store, &[other]),
+    }
+}
+
 /// A refused use case of the counter in words (a store failure has `Ctx::store_failed`).
 pub fn counter_text(e: &crate::counter::CounterError, s: &Strings, lang: Lang) -> String {
     use crate::counter::{CounterError, WalkInProblem};
     use crate::domain::walkin::WalkInRefusal;
     match e {
-        CounterError::Store(crate::store::StoreError::Case(
-            crate::domain::case::CaseError::NotAwaitingPhoto,
-        )) => s.not_awaiting_photo.to_owned(),
-        CounterError::Store(e) => fill(s.err_store, &[e]),
+        CounterError::Store(e) => store_text(e, s),
         CounterError::PhotoCannotCrop => s.photo_cannot_crop.to_owned(),
         CounterError::PhotoFailed(codes) => fill(s.photo_import_failed, &[&codes.join(", ")]),
         CounterError::Auth(e) => auth_text(e, "", s),

@@ -545,6 +545,10 @@ strings! {
 
     // Errors
     err_disk_full: "Disk penuh: perubahan terakhir TIDAK tersimpan; data sebelumnya aman. Hubungi teknisi untuk mengosongkan ruang, lalu ulangi.", "Disk full: the last change was NOT saved; earlier data is safe. Call a technician to free space, then retry.";
+    err_other_kiosk: "Basis data ini terkunci dengan rahasia kios lain, atau rusak. Jangan hapus apa pun; hubungi teknisi (pasang kembali rahasia kios ini atau pulihkan cadangannya).", "This database is locked with another kiosk's secret, or damaged. Delete nothing; call a technician (put this kiosk's secret back or restore its backup).";
+    err_store_stopped: "Basis data berhenti menjawab. Yang sudah tersimpan aman; tutup Loket (F10) dan buka kembali, lalu ulangi.", "The database stopped answering. What was saved is safe; close Loket (F10), open it again, then retry.";
+    err_case_exists: "Pemohon ini sudah punya kasus: buka kasusnya dari daftar pemohon.", "This applicant already has a case: open it from the applicant list.";
+    err_no_case: "Kasus ini tidak ada di loket ini (mungkin sudah dihapus sesuai masa simpan). Muat ulang antrean.", "This case is not on this counter (perhaps purged after the retention period). Reload the queue.";
     err_busy: "Basis data sedang dipakai program lain. Tunggu sebentar lalu ulangi.", "The database is in use by another program. Wait a moment and retry.";
     err_corrupt: "Basis data rusak. Jangan hapus apa pun; hubungi teknisi.", "The database is damaged. Delete nothing; call a technician.";
     err_store: "Gagal menyimpan ({}). Ulangi; bila terus gagal, hubungi teknisi.", "Could not save ({}). Retry; if it keeps failing, call a technician.";

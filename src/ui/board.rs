@@ -359,7 +359,7 @@ impl BoardScreen {
         });
         // A request of this very counter's (another officer asked here) is applied now.
         if waiting.counter.is_none() {
-            super::app::apply_answers(ctx);
+            ctx.apply_approval_answers();
         }
         Ok(())
     }

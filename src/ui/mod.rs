@@ -161,6 +161,25 @@ impl Ctx<'_> {
         *self.notice = Some(Notice::said(level, say));
     }
     /// Shows a refused use case in words an officer can act on.
+    /// Applies the supervisors' answers from the board to this counter's cases and says
+    /// what each did.
+    pub fn apply_approval_answers(&mut self) {
+        let answered = match self.desk.apply_approval_answers(self.local_now()) {
+            Ok(a) => a,
+            Err(e) => return self.counter_failed(&e),
+        };
+        for a in answered {
+            let level = match (&a.case, a.answer.granted) {
+                (Ok(_), true) => Level::Ok,
+                (Ok(_), false) => Level::Warn,
+                (Err(_), _) => Level::Error,
+            };
+            *self.notice = Some(Notice::said_in(level, |lang| {
+                crate::text::approval_answer_text(&a, lang)
+            }));
+        }
+    }
+
     pub fn counter_failed(&mut self, e: &crate::counter::CounterError) {
         match e {
             crate::counter::CounterError::Store(e) => self.store_failed(e),
@@ -178,17 +197,13 @@ impl Ctx<'_> {
 
     /// Shows a store failure in words an officer can act on.
     pub fn store_failed(&mut self, e: &StoreError) {
-        if crate::text::queue_text(e, self.s()).is_some() {
-            return self.say(Level::Warn, |s| {
-                crate::text::queue_text(e, s).unwrap_or_default()
-            });
-        }
-        self.say(Level::Error, |s| match e {
-            StoreError::DiskFull => s.err_disk_full.to_owned(),
-            StoreError::Busy => s.err_busy.to_owned(),
-            StoreError::Corrupt => s.err_corrupt.to_owned(),
-            other => fill(s.err_store, &[other]),
-        });
+        // A refused queue action is a warning; anything else did not happen.
+        let level = if crate::text::queue_text(e, self.s()).is_some() {
+            Level::Warn
+        } else {
+            Level::Error
+        };
+        self.say(level, |s| crate::text::store_text(e, s));
     }
 }
 

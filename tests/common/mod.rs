@@ -108,7 +108,7 @@ fn fixture_of(
     let (today_list, tomorrow) = (on(today()), on(today() + Duration::days(1)));
     let clock = ManualClock::new(now());
     let app = App::new(AppSetup {
-        desk: loket::counter::Desk::new(store),
+        desk: loket::counter::Desk::new(store).unwrap(),
         clock: Box::new(clock.clone()),
         office: config.office().unwrap(),
         config,
