@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod photos;
 mod pins;
 mod project;
+mod repo;
 pub mod status;
 pub mod tickets;
 mod trust;

@@ -15,6 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::auth::{Device, sha256_hex};
+use super::repo::photos as repo;
 use super::{ApiError, AppState, Result};
 use crate::protocol::ErrorCode;
 
@@ -28,13 +29,7 @@ pub const UPLOAD_EXPIRY_HOURS: i32 = 24;
 
 /// Deletes unfinished uploads idle for [`UPLOAD_EXPIRY_HOURS`]; returns how many.
 pub async fn expire(client: &tokio_postgres::Client) -> Result<u64> {
-    Ok(client
-        .execute(
-            "DELETE FROM photos WHERE NOT complete
-             AND updated_at < now() - make_interval(hours => $1)",
-            &[&UPLOAD_EXPIRY_HOURS],
-        )
-        .await?)
+    repo::expire(client, UPLOAD_EXPIRY_HOURS).await
 }
 
 fn valid_hash(sha: &str) -> Result<()> {
@@ -77,14 +72,8 @@ pub async fn head(
     valid_hash(&sha)?;
     let client = state.pool.get().await?;
     // Another device's photo is answered as absent: HEAD tells nobody what others hold.
-    let row = client
-        .query_opt(
-            "SELECT length(data)::bigint, complete FROM photos WHERE sha256 = $1 AND device = $2",
-            &[&sha, &device.id],
-        )
-        .await?;
-    Ok(match row {
-        Some(r) => progress(StatusCode::OK, r.get(0), r.get(1)),
+    Ok(match repo::progress_of(&**client, &sha, device.id).await? {
+        Some((have, complete)) => progress(StatusCode::OK, have, complete),
         None => progress(StatusCode::NOT_FOUND, 0, false),
     })
 }
@@ -145,34 +134,19 @@ pub async fn put(
     let (start, total) = range(&headers, body.len())?;
     let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;
-    let held: i64 = tx
-        .query_one(
-            "SELECT COALESCE(SUM(size), 0)::bigint FROM photos
-             WHERE device = $1 AND NOT complete AND sha256 <> $2",
-            &[&device.id, &sha],
-        )
-        .await?
-        .get(0);
-    let inserted = tx
-        .execute(
-            "INSERT INTO photos (sha256, size, device) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            &[&sha, &total, &device.id],
-        )
-        .await?;
-    let row = tx
-        .query_one(
-            "SELECT length(data)::bigint, complete, size, device,
-                    updated_at < now() - make_interval(hours => $2)
-             FROM photos WHERE sha256 = $1 FOR UPDATE",
-            &[&sha, &UPLOAD_EXPIRY_HOURS],
-        )
-        .await?;
-    let (have, complete, size): (i64, bool, i64) = (row.get(0), row.get(1), row.get(2));
-    let (owner, stale): (Option<uuid::Uuid>, bool) = (row.get(3), row.get(4));
+    let held = repo::unfinished_bytes(&*tx, device.id, &sha).await?;
+    let begun = repo::begin(&*tx, &sha, total, device.id).await?;
+    let repo::Upload {
+        have,
+        complete,
+        size,
+        owner,
+        stale,
+    } = repo::lock(&*tx, &sha, UPLOAD_EXPIRY_HOURS).await?;
     if complete {
         return Ok(progress(StatusCode::OK, have, true));
     }
-    if inserted == 1 && held + total > MAX_UNFINISHED {
+    if begun && held + total > MAX_UNFINISHED {
         return Err(ApiError::Client(
             ErrorCode::TooMany,
             format!(
@@ -188,22 +162,13 @@ pub async fn put(
             ));
         }
         // The other device's upload lay idle past its expiry: this one starts it afresh.
-        tx.execute(
-            "UPDATE photos SET device = $2, size = $3, data = '\\x', updated_at = now()
-             WHERE sha256 = $1",
-            &[&sha, &device.id, &total],
-        )
-        .await?;
+        repo::take_over(&*tx, &sha, device.id, total).await?;
         tx.commit().await?;
         return Ok(progress(StatusCode::CONFLICT, 0, false));
     }
     if size != total {
         // A different size than the upload began with: start over with this one.
-        tx.execute(
-            "UPDATE photos SET size = $2, data = '\\x' WHERE sha256 = $1",
-            &[&sha, &total],
-        )
-        .await?;
+        repo::restart(&*tx, &sha, total).await?;
         tx.commit().await?;
         return Ok(progress(StatusCode::CONFLICT, 0, false));
     }
@@ -211,33 +176,21 @@ pub async fn put(
         tx.commit().await?;
         return Ok(progress(StatusCode::CONFLICT, have, false));
     }
-    let data: Vec<u8> = tx
-        .query_one(
-            "UPDATE photos SET data = data || $2, updated_at = now() WHERE sha256 = $1
-             RETURNING CASE WHEN length(data) = size THEN data ELSE '\\x' END",
-            &[&sha, &body.as_ref()],
-        )
-        .await?
-        .get(0);
+    let data = repo::append(&*tx, &sha, &body).await?.unwrap_or_default();
     let now = have + body.len() as i64;
     if now < total {
         tx.commit().await?;
         return Ok(progress(StatusCode::ACCEPTED, now, false));
     }
     if sha256_hex(&data) != sha {
-        tx.execute("UPDATE photos SET data = '\\x' WHERE sha256 = $1", &[&sha])
-            .await?;
+        repo::discard(&*tx, &sha).await?;
         tx.commit().await?;
         return Err(ApiError::Client(
             ErrorCode::Digest,
             "the photo's bytes do not match its SHA-256; send it again".into(),
         ));
     }
-    tx.execute(
-        "UPDATE photos SET complete = true WHERE sha256 = $1",
-        &[&sha],
-    )
-    .await?;
+    repo::complete(&*tx, &sha).await?;
     tx.commit().await?;
     state.metrics.photo(total as u64);
     Ok(progress(StatusCode::CREATED, total, true))

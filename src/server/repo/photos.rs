@@ -1,0 +1,157 @@
+//! The `photos` table: uploads addressed by SHA-256, owned by the device that began them.
+
+use tokio_postgres::GenericClient;
+use uuid::Uuid;
+
+use super::super::Result;
+
+/// An upload as it stands, read under a row lock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    /// Bytes arrived.
+    pub have: i64,
+    pub complete: bool,
+    /// The size it was begun with.
+    pub size: i64,
+    pub owner: Option<Uuid>,
+    /// Idle for longer than the expiry.
+    pub stale: bool,
+}
+
+/// Deletes unfinished uploads idle for `hours`; returns how many.
+pub async fn expire(client: &impl GenericClient, hours: i32) -> Result<u64> {
+    Ok(client
+        .execute(
+            "DELETE FROM photos WHERE NOT complete
+             AND updated_at < now() - make_interval(hours => $1)",
+            &[&hours],
+        )
+        .await?)
+}
+
+/// How much of `device`'s own upload of `sha` has arrived, and whether it is complete;
+/// `None` when the device holds no such photo (another device's is never told).
+pub async fn progress_of(
+    client: &impl GenericClient,
+    sha: &str,
+    device: Uuid,
+) -> Result<Option<(i64, bool)>> {
+    Ok(client
+        .query_opt(
+            "SELECT length(data)::bigint, complete FROM photos WHERE sha256 = $1 AND device = $2",
+            &[&sha, &device],
+        )
+        .await?
+        .map(|r| (r.get(0), r.get(1))))
+}
+
+/// Bytes of unfinished uploads `device` holds, other than `sha`.
+pub async fn unfinished_bytes(client: &impl GenericClient, device: Uuid, sha: &str) -> Result<i64> {
+    Ok(client
+        .query_one(
+            "SELECT COALESCE(SUM(size), 0)::bigint FROM photos
+             WHERE device = $1 AND NOT complete AND sha256 <> $2",
+            &[&device, &sha],
+        )
+        .await?
+        .get(0))
+}
+
+/// Begins an upload of `sha` for `device` unless one exists; `true` when begun here.
+pub async fn begin(
+    client: &impl GenericClient,
+    sha: &str,
+    size: i64,
+    device: Uuid,
+) -> Result<bool> {
+    Ok(client
+        .execute(
+            "INSERT INTO photos (sha256, size, device) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            &[&sha, &size, &device],
+        )
+        .await?
+        == 1)
+}
+
+/// The upload of `sha`, locked until the transaction ends.
+pub async fn lock(client: &impl GenericClient, sha: &str, expiry_hours: i32) -> Result<Upload> {
+    let row = client
+        .query_one(
+            "SELECT length(data)::bigint, complete, size, device,
+                    updated_at < now() - make_interval(hours => $2)
+             FROM photos WHERE sha256 = $1 FOR UPDATE",
+            &[&sha, &expiry_hours],
+        )
+        .await?;
+    Ok(Upload {
+        have: row.get(0),
+        complete: row.get(1),
+        size: row.get(2),
+        owner: row.get(3),
+        stale: row.get(4),
+    })
+}
+
+/// Gives a stale upload to `device`, empty, with `size`.
+pub async fn take_over(
+    client: &impl GenericClient,
+    sha: &str,
+    device: Uuid,
+    size: i64,
+) -> Result<()> {
+    client
+        .execute(
+            "UPDATE photos SET device = $2, size = $3, data = '\\x', updated_at = now()
+             WHERE sha256 = $1",
+            &[&sha, &device, &size],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Starts the upload again, empty, with `size`.
+pub async fn restart(client: &impl GenericClient, sha: &str, size: i64) -> Result<()> {
+    client
+        .execute(
+            "UPDATE photos SET size = $2, data = '\\x' WHERE sha256 = $1",
+            &[&sha, &size],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Appends `chunk`; returns the whole photo when this chunk completed it (else nothing).
+pub async fn append(
+    client: &impl GenericClient,
+    sha: &str,
+    chunk: &[u8],
+) -> Result<Option<Vec<u8>>> {
+    let data: Vec<u8> = client
+        .query_one(
+            "UPDATE photos SET data = data || $2, updated_at = now() WHERE sha256 = $1
+             RETURNING CASE WHEN length(data) = size THEN data ELSE '\\x' END",
+            &[&sha, &chunk],
+        )
+        .await?
+        .get(0);
+    Ok((!data.is_empty()).then_some(data))
+}
+
+/// Throws the bytes away (they did not match the address).
+pub async fn discard(client: &impl GenericClient, sha: &str) -> Result<()> {
+    client
+        .execute("UPDATE photos SET data = '\\x' WHERE sha256 = $1", &[&sha])
+        .await?;
+    Ok(())
+}
+
+/// Marks the photo complete: its bytes matched its address.
+pub async fn complete(client: &impl GenericClient, sha: &str) -> Result<()> {
+    client
+        .execute(
+            "UPDATE photos SET complete = true WHERE sha256 = $1",
+            &[&sha],
+        )
+        .await?;
+    Ok(())
+}
