@@ -209,3 +209,83 @@ fn loket_enroll_makes_the_key_in_the_tpm_and_doctor_says_where_the_key_is() {
     };
     assert!(!rt.block_on(stored_key(&pusat, device)).starts_with("p256:"));
 }
+
+/// The terminal's sync worker on a kiosk whose TPM stops answering and comes back (a TPM
+/// reset, a resource manager restarted): sync says the key cannot sign, and goes on by
+/// itself once the TPM is back, without the terminal being restarted.
+#[test]
+fn the_sync_worker_signs_again_once_the_tpm_is_back() {
+    use loket::sync::{SyncCommand, SyncState, SyncStatus, Worker, WorkerSetup};
+    let rt = runtime();
+    let (pusat, _) = rt.block_on(Pusat::start(0));
+    let mut tpm = SoftTpm::start();
+    let key = DeviceKey::generate_in_tpm(&tpm.tcti).unwrap();
+    let code = rt.block_on(pusat.enroll_code(2));
+    let enrolled = rt
+        .block_on(Client::enroll(&pusat.url, &code, None, &key))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    key.save(dir.path()).unwrap();
+    drop(key);
+    let mut store =
+        loket::store::Store::open(&dir.path().join("loket.db"), support::OFFICE).unwrap();
+    store
+        .enroll(
+            enrolled.device_id,
+            &enrolled.office,
+            enrolled.counter,
+            support::local_now(),
+        )
+        .unwrap();
+    let credential = loket::sync::Credential {
+        server: pusat.url.clone(),
+        device_id: enrolled.device_id,
+        token: enrolled.token.clone(),
+        expires_at: enrolled.expires_at,
+        office: enrolled.office.clone(),
+        counter: enrolled.counter,
+        ca_pem: None,
+    };
+    let (tx, reports) = std::sync::mpsc::channel::<SyncStatus>();
+    let worker = Worker::spawn(
+        WorkerSetup {
+            store: loket::store::StoreThread::spawn(store).unwrap(),
+            data_dir: dir.path().to_owned(),
+            zone: loket::domain::Zone::Wib,
+            credential,
+        },
+        move |status| {
+            let _ = tx.send(status);
+        },
+    )
+    .unwrap();
+    let until = |want: &dyn Fn(&SyncState) -> bool| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let status = reports
+                .recv_timeout(left)
+                .expect("no such sync status in time");
+            if want(&status.state) {
+                return;
+            }
+            let _ = worker.commands.send(SyncCommand::Now);
+        }
+    };
+    until(&|s| *s == SyncState::Online);
+    tpm.stop();
+    let _ = worker.commands.send(SyncCommand::Now);
+    until(&|s| {
+        matches!(
+            s,
+            SyncState::Offline {
+                error: SyncError::Key(_),
+                ..
+            }
+        )
+    });
+    tpm.restart();
+    let _ = worker.commands.send(SyncCommand::Now);
+    until(&|s| *s == SyncState::Online);
+    let _ = worker.commands.send(SyncCommand::Stop);
+}

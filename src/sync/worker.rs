@@ -102,6 +102,12 @@ async fn run(
     let mut attempt = 0u32;
     let mut client = Client::for_counter(&setup.credential, &setup.data_dir);
     loop {
+        // A client that could not be made (the TPM not up yet at boot, a key file being
+        // restored) or whose key stopped signing (the TPM restarted) is made again each
+        // round: the kiosk syncs again as soon as its key works, without a restart.
+        if matches!(client, Err(_)) {
+            client = Client::for_counter(&setup.credential, &setup.data_dir);
+        }
         if let Ok(client) = &mut client
             && let Err(e) =
                 super::renew_if_due(client, &mut setup.credential, &setup.data_dir, Utc::now())
@@ -124,6 +130,9 @@ async fn run(
             }
             Err(e) => Err(e.clone()),
         };
+        if matches!(state, Err(SyncError::Key(_))) {
+            client = Err(SyncError::Key("the key is opened again".into()));
+        }
         let wait = match &state {
             Ok(_) => {
                 attempt = 0;
