@@ -105,7 +105,7 @@ async fn run(
         // A client that could not be made (the TPM not up yet at boot, a key file being
         // restored) or whose key stopped signing (the TPM restarted) is made again each
         // round: the kiosk syncs again as soon as its key works, without a restart.
-        if matches!(client, Err(_)) {
+        if client.is_err() {
             client = Client::for_counter(&setup.credential, &setup.data_dir);
         }
         if let Ok(client) = &mut client
