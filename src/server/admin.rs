@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::auth::{new_enroll_code, normalize_code, sha256_hex};
-use super::{ApiError, Result};
+use super::{ApiError, Result, repo};
 use crate::domain::Zone;
 use crate::protocol::{Change, OfficeInfo, RosterEntry};
 
@@ -24,13 +24,7 @@ pub async fn office_add(client: &mut tokio_postgres::Client, office: &OfficeInfo
     };
     let config = serde_json::Value::Object(info.config.clone());
     let tx = client.transaction().await?;
-    tx.execute(
-        "INSERT INTO offices (code, name, zone, config) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (code) DO UPDATE SET name = excluded.name, zone = excluded.zone,
-             config = excluded.config",
-        &[&info.code, &info.name, &info.zone, &config],
-    )
-    .await?;
+    repo::offices::put(&tx, &info.code, &info.name, &info.zone, &config).await?;
     super::feed::append(&tx, &info.code, &[Change::Office(info.clone())]).await?;
     tx.commit().await?;
     Ok(())
@@ -74,21 +68,9 @@ pub async fn office_set(
         patch.insert("retention_days".into(), days.into());
     }
     let tx = client.transaction().await?;
-    let row = tx
-        .query_opt(
-            "UPDATE offices SET config = config || $2 WHERE code = $1
-             RETURNING code, name, zone, config",
-            &[&code, &serde_json::Value::Object(patch)],
-        )
+    let info = repo::offices::patch_config(&tx, code, &serde_json::Value::Object(patch))
         .await?
         .ok_or_else(|| ApiError::bad(format!("no office {code}")))?;
-    let config: serde_json::Value = row.get(3);
-    let info = OfficeInfo {
-        code: row.get(0),
-        name: row.get(1),
-        zone: row.get(2),
-        config: config.as_object().cloned().unwrap_or_default(),
-    };
     super::feed::append(&tx, &info.code, &[Change::Office(info.clone())]).await?;
     tx.commit().await?;
     Ok(info)
@@ -118,47 +100,14 @@ pub async fn officer_add(client: &mut tokio_postgres::Client, o: &NewOfficer<'_>
         .map(|k| base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, k))
         .ok_or_else(|| ApiError::Internal("approval key".into()))?;
     let tx = client.transaction().await?;
-    let office_exists: bool = tx
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM offices WHERE code = $1)",
-            &[&o.office],
-        )
-        .await?
-        .get(0);
-    if !office_exists {
+    if repo::offices::get(&tx, o.office).await?.is_none() {
         return Err(ApiError::bad(format!("unknown office {}", o.office)));
     }
     // An officer moved to another office is withdrawn from the old one's counters.
-    let before: Option<String> = tx
-        .query_opt(
-            "SELECT office FROM officers WHERE username = $1 AND active FOR UPDATE",
-            &[&o.username],
-        )
-        .await?
-        .map(|r| r.get(0));
+    let before = repo::officers::lock_office_of(&tx, o.username).await?;
     if let Some(old) = before.filter(|old| old != o.office) {
         super::feed::append(&tx, &old, &[Change::Officer(withdrawn(o.username))]).await?;
     }
-    tx.execute(
-        "INSERT INTO officers (username, office, nip, name, role, pin_hash, approval_salt,
-                               approval_key)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (username) DO UPDATE SET office = excluded.office, nip = excluded.nip,
-             name = excluded.name, role = excluded.role, pin_hash = excluded.pin_hash,
-             approval_salt = excluded.approval_salt, approval_key = excluded.approval_key,
-             active = true, locked_until = NULL, locked_at = NULL, updated_at = now()",
-        &[
-            &o.username,
-            &o.office,
-            &o.nip,
-            &o.name,
-            &o.role,
-            &pin_hash,
-            &approval_salt,
-            &approval_key,
-        ],
-    )
-    .await?;
     let entry = RosterEntry {
         username: o.username.to_owned(),
         nip: o.nip.to_owned(),
@@ -169,6 +118,7 @@ pub async fn officer_add(client: &mut tokio_postgres::Client, o: &NewOfficer<'_>
         locked_until: None,
         approval_salt: Some(approval_salt),
     };
+    repo::officers::put(&tx, o, &entry, &approval_key).await?;
     super::feed::append(&tx, o.office, &[Change::Officer(entry)]).await?;
     tx.commit().await?;
     Ok(())
@@ -192,15 +142,9 @@ fn withdrawn(username: &str) -> RosterEntry {
 /// once it syncs, and a session of theirs that is open there ends. Their past work stays.
 pub async fn officer_remove(client: &mut tokio_postgres::Client, username: &str) -> Result<()> {
     let tx = client.transaction().await?;
-    let office: String = tx
-        .query_opt(
-            "UPDATE officers SET active = false, updated_at = now()
-             WHERE username = $1 AND active RETURNING office",
-            &[&username],
-        )
+    let office = repo::officers::withdraw(&tx, username)
         .await?
-        .ok_or_else(|| ApiError::bad(format!("no active officer {username}")))?
-        .get(0);
+        .ok_or_else(|| ApiError::bad(format!("no active officer {username}")))?;
     super::feed::append(&tx, &office, &[Change::Officer(withdrawn(username))]).await?;
     tx.commit().await?;
     Ok(())
@@ -227,140 +171,28 @@ pub async fn enroll_code_for(
 ) -> Result<(String, DateTime<Utc>)> {
     let code = new_enroll_code();
     let expires = Utc::now() + chrono::Duration::hours(hours);
-    let inserted = client
-        .execute(
-            "INSERT INTO enroll_codes (code_hash, office, counter, expires_at, role)
-             SELECT $1, code, $3, $4, $5 FROM offices WHERE code = $2",
-            &[
-                &sha256_hex(normalize_code(&code).as_bytes()),
-                &office,
-                &(counter as i32),
-                &expires,
-                &role.label(),
-            ],
-        )
-        .await?;
-    if inserted == 0 {
+    let hash = sha256_hex(normalize_code(&code).as_bytes());
+    let inserted = repo::devices::new_enroll_code(
+        client,
+        &hash,
+        office,
+        counter as i32,
+        expires,
+        role.label(),
+    )
+    .await?;
+    if !inserted {
         return Err(ApiError::bad(format!("unknown office {office}")));
     }
     Ok((code, expires))
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct DeviceRow {
-    pub id: Uuid,
-    pub office: String,
-    pub counter: i32,
-    pub enrolled_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-    pub revoked_at: Option<DateTime<Utc>>,
-    pub last_seen: Option<DateTime<Utc>>,
-    pub last_seq: i64,
-}
-
-pub async fn device_list(client: &tokio_postgres::Client) -> Result<Vec<DeviceRow>> {
-    let rows = client
-        .query(
-            "SELECT id, office, counter, enrolled_at, expires_at, revoked_at, last_seen, last_seq
-             FROM devices ORDER BY office, counter, enrolled_at",
-            &[],
-        )
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| DeviceRow {
-            id: r.get(0),
-            office: r.get(1),
-            counter: r.get(2),
-            enrolled_at: r.get(3),
-            expires_at: r.get(4),
-            revoked_at: r.get(5),
-            last_seen: r.get(6),
-            last_seq: r.get(7),
-        })
-        .collect())
-}
-
-/// Something that needs a person: an event pusat refused to apply, or a case whose events
-/// it could not all fold in.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Problem {
-    pub at: chrono::DateTime<chrono::Utc>,
-    pub office: String,
-    pub device: Uuid,
-    pub counter: i32,
-    /// `refused`, `case`, `pin` (an officer locked for wrong PINs across counters) or
-    /// `unverified` (a supervisor's approval without proof).
-    pub kind: &'static str,
-    /// The refused event's sequence and kind, the case's id, or the locked officer.
-    pub subject: String,
-    pub reason: String,
-}
-
-/// Every problem, newest first, for `pusat problems` (optionally of one office).
-pub async fn problems(
-    client: &tokio_postgres::Client,
-    office: Option<&str>,
-) -> Result<Vec<Problem>> {
-    let rows = client
-        .query(
-            "SELECT r.at, r.office, r.device, d.counter, 'refused',
-                    'seq ' || r.seq || ' ' || r.kind, r.reason
-             FROM refused_events r JOIN devices d ON d.id = r.device
-             WHERE $1::text IS NULL OR r.office = $1
-             UNION ALL
-             SELECT c.updated_at, c.office, c.device, c.counter, 'case', c.id::text, c.problem
-             FROM cases c WHERE c.problem IS NOT NULL AND ($1::text IS NULL OR c.office = $1)
-             UNION ALL
-             SELECT o.locked_at, o.office, f.device, d.counter, 'pin', o.username,
-                    'locked until ' || to_char(o.locked_until AT TIME ZONE 'UTC',
-                                               'YYYY-MM-DD HH24:MI') || ' UTC after '
-                    || (SELECT count(*) FROM pin_failures p WHERE p.username = o.username
-                        AND p.received > o.locked_at - interval '1 hour')
-                    || ' wrong PINs across the office''s counters; a new PIN (officer add) unlocks'
-             FROM officers o
-             JOIN LATERAL (SELECT device FROM pin_failures p WHERE p.username = o.username
-                           ORDER BY id DESC LIMIT 1) f ON true
-             JOIN devices d ON d.id = f.device
-             WHERE o.locked_until > now() AND ($1::text IS NULL OR o.office = $1)
-             UNION ALL
-             SELECT u.at, u.office, u.device, d.counter, 'unverified', u.case_id::text,
-                    'approval by ' || u.supervisor || ' carries no proof of their PIN '
-                    || '(a counter before proofs, or a PIN set before them): ask them'
-             FROM unverified_approvals u JOIN devices d ON d.id = u.device
-             WHERE $1::text IS NULL OR u.office = $1
-             ORDER BY 1 DESC",
-            &[&office],
-        )
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| Problem {
-            at: r.get(0),
-            office: r.get(1),
-            device: r.get(2),
-            counter: r.get(3),
-            kind: match r.get::<_, &str>(4) {
-                "refused" => "refused",
-                "pin" => "pin",
-                "unverified" => "unverified",
-                _ => "case",
-            },
-            subject: r.get(5),
-            reason: r.get(6),
-        })
-        .collect())
-}
+pub use super::repo::devices::{DeviceRow, list as device_list};
+pub use super::repo::events::{Problem, problems};
 
 /// Revokes a device: its credential is refused from now on; its events stay.
 pub async fn device_revoke(client: &tokio_postgres::Client, id: Uuid) -> Result<()> {
-    let n = client
-        .execute(
-            "UPDATE devices SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1",
-            &[&id],
-        )
-        .await?;
-    if n == 0 {
+    if !repo::devices::revoke_at_once(client, id).await? {
         return Err(ApiError::not_found(format!("no device {id}")));
     }
     Ok(())

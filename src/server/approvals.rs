@@ -8,8 +8,7 @@
 use super::auth::Device;
 use super::tickets::Outcome;
 use super::trust::Guard;
-use super::{ApiError, Result};
-use crate::domain::Case;
+use super::{Result, repo};
 use crate::protocol::{ApprovalAnswer, Change, WireEvent};
 
 /// Checks and stores the answers of one push; what became of them.
@@ -61,24 +60,15 @@ async fn answer(
     if !answer.granted && answer.note.trim().is_empty() {
         return Ok(Err("a request sent back says why".into()));
     }
-    let row = tx
-        .query_opt(
-            "SELECT office, state FROM cases WHERE id = $1 FOR UPDATE",
-            &[&answer.case_id],
-        )
-        .await?;
-    let Some(row) = row else {
+    let Some((office, case)) = repo::cases::lock(tx, answer.case_id).await? else {
         return Ok(Err(format!("case {} is unknown to pusat", answer.case_id)));
     };
-    let office: String = row.get(0);
     if office != device.office {
         return Ok(Err(format!(
             "case {} belongs to another office",
             answer.case_id
         )));
     }
-    let case: Case = serde_json::from_value(row.get(1))
-        .map_err(|e| ApiError::Internal(format!("stored case {}: {e}", answer.case_id)))?;
     let Some(ask) = case.awaiting.filter(|a| a.id == answer.request) else {
         return Ok(Err(format!(
             "case {} waits for no request {}",
@@ -91,25 +81,8 @@ async fn answer(
             event.officer
         )));
     }
-    let body = serde_json::to_value(&answer).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let stored = tx
-        .execute(
-            "INSERT INTO approval_answers
-                 (request, case_id, office, event, device, supervisor, granted, body)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (request) DO NOTHING",
-            &[
-                &answer.request,
-                &answer.case_id,
-                &device.office,
-                &event.id,
-                &device.id,
-                &answer.supervisor,
-                &answer.granted,
-                &body,
-            ],
-        )
-        .await?;
-    if stored == 0 {
+    let stored = repo::approvals::answer(tx, &answer, device, event.id).await?;
+    if !stored {
         return Ok(Err(format!(
             "request {} was answered already",
             answer.request

@@ -10,7 +10,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{ApiError, AppState, Result};
+use super::{ApiError, AppState, Result, repo};
 use crate::protocol::{EnrollRequest, EnrollResponse, ErrorCode, OfficeInfo, RenewResponse};
 
 /// How long a device credential is valid before the counter must be enrolled again.
@@ -275,80 +275,53 @@ async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<(Device, Ro
         }
         let read_after = state.devices.before_reading();
         let client = state.pool.get().await?;
-        let row = client
-            .query_opt(
-                "SELECT id, office, counter, revoked_at, expires_at, public_key,
-                        next_token_hash = $1, role,
-                        last_seen > now() - make_interval(secs => $2)
-                 FROM devices WHERE token_hash = $1 OR next_token_hash = $1",
-                &[&hash, &SEEN_EVERY_SECONDS],
-            )
-            .await?;
-        let Some(row) = row else {
+        let Some(row) = repo::devices::holder(&**client, &hash, SEEN_EVERY_SECONDS).await? else {
             return Err(retired(&client, &hash, &state.devices).await?);
         };
-        let revoked: Option<DateTime<Utc>> = row.get(3);
-        let expires: DateTime<Utc> = row.get(4);
-        if revoked.is_some() {
+        if row.revoked_at.is_some() {
             return Err(ApiError::Client(
                 ErrorCode::Revoked,
                 "this device was revoked".into(),
             ));
         }
+        let expires = row.expires_at;
         if expires <= Utc::now() {
             return Err(ApiError::Client(
                 ErrorCode::Expired,
                 "this device's credential has expired".into(),
             ));
         }
-        let public_key: Option<String> = row.get(5);
+        let public_key = row.public_key;
         if let Some(key) = &public_key {
             verify_signature(parts, key)?;
         }
         let device = Device {
-            id: row.get(0),
-            office: row.get(1),
-            counter: row.get(2),
+            id: row.id,
+            office: row.office,
+            counter: row.counter,
         };
         // The first (signed) use of a renewed token retires the old one (see `renew`).
-        let first_use_of_next: Option<bool> = row.get(6);
-        let role = Role::parse(row.get(7)).unwrap_or(Role::Display);
+        let first_use_of_next = row.first_use_of_next;
+        let role = Role::parse(&row.role).unwrap_or(Role::Display);
         // `last_seen` is written at most every few seconds: a write per request made every
         // busy counter's requests queue behind each other on the device rows.
-        let seen_lately = row.get::<_, Option<bool>>(8).unwrap_or(false);
+        let seen_lately = row.seen_lately;
         let known = KnownDevice {
             device: device.clone(),
             role,
             public_key,
             expires,
         };
-        if seen_lately && first_use_of_next != Some(true) {
+        if seen_lately && !first_use_of_next {
             state.devices.keep(hash, known, read_after);
             return Ok((device, role));
         }
-        client
-            .execute(
-                "WITH old AS (SELECT token_hash FROM devices WHERE id = $2 AND next_token_hash = $1),
-                      kept AS (INSERT INTO retired_tokens (token_hash, device)
-                               SELECT token_hash, $2 FROM old WHERE $3
-                               ON CONFLICT DO NOTHING)
-                 UPDATE devices SET last_seen = now(),
-                     token_hash = CASE WHEN next_token_hash = $1 THEN $1 ELSE token_hash END,
-                     expires_at = CASE WHEN next_token_hash = $1 THEN next_expires_at
-                                       ELSE expires_at END,
-                     next_expires_at = CASE WHEN next_token_hash = $1 THEN NULL
-                                            ELSE next_expires_at END,
-                     next_token_hash = CASE WHEN next_token_hash = $1 THEN NULL
-                                            ELSE next_token_hash END
-                 WHERE id = $2",
-                &[&hash, &device.id, &first_use_of_next.unwrap_or(false)],
-            )
-            .await?;
+        repo::devices::seen(&**client, device.id, &hash, first_use_of_next).await?;
         // The first use of a renewed token changed the row: this process forgets the old
         // token now (the notification would come milliseconds later, and the old token
         // presented in between must already be refused); what is cached otherwise is what
         // the next request reads.
-        if first_use_of_next == Some(true) {
+        if first_use_of_next {
             state.devices.forget(device.id);
         } else {
             state.devices.keep(hash, known, read_after);
@@ -364,22 +337,10 @@ async fn retired(
     hash: &str,
     devices: &DeviceCache,
 ) -> Result<ApiError> {
-    let row = client
-        .query_opt(
-            "SELECT device, retired_at < now() - make_interval(mins => $2::int)
-             FROM retired_tokens WHERE token_hash = $1",
-            &[&hash, &(RETIRED_GRACE_MINUTES as i32)],
-        )
-        .await?;
+    let row = repo::devices::retired(&***client, hash, RETIRED_GRACE_MINUTES as i32).await?;
     Ok(match row {
-        Some(r) if r.get::<_, bool>(1) => {
-            let device: Uuid = r.get(0);
-            client
-                .execute(
-                    "UPDATE devices SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
-                    &[&device],
-                )
-                .await?;
+        Some((device, true)) => {
+            repo::devices::revoke(&***client, device).await?;
             // Its notification reaches the other pusat processes; this one forgets now.
             devices.forget(device);
             tracing::warn!(%device, "a retired token was presented again: device revoked");
@@ -482,56 +443,38 @@ pub async fn enroll(
             "the enrollment code is unknown, used or expired".into(),
         )
     };
-    let row = tx
-        .query_opt(
-            "SELECT e.office, e.counter, o.name, o.zone, o.config, e.role FROM enroll_codes e
-             JOIN offices o ON o.code = e.office
-             WHERE e.code_hash = $1 AND e.used_at IS NULL AND e.expires_at > now()
-             FOR UPDATE OF e",
-            &[&code_hash],
-        )
+    let row = repo::devices::lock_enroll_code(&*tx, &code_hash)
         .await?
         .ok_or_else(refused)?;
     let device_id = Uuid::now_v7();
     let token = new_token();
     let expires_at = Utc::now() + chrono::Duration::days(CREDENTIAL_DAYS);
-    let office: String = row.get(0);
-    let counter: i32 = row.get(1);
-    let role: String = row.get(5);
+    let (office, counter, role) = (row.office, row.counter, row.role);
     let public_key = match &req.public_key {
         Some(k) => Some(valid_public_key(k)?),
         None => None,
     };
-    tx.execute(
-        "INSERT INTO devices (id, office, counter, token_hash, expires_at, public_key, role)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        &[
-            &device_id,
-            &office,
-            &counter,
-            &sha256_hex(token.as_bytes()),
-            &expires_at,
-            &public_key,
-            &role,
-        ],
-    )
-    .await?;
-    tx.execute(
-        "UPDATE enroll_codes SET used_at = now(), device = $2 WHERE code_hash = $1",
-        &[&code_hash, &device_id],
-    )
-    .await?;
+    let new = repo::devices::NewDevice {
+        id: device_id,
+        office: &office,
+        counter,
+        token_hash: sha256_hex(token.as_bytes()),
+        expires_at,
+        public_key,
+        role: &role,
+    };
+    repo::devices::enroll(&*tx, &code_hash, &new).await?;
     tx.commit().await?;
     tracing::info!(%device_id, %office, counter, "device enrolled");
-    let config: serde_json::Value = row.get(4);
+    let config = row.config;
     Ok(Json(EnrollResponse {
         device_id,
         token,
         expires_at,
         office: OfficeInfo {
             code: office,
-            name: row.get(2),
-            zone: row.get(3),
+            name: row.office_name,
+            zone: row.zone,
             config: config.as_object().cloned().unwrap_or_default(),
         },
         counter: counter as u32,
@@ -550,13 +493,7 @@ pub async fn device(
     device: Device,
 ) -> Result<Json<crate::protocol::DeviceInfo>> {
     let client = state.pool.get().await?;
-    let expires_at: DateTime<Utc> = client
-        .query_one(
-            "SELECT expires_at FROM devices WHERE id = $1",
-            &[&device.id],
-        )
-        .await?
-        .get(0);
+    let (_, expires_at) = repo::devices::dates(&**client, device.id).await?;
     Ok(Json(crate::protocol::DeviceInfo {
         device_id: device.id,
         office: device.office,
@@ -577,22 +514,17 @@ pub async fn device(
 pub async fn renew(State(state): State<AppState>, device: Device) -> Result<Json<RenewResponse>> {
     let token = new_token();
     let client = state.pool.get().await?;
-    let enrolled: DateTime<Utc> = client
-        .query_one(
-            "SELECT enrolled_at FROM devices WHERE id = $1",
-            &[&device.id],
-        )
-        .await?
-        .get(0);
+    let (enrolled, _) = repo::devices::dates(&**client, device.id).await?;
     // Renewal never carries a credential past its hard maximum lifetime.
     let expires_at = (Utc::now() + chrono::Duration::days(CREDENTIAL_DAYS))
         .min(enrolled + chrono::Duration::days(MAX_LIFETIME_DAYS));
-    client
-        .execute(
-            "UPDATE devices SET next_token_hash = $2, next_expires_at = $3 WHERE id = $1",
-            &[&device.id, &sha256_hex(token.as_bytes()), &expires_at],
-        )
-        .await?;
+    repo::devices::renew(
+        &**client,
+        device.id,
+        &sha256_hex(token.as_bytes()),
+        expires_at,
+    )
+    .await?;
     // Its notification reaches every pusat process; this one forgets at once.
     state.devices.forget(device.id);
     tracing::info!(device_id = %device.id, "device credential renewed");

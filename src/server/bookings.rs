@@ -8,12 +8,12 @@ use std::collections::{BTreeMap, HashMap};
 
 use axum::Json;
 use axum::extract::{Path, State};
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use serde::Serialize;
 use serde_json::Value;
 
 use super::auth::Integration;
-use super::{ApiError, AppState, Result};
+use super::{ApiError, AppState, Result, repo};
 use crate::domain::intake::{self, FieldError, OfficeRules, Rule};
 use crate::domain::{Booking, BookingCode, Zone};
 use crate::protocol::{BookingChange, Change, Previous};
@@ -24,15 +24,13 @@ pub const MAX_POST: usize = 1000;
 /// What pusat knows of each office, for reading incoming bookings: its today and its limit
 /// of applicants per booking (office config `max_applicants`, at most 5).
 pub async fn office_rules(client: &tokio_postgres::Client) -> Result<HashMap<String, OfficeRules>> {
-    let rows = client
-        .query("SELECT code, zone, config FROM offices", &[])
-        .await?;
+    let rows = repo::offices::all(client).await?;
     let now = Utc::now();
     Ok(rows
         .iter()
         .map(|r| {
-            let zone = Zone::parse(r.get(1)).unwrap_or(Zone::Wib);
-            let config: Value = r.get(2);
+            let (code, zone, config) = r;
+            let zone = Zone::parse(zone).unwrap_or(Zone::Wib);
             let max = config
                 .get("max_applicants")
                 .and_then(Value::as_u64)
@@ -41,7 +39,7 @@ pub async fn office_rules(client: &tokio_postgres::Client) -> Result<HashMap<Str
                 today: zone.today(now),
                 max_applicants: max,
             };
-            (r.get::<_, String>(0), rules)
+            (code.clone(), rules)
         })
         .collect())
 }
@@ -67,33 +65,8 @@ pub async fn write(
         .collect();
     unique.sort_by(|a, b| a.0.code.cmp(&b.0.code));
     let codes: Vec<&str> = unique.iter().map(|(b, _)| b.code.as_str()).collect();
-    let before: HashMap<String, Booking> = tx
-        .query(
-            "SELECT code, body FROM bookings WHERE code = ANY($1) ORDER BY code FOR UPDATE",
-            &[&codes],
-        )
-        .await?
-        .iter()
-        .filter_map(|r| Some((r.get(0), serde_json::from_value(r.get(1)).ok()?)))
-        .collect();
-    let offices: Vec<&str> = unique.iter().map(|(b, _)| b.office.as_str()).collect();
-    let days: Vec<NaiveDate> = unique.iter().map(|(b, _)| b.date).collect();
-    let bodies = unique
-        .iter()
-        .map(|(b, _)| serde_json::to_value(b))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let cancelled: Vec<bool> = unique.iter().map(|(_, c)| *c).collect();
-    tx.execute(
-        "INSERT INTO bookings (code, office, day, body, cancelled, source)
-         SELECT u.code, u.office, u.day, u.body, u.cancelled, $6
-         FROM UNNEST($1::text[], $2::text[], $3::date[], $4::jsonb[], $5::bool[])
-              AS u (code, office, day, body, cancelled)
-         ON CONFLICT (code) DO UPDATE SET office = excluded.office, day = excluded.day,
-             body = excluded.body, cancelled = excluded.cancelled, updated_at = now()",
-        &[&codes, &offices, &days, &bodies, &cancelled, &source],
-    )
-    .await?;
+    let before = repo::bookings::lock(tx, &codes).await?;
+    repo::bookings::upsert(tx, &unique, source).await?;
     let mut by_office: BTreeMap<String, Vec<Change>> = BTreeMap::new();
     for (booking, cancelled) in unique {
         let old = before.get(booking.code.as_str());
@@ -213,15 +186,9 @@ pub async fn cancel(
         ApiError::invalid(vec![FieldError::new("code", &rule)])
     })?;
     let mut client = state.pool.get().await?;
-    let row = client
-        .query_opt(
-            "SELECT body FROM bookings WHERE code = $1",
-            &[&code.as_str()],
-        )
+    let booking = repo::bookings::get(&**client, code.as_str())
         .await?
         .ok_or_else(|| ApiError::not_found("no such booking"))?;
-    let booking: Booking =
-        serde_json::from_value(row.get(0)).map_err(|e| ApiError::Internal(e.to_string()))?;
     let stored = store(&mut client, &[(booking, true)], "api").await?;
     Ok(Json(Stored { stored }))
 }

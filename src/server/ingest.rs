@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::State;
 
 use super::auth::Device;
-use super::{ApiError, AppState, Result};
+use super::{ApiError, AppState, Result, repo};
 use crate::protocol::{ErrorCode, MAX_BATCH, PushRequest, PushResponse, WireEvent};
 
 /// `POST /events`: a device's outbox events, in order, stored exactly once.
@@ -65,13 +65,7 @@ pub async fn ingest(
 ) -> Result<PushResponse> {
     check_batch(device, events)?;
     let tx = client.transaction().await?;
-    let last: i64 = tx
-        .query_one(
-            "SELECT last_seq FROM devices WHERE id = $1 FOR UPDATE",
-            &[&device.id],
-        )
-        .await?
-        .get(0);
+    let last = repo::devices::lock_last_seq(&*tx, device.id).await?;
     let Some(first) = events.first() else {
         return Ok(PushResponse {
             stored_through: last,
@@ -93,7 +87,7 @@ pub async fn ingest(
     if !new.is_empty() {
         // An event already stored under another device id (this counter was enrolled
         // again and resends its outbox) is the same event: keep the first.
-        let ids = insert(&tx, device, new).await?;
+        let ids = repo::events::insert(&*tx, device, new).await?;
         let fresh: Vec<WireEvent> = new
             .iter()
             .filter(|e| ids.contains(&e.id))
@@ -102,12 +96,8 @@ pub async fn ingest(
         inserted = fresh.len();
         let changes = super::project::apply(&tx, device, &fresh).await?;
         let through = new.last().map_or(last, |e| e.seq);
-        tx.execute(
-            "UPDATE devices SET last_seq = $2 WHERE id = $1",
-            &[&device.id, &through],
-        )
-        .await?;
-        super::feed::append(&tx, &device.office, &changes).await?;
+        repo::devices::stored_through(&*tx, device.id, through).await?;
+        super::feed::append(&*tx, &device.office, &changes).await?;
     }
     tx.commit().await?;
     Ok(PushResponse {
@@ -127,17 +117,12 @@ async fn check_duplicates(
     let (Some(a), Some(b)) = (old.first(), old.last()) else {
         return Ok(());
     };
-    let rows = tx
-        .query(
-            "SELECT seq, id FROM events WHERE device = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq",
-            &[&device.id, &a.seq, &b.seq],
-        )
-        .await?;
+    let rows = repo::events::ids_between(tx, device.id, a.seq, b.seq).await?;
     let same = rows.len() == old.len()
         && rows
             .iter()
             .zip(old)
-            .all(|(r, e)| r.get::<_, i64>(0) == e.seq && r.get::<_, uuid::Uuid>(1) == e.id);
+            .all(|((seq, id), e)| *seq == e.seq && *id == e.id);
     if same {
         Ok(())
     } else {
@@ -149,42 +134,4 @@ async fn check_duplicates(
             ),
         ))
     }
-}
-
-async fn insert(
-    tx: &tokio_postgres::Transaction<'_>,
-    device: &Device,
-    new: &[WireEvent],
-) -> Result<std::collections::HashSet<uuid::Uuid>> {
-    let ids: Vec<uuid::Uuid> = new.iter().map(|e| e.id).collect();
-    let seqs: Vec<i64> = new.iter().map(|e| e.seq).collect();
-    let kinds: Vec<&str> = new.iter().map(|e| e.kind.as_str()).collect();
-    let cases: Vec<Option<uuid::Uuid>> = new.iter().map(|e| e.case_id).collect();
-    let offices: Vec<&str> = new.iter().map(|e| e.office.as_str()).collect();
-    let officers: Vec<&str> = new.iter().map(|e| e.officer.as_str()).collect();
-    let times: Vec<chrono::DateTime<chrono::Utc>> =
-        new.iter().map(|e| e.device_time.to_utc()).collect();
-    let offsets: Vec<i32> = new
-        .iter()
-        .map(|e| e.device_time.offset().local_minus_utc())
-        .collect();
-    let payloads: Vec<&serde_json::Value> = new.iter().map(|e| &e.payload).collect();
-    let proofs: Vec<Option<&str>> = new.iter().map(|e| e.proof.as_deref()).collect();
-    let rows = tx
-        .query(
-            "INSERT INTO events (id, device, seq, kind, case_id, office, officer, device_time,
-                             device_offset, payload, proof)
-         SELECT u.id, $1, u.seq, u.kind, u.case_id, u.office, u.officer, u.t, u.o, u.p, u.proof
-         FROM UNNEST($2::uuid[], $3::bigint[], $4::text[], $5::uuid[], $6::text[], $7::text[],
-                     $8::timestamptz[], $9::int[], $10::jsonb[], $11::text[])
-              AS u (id, seq, kind, case_id, office, officer, t, o, p, proof)
-         ON CONFLICT (id) DO NOTHING
-         RETURNING id",
-            &[
-                &device.id, &ids, &seqs, &kinds, &cases, &offices, &officers, &times, &offsets,
-                &payloads, &proofs,
-            ],
-        )
-        .await?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
 }

@@ -134,27 +134,16 @@ pub async fn render(State(state): State<AppState>) -> Result<impl IntoResponse> 
     let failed = |e: std::fmt::Error| super::ApiError::Internal(e.to_string());
     state.metrics.render(&mut out).map_err(failed)?;
     let client = state.pool.get().await?;
-    let rows = client
-        .query(
-            "SELECT id, office, counter, extract(epoch FROM last_seen)::float8, last_seq
-             FROM devices WHERE revoked_at IS NULL ORDER BY office, counter",
-            &[],
-        )
-        .await?;
+    let rows = super::repo::devices::contacts(&**client).await?;
     let mut seen = String::new();
     let mut seq = String::new();
     for r in &rows {
-        let (id, office, counter): (uuid::Uuid, String, i32) = (r.get(0), r.get(1), r.get(2));
+        let (id, office, counter) = (r.id, &r.office, r.counter);
         let labels = format!("device=\"{id}\",office=\"{office}\",counter=\"{counter}\"");
-        if let Some(t) = r.get::<_, Option<f64>>(3) {
+        if let Some(t) = r.last_seen {
             writeln!(seen, "pusat_device_last_contact_seconds{{{labels}}} {t}").map_err(failed)?;
         }
-        writeln!(
-            seq,
-            "pusat_device_last_seq{{{labels}}} {}",
-            r.get::<_, i64>(4)
-        )
-        .map_err(failed)?;
+        writeln!(seq, "pusat_device_last_seq{{{labels}}} {}", r.last_seq).map_err(failed)?;
     }
     out.push_str(
         "# HELP pusat_device_last_contact_seconds Unix time of each device's last request.\n",
@@ -166,13 +155,7 @@ pub async fn render(State(state): State<AppState>) -> Result<impl IntoResponse> 
     out.push_str(&seq);
     // Cases whose events could not all be folded in (a counter and pusat disagree about
     // them): each needs a person, so they are counted where the alerts look.
-    let problems = client
-        .query(
-            "SELECT office, COUNT(*) FROM cases WHERE problem IS NOT NULL GROUP BY office
-             ORDER BY office",
-            &[],
-        )
-        .await?;
+    let problems = super::repo::cases::problems_by_office(&**client).await?;
     out.push_str(
         "# HELP pusat_cases_with_problems Cases whose events pusat could not all apply.
 ",
@@ -181,38 +164,18 @@ pub async fn render(State(state): State<AppState>) -> Result<impl IntoResponse> 
         "# TYPE pusat_cases_with_problems gauge
 ",
     );
-    for r in &problems {
-        writeln!(
-            out,
-            "pusat_cases_with_problems{{office=\"{}\"}} {}",
-            r.get::<_, String>(0),
-            r.get::<_, i64>(1)
-        )
-        .map_err(failed)?;
+    for (office, n) in &problems {
+        writeln!(out, "pusat_cases_with_problems{{office=\"{office}\"}} {n}").map_err(failed)?;
     }
     // Events a counter was not allowed to write: stored, not applied, each for a person.
-    let refused = client
-        .query(
-            "SELECT office, COUNT(*) FROM refused_events GROUP BY office ORDER BY office",
-            &[],
-        )
-        .await?;
+    let refused = super::repo::events::refused_by_office(&**client).await?;
     out.push_str(
         "# HELP pusat_events_refused Events stored but not applied: the counter may not write them (pusat problems lists them).\n# TYPE pusat_events_refused gauge\n",
     );
-    for r in &refused {
-        writeln!(
-            out,
-            "pusat_events_refused{{office=\"{}\"}} {}",
-            r.get::<_, String>(0),
-            r.get::<_, i64>(1)
-        )
-        .map_err(failed)?;
+    for (office, n) in &refused {
+        writeln!(out, "pusat_events_refused{{office=\"{office}\"}} {n}").map_err(failed)?;
     }
-    let feed: i64 = client
-        .query_one("SELECT COUNT(*) FROM changes", &[])
-        .await?
-        .get(0);
+    let feed = super::repo::feed::size(&**client).await?;
     writeln!(
         out,
         "# HELP pusat_feed_changes Changes kept in the feed (compaction keeps this bounded).\n# TYPE pusat_feed_changes gauge\npusat_feed_changes {feed}"

@@ -6,90 +6,13 @@
 //! A batch costs a fixed number of queries whatever its size: every case it touches is
 //! loaded (and locked) at once, every claim looked up at once, every case saved at once.
 
-use std::collections::HashMap;
-
 use uuid::Uuid;
 
 use super::auth::Device;
 use super::trust;
-use super::{ApiError, Result};
+use super::{Result, repo};
 use crate::domain::{Action, Booking, Case};
 use crate::protocol::{CaseSummary, Change, ClaimWinner, WireEvent};
-
-struct Projected {
-    case: Case,
-    lost_to: Option<ClaimWinner>,
-    problem: Option<String>,
-    device: Uuid,
-    office: String,
-    counter: i32,
-}
-
-/// The stored cases among `ids`, locked for this transaction.
-async fn load(
-    tx: &tokio_postgres::Transaction<'_>,
-    ids: &[Uuid],
-) -> Result<HashMap<Uuid, Projected>> {
-    let rows = tx
-        .query(
-            "SELECT c.id, c.state, c.lost_to, w.counter, c.problem, c.device, c.counter, c.office
-             FROM cases c LEFT JOIN cases w ON w.id = c.lost_to
-             WHERE c.id = ANY($1) ORDER BY c.id FOR UPDATE OF c",
-            &[&ids],
-        )
-        .await?;
-    let mut out = HashMap::with_capacity(rows.len());
-    for row in rows {
-        let id: Uuid = row.get(0);
-        let case: Case = serde_json::from_value(row.get(1))
-            .map_err(|e| ApiError::Internal(format!("stored case {id}: {e}")))?;
-        let lost_to = row.get::<_, Option<Uuid>>(2).map(|case_id| ClaimWinner {
-            case_id: Some(case_id),
-            counter: row.get::<_, Option<i32>>(3).unwrap_or_default() as u32,
-        });
-        let p = Projected {
-            case,
-            lost_to,
-            problem: row.get(4),
-            device: row.get(5),
-            counter: row.get(6),
-            office: row.get(7),
-        };
-        out.insert(id, p);
-    }
-    Ok(out)
-}
-
-/// The cases already serving the applicants new check-ins claim, by (booking, applicant).
-async fn winners(
-    tx: &tokio_postgres::Transaction<'_>,
-    claims: &[(String, i32)],
-) -> Result<HashMap<(String, i32), ClaimWinner>> {
-    if claims.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let bookings: Vec<&str> = claims.iter().map(|(b, _)| b.as_str()).collect();
-    let applicants: Vec<i32> = claims.iter().map(|(_, a)| *a).collect();
-    let rows = tx
-        .query(
-            "SELECT c.id, c.counter, c.booking, c.applicant FROM cases c
-             JOIN UNNEST($1::text[], $2::int[]) AS k (booking, applicant)
-               ON c.booking = k.booking AND c.applicant = k.applicant
-             WHERE c.lost_to IS NULL ORDER BY c.id FOR UPDATE OF c",
-            &[&bookings, &applicants],
-        )
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let winner = ClaimWinner {
-                case_id: Some(r.get(0)),
-                counter: r.get::<_, i32>(1) as u32,
-            };
-            ((r.get(2), r.get(3)), winner)
-        })
-        .collect())
-}
 
 /// Applies `events` (already stored) and returns the feed changes they make. An event that
 /// breaks a rule of [`super::trust`] is recorded as refused and changes nothing.
@@ -161,7 +84,7 @@ pub async fn apply(
     let mut ids: Vec<Uuid> = actions.iter().map(|(_, id, _)| *id).collect();
     ids.sort();
     ids.dedup();
-    let mut cases = load(tx, &ids).await?;
+    let mut cases = repo::cases::lock_many(tx, &ids).await?;
     let claims: Vec<(String, i32)> = actions
         .iter()
         .filter(|(_, id, a)| matches!(a, Action::CheckIn { .. }) && !cases.contains_key(id))
@@ -172,7 +95,7 @@ pub async fn apply(
             _ => None,
         })
         .collect();
-    let mut serving = winners(tx, &claims).await?;
+    let mut serving = repo::cases::winners(tx, &claims).await?;
     let mut order: Vec<Uuid> = Vec::new();
     let mut unverified: Vec<(&WireEvent, Uuid, String)> = Vec::new();
     for (event, id, action) in &actions {
@@ -214,7 +137,7 @@ pub async fn apply(
                         };
                         serving.insert(key, me);
                     }
-                    let p = Projected {
+                    let p = repo::cases::Projected {
                         case,
                         lost_to,
                         problem: None,
@@ -236,8 +159,9 @@ pub async fn apply(
     }
     trust::record(tx, device, &refused).await?;
     trust::record_unverified(tx, device, &unverified).await?;
-    let touched: Vec<&Projected> = order.iter().filter_map(|id| cases.get(id)).collect();
-    save(tx, &device.office, &touched).await?;
+    let touched: Vec<&repo::cases::Projected> =
+        order.iter().filter_map(|id| cases.get(id)).collect();
+    repo::cases::save(tx, &device.office, &touched).await?;
     changes.extend(touched.iter().map(|p| {
         Change::Case(CaseSummary {
             case_id: p.case.id,
@@ -255,56 +179,4 @@ pub async fn apply(
         })
     }));
     Ok(changes)
-}
-
-/// Writes every touched case in one statement.
-async fn save(
-    tx: &tokio_postgres::Transaction<'_>,
-    office: &str,
-    cases: &[&Projected],
-) -> Result<()> {
-    if cases.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<Uuid> = cases.iter().map(|p| p.case.id).collect();
-    let bookings: Vec<&str> = cases.iter().map(|p| p.case.booking.as_str()).collect();
-    let applicants: Vec<i32> = cases.iter().map(|p| p.case.applicant as i32).collect();
-    let devices: Vec<Uuid> = cases.iter().map(|p| p.device).collect();
-    let counters: Vec<i32> = cases.iter().map(|p| p.counter).collect();
-    let statuses: Vec<&str> = cases.iter().map(|p| p.case.status.label()).collect();
-    let states = cases
-        .iter()
-        .map(|p| serde_json::to_value(&p.case))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let lost: Vec<Option<Uuid>> = cases
-        .iter()
-        .map(|p| p.lost_to.as_ref().and_then(|w| w.case_id))
-        .collect();
-    let problems: Vec<Option<&str>> = cases.iter().map(|p| p.problem.as_deref()).collect();
-    tx.execute(
-        "INSERT INTO cases (id, office, booking, applicant, device, counter, status, state,
-                            lost_to, problem)
-         SELECT u.id, $1, u.booking, u.applicant, u.device, u.counter, u.status, u.state,
-                u.lost_to, u.problem
-         FROM UNNEST($2::uuid[], $3::text[], $4::int[], $5::uuid[], $6::int[], $7::text[],
-                     $8::jsonb[], $9::uuid[], $10::text[])
-              AS u (id, booking, applicant, device, counter, status, state, lost_to, problem)
-         ON CONFLICT (id) DO UPDATE SET status = excluded.status, state = excluded.state,
-             problem = excluded.problem, updated_at = now()",
-        &[
-            &office,
-            &ids,
-            &bookings,
-            &applicants,
-            &devices,
-            &counters,
-            &statuses,
-            &states,
-            &lost,
-            &problems,
-        ],
-    )
-    .await?;
-    Ok(())
 }

@@ -10,7 +10,7 @@ use std::time::Instant;
 use axum::Json;
 use axum::extract::{ConnectInfo, Path, State};
 
-use super::{ApiError, AppState, Result};
+use super::{ApiError, AppState, Result, repo};
 use crate::domain::BookingCode;
 use crate::protocol::{ErrorCode, Stage, StatusResponse};
 
@@ -178,26 +178,14 @@ pub async fn status(
     let code = BookingCode::parse(&code)
         .map_err(|e| ApiError::bad(format!("not a booking code: {e:?}")))?;
     let client = state.pool.get().await?;
-    let row = client
-        .query_opt(
-            "SELECT day, cancelled FROM bookings WHERE code = $1",
-            &[&code.as_str()],
-        )
+    let (day, cancelled) = repo::bookings::day_and_cancelled(&**client, code.as_str())
         .await?
         .ok_or_else(|| ApiError::not_found("no booking with this code"))?;
-    let statuses: Vec<String> = client
-        .query(
-            "SELECT status FROM cases WHERE booking = $1 AND lost_to IS NULL",
-            &[&code.as_str()],
-        )
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let statuses = repo::cases::statuses_of_booking(&**client, code.as_str()).await?;
     Ok(Json(StatusResponse {
         booking: code.as_str().to_owned(),
-        day: row.get(0),
-        stage: stage(row.get(1), &statuses),
+        day,
+        stage: stage(cancelled, &statuses),
     }))
 }
 

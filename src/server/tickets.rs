@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::auth::Device;
 use super::trust::Guard;
-use super::{ApiError, Result};
+use super::{ApiError, Result, repo};
 use crate::domain::queue::{self, QueueRules, Ticket, TicketAction, TicketEvent, TicketState};
 use crate::protocol::{CallRequest, CallResponse, Change, ErrorCode, WireEvent};
 
@@ -26,108 +26,12 @@ pub struct Outcome<'a> {
 }
 
 async fn rules(tx: &impl tokio_postgres::GenericClient, office: &str) -> Result<QueueRules> {
-    let config: serde_json::Value = tx
-        .query_one("SELECT config FROM offices WHERE code = $1", &[&office])
+    let config = repo::offices::get(tx, office)
         .await?
-        .get(0);
+        .map(|(_, config)| config)
+        .unwrap_or_default();
     // Settings pusat itself refused to store never get here; fall back to the defaults.
     Ok(QueueRules::from_office_config(&config).unwrap_or_default())
-}
-
-async fn load(tx: &tokio_postgres::Transaction<'_>, id: Uuid) -> Result<Option<(String, Ticket)>> {
-    let row = tx
-        .query_opt(
-            "SELECT office, body FROM tickets WHERE id = $1 FOR UPDATE",
-            &[&id],
-        )
-        .await?;
-    row.map(|r| {
-        let ticket = serde_json::from_value(r.get(1))
-            .map_err(|e| ApiError::Internal(format!("stored ticket {id}: {e}")))?;
-        Ok((r.get(0), ticket))
-    })
-    .transpose()
-}
-
-/// Stores a new ticket; `false` when its number is given already (the
-/// (office, day, line, number) key) or the ticket exists.
-async fn insert(
-    tx: &tokio_postgres::Transaction<'_>,
-    office: &str,
-    device: Uuid,
-    ticket: &Ticket,
-) -> Result<bool> {
-    let body = serde_json::to_value(ticket).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let written = tx
-        .execute(
-            "INSERT INTO tickets (id, office, day, line, number, state, counter, issued_by, body)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
-            &[
-                &ticket.id,
-                &office,
-                &ticket.day,
-                &ticket.issued_line(),
-                &(ticket.number as i32),
-                &ticket.state.label(),
-                &ticket.counter.map(|c| c as i32),
-                &device,
-                &body,
-            ],
-        )
-        .await?;
-    Ok(written == 1)
-}
-
-async fn update(tx: &tokio_postgres::Transaction<'_>, ticket: &Ticket) -> Result<()> {
-    let body = serde_json::to_value(ticket).map_err(|e| ApiError::Internal(e.to_string()))?;
-    tx.execute(
-        // `line` stays the issued line: the number is unique on it for the day, and a
-        // transfer to a line where the same number was given must not break that.
-        "UPDATE tickets SET state = $2, counter = $3, body = $4, updated_at = now()
-         WHERE id = $1",
-        &[
-            &ticket.id,
-            &ticket.state.label(),
-            &ticket.counter.map(|c| c as i32),
-            &body,
-        ],
-    )
-    .await?;
-    Ok(())
-}
-
-async fn conflict(
-    tx: &tokio_postgres::Transaction<'_>,
-    device: &Device,
-    event: &WireEvent,
-    ticket: Uuid,
-    reason: &str,
-) -> Result<()> {
-    tx.execute(
-        "INSERT INTO ticket_conflicts (event, ticket, office, device, counter, reason)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event) DO NOTHING",
-        &[
-            &event.id,
-            &ticket,
-            &device.office,
-            &device.id,
-            &device.counter,
-            &reason,
-        ],
-    )
-    .await?;
-    Ok(())
-}
-
-/// Whether `day` is pusat's today give or take one (office zones and a counter's clock).
-async fn near_today(tx: &tokio_postgres::Transaction<'_>, day: chrono::NaiveDate) -> Result<bool> {
-    Ok(tx
-        .query_one(
-            "SELECT $1::date BETWEEN current_date - 1 AND current_date + 1",
-            &[&day],
-        )
-        .await?
-        .get(0))
 }
 
 /// Why a ticket may not be issued for `day` and `booking`, if it may not: a day not today
@@ -138,16 +42,13 @@ async fn refuse_issue(
     day: chrono::NaiveDate,
     booking: Option<&str>,
 ) -> Result<Option<String>> {
-    if !near_today(tx, day).await? {
+    if !repo::tickets::near_today(tx, day).await? {
         return Ok(Some(format!("a ticket for {day} is not for today")));
     }
     let Some(code) = booking else {
         return Ok(None);
     };
-    let office: Option<String> = tx
-        .query_opt("SELECT office FROM bookings WHERE code = $1", &[&code])
-        .await?
-        .map(|r| r.get(0));
+    let office = repo::bookings::office_of(tx, code).await?;
     Ok(match office {
         Some(o) if o == device.office => None,
         Some(_) => Some(format!("booking {code} belongs to another office")),
@@ -221,7 +122,7 @@ pub async fn apply<'a>(
             ));
             continue;
         }
-        let stored = load(tx, parsed.ticket).await?;
+        let stored = repo::tickets::load(tx, parsed.ticket).await?;
         let ticket = match (&parsed.action, stored) {
             (
                 TicketAction::Issue {
@@ -261,7 +162,7 @@ pub async fn apply<'a>(
                         continue;
                     }
                 };
-                if !insert(tx, &device.office, device.id, &ticket).await? {
+                if !repo::tickets::insert(tx, &device.office, device.id, &ticket).await? {
                     out.refused.push((
                         event,
                         format!("number {} was given out twice today", ticket.label()),
@@ -299,10 +200,13 @@ pub async fn apply<'a>(
             }
             (_, Some((_, mut ticket))) => {
                 match ticket.apply(&parsed, &event.officer, event.device_time) {
-                    Ok(()) => update(tx, &ticket).await?,
+                    Ok(()) => repo::tickets::update(tx, &ticket).await?,
                     // A race lost (another counter called first): the counter is told
                     // through the feed below, with the ticket as it stands.
-                    Err(e) => conflict(tx, device, event, ticket.id, &e.to_string()).await?,
+                    Err(e) => {
+                        repo::tickets::conflict(tx, device, event.id, ticket.id, &e.to_string())
+                            .await?
+                    }
                 }
                 ticket
             }
@@ -520,12 +424,7 @@ async fn serve_calls(
         }
         // A push changed these since they were read: take them as they stand (and choose
         // again for their calls on the next round).
-        let fresh = db
-            .query("SELECT body FROM tickets WHERE id = ANY($1)", &[&lost])
-            .await?;
-        for row in fresh {
-            let fresh: Ticket = serde_json::from_value(row.get(0))
-                .map_err(|e| ApiError::Internal(format!("stored ticket: {e}")))?;
+        for fresh in repo::tickets::by_ids(db, &lost).await? {
             v.keep(&fresh);
         }
         days = v.queues(db, office, batch).await?;
@@ -586,62 +485,16 @@ async fn write_called(
         .map(|(_, t)| serde_json::to_value(Change::Ticket(t.clone())))
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let keys: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-    let rows = db
-        .query(
-            "WITH won AS (
-                 UPDATE tickets t SET state = u.state, counter = u.counter, body = u.body,
-                     updated_at = now()
-                 FROM UNNEST($2::uuid[], $3::text[], $4::int[], $5::jsonb[], $6::text[],
-                             $7::jsonb[], $8::text[]) WITH ORDINALITY
-                      AS u (id, state, counter, body, key, change, officer, n)
-                 WHERE t.id = u.id AND t.state = 'issued'
-                   AND EXISTS (SELECT 1 FROM officers o
-                               WHERE o.office = $1 AND o.username = u.officer AND o.active)
-                 RETURNING t.id, u.key, u.change, u.n
-             ),
-             feed AS (
-                 INSERT INTO feeds (office, last)
-                 SELECT $1, count(*) FROM won HAVING count(*) > 0
-                 ON CONFLICT (office) DO UPDATE SET last = feeds.last + EXCLUDED.last
-                 RETURNING last
-             ),
-             added AS (
-                 INSERT INTO changes (office, pos, kind, key, body)
-                 SELECT $1,
-                        feed.last - (SELECT count(*) FROM won)
-                            + row_number() OVER (ORDER BY won.n),
-                        'ticket', won.key, won.change
-                 FROM won, feed
-             )
-             SELECT won.id, NULL::bigint, NULL::jsonb, pg_notify($9, $1)::text FROM won
-             UNION ALL
-             SELECT NULL, pos, body, NULL FROM changes
-             WHERE office = $1 AND pos > $10 AND kind IN ('ticket', 'office', 'officer')",
-            &[
-                &office,
-                &ids,
-                &states,
-                &counters,
-                &bodies,
-                &keys,
-                &feed_bodies,
-                &officers,
-                &super::db::FEED_CHANNEL,
-                &view.cursor,
-            ],
-        )
-        .await?;
-    let mut written = std::collections::HashSet::new();
-    let mut seen = Vec::new();
-    for row in rows {
-        match row.get::<_, Option<Uuid>>(0) {
-            Some(id) => {
-                written.insert(id);
-            }
-            None => seen.push((row.get::<_, i64>(1), row.get::<_, serde_json::Value>(2))),
-        }
-    }
+    let called = repo::tickets::Called {
+        office,
+        ids: &ids,
+        states: &states,
+        counters: &counters,
+        bodies: &bodies,
+        feed_bodies: &feed_bodies,
+        officers: &officers,
+    };
+    let (written, mut seen) = repo::tickets::write_called(db, &called, view.cursor).await?;
     seen.sort_by_key(|(pos, _)| *pos);
     view.apply(seen)?;
     Ok(written)
@@ -664,21 +517,10 @@ struct OfficeView {
 impl OfficeView {
     async fn load(tx: &tokio_postgres::Client, office: &str) -> Result<OfficeView> {
         // The position first: what commits after it is read again below, which is harmless.
-        let cursor: i64 = tx
-            .query_one(
-                "SELECT COALESCE((SELECT last FROM feeds WHERE office = $1), 0)",
-                &[&office],
-            )
+        let cursor = repo::feed::last(tx, office).await?;
+        let roster = repo::officers::active(tx, office)
             .await?
-            .get(0);
-        let roster = tx
-            .query(
-                "SELECT username FROM officers WHERE office = $1 AND active",
-                &[&office],
-            )
-            .await?
-            .iter()
-            .map(|r| r.get(0))
+            .into_iter()
             .collect();
         Ok(OfficeView {
             cursor,
@@ -692,15 +534,8 @@ impl OfficeView {
     /// Applies what the office's feed says changed since the last batch.
     async fn catch_up(&mut self, db: &tokio_postgres::Client, office: &str) -> Result<()> {
         let read_at = std::time::Instant::now();
-        let rows = db
-            .query(
-                "SELECT pos, body FROM changes
-                 WHERE office = $1 AND pos > $2 AND kind IN ('ticket', 'office', 'officer')
-                 ORDER BY pos",
-                &[&office, &self.cursor],
-            )
-            .await?;
-        self.apply(rows.iter().map(|r| (r.get(0), r.get(1))))?;
+        let rows = repo::feed::queue_changes_after(db, office, self.cursor).await?;
+        self.apply(rows)?;
         self.read_at = read_at;
         Ok(())
     }
@@ -761,16 +596,11 @@ impl OfficeView {
         day: chrono::NaiveDate,
     ) -> Result<Vec<Ticket>> {
         if !self.days.contains_key(&day) {
-            let tickets: HashMap<Uuid, Ticket> = db
-                .query(
-                    "SELECT body FROM tickets WHERE office = $1 AND day = $2",
-                    &[&office, &day],
-                )
+            let tickets: HashMap<Uuid, Ticket> = repo::tickets::of_day(db, office, day)
                 .await?
-                .iter()
-                .map(|r| serde_json::from_value::<Ticket>(r.get(0)).map(|t| (t.id, t)))
-                .collect::<std::result::Result<_, _>>()
-                .map_err(|e| ApiError::Internal(format!("stored ticket: {e}")))?;
+                .into_iter()
+                .map(|t| (t.id, t))
+                .collect();
             // Days long past are of no use to a call.
             self.days.retain(|d, _| (day - *d).num_days().abs() <= 2);
             self.days.insert(day, tickets);
@@ -847,54 +677,20 @@ pub async fn day_report(
     office: &str,
     day: Option<chrono::NaiveDate>,
 ) -> Result<crate::domain::day_report::DayReport> {
-    let row = client
-        .query_opt(
-            "SELECT zone, config FROM offices WHERE code = $1",
-            &[&office],
-        )
+    let (zone, config) = repo::offices::get(client, office)
         .await?
         .ok_or_else(|| ApiError::bad(format!("no office {office}")))?;
-    let zone =
-        crate::domain::Zone::parse(row.get::<_, &str>(0)).unwrap_or(crate::domain::Zone::Wib);
-    let config: serde_json::Value = row.get(1);
+    let zone = crate::domain::Zone::parse(&zone).unwrap_or(crate::domain::Zone::Wib);
     let rules = QueueRules::from_office_config(&config).unwrap_or_default();
     let now = zone.local(chrono::Utc::now());
     let day = day.unwrap_or_else(|| now.date_naive());
-    let tickets = client
-        .query(
-            "SELECT body FROM tickets WHERE office = $1 AND day = $2",
-            &[&office, &day],
-        )
-        .await?
-        .iter()
-        .map(|r| serde_json::from_value(r.get(0)))
-        .collect::<std::result::Result<Vec<Ticket>, _>>()
-        .map_err(|e| ApiError::Internal(format!("stored ticket: {e}")))?;
+    let tickets = repo::tickets::of_day(client, office, day).await?;
     let end = day
         .and_hms_opt(23, 59, 59)
         .and_then(|t| t.and_local_timezone(*now.offset()).single())
         .unwrap_or(now);
     // Every counter's case events of the day (office time), pusat's refusals left out.
-    let milestones: Vec<crate::domain::day_report::Milestone> = client
-        .query(
-            "SELECT e.case_id, e.kind, e.device_time, e.device_offset FROM events e
-             WHERE e.office = $1 AND e.case_id IS NOT NULL
-               AND (e.device_time AT TIME ZONE 'UTC'
-                    + make_interval(secs => e.device_offset))::date = $2
-               AND e.kind IN ('case.check_in', 'case.complete_documents',
-                              'case.complete_interview', 'case.photo', 'case.photo_pending',
-                              'case.decide')
-               AND NOT EXISTS (SELECT 1 FROM refused_events r WHERE r.event = e.id)",
-            &[&office, &day],
-        )
-        .await?
-        .iter()
-        .filter_map(|r| {
-            let at: chrono::DateTime<chrono::Utc> = r.get(2);
-            let offset = chrono::FixedOffset::east_opt(r.get(3))?;
-            Some((r.get(0), r.get(1), at.with_timezone(&offset)))
-        })
-        .collect();
+    let milestones = repo::events::milestones(client, office, day).await?;
     Ok(
         crate::domain::day_report::DayReport::new(office, day, tickets, &rules, now.min(end))
             .with_steps(&milestones),
@@ -915,39 +711,18 @@ pub async fn office_status(
     device: Device,
 ) -> Result<axum::Json<crate::protocol::OfficeStatus>> {
     let client = state.pool.get().await?;
-    let counters = client
-        .query(
-            "SELECT counter, MAX(last_seen) FROM devices
-             WHERE office = $1 AND role = 'counter' AND revoked_at IS NULL
-             GROUP BY counter ORDER BY counter",
-            &[&device.office],
-        )
-        .await?
-        .iter()
-        .map(|r| crate::protocol::CounterSeen {
-            counter: r.get::<_, i32>(0).max(0) as u32,
-            last_seen: r.get(1),
+    let seen = repo::devices::counters_seen(&**client, &device.office).await?;
+    let counters = seen
+        .into_iter()
+        .map(|(counter, last_seen)| crate::protocol::CounterSeen {
+            counter: counter.max(0) as u32,
+            last_seen,
         })
         .collect();
-    let count = |sql: &'static str| {
-        let client = &client;
-        let office = device.office.clone();
-        async move {
-            let n: i64 = client.query_one(sql, &[&office]).await?.get(0);
-            Ok::<u32, ApiError>(n.max(0) as u32)
-        }
-    };
+    let (conflicts, refused) = repo::tickets::problems_today(&**client, &device.office).await?;
     Ok(axum::Json(crate::protocol::OfficeStatus {
         counters,
-        conflicts_today: count(
-            "SELECT COUNT(*) FROM ticket_conflicts WHERE office = $1
-             AND at >= now() - interval '24 hours'",
-        )
-        .await?,
-        refused_today: count(
-            "SELECT COUNT(*) FROM refused_events WHERE office = $1
-             AND at >= now() - interval '24 hours'",
-        )
-        .await?,
+        conflicts_today: conflicts.max(0) as u32,
+        refused_today: refused.max(0) as u32,
     }))
 }

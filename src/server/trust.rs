@@ -13,8 +13,8 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
-use super::Result;
 use super::auth::Device;
+use super::{Result, repo};
 use crate::domain::case::Decision;
 use crate::domain::{Action, Booking};
 use crate::protocol::WireEvent;
@@ -70,17 +70,12 @@ impl Guard {
         device: &Device,
         actions: &[(&WireEvent, Uuid, Action)],
     ) -> Result<Guard> {
-        let rows = tx
-            .query(
-                "SELECT username, role, approval_key FROM officers WHERE office = $1 AND active",
-                &[&device.office],
-            )
-            .await?;
-        let roster = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+        let rows = repo::officers::roster(tx, &device.office).await?;
         let approval_keys = rows
             .iter()
-            .filter_map(|r| Some((r.get(0), r.get::<_, Option<String>>(2)?)))
+            .filter_map(|o| Some((o.username.clone(), o.approval_key.clone()?)))
             .collect();
+        let roster = rows.into_iter().map(|o| (o.username, o.role)).collect();
         let approved: Vec<Uuid> = actions
             .iter()
             .filter(|(_, _, a)| !approvers(a).is_empty())
@@ -89,15 +84,10 @@ impl Guard {
         let board_granted = if approved.is_empty() {
             std::collections::HashSet::new()
         } else {
-            tx.query(
-                "SELECT case_id, supervisor FROM approval_answers
-                 WHERE case_id = ANY($1) AND granted",
-                &[&approved],
-            )
-            .await?
-            .iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect()
+            repo::approvals::granted(tx, &approved)
+                .await?
+                .into_iter()
+                .collect()
         };
         let codes: Vec<&str> = actions
             .iter()
@@ -109,18 +99,11 @@ impl Guard {
         let bookings = if codes.is_empty() {
             HashMap::new()
         } else {
-            tx.query(
-                "SELECT code, office, jsonb_array_length(body->'applicants') FROM bookings
-                 WHERE code = ANY($1)",
-                &[&codes],
-            )
-            .await?
-            .iter()
-            .map(|r| {
-                let n: i32 = r.get(2);
-                (r.get(0), (r.get(1), n.max(0) as usize))
-            })
-            .collect()
+            repo::bookings::offices_and_sizes(tx, &codes)
+                .await?
+                .into_iter()
+                .map(|(code, office, n)| (code, (office, n)))
+                .collect()
         };
         Ok(Guard {
             office: device.office.clone(),
@@ -303,11 +286,7 @@ pub async fn refuse_walk_in(
             booking.code.as_str()
         )));
     }
-    let taken = tx
-        .query_opt(
-            "SELECT 1 FROM bookings WHERE code = $1",
-            &[&booking.code.as_str()],
-        )
+    let taken = repo::bookings::office_of(tx, booking.code.as_str())
         .await?
         .is_some();
     Ok(taken.then(|| format!("booking code {} is already taken", booking.code.as_str())))
@@ -321,12 +300,7 @@ pub async fn record_unverified(
 ) -> Result<()> {
     for (event, case, supervisor) in unverified {
         tracing::warn!(device = %device.id, office = %device.office, seq = event.seq, "approval without proof");
-        tx.execute(
-            "INSERT INTO unverified_approvals (event, office, device, case_id, supervisor)
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event) DO NOTHING",
-            &[&event.id, &device.office, &device.id, case, supervisor],
-        )
-        .await?;
+        repo::events::unverified_approval(tx, event.id, device, *case, supervisor).await?;
     }
     Ok(())
 }
@@ -342,19 +316,7 @@ pub async fn record(
             device = %device.id, office = %device.office, seq = event.seq, kind = %event.kind,
             %reason, "event refused"
         );
-        tx.execute(
-            "INSERT INTO refused_events (event, device, office, seq, kind, reason)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event) DO NOTHING",
-            &[
-                &event.id,
-                &device.id,
-                &device.office,
-                &event.seq,
-                &event.kind,
-                reason,
-            ],
-        )
-        .await?;
+        repo::events::refused(tx, device, event, reason).await?;
     }
     Ok(())
 }

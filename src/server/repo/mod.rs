@@ -2,8 +2,14 @@
 //! handler checks who asks and what the protocol allows, then calls these; it holds no SQL
 //! of its own. Each function takes the connection or transaction it runs on, so a handler
 //! decides what is one transaction.
-//!
-//! Moved so far: photos. The other areas (devices and enrollment, bookings, the feed,
-//! ingest, tickets, status) still keep their SQL beside their handlers.
 
+pub mod approvals;
+pub mod bookings;
+pub mod cases;
+pub mod devices;
+pub mod events;
+pub mod feed;
+pub mod officers;
+pub mod offices;
 pub mod photos;
+pub mod tickets;

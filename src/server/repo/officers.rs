@@ -1,0 +1,157 @@
+//! The `officers` table as the handlers read it: each office's roster.
+
+use tokio_postgres::GenericClient;
+
+use super::super::Result;
+use super::super::admin::NewOfficer;
+use super::super::auth::Device;
+use crate::protocol::RosterEntry;
+
+/// An active officer: username, role, and the public key their board approvals are signed
+/// with, if any.
+#[derive(Debug, Clone)]
+pub struct OnRoster {
+    pub username: String,
+    pub role: String,
+    pub approval_key: Option<String>,
+}
+
+/// The usernames of the active officers of `office`.
+pub async fn active(client: &impl GenericClient, office: &str) -> Result<Vec<String>> {
+    Ok(roster(client, office)
+        .await?
+        .into_iter()
+        .map(|o| o.username)
+        .collect())
+}
+
+/// The active officers of `office`.
+pub async fn roster(client: &impl GenericClient, office: &str) -> Result<Vec<OnRoster>> {
+    Ok(client
+        .query(
+            "SELECT username, role, approval_key FROM officers WHERE office = $1 AND active",
+            &[&office],
+        )
+        .await?
+        .into_iter()
+        .map(|r| OnRoster {
+            username: r.get(0),
+            role: r.get(1),
+            approval_key: r.get(2),
+        })
+        .collect())
+}
+
+/// Keeps a wrong PIN typed for `username` at `device`'s office.
+pub async fn pin_failed(
+    client: &impl GenericClient,
+    device: &Device,
+    username: &str,
+    context: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    client
+        .execute(
+            "INSERT INTO pin_failures (office, username, device, context, at)
+             VALUES ($1, $2, $3, $4, $5)",
+            &[&device.office, &username, &device.id, &context, &at],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Locks `username` when the wrong PINs pusat received for them in the last hour, since
+/// their last lock, reach `limit`; the roster entry that tells the counters.
+pub async fn lock_if_over(
+    tx: &impl GenericClient,
+    office: &str,
+    username: &str,
+    limit: i64,
+) -> Result<Option<RosterEntry>> {
+    let row = tx
+        .query_opt(
+            "UPDATE officers o
+             SET locked_until = now() + make_interval(mins => $3), locked_at = now()
+             WHERE o.username = $1 AND o.office = $2 AND o.active
+               AND (o.locked_until IS NULL OR o.locked_until <= now())
+               AND (SELECT count(*) FROM pin_failures p
+                    WHERE p.username = o.username AND p.office = o.office
+                      AND p.received > now() - interval '1 hour'
+                      AND p.received > COALESCE(o.locked_at, '-infinity')) >= $4
+             RETURNING username, nip, name, role, pin_hash, locked_until, approval_salt",
+            &[
+                &username,
+                &office,
+                &(crate::store::LOCKOUT_MINUTES as i32),
+                &limit,
+            ],
+        )
+        .await?;
+    Ok(row.map(|r| RosterEntry {
+        username: r.get(0),
+        nip: r.get(1),
+        name: r.get(2),
+        role: r.get(3),
+        pin_hash: r.get(4),
+        active: true,
+        locked_until: r.get(5),
+        approval_salt: r.get(6),
+    }))
+}
+
+/// The office `username` is active at, their row locked until the transaction ends.
+pub async fn lock_office_of(client: &impl GenericClient, username: &str) -> Result<Option<String>> {
+    Ok(client
+        .query_opt(
+            "SELECT office FROM officers WHERE username = $1 AND active FOR UPDATE",
+            &[&username],
+        )
+        .await?
+        .map(|r| r.get(0)))
+}
+
+/// Adds the officer `o` as `entry` says (or replaces their details and PIN, and unlocks
+/// them), with the key their approvals are proven with.
+pub async fn put(
+    client: &impl GenericClient,
+    o: &NewOfficer<'_>,
+    entry: &RosterEntry,
+    approval_key: &str,
+) -> Result<()> {
+    let (pin_hash, approval_salt) = (&entry.pin_hash, &entry.approval_salt);
+    client
+        .execute(
+            "INSERT INTO officers (username, office, nip, name, role, pin_hash, approval_salt,
+                               approval_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (username) DO UPDATE SET office = excluded.office, nip = excluded.nip,
+             name = excluded.name, role = excluded.role, pin_hash = excluded.pin_hash,
+             approval_salt = excluded.approval_salt, approval_key = excluded.approval_key,
+             active = true, locked_until = NULL, locked_at = NULL, updated_at = now()",
+            &[
+                &o.username,
+                &o.office,
+                &o.nip,
+                &o.name,
+                &o.role,
+                &pin_hash,
+                &approval_salt,
+                &approval_key,
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Takes `username` off their office's roster; the office, or `None` when they were not
+/// active.
+pub async fn withdraw(client: &impl GenericClient, username: &str) -> Result<Option<String>> {
+    Ok(client
+        .query_opt(
+            "UPDATE officers SET active = false, updated_at = now()
+             WHERE username = $1 AND active RETURNING office",
+            &[&username],
+        )
+        .await?
+        .map(|r| r.get(0)))
+}
