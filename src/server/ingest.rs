@@ -97,7 +97,7 @@ pub async fn ingest(
         let changes = super::project::apply(&tx, device, &fresh).await?;
         let through = new.last().map_or(last, |e| e.seq);
         repo::devices::stored_through(&*tx, device.id, through).await?;
-        super::feed::append(&*tx, &device.office, &changes).await?;
+        super::feed::append(&tx, &device.office, &changes).await?;
     }
     tx.commit().await?;
     Ok(PushResponse {

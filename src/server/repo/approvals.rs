@@ -15,7 +15,7 @@ pub async fn answer(
     device: &Device,
     event: Uuid,
 ) -> Result<bool> {
-    let body = serde_json::to_value(&answer).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let body = serde_json::to_value(answer).map_err(|e| ApiError::Internal(e.to_string()))?;
     let stored = client
         .execute(
             "INSERT INTO approval_answers
