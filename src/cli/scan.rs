@@ -33,8 +33,10 @@ pub(super) fn serial(
     while count.is_none_or(|n| accepted < n) {
         let Ok(event) = rx.recv() else { break };
         match event {
-            ScannerEvent::Connected(port) => eprintln!("{}", fill(s.scanner_connected, &[&port])),
-            ScannerEvent::Disconnected(why) => eprintln!("{}", fill(s.scanner_lost, &[&why])),
+            ScannerEvent::Connected(port) => {
+                eprintln!("{}", fill!(s.scanner_connected, port = port))
+            }
+            ScannerEvent::Disconnected(why) => eprintln!("{}", fill!(s.scanner_lost, why = why)),
             ScannerEvent::Refused(r) => eprintln!("{}: {}", s.scan_refused, refusal_text(&r, s)),
             ScannerEvent::Scan(text) => {
                 accepted += usize::from(print_scan(o, key.as_ref(), &text));
@@ -91,8 +93,8 @@ pub(super) fn camera(o: &Opened, device: String, count: Option<usize>) -> Result
     while count.is_none_or(|n| accepted < n) {
         let Ok(event) = rx.recv() else { break };
         match event {
-            CameraEvent::Opened(name) => eprintln!("{}", fill(s.camera_opened, &[&name])),
-            CameraEvent::Failed(why) => eprintln!("{}", fill(s.camera_failed, &[&why])),
+            CameraEvent::Opened(name) => eprintln!("{}", fill!(s.camera_opened, name = name)),
+            CameraEvent::Failed(why) => eprintln!("{}", fill!(s.camera_failed, why = why)),
             CameraEvent::Frame(_) => {}
             CameraEvent::Scan(text) => {
                 accepted += usize::from(print_scan(o, key.as_ref(), &text));

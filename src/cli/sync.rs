@@ -213,9 +213,10 @@ pub(super) fn run(mut o: Opened, once: bool) -> Result<(), CliError> {
         let state = match &status.state {
             crate::sync::SyncState::Online => s.sync_online.to_owned(),
             crate::sync::SyncState::Connecting => s.sync_connecting.to_owned(),
-            crate::sync::SyncState::Offline { error, retry_in } => crate::text::fill(
+            crate::sync::SyncState::Offline { error, retry_in } => crate::text::fill!(
                 s.sync_offline,
-                &[&sync_error_text(s, error), &retry_in.as_secs().max(1)],
+                why = sync_error_text(s, error),
+                seconds = retry_in.as_secs().max(1)
             ),
         };
         println!(

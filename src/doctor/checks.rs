@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::{Finding, fill, mb};
+use super::{Finding, mb};
 use crate::config::Config;
 use crate::store::health;
 use crate::sync::{Credential, SyncError};
 use crate::text::Strings;
+use crate::text::fill;
 
 /// The configuration parses and every value is in range.
 pub(super) fn config(dir: &Path, s: &Strings, out: &mut Vec<Finding>) -> Option<Config> {
@@ -28,7 +29,7 @@ pub(super) fn config(dir: &Path, s: &Strings, out: &mut Vec<Finding>) -> Option<
         Err(e) => {
             out.push(Finding::fail(
                 "config",
-                fill(s.dr_config_bad, &[&shown, &e]),
+                fill!(s.dr_config_bad, file = shown, why = e),
                 s.dr_config_fix.to_owned(),
             ));
             return None;
@@ -36,11 +37,11 @@ pub(super) fn config(dir: &Path, s: &Strings, out: &mut Vec<Finding>) -> Option<
     };
     let problems = out_of_range(&config);
     out.push(if problems.is_empty() {
-        Finding::ok("config", fill(s.dr_config_ok, &[&shown]))
+        Finding::ok("config", fill!(s.dr_config_ok, file = shown))
     } else {
         Finding::fail(
             "config",
-            fill(s.dr_config_bad, &[&shown, &problems.join("; ")]),
+            fill!(s.dr_config_bad, file = shown, why = problems.join("; ")),
             s.dr_config_fix.to_owned(),
         )
     });
@@ -185,7 +186,7 @@ pub(super) fn credential(
         Err(e) => {
             out.push(Finding::fail(
                 "credential",
-                fill(s.dr_cred_bad, &[&e]),
+                fill!(s.dr_cred_bad, why = e),
                 reenroll(),
             ));
             None
@@ -195,19 +196,24 @@ pub(super) fn credential(
             out.push(if c.expires_at <= now {
                 Finding::fail(
                     "credential",
-                    fill(s.dr_cred_expired, &[&c.expires_at.format("%Y-%m-%d")]),
+                    fill!(s.dr_cred_expired, day = c.expires_at.format("%Y-%m-%d")),
                     reenroll(),
                 )
             } else if days < RENEW_WARN_DAYS {
                 Finding::warn(
                     "credential",
-                    fill(s.dr_cred_soon, &[&days]),
+                    fill!(s.dr_cred_soon, days = days),
                     s.dr_cred_soon_fix.to_owned(),
                 )
             } else {
                 Finding::ok(
                     "credential",
-                    fill(s.dr_cred_ok, &[&c.office.code, &c.counter, &days]),
+                    fill!(
+                        s.dr_cred_ok,
+                        office = c.office.code,
+                        counter = c.counter,
+                        days = days
+                    ),
                 )
             });
             Some(c)
@@ -229,7 +235,7 @@ pub(super) fn database(dir: &Path, now: DateTime<Utc>, s: &Strings, out: &mut Ve
     if !path.exists() {
         out.push(Finding::fail(
             "database",
-            fill(s.dr_db_missing, &[&path.display()]),
+            fill!(s.dr_db_missing, path = path.display()),
             s.dr_db_missing_fix.to_owned(),
         ));
         return;
@@ -240,7 +246,7 @@ pub(super) fn database(dir: &Path, now: DateTime<Utc>, s: &Strings, out: &mut Ve
         Err(e) => {
             out.push(Finding::fail(
                 "database",
-                fill(s.dr_db_broken, &[&e]),
+                fill!(s.dr_db_broken, why = e),
                 restore(),
             ));
             return;
@@ -250,7 +256,7 @@ pub(super) fn database(dir: &Path, now: DateTime<Utc>, s: &Strings, out: &mut Ve
         let said: Vec<&str> = h.integrity.iter().take(3).map(String::as_str).collect();
         out.push(Finding::fail(
             "database",
-            fill(s.dr_db_broken, &[&said.join("; ")]),
+            fill!(s.dr_db_broken, why = said.join("; ")),
             restore(),
         ));
         return;
@@ -260,7 +266,7 @@ pub(super) fn database(dir: &Path, now: DateTime<Utc>, s: &Strings, out: &mut Ve
         sound = false;
         out.push(Finding::fail(
             "database",
-            fill(s.dr_db_fk, &[&h.foreign_key_faults]),
+            fill!(s.dr_db_fk, rows = h.foreign_key_faults),
             restore(),
         ));
     }
@@ -268,7 +274,7 @@ pub(super) fn database(dir: &Path, now: DateTime<Utc>, s: &Strings, out: &mut Ve
         sound = false;
         out.push(Finding::fail(
             "outbox",
-            fill(s.dr_db_gap, &[after, next]),
+            fill!(s.dr_db_gap, after = after, next = next),
             s.dr_db_gap_fix.to_owned(),
         ));
     }
@@ -276,7 +282,7 @@ pub(super) fn database(dir: &Path, now: DateTime<Utc>, s: &Strings, out: &mut Ve
         sound = false;
         out.push(Finding::fail(
             "replay",
-            fill(s.dr_db_replay, &[&h.mismatched_cases.len()]),
+            fill!(s.dr_db_replay, cases = h.mismatched_cases.len()),
             s.dr_db_gap_fix.to_owned(),
         ));
     }
@@ -290,7 +296,7 @@ pub(super) fn database(dir: &Path, now: DateTime<Utc>, s: &Strings, out: &mut Ve
     if sound {
         out.push(Finding::ok(
             "database",
-            fill(s.dr_db_ok, &[&h.cases, &h.events]),
+            fill!(s.dr_db_ok, cases = h.cases, events = h.events),
         ));
     }
     out.push(if crate::store::cipher::is_plain(&path) {
@@ -306,11 +312,11 @@ pub(super) fn database(dir: &Path, now: DateTime<Utc>, s: &Strings, out: &mut Ve
     out.push(if wal > WAL_WARN_BYTES {
         Finding::warn(
             "wal",
-            fill(s.dr_wal_big, &[&mb(wal)]),
+            fill!(s.dr_wal_big, mb = mb(wal)),
             s.dr_wal_fix.to_owned(),
         )
     } else {
-        Finding::ok("wal", fill(s.dr_wal_ok, &[&mb(wal)]))
+        Finding::ok("wal", fill!(s.dr_wal_ok, mb = mb(wal)))
     });
     let hours = h
         .oldest_pending
@@ -318,13 +324,17 @@ pub(super) fn database(dir: &Path, now: DateTime<Utc>, s: &Strings, out: &mut Ve
     out.push(if hours >= BACKLOG_WARN_HOURS {
         Finding::warn(
             "sync",
-            fill(s.dr_sync_old, &[&h.pending_events, &hours]),
+            fill!(s.dr_sync_old, events = h.pending_events, hours = hours),
             s.dr_sync_fix.to_owned(),
         )
     } else {
         Finding::ok(
             "sync",
-            fill(s.dr_sync_ok, &[&h.pending_events, &h.pending_photos]),
+            fill!(
+                s.dr_sync_ok,
+                events = h.pending_events,
+                photos = h.pending_photos
+            ),
         )
     });
     out.push(retention_finding(
@@ -351,14 +361,19 @@ pub fn retention_finding(
     match purged_on {
         Some(on) if (today - on).num_days() >= PURGE_WARN_DAYS => Finding::warn(
             "retention",
-            fill(s.dr_retention_late, &[&days, &on, &(today - on).num_days()]),
+            fill!(
+                s.dr_retention_late,
+                days = days,
+                on = on,
+                ago = (today - on).num_days()
+            ),
             s.dr_retention_fix.to_owned(),
         ),
-        Some(on) => Finding::ok("retention", fill(s.dr_retention_ok, &[&days, &on])),
-        None if cases == 0 => Finding::ok("retention", fill(s.dr_retention_new, &[&days])),
+        Some(on) => Finding::ok("retention", fill!(s.dr_retention_ok, days = days, on = on)),
+        None if cases == 0 => Finding::ok("retention", fill!(s.dr_retention_new, days = days)),
         None => Finding::warn(
             "retention",
-            fill(s.dr_retention_never, &[&days]),
+            fill!(s.dr_retention_never, days = days),
             s.dr_retention_fix.to_owned(),
         ),
     }
@@ -372,7 +387,7 @@ pub(super) fn permissions(dir: &Path, s: &Strings, out: &mut Vec<Finding>) {
     if !dir.is_dir() {
         out.push(Finding::fail(
             "permissions",
-            fill(s.dr_perm_bad, &[&format!("{} ?", dir.display())]),
+            fill!(s.dr_perm_bad, what = format!("{} ?", dir.display())),
             s.dr_db_missing_fix.to_owned(),
         ));
         return;
@@ -394,12 +409,15 @@ pub(super) fn permissions(dir: &Path, s: &Strings, out: &mut Vec<Finding>) {
     }
     let user = std::env::var("USER").unwrap_or_else(|_| me.to_string());
     out.push(if wrong.is_empty() {
-        Finding::ok("permissions", fill(s.dr_perm_ok, &[&dir.display(), &user]))
+        Finding::ok(
+            "permissions",
+            fill!(s.dr_perm_ok, dir = dir.display(), user = user),
+        )
     } else {
         Finding::fail(
             "permissions",
-            fill(s.dr_perm_bad, &[&wrong.join("; ")]),
-            fill(s.dr_perm_fix, &[&dir.display()]),
+            fill!(s.dr_perm_bad, what = wrong.join("; ")),
+            fill!(s.dr_perm_fix, dir = dir.display()),
         )
     });
 }
@@ -415,11 +433,11 @@ pub fn secret_in(dir: &Path, folder: &Path, s: &Strings) -> Finding {
     use std::os::unix::fs::PermissionsExt;
     let folder = folder.to_path_buf();
     let file = folder.join(crate::secret::FILE);
-    let fix = || fill(s.dr_secret_fix, &[&folder.display()]);
+    let fix = || fill!(s.dr_secret_fix, folder = folder.display());
     if folder.starts_with(dir) {
         return Finding::warn(
             "secret",
-            fill(s.dr_secret_inside, &[&folder.display()]),
+            fill!(s.dr_secret_inside, folder = folder.display()),
             fix(),
         );
     }
@@ -429,11 +447,11 @@ pub fn secret_in(dir: &Path, folder: &Path, s: &Strings) -> Finding {
         return if sealed_key {
             Finding::fail(
                 "secret",
-                fill(s.dr_secret_lost, &[&file.display()]),
+                fill!(s.dr_secret_lost, file = file.display()),
                 s.dr_cred_reenroll_fix.to_owned(),
             )
         } else {
-            Finding::ok("secret", fill(s.dr_secret_new, &[&file.display()]))
+            Finding::ok("secret", fill!(s.dr_secret_new, file = file.display()))
         };
     };
     let mode = meta.permissions().mode() & 0o777;
@@ -441,13 +459,13 @@ pub fn secret_in(dir: &Path, folder: &Path, s: &Strings) -> Finding {
     if mode & 0o077 != 0 || folder_mode & 0o077 != 0 {
         return Finding::fail(
             "secret",
-            fill(
+            fill!(
                 s.dr_secret_open,
-                &[&format!(
+                modes = format!(
                     "{} {mode:o}, {} {folder_mode:o}",
                     file.display(),
                     folder.display()
-                )],
+                )
             ),
             fix(),
         );
@@ -458,10 +476,10 @@ pub fn secret_in(dir: &Path, folder: &Path, s: &Strings) -> Finding {
     match opened {
         Err(e) => Finding::fail(
             "secret",
-            fill(s.dr_secret_other, &[&e]),
+            fill!(s.dr_secret_other, why = e),
             s.dr_cred_reenroll_fix.to_owned(),
         ),
-        Ok(_) => Finding::ok("secret", fill(s.dr_secret_ok, &[&file.display()])),
+        Ok(_) => Finding::ok("secret", fill!(s.dr_secret_ok, file = file.display())),
     }
 }
 
@@ -476,22 +494,23 @@ pub(super) fn device_key(dir: &Path, s: &Strings) -> Option<Finding> {
     match DeviceKey::load_sealed(dir, &secret) {
         Ok(None) => None,
         Ok(Some(DeviceKey::Tpm(key))) => {
-            Some(Finding::ok("key", fill(s.dr_key_tpm, &[&key.tcti()])))
+            Some(Finding::ok("key", fill!(s.dr_key_tpm, tpm = key.tcti())))
         }
         Ok(Some(DeviceKey::File(_))) => Some(match tpm {
             Some(tcti) => Finding::warn(
                 "key",
-                fill(s.dr_key_file_tpm_here, &[&tcti]),
+                fill!(s.dr_key_file_tpm_here, tcti = tcti),
                 s.dr_key_file_tpm_here_fix.to_owned(),
             ),
             None => Finding::ok("key", s.dr_key_file.to_owned()),
         }),
         Err(CredentialError::Tpm(why)) => Some(Finding::fail(
             "key",
-            fill(s.dr_key_tpm_fails, &[&why]),
-            fill(
+            fill!(s.dr_key_tpm_fails, why = why),
+            fill!(
                 s.dr_key_tpm_fails_fix,
-                &[&crate::sync::tpm::DEVICE, &crate::sync::tpm::ENV],
+                device = crate::sync::tpm::DEVICE,
+                variable = crate::sync::tpm::ENV
             ),
         )),
         Err(_) => None,
@@ -517,7 +536,7 @@ pub(super) fn disk(dir: &Path, s: &Strings) -> Finding {
         ),
         Err(e) => Finding::warn(
             "disk",
-            fill(s.dr_disk_unknown, &[&e]),
+            fill!(s.dr_disk_unknown, why = e),
             s.dr_disk_fix.to_owned(),
         ),
     }
@@ -525,7 +544,7 @@ pub(super) fn disk(dir: &Path, s: &Strings) -> Finding {
 
 /// The disk finding for `free` of `total` bytes.
 pub fn disk_finding(free: u64, total: u64, s: &Strings) -> Finding {
-    let text = |t| fill(t, &[&mb(free), &mb(total)]);
+    let text = |t| fill!(t, free = mb(free), total = mb(total));
     if free < DISK_FAIL_BYTES {
         Finding::fail("disk", text(s.dr_disk_low), s.dr_disk_fix.to_owned())
     } else if free < DISK_WARN_BYTES {
@@ -543,10 +562,10 @@ pub(super) fn scanner(config: &crate::devices::serial::SerialConfig, s: &Strings
         let found = crate::devices::serial::parse_usb(&config.hid)
             .and_then(|(v, p)| crate::devices::hid::locate(v, p));
         return match found {
-            Some(path) => Finding::ok("scanner", fill(s.dr_scan_ok, &[&path])),
+            Some(path) => Finding::ok("scanner", fill!(s.dr_scan_ok, device = path)),
             None => Finding::fail(
                 "scanner",
-                fill(s.dr_scan_bad, &[&shown, &s.dr_not_found]),
+                fill!(s.dr_scan_bad, device = shown, why = s.dr_not_found),
                 s.dr_scan_hid_fix.to_owned(),
             ),
         };
@@ -566,7 +585,7 @@ pub(super) fn scanner(config: &crate::devices::serial::SerialConfig, s: &Strings
     if !config.port.is_empty() && !Path::new(&config.port).exists() {
         return Finding::fail(
             "scanner",
-            fill(s.dr_scan_bad, &[&shown, &s.dr_not_found]),
+            fill!(s.dr_scan_bad, device = shown, why = s.dr_not_found),
             s.dr_scan_fix.to_owned(),
         );
     }
@@ -574,12 +593,12 @@ pub(super) fn scanner(config: &crate::devices::serial::SerialConfig, s: &Strings
         .resolve()
         .and_then(|path| config.open(&path).map(|_| path))
     {
-        Ok(path) => Finding::ok("scanner", fill(s.dr_scan_ok, &[&path])),
+        Ok(path) => Finding::ok("scanner", fill!(s.dr_scan_ok, device = path)),
         // The running terminal holds the port (opened exclusively): it is there and in use.
-        Err(e) if is_busy(&e) => Finding::ok("scanner", fill(s.dr_scan_busy, &[&shown])),
+        Err(e) if is_busy(&e) => Finding::ok("scanner", fill!(s.dr_scan_busy, device = shown)),
         Err(e) => Finding::fail(
             "scanner",
-            fill(s.dr_scan_bad, &[&shown, &e]),
+            fill!(s.dr_scan_bad, device = shown, why = e),
             s.dr_scan_fix.to_owned(),
         ),
     }
@@ -598,7 +617,7 @@ pub(super) fn printer(config: &crate::devices::printer::PrinterConfig, s: &Strin
         .custom_flags(0o4000)
         .open(port);
     match opened {
-        Ok(_) => Finding::ok("printer", fill(s.dr_printer_ok, &[&port])),
+        Ok(_) => Finding::ok("printer", fill!(s.dr_printer_ok, port = port)),
         Err(e) => {
             let why = if e.kind() == std::io::ErrorKind::NotFound {
                 s.dr_not_found.to_owned()
@@ -607,7 +626,7 @@ pub(super) fn printer(config: &crate::devices::printer::PrinterConfig, s: &Strin
             };
             Finding::fail(
                 "printer",
-                fill(s.dr_printer_bad, &[&port, &why]),
+                fill!(s.dr_printer_bad, port = port, why = why),
                 s.dr_printer_fix.to_owned(),
             )
         }
@@ -631,7 +650,7 @@ pub(super) fn camera(config: &crate::devices::camera::CameraConfig, s: &Strings)
     if device.starts_with('/') && !Path::new(&device).exists() {
         return Finding::fail(
             "camera",
-            fill(s.dr_cam_bad, &[&device, &s.dr_not_found]),
+            fill!(s.dr_cam_bad, device = device, why = s.dr_not_found),
             s.dr_cam_fix.to_owned(),
         );
     }
@@ -646,13 +665,16 @@ pub(super) fn camera(config: &crate::devices::camera::CameraConfig, s: &Strings)
     let bad = |why: String| {
         Finding::fail(
             "camera",
-            fill(s.dr_cam_bad, &[&device, &why]),
+            fill!(s.dr_cam_bad, device = device, why = why),
             s.dr_cam_fix.to_owned(),
         )
     };
     match rx.recv_timeout(CAMERA_WAIT) {
-        Ok(Ok((w, h))) => Finding::ok("camera", fill(s.dr_cam_ok, &[&device, &w, &h])),
-        Ok(Err(e)) if is_busy(&e) => Finding::ok("camera", fill(s.dr_cam_busy, &[&device])),
+        Ok(Ok((w, h))) => Finding::ok(
+            "camera",
+            fill!(s.dr_cam_ok, device = device, width = w, height = h),
+        ),
+        Ok(Err(e)) if is_busy(&e) => Finding::ok("camera", fill!(s.dr_cam_busy, device = device)),
         Ok(Err(e)) => bad(e),
         Err(_) => bad(format!("> {} s", CAMERA_WAIT.as_secs())),
     }
@@ -675,17 +697,17 @@ pub fn clock_finding(skew: Option<TimeDelta>, s: &Strings) -> Finding {
     if off >= SKEW_FAIL {
         Finding::fail(
             "clock",
-            fill(s.dr_clock_off, &[&seconds]),
+            fill!(s.dr_clock_off, seconds = seconds),
             s.dr_clock_fix.to_owned(),
         )
     } else if off >= SKEW_WARN {
         Finding::warn(
             "clock",
-            fill(s.dr_clock_off, &[&seconds]),
+            fill!(s.dr_clock_off, seconds = seconds),
             s.dr_clock_fix.to_owned(),
         )
     } else {
-        Finding::ok("clock", fill(s.dr_clock_ok, &[&seconds]))
+        Finding::ok("clock", fill!(s.dr_clock_ok, seconds = seconds))
     }
 }
 
@@ -722,27 +744,23 @@ pub(super) fn pusat(
             if info.office != credential.office.code || info.counter != credential.counter {
                 out.push(Finding::fail(
                     "pusat",
-                    fill(
+                    fill!(
                         s.dr_pusat_other,
-                        &[
-                            &info.office,
-                            &info.counter,
-                            &credential.office.code,
-                            &credential.counter,
-                        ],
+                        office = info.office,
+                        counter = info.counter,
+                        our_office = credential.office.code,
+                        our_counter = credential.counter
                     ),
                     s.dr_cred_reenroll_fix.to_owned(),
                 ));
             } else {
                 out.push(Finding::ok(
                     "pusat",
-                    fill(
+                    fill!(
                         s.dr_pusat_ok,
-                        &[
-                            &server,
-                            &crate::protocol::VERSION,
-                            &probe.round_trip.num_milliseconds(),
-                        ],
+                        server = server,
+                        protocol = crate::protocol::VERSION,
+                        ms = probe.round_trip.num_milliseconds()
                     ),
                 ));
             }
@@ -757,31 +775,31 @@ fn pusat_error(server: &str, e: &SyncError, s: &Strings) -> Finding {
     match e {
         SyncError::Offline(why) | SyncError::Unavailable(why) => Finding::warn(
             "pusat",
-            fill(s.dr_pusat_down, &[&server, why]),
+            fill!(s.dr_pusat_down, server = server, why = why),
             s.dr_pusat_down_fix.to_owned(),
         ),
         SyncError::Certificate(why) => Finding::fail(
             "pusat",
-            fill(s.dr_pusat_cert, &[&server, why]),
+            fill!(s.dr_pusat_cert, server = server, why = why),
             s.dr_pusat_cert_fix.to_owned(),
         ),
         SyncError::Protocol(why) => Finding::fail(
             "pusat",
-            fill(s.dr_pusat_protocol, &[why]),
+            fill!(s.dr_pusat_protocol, why = why),
             s.dr_pusat_protocol_fix.to_owned(),
         ),
         SyncError::Revoked => Finding::fail("pusat", s.dr_cred_revoked.to_owned(), reenroll()),
         SyncError::Expired | SyncError::Unauthorized | SyncError::EnrollCode => {
-            Finding::fail("pusat", fill(s.dr_pusat_refused, &[e]), reenroll())
+            Finding::fail("pusat", fill!(s.dr_pusat_refused, why = e), reenroll())
         }
         SyncError::Nonsense(why) => Finding::fail(
             "pusat",
-            fill(s.dr_pusat_nonsense, &[why]),
+            fill!(s.dr_pusat_nonsense, why = why),
             s.dr_pusat_nonsense_fix.to_owned(),
         ),
         other => Finding::fail(
             "pusat",
-            fill(s.dr_pusat_refused, &[other]),
+            fill!(s.dr_pusat_refused, why = other),
             s.dr_pusat_down_fix.to_owned(),
         ),
     }
@@ -804,11 +822,14 @@ pub(super) fn backup(dir: &Path, now: DateTime<Utc>, s: &Strings) -> Finding {
     if hours >= BACKUP_WARN_HOURS {
         Finding::warn(
             "backup",
-            fill(s.dr_backup_old, &[&hours, &when]),
+            fill!(s.dr_backup_old, hours = hours, when = when),
             s.dr_backup_fix.to_owned(),
         )
     } else {
-        Finding::ok("backup", fill(s.dr_backup_ok, &[&when, &last.photos]))
+        Finding::ok(
+            "backup",
+            fill!(s.dr_backup_ok, when = when, photos = last.photos),
+        )
     }
 }
 
@@ -828,14 +849,14 @@ pub(super) fn service(s: &Strings) -> Finding {
             let why = stderr.lines().next().unwrap_or("").trim().to_owned();
             return Finding::warn(
                 "service",
-                fill(s.dr_unit_none, &[&why]),
+                fill!(s.dr_unit_none, why = why),
                 s.dr_unit_none_fix.to_owned(),
             );
         }
         Err(e) => {
             return Finding::warn(
                 "service",
-                fill(s.dr_unit_none, &[&e]),
+                fill!(s.dr_unit_none, why = e),
                 s.dr_unit_none_fix.to_owned(),
             );
         }
@@ -850,17 +871,23 @@ pub(super) fn service(s: &Strings) -> Finding {
     if get("LoadState") == "not-found" {
         return Finding::warn(
             "service",
-            fill(s.dr_unit_none, &[&"loket.service not-found"]),
+            fill!(s.dr_unit_none, why = "loket.service not-found"),
             s.dr_unit_none_fix.to_owned(),
         );
     }
     let active = get("ActiveState");
     if active == "active" {
-        Finding::ok("service", fill(s.dr_unit_ok, &[&get("WatchdogUSec")]))
+        Finding::ok(
+            "service",
+            fill!(s.dr_unit_ok, watchdog = get("WatchdogUSec")),
+        )
     } else {
         Finding::warn(
             "service",
-            fill(s.dr_unit_down, &[&format!("{active}/{}", get("SubState"))]),
+            fill!(
+                s.dr_unit_down,
+                state = format!("{active}/{}", get("SubState"))
+            ),
             s.dr_unit_down_fix.to_owned(),
         )
     }

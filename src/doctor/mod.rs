@@ -20,7 +20,7 @@ impl Report {
     pub fn render(&self, lang: Lang) -> String {
         let s = lang.strings();
         self.render_with(
-            &crate::text::fill(s.dr_title, &[&self.subject]),
+            &crate::text::fill!(s.dr_title, subject = self.subject),
             s.dr_fix,
             [s.dr_serve_ok, s.dr_serve_warn, s.dr_serve_fail],
         )
@@ -103,10 +103,6 @@ pub fn language(dir: &Path, flag: Option<&str>) -> Lang {
 
 fn mb(bytes: u64) -> u64 {
     bytes / (1024 * 1024)
-}
-
-fn fill(template: &str, values: &[&dyn std::fmt::Display]) -> String {
-    crate::text::fill(template, values)
 }
 
 #[cfg(test)]

@@ -3,9 +3,10 @@
 //! the domain to words beside it (`scan.rs` for scans and photo checks). The terminal and
 //! the command line both speak through this module.
 //!
-//! Placeholders, filled by [`fill`]: `{}` takes the next value, `{N}` value N (from 0, so a
-//! language may order them its own way), and `{one|other}` chooses by the value before it
-//! ("1 event" / "2 events"; Bahasa Indonesia needs no plural and uses none).
+//! Placeholders, filled by [`fill!`]: `{name}` takes the value given that name (so a
+//! language orders them its own way, and a reader of the table sees what goes where), and
+//! `{one|other}` chooses by the value before it ("1 event" / "2 events"; Bahasa Indonesia
+//! needs no plural and uses none).
 
 use crate::domain::booking::WalkInReason;
 use crate::domain::case::{InterviewField, Purpose, RedFlag};
@@ -42,13 +43,26 @@ impl Lang {
     }
 }
 
-/// Fills `template`'s placeholders: `{}` with the next value, `{N}` with value N, and
+/// Fills a template of the table with named values, as `format!` names them:
+/// `fill!(s.welcome, name = officer.name)`. See [`fill_named`].
+#[macro_export]
+macro_rules! fill {
+    ($template:expr $(, $name:ident = $value:expr)* $(,)?) => {
+        $crate::text::fill_named(
+            $template,
+            &[$((stringify!($name), &$value as &dyn ::std::fmt::Display)),*],
+        )
+    };
+}
+pub use crate::fill;
+
+/// Fills `template`'s placeholders: `{name}` with the value of that name, and
 /// `{one|other}` with `one` when the value placed just before it reads "1", else `other`.
-/// Anything else in braces is kept as written.
-pub fn fill(template: &str, values: &[&dyn std::fmt::Display]) -> String {
+/// A name given no value, and anything else in braces, is kept as written, so a mistake
+/// shows on the screen (and in the screen tests) instead of vanishing.
+pub fn fill_named(template: &str, values: &[(&str, &dyn std::fmt::Display)]) -> String {
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
-    let mut next = 0;
     let mut last: Option<String> = None;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
@@ -64,26 +78,14 @@ pub fn fill(template: &str, values: &[&dyn std::fmt::Display]) -> String {
             } else {
                 other
             });
+        } else if let Some((_, value)) = values.iter().find(|(name, _)| *name == inside) {
+            let value = value.to_string();
+            out.push_str(&value);
+            last = Some(value);
         } else {
-            let index = match inside {
-                "" => {
-                    next += 1;
-                    Some(next - 1)
-                }
-                n => n.parse::<usize>().ok(),
-            };
-            match index {
-                Some(i) => {
-                    let value = values.get(i).map(|v| v.to_string()).unwrap_or_default();
-                    out.push_str(&value);
-                    last = Some(value);
-                }
-                None => {
-                    out.push('{');
-                    out.push_str(inside);
-                    out.push('}');
-                }
-            }
+            out.push('{');
+            out.push_str(inside);
+            out.push('}');
         }
         rest = &after[close + 1..];
     }
@@ -91,44 +93,45 @@ pub fn fill(template: &str, values: &[&dyn std::fmt::Display]) -> String {
     out
 }
 
-/// The values a template asks for: one more than the highest placeholder index.
-/// What became of one supervisor's answer from the board, in `lang`.
-pub fn approval_answer_text(a: &crate::counter::Answered, lang: Lang) -> String {
-    let s = lang.strings();
-    match (&a.case, a.answer.granted) {
-        (Ok(_), true) => fill(
-            s.approval_granted_notice,
-            &[&a.answer.supervisor, &a.booking],
-        ),
-        (Ok(_), false) => fill(
-            s.approval_returned_notice,
-            &[&a.answer.supervisor, &a.booking, &a.answer.note],
-        ),
-        (Err(e), _) => fill(
-            s.approval_failed_notice,
-            &[&a.answer.supervisor, &a.booking, &counter_text(e, s, lang)],
-        ),
-    }
-}
-
+/// The names a template's placeholders use, each once, in order of first use.
 #[cfg(test)]
-fn arity(template: &str) -> usize {
-    let mut next = 0;
-    let mut most = 0;
+fn placeholder_names(template: &str) -> Vec<&str> {
+    let mut names = Vec::new();
     let mut rest = template;
     while let Some(open) = rest.find('{') {
         let after = &rest[open + 1..];
         let Some(close) = after.find('}') else { break };
         let inside = &after[..close];
-        if inside.is_empty() {
-            next += 1;
-            most = most.max(next);
-        } else if let Ok(n) = inside.parse::<usize>() {
-            most = most.max(n + 1);
+        if !inside.contains('|') && !names.contains(&inside) {
+            names.push(inside);
         }
         rest = &after[close + 1..];
     }
-    most
+    names
+}
+
+/// What became of one supervisor's answer from the board, in `lang`.
+pub fn approval_answer_text(a: &crate::counter::Answered, lang: Lang) -> String {
+    let s = lang.strings();
+    match (&a.case, a.answer.granted) {
+        (Ok(_), true) => fill!(
+            s.approval_granted_notice,
+            supervisor = a.answer.supervisor,
+            booking = a.booking
+        ),
+        (Ok(_), false) => fill!(
+            s.approval_returned_notice,
+            supervisor = a.answer.supervisor,
+            booking = a.booking,
+            note = a.answer.note
+        ),
+        (Err(e), _) => fill!(
+            s.approval_failed_notice,
+            supervisor = a.answer.supervisor,
+            booking = a.booking,
+            why = counter_text(e, s, lang)
+        ),
+    }
 }
 
 macro_rules! strings {
@@ -283,12 +286,12 @@ pub fn auth_text(e: &crate::store::AuthError, user: &str, s: &Strings) -> String
     use crate::store::AuthError;
     match e {
         AuthError::UnknownUser => s.login_unknown.to_owned(),
-        AuthError::WrongPin { remaining } => fill(s.login_wrong_pin, &[remaining]),
-        AuthError::Locked { until } => fill(s.login_locked, &[&until.format("%H:%M")]),
-        AuthError::NotSupervisor => fill(s.login_not_supervisor, &[&user]),
+        AuthError::WrongPin { remaining } => fill!(s.login_wrong_pin, left = remaining),
+        AuthError::Locked { until } => fill!(s.login_locked, time = until.format("%H:%M")),
+        AuthError::NotSupervisor => fill!(s.login_not_supervisor, user = user),
         AuthError::EmptyPin => s.pin_empty.to_owned(),
         AuthError::SealedElsewhere => s.pin_sealed_elsewhere.to_owned(),
-        AuthError::Store(e) => fill(s.err_store, &[e]),
+        AuthError::Store(e) => fill!(s.err_store, why = e),
     }
 }
 
@@ -330,15 +333,15 @@ pub fn sync_error_text(s: &Strings, e: &crate::sync::SyncError) -> String {
         E::Expired => s.sync_err_expired.to_owned(),
         E::Unauthorized => s.sync_err_unauthorized.to_owned(),
         E::EnrollCode => s.sync_err_enroll.to_owned(),
-        E::Protocol(v) => fill(s.sync_err_protocol, &[v]),
-        E::Nonsense(why) => fill(s.sync_err_nonsense, &[why]),
-        E::Unavailable(why) => fill(s.sync_err_unavailable, &[why]),
-        E::Refused(why) => fill(s.sync_err_refused, &[why]),
-        E::Gap(n) => fill(s.sync_err_refused, &[&format!("seq {n}")]),
-        E::Store(why) => fill(s.sync_err_store, &[why]),
-        E::Certificate(why) => fill(s.sync_err_certificate, &[why]),
-        E::Insecure(url) => fill(s.sync_err_insecure, &[url]),
-        E::Key(why) => fill(s.sync_err_key, &[why]),
+        E::Protocol(v) => fill!(s.sync_err_protocol, version = v),
+        E::Nonsense(why) => fill!(s.sync_err_nonsense, why = why),
+        E::Unavailable(why) => fill!(s.sync_err_unavailable, why = why),
+        E::Refused(why) => fill!(s.sync_err_refused, why = why),
+        E::Gap(n) => fill!(s.sync_err_refused, why = format!("seq {n}")),
+        E::Store(why) => fill!(s.sync_err_store, why = why),
+        E::Certificate(why) => fill!(s.sync_err_certificate, why = why),
+        E::Insecure(url) => fill!(s.sync_err_insecure, url = url),
+        E::Key(why) => fill!(s.sync_err_key, why = why),
     }
 }
 
@@ -347,10 +350,10 @@ pub fn nik_text(check: &crate::domain::nik::NikCheck, s: &Strings) -> String {
     match check {
         crate::domain::nik::NikCheck::Valid => s.nik_ok.to_owned(),
         crate::domain::nik::NikCheck::Invalid(e) => match e {
-            crate::domain::nik::NikError::Length(n) => fill(s.nik_len, &[n]),
+            crate::domain::nik::NikError::Length(n) => fill!(s.nik_len, digits = n),
             crate::domain::nik::NikError::NotDigits => s.nik_digits.to_owned(),
             crate::domain::nik::NikError::Province(p) => {
-                fill(s.nik_province, &[&format!("{p:02}")])
+                fill!(s.nik_province, code = format!("{p:02}"))
             }
             crate::domain::nik::NikError::Region => s.nik_region.to_owned(),
             crate::domain::nik::NikError::BirthDate => s.nik_date.to_owned(),
@@ -362,15 +365,17 @@ pub fn nik_text(check: &crate::domain::nik::NikCheck, s: &Strings) -> String {
                 crate::domain::nik::NikMismatch::BirthDate {
                     nik: (d, m, y),
                     stated,
-                } => fill(
+                } => fill!(
                     s.nik_date_mismatch,
-                    &[
-                        &format!("{d:02}/{m:02}/..{y:02}"),
-                        &crate::domain::format::date_short(*stated),
-                    ],
+                    nik_date = format!("{d:02}/{m:02}/..{y:02}"),
+                    stated_date = crate::domain::format::date_short(*stated)
                 ),
                 crate::domain::nik::NikMismatch::Sex { nik, stated } => {
-                    fill(s.nik_sex_mismatch, &[&s.sex(*nik), &s.sex(*stated)])
+                    fill!(
+                        s.nik_sex_mismatch,
+                        nik_sex = s.sex(*nik),
+                        stated_sex = s.sex(*stated)
+                    )
                 }
             })
             .collect::<Vec<_>>()
@@ -392,7 +397,7 @@ pub fn fee_error_text(e: &crate::domain::fees::FeeError, s: &Strings) -> String 
         }
         FeeError::Format(_) => s.fee_table_unreadable.to_owned(),
     };
-    fill(s.fee_error, &[&detail])
+    fill!(s.fee_error, why = detail)
 }
 
 /// A ticket's state in words.
@@ -414,15 +419,19 @@ pub fn queue_text(e: &crate::store::StoreError, s: &Strings) -> Option<String> {
     use crate::store::StoreError;
     Some(match e {
         StoreError::Ticket(TicketError::Transition { number, state, .. }) => {
-            fill(s.ticket_refused, &[number, &ticket_state(*state, s)])
+            fill!(
+                s.ticket_refused,
+                ticket = number,
+                state = ticket_state(*state, s)
+            )
         }
         StoreError::Ticket(TicketError::NotHolder { number, holder }) => {
-            fill(s.ticket_other_counter, &[number, holder])
+            fill!(s.ticket_other_counter, ticket = number, counter = holder)
         }
-        StoreError::Ticket(TicketError::SameLine(line)) => fill(s.ticket_same_line, &[line]),
+        StoreError::Ticket(TicketError::SameLine(line)) => fill!(s.ticket_same_line, line = line),
         StoreError::Ticket(_) | StoreError::NoSuchTicket => s.ticket_none_called.to_owned(),
-        StoreError::NumbersUsedUp(line) => fill(s.ticket_used_up, &[line]),
-        StoreError::Quota { line, quota } => fill(s.ticket_quota, &[line, quota]),
+        StoreError::NumbersUsedUp(line) => fill!(s.ticket_used_up, line = line),
+        StoreError::Quota { line, quota } => fill!(s.ticket_quota, line = line, quota = quota),
         _ => return None,
     })
 }
@@ -445,7 +454,7 @@ pub fn store_text(e: &crate::store::StoreError, s: &Strings) -> String {
         StoreError::Case(crate::domain::case::CaseError::NotAwaitingPhoto) => {
             s.not_awaiting_photo.to_owned()
         }
-        other => fill(s.err_store, &[other]),
+        other => fill!(s.err_store, why = other),
     }
 }
 
@@ -456,25 +465,25 @@ pub fn counter_text(e: &crate::counter::CounterError, s: &Strings, lang: Lang) -
     match e {
         CounterError::Store(e) => store_text(e, s),
         CounterError::PhotoCannotCrop => s.photo_cannot_crop.to_owned(),
-        CounterError::PhotoFailed(codes) => fill(s.photo_import_failed, &[&codes.join(", ")]),
+        CounterError::PhotoFailed(codes) => fill!(s.photo_import_failed, checks = codes.join(", ")),
         CounterError::Auth(e) => auth_text(e, "", s),
         CounterError::SelfApproval => s.approver_self.to_owned(),
         CounterError::NoApplicant(_) => s.err_no_applicant.to_owned(),
-        CounterError::NotToday(day) => fill(
+        CounterError::NotToday(day) => fill!(
             s.ticket_not_today,
-            &[&crate::domain::format::date_short(*day)],
+            day = crate::domain::format::date_short(*day)
         ),
-        CounterError::TicketNumber(typed) => fill(s.ticket_bad_number, &[typed]),
-        CounterError::NoTicket(label) => fill(s.ticket_no_such, &[label]),
-        CounterError::NoLine { line, known } => fill(s.ticket_no_line, &[line, known]),
+        CounterError::TicketNumber(typed) => fill!(s.ticket_bad_number, typed = typed),
+        CounterError::NoTicket(label) => fill!(s.ticket_no_such, ticket = label),
+        CounterError::NoLine { line, known } => fill!(s.ticket_no_line, line = line, lines = known),
         CounterError::NoteNeeded => s.note_needed.to_owned(),
         CounterError::WalkIn(problem) => match problem {
             WalkInProblem::NoName => s.wi_need_name.to_owned(),
-            WalkInProblem::Name(rule) => fill(s.wi_bad_name, &[&rule_text(rule, lang)]),
+            WalkInProblem::Name(rule) => fill!(s.wi_bad_name, problem = rule_text(rule, lang)),
             WalkInProblem::Nik(e) => nik_text(&crate::domain::nik::NikCheck::Invalid(e.clone()), s),
             WalkInProblem::Refused(r) => match r {
-                WalkInRefusal::NotElderly(age) => fill(s.wi_not_elderly, &[age]),
-                WalkInRefusal::NotSmallChild(age) => fill(s.wi_not_child, &[age]),
+                WalkInRefusal::NotElderly(age) => fill!(s.wi_not_elderly, age = age),
+                WalkInRefusal::NotSmallChild(age) => fill!(s.wi_not_child, age = age),
                 WalkInRefusal::NotLostOrDamaged => s.wi_not_lost.to_owned(),
                 WalkInRefusal::BornInFuture => s.wi_future.to_owned(),
             },
@@ -521,10 +530,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fill_places_values_in_order() {
-        assert_eq!(fill("{} dari {}", &[&1, &"lima"]), "1 dari lima");
-        assert_eq!(fill("tanpa", &[&1]), "tanpa");
-        assert_eq!(fill("{} {}", &[&1]), "1 ");
+    fn fill_places_values_by_name() {
+        assert_eq!(
+            fill!("{n} dari {total}", n = 1, total = "lima"),
+            "1 dari lima"
+        );
+        assert_eq!(fill!("tanpa", n = 1), "tanpa");
+        // A name given no value stays visible rather than vanishing.
+        assert_eq!(fill!("{n} {lost}", n = 1), "1 {lost}");
+        assert_eq!(fill!("{dir} dan {dir}/x", dir = "/d"), "/d dan /d/x");
     }
 
     #[test]
@@ -547,26 +561,125 @@ mod tests {
 
     #[test]
     fn fill_reorders_and_chooses_plurals() {
-        assert_eq!(fill("{1}, {0}", &[&"a", &"b"]), "b, a");
-        let events = "{} {event|events} waiting";
-        assert_eq!(fill(events, &[&1]), "1 event waiting");
-        assert_eq!(fill(events, &[&2]), "2 events waiting");
-        assert_eq!(fill(events, &[&0]), "0 events waiting");
-        assert_eq!(fill("{{kurung}} {x", &[]), "{{kurung}} {x");
+        assert_eq!(fill!("{b}, {a}", a = "a", b = "b"), "b, a");
+        let events = "{n} {event|events} waiting";
+        assert_eq!(fill!(events, n = 1), "1 event waiting");
+        assert_eq!(fill!(events, n = 2), "2 events waiting");
+        assert_eq!(fill!(events, n = 0), "0 events waiting");
+        assert_eq!(fill!("{{kurung}} {x", x = 1), "{{kurung}} {x");
+    }
+
+    #[test]
+    fn english_counts_agree_with_their_number() {
+        let closed = |n: u32| fill!(EN.board_closed, count = n, report = "r.html");
+        assert_eq!(
+            closed(1),
+            "Day closed: 1 number became a no-show. Report: r.html"
+        );
+        assert_eq!(
+            closed(3),
+            "Day closed: 3 numbers became no-shows. Report: r.html"
+        );
+        let waiting = |n: u32| fill!(EN.alert_approvals, count = n, since = "09:00");
+        assert!(waiting(1).starts_with("1 request waits "), "{}", waiting(1));
+        assert!(waiting(2).starts_with("2 requests wait "), "{}", waiting(2));
+        // Bahasa Indonesia keeps one form.
+        let id = fill!(ID.board_closed, count = 1, report = "r.html");
+        assert_eq!(
+            id,
+            "Hari ditutup: 1 nomor menjadi tidak hadir. Laporan: r.html"
+        );
     }
 
     #[test]
     fn both_languages_fill_the_same_placeholders() {
         let (id, en) = (table::strings_list(&ID), table::strings_list(&EN));
         for ((key, a), (_, b)) in id.iter().zip(en.iter()) {
-            assert_eq!(arity(a), arity(b), "{key}: {a:?} / {b:?}");
+            let (mut x, mut y) = (placeholder_names(a), placeholder_names(b));
+            x.sort_unstable();
+            y.sort_unstable();
+            assert_eq!(x, y, "{key}: {a:?} / {b:?}");
             assert!(!a.is_empty() && !b.is_empty(), "{key}");
-            // A plural choice follows a value, in both languages.
             for t in [a, b] {
+                // Every placeholder is named: "{}" says nothing to a translator.
+                assert!(!x.contains(&""), "{key}: an unnamed placeholder in {t:?}");
+                // A plural choice follows a value, in both languages.
                 if let Some(at) = t.find('|') {
                     assert!(t[..at].contains('}'), "{key}: a plural before any value");
                 }
             }
         }
+    }
+
+    /// Every `fill!(s.KEY, ...)` in the source gives exactly the names KEY's wording uses:
+    /// a name forgotten at a call, or a wording that gained a name no call gives, fails
+    /// here rather than on an officer's screen.
+    #[test]
+    fn every_call_gives_the_names_its_wording_uses() {
+        let wording: std::collections::HashMap<&str, Vec<&str>> = table::strings_list(&ID)
+            .into_iter()
+            .map(|(key, t)| (key, placeholder_names(t)))
+            .collect();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut checked = 0;
+        let mut files = vec![root];
+        while let Some(path) = files.pop() {
+            if path.is_dir() {
+                for entry in std::fs::read_dir(&path).unwrap_or_else(|e| panic!("{e}")) {
+                    files.push(entry.unwrap_or_else(|e| panic!("{e}")).path());
+                }
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+            for call in text.split("fill!(").skip(1) {
+                let head: String = call
+                    .chars()
+                    .take_while(|c| *c != ',' && *c != ')')
+                    .collect();
+                let Some(key) = head.trim().strip_prefix("s.") else {
+                    continue;
+                };
+                let Some(want) = wording.get(key) else {
+                    continue;
+                };
+                // The names given: `name = ` at the call's top level.
+                let mut given = Vec::new();
+                let mut depth = 0;
+                let mut word = String::new();
+                for (i, c) in call.char_indices() {
+                    match c {
+                        '(' | '[' | '{' => depth += 1,
+                        ')' | ']' | '}' if depth == 0 => break,
+                        ')' | ']' | '}' => depth -= 1,
+                        _ => {}
+                    }
+                    if depth == 0 && (c.is_alphanumeric() || c == '_') {
+                        word.push(c);
+                    } else {
+                        if depth == 0
+                            && c == ' '
+                            && !word.is_empty()
+                            && call[i..].starts_with(" = ")
+                            && !call[i..].starts_with(" == ")
+                        {
+                            given.push(std::mem::take(&mut word));
+                        }
+                        word.clear();
+                    }
+                }
+                let mut want: Vec<String> = want.iter().map(|s| s.to_string()).collect();
+                want.sort_unstable();
+                given.sort_unstable();
+                assert_eq!(given, want, "{}: fill!(s.{key}, ...)", path.display());
+                checked += 1;
+            }
+        }
+        assert!(
+            checked > 150,
+            "only {checked} calls found: the scan is broken"
+        );
     }
 }

@@ -114,6 +114,12 @@ fn too_small(width: u16, height: u16) -> bool {
 }
 
 impl App {
+    /// The counter's desk: the use cases this terminal runs on its store. A test brings a
+    /// case to a step through it instead of walking the keys of every form before.
+    pub fn desk(&mut self) -> &mut crate::counter::Desk {
+        &mut self.setup.desk
+    }
+
     pub fn new(setup: AppSetup) -> App {
         let lang = Lang::parse(&setup.config.ui.language);
         let wedge = super::wedge::Wedge::new(std::time::Duration::from_millis(
@@ -394,7 +400,7 @@ impl App {
 
     fn start_session(&mut self, officer: Officer) {
         self.notice = Some(Notice::said(Level::Ok, |s| {
-            fill(s.welcome, &[&officer.name])
+            fill!(s.welcome, name = officer.name)
         }));
         let devices = tech::Devices {
             scanner: self.setup.config.scanner.port.clone() + &self.setup.config.scanner.usb,
@@ -444,7 +450,7 @@ impl App {
         let name = session.officer.name.clone();
         self.logout();
         self.notice = Some(Notice::said(Level::Warn, |s| {
-            fill(s.officer_withdrawn, &[&name])
+            fill!(s.officer_withdrawn, name = name)
         }));
     }
 

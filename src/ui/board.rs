@@ -165,19 +165,23 @@ impl BoardScreen {
         let mut out = Vec::new();
         for c in status.counters.iter().filter(|c| c.counter != view.counter) {
             match c.last_seen {
-                None => out.push(fill(s.alert_never, &[&c.counter])),
+                None => out.push(fill!(s.alert_never, counter = c.counter)),
                 Some(t) if (now - t).num_minutes() >= UNSEEN_MINUTES => {
                     let local = view.office.zone.local(t);
-                    out.push(fill(s.alert_unseen, &[&c.counter, &local.format("%H:%M")]));
+                    out.push(fill!(
+                        s.alert_unseen,
+                        counter = c.counter,
+                        since = local.format("%H:%M")
+                    ));
                 }
                 Some(_) => {}
             }
         }
         if status.conflicts_today > 0 {
-            out.push(fill(s.alert_conflicts, &[&status.conflicts_today]));
+            out.push(fill!(s.alert_conflicts, count = status.conflicts_today));
         }
         if status.refused_today > 0 {
-            out.push(fill(s.alert_refused, &[&status.refused_today]));
+            out.push(fill!(s.alert_refused, count = status.refused_today));
         }
         out
     }
@@ -226,9 +230,10 @@ impl BoardScreen {
                         .iter()
                         .filter(|t| t.state == crate::domain::queue::TicketState::Called)
                         .count();
-                let message = fill(
+                let message = fill!(
                     s.board_close_confirm,
-                    &[&crate::domain::format::date_short(ctx.today()), &waiting],
+                    day = crate::domain::format::date_short(ctx.today()),
+                    waiting = waiting
                 );
                 self.dialog = Some((
                     Dialog::confirm(|s| s.board_close_title, message),
@@ -296,9 +301,9 @@ impl BoardScreen {
             });
         match saved {
             Ok((html, _)) => ctx.say(Level::Ok, |s| {
-                fill(s.board_closed, &[&closed, &html.display()])
+                fill!(s.board_closed, count = closed, report = html.display())
             }),
-            Err(e) => ctx.say(Level::Error, |s| fill(s.board_report_failed, &[&e])),
+            Err(e) => ctx.say(Level::Error, |s| fill!(s.board_report_failed, why = e)),
         }
     }
 
@@ -317,11 +322,13 @@ impl BoardScreen {
                     Some(c) => format!("{} · loket {c}", t.line),
                     None => t.line.clone(),
                 };
-                ctx.say(Level::Ok, |s| fill(s.board_moved, &[&t.label(), &to]));
+                ctx.say(Level::Ok, |s| {
+                    fill!(s.board_moved, ticket = t.label(), to = to)
+                });
                 Ok(())
             }
             Err(crate::counter::CounterError::Store(e)) => {
-                Err(crate::text::queue_text(&e, s).unwrap_or_else(|| fill(s.err_store, &[&e])))
+                Err(crate::text::queue_text(&e, s).unwrap_or_else(|| fill!(s.err_store, why = e)))
             }
             Err(e) => Err(crate::text::counter_text(&e, s, lang)),
         }
@@ -342,7 +349,7 @@ impl BoardScreen {
             .ok()
             .and_then(|n| n.checked_sub(1))
             .and_then(|i| approvals.get(i))
-            .ok_or_else(|| fill(s.board_answer_none, &[&no.trim()]))?;
+            .ok_or_else(|| fill!(s.board_answer_none, number = no.trim()))?;
         let actor = ctx.actor();
         ctx.desk
             .answer_approval(&actor, ctx.officer, waiting, granted, note)
@@ -355,7 +362,7 @@ impl BoardScreen {
             } else {
                 s.board_returned
             };
-            fill(said, &[&no.trim(), &counter])
+            fill!(said, number = no.trim(), counter = counter)
         });
         // A request of this very counter's (another officer asked here) is applied now.
         if waiting.counter.is_none() {
@@ -371,31 +378,29 @@ impl BoardScreen {
             return Vec::new();
         }
         let mut lines = vec![Line::styled(
-            fill(s.board_approvals, &[&self.approvals.len()]),
+            fill!(s.board_approvals, count = self.approvals.len()),
             theme::title(),
         )];
         for (i, a) in self.approvals.iter().take(APPROVALS_SHOWN).enumerate() {
             use crate::domain::case::Asked;
             let what = match &a.ask.asked {
                 Asked::Documents => s.board_asked_documents.to_owned(),
-                Asked::Continue { reason, .. } => fill(s.board_asked_continue, &[reason]),
-                Asked::Reject { reason } => fill(s.board_asked_reject, &[reason]),
+                Asked::Continue { reason, .. } => fill!(s.board_asked_continue, reason = reason),
+                Asked::Reject { reason } => fill!(s.board_asked_reject, reason = reason),
             };
             let counter = a
                 .counter
                 .map_or(s.board_this_counter.to_owned(), |c| c.to_string());
             lines.push(Line::styled(
-                fill(
+                fill!(
                     s.board_approval_line,
-                    &[
-                        &(i + 1),
-                        &counter,
-                        &crate::domain::BookingCode::parse(&a.booking)
-                            .map_or_else(|_| a.booking.clone(), |c| c.to_string()),
-                        &a.ask.officer,
-                        &what,
-                        &a.ask.at.format("%H:%M"),
-                    ],
+                    number = (i + 1),
+                    counter = counter,
+                    booking = crate::domain::BookingCode::parse(&a.booking)
+                        .map_or_else(|_| a.booking.clone(), |c| c.to_string()),
+                    officer = a.ask.officer,
+                    what = what,
+                    since = a.ask.at.format("%H:%M")
                 ),
                 theme::warn(),
             ));
@@ -444,21 +449,20 @@ impl BoardScreen {
             Constraint::Length(chart_height),
         ]));
         let as_of = match self.synced_at {
-            Some(t) => fill(
+            Some(t) => fill!(
                 s.board_as_of,
-                &[&t.format("%H:%M"), &view.office.zone.label()],
+                time = t.format("%H:%M"),
+                zone = view.office.zone.label()
             ),
             None => s.board_local.to_owned(),
         };
-        let heading = fill(
+        let heading = fill!(
             s.board_title,
-            &[
-                &crate::domain::format::date_short(view.today),
-                &as_of,
-                &f.waiting,
-                &f.done,
-                &f.no_show,
-            ],
+            day = crate::domain::format::date_short(view.today),
+            as_of = as_of,
+            waiting = f.waiting,
+            done = f.done,
+            no_show = f.no_show
         );
         Paragraph::new(Line::styled(heading, theme::title())).render(title, buf);
         self.render_lines(lines, buf, s, &f);
@@ -472,7 +476,7 @@ impl BoardScreen {
             })
             .collect();
         Paragraph::new(Line::styled(
-            fill(s.board_step_times, &[&times.join(" · ")]),
+            fill!(s.board_step_times, times = times.join(" · ")),
             theme::dim(),
         ))
         .render(step_line, buf);
@@ -486,9 +490,14 @@ impl BoardScreen {
                         line,
                         minutes,
                         target,
-                    } => fill(s.alert_wait, &[line, minutes, target]),
+                    } => fill!(
+                        s.alert_wait,
+                        line = line,
+                        minutes = minutes,
+                        target = target
+                    ),
                     Alert::IdleCounter { counter, minutes } => {
-                        fill(s.alert_idle, &[counter, minutes])
+                        fill!(s.alert_idle, counter = counter, minutes = minutes)
                     }
                 };
                 Line::styled(format!("⚠ {text}"), theme::warn())
@@ -498,7 +507,7 @@ impl BoardScreen {
             alert_lines.insert(
                 0,
                 Line::styled(
-                    format!("⚠ {}", fill(s.board_offline, &[&t.format("%H:%M")])),
+                    format!("⚠ {}", fill!(s.board_offline, since = t.format("%H:%M"))),
                     theme::error(),
                 ),
             );
@@ -510,9 +519,10 @@ impl BoardScreen {
                 .map(|a| Line::styled(format!("⚠ {a}"), theme::warn())),
         );
         if let Some(oldest) = self.approvals.first() {
-            let text = fill(
+            let text = fill!(
                 s.alert_approvals,
-                &[&self.approvals.len(), &oldest.ask.at.format("%H:%M")],
+                count = self.approvals.len(),
+                since = oldest.ask.at.format("%H:%M")
             );
             alert_lines.insert(0, Line::styled(format!("⚠ {text}"), theme::warn()));
         }

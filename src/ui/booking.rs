@@ -110,7 +110,7 @@ impl BookingScreen {
             KeyCode::Enter => {
                 // Another counter serves this applicant (its check-in reached pusat first).
                 if let Some(counter) = self.served_at(self.selected) {
-                    ctx.say(Level::Warn, |s| fill(s.lost_claim, &[&counter]));
+                    ctx.say(Level::Warn, |s| fill!(s.lost_claim, counter = counter));
                     return Nav::Stay;
                 }
                 if let Some(case) = self.case_of(self.selected) {
@@ -148,13 +148,13 @@ impl BookingScreen {
         let b = &self.booking;
         let mut out = Vec::new();
         if b.date != today {
-            out.push(fill(
+            out.push(fill!(
                 s.other_day_warn,
-                &[&format::date_long(b.date, indonesian)],
+                day = format::date_long(b.date, indonesian)
             ));
         }
         if b.office != office {
-            out.push(fill(s.other_office_warn, &[&b.office]));
+            out.push(fill!(s.other_office_warn, office = b.office));
         }
         out
     }
@@ -199,7 +199,7 @@ impl BookingScreen {
             Constraint::Min(3),
         ]));
         Paragraph::new(Line::styled(
-            fill(s.booking_title, &[&b.code]),
+            fill!(s.booking_title, code = b.code),
             theme::title(),
         ))
         .render(title, buf);
@@ -248,10 +248,10 @@ impl BookingScreen {
                 Cell::from(format!("{}", i + 1)),
                 Cell::from(a.name.clone()),
                 Cell::from(a.nik.clone()),
-                Cell::from(fill(s.years, &[&a.age_on(view.today)])),
+                Cell::from(fill!(s.years, age = a.age_on(view.today))),
                 Cell::from(paid),
                 Cell::from(match self.served_at(i) {
-                    Some(counter) => fill(s.served_elsewhere, &[&counter]),
+                    Some(counter) => fill!(s.served_elsewhere, counter = counter),
                     None => crate::text::case_label(s, self.case_of(i)).to_owned(),
                 }),
             ]);

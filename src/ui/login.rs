@@ -148,7 +148,7 @@ impl LoginScreen {
             Constraint::Min(0),
         ]));
         if let Some(user) = &self.locked_by {
-            Paragraph::new(fill(s.lock_prompt, &[user]))
+            Paragraph::new(fill!(s.lock_prompt, name = user))
                 .wrap(Wrap { trim: true })
                 .render(intro, buf);
         } else if let Some(hint) = roster_hint {

@@ -121,7 +121,7 @@ impl QueueScreen {
         {
             let winner = call.winner.map_or("?".to_owned(), |w| w.to_string());
             ctx.say(Level::Warn, |s| {
-                fill(s.ticket_lost, &[&call.label, &winner])
+                fill!(s.ticket_lost, ticket = call.label, counter = winner)
             });
         }
     }
@@ -133,7 +133,7 @@ impl QueueScreen {
         };
         let code = row.code.clone();
         if row.status() == QueueStatus::Cancelled {
-            return ctx.say(Level::Warn, |s| fill(s.ticket_cancelled, &[&code]));
+            return ctx.say(Level::Warn, |s| fill!(s.ticket_cancelled, code = code));
         }
         let booking = match ctx.desk.booking(&code) {
             Ok(Some(b)) => b,
@@ -144,7 +144,9 @@ impl QueueScreen {
         match ctx.desk.issue_ticket(&actor, ctx.counter, &booking) {
             Ok((t, true)) => self.hand_out(ctx, &code, &t),
             Ok((t, false)) => {
-                ctx.say(Level::Ok, |s| fill(s.ticket_kept, &[&code, &t.label()]));
+                ctx.say(Level::Ok, |s| {
+                    fill!(s.ticket_kept, code = code, ticket = t.label())
+                });
             }
             Err(e) => ctx.counter_failed(&e),
         }
@@ -161,7 +163,12 @@ impl QueueScreen {
         if !ctx.printer.is_configured() {
             self.big = Some(t.label());
             return ctx.say(Level::Ok, |s| {
-                fill(s.ticket_issued, &[code, &t.label(), &line])
+                fill!(
+                    s.ticket_issued,
+                    code = code,
+                    ticket = t.label(),
+                    line = line
+                )
             });
         }
         let ahead = ctx.desk.tickets(t.day).map_or(0, |all| {
@@ -186,7 +193,9 @@ impl QueueScreen {
                     .map_err(|e| e.to_string()),
             }
         });
-        ctx.say(Level::Ok, |s| fill(s.ticket_printing, &[code, &t.label()]));
+        ctx.say(Level::Ok, |s| {
+            fill!(s.ticket_printing, code = code, ticket = t.label())
+        });
     }
 
     /// Shows a number large until the next key.
@@ -205,7 +214,9 @@ impl QueueScreen {
         let actor = ctx.actor();
         match ctx.desk.reactivate(&actor, ctx.counter, typed) {
             Ok(t) => {
-                ctx.say(Level::Ok, |s| fill(s.ticket_reactivated, &[&t.label()]));
+                ctx.say(Level::Ok, |s| {
+                    fill!(s.ticket_reactivated, ticket = t.label())
+                });
                 self.search.clear();
                 self.update_search(ctx);
             }
@@ -229,7 +240,7 @@ impl QueueScreen {
                 {
                     let counter = ctx.counter;
                     ctx.say(Level::Ok, |s| {
-                        fill(s.ticket_calling, &[&t.label(), &counter])
+                        fill!(s.ticket_calling, ticket = t.label(), counter = counter)
                     })
                 };
                 self.search.clear();
@@ -248,7 +259,7 @@ impl QueueScreen {
         };
         self.transfer = Some(Box::new(Dialog::fields(
             |s| s.q_transfer_title,
-            fill(s.q_transfer_message, &[&t.label()]),
+            fill!(s.q_transfer_message, ticket = t.label()),
             vec![Field::text("target", |s| s.q_transfer_target, "")],
         )));
     }
@@ -279,12 +290,13 @@ impl QueueScreen {
                             None => moved.line.clone(),
                         };
                         ctx.say(Level::Ok, |s| {
-                            fill(s.ticket_transferred, &[&moved.label(), &to])
+                            fill!(s.ticket_transferred, ticket = moved.label(), to = to)
                         });
                         self.refresh_tickets(ctx);
                     }
                     Err(crate::counter::CounterError::Store(e)) => dialog.refuse(
-                        crate::text::queue_text(&e, s).unwrap_or_else(|| fill(s.err_store, &[&e])),
+                        crate::text::queue_text(&e, s)
+                            .unwrap_or_else(|| fill!(s.err_store, why = e)),
                     ),
                     Err(e) => dialog.refuse(crate::text::counter_text(&e, s, ctx.lang)),
                 }
@@ -298,7 +310,9 @@ impl QueueScreen {
         let actor = ctx.actor();
         match &self.current {
             Some(t) if t.state == TicketState::Called => {
-                ctx.say(Level::Warn, |s| fill(s.ticket_unserved, &[&t.label()]));
+                ctx.say(Level::Warn, |s| {
+                    fill!(s.ticket_unserved, ticket = t.label())
+                });
                 false
             }
             Some(t) => match ctx
@@ -357,7 +371,7 @@ impl QueueScreen {
             Ok(Some(t)) => {
                 let counter = ctx.counter;
                 ctx.say(Level::Ok, |s| {
-                    fill(s.ticket_calling, &[&t.label(), &counter])
+                    fill!(s.ticket_calling, ticket = t.label(), counter = counter)
                 })
             }
             Ok(None) => ctx.say(Level::Info, |s| s.ticket_nobody.to_owned()),
@@ -374,11 +388,13 @@ impl QueueScreen {
         let actor = ctx.actor();
         let no_show = action == TicketAction::NoShow;
         match ctx.desk.ticket_act(&actor, ctx.counter, t.id, action) {
-            Ok(t) if no_show => ctx.say(Level::Info, |s| fill(s.ticket_no_show, &[&t.label()])),
+            Ok(t) if no_show => {
+                ctx.say(Level::Info, |s| fill!(s.ticket_no_show, ticket = t.label()))
+            }
             Ok(t) => {
                 let counter = ctx.counter;
                 ctx.say(Level::Ok, |s| {
-                    fill(s.ticket_calling, &[&t.label(), &counter])
+                    fill!(s.ticket_calling, ticket = t.label(), counter = counter)
                 })
             }
             Err(e) => ctx.counter_failed(&e),
@@ -540,7 +556,7 @@ impl QueueScreen {
                 });
                 self.refused = true;
             }
-            _ if !text.is_empty() => ctx.say(Level::Warn, |s| fill(s.no_match, &[&text])),
+            _ if !text.is_empty() => ctx.say(Level::Warn, |s| fill!(s.no_match, typed = text)),
             _ => {}
         }
         Nav::Stay
@@ -557,7 +573,7 @@ impl QueueScreen {
                 Nav::Push(Screen::Booking(screen))
             }
             Ok(None) => {
-                ctx.say(Level::Error, |s| fill(s.code_unknown, &[code]));
+                ctx.say(Level::Error, |s| fill!(s.code_unknown, code = code));
                 self.search.clear();
                 self.update_search(ctx);
                 Nav::Stay
@@ -603,20 +619,26 @@ impl QueueScreen {
                 "{} {} · {}",
                 s.queue_title,
                 format::date_short(view.today),
-                fill(
+                fill!(
                     s.queue_summary,
-                    &[
-                        &self.today.len(),
-                        &count(QueueStatus::Waiting),
-                        &count(QueueStatus::InProgress),
-                        &count(QueueStatus::Done)
-                    ]
+                    bookings = self.today.len(),
+                    waiting = count(QueueStatus::Waiting),
+                    in_service = count(QueueStatus::InProgress),
+                    done = count(QueueStatus::Done)
                 )
             ),
             Some(r) if r.len() >= SEARCH_LIMIT => {
-                fill(s.search_capped, &[&self.search.value().trim(), &r.len()])
+                fill!(
+                    s.search_capped,
+                    query = self.search.value().trim(),
+                    shown = r.len()
+                )
             }
-            Some(r) => fill(s.search_results, &[&self.search.value().trim(), &r.len()]),
+            Some(r) => fill!(
+                s.search_results,
+                query = self.search.value().trim(),
+                count = r.len()
+            ),
         };
         Paragraph::new(Line::styled(heading, theme::title())).render(title, buf);
         let label = format!("{}: ", s.search_label);
@@ -628,7 +650,7 @@ impl QueueScreen {
         Paragraph::new(Line::from(spans)).render(search, buf);
         if self.rows().is_empty() {
             let text = if self.results.is_some() {
-                fill(s.no_match, &[&self.search.value().trim()])
+                fill!(s.no_match, typed = self.search.value().trim())
             } else {
                 s.queue_empty.to_owned()
             };
@@ -643,14 +665,20 @@ impl QueueScreen {
         let s = view.s;
         let (text, style) = match &self.current {
             Some(t) if t.state == TicketState::Called => (
-                fill(
+                fill!(
                     s.q_called,
-                    &[&t.label(), &view.counter, &t.calls, &self.waiting],
+                    ticket = t.label(),
+                    counter = view.counter,
+                    calls = t.calls,
+                    waiting = self.waiting
                 ),
                 theme::warn(),
             ),
-            Some(t) => (fill(s.q_serving, &[&t.label(), &self.waiting]), theme::ok()),
-            None => (fill(s.q_idle, &[&self.waiting]), theme::dim()),
+            Some(t) => (
+                fill!(s.q_serving, ticket = t.label(), waiting = self.waiting),
+                theme::ok(),
+            ),
+            None => (fill!(s.q_idle, waiting = self.waiting), theme::dim()),
         };
         Paragraph::new(Line::styled(text, style)).render(area, buf);
     }

@@ -52,7 +52,10 @@ impl Status {
             spans.extend(self.sync_status(s, zone, now));
         } else {
             let n = self.counts.events;
-            spans.push(Span::styled(fill(s.pending_events, &[&n]), theme::dim()));
+            spans.push(Span::styled(
+                fill!(s.pending_events, events = n),
+                theme::dim(),
+            ));
         }
         Paragraph::new(Line::from(spans)).render(area, buf);
     }
@@ -69,12 +72,10 @@ impl Status {
             None | Some(SyncState::Connecting) => (s.sync_connecting.to_owned(), theme::dim()),
             Some(SyncState::Online) => (s.sync_online.to_owned(), theme::ok()),
             Some(SyncState::Offline { error, retry_in }) => (
-                fill(
+                fill!(
                     s.sync_offline,
-                    &[
-                        &super::sync_error_text(s, error),
-                        &retry_in.as_secs().max(1),
-                    ],
+                    why = super::sync_error_text(s, error),
+                    seconds = retry_in.as_secs().max(1)
                 ),
                 if error.needs_person() {
                     theme::error()
@@ -84,11 +85,15 @@ impl Status {
             ),
         };
         let counts = &self.counts;
-        let mut tail = fill(s.sync_pending, &[&counts.events, &counts.photos]);
+        let mut tail = fill!(
+            s.sync_pending,
+            events = counts.events,
+            photos = counts.photos
+        );
         tail += &match counts.last_success {
-            Some(t) => fill(
+            Some(t) => fill!(
                 s.sync_last,
-                &[&zone.local(t.to_utc()).format("%d-%m %H:%M")],
+                time = zone.local(t.to_utc()).format("%d-%m %H:%M")
             ),
             None => s.sync_never.to_owned(),
         };
@@ -100,7 +105,7 @@ impl Status {
         {
             let day = zone.local(expires).format("%d-%m-%Y");
             spans.push(Span::styled(
-                fill(s.sync_expires_soon, &[&day]),
+                fill!(s.sync_expires_soon, day = day),
                 theme::warn(),
             ));
         }
@@ -117,9 +122,9 @@ fn device_status(
     connecting: &str,
 ) -> Option<Span<'static>> {
     let (text, style) = match state.as_ref()? {
-        Ok(name) => (fill(ok, &[name]), theme::dim()),
+        Ok(port) => (fill!(ok, port = port), theme::dim()),
         Err(why) if why.is_empty() => (connecting.to_owned(), theme::dim()),
-        Err(why) => (fill(lost, &[why]), theme::warn()),
+        Err(why) => (fill!(lost, why = why), theme::warn()),
     };
     Some(Span::styled(text + " · ", style))
 }

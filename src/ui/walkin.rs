@@ -96,7 +96,7 @@ impl WalkInScreen {
             .ok_or_else(|| format!("{}?", s.wi_reason))?;
         let birth_text = f.text("birth");
         let birth_date =
-            format::parse_date(&birth_text).ok_or_else(|| fill(s.bad_date, &[&birth_text]))?;
+            format::parse_date(&birth_text).ok_or_else(|| fill!(s.bad_date, typed = birth_text))?;
         let sex = f
             .choice("sex")
             .map(|i| SEXES[i % 2])
@@ -131,7 +131,7 @@ impl WalkInScreen {
                 return Nav::Stay;
             }
         };
-        ctx.say(Level::Ok, |s| fill(s.wi_saved, &[&booking.code]));
+        ctx.say(Level::Ok, |s| fill!(s.wi_saved, code = booking.code));
         match BookingScreen::open(ctx, &booking.code) {
             Ok(Some(screen)) => Nav::Replace(Screen::Booking(screen)),
             Ok(None) => Nav::Pop,

@@ -85,7 +85,7 @@ impl App {
                 result: Err(why),
             } => {
                 self.notice = Some(Notice::said(Level::Error, |s| {
-                    fill(s.slip_print_failed, &[&booking, &why])
+                    fill!(s.slip_print_failed, booking = booking, why = why)
                 }));
             }
             Done::SlipPrinted { .. } => {}
@@ -157,7 +157,7 @@ impl App {
     fn on_printed(&mut self, label: &str, result: Result<(), String>) {
         let Err(why) = result else { return };
         self.notice = Some(Notice::said(Level::Error, |s| {
-            fill(s.ticket_print_failed, &[&label, &why])
+            fill!(s.ticket_print_failed, ticket = label, why = why)
         }));
         for screen in &mut self.stack {
             if let Screen::Queue(queue) = screen {

@@ -12,7 +12,7 @@ impl App {
         let s = self.lang.strings();
         self.hidden.set(too_small(area.width, area.height));
         if too_small(area.width, area.height) {
-            let text = fill(s.too_small, &[&area.width, &area.height]);
+            let text = fill!(s.too_small, width = area.width, height = area.height);
             Paragraph::new(Line::styled(text, theme::error()))
                 .wrap(Wrap { trim: true })
                 .render(area, buf);

@@ -44,12 +44,14 @@ impl App {
         match event {
             ScannerEvent::Connected(port) => {
                 self.notice = Some(Notice::said(Level::Ok, |s| {
-                    fill(s.scanner_connected, &[&port])
+                    fill!(s.scanner_connected, port = port)
                 }));
                 self.status.scanner = Some(Ok(port));
             }
             ScannerEvent::Disconnected(why) => {
-                self.notice = Some(Notice::said(Level::Warn, |s| fill(s.scanner_lost, &[&why])));
+                self.notice = Some(Notice::said(Level::Warn, |s| {
+                    fill!(s.scanner_lost, why = why)
+                }));
                 self.status.scanner = Some(Err(why));
             }
             ScannerEvent::Refused(r) => {
@@ -64,7 +66,7 @@ impl App {
             CameraEvent::Opened(name) => self.status.camera = Some(Ok(name)),
             CameraEvent::Failed(why) => {
                 self.notice = Some(Notice::said(Level::Warn, |s| {
-                    fill(s.camera_failed, &[&why])
+                    fill!(s.camera_failed, why = why)
                 }));
                 self.status.camera = Some(Err(why));
             }
@@ -110,7 +112,7 @@ impl App {
                 Self::navigate(&mut self.stack, nav, &mut ctx);
             }
             _ => {
-                let message = fill(s.scan_leave, &[&code]);
+                let message = fill!(s.scan_leave, code = code);
                 if let Some(session) = &mut self.session {
                     let dialog = Dialog::confirm(|s| s.confirm_title, message);
                     session.mode = Mode::Asking(dialog, code);
@@ -169,7 +171,11 @@ impl App {
         let pasted = text.chars().filter(|c| !c.is_control()).count();
         if pasted > super::super::input::DEFAULT_MAX {
             ctx.say(Level::Warn, |s| {
-                fill(s.paste_cut, &[&pasted, &super::super::input::DEFAULT_MAX])
+                fill!(
+                    s.paste_cut,
+                    pasted = pasted,
+                    kept = super::super::input::DEFAULT_MAX
+                )
             });
         }
     }

@@ -47,7 +47,7 @@ impl CaseScreen {
                     .iter()
                     .any(|d| d.status == DocStatus::Unchecked);
                 if !problems.is_empty() && !unchecked {
-                    let message = fill(s.needs_override, &[&problem_list(&problems, s)])
+                    let message = fill!(s.needs_override, problems = problem_list(&problems, s))
                         + s.approval_board_hint;
                     self.dialog = Some((
                         Dialog::supervisor(|s| s.supervisor_title, message),
@@ -77,11 +77,12 @@ impl CaseScreen {
                     Ok(fee) if fee.difference() > 0 => {
                         let due = format::rupiah(fee.difference());
                         if ctx.underpaid == crate::config::UnderpaidRule::Block {
-                            ctx.say(Level::Error, |s| fill(s.underpaid_blocked, &[&due]));
+                            ctx.say(Level::Error, |s| fill!(s.underpaid_blocked, amount = due));
                         } else {
-                            let mut message = fill(s.underpaid_message, &[&due]);
+                            let mut message = fill!(s.underpaid_message, amount = due);
                             if let Some(flags) = &flags {
-                                message = format!("{message} {}", fill(s.flags_message, &[flags]));
+                                message =
+                                    format!("{message} {}", fill!(s.flags_message, flags = flags));
                             }
                             if let Some(waiver) = waiver {
                                 message = format!("{message} {waiver}");
@@ -99,7 +100,7 @@ impl CaseScreen {
                     Ok(fee) if flags.is_some() || waiver.is_some() => {
                         let mut parts = Vec::new();
                         if let Some(flags) = &flags {
-                            parts.push(fill(s.flags_message, &[flags]));
+                            parts.push(fill!(s.flags_message, flags = flags));
                         }
                         parts.extend(waiver.map(str::to_owned));
                         let label: crate::ui::form::Label = if flags.is_some() {
@@ -128,7 +129,7 @@ impl CaseScreen {
             }
         };
         if self.apply(ctx, action) {
-            ctx.say(Level::Ok, |s| fill(s.step_done, &[&s.step(step)]));
+            ctx.say(Level::Ok, |s| fill!(s.step_done, step = s.step(step)));
         }
     }
 
@@ -329,7 +330,7 @@ impl CaseScreen {
         let decided = matches!(action, Action::Decide { .. });
         if self.apply(ctx, action) && decided {
             let label = crate::text::case_label(s, Some(&self.case));
-            ctx.say(Level::Ok, |s| fill(s.decision_made, &[&label]));
+            ctx.say(Level::Ok, |s| fill!(s.decision_made, decision = label));
             if let Some(Decision::Defer { missing, note }) = &self.case.decision
                 && ctx.printer.is_configured()
             {
@@ -413,7 +414,7 @@ impl CaseScreen {
         if let Some(payment) = payment {
             let amount = format::rupiah(payment.amount);
             if self.apply(ctx, Action::RecordPayment { payment }) {
-                ctx.say(Level::Ok, |s| fill(s.payment_recorded, &[&amount]));
+                ctx.say(Level::Ok, |s| fill!(s.payment_recorded, amount = amount));
             }
         } else {
             ctx.say(Level::Ok, |s| s.billing_recorded.to_owned());

@@ -66,16 +66,16 @@ impl DocsPanel {
     pub fn identity_change(&self, case: &Case, s: &Strings) -> Option<Result<Identity, String>> {
         let birth_text = self.form.text("birth");
         let Some(birth_date) = format::parse_date(&birth_text) else {
-            return Some(Err(fill(s.bad_date, &[&birth_text])));
+            return Some(Err(fill!(s.bad_date, typed = birth_text)));
         };
         let name = self.form.text("name");
         // The passport's name rule, as at the border and in the walk-in form: letters, space,
         // apostrophe, hyphen and dot, and a limit that is said, not silently applied.
         if let Some(rule) = crate::domain::intake::name_problem(name.trim()) {
             let lang = crate::text::Lang::parse(s.lang_name);
-            return Some(Err(fill(
+            return Some(Err(fill!(
                 s.bad_name,
-                &[&crate::text::rule_text(&rule, lang)],
+                problem = crate::text::rule_text(&rule, lang)
             )));
         }
         let identity = Identity {

@@ -224,7 +224,7 @@ impl CaseScreen {
             self.interview = InterviewPanel::new(&self.case);
             self.viewing = self.case.current_step().unwrap_or(Step::Decision);
             let step = self.viewing;
-            ctx.say(Level::Ok, |s| fill(s.resumed, &[&s.step(step)]));
+            ctx.say(Level::Ok, |s| fill!(s.resumed, step = s.step(step)));
         }
     }
 
@@ -291,7 +291,7 @@ impl CaseScreen {
         let stored = match stored {
             Ok(stored) => stored,
             Err(e) => {
-                ctx.say(Level::Error, |s| fill(s.err_store, &[&e]));
+                ctx.say(Level::Error, |s| fill!(s.err_store, why = e));
                 return;
             }
         };
@@ -312,7 +312,9 @@ impl CaseScreen {
                     self.say_photo_progress(was, ctx);
                 } else {
                     self.viewing = self.case.current_step().unwrap_or(Step::Decision);
-                    ctx.say(Level::Ok, |s| fill(s.step_done, &[&s.step(Step::Photo)]));
+                    ctx.say(Level::Ok, |s| {
+                        fill!(s.step_done, step = s.step(Step::Photo))
+                    });
                 }
             }
             Err(CounterError::Store(StoreError::Case(e))) => {
@@ -432,7 +434,7 @@ impl CaseScreen {
             let s = ctx.s();
             let list: Vec<&str> = self.case.documents.iter().map(|d| s.doc(d.kind)).collect();
             ctx.say(Level::Warn, |s| {
-                fill(s.checklist_changed, &[&list.join(", ")])
+                fill!(s.checklist_changed, documents = list.join(", "))
             });
         }
         took
@@ -536,7 +538,7 @@ impl CaseScreen {
                 if self.flush(ctx) {
                     let bring = self.case.documents_to_bring();
                     let list = doc_list(&bring, s);
-                    let message = fill(s.defer_bring, &[&list]);
+                    let message = fill!(s.defer_bring, documents = list);
                     self.dialog = Some((
                         Dialog::reason(|s| s.defer_title, message, |s| s.defer_note),
                         Pending::Defer,
@@ -640,16 +642,14 @@ impl CaseScreen {
             Constraint::Min(1),
         ]));
         let age = self.case.identity.birth_date;
-        let header = fill(
+        let header = fill!(
             s.case_header,
-            &[
-                &self.case.identity.name,
-                &self.booking.code,
-                &(self.case.applicant + 1),
-                &self.booking.applicants.len(),
-                &crate::domain::booking::age_on(age, view.today),
-                &s.application(self.booking.application),
-            ],
+            name = self.case.identity.name,
+            code = self.booking.code,
+            applicant = (self.case.applicant + 1),
+            applicants = self.booking.applicants.len(),
+            age = crate::domain::booking::age_on(age, view.today),
+            stage = s.application(self.booking.application)
         );
         Paragraph::new(Line::styled(header, theme::title())).render(title, buf);
         let [steps, body] = main.layout(&Layout::horizontal([
@@ -708,7 +708,7 @@ impl CaseScreen {
                 Line::styled(s.bio_marked, theme::ok())
             }
             Biometrics::Captured { by, at } => Line::styled(
-                fill(s.bio_captured, &[by, &at.format("%H:%M")]),
+                fill!(s.bio_captured, officer = by, time = at.format("%H:%M")),
                 theme::ok(),
             ),
             Biometrics::NotRecorded if !self.photo_open() => {
@@ -754,7 +754,7 @@ impl CaseScreen {
         if let Some(ask) = &self.case.awaiting {
             lines.push(Line::styled(s.awaiting_short, theme::warn()));
             lines.push(Line::styled(
-                fill(s.awaiting_since, &[&ask.at.format("%H:%M")]),
+                fill!(s.awaiting_since, time = ask.at.format("%H:%M")),
                 theme::dim(),
             ));
         }
@@ -824,26 +824,28 @@ fn problem_list(problems: &[DocProblem], s: &Strings) -> String {
 
 fn explain(e: &CaseError, s: &Strings) -> String {
     match e {
-        CaseError::Unchecked(kinds) => fill(s.unchecked_left, &[&doc_list(kinds, s)]),
-        CaseError::NeedsOverride(problems) => fill(s.needs_override, &[&problem_list(problems, s)]),
+        CaseError::Unchecked(kinds) => fill!(s.unchecked_left, documents = doc_list(kinds, s)),
+        CaseError::NeedsOverride(problems) => {
+            fill!(s.needs_override, problems = problem_list(problems, s))
+        }
         CaseError::MissingAnswers(fields) => {
             let list: Vec<&str> = fields.iter().map(|f| s.interview_field(*f)).collect();
-            fill(s.missing_answers, &[&list.join(", ")])
+            fill!(s.missing_answers, answers = list.join(", "))
         }
         CaseError::Closed => s.case_closed.to_owned(),
         CaseError::EmptyReason => s.reason_empty.to_owned(),
         CaseError::NeedsSupervisor => s.needs_supervisor.to_owned(),
-        CaseError::Unpaid(due) => fill(s.underpaid_message, &[&format::rupiah(*due)]),
+        CaseError::Unpaid(due) => fill!(s.underpaid_message, amount = format::rupiah(*due)),
         CaseError::Flagged(flags) => {
             let names: Vec<&str> = flags.iter().map(|f| s.red_flag(*f)).collect();
-            fill(s.flags_message, &[&names.join(", ")])
+            fill!(s.flags_message, flags = names.join(", "))
         }
         CaseError::Waived => s.waiver_message.to_owned(),
         CaseError::AlreadyAwaiting => s.already_awaiting.to_owned(),
-        CaseError::WrongStep { expected, .. } => fill(s.wrong_step, &[&s.step(*expected)]),
+        CaseError::WrongStep { expected, .. } => fill!(s.wrong_step, step = s.step(*expected)),
         CaseError::NotAwaitingPhoto => s.not_awaiting_photo.to_owned(),
         CaseError::BillingCode => s.billing_code_bad.to_owned(),
         CaseError::Payment => s.payment_bad.to_owned(),
-        other => fill(s.err_store, &[other]),
+        other => fill!(s.err_store, why = other),
     }
 }

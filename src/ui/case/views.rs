@@ -47,18 +47,23 @@ fn check_in(lines: &mut Vec<Line<'static>>, case: &Case, s: &Strings, lang: Lang
         format::date_long(at.date_naive(), lang == Lang::Id),
         at.format("%H:%M")
     );
-    lines.push(Line::raw(fill(s.checked_in_at, &[&when])));
+    lines.push(Line::raw(fill!(s.checked_in_at, time = when)));
     for e in &case.exceptions {
         let text = match e {
             CheckInException::OtherDay { booked } => {
-                fill(s.exception_other_day, &[&format::date_short(*booked)])
+                fill!(s.exception_other_day, day = format::date_short(*booked))
             }
-            CheckInException::OtherOffice { booked } => fill(s.exception_other_office, &[booked]),
+            CheckInException::OtherOffice { booked } => {
+                fill!(s.exception_other_office, office = booked)
+            }
         };
         lines.push(Line::styled(text, theme::warn()));
     }
     if let Some(sup) = &case.documents_override {
-        lines.push(Line::styled(fill(s.override_by, &[sup]), theme::warn()));
+        lines.push(Line::styled(
+            fill!(s.override_by, supervisor = sup),
+            theme::warn(),
+        ));
     }
 }
 
@@ -72,25 +77,23 @@ fn photo(lines: &mut Vec<Line<'static>>, case: &Case, s: &Strings) {
             accepted_because,
         } => {
             lines.push(Line::styled(
-                fill(s.photo_taken, &[&&sha256[..12.min(sha256.len())]]),
+                fill!(s.photo_taken, hash = &sha256[..12.min(sha256.len())]),
                 theme::ok(),
             ));
             if let Some(reason) = accepted_because {
                 lines.push(Line::styled(
-                    fill(
+                    fill!(
                         s.photo_accepted_because,
-                        &[
-                            &failed_checks
-                                .iter()
-                                .map(|c| {
-                                    crate::photo::Check::from_code(c).map_or(c.as_str(), |c| {
-                                        crate::text::scan::photo_check_name(c, s)
-                                    })
+                        checks = failed_checks
+                            .iter()
+                            .map(|c| {
+                                crate::photo::Check::from_code(c).map_or(c.as_str(), |c| {
+                                    crate::text::scan::photo_check_name(c, s)
                                 })
-                                .collect::<Vec<_>>()
-                                .join(", "),
-                            reason,
-                        ],
+                            })
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        reason = reason
                     ),
                     theme::warn(),
                 ));
@@ -134,8 +137,13 @@ fn decision(
             let diff = fee.difference();
             lines.push(match diff {
                 0 => Line::styled(s.fee_ok, theme::ok()),
-                d if d > 0 => Line::styled(fill(s.fee_due, &[&format::rupiah(d)]), theme::error()),
-                d => Line::styled(fill(s.fee_over, &[&format::rupiah(-d)]), theme::warn()),
+                d if d > 0 => {
+                    Line::styled(fill!(s.fee_due, amount = format::rupiah(d)), theme::error())
+                }
+                d => Line::styled(
+                    fill!(s.fee_over, amount = format::rupiah(-d)),
+                    theme::warn(),
+                ),
             });
         }
         Err(e) => lines.push(Line::styled(
@@ -149,14 +157,12 @@ fn decision(
     }
     for p in &case.payments {
         lines.push(Line::styled(
-            fill(
+            fill!(
                 s.payment_line,
-                &[
-                    &format::rupiah(p.amount),
-                    &p.ntpn,
-                    &p.by,
-                    &p.at.format("%H:%M"),
-                ],
+                amount = format::rupiah(p.amount),
+                ntpn = p.ntpn,
+                officer = p.by,
+                time = p.at.format("%H:%M")
             ),
             theme::ok(),
         ));
@@ -170,7 +176,7 @@ fn decision(
             .map(|f| s.red_flag(*f))
             .collect();
         lines.push(Line::styled(
-            fill(s.flags_at_decision, &[&names.join(", ")]),
+            fill!(s.flags_at_decision, flags = names.join(", ")),
             theme::error(),
         ));
     }
@@ -180,7 +186,7 @@ fn decision(
         Some(d) => {
             let label = crate::text::case_label(s, Some(case));
             lines.push(Line::styled(
-                fill(s.decision_made, &[&label]),
+                fill!(s.decision_made, decision = label),
                 theme::title(),
             ));
             match d {
@@ -192,7 +198,7 @@ fn decision(
                     } else {
                         list.join(", ")
                     };
-                    lines.push(Line::raw(fill(s.defer_bring, &[&list])));
+                    lines.push(Line::raw(fill!(s.defer_bring, documents = list)));
                     if !note.is_empty() {
                         lines.push(Line::raw(format!("{}: {note}", s.defer_note)));
                     }
