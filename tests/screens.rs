@@ -222,12 +222,20 @@ fn failed_checks_ask_for_a_supervisor() {
     assert!(draw(&f.app, 80, 24).contains("bukan supervisor"));
 }
 
-/// Walks a lost-passport case to the interview: the examination record fields show.
+/// Serves the first clean one-applicant booking of `app_type` up to `to` through the
+/// counter's use cases, signs `petugas1` in and opens the case where it stands.
+fn served(f: &mut Fixture, app_type: ApplicationType, to: ServedTo) -> String {
+    let booking = find(&f.today, |b| clean_single(b, app_type)).clone();
+    serve(&mut f.app, &booking, 0, to);
+    let code = booking.code.to_string();
+    open_case(f, &code);
+    code
+}
+
+/// A case at the interview, its documents checked (for a lost passport the examination
+/// record fields show).
 fn to_interview(f: &mut Fixture, app_type: ApplicationType) {
-    open_clean_case(f, app_type);
-    to_checklist(f);
-    typ(&mut f.app, "1111");
-    press(&mut f.app, KeyCode::F(8));
+    served(f, app_type, ServedTo::Documents);
 }
 
 #[test]
@@ -253,21 +261,38 @@ fn answer_interview(f: &mut Fixture) {
     press(&mut f.app, KeyCode::F(8));
 }
 
+/// One journey walked by keys alone, from the booking through the documents and the
+/// interview to the photo step; the tests of later steps start from the use cases.
+#[test]
+fn a_case_walked_by_keys_reaches_the_photo_step() {
+    let mut f = fixture();
+    open_clean_case(&mut f, ApplicationType::New);
+    to_checklist(&mut f);
+    typ(&mut f.app, "1111");
+    press(&mut f.app, KeyCode::F(8));
+    assert!(draw(&f.app, 80, 24).contains("▶ Wawancara"));
+    answer_interview(&mut f);
+    let screen = draw(&f.app, 80, 24);
+    assert!(screen.contains("▶ Foto"), "{screen}");
+    assert!(screen.contains("Langkah Wawancara selesai"), "{screen}");
+}
+
 #[test]
 fn photo_step() {
     let mut f = fixture();
-    to_interview(&mut f, ApplicationType::New);
-    answer_interview(&mut f);
+    to_photo_step(&mut f);
     assert_snapshot!(draw(&f.app, 80, 24));
 }
 
-/// Signs `user` in and walks an applicant who has paid nothing to the decision.
+/// Serves an applicant who has paid nothing up to the decision, signs `user` in and opens
+/// the case.
 fn to_unpaid_decision(f: &mut Fixture, user: &str, pin: &str) {
-    let code = find(&f.today, |b| {
+    let booking = find(&f.today, |b| {
         clean_single(b, ApplicationType::ReplacementFull) && b.applicants[0].paid.is_none()
     })
-    .code
-    .to_string();
+    .clone();
+    serve(&mut f.app, &booking, 0, ServedTo::Photo);
+    let code = booking.code.to_string();
     login(&mut f.app, user, pin);
     if user.starts_with("supervisor") {
         // A supervisor starts on the board; the queue is beneath it.
@@ -276,13 +301,6 @@ fn to_unpaid_decision(f: &mut Fixture, user: &str, pin: &str) {
     typ(&mut f.app, &code);
     press(&mut f.app, KeyCode::Enter);
     press(&mut f.app, KeyCode::Enter);
-    for _ in 0..4 {
-        press(&mut f.app, KeyCode::Enter);
-    }
-    typ(&mut f.app, "1111");
-    press(&mut f.app, KeyCode::F(8));
-    answer_interview(f);
-    press(&mut f.app, KeyCode::F(8));
 }
 
 #[test]
@@ -796,9 +814,9 @@ fn the_camera_reads_only_while_the_queue_waits_and_feeds_the_same_path() {
 #[path = "common/faces.rs"]
 mod faces;
 
+/// A case at the photo step, served there through the use cases.
 fn to_photo_step(f: &mut Fixture) {
-    to_interview(f, ApplicationType::New);
-    answer_interview(f);
+    served(f, ApplicationType::New, ServedTo::Interview);
 }
 
 fn send_frame(f: &mut Fixture, img: image::RgbImage) {
@@ -1756,7 +1774,11 @@ fn a_birth_date_corrected_to_a_child_s_changes_the_documents_asked_for() {
 #[test]
 fn a_notice_follows_the_language_switched_to() {
     let mut f = fixture();
-    to_interview(&mut f, ApplicationType::Lost);
+    // The documents step completed by keys, so its notice shows.
+    open_clean_case(&mut f, ApplicationType::Lost);
+    to_checklist(&mut f);
+    typ(&mut f.app, "1111");
+    press(&mut f.app, KeyCode::F(8));
     let id = draw(&f.app, 100, 30);
     assert!(id.contains("selesai"), "{id}");
     press(&mut f.app, KeyCode::F(2));
