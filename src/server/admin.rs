@@ -76,14 +76,7 @@ pub async fn office_set(
     Ok(info)
 }
 
-pub struct NewOfficer<'a> {
-    pub office: &'a str,
-    pub username: &'a str,
-    pub nip: &'a str,
-    pub name: &'a str,
-    pub role: &'a str,
-    pub pin: &'a str,
-}
+pub use super::repo::officers::NewOfficer;
 
 /// Adds an officer (or replaces one's details and PIN); the PIN is kept as an Argon2 hash.
 pub async fn officer_add(client: &mut tokio_postgres::Client, o: &NewOfficer<'_>) -> Result<()> {

@@ -3,7 +3,6 @@
 use tokio_postgres::GenericClient;
 
 use super::super::Result;
-use super::super::admin::NewOfficer;
 use super::super::auth::Device;
 use crate::protocol::RosterEntry;
 
@@ -40,6 +39,17 @@ pub async fn roster(client: &impl GenericClient, office: &str) -> Result<Vec<OnR
             approval_key: r.get(2),
         })
         .collect())
+}
+
+/// An officer to add (or whose details and PIN to replace), as the administrator gives
+/// them.
+pub struct NewOfficer<'a> {
+    pub office: &'a str,
+    pub username: &'a str,
+    pub nip: &'a str,
+    pub name: &'a str,
+    pub role: &'a str,
+    pub pin: &'a str,
 }
 
 /// Keeps a wrong PIN typed for `username` at `device`'s office.
