@@ -2,10 +2,12 @@
 //! show the others. Every change is one store action (state + outbox event + audit row),
 //! so a crash at any moment leaves the case exactly as last shown.
 
+mod capture;
 mod dialogs;
 mod documents;
 mod interview;
 mod photo;
+mod render;
 mod views;
 
 use crossterm::event::{KeyCode, KeyEvent};
@@ -166,55 +168,6 @@ impl CaseScreen {
         self.fee = ctx.fees.summary(&query);
     }
 
-    /// Whether the photo step is open for taking a picture (the camera sends previews).
-    pub fn taking_photo(&self) -> bool {
-        self.camera && self.photo_open() && !matches!(self.case.photo, PhotoState::Taken { .. })
-    }
-
-    /// Whether the photo step is on screen and can still take the photo or the
-    /// fingerprints: as the current step, or for a case decided but waiting for them.
-    fn photo_open(&self) -> bool {
-        self.viewing == Step::Photo
-            && (self.editing() == Some(Step::Photo)
-                || (self.case.status == CaseStatus::AwaitingPhoto && self.case.photo_outstanding()))
-    }
-
-    /// The fingerprints as a photo action records them: as the officer marked them at this
-    /// step, else still to be taken.
-    fn biometrics_now(&self) -> Option<Biometrics> {
-        Some(match &self.case.biometrics {
-            b @ Biometrics::Captured { .. } => b.clone(),
-            _ => Biometrics::Pending,
-        })
-    }
-
-    /// B at the photo step: the applicant's fingerprints were taken at the biometric
-    /// station (pressed again before the step is done: not taken after all).
-    fn mark_fingerprints(&mut self, ctx: &mut Ctx<'_>) {
-        let captured = matches!(self.case.biometrics, Biometrics::Captured { .. });
-        let biometrics = match (captured, self.case.status.is_open()) {
-            (true, true) => Biometrics::Pending,
-            (true, false) => return,
-            (false, _) => Biometrics::Captured {
-                by: ctx.officer.username.clone(),
-                at: ctx.local_now(),
-            },
-        };
-        let was = self.case.status;
-        if self.apply(ctx, Action::RecordBiometrics { biometrics }) {
-            self.say_photo_progress(was, ctx);
-        }
-    }
-
-    /// After a photo or fingerprints recorded for a case that waited for them.
-    fn say_photo_progress(&self, was: CaseStatus, ctx: &mut Ctx<'_>) {
-        if was == CaseStatus::AwaitingPhoto && self.case.status == CaseStatus::Continued {
-            ctx.say(Level::Ok, |s| s.awaiting_photo_done.to_owned());
-        } else if was == CaseStatus::AwaitingPhoto {
-            ctx.say(Level::Warn, |s| s.awaiting_photo_hint.to_owned());
-        }
-    }
-
     /// F8 on a deferred case: the applicant came back, the case opens at the step it had
     /// not done.
     fn resume(&mut self, ctx: &mut Ctx<'_>) {
@@ -225,102 +178,6 @@ impl CaseScreen {
             self.viewing = self.case.current_step().unwrap_or(Step::Decision);
             let step = self.viewing;
             ctx.say(Level::Ok, |s| fill!(s.resumed, step = s.step(step)));
-        }
-    }
-
-    pub fn on_frame(
-        &mut self,
-        frame: std::sync::Arc<image::RgbImage>,
-        picker: Option<&ratatui_image::picker::Picker>,
-        work: &Work,
-    ) {
-        self.photo.on_frame(frame, picker, work, self.case.id);
-    }
-
-    /// Keeps the captured photo: JPEG under its hash, the case action, the pending upload.
-    fn accept_photo(&mut self, ctx: &mut Ctx<'_>, reason: Option<String>) {
-        let s = ctx.s();
-        let Some(capture) = &self.photo.captured else {
-            return;
-        };
-        let Some(crop) = &capture.crop else { return };
-        // Events and the audit trail carry stable check codes, the officer reads names.
-        let failed: Vec<String> = capture
-            .failed()
-            .iter()
-            .map(|c| c.code().to_owned())
-            .collect();
-        if !failed.is_empty() && reason.is_none() {
-            let names: Vec<&str> = capture
-                .failed()
-                .iter()
-                .map(|c| crate::text::scan::photo_check_name(*c, s))
-                .collect();
-            let message = names.join(", ");
-            let dialog = Dialog::reason(|s| s.photo_reason_title, message, |s| s.photo_reason);
-            self.dialog = Some((dialog, Pending::PhotoReason));
-            return;
-        }
-        if self.photo.saving {
-            return;
-        }
-        // Encoding and the durable write run on the work thread; `on_stored` records.
-        let (crop, data_dir, case) = (crop.clone(), ctx.data_dir.to_owned(), self.case.id);
-        let biometrics = self.biometrics_now();
-        self.photo.saving = true;
-        ctx.work.submit(move || Done::Stored {
-            case,
-            stored: crate::store::write_photo(&data_dir, &crop).map_err(|e| e.to_string()),
-            failed_checks: failed,
-            reason,
-            biometrics,
-        });
-    }
-
-    /// The accepted photo is on disk: the case records it (or the officer is told why not,
-    /// and the captured photo stays to be accepted again).
-    pub fn on_stored(
-        &mut self,
-        stored: Result<StoredPhoto, String>,
-        failed_checks: Vec<String>,
-        reason: Option<String>,
-        biometrics: Option<Biometrics>,
-        ctx: &mut Ctx<'_>,
-    ) {
-        self.photo.saving = false;
-        let stored = match stored {
-            Ok(stored) => stored,
-            Err(e) => {
-                ctx.say(Level::Error, |s| fill!(s.err_store, why = e));
-                return;
-            }
-        };
-        let actor = ctx.actor();
-        let was = self.case.status;
-        match ctx.desk.record_photo(
-            &actor,
-            self.case.id,
-            &stored,
-            failed_checks,
-            reason,
-            biometrics,
-        ) {
-            Ok(case) => {
-                self.case = case;
-                self.photo.captured = None;
-                if was == CaseStatus::AwaitingPhoto {
-                    self.say_photo_progress(was, ctx);
-                } else {
-                    self.viewing = self.case.current_step().unwrap_or(Step::Decision);
-                    ctx.say(Level::Ok, |s| {
-                        fill!(s.step_done, step = s.step(Step::Photo))
-                    });
-                }
-            }
-            Err(CounterError::Store(StoreError::Case(e))) => {
-                ctx.say(Level::Error, |s| explain(&e, s))
-            }
-            Err(e) => ctx.counter_failed(&e),
         }
     }
 
@@ -625,142 +482,6 @@ impl CaseScreen {
             Some(Step::Photo) if self.camera => self.on_photo_key(key, ctx),
             _ => {}
         }
-    }
-
-    fn on_photo_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) {
-        match self.photo.on_key(key, ctx.work, self.case.id) {
-            Some(PhotoOut::Accept) => self.accept_photo(ctx, None),
-            Some(PhotoOut::Message(m)) => ctx.say(Level::Warn, |s| m(s).to_owned()),
-            None => {}
-        }
-    }
-
-    pub fn render(&self, area: Rect, buf: &mut Buffer, view: &View<'_>) {
-        let s = view.s;
-        let [title, main] = area.layout(&Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Min(1),
-        ]));
-        let age = self.case.identity.birth_date;
-        let header = fill!(
-            s.case_header,
-            name = self.case.identity.name,
-            code = self.booking.code,
-            applicant = (self.case.applicant + 1),
-            applicants = self.booking.applicants.len(),
-            age = crate::domain::booking::age_on(age, view.today),
-            stage = s.application(self.booking.application)
-        );
-        Paragraph::new(Line::styled(header, theme::title())).render(title, buf);
-        let [steps, body] = main.layout(&Layout::horizontal([
-            Constraint::Length(22),
-            Constraint::Min(1),
-        ]));
-        self.render_steps(steps, buf, s);
-        let body = Rect {
-            x: body.x + 1,
-            width: body.width.saturating_sub(1),
-            ..body
-        };
-        let editable = self.editing().is_some();
-        let body = if self.viewing == Step::Photo {
-            let [main, bio] = body.layout(&Layout::vertical([
-                Constraint::Min(1),
-                Constraint::Length(2),
-            ]));
-            self.render_fingerprints(bio, buf, view);
-            main
-        } else {
-            body
-        };
-        match self.viewing {
-            Step::Documents
-                if self
-                    .case
-                    .current_step()
-                    .is_none_or(|c| c >= Step::Documents) =>
-            {
-                self.docs.render(body, buf, &self.case, s, editable)
-            }
-            Step::Interview
-                if self
-                    .case
-                    .current_step()
-                    .is_none_or(|c| c >= Step::Interview) =>
-            {
-                self.interview.render(body, buf, s, editable)
-            }
-            Step::Photo if self.taking_photo() => self.photo.render(body, buf, s),
-            step => views::render_step(step, body, buf, &self.case, &self.fee, view),
-        }
-        if let Some((d, _)) = &self.dialog {
-            d.render(area, buf, s);
-        }
-    }
-
-    /// The fingerprints' line under the photo step.
-    fn render_fingerprints(&self, area: Rect, buf: &mut Buffer, view: &View<'_>) {
-        let s = view.s;
-        let reached = self.case.current_step().is_none_or(|c| c >= Step::Photo);
-        let line = match &self.case.biometrics {
-            _ if !reached => return,
-            Biometrics::Captured { .. } if self.case.status.is_open() => {
-                Line::styled(s.bio_marked, theme::ok())
-            }
-            Biometrics::Captured { by, at } => Line::styled(
-                fill!(s.bio_captured, officer = by, time = at.format("%H:%M")),
-                theme::ok(),
-            ),
-            Biometrics::NotRecorded if !self.photo_open() => {
-                Line::styled(s.bio_legacy, theme::dim())
-            }
-            _ => Line::styled(s.bio_pending, theme::warn()),
-        };
-        Paragraph::new(line)
-            .wrap(ratatui::widgets::Wrap { trim: true })
-            .render(area, buf);
-    }
-
-    fn render_steps(&self, area: Rect, buf: &mut Buffer, s: &Strings) {
-        let current = self.case.current_step();
-        let mut lines = vec![Line::styled(s.steps_heading, theme::title())];
-        for step in Step::ALL {
-            let outstanding =
-                step == Step::Photo && !self.case.status.is_open() && self.case.photo_outstanding();
-            let (mark, style) = match current {
-                Some(c) if step == c => ("▶", theme::focus()),
-                _ if outstanding => ("!", theme::warn()),
-                _ if self.case.step_done(step) => ("✓", theme::ok()),
-                _ => ("·", theme::dim()),
-            };
-            let mut name = Span::styled(format!(" {}", s.step(step)), style);
-            if step == self.viewing {
-                name = name.style(theme::selected());
-            }
-            lines.push(Line::from(vec![Span::styled(mark, style), name]));
-        }
-        lines.push(Line::raw(""));
-        let status = crate::text::case_label(s, Some(&self.case));
-        lines.push(Line::styled(
-            status,
-            match self.case.status {
-                CaseStatus::Open(_) | CaseStatus::AwaitingPhoto | CaseStatus::Deferred => {
-                    theme::warn()
-                }
-                CaseStatus::Rejected => theme::error(),
-                CaseStatus::Continued => theme::ok(),
-            },
-        ));
-        if let Some(ask) = &self.case.awaiting {
-            lines.push(Line::styled(s.awaiting_short, theme::warn()));
-            lines.push(Line::styled(
-                fill!(s.awaiting_since, time = ask.at.format("%H:%M")),
-                theme::dim(),
-            ));
-        }
-        Paragraph::new(lines)
-            .block(Block::new().borders(Borders::RIGHT))
-            .render(area, buf);
     }
 
     /// This screen again when the board's answer changed its case meanwhile (the case as
