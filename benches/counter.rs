@@ -1,6 +1,7 @@
 //! Counter benchmarks: finding a booking by code among 1,000,000; one officer action's
 //! durable transaction (WAL, synchronous=FULL, on a real file); drawing the queue screen
-//! with 1,000 bookings. Run with `cargo bench --bench counter`.
+//! with 1,000 bookings; applying pulled booking changes, a store job's worth
+//! (`sync::APPLY_CHUNK`) and a whole page. Run with `cargo bench --bench counter`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark that cannot set up must stop
 
 use std::hint::black_box;
@@ -152,5 +153,45 @@ fn draw_queue(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, durable_action, draw_queue, find_by_code);
+/// How long the store thread is held by one job of pulled changes (a key waits at most
+/// that long behind it), against a whole page of a thousand in one transaction as before.
+fn apply_pulled(c: &mut Criterion) {
+    use loket::protocol::{BookingChange, Change, FeedEntry};
+    let fees = FeeSchedule::from_toml(FEES).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("loket.db"), "JKS").unwrap();
+    let tomorrow = day() + Duration::days(1);
+    let bookings = loket::demo::day_bookings(7, "JKS", tomorrow, 1000, &fees);
+    let mut pos = 0i64;
+    for n in [loket::sync::APPLY_CHUNK, 1000] {
+        c.bench_function(&format!("apply {n} pulled booking changes"), |bench| {
+            bench.iter(|| {
+                let entries: Vec<FeedEntry> = bookings
+                    .iter()
+                    .take(n)
+                    .map(|b| {
+                        pos += 1;
+                        FeedEntry {
+                            pos,
+                            change: Change::Booking(BookingChange {
+                                booking: b.clone(),
+                                cancelled: false,
+                                previous: None,
+                            }),
+                        }
+                    })
+                    .collect();
+                store.apply_changes(&entries, pos, day()).unwrap();
+            })
+        });
+    }
+}
+
+criterion_group!(
+    benches,
+    durable_action,
+    apply_pulled,
+    draw_queue,
+    find_by_code
+);
 criterion_main!(benches);

@@ -13,6 +13,13 @@ use crate::store::{StoreAccess, read_photo, remove_photo};
 /// Events per push.
 pub const BATCH: usize = 500;
 
+/// Pulled changes applied per store job. A page holds up to a thousand (a day's bookings
+/// imported at once), and applying them in one transaction held the terminal's store
+/// thread for about 60 ms, which a key pressed meanwhile waited for; a hundred take a few
+/// ms. Each job commits its changes with the position of its last, so a round cut off
+/// between two jobs pulls the rest again and applies nothing twice.
+pub const APPLY_CHUNK: usize = 100;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
     Push,
@@ -56,7 +63,9 @@ pub async fn round(
         }
         report.pulled += page.changes.len();
         let (today, more) = (cx.today, page.more);
-        store.with(move |s| s.apply_changes(&page.changes, page.cursor, today))?;
+        for (changes, upto) in chunks(page.changes, page.cursor) {
+            store.with(move |s| s.apply_changes(&changes, upto, today))?;
+        }
         (cx.progress)(Phase::Pull, report.pulled as u64, 0);
         if !more {
             break;
@@ -144,4 +153,65 @@ async fn push(
         }
     }
     Ok(())
+}
+
+/// Splits a pulled page into [`APPLY_CHUNK`]s, each with the cursor to save with it: the
+/// position of its last change, and the page's cursor for the last (a page may move the
+/// cursor past changes this device is not given). An empty page still moves the cursor.
+fn chunks(
+    mut changes: Vec<crate::protocol::FeedEntry>,
+    cursor: i64,
+) -> Vec<(Vec<crate::protocol::FeedEntry>, i64)> {
+    let mut out = Vec::with_capacity(changes.len() / APPLY_CHUNK + 1);
+    while changes.len() > APPLY_CHUNK {
+        let rest = changes.split_off(APPLY_CHUNK);
+        let upto = changes.last().map_or(cursor, |c| c.pos);
+        out.push((changes, upto));
+        changes = rest;
+    }
+    out.push((changes, cursor));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{Change, FeedEntry, OfficeInfo};
+
+    fn entry(pos: i64) -> FeedEntry {
+        FeedEntry {
+            pos,
+            change: Change::Office(OfficeInfo {
+                code: "JKS".into(),
+                name: "Jakarta Selatan".into(),
+                zone: "WIB".into(),
+                config: Default::default(),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_page_is_applied_in_chunks_each_with_its_own_cursor() {
+        let page: Vec<FeedEntry> = (1..=250).map(entry).collect();
+        let parts = chunks(page, 260);
+        let sizes: Vec<usize> = parts.iter().map(|(c, _)| c.len()).collect();
+        assert_eq!(sizes, [100, 100, 50]);
+        let cursors: Vec<i64> = parts.iter().map(|(_, upto)| *upto).collect();
+        assert_eq!(cursors, [100, 200, 260]);
+        // Every change once, in order.
+        let positions: Vec<i64> = parts
+            .iter()
+            .flat_map(|(c, _)| c.iter().map(|e| e.pos))
+            .collect();
+        assert_eq!(positions, (1..=250).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn an_empty_page_still_moves_the_cursor() {
+        let parts = chunks(Vec::new(), 42);
+        assert_eq!(parts.len(), 1);
+        assert!(parts[0].0.is_empty());
+        assert_eq!(parts[0].1, 42);
+        assert_eq!(chunks((1..=100).map(entry).collect(), 100).len(), 1);
+    }
 }
