@@ -9,11 +9,11 @@ use uuid::Uuid;
 use crate::domain::Booking;
 pub use crate::domain::intake::FieldError;
 
-pub const VERSION: &str = "1";
+pub const VERSION: &str = "2";
 pub const HEADER: &str = "loket-protocol";
 /// The first loket version that speaks [`VERSION`]: what pusat tells a counter to update
 /// to when it speaks another protocol.
-pub const MIN_LOKET: &str = "0.1.0";
+pub const MIN_LOKET: &str = "0.2.0";
 /// The most events a push may carry.
 pub const MAX_BATCH: usize = 1000;
 /// Photo bytes per upload request: small enough to finish over a slow link, so an upload
@@ -37,9 +37,24 @@ pub const SIGNATURE_HEADER: &str = "loket-signature";
 /// How far a signed request's time may be from pusat's clock.
 pub const SIGNATURE_SKEW_SECONDS: i64 = 600;
 
-/// What a kiosk signs for each request: its method, its path with the query, and its time.
-pub fn request_message(method: &str, path_and_query: &str, time: i64) -> String {
-    format!("LOKET-REQUEST-1\n{method}\n{path_and_query}\n{time}")
+/// The SHA-256 of a signed request's body, hex, as the kiosk signed it. pusat checks the
+/// body it received against it before anything reads the body.
+pub const BODY_HASH_HEADER: &str = "loket-body-sha256";
+
+/// The hex SHA-256 of `body`, as [`BODY_HASH_HEADER`] carries it.
+pub fn body_sha256(body: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// What a kiosk signs for each request: its method, its path with the query, its time and
+/// the SHA-256 of its body (protocol 2: before, the body was not signed, so whoever held a
+/// signed request could have sent another body with it).
+pub fn request_message(method: &str, path_and_query: &str, time: i64, body_sha256: &str) -> String {
+    format!("LOKET-REQUEST-2\n{method}\n{path_and_query}\n{time}\n{body_sha256}")
 }
 
 /// How a public key held in a TPM is written: this prefix and the base64url SEC1 point.

@@ -455,16 +455,96 @@ async fn a_batch_with_the_largest_sequence_is_refused_not_a_panic() {
     let gap = counter.client.push(&[event(i64::MAX)]).await;
     assert_eq!(gap.unwrap_err(), loket::sync::SyncError::Gap(1));
     // A garbled body is answered in the API's error shape.
+    let garbled = "{\"events\": [";
     let answer = counter
-        .signed(&pusat.url, reqwest::Method::POST, "/api/v1/events")
+        .signed_with(
+            &pusat.url,
+            reqwest::Method::POST,
+            "/api/v1/events",
+            garbled.as_bytes(),
+        )
         .header("content-type", "application/json")
-        .body("{\"events\": [")
+        .body(garbled)
         .send()
         .await
         .unwrap();
     assert_eq!(answer.status(), 400);
     let body: serde_json::Value = answer.json().await.unwrap();
     assert_eq!(body["error"], "bad_request", "{body}");
+    pusat.stop().await;
+}
+
+/// A signed request covers its body: whoever takes one off the wire (a proxy that keeps
+/// requests, a log of bodies) cannot send it again with other events within its minutes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_request_cannot_carry_another_body() {
+    let (pusat, _) = Pusat::start(1).await;
+    let counter = Counter::enroll(&pusat, 1).await;
+    let honest = serde_json::json!({ "events": [] }).to_string();
+    let forged = serde_json::json!({ "events": [{ "forged": true }] }).to_string();
+    let send = |signed_body: &str, sent_body: &str| {
+        counter
+            .signed_with(
+                &pusat.url,
+                reqwest::Method::POST,
+                "/api/v1/events",
+                signed_body.as_bytes(),
+            )
+            .header("content-type", "application/json")
+            .body(sent_body.to_owned())
+            .send()
+    };
+    // The honest request, as signed.
+    let answer = send(&honest, &honest).await.unwrap();
+    assert_eq!(answer.status(), 200, "{:?}", answer.text().await);
+    // The same signature with another body: refused before anything reads it.
+    let answer = send(&honest, &forged).await.unwrap();
+    assert_eq!(answer.status(), 401);
+    let body: serde_json::Value = answer.json().await.unwrap();
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("body"),
+        "{body}"
+    );
+    // Nor does rewriting the hash header to the new body help: the signature covers it.
+    let answer = counter
+        .signed_with(
+            &pusat.url,
+            reqwest::Method::POST,
+            "/api/v1/events",
+            honest.as_bytes(),
+        )
+        .header(
+            loket::protocol::BODY_HASH_HEADER,
+            loket::protocol::body_sha256(forged.as_bytes()),
+        )
+        .header("content-type", "application/json")
+        .body(forged.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 401);
+    // Leaving the header out makes the body count as empty, which it is not.
+    let time = chrono::Utc::now().timestamp();
+    let signature = counter
+        .key
+        .sign("POST", "/api/v1/events", time, honest.as_bytes())
+        .unwrap();
+    let answer = reqwest::Client::new()
+        .post(format!("{}/api/v1/events", pusat.url))
+        .bearer_auth(&counter.credential.token)
+        .header(loket::protocol::TIME_HEADER, time)
+        .header(loket::protocol::SIGNATURE_HEADER, signature)
+        .header("content-type", "application/json")
+        .body(forged)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 401);
+    // Nothing forged was stored: the counter's own push still starts at 1.
+    assert!(counter.client.pull(0).await.is_ok());
     pusat.stop().await;
 }
 
@@ -599,7 +679,7 @@ async fn chunk(
 ) -> (u16, String) {
     let path = format!("/api/v1/photos/{sha}");
     let answer = counter
-        .signed(&pusat.url, reqwest::Method::PUT, &path)
+        .signed_with(&pusat.url, reqwest::Method::PUT, &path, body)
         .header(
             "content-range",
             format!("bytes {}-{}/{}", range.0, range.1, range.2),
@@ -721,7 +801,7 @@ async fn a_copied_credential_without_the_kiosk_key_opens_nothing() {
             loket::protocol::SIGNATURE_HEADER,
             kiosk
                 .key
-                .sign("GET", "/api/v1/changes?after=0", old)
+                .sign("GET", "/api/v1/changes?after=0", old, b"")
                 .unwrap(),
         )
         .send()

@@ -378,7 +378,11 @@ fn verify_signature(parts: &Parts, public_key: &str) -> Result<()> {
         .get::<axum::extract::OriginalUri>()
         .map_or(&parts.uri, |o| &o.0);
     let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
-    let message = crate::protocol::request_message(parts.method.as_str(), path, time);
+    // The body's hash as the kiosk signed it; `body_as_signed` has checked the body
+    // against it before this runs.
+    let empty = crate::protocol::body_sha256(b"");
+    let body = header(crate::protocol::BODY_HASH_HEADER).unwrap_or(&empty);
+    let message = crate::protocol::request_message(parts.method.as_str(), path, time, body);
     if key.verifies(message.as_bytes(), signature) {
         Ok(())
     } else {
@@ -386,6 +390,49 @@ fn verify_signature(parts: &Parts, public_key: &str) -> Result<()> {
             "the request's signature does not match the device's key",
         ))
     }
+}
+
+/// A signed request's body is the one its signature covers: the body is read here, before
+/// any handler or extractor, and its SHA-256 compared with [`crate::protocol::BODY_HASH_HEADER`]
+/// (which the signature covers; absent, the body must be empty). So a signed request taken
+/// off the wire cannot be sent again with another body within the signature's minutes.
+pub async fn body_as_signed(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if !req
+        .headers()
+        .contains_key(crate::protocol::SIGNATURE_HEADER)
+    {
+        return next.run(req).await;
+    }
+    let claimed = req
+        .headers()
+        .get(crate::protocol::BODY_HASH_HEADER)
+        .map(|v| v.to_str().unwrap_or("?").to_owned());
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, super::MAX_BODY).await else {
+        return ApiError::bad(format!(
+            "the body is larger than {} MiB or was cut off",
+            super::MAX_BODY >> 20
+        ))
+        .into_response();
+    };
+    let actual = crate::protocol::body_sha256(&bytes);
+    if claimed.unwrap_or_else(|| crate::protocol::body_sha256(b"")) != actual {
+        tracing::warn!("a signed request came with a body its signature does not cover");
+        return ApiError::Client(
+            ErrorCode::Unauthorized,
+            "the request's body is not the one its signature covers".into(),
+        )
+        .into_response();
+    }
+    next.run(axum::extract::Request::from_parts(
+        parts,
+        axum::body::Body::from(bytes),
+    ))
+    .await
 }
 
 /// The booking system, proven by its integration key. As an extractor it runs before the

@@ -85,6 +85,10 @@ pub fn router(state: AppState) -> Router {
     router
 }
 
+/// The largest request body pusat reads (a push of [`protocol::MAX_BATCH`] events, a photo
+/// chunk, a batch of bookings).
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
+
 /// The routes with their documentation: each handler carries its `#[utoipa::path]`, so the
 /// OpenAPI document ([`openapi::document`]) is made from the very routes served.
 fn api() -> utoipa_axum::router::OpenApiRouter<AppState> {
@@ -109,8 +113,9 @@ fn api() -> utoipa_axum::router::OpenApiRouter<AppState> {
             MAX_IN_FLIGHT,
         ))
         .routes(routes!(feed::pull))
+        .layer(axum::middleware::from_fn(auth::body_as_signed))
         .layer(axum::middleware::from_fn(protocol_version))
-        .layer(axum::extract::DefaultBodyLimit::max(4 * 1024 * 1024));
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY));
     OpenApiRouter::with_openapi(openapi::base())
         .nest("/api/v1", api)
         .routes(routes!(healthz))

@@ -14,8 +14,11 @@ pub fn base() -> OpenApi {
         .scheme(HttpAuthScheme::Bearer)
         .description(Some(
             "A device's token from /enroll or /renew. A kiosk enrolled with a key also signs \
-             every request: `loket-time` (Unix seconds) and `loket-signature` (Ed25519, or ECDSA \
-             P-256 `r || s` for a key in the kiosk's TPM, over method, path and time, base64url); a display's token reads the calls only.",
+             every request: `loket-time` (Unix seconds), `loket-body-sha256` (hex SHA-256 of the \
+             body, empty or not) and `loket-signature` (Ed25519, or ECDSA P-256 `r || s` for a key \
+             in the kiosk's TPM, base64url, over `LOKET-REQUEST-2`, method, path with query, time \
+             and body hash, one a line); a body other than the one signed is refused (401). A \
+             display's token reads the calls only.",
         ))
         .build();
     let integration = HttpBuilder::new()

@@ -237,12 +237,36 @@ impl Client {
         answer(resp).await
     }
 
-    /// A request to pusat, signed by the kiosk's key. A key in a TPM that does not answer
-    /// fails here, before anything is sent.
+    /// A request to pusat without a body, signed by the kiosk's key.
     fn request(
         &self,
         method: reqwest::Method,
         path: &str,
+    ) -> Result<reqwest::RequestBuilder, SyncError> {
+        self.request_with(method, path, Vec::new())
+    }
+
+    /// A request to pusat carrying `value` as JSON, signed with its body.
+    fn request_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        value: &impl serde::Serialize,
+    ) -> Result<reqwest::RequestBuilder, SyncError> {
+        let body = serde_json::to_vec(value).map_err(|e| SyncError::Nonsense(e.to_string()))?;
+        Ok(self
+            .request_with(method, path, body)?
+            .header(reqwest::header::CONTENT_TYPE, "application/json"))
+    }
+
+    /// A request to pusat carrying `body`, signed by the kiosk's key together with the
+    /// body's SHA-256 (so the signed request cannot carry another body). A key in a TPM that
+    /// does not answer fails here, before anything is sent.
+    fn request_with(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Vec<u8>,
     ) -> Result<reqwest::RequestBuilder, SyncError> {
         let full = format!("/api/v1{path}");
         let mut builder = self
@@ -253,11 +277,15 @@ impl Client {
         if let Some(key) = &self.key {
             let time = chrono::Utc::now().timestamp();
             let signature = key
-                .sign(method.as_str(), &full, time)
+                .sign(method.as_str(), &full, time, &body)
                 .map_err(|e| SyncError::Key(e.to_string()))?;
             builder = builder
                 .header(protocol::TIME_HEADER, time)
+                .header(protocol::BODY_HASH_HEADER, protocol::body_sha256(&body))
                 .header(protocol::SIGNATURE_HEADER, signature);
+        }
+        if !body.is_empty() {
+            builder = builder.body(body);
         }
         Ok(builder)
     }
@@ -323,8 +351,7 @@ impl Client {
             events: events.to_vec(),
         };
         let resp = self
-            .request(reqwest::Method::POST, "/events")?
-            .json(&body)
+            .request_json(reqwest::Method::POST, "/events", &body)?
             .send()
             .await
             .map_err(transport)?;
@@ -348,11 +375,14 @@ impl Client {
         day: chrono::NaiveDate,
     ) -> Result<Option<crate::domain::queue::Ticket>, SyncError> {
         let resp = self
-            .request(reqwest::Method::POST, "/queue/call")?
-            .json(&crate::protocol::CallRequest {
-                officer: officer.to_owned(),
-                day,
-            })
+            .request_json(
+                reqwest::Method::POST,
+                "/queue/call",
+                &crate::protocol::CallRequest {
+                    officer: officer.to_owned(),
+                    day,
+                },
+            )?
             .send()
             .await
             .map_err(transport)?;
@@ -402,12 +432,11 @@ impl Client {
             }
             let end = (offset + protocol::PHOTO_CHUNK).min(total);
             let resp = self
-                .request(reqwest::Method::PUT, &path)?
+                .request_with(reqwest::Method::PUT, &path, bytes[offset..end].to_vec())?
                 .header(
                     reqwest::header::CONTENT_RANGE,
                     format!("bytes {offset}-{}/{total}", end - 1),
                 )
-                .body(bytes[offset..end].to_vec())
                 .send()
                 .await
                 .map_err(transport)?;

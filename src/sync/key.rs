@@ -91,9 +91,17 @@ impl DeviceKey {
         }
     }
 
-    /// The signature of one request (see [`crate::protocol::request_message`]), base64url.
-    pub fn sign(&self, method: &str, path: &str, time: i64) -> Result<String, CredentialError> {
-        let message = crate::protocol::request_message(method, path, time);
+    /// The signature of one request with `body` (see [`crate::protocol::request_message`]),
+    /// base64url.
+    pub fn sign(
+        &self,
+        method: &str,
+        path: &str,
+        time: i64,
+        body: &[u8],
+    ) -> Result<String, CredentialError> {
+        let hash = crate::protocol::body_sha256(body);
+        let message = crate::protocol::request_message(method, path, time, &hash);
         let signature = match self {
             DeviceKey::File(key) => key.sign(message.as_bytes()).to_bytes(),
             DeviceKey::Tpm(key) => key.sign(message.as_bytes()).map_err(tpm_error)?,
@@ -244,8 +252,8 @@ mod tests {
         let back = DeviceKey::load(dir.path()).unwrap().unwrap();
         assert_eq!(back.public(), key.public());
         assert_eq!(
-            back.sign("GET", "/x", 5).unwrap(),
-            key.sign("GET", "/x", 5).unwrap()
+            back.sign("GET", "/x", 5, b"").unwrap(),
+            key.sign("GET", "/x", 5, b"").unwrap()
         );
         let mode = std::fs::metadata(DeviceKey::path(dir.path()))
             .unwrap()

@@ -244,20 +244,35 @@ impl Counter {
         }
     }
 
-    /// A hand-made request to `base` + `path`, signed with this kiosk's key as its own
-    /// client would.
+    /// A hand-made request to `base` + `path` without a body, signed with this kiosk's key
+    /// as its own client would.
     pub fn signed(
         &self,
         base: &str,
         method: reqwest::Method,
         path: &str,
     ) -> reqwest::RequestBuilder {
+        self.signed_with(base, method, path, b"")
+    }
+
+    /// As [`Counter::signed`], for a request whose body is `body` (the caller attaches it).
+    pub fn signed_with(
+        &self,
+        base: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: &[u8],
+    ) -> reqwest::RequestBuilder {
         let time = chrono::Utc::now().timestamp();
-        let signature = self.key.sign(method.as_str(), path, time).unwrap();
+        let signature = self.key.sign(method.as_str(), path, time, body).unwrap();
         reqwest::Client::new()
             .request(method, format!("{base}{path}"))
             .bearer_auth(&self.credential.token)
             .header(loket::protocol::TIME_HEADER, time)
+            .header(
+                loket::protocol::BODY_HASH_HEADER,
+                loket::protocol::body_sha256(body),
+            )
             .header(loket::protocol::SIGNATURE_HEADER, signature)
     }
 
