@@ -543,7 +543,22 @@ async fn a_signed_request_cannot_carry_another_body() {
         .await
         .unwrap();
     assert_eq!(answer.status(), 401);
-    // Nothing forged was stored: the counter's own push still starts at 1.
+    // Without a credential pusat reads no body at all: the sender is refused as unknown
+    // first (a megabyte behind a made-up signature costs pusat nothing).
+    let answer = reqwest::Client::new()
+        .post(format!("{}/api/v1/events", pusat.url))
+        .bearer_auth("not-a-credential")
+        .header(loket::protocol::TIME_HEADER, chrono::Utc::now().timestamp())
+        .header(loket::protocol::SIGNATURE_HEADER, "made-up")
+        .body(vec![b'x'; 1 << 20])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 401);
+    let body: serde_json::Value = answer.json().await.unwrap();
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(message.contains("unknown device credential"), "{body}");
+    // The kiosk itself goes on.
     assert!(counter.client.pull(0).await.is_ok());
     pusat.stop().await;
 }

@@ -392,11 +392,13 @@ fn verify_signature(parts: &Parts, public_key: &str) -> Result<()> {
     }
 }
 
-/// A signed request's body is the one its signature covers: the body is read here, before
-/// any handler or extractor, and its SHA-256 compared with [`crate::protocol::BODY_HASH_HEADER`]
-/// (which the signature covers; absent, the body must be empty). So a signed request taken
-/// off the wire cannot be sent again with another body within the signature's minutes.
+/// A signed request's body is the one its signature covers: the device is authenticated
+/// first (its signature covers [`crate::protocol::BODY_HASH_HEADER`]; absent, the body must
+/// be empty), so nobody unknown makes pusat read a body; then the body is read, before any
+/// handler, and its SHA-256 compared with the header. So a signed request taken off the
+/// wire cannot be sent again with another body within the signature's minutes.
 pub async fn body_as_signed(
+    State(state): State<AppState>,
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
@@ -411,7 +413,10 @@ pub async fn body_as_signed(
         .headers()
         .get(crate::protocol::BODY_HASH_HEADER)
         .map(|v| v.to_str().unwrap_or("?").to_owned());
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
+    if let Err(refused) = authenticate(&mut parts, &state).await {
+        return refused.into_response();
+    }
     let Ok(bytes) = axum::body::to_bytes(body, super::MAX_BODY).await else {
         return ApiError::bad(format!(
             "the body is larger than {} MiB or was cut off",

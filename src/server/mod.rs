@@ -81,8 +81,11 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
-    let (router, _) = api().with_state(state).split_for_parts();
-    router
+    let (router, _) = api().with_state(state.clone()).split_for_parts();
+    router.layer(axum::middleware::from_fn_with_state(
+        state,
+        auth::body_as_signed,
+    ))
 }
 
 /// The largest request body pusat reads (a push of [`protocol::MAX_BATCH`] events, a photo
@@ -113,7 +116,6 @@ fn api() -> utoipa_axum::router::OpenApiRouter<AppState> {
             MAX_IN_FLIGHT,
         ))
         .routes(routes!(feed::pull))
-        .layer(axum::middleware::from_fn(auth::body_as_signed))
         .layer(axum::middleware::from_fn(protocol_version))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY));
     OpenApiRouter::with_openapi(openapi::base())
