@@ -417,6 +417,12 @@ pub async fn body_as_signed(
     if let Err(refused) = authenticate(&mut parts, &state).await {
         return refused.into_response();
     }
+    // Held while the body is read and handled; a GET (a long poll) carries none and takes
+    // no turn.
+    let _turn = match parts.method {
+        axum::http::Method::GET | axum::http::Method::HEAD => None,
+        _ => state.body_reads.clone().acquire_owned().await.ok(),
+    };
     let Ok(bytes) = axum::body::to_bytes(body, super::MAX_BODY).await else {
         return ApiError::bad(format!(
             "the body is larger than {} MiB or was cut off",

@@ -59,7 +59,14 @@ pub struct AppState {
     pub calls: Arc<tickets::CallDesk>,
     /// Devices checked lately (kept only while `db::spawn_listener` hears their changes).
     pub devices: Arc<auth::DeviceCache>,
+    /// Signed requests with a body being read and handled now, at most [`MAX_BODY_READS`]:
+    /// the body is read before the route's concurrency limit, so this bounds the memory
+    /// bodies take (a few hundred MiB at worst) even from a known device gone rogue.
+    pub body_reads: Arc<tokio::sync::Semaphore>,
 }
+
+/// Signed requests with a body read at once (see [`AppState::body_reads`]); more wait.
+pub const MAX_BODY_READS: usize = 128;
 
 impl AppState {
     pub fn new(pool: Pool, integration_key: Option<&str>) -> AppState {
@@ -76,6 +83,7 @@ impl AppState {
             waiters: Arc::new(tokio::sync::Semaphore::new(feed::MAX_WAITING)),
             calls: Arc::default(),
             devices: Arc::default(),
+            body_reads: Arc::new(tokio::sync::Semaphore::new(MAX_BODY_READS)),
         }
     }
 }
