@@ -288,4 +288,6 @@ fn the_sync_worker_signs_again_once_the_tpm_is_back() {
     let _ = worker.commands.send(SyncCommand::Now);
     until(&|s| *s == SyncState::Online);
     let _ = worker.commands.send(SyncCommand::Stop);
+    // The worker ends, and with its key the tpm thread, before the test (and the process).
+    worker.thread.join().unwrap();
 }

@@ -69,7 +69,24 @@ pub struct TpmKey {
     tcti: String,
     /// What `device.key` keeps (sealed): the TCTI and the TPM's wrapped blob.
     stored: std::sync::Arc<Vec<u8>>,
-    jobs: mpsc::Sender<Job>,
+    jobs: std::sync::Arc<Thread>,
+}
+
+/// The `tpm` thread and the way to it. Dropped with the last clone of the key: the queue
+/// closes and the thread is waited for, so the TSS context is closed before the key is gone
+/// (a context still closing while the process exited crashed inside the TSS library).
+struct Thread {
+    queue: Option<mpsc::Sender<Job>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Thread {
+    fn drop(&mut self) {
+        self.queue = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl std::fmt::Debug for TpmKey {
@@ -196,7 +213,7 @@ impl TpmKey {
     ) -> Result<TpmKey, TpmError> {
         let public = public_of(&material)?;
         let (jobs, queue) = mpsc::channel::<Job>();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("tpm".into())
             .spawn(move || {
                 // Ends when the last clone of the key is dropped.
@@ -212,7 +229,10 @@ impl TpmKey {
             public,
             tcti: tcti.to_owned(),
             stored: std::sync::Arc::new(stored),
-            jobs,
+            jobs: std::sync::Arc::new(Thread {
+                queue: Some(jobs),
+                thread: Some(thread),
+            }),
         })
     }
 
@@ -235,6 +255,9 @@ impl TpmKey {
     pub fn sign(&self, message: &[u8]) -> Result<[u8; 64], TpmError> {
         let (answer, answered) = mpsc::channel();
         self.jobs
+            .queue
+            .as_ref()
+            .ok_or(TpmError::Gone)?
             .send((message.to_vec(), answer))
             .map_err(|_| TpmError::Gone)?;
         answered
