@@ -6,12 +6,13 @@
 #   test: tmux, for the end-to-end tests that drive the real binary in a terminal;
 #         postgresql (server binaries only: the tests start their own throwaway cluster);
 #         python3-venv, for the OpenAPI validator the tests fetch from PyPI; swtpm, a
-#         software TPM, for the tests of a device key held in a TPM
+#         software TPM, for the tests of a device key held in a TPM; faketime, for the
+#         date sweep (deploy/test-dates.sh)
 set -euo pipefail
 
 case "${1:-test}" in
   demo) packages=(gcc pkg-config libssl-dev libudev-dev libclang-dev libtss2-dev) ;;
-  test) packages=(gcc pkg-config libssl-dev libudev-dev libclang-dev libtss2-dev tmux postgresql python3-venv swtpm) ;;
+  test) packages=(gcc pkg-config libssl-dev libudev-dev libclang-dev libtss2-dev tmux postgresql python3-venv swtpm faketime) ;;
   *) echo "usage: $0 demo|test" >&2; exit 2 ;;
 esac
 

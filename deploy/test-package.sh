@@ -49,21 +49,25 @@ lintian --fail-on error --tag-display-limit 0 \
     --suppress-tags no-manual-page,no-changelog,initial-upload-closes-no-bugs,maintainer-script-calls-systemctl,embedded-library \
     "$kiosk_deb" "$pusat_deb"
 
-# A clean Debian 12 root. Cached between runs of this machine (not between CI runs).
+# A clean Debian 12 root, cached by content in the user's cache (not in target/, so a fresh
+# clone on this machine reuses it): its name is the hash of what makes it, so a change of
+# the packages included or of the mirror makes a new one.
 mirror="${LOKET_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-cache=target/debootstrap
-# (The name changes with the packages included, so a cache made before is not used.)
-base="$cache/bookworm-base-ssl-tss.tar"
+include=systemd,udev,adduser,libudev1,libssl3,libtss2-esys-3.0.2-0,libtss2-tctildr0
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/loket/debootstrap"
+key=$(printf '%s\n' bookworm minbase "$include" "$mirror" | sha256sum | cut -c1-16)
+base="$cache/bookworm-$key.tar"
 if [ ! -f "$base" ]; then
     mkdir -p "$cache"
-    tmp="$cache/bookworm.tmp"
+    tmp="$cache/bookworm-$key.tmp"
     $sudo rm -rf "$tmp"
-    if ! $sudo debootstrap --variant=minbase --include=systemd,udev,adduser,libudev1,libssl3,libtss2-esys-3.0.2-0,libtss2-tctildr0 \
+    if ! $sudo debootstrap --variant=minbase --include="$include" \
         bookworm "$tmp" "$mirror" >"$cache/debootstrap.log" 2>&1; then
         tail -20 "$cache/debootstrap.log" >&2
         fail "debootstrap from $mirror failed: is the package mirror reachable? Set LOKET_DEBIAN_MIRROR to a reachable one."
     fi
-    $sudo tar -C "$tmp" -cf "$base" .
+    $sudo tar -C "$tmp" -cf "$base.part" .
+    mv "$base.part" "$base"
     $sudo rm -rf "$tmp"
 fi
 root=$(mktemp -d /tmp/loket-kiosk-root.XXXXXX)

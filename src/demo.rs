@@ -240,7 +240,30 @@ pub fn day_bookings(
     count: usize,
     fees: &FeeSchedule,
 ) -> Vec<Booking> {
-    let mut rng = Rng(day_seed(seed, day, office));
+    draw(Rng(day_seed(seed, day, office)), office, day, count, fees)
+}
+
+/// One office-day of bookings dated `day`, drawn from `seed` alone: every day gets the same
+/// draw (ages are kept in days before `day`, codes and names do not change). Tests use it,
+/// so what they are given does not depend on the date they run on; the demo office uses
+/// [`day_bookings`], whose days differ.
+pub fn bookings_drawn(
+    seed: u64,
+    office: &str,
+    day: NaiveDate,
+    count: usize,
+    fees: &FeeSchedule,
+) -> Vec<Booking> {
+    draw(Rng(seed ^ 0x5EED_0F_D4A7), office, day, count, fees)
+}
+
+fn draw(
+    mut rng: Rng,
+    office: &str,
+    day: NaiveDate,
+    count: usize,
+    fees: &FeeSchedule,
+) -> Vec<Booking> {
     let start = NaiveTime::from_hms_opt(8, 0, 0).unwrap_or(NaiveTime::MIN);
     (0..count)
         .map(|i| {

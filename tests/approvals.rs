@@ -109,7 +109,16 @@ async fn the_board_approves_what_a_counter_asked_and_refuses_every_forged_answer
     let request = case.awaiting.as_ref().unwrap().id;
     assert_eq!(case.current_step(), Some(Step::Documents));
     // Asking twice is refused: one request waits at a time.
-    assert!(counter::ask_approval(&mut one.store, &actor, asked, Asked::Documents).is_err());
+    let twice = counter::ask_approval(&mut one.store, &actor, asked, Asked::Documents);
+    assert!(
+        matches!(
+            twice,
+            Err(counter::CounterError::Store(
+                loket::store::StoreError::Case(loket::domain::case::CaseError::AlreadyAwaiting)
+            ))
+        ),
+        "{twice:?}"
+    );
     one.sync().await.unwrap();
     board.sync().await.unwrap();
     let waiting = board.store.awaiting_approvals().unwrap();

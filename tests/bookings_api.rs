@@ -289,7 +289,7 @@ async fn an_import_keeps_the_good_rows_and_names_each_bad_one() {
     let (pusat, _) = Pusat::start(1).await;
     let fees = loket::domain::fees::FeeSchedule::from_toml(loket::config::FEES).unwrap();
     let day = support::today() + chrono::Duration::days(1);
-    let bookings: Vec<_> = loket::demo::day_bookings(5, OFFICE, day, 12, &fees)
+    let bookings: Vec<_> = loket::demo::bookings_drawn(5, OFFICE, day, 40, &fees)
         .into_iter()
         .filter(|b| b.applicants.len() == 1)
         .take(5)
@@ -354,7 +354,7 @@ async fn each_rule_refuses_its_csv_row_and_keeps_the_others() {
     let (pusat, _) = Pusat::start(1).await;
     let fees = loket::domain::fees::FeeSchedule::from_toml(loket::config::FEES).unwrap();
     let day = support::today() + chrono::Duration::days(1);
-    let singles: Vec<_> = loket::demo::day_bookings(9, OFFICE, day, 40, &fees)
+    let singles: Vec<_> = loket::demo::bookings_drawn(9, OFFICE, day, 40, &fees)
         .into_iter()
         .filter(|b| b.applicants.len() == 1)
         .take(8)

@@ -70,7 +70,7 @@ fn label<T: serde::Serialize>(value: &T) -> String {
 fn bookings_csv(path: &Path) -> Vec<loket::domain::Booking> {
     let fees = loket::domain::fees::FeeSchedule::from_toml(loket::config::FEES).unwrap();
     let today = Zone::Wib.today(chrono::Utc::now());
-    let list = loket::demo::day_bookings(3, "JKS", today, 6, &fees);
+    let list = loket::demo::bookings_drawn(3, "JKS", today, 6, &fees);
     let mut csv = String::from(
         "code,office,date,slot,service,passport,application,billing_code,name,nik,birth_date,sex,migrant_worker,name_changed,paid,cancelled\n",
     );

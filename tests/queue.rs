@@ -486,7 +486,12 @@ async fn a_closed_day_turns_the_waiting_into_no_shows_and_the_report_counts_the_
         name: "Petugas".into(),
         role: loket::store::Role::Officer,
     };
-    assert!(counter::close_day(&mut one.store, &actor, &clerk, 1, support::today()).is_err());
+    assert!(matches!(
+        counter::close_day(&mut one.store, &actor, &clerk, 1, support::today()),
+        Err(counter::CounterError::Auth(
+            loket::store::AuthError::NotSupervisor
+        ))
+    ));
     push_ticket(
         &one,
         "ticket.close_day",

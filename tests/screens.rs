@@ -688,9 +688,11 @@ fn a_wedge_scan_never_lands_in_a_field() {
         press(&mut f.app, KeyCode::Enter);
         let screen = draw(&f.app, 100, 30);
         assert!(screen.contains("dipindai"), "{at}: {screen}");
-        // N, as a person answers: shown once its moment has passed.
+        // N, as a person answers: shown once its moment has passed (the fixture's clock,
+        // not the machine's: every key above arrived at one instant, as fast as a scanner).
+        f.clock.advance(chrono::Duration::seconds(1));
         press(&mut f.app, KeyCode::Char('n'));
-        std::thread::sleep(std::time::Duration::from_millis(40));
+        f.clock.advance(chrono::Duration::milliseconds(40));
         f.app.handle(loket::ui::Event::KeysDue);
         let after = draw(&f.app, 100, 30);
         assert!(!after.contains(&other), "{at}: the code landed: {after}");
@@ -718,13 +720,17 @@ fn a_wedge_scan_never_lands_in_a_field() {
     press(&mut f.app, KeyCode::Enter);
     scan_at_speed(&mut f, "interview");
     // Typed by a person (a pause between keys), the same characters are typing.
-    let t0 = std::time::Instant::now() - std::time::Duration::from_secs(1);
-    for (i, c) in "Osaka".chars().enumerate() {
-        let key = crossterm::event::KeyEvent::from(KeyCode::Char(c));
-        f.app
-            .on_typed(key, t0 + std::time::Duration::from_millis(150 * i as u64));
+    for c in "Osaka".chars() {
+        f.clock.advance(chrono::Duration::milliseconds(150));
+        press(&mut f.app, KeyCode::Char(c));
     }
-    // The last key shows once its moment has passed (the event loop's timer).
+    // The last key shows once its moment has passed (the event loop's timer), not before.
+    f.app.handle(loket::ui::Event::KeysDue);
+    assert!(
+        !draw(&f.app, 100, 30).contains("Osaka"),
+        "shown before its moment"
+    );
+    f.clock.advance(chrono::Duration::milliseconds(150));
     f.app.handle(loket::ui::Event::KeysDue);
     assert!(draw(&f.app, 100, 30).contains("Osaka"));
 }
@@ -745,8 +751,9 @@ fn a_refused_scan_and_an_unplugged_scanner_say_so() {
             "hung up".into(),
         )));
     let screen = draw(&f.app, 80, 24);
+    // The program's own words around the reason the driver gave: what happens now.
     assert!(
-        screen.contains("Pemindai tidak tersambung (hung up)"),
+        screen.contains("Pemindai tidak tersambung (hung up); menyambung ulang otomatis."),
         "{screen}"
     );
     assert_snapshot!(screen);

@@ -348,6 +348,10 @@ async fn revoked_expired_and_strange_servers_stop_sync_but_lose_nothing() {
     assert!(matches!(pulled, Err(SyncError::Protocol(v)) if v == "9"));
 
     // Fixed by enrolling again: the counter resends its outbox and nothing is stored twice.
+    // The new device starts at sequence 1 at pusat while the counter holds all but two
+    // events as pushed: pusat's gap answer rewinds the counter (sync/round.rs), which sends
+    // them all again under the new device.
+    let pushed_before = a.outbox_len() - 2;
     let code = pusat.enroll_code(1).await;
     a.key = loket::sync::DeviceKey::generate();
     let again = loket::sync::Client::enroll(&pusat.url, &code, None, &a.key)
@@ -356,11 +360,33 @@ async fn revoked_expired_and_strange_servers_stop_sync_but_lose_nothing() {
     a.store
         .enroll(again.device_id, &again.office, 1, support::local_now())
         .unwrap();
-    a.store.unmark_pushed_from(1).unwrap();
     a.credential.device_id = again.device_id;
     a.credential.token = again.token.clone();
     a.server(&pusat.url);
-    a.sync().await.unwrap();
+    assert_eq!(
+        a.store.pending_events().unwrap(),
+        2,
+        "enrolling rewinds nothing by itself"
+    );
+    let report = a.sync().await.unwrap();
+    assert_eq!(
+        (report.pushed, report.duplicates),
+        (2, pushed_before),
+        "the two new events stored, the rest sent again and known"
+    );
+    let resent: i64 = db
+        .query_one(
+            "SELECT last_seq FROM devices WHERE id = $1",
+            &[&again.device_id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        resent as usize,
+        a.outbox_len(),
+        "the new device's sequence is whole"
+    );
     let total: i64 = db
         .query_one("SELECT COUNT(*) FROM events", &[])
         .await
@@ -453,11 +479,10 @@ async fn officers_and_bookings_that_leave_an_office_leave_its_counters() {
     loket::server::admin::officer_remove(&mut db, "rina")
         .await
         .unwrap();
+    let twice = loket::server::admin::officer_remove(&mut db, "rina").await;
     assert!(
-        loket::server::admin::officer_remove(&mut db, "rina")
-            .await
-            .is_err(),
-        "removing twice says there is no such officer"
+        matches!(&twice, Err(e) if e.to_string().contains("no active officer rina")),
+        "removing twice says there is no such officer: {twice:?}"
     );
     support::add_officer(&mut db, "BDG", "budi", "198902022011011002", "482913").await;
     let mut moved = bookings[0].clone();
@@ -476,9 +501,10 @@ async fn officers_and_bookings_that_leave_an_office_leave_its_counters() {
     for user in ["rina", "budi"] {
         assert!(!a.store.officer_on_roster(user).unwrap(), "{user}");
         assert!(
-            a.store
-                .authenticate(user, "482913", support::local_now())
-                .is_err(),
+            matches!(
+                a.store.authenticate(user, "482913", support::local_now()),
+                Err(loket::store::AuthError::UnknownUser)
+            ),
             "{user} still signs in"
         );
     }
@@ -625,7 +651,7 @@ async fn a_compacted_feed_brings_a_new_counter_to_the_same_state() {
     }
     let fees = loket::domain::fees::FeeSchedule::from_toml(loket::config::FEES).unwrap();
     let two_weeks_ago = support::today() - chrono::Duration::days(14);
-    let old = loket::demo::day_bookings(99, OFFICE, two_weeks_ago, 1, &fees).remove(0);
+    let old = loket::demo::bookings_drawn(99, OFFICE, two_weeks_ago, 1, &fees).remove(0);
     assert!(bookings.iter().all(|b| b.code != old.code));
     // Bookings are not taken for a past day; a cancellation of one is.
     let refused = loket::server::admin::bookings_import(
@@ -922,7 +948,10 @@ async fn the_retention_is_the_office_s_setting_from_pusat() {
             ..Default::default()
         };
         let refused = loket::server::admin::office_set(&mut db, OFFICE, &settings).await;
-        assert!(refused.is_err(), "{days}");
+        assert!(
+            matches!(&refused, Err(e) if e.to_string().contains("retention_days is 1 to 3650")),
+            "{days}: {refused:?}"
+        );
     }
     let settings = loket::server::admin::OfficeSettings {
         retention_days: Some(7),

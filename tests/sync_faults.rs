@@ -25,6 +25,52 @@ async fn server_events(pusat: &Pusat) -> i64 {
         .get(0)
 }
 
+/// Every event pusat holds, as stored: id, sequence, payload and when it was received.
+type StoredEvent = (
+    uuid::Uuid,
+    i64,
+    serde_json::Value,
+    chrono::DateTime<chrono::Utc>,
+);
+
+async fn stored_events(pusat: &Pusat) -> Vec<StoredEvent> {
+    let db = pusat.pool.get().await.unwrap();
+    db.query(
+        "SELECT id, seq, payload, received_at FROM events ORDER BY device, seq",
+        &[],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+    .collect()
+}
+
+/// The kill landed mid-push: pusat had stored part of the backlog, not none and not all.
+/// After the push resumed, what it had stored is found again exactly as it was (not
+/// stored twice, not rewritten), and the rest follows it.
+async fn assert_resumed_after_a_kill_mid_push(pusat: &Pusat, at_kill: &[StoredEvent], total: i64) {
+    let stored = at_kill.len() as i64;
+    assert!(
+        stored > 0 && stored < total,
+        "the kill landed mid-push: {stored} of {total} stored"
+    );
+    let after = stored_events(pusat).await;
+    assert_eq!(
+        after.len() as i64,
+        total,
+        "every event once after the resume"
+    );
+    for event in at_kill {
+        assert!(
+            after.contains(event),
+            "event {} (seq {}) is found after the resume as it was stored before the kill",
+            event.0,
+            event.1
+        );
+    }
+}
+
 /// A counter with a backlog of `views` events plus a few served applicants.
 async fn busy_counter(pusat: &Pusat, bookings: &[loket::domain::Booking], views: usize) -> Counter {
     let mut a = Counter::enroll(pusat, 1).await;
@@ -49,9 +95,9 @@ async fn pusat_killed_mid_push_loses_and_repeats_nothing() {
         (a, r)
     });
     // Kill pusat once it has stored some of the backlog, not all.
-    for _ in 0..2000 {
-        let n = server_events(&setup).await;
-        if n > 0 {
+    // (Waiting a minute at most, on a busy machine.)
+    for _ in 0..30_000 {
+        if server_events(&setup).await > 0 || sync.is_finished() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(2)).await;
@@ -59,13 +105,14 @@ async fn pusat_killed_mid_push_loses_and_repeats_nothing() {
     child.kill().unwrap();
     child.wait().unwrap();
     let (mut a, result) = sync.await.unwrap();
-    let stored = server_events(&setup).await;
-    assert!(result.is_err() || stored == total, "{result:?}");
+    assert!(result.is_err(), "the push was cut by the kill");
+    let at_kill = stored_events(&setup).await;
     let (mut child, url) = pusat_bin::serve(&db, &[]);
     a.server(&url);
     a.sync().await.unwrap();
     child.kill().unwrap();
     let _ = child.wait();
+    assert_resumed_after_a_kill_mid_push(&setup, &at_kill, total).await;
     assert_consistent(&setup, &[&a]).await;
     setup.stop().await;
 }
@@ -152,20 +199,24 @@ async fn a_counter_killed_mid_sync_resumes_where_it_stopped() {
             .unwrap()
     };
     let mut child = loket(&dir);
-    for _ in 0..5000 {
-        let n = server_events(&pusat).await;
-        if n > 16 || child.try_wait().unwrap().is_some() {
+    // Wait (a minute at most, on a busy machine) for the first batch to be stored.
+    for _ in 0..60_000 {
+        if server_events(&pusat).await > 0 {
             break;
         }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "loket sync ended before pusat stored anything"
+        );
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
     // SIGKILL: no chance to tidy up.
-    let _ = child.kill();
+    child.kill().unwrap();
     child.wait().unwrap();
-    let partial = server_events(&pusat).await;
+    let at_kill = stored_events(&pusat).await;
     let status = loket(&dir).wait().unwrap();
     assert!(status.success());
-    assert!(partial <= total);
+    assert_resumed_after_a_kill_mid_push(&pusat, &at_kill, total).await;
     assert_consistent(&pusat, &[&a]).await;
     pusat.stop().await;
 }

@@ -19,6 +19,22 @@ use loket::sync::{Client, CredentialError, DeviceKey, KeyStore, SyncError};
 use support::Pusat;
 use tpm::SoftTpm;
 
+/// Made first in each test, so dropped last: waits until no `tpm` thread holds a TSS
+/// context (a key's clone can outlive the test's runtime in a blocking task), so the
+/// process never exits while one is closing: the TSS and OpenSSL libraries tear down at
+/// exit, under such a thread, and the binary died with SIGSEGV after its tests passed.
+/// (Tests run side by side: each waits for all, so the last one to end waits for the rest.)
+struct TpmThreadsEnded;
+
+impl Drop for TpmThreadsEnded {
+    fn drop(&mut self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while loket::sync::tpm::threads_alive() > 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -37,6 +53,7 @@ async fn stored_key(pusat: &Pusat, device: uuid::Uuid) -> String {
 
 #[test]
 fn a_key_in_the_tpm_signs_for_its_kiosk_and_no_other_tpm_can_use_it() {
+    let _ended = TpmThreadsEnded;
     let rt = runtime();
     let (pusat, _) = rt.block_on(Pusat::start(0));
     let here = SoftTpm::start();
@@ -152,6 +169,7 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn loket_enroll_makes_the_key_in_the_tpm_and_doctor_says_where_the_key_is() {
+    let _ended = TpmThreadsEnded;
     let rt = runtime();
     let (pusat, _) = rt.block_on(Pusat::start(3));
     let here = SoftTpm::start();
@@ -215,6 +233,7 @@ fn loket_enroll_makes_the_key_in_the_tpm_and_doctor_says_where_the_key_is() {
 /// itself once the TPM is back, without the terminal being restarted.
 #[test]
 fn the_sync_worker_signs_again_once_the_tpm_is_back() {
+    let _ended = TpmThreadsEnded;
     use loket::sync::{SyncCommand, SyncState, SyncStatus, Worker, WorkerSetup};
     let rt = runtime();
     let (pusat, _) = rt.block_on(Pusat::start(0));

@@ -17,6 +17,13 @@ pub static PANICS: AtomicU64 = AtomicU64::new(0);
 
 thread_local! {
     static QUIET: Cell<bool> = const { Cell::new(false) };
+    static THREAD_PANICS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Decoder panics contained on the calling thread: what one caller's decodes caused, apart
+/// from those of other threads that [`PANICS`] also counts.
+pub fn panics_on_this_thread() -> u64 {
+    THREAD_PANICS.with(Cell::get)
 }
 
 /// A decoder panic must not print over the terminal nor run the terminal-restoring hook:
@@ -36,6 +43,7 @@ fn quiet_panics() {
         std::panic::set_hook(Box::new(move |info| {
             if QUIET.with(Cell::get) {
                 PANICS.fetch_add(1, Ordering::Relaxed);
+                THREAD_PANICS.with(|n| n.set(n.get() + 1));
             } else {
                 previous(info);
             }
@@ -291,13 +299,18 @@ mod tests {
     #[test]
     fn a_panic_on_a_quiet_thread_is_only_counted() {
         let before = PANICS.load(Ordering::Relaxed);
-        let caught = std::thread::spawn(|| {
+        let (caught, counted) = std::thread::spawn(|| {
             quiet_thread();
-            std::panic::catch_unwind(|| panic!("driver fault")).is_err()
+            let caught = std::panic::catch_unwind(|| panic!("driver fault")).is_err();
+            (caught, panics_on_this_thread())
         })
         .join()
         .unwrap();
         assert!(caught);
+        assert_eq!(
+            counted, 1,
+            "the panic is counted on the thread it happened on"
+        );
         assert!(PANICS.load(Ordering::Relaxed) > before);
     }
 

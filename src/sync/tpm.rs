@@ -89,6 +89,32 @@ impl Drop for Thread {
     }
 }
 
+/// `tpm` threads not yet ended, each with its TSS context open.
+static ALIVE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// How many `tpm` threads still hold a TSS context. A process must not exit while one
+/// does (the TSS and OpenSSL libraries tear down at exit under it): its tests wait for
+/// none before they end.
+pub fn threads_alive() -> usize {
+    ALIVE.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// One `tpm` thread counted from before it starts until its context is closed.
+struct Alive;
+
+impl Alive {
+    fn new() -> Alive {
+        ALIVE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Alive
+    }
+}
+
+impl Drop for Alive {
+    fn drop(&mut self) {
+        ALIVE.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 impl std::fmt::Debug for TpmKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TpmKey")
@@ -213,6 +239,7 @@ impl TpmKey {
     ) -> Result<TpmKey, TpmError> {
         let public = public_of(&material)?;
         let (jobs, queue) = mpsc::channel::<Job>();
+        let alive = Alive::new();
         let thread = std::thread::Builder::new()
             .name("tpm".into())
             .spawn(move || {
@@ -220,6 +247,9 @@ impl TpmKey {
                 for (message, answer) in queue {
                     let _ = answer.send(sign_with(&mut cx, &material, &message));
                 }
+                // The context is closed before the thread counts as ended.
+                drop(cx);
+                drop(alive);
             })
             .map_err(|e| TpmError::Unavailable {
                 tcti: tcti.to_owned(),

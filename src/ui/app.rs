@@ -275,11 +275,11 @@ impl App {
         match event {
             Event::Tick => self.tick(),
             Event::Term(TermEvent::Key(key)) if key.kind != KeyEventKind::Release => {
-                self.on_typed(key, std::time::Instant::now());
+                self.on_typed(key, self.setup.clock.instant());
                 true
             }
             Event::KeysDue => {
-                let keys = self.wedge.expire(std::time::Instant::now());
+                let keys = self.wedge.expire(self.setup.clock.instant());
                 let dirty = !keys.is_empty();
                 for key in keys {
                     self.on_key(&key);
