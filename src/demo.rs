@@ -254,7 +254,7 @@ pub fn bookings_drawn(
     count: usize,
     fees: &FeeSchedule,
 ) -> Vec<Booking> {
-    draw(Rng(seed ^ 0x5EED_0F_D4A7), office, day, count, fees)
+    draw(Rng(seed ^ 0x005E_ED0F_D4A7), office, day, count, fees)
 }
 
 fn draw(
