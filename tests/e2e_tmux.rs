@@ -226,7 +226,9 @@ fn a_case_survives_sigkill_and_completes_after_restart() {
     );
     let booking = bookings
         .iter()
-        .find(|b| common::clean_single_on(b, ApplicationType::New, today))
+        .find(|b| {
+            common::clean_single_on(b, ApplicationType::New, today) && common::paid_in_full(b)
+        })
         .unwrap();
     let code = booking.code.to_string();
 

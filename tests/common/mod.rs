@@ -174,6 +174,22 @@ pub fn draw(app: &App, width: u16, height: u16) -> String {
     terminal.backend().to_string()
 }
 
+/// Whether every applicant of `b` paid what the fee table asks on the booking's day: the
+/// decision then goes on without a supervisor.
+pub fn paid_in_full(b: &Booking) -> bool {
+    b.applicants.iter().all(|a| {
+        let q = loket::domain::fees::FeeQuery {
+            passport: b.passport,
+            service: b.service,
+            application: b.application,
+            force_majeure: false,
+            paid: a.paid,
+            day: b.date,
+        };
+        fees().summary(&q).is_ok_and(|s| s.difference() <= 0)
+    })
+}
+
 pub fn clean_single(b: &Booking, app: loket::domain::ApplicationType) -> bool {
     clean_single_on(b, app, today())
 }
