@@ -9,7 +9,8 @@
 #
 # Each test binary starts at the date given (the offset is taken when it starts, so a slow
 # build or an earlier binary does not move it) and its clock then runs as usual; the
-# monotonic clock is left alone, so timeouts wait as long as they say. PostgreSQL, tmux and
+# monotonic clock is left alone, so timeouts wait as long as they say. A test still running
+# when the office's day changes (a queue called across midnight) fails: see the README. PostgreSQL, tmux and
 # the real binaries a test starts inherit the same offset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +26,7 @@ else
         "2026-12-07 10:00:00 +0700"   # the day this sweep was written (WIB morning)
         "2026-12-31 23:59:00 +0700"   # New Year's Eve, a minute before midnight in WIB
         "2027-01-01 00:00:30 +0700"   # New Year in WIB while UTC is still in 2026
-        "2027-03-09 23:59:00 +0800"   # a minute before midnight in WITA
+        "2027-03-09 23:58:00 +0800"   # two minutes before midnight in WITA
         "2027-08-17 00:00:30 +0900"   # just past midnight in WIT (UTC: the day before)
         "2028-02-29 06:30:00 +0700"   # a leap day, early (UTC: 28 February)
         "$random"
