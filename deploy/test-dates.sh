@@ -36,7 +36,7 @@ fi
 # The tests that read the date: sync and the queue at pusat, the terminal and its CLI, the
 # doctor's clock checks, the day's reports. (The camera, QR and photo tests read no date.)
 tests=(sync sync_faults queue approvals security bookings_api cli_sync cli e2e_tmux doctor display printer screens tpm)
-args=(--locked --all-features --lib)
+args=(--locked --all-features --no-fail-fast --lib)
 for t in "${tests[@]}"; do args+=(--test "$t"); done
 cargo test "${args[@]}" --no-run
 
