@@ -889,19 +889,7 @@ fn a_failing_photo_needs_a_reason() {
 #[test]
 fn fees_owed_need_a_supervisor_and_a_reason() {
     let mut c = Case::open(&check_in(GOOD_NIK)).unwrap();
-    for k in [EKtp, FamilyCard, CivilRecord, PoliceReport] {
-        c.apply(&set(k, DocStatus::Valid)).unwrap();
-    }
-    for step in [
-        Action::CompleteDocuments { override_by: None },
-        Action::SaveInterview {
-            interview: answers(),
-        },
-        Action::CompleteInterview,
-        Action::RecordPhotoPending {
-            biometrics: Some(Biometrics::Pending),
-        },
-    ] {
+    for step in walk() {
         c.apply(&step).unwrap();
     }
     let short = FeeSummary {
