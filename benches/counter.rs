@@ -65,6 +65,7 @@ fn durable_action(c: &mut Criterion) {
     let now: DateTime<FixedOffset> =
         DateTime::parse_from_rfc3339("2026-11-25T09:00:00+07:00").unwrap();
     let actor = Actor {
+        key: None,
         username: "petugas1".into(),
         now,
     };

@@ -108,6 +108,7 @@ fn choose_next(c: &mut Criterion) {
     let mut store = Store::open(&dir.path().join("loket.db"), OFFICE).unwrap();
     let rules = QueueRules::default();
     let actor = Actor {
+        key: None,
         username: "petugas1".into(),
         now: at(60),
     };

@@ -26,6 +26,7 @@ pub mod display;
 pub mod doctor;
 pub mod domain;
 pub mod photo;
+pub mod proof;
 pub mod protocol;
 pub mod secret;
 #[cfg(feature = "server")]

@@ -9,11 +9,11 @@ use uuid::Uuid;
 use crate::domain::Booking;
 pub use crate::domain::intake::FieldError;
 
-pub const VERSION: &str = "2";
+pub const VERSION: &str = "3";
 pub const HEADER: &str = "loket-protocol";
 /// The first loket version that speaks [`VERSION`]: what pusat tells a counter to update
 /// to when it speaks another protocol.
-pub const MIN_LOKET: &str = "0.2.0";
+pub const MIN_LOKET: &str = "0.3.0";
 /// The most events a push may carry.
 pub const MAX_BATCH: usize = 1000;
 /// Photo bytes per upload request: small enough to finish over a slow link, so an upload
@@ -235,10 +235,34 @@ pub struct WireEvent {
     pub device_time: DateTime<FixedOffset>,
     #[cfg_attr(feature = "server", schema(value_type = Object))]
     pub payload: serde_json::Value,
-    /// For an action a supervisor approved by PIN at the counter: the proof, made from
-    /// the PIN typed (see [`crate::store::approval_proof`]).
+    /// For an action a supervisor approved by PIN at the counter: the proof of their
+    /// approval of this one act, made from the PIN typed (see [`crate::proof`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proof: Option<String>,
+    /// The officer's proof of this event, made from the PIN they signed in with (see
+    /// [`crate::proof`]). Absent only on `officer.pin_failed` and on an act a board answer
+    /// grants (`answers`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed: Option<String>,
+    /// For the act a supervisor's answer on the board grants or sends back: the request it
+    /// answers (the answer itself carries the supervisor's proof).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answers: Option<Uuid>,
+}
+
+impl WireEvent {
+    /// What the event's proofs cover.
+    pub fn facts(&self) -> crate::proof::EventFacts<'_> {
+        crate::proof::EventFacts {
+            id: self.id,
+            kind: &self.kind,
+            case_id: self.case_id,
+            office: &self.office,
+            officer: &self.officer,
+            device_time: self.device_time,
+            payload: &self.payload,
+        }
+    }
 }
 
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
@@ -294,6 +318,11 @@ pub struct ApprovalAnswer {
     /// Why (required when the request goes back).
     pub note: String,
     pub at: chrono::DateTime<chrono::FixedOffset>,
+    /// What the request asked, as the supervisor read it on the board: the answer's proof
+    /// covers it, so an answer grants only that act. Required since protocol 3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "server", schema(value_type = Option<Object>))]
+    pub asked: Option<crate::domain::case::Asked>,
 }
 
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]

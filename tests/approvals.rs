@@ -259,6 +259,7 @@ async fn the_board_approves_what_a_counter_asked_and_refuses_every_forged_answer
     // Four eyes at pusat: a supervisor who asked at a counter cannot answer on a board.
     let own = case_needing_override(&mut one, &bookings[1], 0);
     let as_supervisor = Actor {
+        key: None,
         username: SUPERVISOR.into(),
         now: support::local_now(),
     };

@@ -113,6 +113,7 @@ fn the_day_report_is_written_where_asked_and_counts_the_tickets() {
     {
         let mut store = loket::store::Store::open(&dir.path().join("loket.db"), "JKS").unwrap();
         let actor = loket::store::Actor {
+            key: None,
             username: "petugas1".into(),
             now: loket::domain::Zone::Wib.local(chrono::Utc::now()),
         };
@@ -162,6 +163,7 @@ fn awaiting_photo(dir: &Path, today: chrono::NaiveDate) -> (String, uuid::Uuid) 
     let mut store = loket::store::Store::open(&dir.join("loket.db"), "JKS").unwrap();
     let now = loket::domain::Zone::Wib.local(chrono::Utc::now());
     let actor = loket::store::Actor {
+        key: None,
         username: "petugas1".into(),
         now,
     };

@@ -106,6 +106,7 @@ fn worked(dir: &Path) -> Store {
     let fees = loket::domain::fees::FeeSchedule::from_toml(loket::config::FEES).unwrap();
     loket::demo::seed(&mut store, 3, now.date_naive(), &fees).unwrap();
     let actor = Actor {
+        key: None,
         username: "petugas1".into(),
         now,
     };
@@ -573,6 +574,7 @@ fn a_backup_taken_while_officers_work_restores_to_a_database_that_passes_doctor(
         std::thread::spawn(move || {
             let now = Zone::Wib.local(Utc::now());
             let actor = Actor {
+                key: None,
                 username: "petugas1".into(),
                 now,
             };

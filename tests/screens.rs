@@ -1653,6 +1653,7 @@ fn the_board_reloads_each_minute_with_nothing_pressed() {
     let mut other = loket::store::Store::open(&f.data.path().join("loket.db"), "JKS").unwrap();
     let rules = loket::domain::queue::QueueRules::default();
     let actor = loket::store::Actor {
+        key: None,
         username: "petugas1".into(),
         now: chrono::DateTime::parse_from_rfc3339(&format!("{}T09:00:00+07:00", today())).unwrap(),
     };

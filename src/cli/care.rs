@@ -35,6 +35,7 @@ pub(super) fn purge(
     let before =
         before.unwrap_or_else(|| day_or_today(&o, None) - chrono::Days::new(u64::from(days)));
     let actor = crate::store::Actor {
+        key: None,
         username: "loket purge".into(),
         now,
     };

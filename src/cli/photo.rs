@@ -109,7 +109,7 @@ pub(super) fn import(o: &mut Opened, args: Import<'_>) -> Result<u8, CliError> {
     // The officer proves who records the photo, as at sign-in.
     let now = o.office.zone.local(SystemClock.now());
     let pin = read_pin()?;
-    let attempt = match o.store.pin_attempt(args.officer, &pin, now) {
+    let mut attempt = match o.store.pin_attempt(args.officer, &pin, now) {
         Ok(attempt) => attempt,
         Err(e) => {
             return refuse(
@@ -118,7 +118,9 @@ pub(super) fn import(o: &mut Opened, args: Import<'_>) -> Result<u8, CliError> {
             );
         }
     };
-    let matched = attempt.matches(&pin);
+    // And the key the photo's event is proven with, made from the PIN.
+    let matched = attempt.check(&pin);
+    let key = attempt.key().cloned();
     let officer = match o.store.pin_outcome(attempt, matched, now) {
         Ok(officer) => officer,
         Err(e) => {
@@ -129,6 +131,7 @@ pub(super) fn import(o: &mut Opened, args: Import<'_>) -> Result<u8, CliError> {
         }
     };
     let actor = crate::store::Actor {
+        key,
         username: officer.username,
         now,
     };

@@ -13,7 +13,7 @@ use super::{CounterError, Opened, WalkIn};
 use crate::domain::queue::{QueueRules, Ticket, TicketAction};
 use crate::domain::{Action, Booking, BookingCode, Case, Office};
 use crate::store::{
-    Actor, AuthError, Durability, LostCall, Officer, PinAttempt, QueueRow, Result, ServedElsewhere,
+    Actor, Approver, AuthError, Durability, LostCall, Officer, PinAttempt, QueueRow, Result, ServedElsewhere,
     Store, StoreError, StoreThread, StoredPhoto, SyncCounts,
 };
 
@@ -98,16 +98,16 @@ impl Desk {
         let (actor, action) = (actor.clone(), action.clone());
         self.on(move |s| s.apply(&actor, Some(case), &action))
     }
-    /// An action a supervisor approved by PIN here, with the proof made from that PIN.
+    /// An action a supervisor approved by PIN here, proven with the key made from that PIN.
     pub fn apply_approved(
         &mut self,
         actor: &Actor,
         case: Uuid,
         action: &Action,
-        proof: Option<&str>,
+        approver: Option<&Approver>,
     ) -> Result<Case> {
-        let (actor, action, proof) = (actor.clone(), action.clone(), proof.map(str::to_owned));
-        self.on(move |s| s.apply_approved(&actor, case, &action, proof.as_deref()))
+        let (actor, action, approver) = (actor.clone(), action.clone(), approver.cloned());
+        self.on(move |s| s.apply_approved(&actor, case, &action, approver.as_ref()))
     }
     pub fn draft(&self, case: Uuid, step: &str) -> Result<Option<serde_json::Value>> {
         let step = step.to_owned();

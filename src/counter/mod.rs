@@ -40,6 +40,10 @@ pub enum CounterError {
     /// The officer who asks for an approval cannot give it (four eyes).
     #[error("the approver must be another person than the officer")]
     SelfApproval,
+    /// A request answered on the terminal that holds its case: pusat refuses that (the
+    /// supervisor answers at the counter with their PIN, or on another terminal's board).
+    #[error("a request is answered on another terminal than the one holding its case")]
+    AnswerHere,
     #[error("walk-in refused: {0:?}")]
     WalkIn(WalkInProblem),
     #[error("no applicant {0} on this booking")]
@@ -527,6 +531,9 @@ pub fn answer_approval(
     if officer.username == waiting.ask.officer {
         return Err(CounterError::SelfApproval);
     }
+    if waiting.counter.is_none() {
+        return Err(CounterError::AnswerHere);
+    }
     if !granted && note.trim().is_empty() {
         return Err(CounterError::NoteNeeded);
     }
@@ -537,6 +544,7 @@ pub fn answer_approval(
         supervisor: officer.username.clone(),
         note: note.trim().to_owned(),
         at: actor.now,
+        asked: Some(waiting.ask.asked.clone()),
     };
     store.answer_approval(actor, &answer)?;
     Ok(answer)
@@ -571,6 +579,7 @@ pub fn apply_approval_answers(
             continue;
         };
         let actor = Actor {
+            key: None,
             username: ask.officer.clone(),
             now,
         };

@@ -25,6 +25,7 @@ fn demo() -> Store {
 
 fn actor(username: &str) -> Actor {
     Actor {
+        key: None,
         username: username.into(),
         now: now(),
     }

@@ -87,11 +87,12 @@ pub async fn officer_add(client: &mut tokio_postgres::Client, o: &NewOfficer<'_>
         return Err(ApiError::bad(weak.english()));
     }
     let pin_hash = crate::store::hash_pin(o.pin).map_err(|e| ApiError::Internal(e.to_string()))?;
-    // The key a supervisor's approvals at a counter are proven with; counters get the salt.
-    let approval_salt = crate::store::new_approval_salt();
-    let approval_key = crate::store::approval_key(o.pin, &approval_salt)
-        .map(|k| base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, k))
-        .ok_or_else(|| ApiError::Internal("approval key".into()))?;
+    // The key the officer's events and approvals are proven with (see `crate::proof`);
+    // counters get the salt only.
+    let approval_salt = crate::proof::new_salt();
+    let approval_key = crate::proof::ProofKey::derive(o.pin, &approval_salt)
+        .map(|k| k.to_base64())
+        .ok_or_else(|| ApiError::Internal("proof key".into()))?;
     let tx = client.transaction().await?;
     if repo::offices::get(&tx, o.office).await?.is_none() {
         return Err(ApiError::bad(format!("unknown office {}", o.office)));

@@ -2,7 +2,10 @@
 //! (`approval.answer` events). pusat checks each against its own records before it goes on
 //! to the counter that holds the case: the case is of the answering device's office and
 //! waits for exactly this request; the officer answering is an active supervisor of that
-//! office and not the officer who asked (four eyes); the request was not answered before.
+//! office and not the officer who asked (four eyes), proven present by the answer event's
+//! proof (checked before this, see [`super::trust::Guard::unproven`]), which covers the
+//! request, the case, what was asked and the answer; the answer comes from another device
+//! than the one holding the case; the request was not answered before.
 //! An answer that breaks a rule is refused (kept, not applied, listed for a person).
 
 use super::auth::Device;
@@ -60,7 +63,7 @@ async fn answer(
     if !answer.granted && answer.note.trim().is_empty() {
         return Ok(Err("a request sent back says why".into()));
     }
-    let Some((office, case)) = repo::cases::lock(tx, answer.case_id).await? else {
+    let Some((office, case, holder)) = repo::cases::lock(tx, answer.case_id).await? else {
         return Ok(Err(format!("case {} is unknown to pusat", answer.case_id)));
     };
     if office != device.office {
@@ -75,6 +78,18 @@ async fn answer(
             answer.case_id, answer.request
         )));
     };
+    if answer.asked.as_ref() != Some(&ask.asked) {
+        return Ok(Err(format!(
+            "the answer to request {} does not name what was asked",
+            answer.request
+        )));
+    }
+    if holder == device.id {
+        return Ok(Err(format!(
+            "request {} answered from the counter that holds its case (a supervisor answers on the board)",
+            answer.request
+        )));
+    }
     if ask.officer == event.officer {
         return Ok(Err(format!(
             "{:?} answered their own request (four eyes: another person approves)",

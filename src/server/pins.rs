@@ -4,6 +4,11 @@
 //! and, at [`MAX_OFFICE_FAILURES`] within an hour, locks the officer at every counter of the
 //! office for [`crate::store::LOCKOUT_MINUTES`] minutes: the lock travels with the roster.
 //! A new PIN (`pusat officer add`) lifts it.
+//!
+//! A wrong PIN carries no proof (nobody proved anything), so what one counter reports is
+//! bounded: at most [`PER_DEVICE`] of its reports count, and the office-wide lock needs
+//! tries from two counters or more. A counter that floods reports locks nobody but at
+//! itself; each report is still kept, and the board shows who locked whom.
 
 use super::auth::Device;
 use super::tickets::Outcome;
@@ -14,6 +19,9 @@ use crate::protocol::{Change, PinFailed, WireEvent};
 /// Wrong PINs for one officer, from all the office's counters within an hour, that lock
 /// them office-wide: two counters' worth of local lockouts.
 pub const MAX_OFFICE_FAILURES: i64 = 2 * crate::store::MAX_FAILED_PINS as i64;
+/// The most of one counter's reports that count toward the office-wide lock: its own
+/// local lock's worth.
+pub const PER_DEVICE: i64 = crate::store::MAX_FAILED_PINS as i64;
 
 /// Records the wrong PINs of one push, and locks whom they add up against.
 pub async fn apply<'a>(
@@ -61,7 +69,8 @@ pub async fn apply<'a>(
     }
     for username in counted {
         if let Some(entry) =
-            repo::officers::lock_if_over(tx, &device.office, &username, MAX_OFFICE_FAILURES).await?
+            repo::officers::lock_if_over(tx, &device.office, &username, MAX_OFFICE_FAILURES, PER_DEVICE)
+                .await?
         {
             tracing::warn!(office = %device.office, "officer locked after wrong PINs across counters");
             out.changes.push(Change::Officer(entry));

@@ -27,7 +27,13 @@ pub async fn apply(
     let mut tickets: Vec<&WireEvent> = Vec::new();
     let mut answers: Vec<&WireEvent> = Vec::new();
     let mut pins: Vec<&WireEvent> = Vec::new();
+    // Who acted, first: an event whose officer's presence is not proven changes nothing.
+    let guard = trust::Guard::load(tx, device, events).await?;
     for event in events {
+        if let Some(why) = guard.unproven(event) {
+            refused.push((event, why));
+            continue;
+        }
         if event.kind == "booking.walk_in" {
             let booking = match serde_json::from_value::<Booking>(event.payload.clone()) {
                 Ok(b) => b,
@@ -71,7 +77,7 @@ pub async fn apply(
             Err(e) => refused.push((event, format!("payload not understood: {e}"))),
         }
     }
-    let guard = trust::Guard::load(tx, device, &actions).await?;
+    let guard = guard.with_bookings(tx, &actions).await?;
     let queue = super::tickets::apply(tx, device, &guard, &tickets).await?;
     changes.extend(queue.changes);
     refused.extend(queue.refused);
@@ -97,19 +103,33 @@ pub async fn apply(
         .collect();
     let mut serving = repo::cases::winners(tx, &claims).await?;
     let mut order: Vec<Uuid> = Vec::new();
-    let mut unverified: Vec<(&WireEvent, Uuid, String)> = Vec::new();
     for (event, id, action) in &actions {
         if let Some(why) = guard.refuse(event, *id, action) {
             refused.push((event, why));
             continue;
         }
-        match guard.approval(event, *id, action) {
-            Err(why) => {
-                refused.push((event, why));
-                continue;
-            }
-            Ok(Some(supervisor)) => unverified.push((*event, *id, supervisor)),
-            Ok(None) => {}
+        // What a board answer to the case's waiting request makes of it: the one act the
+        // answer may carry out.
+        let expected = event.answers.and_then(|request| {
+            let p = cases.get(id)?;
+            let ask = p.case.awaiting.as_ref().filter(|a| a.id == request)?;
+            let answer = guard.answer(request)?;
+            Some(if answer.granted {
+                ask.granted(&p.case, &answer.supervisor, answer.at)
+            } else {
+                Action::ApprovalReturned {
+                    request,
+                    supervisor: answer.supervisor.clone(),
+                    note: answer.note.clone(),
+                }
+            })
+        });
+        if let Some(why) = guard.approval(event, *id, action, expected.as_ref()) {
+            refused.push((event, why));
+            continue;
+        }
+        if let Some(request) = event.answers {
+            repo::approvals::used(tx, request, event.id).await?;
         }
         if let Some(p) = cases.get_mut(id) {
             // A case is changed only by the device that holds it, in its own office, or by
@@ -158,7 +178,6 @@ pub async fn apply(
         }
     }
     trust::record(tx, device, &refused).await?;
-    trust::record_unverified(tx, device, &unverified).await?;
     let touched: Vec<&repo::cases::Projected> =
         order.iter().filter_map(|id| cases.get(id)).collect();
     repo::cases::save(tx, &device.office, &touched).await?;

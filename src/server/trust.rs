@@ -8,6 +8,12 @@
 //! rejection is an active supervisor of that office and not the officer who asked. An event
 //! that breaks a rule is kept (the device's sequence stays gapless) but not applied: it is
 //! recorded in `refused_events`, counted in the metrics and listed by `pusat problems`.
+//!
+//! Who acted is proven, not named (see [`crate::proof`]): every event carries its officer's
+//! proof, made from the PIN they signed in with, and checked here with the key pusat keeps.
+//! A supervisor's approval is proven for the one act it approves: by their proof made at the
+//! counter from the PIN typed there, or by their answer on the board to the request the act
+//! carries out, used once.
 
 use std::collections::HashMap;
 
@@ -15,9 +21,10 @@ use uuid::Uuid;
 
 use super::auth::Device;
 use super::{Result, repo};
+use crate::proof::ProofKey;
 use crate::domain::case::Decision;
 use crate::domain::{Action, Booking};
-use crate::protocol::WireEvent;
+use crate::protocol::{ApprovalAnswer, WireEvent};
 
 /// pusat's records that the events of one push are checked against.
 pub struct Guard {
@@ -26,10 +33,11 @@ pub struct Guard {
     roster: HashMap<String, String>,
     /// Bookings the batch's check-ins name: (office, number of applicants).
     bookings: HashMap<String, (String, usize)>,
-    /// The approval keys of the office's officers who have one (base64url).
-    approval_keys: HashMap<String, String>,
-    /// (case, supervisor) of the approvals granted on the board for the batch's cases.
-    board_granted: std::collections::HashSet<(Uuid, String)>,
+    /// The proof keys of the office's officers who have one.
+    keys: HashMap<String, ProofKey>,
+    /// The board's answers to the requests the batch's events carry out, by request, with
+    /// the event that carried each out, once one did.
+    answers: HashMap<Uuid, (ApprovalAnswer, Option<Uuid>)>,
 }
 
 /// The supervisors an action names as approving it.
@@ -63,32 +71,47 @@ fn approvers(action: &Action) -> Vec<&str> {
 }
 
 impl Guard {
-    /// Loads the roster of `device`'s office and the bookings the check-ins in `actions`
-    /// name.
+    /// Loads the roster of `device`'s office, with its officers' proof keys, and the board
+    /// answers the batch's `events` carry out.
     pub async fn load(
         tx: &tokio_postgres::Transaction<'_>,
         device: &Device,
-        actions: &[(&WireEvent, Uuid, Action)],
+        events: &[WireEvent],
     ) -> Result<Guard> {
         let rows = repo::officers::roster(tx, &device.office).await?;
-        let approval_keys = rows
+        let keys = rows
             .iter()
-            .filter_map(|o| Some((o.username.clone(), o.approval_key.clone()?)))
+            .filter_map(|o| {
+                let key = ProofKey::from_base64(o.approval_key.as_deref()?)?;
+                Some((o.username.clone(), key))
+            })
             .collect();
         let roster = rows.into_iter().map(|o| (o.username, o.role)).collect();
-        let approved: Vec<Uuid> = actions
-            .iter()
-            .filter(|(_, _, a)| !approvers(a).is_empty())
-            .map(|(_, id, _)| *id)
-            .collect();
-        let board_granted = if approved.is_empty() {
-            std::collections::HashSet::new()
+        let requests: Vec<Uuid> = events.iter().filter_map(|e| e.answers).collect();
+        let answers = if requests.is_empty() {
+            HashMap::new()
         } else {
-            repo::approvals::granted(tx, &approved)
+            repo::approvals::answered(tx, &requests)
                 .await?
                 .into_iter()
+                .map(|(a, used)| (a.request, (a, used)))
                 .collect()
         };
+        Ok(Guard {
+            office: device.office.clone(),
+            roster,
+            bookings: HashMap::new(),
+            keys,
+            answers,
+        })
+    }
+
+    /// And the bookings the check-ins in `actions` name.
+    pub async fn with_bookings(
+        mut self,
+        tx: &tokio_postgres::Transaction<'_>,
+        actions: &[(&WireEvent, Uuid, Action)],
+    ) -> Result<Guard> {
         let codes: Vec<&str> = actions
             .iter()
             .filter_map(|(_, _, a)| match a {
@@ -96,65 +119,110 @@ impl Guard {
                 _ => None,
             })
             .collect();
-        let bookings = if codes.is_empty() {
-            HashMap::new()
-        } else {
-            repo::bookings::offices_and_sizes(tx, &codes)
+        if !codes.is_empty() {
+            self.bookings = repo::bookings::offices_and_sizes(tx, &codes)
                 .await?
                 .into_iter()
                 .map(|(code, office, n)| (code, (office, n)))
-                .collect()
-        };
-        Ok(Guard {
-            office: device.office.clone(),
-            roster,
-            bookings,
-            approval_keys,
-            board_granted,
-        })
+                .collect();
+        }
+        Ok(self)
     }
 
-    /// Whether the supervisors' approvals `action` names are proven: by a grant on the
-    /// board, or by the proof the event carries, made from the PIN typed at the counter.
-    /// `Err` when a proof does not match (a forgery: refused); `Ok(Some(name))` when an
-    /// approval carries nothing to check (applied, listed as unverified); else `Ok(None)`.
+    /// The board's answer to `request`, when the batch carries it out.
+    pub fn answer(&self, request: Uuid) -> Option<&ApprovalAnswer> {
+        self.answers.get(&request).map(|(a, _)| a)
+    }
+
+    /// Why `event` does not prove its officer was there, if it does not: it carries no
+    /// proof made from their PIN, or one that does not match. A wrong PIN proves nothing
+    /// and needs nothing (bounded in [`super::pins`]); the act a board answer grants is
+    /// proven by that answer ([`Guard::approval`]).
+    pub fn unproven(&self, event: &WireEvent) -> Option<String> {
+        if event.kind == "officer.pin_failed" {
+            return None;
+        }
+        if event.answers.is_some() {
+            return (!event.kind.starts_with("case.")).then(|| {
+                format!(
+                    "{} names a board answer, which only a case's act carries out",
+                    event.kind
+                )
+            });
+        }
+        let Some(key) = self.keys.get(&event.officer) else {
+            return Some(format!(
+                "officer {:?} has no proof key at pusat (set their PIN again: pusat officer add)",
+                event.officer
+            ));
+        };
+        match &event.signed {
+            None => Some(format!(
+                "no proof that {:?} was there: their PIN was not typed for this event",
+                event.officer
+            )),
+            Some(proof) if !key.verify_event(&event.facts(), proof) => Some(format!(
+                "the proof of {:?}'s presence does not match their PIN",
+                event.officer
+            )),
+            Some(_) => None,
+        }
+    }
+
+    /// Why the supervisors' approvals `action` names are not proven, if they are not. An
+    /// approval is proven by the supervisor's proof of this one act, made at the counter
+    /// from the PIN typed there; or, for the act a board answer grants (`answers`), by that
+    /// answer: to this case's request, by this supervisor, exactly this act (`expected`,
+    /// what the request becomes when granted or sent back), and not used before.
     pub fn approval(
         &self,
         event: &WireEvent,
         id: Uuid,
         action: &Action,
-    ) -> std::result::Result<Option<String>, String> {
-        let mut unverified = None;
-        for supervisor in approvers(action) {
-            if self.board_granted.contains(&(id, supervisor.to_owned())) {
-                continue;
+        expected: Option<&Action>,
+    ) -> Option<String> {
+        if let Some(request) = event.answers {
+            let Some((answer, used_by)) = self.answers.get(&request) else {
+                return Some(format!("request {request} has no answer at pusat"));
+            };
+            if answer.case_id != id {
+                return Some(format!(
+                    "the answer to request {request} is for another case"
+                ));
             }
-            let key = self.approval_keys.get(supervisor).and_then(|k| {
-                base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, k)
-                    .ok()
-                    .and_then(|b| <[u8; 32]>::try_from(b).ok())
-            });
-            match (&event.proof, key) {
-                (Some(proof), Some(key)) => {
-                    let expected = crate::store::approval_proof(&key, id, supervisor);
-                    // Compared in constant time: a timing difference would tell a
-                    // forger how much of a guess was right.
-                    let same = proof.len() == expected.len()
-                        && proof
-                            .bytes()
-                            .zip(expected.bytes())
-                            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                            == 0;
-                    if !same {
-                        return Err(format!(
-                            "the proof of {supervisor:?}'s approval does not match their PIN"
-                        ));
-                    }
-                }
-                _ => unverified = Some(supervisor.to_owned()),
+            if let Some(used) = used_by.filter(|u| *u != event.id) {
+                return Some(format!(
+                    "the answer to request {request} was carried out already (event {used})"
+                ));
+            }
+            if expected != Some(action) {
+                return Some(format!(
+                    "the act does not match the answer to request {request}: an answer grants only what was asked"
+                ));
+            }
+            if let Some(supervisor) = approvers(action)
+                .into_iter()
+                .find(|s| *s != answer.supervisor)
+            {
+                return Some(format!(
+                    "{supervisor:?} did not answer request {request}"
+                ));
+            }
+            return None;
+        }
+        for supervisor in approvers(action) {
+            let (Some(proof), Some(key)) = (&event.proof, self.keys.get(supervisor)) else {
+                return Some(format!(
+                    "no proof of {supervisor:?}'s approval: their PIN was not typed for this act"
+                ));
+            };
+            if !key.verify_approval(&event.facts(), supervisor, proof) {
+                return Some(format!(
+                    "the proof of {supervisor:?}'s approval does not match their PIN and this act"
+                ));
             }
         }
-        Ok(unverified)
+        None
     }
 
     /// Why `event` may not change anything, if it may not: the officer, and for a check-in
@@ -290,19 +358,6 @@ pub async fn refuse_walk_in(
         .await?
         .is_some();
     Ok(taken.then(|| format!("booking code {} is already taken", booking.code.as_str())))
-}
-
-/// Records approvals pusat could not verify: applied, and listed for a person.
-pub async fn record_unverified(
-    tx: &tokio_postgres::Transaction<'_>,
-    device: &Device,
-    unverified: &[(&WireEvent, Uuid, String)],
-) -> Result<()> {
-    for (event, case, supervisor) in unverified {
-        tracing::warn!(device = %device.id, office = %device.office, seq = event.seq, "approval without proof");
-        repo::events::unverified_approval(tx, event.id, device, *case, supervisor).await?;
-    }
-    Ok(())
 }
 
 /// Records refused events: kept, not applied, there for a person to look at.

@@ -144,7 +144,8 @@ impl Store {
         request: Uuid,
     ) -> Result<Case> {
         let at = actor.now.to_rfc3339();
-        self.apply_with(actor, Some(case_id), action, |tx, _| {
+        let proven = super::Proven::Answer(request);
+        self.apply_with(actor, Some(case_id), action, proven, |tx, _| {
             tx.execute(
                 "UPDATE approval_answers SET applied_at = ?2 WHERE request = ?1",
                 params![request.to_string(), at],

@@ -6,7 +6,7 @@ use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{Actor, Result, Store, StoreError, append_audit, append_event};
+use super::{Actor, Approver, Proven, Result, Store, StoreError, append_audit, append_proven};
 use crate::domain::{Action, Case};
 
 /// What the audit trail says beyond the action's name: who approved what, and why.
@@ -86,28 +86,25 @@ impl Store {
     /// Applies one officer action: the check-in opens a case, every other action needs
     /// `case_id`. Returns the case as stored; on any error nothing is written.
     pub fn apply(&mut self, actor: &Actor, case_id: Option<Uuid>, action: &Action) -> Result<Case> {
-        self.apply_with(actor, case_id, action, |_, _| Ok(()))
+        self.apply_with(actor, case_id, action, Proven::Officer, |_, _| Ok(()))
     }
 
     /// As [`Store::apply`], for an action a supervisor approved by PIN at this counter:
-    /// `proof` (see [`crate::store::approval_proof`]) travels to pusat with its event.
+    /// the proof of `approver`'s approval of this one act travels to pusat with its event.
     pub fn apply_approved(
         &mut self,
         actor: &Actor,
         case_id: Uuid,
         action: &Action,
-        proof: Option<&str>,
+        approver: Option<&Approver>,
     ) -> Result<Case> {
-        self.apply_with(actor, Some(case_id), action, |tx, _| {
-            if let Some(proof) = proof {
-                tx.execute(
-                    "INSERT INTO approval_proofs (seq, proof)
-                     SELECT MAX(seq), ?1 FROM outbox",
-                    [proof],
-                )?;
-            }
-            Ok(())
-        })
+        self.apply_with(
+            actor,
+            Some(case_id),
+            action,
+            Proven::Approved(approver),
+            |_, _| Ok(()),
+        )
     }
 
     /// As [`Store::apply`], with more writes of the caller's in the same transaction.
@@ -116,6 +113,7 @@ impl Store {
         actor: &Actor,
         case_id: Option<Uuid>,
         action: &Action,
+        proven: Proven<'_>,
         also: impl FnOnce(&rusqlite::Transaction<'_>, &Case) -> Result<()>,
     ) -> Result<Case> {
         let tx = self
@@ -172,13 +170,14 @@ impl Store {
             ],
         )?;
         let payload = serde_json::to_value(action)?;
-        append_event(
+        append_proven(
             &tx,
             &self.office,
             actor,
             action.kind(),
             Some(case.id),
             &payload,
+            &proven,
         )?;
         append_audit(
             &tx,

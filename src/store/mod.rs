@@ -26,8 +26,7 @@ pub use bookings::{QueueRow, QueueStatus};
 pub use cases::{CaseExport, EventRecord};
 pub use health::{DataLock, Health, LockError};
 pub use officers::{
-    AuthError, LOCKOUT_MINUTES, MAX_FAILED_PINS, Officer, PinAttempt, Role, approval_key,
-    approval_proof, hash_pin, new_approval_salt,
+    AuthError, LOCKOUT_MINUTES, MAX_FAILED_PINS, Officer, PinAttempt, Role, hash_pin,
 };
 pub use photos::{StoredPhoto, photo_files, photo_path, read_photo, remove_photo, write_photo};
 pub use retention::{DEFAULT_RETENTION_DAYS, Purged, TOMBSTONE};
@@ -62,6 +61,9 @@ const MIGRATION_LIST: &[M<'static>] = &[
     )),
     M::up(include_str!(
         "../../assets/migrations/local/0011_approval_proofs.sql"
+    )),
+    M::up(include_str!(
+        "../../assets/migrations/local/0012_event_proofs.sql"
     )),
 ];
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
@@ -131,6 +133,18 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Actor {
     pub username: String,
     pub now: DateTime<FixedOffset>,
+    /// The officer's proof key, made from the PIN they signed in with: every event they
+    /// write carries its proof (see [`crate::proof`]). `None` where nobody signed in
+    /// (pusat then refuses an event that names an officer).
+    pub key: Option<crate::proof::ProofKey>,
+}
+
+/// A supervisor who approved an act by typing their PIN at this counter: their proof key,
+/// made from that PIN, proves the approval of that one act (see [`crate::proof`]).
+#[derive(Debug, Clone)]
+pub struct Approver {
+    pub username: String,
+    pub key: crate::proof::ProofKey,
 }
 
 /// How far a write must reach before it returns.
@@ -349,23 +363,72 @@ fn append_event(
     case_id: Option<Uuid>,
     payload: &serde_json::Value,
 ) -> Result<i64> {
+    append_proven(tx, office, actor, kind, case_id, payload, &Proven::Officer)
+}
+
+/// What proves an event besides its officer's own proof.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Proven<'a> {
+    /// The officer's proof alone.
+    Officer,
+    /// And a supervisor's approval of the act, their PIN typed here.
+    Approved(Option<&'a Approver>),
+    /// The act a supervisor granted (or sent back) on the board: request `0`'s answer.
+    Answer(Uuid),
+}
+
+/// Appends an event with its proofs: the officer's (when signed in with their PIN), and a
+/// supervisor's approval of the act or the board answer it carries out.
+fn append_proven(
+    tx: &Transaction<'_>,
+    office: &str,
+    actor: &Actor,
+    kind: &str,
+    case_id: Option<Uuid>,
+    payload: &serde_json::Value,
+    proven: &Proven<'_>,
+) -> Result<i64> {
     let seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox", [], |r| {
         r.get(0)
     })?;
+    let id = Uuid::now_v7();
+    let facts = crate::proof::EventFacts {
+        id,
+        kind,
+        case_id,
+        office,
+        officer: &actor.username,
+        device_time: actor.now,
+        payload,
+    };
+    let signed = actor.key.as_ref().map(|k| k.sign_event(&facts));
+    let answers = match proven {
+        Proven::Answer(request) => Some(request.to_string()),
+        _ => None,
+    };
     tx.execute(
-        "INSERT INTO outbox (seq, id, kind, case_id, office, officer, device_time, payload)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO outbox (seq, id, kind, case_id, office, officer, device_time, payload,
+                             signed, answers)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             seq,
-            Uuid::now_v7().to_string(),
+            id.to_string(),
             kind,
             case_id.map(|c| c.to_string()),
             office,
             actor.username,
             actor.now.to_rfc3339(),
-            payload.to_string()
+            payload.to_string(),
+            signed,
+            answers
         ],
     )?;
+    if let Proven::Approved(Some(approver)) = proven {
+        tx.execute(
+            "INSERT INTO approval_proofs (seq, proof) VALUES (?1, ?2)",
+            params![seq, approver.key.approve(&facts, &approver.username)],
+        )?;
+    }
     Ok(seq)
 }
 

@@ -84,44 +84,6 @@ fn pin_hasher() -> Argon2<'static> {
     Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
 }
 
-/// A new officer's approval salt (pusat makes it when the PIN is set).
-pub fn new_approval_salt() -> String {
-    let mut salt = [0u8; 16];
-    rand::RngCore::fill_bytes(&mut rand::rng(), &mut salt);
-    base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, salt)
-}
-
-/// The key a supervisor's approvals are proven with: Argon2id of the PIN with the officer's
-/// approval salt. pusat keeps it; a counter gets the salt only and makes the key from the
-/// PIN the supervisor types, so a counter cannot prove an approval nobody gave.
-pub fn approval_key(pin: &str, salt: &str) -> Option<[u8; 32]> {
-    let mut key = [0u8; 32];
-    pin_hasher()
-        .hash_password_into(pin.as_bytes(), salt.as_bytes(), &mut key)
-        .ok()?;
-    Some(key)
-}
-
-/// The proof that `supervisor` approved on `case` (HMAC-SHA256 under their approval key,
-/// base64url).
-pub fn approval_proof(key: &[u8; 32], case: uuid::Uuid, supervisor: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let message = format!("loket approval v1|{case}|{supervisor}");
-    let mut padded = [0u8; 64];
-    padded[..32].copy_from_slice(key);
-    let inner: Vec<u8> = padded.iter().map(|b| b ^ 0x36).collect();
-    let outer: Vec<u8> = padded.iter().map(|b| b ^ 0x5c).collect();
-    let inner_hash = Sha256::new()
-        .chain_update(&inner)
-        .chain_update(message.as_bytes())
-        .finalize();
-    let mac = Sha256::new()
-        .chain_update(&outer)
-        .chain_update(inner_hash)
-        .finalize();
-    base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, mac)
-}
-
 pub fn hash_pin(pin: &str) -> Result<String> {
     let salt = SaltString::generate(&mut OsRng);
     pin_hasher()
@@ -143,11 +105,11 @@ fn pin_matches(pin: &str, hash: &str) -> bool {
 pub struct PinAttempt {
     officer: Officer,
     hash: String,
-    /// The officer's approval salt from pusat's roster (none: added before approvals were
-    /// proven, or not from pusat).
+    /// The officer's proof salt from pusat's roster (none: not from pusat).
     approval_salt: Option<String>,
-    /// The proof of an approval, once made (see [`PinAttempt::prove_approval`]).
-    proof: Option<String>,
+    /// The officer's proof key, once made from the PIN that matched (see
+    /// [`PinAttempt::check`]).
+    key: Option<crate::proof::ProofKey>,
 }
 
 impl std::fmt::Debug for PinAttempt {
@@ -166,18 +128,21 @@ impl PinAttempt {
     pub fn officer(&self) -> &Officer {
         &self.officer
     }
-    /// Makes the proof of this officer's approval on `case` with `pin` (Argon2id, slow:
-    /// on the work thread, once the PIN matched); none without an approval salt.
-    pub fn prove_approval(&mut self, pin: &str, case: uuid::Uuid) {
-        self.proof = self
-            .approval_salt
-            .as_deref()
-            .and_then(|salt| approval_key(pin, salt))
-            .map(|key| approval_proof(&key, case, &self.officer.username));
+    /// Whether `pin` is this officer's PIN, and when it is, their proof key made from it
+    /// (two Argon2id runs: on the work thread). None without a proof salt from pusat.
+    pub fn check(&mut self, pin: &str) -> bool {
+        let matched = self.matches(pin);
+        if matched {
+            self.key = self
+                .approval_salt
+                .as_deref()
+                .and_then(|salt| crate::proof::ProofKey::derive(pin, salt));
+        }
+        matched
     }
-    /// The proof [`PinAttempt::prove_approval`] made.
-    pub fn proof(&self) -> Option<&str> {
-        self.proof.as_deref()
+    /// The proof key [`PinAttempt::check`] made.
+    pub fn key(&self) -> Option<&crate::proof::ProofKey> {
+        self.key.as_ref()
     }
 }
 
@@ -254,6 +219,25 @@ impl Store {
         self.pin_outcome(attempt, matched, now)
     }
 
+    /// A sign-in, at once: the officer, and the actor their events are written and proven
+    /// as (the proof key made from `pin`).
+    pub fn sign_in(
+        &self,
+        login: &str,
+        pin: &str,
+        now: DateTime<FixedOffset>,
+    ) -> Result<super::Actor, AuthError> {
+        let mut attempt = self.pin_attempt(login, pin, now)?;
+        let matched = attempt.check(pin);
+        let key = attempt.key.take();
+        let officer = self.pin_outcome(attempt, matched, now)?;
+        Ok(super::Actor {
+            username: officer.username,
+            now,
+            key,
+        })
+    }
+
     /// First step of a sign-in: who `login` names and whether they may try now. An empty
     /// PIN is refused here and never counted.
     pub fn pin_attempt(
@@ -306,7 +290,7 @@ impl Store {
             officer,
             hash,
             approval_salt,
-            proof: None,
+            key: None,
         })
     }
 
@@ -414,6 +398,7 @@ impl Store {
     ) -> Result<()> {
         let tx = self.conn.unchecked_transaction()?;
         let actor = super::Actor {
+            key: None,
             username: username.to_owned(),
             now,
         };

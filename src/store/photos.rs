@@ -158,7 +158,7 @@ impl Store {
         }
         let (hash, now) = (stored.sha256.clone(), actor.now.to_rfc3339());
         let bytes = stored.bytes as i64;
-        self.apply_with(actor, Some(case_id), action, |tx, case| {
+        self.apply_with(actor, Some(case_id), action, super::Proven::Officer, |tx, case| {
             tx.execute(
                 "INSERT INTO photos (sha256, case_id, bytes, created_at) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (sha256) DO NOTHING",

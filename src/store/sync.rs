@@ -32,8 +32,8 @@ pub struct ServedElsewhere {
     pub our_case_lost: bool,
 }
 
-/// An outbox row: seq, id, kind, case, office, officer, device time, payload, and the proof
-/// of a supervisor's approval it carries.
+/// An outbox row: seq, id, kind, case, office, officer, device time, payload, the proof
+/// of a supervisor's approval it carries, the officer's proof, the request it answers.
 type EventRow = (
     i64,
     String,
@@ -43,6 +43,8 @@ type EventRow = (
     String,
     String,
     String,
+    Option<String>,
+    Option<String>,
     Option<String>,
 );
 
@@ -57,6 +59,8 @@ fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
         r.get(6)?,
         r.get(7)?,
         r.get(8)?,
+        r.get(9)?,
+        r.get(10)?,
     ))
 }
 
@@ -118,14 +122,15 @@ impl Store {
     pub fn outbox_from(&self, first: i64, limit: usize) -> Result<Vec<WireEvent>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT o.seq, o.id, o.kind, o.case_id, o.office, o.officer, o.device_time, o.payload,
-                    p.proof
+                    p.proof, o.signed, o.answers
              FROM outbox o LEFT JOIN approval_proofs p ON p.seq = o.seq
              WHERE o.seq >= ?1 ORDER BY o.seq LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![first, limit as i64], event_row)?;
         let mut out = Vec::new();
         for row in rows {
-            let (seq, id, kind, case_id, office, officer, time, payload, proof) = row?;
+            let (seq, id, kind, case_id, office, officer, time, payload, proof, signed, answers) =
+                row?;
             out.push(WireEvent {
                 seq,
                 id: Uuid::parse_str(&id).map_err(|_| bad("event id"))?,
@@ -139,6 +144,11 @@ impl Store {
                 device_time: DateTime::parse_from_rfc3339(&time).map_err(|_| bad("time"))?,
                 payload: serde_json::from_str(&payload)?,
                 proof,
+                signed,
+                answers: answers
+                    .map(|a| Uuid::parse_str(&a))
+                    .transpose()
+                    .map_err(|_| bad("answered request"))?,
             });
         }
         Ok(out)

@@ -12,6 +12,7 @@ fn now() -> DateTime<FixedOffset> {
 
 fn actor() -> Actor {
     Actor {
+        key: None,
         username: "petugas1".into(),
         now: now(),
     }

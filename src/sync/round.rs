@@ -95,6 +95,7 @@ pub async fn round(
     store.with(move |s| s.set_last_success(at))?;
     // Everything of this round is at pusat: what the office keeps no longer may go.
     let actor = crate::store::Actor {
+        key: None,
         username: "loket".into(),
         now: (cx.now)(),
     };

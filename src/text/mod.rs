@@ -468,6 +468,7 @@ pub fn counter_text(e: &crate::counter::CounterError, s: &Strings, lang: Lang) -
         CounterError::PhotoFailed(codes) => fill!(s.photo_import_failed, checks = codes.join(", ")),
         CounterError::Auth(e) => auth_text(e, "", s),
         CounterError::SelfApproval => s.approver_self.to_owned(),
+        CounterError::AnswerHere => s.answer_here.to_owned(),
         CounterError::NoApplicant(_) => s.err_no_applicant.to_owned(),
         CounterError::NotToday(day) => fill!(
             s.ticket_not_today,

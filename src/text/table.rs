@@ -428,6 +428,7 @@ strings! {
     underpaid_message: "Pemohon masih kurang bayar {amount}. Proses hanya dapat dilanjutkan dengan persetujuan supervisor.", "The applicant is still {amount} short. The case continues only with a supervisor's approval.";
     underpaid_reason: "Alasan melanjutkan tanpa pelunasan", "Why continue without full payment";
     approver_self: "Persetujuan harus dari orang lain, bukan petugas yang meminta.", "The approval must come from another person than the asking officer.";
+    answer_here: "Permintaan ini dari terminal ini sendiri: jawab dengan PIN di dialog loket, atau di papan pengawas terminal lain.", "This request comes from this terminal: approve with the PIN in the counter's dialog, or on another terminal's board.";
     decision_made: "Keputusan: {decision}.", "Decision: {decision}.";
     defer_title: "Tunda kasus", "Defer the case";
     defer_bring: "Dokumen yang harus dibawa: {documents}", "Documents to bring: {documents}";

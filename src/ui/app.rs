@@ -53,6 +53,9 @@ pub struct AppSetup {
 
 struct Session {
     officer: Officer,
+    /// The officer's proof key, made from the PIN they signed in with: their events carry
+    /// its proof (see [`crate::proof`]). Held in memory for the session only.
+    key: Option<crate::proof::ProofKey>,
     last_input: DateTime<Utc>,
     mode: Mode,
 }
@@ -357,10 +360,12 @@ impl App {
         setup: &'a mut AppSetup,
         work: &'a Work,
         officer: &'a Officer,
+        key: Option<crate::proof::ProofKey>,
         lang: Lang,
         notice: &'a mut Option<Notice>,
     ) -> Ctx<'a> {
         Ctx {
+            key,
             now: setup.clock.now(),
             desk: &mut setup.desk,
             office: &setup.office,
@@ -382,11 +387,12 @@ impl App {
     /// cancelled booking appears in the queue without the officer navigating).
     fn refresh_screens(&mut self) {
         let Some(session) = &self.session else { return };
-        let officer = session.officer.clone();
+        let (officer, key) = (session.officer.clone(), session.key.clone());
         let mut ctx = Self::ctx(
             &mut self.setup,
             &self.work,
             &officer,
+            key,
             self.lang,
             &mut self.notice,
         );
@@ -398,7 +404,7 @@ impl App {
         }
     }
 
-    fn start_session(&mut self, officer: Officer) {
+    fn start_session(&mut self, officer: Officer, key: Option<crate::proof::ProofKey>) {
         self.notice = Some(Notice::said(Level::Ok, |s| {
             fill!(s.welcome, name = officer.name)
         }));
@@ -413,6 +419,7 @@ impl App {
             &mut self.setup,
             &self.work,
             &officer,
+            key.clone(),
             self.lang,
             &mut self.notice,
         );
@@ -429,6 +436,7 @@ impl App {
         };
         self.session = Some(Session {
             officer,
+            key,
             last_input: self.setup.clock.now(),
             mode: Mode::Working,
         });

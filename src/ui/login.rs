@@ -16,7 +16,8 @@ use crate::text::{Lang, Strings, fill};
 
 pub enum LoginOutcome {
     Pending,
-    SignedIn(Officer),
+    /// The officer, and their proof key made from the PIN typed.
+    SignedIn(Officer, Option<crate::proof::ProofKey>),
 }
 
 pub struct LoginScreen {
@@ -83,8 +84,10 @@ impl LoginScreen {
                     Some(_) => PinFor::Unlock,
                     None => PinFor::SignIn,
                 };
+                let mut attempt = attempt;
                 work.submit(move || Done::Pin {
-                    matched: attempt.matches(&pin),
+                    // And the officer's proof key, made from the PIN when it matched.
+                    matched: attempt.check(&pin),
                     purpose,
                     attempt,
                 });
@@ -104,8 +107,9 @@ impl LoginScreen {
     ) -> LoginOutcome {
         self.checking = false;
         let user = self.form.text("user");
+        let key = attempt.key().cloned();
         match desk.pin_outcome(attempt, matched, now) {
-            Ok(officer) => LoginOutcome::SignedIn(officer),
+            Ok(officer) => LoginOutcome::SignedIn(officer, key),
             Err(e) => {
                 self.refuse(&e, &user, s);
                 LoginOutcome::Pending

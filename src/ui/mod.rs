@@ -116,6 +116,8 @@ pub struct Ctx<'a> {
     pub office: &'a Office,
     pub fees: &'a FeeSchedule,
     pub officer: &'a Officer,
+    /// The officer's proof key from their sign-in (see [`crate::proof`]).
+    pub key: Option<crate::proof::ProofKey>,
     pub lang: Lang,
     pub notice: &'a mut Option<Notice>,
     pub token_key: Option<&'a ed25519_dalek::VerifyingKey>,
@@ -145,6 +147,7 @@ impl Ctx<'_> {
     }
     pub fn actor(&self) -> Actor {
         Actor {
+            key: self.key.clone(),
             username: self.officer.username.clone(),
             now: self.local_now(),
         }

@@ -228,6 +228,7 @@ pub fn serve(app: &mut App, booking: &Booking, applicant: usize, to: ServedTo) -
     use loket::domain::case::{Interview, Purpose};
     use loket::domain::checklist::DocStatus;
     let actor = loket::store::Actor {
+        key: None,
         username: "petugas1".into(),
         now: loket::domain::Zone::Wib.local(now()),
     };

@@ -335,6 +335,7 @@ impl Counter {
 
     pub fn actor(&self) -> Actor {
         Actor {
+            key: None,
             username: self.officer.clone(),
             now: local_now(),
         }

@@ -36,16 +36,33 @@ pub async fn answer(
     Ok(stored == 1)
 }
 
-/// Of `cases`, each case and supervisor whose board answer granted a request.
-pub async fn granted(client: &impl GenericClient, cases: &[Uuid]) -> Result<Vec<(Uuid, String)>> {
-    Ok(client
+/// The answers to `requests`, each with the event that carried it out, once one did.
+pub async fn answered(
+    client: &impl GenericClient,
+    requests: &[Uuid],
+) -> Result<Vec<(ApprovalAnswer, Option<Uuid>)>> {
+    let rows = client
         .query(
-            "SELECT case_id, supervisor FROM approval_answers
-             WHERE case_id = ANY($1) AND granted",
-            &[&cases],
+            "SELECT body, used_by FROM approval_answers WHERE request = ANY($1)",
+            &[&requests],
         )
-        .await?
-        .into_iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect())
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let answer = serde_json::from_value(r.get(0))
+                .map_err(|e| ApiError::Internal(format!("stored answer: {e}")))?;
+            Ok((answer, r.get(1)))
+        })
+        .collect()
+}
+
+/// Records that `event` carried out the answer to `request`: it is used, once.
+pub async fn used(client: &impl GenericClient, request: Uuid, event: Uuid) -> Result<()> {
+    client
+        .execute(
+            "UPDATE approval_answers SET used_by = $2 WHERE request = $1 AND used_by IS NULL",
+            &[&request, &event],
+        )
+        .await?;
+    Ok(())
 }

@@ -131,11 +131,12 @@ pub async fn save(tx: &impl GenericClient, office: &str, cases: &[&Projected]) -
     Ok(())
 }
 
-/// The office and the fold of the case `id`, locked until the transaction ends.
-pub async fn lock(client: &impl GenericClient, id: Uuid) -> Result<Option<(String, Case)>> {
+/// The office, the fold and the holding device of the case `id`, locked until the
+/// transaction ends.
+pub async fn lock(client: &impl GenericClient, id: Uuid) -> Result<Option<(String, Case, Uuid)>> {
     let Some(row) = client
         .query_opt(
-            "SELECT office, state FROM cases WHERE id = $1 FOR UPDATE",
+            "SELECT office, state, device FROM cases WHERE id = $1 FOR UPDATE",
             &[&id],
         )
         .await?
@@ -144,7 +145,7 @@ pub async fn lock(client: &impl GenericClient, id: Uuid) -> Result<Option<(Strin
     };
     let case = serde_json::from_value(row.get(1))
         .map_err(|e| ApiError::Internal(format!("stored case {id}: {e}")))?;
-    Ok(Some((row.get(0), case)))
+    Ok(Some((row.get(0), case, row.get(2))))
 }
 
 /// The statuses of the cases of the booking `code` (claims lost left out).

@@ -37,24 +37,6 @@ pub async fn milestones(
         .collect())
 }
 
-/// Keeps an approval pusat could not verify, for a person to look at.
-pub async fn unverified_approval(
-    client: &impl GenericClient,
-    event: uuid::Uuid,
-    device: &Device,
-    case: uuid::Uuid,
-    supervisor: &str,
-) -> Result<()> {
-    client
-        .execute(
-            "INSERT INTO unverified_approvals (event, office, device, case_id, supervisor)
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event) DO NOTHING",
-            &[&event, &device.office, &device.id, &case, &supervisor],
-        )
-        .await?;
-    Ok(())
-}
-
 /// Keeps a refused event's reason, for a person to look at.
 pub async fn refused(
     client: &impl GenericClient,
@@ -117,19 +99,23 @@ pub async fn insert(
         .collect();
     let payloads: Vec<&serde_json::Value> = new.iter().map(|e| &e.payload).collect();
     let proofs: Vec<Option<&str>> = new.iter().map(|e| e.proof.as_deref()).collect();
+    let signed: Vec<Option<&str>> = new.iter().map(|e| e.signed.as_deref()).collect();
+    let answers: Vec<Option<uuid::Uuid>> = new.iter().map(|e| e.answers).collect();
     let rows = tx
         .query(
             "INSERT INTO events (id, device, seq, kind, case_id, office, officer, device_time,
-                             device_offset, payload, proof)
-         SELECT u.id, $1, u.seq, u.kind, u.case_id, u.office, u.officer, u.t, u.o, u.p, u.proof
+                             device_offset, payload, proof, signed, answers)
+         SELECT u.id, $1, u.seq, u.kind, u.case_id, u.office, u.officer, u.t, u.o, u.p, u.proof,
+                u.signed, u.answers
          FROM UNNEST($2::uuid[], $3::bigint[], $4::text[], $5::uuid[], $6::text[], $7::text[],
-                     $8::timestamptz[], $9::int[], $10::jsonb[], $11::text[])
-              AS u (id, seq, kind, case_id, office, officer, t, o, p, proof)
+                     $8::timestamptz[], $9::int[], $10::jsonb[], $11::text[], $12::text[],
+                     $13::uuid[])
+              AS u (id, seq, kind, case_id, office, officer, t, o, p, proof, signed, answers)
          ON CONFLICT (id) DO NOTHING
          RETURNING id",
             &[
                 &device.id, &ids, &seqs, &kinds, &cases, &offices, &officers, &times, &offsets,
-                &payloads, &proofs,
+                &payloads, &proofs, &signed, &answers,
             ],
         )
         .await?;

@@ -71,12 +71,15 @@ pub async fn pin_failed(
 }
 
 /// Locks `username` when the wrong PINs pusat received for them in the last hour, since
-/// their last lock, reach `limit`; the roster entry that tells the counters.
+/// their last lock, reach `limit` with at most `per_device` counted from each counter, and
+/// came from two counters or more (one counter, honest or not, locks only itself); the
+/// roster entry that tells the counters.
 pub async fn lock_if_over(
     tx: &impl GenericClient,
     office: &str,
     username: &str,
     limit: i64,
+    per_device: i64,
 ) -> Result<Option<RosterEntry>> {
     let row = tx
         .query_opt(
@@ -84,16 +87,19 @@ pub async fn lock_if_over(
              SET locked_until = now() + make_interval(mins => $3), locked_at = now()
              WHERE o.username = $1 AND o.office = $2 AND o.active
                AND (o.locked_until IS NULL OR o.locked_until <= now())
-               AND (SELECT count(*) FROM pin_failures p
-                    WHERE p.username = o.username AND p.office = o.office
-                      AND p.received > now() - interval '1 hour'
-                      AND p.received > COALESCE(o.locked_at, '-infinity')) >= $4
+               AND (SELECT COALESCE(sum(least(n, $5)), 0) >= $4 AND count(*) >= 2
+                    FROM (SELECT count(*) AS n FROM pin_failures p
+                          WHERE p.username = o.username AND p.office = o.office
+                            AND p.received > now() - interval '1 hour'
+                            AND p.received > COALESCE(o.locked_at, '-infinity')
+                          GROUP BY p.device) AS by_device)
              RETURNING username, nip, name, role, pin_hash, locked_until, approval_salt",
             &[
                 &username,
                 &office,
                 &(crate::store::LOCKOUT_MINUTES as i32),
                 &limit,
+                &per_device,
             ],
         )
         .await?;

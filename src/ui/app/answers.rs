@@ -18,13 +18,13 @@ impl App {
             } if self.session.is_none() => {
                 let s = self.lang.strings();
                 let desk = &self.setup.desk;
-                if let LoginOutcome::SignedIn(officer) =
+                if let LoginOutcome::SignedIn(officer, key) =
                     self.login.on_pin(attempt, matched, desk, now, s)
                 {
                     if self.setup.board_only && officer.role != Role::Supervisor {
                         self.login.refuse_with(s.board_supervisor_only);
                     } else {
-                        self.start_session(officer);
+                        self.start_session(officer, key);
                     }
                 }
             }
@@ -45,9 +45,11 @@ impl App {
                 let Mode::Locked(lock) = &mut session.mode else {
                     return;
                 };
-                if let LoginOutcome::SignedIn(officer) = lock.on_pin(attempt, matched, desk, now, s)
+                if let LoginOutcome::SignedIn(officer, key) =
+                    lock.on_pin(attempt, matched, desk, now, s)
                     && officer.username == session.officer.username
                 {
+                    session.key = key.or(session.key.take());
                     session.mode = Mode::Working;
                 }
             }
@@ -119,11 +121,12 @@ impl App {
 
     fn on_case_done(&mut self, index: usize, done: Done) {
         let Some(session) = &self.session else { return };
-        let officer = session.officer.clone();
+        let (officer, key) = (session.officer.clone(), session.key.clone());
         let mut ctx = Self::ctx(
             &mut self.setup,
             &self.work,
             &officer,
+            key,
             self.lang,
             &mut self.notice,
         );
@@ -137,11 +140,12 @@ impl App {
     /// audit row.
     fn on_called(&mut self, answer: Result<Option<crate::domain::queue::Ticket>, String>) {
         let Some(session) = &self.session else { return };
-        let officer = session.officer.clone();
+        let (officer, key) = (session.officer.clone(), session.key.clone());
         let mut ctx = Self::ctx(
             &mut self.setup,
             &self.work,
             &officer,
+            key,
             self.lang,
             &mut self.notice,
         );
@@ -180,6 +184,7 @@ impl App {
         };
         let Some(session) = &self.session else { return };
         let actor = crate::store::Actor {
+            key: session.key.clone(),
             username: session.officer.username.clone(),
             now: self.setup.office.zone.local(self.setup.clock.now()),
         };

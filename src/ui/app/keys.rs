@@ -91,11 +91,12 @@ impl App {
             self.notice = Some(Notice::said(Level::Warn, |s| s.scan_login_first.to_owned()));
             return;
         };
-        let officer = session.officer.clone();
+        let (officer, key) = (session.officer.clone(), session.key.clone());
         let mut ctx = Self::ctx(
             &mut self.setup,
             &self.work,
             &officer,
+            key,
             self.lang,
             &mut self.notice,
         );
@@ -124,11 +125,12 @@ impl App {
     /// Leaves whatever is open (saving it) and opens the scanned booking from the queue.
     pub(super) fn open_scanned(&mut self, code: &BookingCode) {
         let Some(session) = &self.session else { return };
-        let officer = session.officer.clone();
+        let (officer, key) = (session.officer.clone(), session.key.clone());
         let mut ctx = Self::ctx(
             &mut self.setup,
             &self.work,
             &officer,
+            key,
             self.lang,
             &mut self.notice,
         );
@@ -155,11 +157,12 @@ impl App {
             Mode::Asking(..) => return,
             Mode::Working => {}
         }
-        let officer = session.officer.clone();
+        let (officer, key) = (session.officer.clone(), session.key.clone());
         let mut ctx = Self::ctx(
             &mut self.setup,
             &self.work,
             &officer,
+            key,
             self.lang,
             &mut self.notice,
         );
@@ -241,11 +244,12 @@ impl App {
             }
             _ => {}
         }
-        let officer = session.officer.clone();
+        let (officer, proof_key) = (session.officer.clone(), session.key.clone());
         let mut ctx = Self::ctx(
             &mut self.setup,
             &self.work,
             &officer,
+            proof_key,
             self.lang,
             &mut self.notice,
         );

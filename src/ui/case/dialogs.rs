@@ -256,11 +256,9 @@ impl CaseScreen {
                                 let case = self.case.id;
                                 let purpose = PinFor::Approval(case);
                                 ctx.work.submit(move || {
-                                    let matched = attempt.matches(&pin);
-                                    // The proof pusat checks: made from the PIN typed.
-                                    if matched {
-                                        attempt.prove_approval(&pin, case);
-                                    }
+                                    // With the key the approval is proven with: made
+                                    // from the PIN typed.
+                                    let matched = attempt.check(&pin);
                                     Done::Pin {
                                         matched,
                                         purpose,
@@ -287,7 +285,7 @@ impl CaseScreen {
         let s = ctx.s();
         let at = ctx.local_now();
         let user = attempt.officer().username.clone();
-        let proof = attempt.proof().map(str::to_owned);
+        let key = attempt.key().cloned();
         let outcome = ctx.desk.approval_outcome(ctx.officer, attempt, matched, at);
         let Some((dialog, pending)) = &mut self.dialog else {
             return;
@@ -303,6 +301,10 @@ impl CaseScreen {
                 return;
             }
         };
+        let approver = key.map(|key| crate::store::Approver {
+            username: supervisor.clone(),
+            key,
+        });
         let action = match pending {
             Pending::ContinueApproval(fee, reason) => Action::Decide {
                 decision: self.case.continue_approved(fee, &supervisor, reason),
@@ -319,7 +321,7 @@ impl CaseScreen {
                 override_by: Some(supervisor),
             },
         };
-        self.approval_proof = proof;
+        self.approver = approver;
         self.finish_dialog(action, ctx);
     }
 

@@ -52,8 +52,9 @@ pub struct CaseScreen {
     /// The notice on screen says the interview's answers are incomplete: it goes once they
     /// are all given.
     answers_refused: bool,
-    /// The proof of the supervisor's PIN approval the next action carries to pusat.
-    approval_proof: Option<String>,
+    /// The supervisor whose PIN approved the next action here: its event carries the
+    /// proof of their approval to pusat.
+    approver: Option<crate::store::Approver>,
 }
 
 fn step_key(step: Step) -> &'static str {
@@ -84,7 +85,7 @@ impl CaseScreen {
             camera: ctx.camera,
             identity_refused: false,
             answers_refused: false,
-            approval_proof: None,
+            approver: None,
         };
         screen.update_fee(ctx);
         screen.restore_draft(ctx);
@@ -298,10 +299,10 @@ impl CaseScreen {
     }
 
     fn apply_one(&mut self, ctx: &mut Ctx<'_>, action: Action) -> bool {
-        let proof = self.approval_proof.take();
+        let approver = self.approver.take();
         match ctx
             .desk
-            .apply_approved(&ctx.actor(), self.case.id, &action, proof.as_deref())
+            .apply_approved(&ctx.actor(), self.case.id, &action, approver.as_ref())
         {
             Ok(case) => {
                 let step_changed = case.current_step() != self.case.current_step();

@@ -1,0 +1,8 @@
+-- Who acted is proven (issue 29): each event keeps its officer's proof (made from the PIN
+-- they signed in with) and, for an act a supervisor's board answer grants, the request it
+-- carries out. A board answer is carried out once: `used_by` names the event that did.
+-- The officers' `approval_salt`/`approval_key` are now their proof salt and key, for every
+-- event they write, not only approvals.
+ALTER TABLE events ADD COLUMN signed TEXT;
+ALTER TABLE events ADD COLUMN answers UUID;
+ALTER TABLE approval_answers ADD COLUMN used_by UUID;
