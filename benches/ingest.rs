@@ -40,6 +40,8 @@ fn day_of_events(bookings: &[Booking]) -> Vec<WireEvent> {
             device_time: local_now(),
             payload,
             proof: None,
+            signed: None,
+            answers: None,
         });
     };
     for b in bookings.iter().take(CASES_PER_COUNTER) {

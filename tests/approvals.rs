@@ -16,7 +16,7 @@ use loket::domain::case::{Asked, CaseStatus};
 use loket::domain::checklist::{DocKind, DocStatus};
 use loket::domain::{Action, Step};
 use loket::protocol::{ApprovalAnswer, WireEvent};
-use loket::store::{Actor, AuthError, Officer, Role};
+use loket::store::{AuthError, Officer, Role};
 use support::{Counter, Pusat, SUPERVISOR};
 use uuid::Uuid;
 
@@ -31,9 +31,16 @@ async fn refusals(pusat: &Pusat) -> Vec<String> {
 }
 
 /// Pushes `answer` by hand as event `seq` of `c`, as `officer` (a device never synced
-/// otherwise, so its sequence is the test's).
-async fn push_answer(c: &Counter, seq: i64, officer: &str, answer: &ApprovalAnswer) {
-    let event = WireEvent {
+/// otherwise, so its sequence is the test's), proven with `key` (that officer's, when
+/// they typed their PIN at `c`).
+async fn push_answer(
+    c: &Counter,
+    seq: i64,
+    officer: &str,
+    answer: &ApprovalAnswer,
+    key: Option<&loket::proof::ProofKey>,
+) {
+    let mut event = WireEvent {
         seq,
         id: Uuid::now_v7(),
         kind: "approval.answer".into(),
@@ -43,7 +50,10 @@ async fn push_answer(c: &Counter, seq: i64, officer: &str, answer: &ApprovalAnsw
         device_time: support::local_now(),
         payload: serde_json::to_value(answer).unwrap(),
         proof: None,
+        signed: None,
+        answers: None,
     };
+    event.signed = key.map(|k| k.sign_event(&event.facts()));
     c.client.push(&[event]).await.unwrap();
 }
 
@@ -89,7 +99,7 @@ async fn case_at_pusat(pusat: &Pusat, id: Uuid) -> loket::domain::Case {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_board_approves_what_a_counter_asked_and_refuses_every_forged_answer() {
-    let (pusat, bookings) = Pusat::start(3).await;
+    let (pusat, bookings) = Pusat::start(4).await;
     {
         let mut db = pusat.pool.get().await.unwrap();
         support::add_office(&mut db, "MKS", 2).await;
@@ -177,12 +187,19 @@ async fn the_board_approves_what_a_counter_asked_and_refuses_every_forged_answer
         supervisor: supervisor.into(),
         note: String::new(),
         at: support::local_now(),
+        asked: Some(Asked::Documents),
     };
+    // Each signed by whom it names, as if they had typed their PIN at the attacker's kiosk:
+    // what is refused is the answer itself.
+    let officer_key = support::key_of(&pusat, support::OFFICER).await;
+    let supervisor_key = support::key_of(&pusat, SUPERVISOR).await;
+    let mks_key = support::key_of(&pusat, "supervisor1_mks").await;
     push_answer(
         &attacker,
         1,
         support::OFFICER,
         &forged(support::OFFICER, request),
+        Some(&officer_key),
     )
     .await;
     push_answer(
@@ -190,18 +207,59 @@ async fn the_board_approves_what_a_counter_asked_and_refuses_every_forged_answer
         2,
         SUPERVISOR,
         &forged(SUPERVISOR, Uuid::now_v7()),
+        Some(&supervisor_key),
     )
     .await;
-    push_answer(&attacker, 3, support::OFFICER, &forged(SUPERVISOR, request)).await;
+    push_answer(
+        &attacker,
+        3,
+        support::OFFICER,
+        &forged(SUPERVISOR, request),
+        Some(&officer_key),
+    )
+    .await;
     push_answer(
         &elsewhere,
         1,
         "supervisor1_mks",
         &forged("supervisor1_mks", request),
+        Some(&mks_key),
     )
     .await;
+    // Naming the supervisor without their PIN: nothing proves they were there.
+    push_answer(
+        &attacker,
+        4,
+        SUPERVISOR,
+        &forged(SUPERVISOR, request),
+        None,
+    )
+    .await;
+    // A proof made for another answer (a grant copied onto a rejection's request).
+    let mut copied = WireEvent {
+        seq: 5,
+        id: Uuid::now_v7(),
+        kind: "approval.answer".into(),
+        case_id: Some(asked),
+        office: support::OFFICE.into(),
+        officer: SUPERVISOR.into(),
+        device_time: support::local_now(),
+        payload: serde_json::to_value(forged(SUPERVISOR, Uuid::now_v7())).unwrap(),
+        proof: None,
+        signed: None,
+        answers: None,
+    };
+    copied.signed = Some(supervisor_key.sign_event(&copied.facts()));
+    copied.payload = serde_json::to_value(forged(SUPERVISOR, request)).unwrap();
+    attacker.client.push(&[copied]).await.unwrap();
+    // The answer grants another act than the one asked.
+    let mut other_act = forged(SUPERVISOR, request);
+    other_act.asked = Some(Asked::Reject {
+        reason: "dokumen palsu".into(),
+    });
+    push_answer(&attacker, 6, SUPERVISOR, &other_act, Some(&supervisor_key)).await;
     let reasons = refusals(&pusat).await;
-    assert_eq!(reasons.len(), 4, "{reasons:?}");
+    assert_eq!(reasons.len(), 7, "{reasons:?}");
     assert!(
         reasons[0].contains("not an active supervisor"),
         "{reasons:?}"
@@ -209,6 +267,15 @@ async fn the_board_approves_what_a_counter_asked_and_refuses_every_forged_answer
     assert!(reasons[1].contains("waits for no request"), "{reasons:?}");
     assert!(reasons[2].contains("the event's officer"), "{reasons:?}");
     assert!(reasons[3].contains("another office"), "{reasons:?}");
+    assert!(reasons[4].contains("no proof that"), "{reasons:?}");
+    assert!(
+        reasons[5].contains("presence does not match"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[6].contains("does not name what was asked"),
+        "{reasons:?}"
+    );
     one.sync().await.unwrap();
     assert!(
         counter::apply_approval_answers(&mut one.store, support::local_now())
@@ -248,29 +315,25 @@ async fn the_board_approves_what_a_counter_asked_and_refuses_every_forged_answer
     assert_eq!(at_pusat.documents_override.as_deref(), Some(SUPERVISOR));
     assert_eq!(at_pusat.status, CaseStatus::Open(Step::Interview));
     // The same answer again (a replayed event) is refused: one answer per request.
-    push_answer(&attacker, 4, SUPERVISOR, &answer).await;
+    push_answer(&attacker, 7, SUPERVISOR, &answer, Some(&supervisor_key)).await;
     let reasons = refusals(&pusat).await;
-    assert_eq!(reasons.len(), 5, "{reasons:?}");
+    assert_eq!(reasons.len(), 8, "{reasons:?}");
     assert!(
-        reasons[4].contains("answered already") || reasons[4].contains("waits for no request"),
+        reasons[7].contains("answered already") || reasons[7].contains("waits for no request"),
         "{reasons:?}"
     );
 
     // Four eyes at pusat: a supervisor who asked at a counter cannot answer on a board.
     let own = case_needing_override(&mut one, &bookings[1], 0);
-    let as_supervisor = Actor {
-        key: None,
-        username: SUPERVISOR.into(),
-        now: support::local_now(),
-    };
+    let as_supervisor = one.signed_in(SUPERVISOR, support::SUPERVISOR_PIN);
     let case =
         counter::ask_approval(&mut one.store, &as_supervisor, own, Asked::Documents).unwrap();
     one.sync().await.unwrap();
     let mut self_answer = forged(SUPERVISOR, case.awaiting.unwrap().id);
     self_answer.case_id = own;
-    push_answer(&attacker, 5, SUPERVISOR, &self_answer).await;
+    push_answer(&attacker, 8, SUPERVISOR, &self_answer, Some(&supervisor_key)).await;
     let reasons = refusals(&pusat).await;
-    assert!(reasons[5].contains("their own request"), "{reasons:?}");
+    assert!(reasons[8].contains("their own request"), "{reasons:?}");
 
     // Sent back with a note: the case is the officer's again, and says why.
     let rejecting = case_needing_override(&mut one, &bookings[2], 0);
@@ -308,8 +371,39 @@ async fn the_board_approves_what_a_counter_asked_and_refuses_every_forged_answer
     assert!(case_at_pusat(&pusat, rejecting).await.awaiting.is_none());
     assert_eq!(
         refusals(&pusat).await.len(),
-        6,
+        9,
         "the honest path is never refused"
     );
+
+    // The counter that holds a case cannot answer its request, even with the supervisor's
+    // PIN typed there: its own screen says so, and pusat refuses the answer if it is sent.
+    let held = case_needing_override(&mut one, &bookings[3], 0);
+    counter::ask_approval(&mut one.store, &actor, held, Asked::Documents).unwrap();
+    one.sync().await.unwrap();
+    let at_one = one.signed_in(SUPERVISOR, support::SUPERVISOR_PIN);
+    let own_waiting = one.store.awaiting_approvals().unwrap();
+    let own_waiting = own_waiting.iter().find(|w| w.case_id == held).unwrap();
+    assert!(matches!(
+        counter::answer_approval(
+            &mut one.store,
+            &at_one,
+            &supervisor(SUPERVISOR),
+            own_waiting,
+            true,
+            ""
+        ),
+        Err(CounterError::AnswerHere)
+    ));
+    let own = ApprovalAnswer {
+        request: own_waiting.ask.id,
+        case_id: held,
+        ..forged(SUPERVISOR, own_waiting.ask.id)
+    };
+    one.store.answer_approval(&at_one, &own).unwrap();
+    one.sync().await.unwrap();
+    let reasons = refusals(&pusat).await;
+    assert_eq!(reasons.len(), 10, "{reasons:?}");
+    assert!(reasons[9].contains("holds its case"), "{reasons:?}");
+    assert!(case_at_pusat(&pusat, held).await.awaiting.is_some());
     pusat.stop().await;
 }

@@ -166,7 +166,11 @@ async fn push_ticket(c: &Counter, kind: &str, payload: serde_json::Value) {
         device_time: support::local_now(),
         payload,
         proof: None,
+        signed: None,
+        answers: None,
     };
+    // Signed as the counter's officer: what pusat then checks is the act itself.
+    let event = support::signed(event, &c.actor());
     c.client.push(&[event]).await.unwrap();
 }
 
@@ -193,7 +197,10 @@ async fn forged_ticket_events_are_refused_with_the_reason() {
     honest.sync().await.unwrap();
     assert_eq!(tickets_at_pusat(&pusat).await.len(), 1);
 
-    let attacker = Counter::enroll(&pusat, 2).await;
+    let mut attacker = Counter::enroll(&pusat, 2).await;
+    // Its officer signs in there (the roster pulled): each event is proven, and what pusat
+    // refuses is the act.
+    attacker.sync().await.unwrap();
     let issue = |counter: u32, number: u32, line: &str| {
         serde_json::to_value(TicketEvent {
             ticket: Uuid::now_v7(),
@@ -248,7 +255,8 @@ async fn forged_ticket_events_are_refused_with_the_reason() {
         let mut db = pusat.pool.get().await.unwrap();
         support::add_office(&mut db, "MKS", 2).await;
     }
-    let outsider = Counter::enroll_at(&pusat, "MKS", 1).await;
+    let mut outsider = Counter::enroll_at(&pusat, "MKS", 1).await;
+    outsider.sync().await.unwrap();
     push_ticket(&outsider, "ticket.call", {
         let mut v = act(TicketAction::Call);
         v["counter"] = 1.into();
@@ -313,6 +321,8 @@ async fn a_display_reads_the_calls_at_once_and_can_write_nothing() {
         device_time: support::local_now(),
         payload: serde_json::json!({}),
         proof: None,
+        signed: None,
+        answers: None,
     };
     let refused = display.push(&[forged]).await.unwrap_err();
     assert!(format!("{refused}").contains("display"), "{refused}");

@@ -75,7 +75,11 @@ async fn push_forged(
         device_time: local_now(),
         payload,
         proof: None,
+        signed: None,
+        answers: None,
     };
+    // Signed as the counter's officer signed in there: what pusat checks is the act.
+    let event = support::signed(event, &counter.actor());
     let pushed = counter.client.push(&[event]).await.unwrap();
     assert_eq!(
         pushed.stored_through,
@@ -442,6 +446,8 @@ async fn a_batch_with_the_largest_sequence_is_refused_not_a_panic() {
         device_time: local_now(),
         payload: serde_json::json!({}),
         proof: None,
+        signed: None,
+        answers: None,
     };
     let refused = counter
         .client
@@ -1153,6 +1159,8 @@ async fn push_pin_failed(counter: &Counter, pusat: &Pusat, officer: &str, named:
         device_time: local_now(),
         payload: serde_json::json!({"username": named, "context": "sign_in"}),
         proof: None,
+        signed: None,
+        answers: None,
     };
     let pushed = counter.client.push(&[event]).await.unwrap();
     assert_eq!(pushed.stored_through, last + 1, "kept, not applied");
@@ -1434,21 +1442,21 @@ async fn problems_of(pusat: &Pusat, kind: &str) -> Vec<loket::server::admin::Pro
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_supervisor_s_pin_approval_is_proven_and_a_counter_cannot_forge_one() {
+async fn a_supervisor_s_pin_approval_proves_one_act_and_a_counter_cannot_forge_or_reuse_one() {
     let (pusat, jks) = Pusat::start(8).await;
     let mut counter = Counter::enroll(&pusat, 1).await;
     counter.sync().await.unwrap();
     let actor = counter.actor();
     let mut cases = Vec::new();
     for b in &jks {
-        if cases.len() < 3
+        if cases.len() < 4
             && let Ok(case) = counter.serve_applicant(b, 0)
         {
             cases.push(case.id);
         }
     }
-    let [honest, bare, forged] = cases[..] else {
-        panic!("three applicants served: {cases:?}")
+    let [honest, bare, forged, reused] = cases[..] else {
+        panic!("four applicants served: {cases:?}")
     };
     let reject = || Action::Decide {
         decision: Decision::Reject {
@@ -1457,7 +1465,8 @@ async fn a_supervisor_s_pin_approval_is_proven_and_a_counter_cannot_forge_one() 
         },
         at: local_now(),
     };
-    // Honest: the supervisor types their PIN in the counter's dialog; the proof is made from it.
+    // Honest: the supervisor types their PIN in the counter's dialog; their key, made from
+    // it, proves the approval of this one act.
     let asker = loket::store::Officer {
         username: support::OFFICER.into(),
         nip: "199001012015011001".into(),
@@ -1468,25 +1477,24 @@ async fn a_supervisor_s_pin_approval_is_proven_and_a_counter_cannot_forge_one() 
         &counter.store,
         &asker,
         support::SUPERVISOR,
-        "593024",
+        support::SUPERVISOR_PIN,
         local_now(),
     )
     .unwrap();
-    assert!(attempt.matches("593024"));
-    attempt.prove_approval("593024", honest);
-    let proof = attempt.proof().map(str::to_owned);
-    assert!(
-        proof.is_some(),
-        "the roster brought the supervisor's approval salt"
-    );
+    assert!(attempt.check(support::SUPERVISOR_PIN));
+    let key = attempt.key().cloned().expect("the roster brought the proof salt");
     loket::counter::approval_outcome(&counter.store, &asker, attempt, true, local_now()).unwrap();
+    let approver = loket::store::Approver {
+        username: support::SUPERVISOR.into(),
+        key,
+    };
     counter
         .store
-        .apply_approved(&actor, honest, &reject(), proof.as_deref())
+        .apply_approved(&actor, honest, &reject(), Some(&approver))
         .unwrap();
     // A counter naming the supervisor with nothing to show for it.
     counter.store.apply(&actor, Some(bare), &reject()).unwrap();
-    // A counter guessing: a proof made from another PIN.
+    // A counter guessing: a key made from another PIN.
     let salt: String = {
         let db = pusat.pool.get().await.unwrap();
         db.query_one(
@@ -1497,41 +1505,63 @@ async fn a_supervisor_s_pin_approval_is_proven_and_a_counter_cannot_forge_one() 
         .unwrap()
         .get(0)
     };
-    let guess = loket::store::approval_key("000000", &salt).unwrap();
-    let wrong = loket::store::approval_proof(&guess, forged, support::SUPERVISOR);
+    let guess = loket::store::Approver {
+        username: support::SUPERVISOR.into(),
+        key: loket::proof::ProofKey::derive("000000", &salt).unwrap(),
+    };
     counter
         .store
-        .apply_approved(&actor, forged, &reject(), Some(&wrong))
+        .apply_approved(&actor, forged, &reject(), Some(&guess))
         .unwrap();
     counter.sync().await.unwrap();
 
     assert_eq!(case_status(&pusat, honest).await, "rejected");
-    assert_eq!(
-        case_status(&pusat, bare).await,
-        "rejected",
-        "applied, but flagged"
-    );
+    assert_ne!(case_status(&pusat, bare).await, "rejected");
     assert_ne!(case_status(&pusat, forged).await, "rejected");
-    let unverified = problems_of(&pusat, "unverified").await;
-    assert_eq!(unverified.len(), 1, "{unverified:#?}");
-    assert_eq!(unverified[0].subject, bare.to_string());
     let refused = refusals(&pusat).await;
-    assert_eq!(refused.len(), 1, "{refused:#?}");
-    assert!(
-        refused[0].contains("does not match their PIN"),
-        "{refused:#?}"
-    );
+    assert_eq!(refused.len(), 2, "{refused:#?}");
+    assert!(refused[0].contains("no proof of"), "{refused:#?}");
+    assert!(refused[1].contains("does not match"), "{refused:#?}");
+    assert!(problems_of(&pusat, "unverified").await.is_empty());
     // The proof is kept with the event, for an audit.
     let db = pusat.pool.get().await.unwrap();
-    let kept: Option<String> = db
+    let row = db
         .query_one(
-            "SELECT proof FROM events WHERE case_id = $1 AND kind = 'case.decide'",
+            "SELECT proof, id, payload FROM events WHERE case_id = $1 AND kind = 'case.decide'",
             &[&honest],
         )
         .await
-        .unwrap()
-        .get(0);
-    assert_eq!(kept, proof);
+        .unwrap();
+    let kept: Option<String> = row.get(0);
+    let honest_event: Uuid = row.get(1);
+    assert!(kept.is_some());
     drop(db);
+
+    // The proof of the rejection, reused unchanged: on the same act of another case, and
+    // on the same case's event sent again under a new id. Both are refused: a proof covers
+    // its one event.
+    let outbox = counter.store.outbox_from(1, 1000).unwrap();
+    let original = outbox.iter().find(|e| e.id == honest_event).unwrap().clone();
+    let mut on_another = WireEvent {
+        case_id: Some(reused),
+        id: Uuid::now_v7(),
+        ..original.clone()
+    };
+    on_another.seq = outbox.len() as i64 + 1;
+    let on_another = support::signed(on_another, &actor);
+    let mut again = WireEvent {
+        id: Uuid::now_v7(),
+        ..original
+    };
+    again.seq = outbox.len() as i64 + 2;
+    let again = support::signed(again, &actor);
+    counter.client.push(&[on_another, again]).await.unwrap();
+    assert_ne!(case_status(&pusat, reused).await, "rejected");
+    let refused = refusals(&pusat).await;
+    assert_eq!(refused.len(), 4, "{refused:#?}");
+    assert!(
+        refused[2..].iter().all(|r| r.contains("does not match their PIN and this act")),
+        "{refused:#?}"
+    );
     pusat.stop().await;
 }

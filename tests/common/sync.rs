@@ -23,6 +23,18 @@ pub const INTEGRATION_KEY: &str = "integration-secret-of-32-bytes-or-more";
 /// and a supervisor who approves.
 pub const OFFICER: &str = "petugas1";
 pub const SUPERVISOR: &str = "supervisor1";
+/// Their PINs.
+pub const OFFICER_PIN: &str = "482913";
+pub const SUPERVISOR_PIN: &str = "593024";
+
+/// The PIN of an officer [`add_office`] made.
+pub fn pin_of(username: &str) -> &'static str {
+    if username.starts_with(SUPERVISOR) {
+        SUPERVISOR_PIN
+    } else {
+        OFFICER_PIN
+    }
+}
 
 /// Adds (or replaces) officer `username` of `office` at pusat, as `pusat officer add` does.
 pub async fn add_officer(
@@ -80,7 +92,7 @@ pub async fn add_office(db: &mut tokio_postgres::Client, code: &str, n: u8) {
         code,
         &officer,
         &format!("19900101201501{n}001"),
-        "482913",
+        OFFICER_PIN,
         "officer",
     )
     .await;
@@ -89,7 +101,7 @@ pub async fn add_office(db: &mut tokio_postgres::Client, code: &str, n: u8) {
         code,
         &supervisor,
         &format!("19900101201501{n}002"),
-        "593024",
+        SUPERVISOR_PIN,
         "supervisor",
     )
     .await;
@@ -219,6 +231,9 @@ pub struct Counter {
     pub officer: String,
     /// The kiosk's key, as `loket enroll` keeps it in the data folder.
     pub key: DeviceKey,
+    /// `officer`'s proof key, made when they first sign in here (the roster must have been
+    /// pulled), as the terminal makes it from the PIN typed.
+    proof: std::cell::RefCell<Option<(String, loket::proof::ProofKey)>>,
 }
 
 impl Counter {
@@ -263,6 +278,7 @@ impl Counter {
             client,
             officer,
             key,
+            proof: Default::default(),
         }
     }
 
@@ -333,12 +349,30 @@ impl Counter {
         loket::sync::round(&mut self.store, &self.client, cx).await
     }
 
+    /// The counter's officer, signed in with their PIN (once the roster is here): their
+    /// events carry the proof pusat checks.
     pub fn actor(&self) -> Actor {
+        let mut proof = self.proof.borrow_mut();
+        if proof.as_ref().is_none_or(|(who, _)| *who != self.officer)
+            && let Ok(actor) = self
+                .store
+                .sign_in(&self.officer, pin_of(&self.officer), local_now())
+        {
+            *proof = actor.key.map(|k| (self.officer.clone(), k));
+        }
         Actor {
-            key: None,
+            key: proof
+                .as_ref()
+                .filter(|(who, _)| *who == self.officer)
+                .map(|(_, k)| k.clone()),
             username: self.officer.clone(),
             now: local_now(),
         }
+    }
+
+    /// `username` signed in here with `pin`: the actor their events are proven as.
+    pub fn signed_in(&self, username: &str, pin: &str) -> Actor {
+        self.store.sign_in(username, pin, local_now()).unwrap()
     }
 
     /// Checks applicant `applicant` of `b` in with `checklist`: the case opens at the
@@ -521,4 +555,25 @@ pub async fn assert_consistent(pusat: &Pusat, counters: &[&Counter]) {
         events.len(),
         "every case with events is projected"
     );
+}
+
+/// `event` with the proof `actor`'s key makes, as the counter's outbox signs it.
+pub fn signed(mut event: loket::protocol::WireEvent, actor: &Actor) -> loket::protocol::WireEvent {
+    event.signed = actor.key.as_ref().map(|k| k.sign_event(&event.facts()));
+    event
+}
+
+/// `username`'s proof key, made from their PIN ([`pin_of`]) and the salt pusat gave them:
+/// what a kiosk holds once that person typed their PIN there.
+pub async fn key_of(pusat: &Pusat, username: &str) -> loket::proof::ProofKey {
+    let db = pusat.pool.get().await.unwrap();
+    let salt: String = db
+        .query_one(
+            "SELECT approval_salt FROM officers WHERE username = $1",
+            &[&username],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    loket::proof::ProofKey::derive(pin_of(username), &salt).unwrap()
 }
