@@ -353,7 +353,17 @@ async fn an_override_needs_another_person_who_is_a_supervisor() {
             },
             at: local_now(),
         };
-        counter.store.apply(&actor, Some(*id), &reject).unwrap();
+        // Each proven by the key of whom it names, as if they had typed their PIN here:
+        // what pusat refuses is who approves.
+        let approver = if by == "rina_unknown" || by == "supervisor1_mks" {
+            None
+        } else {
+            Some(support::approver(&pusat, by).await)
+        };
+        counter
+            .store
+            .apply_approved(&actor, *id, &reject, approver.as_ref())
+            .unwrap();
     }
     let [honest, own, officer, foreign] = cases[..] else {
         panic!("four applicants served: {cases:?}")
@@ -1009,10 +1019,19 @@ async fn fees_owed_red_flags_and_waivers_pass_at_pusat_only_with_a_rostered_supe
             Action::RecordPhotoPending {
                 biometrics: Some(Biometrics::Pending),
             },
-            continued,
         ] {
             counter.store.apply(&actor, Some(case.id), &step).unwrap();
         }
+        // The supervisor types their PIN at the counter; a name off the roster has none.
+        let approver = if by == support::SUPERVISOR {
+            Some(support::approver(&pusat, by).await)
+        } else {
+            None
+        };
+        counter
+            .store
+            .apply_approved(&actor, case.id, &continued, approver.as_ref())
+            .unwrap();
         decided.push(case.id);
     }
     counter.sync().await.unwrap();
@@ -1520,8 +1539,14 @@ async fn a_supervisor_s_pin_approval_proves_one_act_and_a_counter_cannot_forge_o
     assert_ne!(case_status(&pusat, forged).await, "rejected");
     let refused = refusals(&pusat).await;
     assert_eq!(refused.len(), 2, "{refused:#?}");
-    assert!(refused[0].contains("no proof of"), "{refused:#?}");
-    assert!(refused[1].contains("does not match"), "{refused:#?}");
+    assert!(
+        refused.iter().any(|r| r.contains("no proof of")),
+        "{refused:#?}"
+    );
+    assert!(
+        refused.iter().any(|r| r.contains("does not match")),
+        "{refused:#?}"
+    );
     assert!(problems_of(&pusat, "unverified").await.is_empty());
     // The proof is kept with the event, for an audit.
     let db = pusat.pool.get().await.unwrap();
@@ -1559,8 +1584,11 @@ async fn a_supervisor_s_pin_approval_proves_one_act_and_a_counter_cannot_forge_o
     assert_ne!(case_status(&pusat, reused).await, "rejected");
     let refused = refusals(&pusat).await;
     assert_eq!(refused.len(), 4, "{refused:#?}");
+    // Newest first: the two reused proofs.
     assert!(
-        refused[2..].iter().all(|r| r.contains("does not match their PIN and this act")),
+        refused[..2]
+            .iter()
+            .all(|r| r.contains("does not match their PIN and this act")),
         "{refused:#?}"
     );
     pusat.stop().await;

@@ -811,6 +811,7 @@ async fn a_case_pusat_cannot_apply_is_stored_and_counted_in_the_metrics() {
     let mut again = a.store.outbox_from(1, 1).unwrap();
     again[0].id = uuid::Uuid::now_v7();
     again[0].seq = stored + 1;
+    again[0] = support::signed(again[0].clone(), &a.actor());
     let pushed = a.client.push(&again).await.unwrap();
     assert_eq!(pushed.inserted, 1);
     let after = metrics().await;

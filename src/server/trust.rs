@@ -150,6 +150,9 @@ impl Guard {
                 )
             });
         }
+        if let Some(why) = self.officer(event) {
+            return Some(why);
+        }
         let Some(key) = self.keys.get(&event.officer) else {
             return Some(format!(
                 "officer {:?} has no proof key at pusat (set their PIN again: pusat officer add)",

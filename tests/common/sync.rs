@@ -577,3 +577,11 @@ pub async fn key_of(pusat: &Pusat, username: &str) -> loket::proof::ProofKey {
         .get(0);
     loket::proof::ProofKey::derive(pin_of(username), &salt).unwrap()
 }
+
+/// `username` approving at a counter with their PIN: the approver whose key proves it.
+pub async fn approver(pusat: &Pusat, username: &str) -> loket::store::Approver {
+    loket::store::Approver {
+        username: username.to_owned(),
+        key: key_of(pusat, username).await,
+    }
+}

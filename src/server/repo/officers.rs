@@ -87,7 +87,8 @@ pub async fn lock_if_over(
              SET locked_until = now() + make_interval(mins => $3), locked_at = now()
              WHERE o.username = $1 AND o.office = $2 AND o.active
                AND (o.locked_until IS NULL OR o.locked_until <= now())
-               AND (SELECT COALESCE(sum(least(n, $5)), 0) >= $4 AND count(*) >= 2
+               AND (SELECT COALESCE(sum(least(n, $5::bigint)), 0)::bigint >= $4::bigint
+                           AND count(*) >= 2
                     FROM (SELECT count(*) AS n FROM pin_failures p
                           WHERE p.username = o.username AND p.office = o.office
                             AND p.received > now() - interval '1 hour'
