@@ -21,6 +21,7 @@ use loket::domain::case::{Biometrics, Decision, Identity};
 use loket::domain::checklist::DocKind;
 use loket::domain::{Action, Booking, BookingCode};
 use loket::protocol::WireEvent;
+use loket::store::Actor;
 use support::{Counter, OFFICE, Pusat, assert_consistent, local_now};
 use uuid::Uuid;
 
@@ -1260,6 +1261,192 @@ async fn wrong_pins_at_several_counters_add_up_at_pusat_and_lock_the_officer_eve
     .await;
     three.sync().await.unwrap();
     signs_in(&three, "739104").unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_counter_s_flood_of_wrong_pins_locks_nobody_at_the_others() {
+    let (pusat, _) = Pusat::start(2).await;
+    let mut attacker = Counter::enroll(&pusat, 1).await;
+    let mut honest = Counter::enroll(&pusat, 2).await;
+    attacker.sync().await.unwrap();
+    honest.sync().await.unwrap();
+    // Thirty reports from one kiosk, ten for each of three people: each names its own
+    // officer, as a real report does.
+    for named in [support::OFFICER, support::SUPERVISOR, support::OFFICER] {
+        for _ in 0..10 {
+            push_pin_failed(&attacker, &pusat, named, named).await;
+        }
+    }
+    honest.sync().await.unwrap();
+    signs_in(&honest, support::OFFICER_PIN).unwrap();
+    honest
+        .store
+        .sign_in(support::SUPERVISOR, support::SUPERVISOR_PIN, local_now())
+        .unwrap();
+    let db = pusat.pool.get().await.unwrap();
+    let kept: i64 = db
+        .query_one("SELECT count(*) FROM pin_failures", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(kept, 30, "every report is kept, for a person to read");
+    let locked: i64 = db
+        .query_one(
+            "SELECT count(*) FROM officers WHERE locked_until > now()",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(locked, 0, "one counter alone locks nobody office-wide");
+    drop(db);
+    // Tries from a second counter make it a lock: the honest rule still holds.
+    wrong_pins(&honest, 5);
+    honest.sync().await.unwrap();
+    let problems = problems_of(&pusat, "pin").await;
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert_eq!(problems[0].subject, support::OFFICER);
+    pusat.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_names_a_person_only_if_their_pin_was_typed_there() {
+    let (pusat, jks) = Pusat::start(6).await;
+    {
+        let mut db = pusat.pool.get().await.unwrap();
+        support::add_officer(&mut db, OFFICE, "petugas2", "199105052016012003", "739164").await;
+    }
+    let mut counter = Counter::enroll(&pusat, 1).await;
+    counter.sync().await.unwrap();
+    // Honest: the officer who signed in here.
+    let honest = counter.serve_applicant(&jks[0], 0).unwrap().id;
+    let check_in = |b: &Booking| Action::CheckIn {
+        case_id: Uuid::now_v7(),
+        booking: b.code.clone(),
+        applicant: 0,
+        application: b.application,
+        at: local_now(),
+        exceptions: vec![],
+        checklist: vec![DocKind::EKtp],
+        identity: Identity {
+            name: b.applicants[0].name.clone(),
+            nik: b.applicants[0].nik.clone(),
+            birth_date: b.applicants[0].birth_date,
+            sex: b.applicants[0].sex,
+        },
+    };
+    // A colleague on the roster who never typed their PIN here.
+    let absent = Actor {
+        username: "petugas2".into(),
+        now: local_now(),
+        key: None,
+    };
+    let absent_case = counter
+        .store
+        .apply(&absent, None, &check_in(&jks[1]))
+        .unwrap()
+        .id;
+    // The supervisor's work written in the officer's name (four eyes on paper): signed with
+    // the supervisor's own key.
+    let supervisor = support::key_of(&pusat, support::SUPERVISOR).await;
+    let borrowed = Actor {
+        username: support::OFFICER.into(),
+        now: local_now(),
+        key: Some(supervisor),
+    };
+    let borrowed_case = counter
+        .store
+        .apply(&borrowed, None, &check_in(&jks[2]))
+        .unwrap()
+        .id;
+    // A supervisor's act from a plain counter: the day closed in supervisor1's name.
+    let officer = loket::store::Officer {
+        username: support::SUPERVISOR.into(),
+        nip: String::new(),
+        name: "Supervisor".into(),
+        role: loket::store::Role::Supervisor,
+    };
+    let named = Actor {
+        username: support::SUPERVISOR.into(),
+        now: local_now(),
+        key: None,
+    };
+    let ticket = {
+        let actor = counter.actor();
+        loket::counter::issue_ticket(&mut counter.store, &actor, 1, &jks[3])
+    };
+    assert!(ticket.is_ok(), "{ticket:?}");
+    loket::counter::close_day(&mut counter.store, &named, &officer, 1, support::today()).unwrap();
+    counter.sync().await.unwrap();
+
+    let db = pusat.pool.get().await.unwrap();
+    let cases: Vec<Uuid> = db
+        .query("SELECT id FROM cases", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(cases, vec![honest], "only the proven officer's case is projected");
+    let open: i64 = db
+        .query_one(
+            "SELECT count(*) FROM tickets WHERE state = 'issued'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(open, 1, "the day was not closed by a name");
+    drop(db);
+    let refused = refusals(&pusat).await;
+    assert!(
+        refused
+            .iter()
+            .any(|r| r.contains("no proof that \"petugas2\" was there")),
+        "{refused:#?}"
+    );
+    assert!(
+        refused
+            .iter()
+            .any(|r| r.contains("\"petugas1\"'s presence does not match")),
+        "{refused:#?}"
+    );
+    assert!(
+        refused
+            .iter()
+            .any(|r| r.contains("no proof that \"supervisor1\" was there")),
+        "{refused:#?}"
+    );
+    assert!(!cases.contains(&absent_case) && !cases.contains(&borrowed_case));
+    assert!(
+        metrics(&pusat)
+            .await
+            .contains("pusat_events_refused{office=\"JKS\"} 3"),
+        "counted"
+    );
+    pusat.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enrollment_without_a_device_key_is_refused() {
+    let (pusat, _) = Pusat::start(1).await;
+    let code = pusat.enroll_code(1).await;
+    let keyless = reqwest::Client::new()
+        .post(format!("{}/api/v1/enroll", pusat.url))
+        .header(loket::protocol::HEADER, loket::protocol::VERSION)
+        .json(&serde_json::json!({ "code": code }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(keyless.status(), 400);
+    let body = keyless.text().await.unwrap();
+    assert!(body.contains("public_key is required"), "{body}");
+    // The code was not used up: the kiosk enrolls with its key.
+    let key = loket::sync::DeviceKey::generate();
+    loket::sync::Client::enroll(&pusat.url, &code, None, &key)
+        .await
+        .unwrap();
+    pusat.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

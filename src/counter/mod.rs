@@ -531,11 +531,11 @@ pub fn answer_approval(
     if officer.username == waiting.ask.officer {
         return Err(CounterError::SelfApproval);
     }
-    if waiting.counter.is_none() {
-        return Err(CounterError::AnswerHere);
-    }
     if !granted && note.trim().is_empty() {
         return Err(CounterError::NoteNeeded);
+    }
+    if waiting.counter.is_none() {
+        return Err(CounterError::AnswerHere);
     }
     let answer = crate::protocol::ApprovalAnswer {
         request: waiting.ask.id,

@@ -292,8 +292,16 @@ async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<(Device, Ro
             ));
         }
         let public_key = row.public_key;
-        if let Some(key) = &public_key {
-            verify_signature(parts, key)?;
+        match &public_key {
+            Some(key) => verify_signature(parts, key)?,
+            // Enrolled before a key was required: its token alone is not enough.
+            None => {
+                return Err(ApiError::Client(
+                    ErrorCode::Unauthorized,
+                    "this device was enrolled without a key: enroll it again (loket enroll)"
+                        .into(),
+                ));
+            }
         }
         let device = Device {
             id: row.id,
@@ -508,9 +516,15 @@ pub async fn enroll(
     let token = new_token();
     let expires_at = Utc::now() + chrono::Duration::days(CREDENTIAL_DAYS);
     let (office, counter, role) = (row.office, row.counter, row.role);
+    // A device is its key: a credential without one would be a bearer token anyone who
+    // copies it can use.
     let public_key = match &req.public_key {
         Some(k) => Some(valid_public_key(k)?),
-        None => None,
+        None => {
+            return Err(ApiError::bad(
+                "public_key is required: a device enrolls with the key it signs every request with (update loket)",
+            ));
+        }
     };
     let new = repo::devices::NewDevice {
         id: device_id,
