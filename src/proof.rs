@@ -82,7 +82,8 @@ impl ProofKey {
     /// cost: deliberately slow, on a work thread). `None` only for a salt Argon2 refuses.
     pub fn derive(pin: &str, salt: &str) -> Option<ProofKey> {
         let params = argon2::Params::new(64 * 1024, 3, 1, None).ok()?;
-        let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let argon =
+            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
         let mut key = zeroize::Zeroizing::new([0u8; 32]);
         argon
             .hash_password_into(pin.as_bytes(), salt.as_bytes(), key.as_mut())
@@ -182,16 +183,34 @@ mod tests {
         assert!(key.verify_event(&event, &proof));
         let other_payload = serde_json::json!({"action": "decide", "amount": 0});
         let changed = [
-            EventFacts { id: Uuid::from_u128(8), ..event },
-            EventFacts { kind: "case.resume", ..event },
-            EventFacts { case_id: None, ..event },
-            EventFacts { office: "MKS", ..event },
-            EventFacts { officer: "supervisor1", ..event },
+            EventFacts {
+                id: Uuid::from_u128(8),
+                ..event
+            },
+            EventFacts {
+                kind: "case.resume",
+                ..event
+            },
+            EventFacts {
+                case_id: None,
+                ..event
+            },
+            EventFacts {
+                office: "MKS",
+                ..event
+            },
+            EventFacts {
+                officer: "supervisor1",
+                ..event
+            },
             EventFacts {
                 device_time: event.device_time + chrono::Duration::seconds(1),
                 ..event
             },
-            EventFacts { payload: &other_payload, ..event },
+            EventFacts {
+                payload: &other_payload,
+                ..event
+            },
         ];
         for c in &changed {
             assert!(!key.verify_event(c, &proof), "{c:?}");

@@ -227,14 +227,7 @@ async fn the_board_approves_what_a_counter_asked_and_refuses_every_forged_answer
     )
     .await;
     // Naming the supervisor without their PIN: nothing proves they were there.
-    push_answer(
-        &attacker,
-        4,
-        SUPERVISOR,
-        &forged(SUPERVISOR, request),
-        None,
-    )
-    .await;
+    push_answer(&attacker, 4, SUPERVISOR, &forged(SUPERVISOR, request), None).await;
     // A proof made for another answer (a grant copied onto a rejection's request).
     let mut copied = WireEvent {
         seq: 5,
@@ -331,7 +324,14 @@ async fn the_board_approves_what_a_counter_asked_and_refuses_every_forged_answer
     one.sync().await.unwrap();
     let mut self_answer = forged(SUPERVISOR, case.awaiting.unwrap().id);
     self_answer.case_id = own;
-    push_answer(&attacker, 8, SUPERVISOR, &self_answer, Some(&supervisor_key)).await;
+    push_answer(
+        &attacker,
+        8,
+        SUPERVISOR,
+        &self_answer,
+        Some(&supervisor_key),
+    )
+    .await;
     let reasons = refusals(&pusat).await;
     assert!(reasons[8].contains("their own request"), "{reasons:?}");
 

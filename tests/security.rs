@@ -1387,12 +1387,13 @@ async fn an_event_names_a_person_only_if_their_pin_was_typed_there() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(cases, vec![honest], "only the proven officer's case is projected");
+    assert_eq!(
+        cases,
+        vec![honest],
+        "only the proven officer's case is projected"
+    );
     let open: i64 = db
-        .query_one(
-            "SELECT count(*) FROM tickets WHERE state = 'issued'",
-            &[],
-        )
+        .query_one("SELECT count(*) FROM tickets WHERE state = 'issued'", &[])
         .await
         .unwrap()
         .get(0);
@@ -1688,7 +1689,10 @@ async fn a_supervisor_s_pin_approval_proves_one_act_and_a_counter_cannot_forge_o
     )
     .unwrap();
     assert!(attempt.check(support::SUPERVISOR_PIN));
-    let key = attempt.key().cloned().expect("the roster brought the proof salt");
+    let key = attempt
+        .key()
+        .cloned()
+        .expect("the roster brought the proof salt");
     loket::counter::approval_outcome(&counter.store, &asker, attempt, true, local_now()).unwrap();
     let approver = loket::store::Approver {
         username: support::SUPERVISOR.into(),
@@ -1753,7 +1757,11 @@ async fn a_supervisor_s_pin_approval_proves_one_act_and_a_counter_cannot_forge_o
     // on the same case's event sent again under a new id. Both are refused: a proof covers
     // its one event.
     let outbox = counter.store.outbox_from(1, 1000).unwrap();
-    let original = outbox.iter().find(|e| e.id == honest_event).unwrap().clone();
+    let original = outbox
+        .iter()
+        .find(|e| e.id == honest_event)
+        .unwrap()
+        .clone();
     let mut on_another = WireEvent {
         case_id: Some(reused),
         id: Uuid::now_v7(),

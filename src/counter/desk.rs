@@ -13,8 +13,8 @@ use super::{CounterError, Opened, WalkIn};
 use crate::domain::queue::{QueueRules, Ticket, TicketAction};
 use crate::domain::{Action, Booking, BookingCode, Case, Office};
 use crate::store::{
-    Actor, Approver, AuthError, Durability, LostCall, Officer, PinAttempt, QueueRow, Result, ServedElsewhere,
-    Store, StoreError, StoreThread, StoredPhoto, SyncCounts,
+    Actor, Approver, AuthError, Durability, LostCall, Officer, PinAttempt, QueueRow, Result,
+    ServedElsewhere, Store, StoreError, StoreThread, StoredPhoto, SyncCounts,
 };
 
 pub struct Desk {

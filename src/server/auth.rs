@@ -298,8 +298,7 @@ async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<(Device, Ro
             None => {
                 return Err(ApiError::Client(
                     ErrorCode::Unauthorized,
-                    "this device was enrolled without a key: enroll it again (loket enroll)"
-                        .into(),
+                    "this device was enrolled without a key: enroll it again (loket enroll)".into(),
                 ));
             }
         }

@@ -68,9 +68,14 @@ pub async fn apply<'a>(
         }
     }
     for username in counted {
-        if let Some(entry) =
-            repo::officers::lock_if_over(tx, &device.office, &username, MAX_OFFICE_FAILURES, PER_DEVICE)
-                .await?
+        if let Some(entry) = repo::officers::lock_if_over(
+            tx,
+            &device.office,
+            &username,
+            MAX_OFFICE_FAILURES,
+            PER_DEVICE,
+        )
+        .await?
         {
             tracing::warn!(office = %device.office, "officer locked after wrong PINs across counters");
             out.changes.push(Change::Officer(entry));

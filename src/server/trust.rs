@@ -21,9 +21,9 @@ use uuid::Uuid;
 
 use super::auth::Device;
 use super::{Result, repo};
-use crate::proof::ProofKey;
 use crate::domain::case::Decision;
 use crate::domain::{Action, Booking};
+use crate::proof::ProofKey;
 use crate::protocol::{ApprovalAnswer, WireEvent};
 
 /// pusat's records that the events of one push are checked against.
@@ -211,9 +211,7 @@ impl Guard {
                 .into_iter()
                 .find(|s| *s != answer.supervisor)
             {
-                return Some(format!(
-                    "{supervisor:?} did not answer request {request}"
-                ));
+                return Some(format!("{supervisor:?} did not answer request {request}"));
             }
             return None;
         }

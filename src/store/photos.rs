@@ -158,14 +158,20 @@ impl Store {
         }
         let (hash, now) = (stored.sha256.clone(), actor.now.to_rfc3339());
         let bytes = stored.bytes as i64;
-        self.apply_with(actor, Some(case_id), action, super::Proven::Officer, |tx, case| {
-            tx.execute(
+        self.apply_with(
+            actor,
+            Some(case_id),
+            action,
+            super::Proven::Officer,
+            |tx, case| {
+                tx.execute(
                 "INSERT INTO photos (sha256, case_id, bytes, created_at) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (sha256) DO NOTHING",
                 params![hash, case.id.to_string(), bytes, now],
             )?;
-            Ok(())
-        })
+                Ok(())
+            },
+        )
     }
 
     /// Photos not yet uploaded to the central service.
