@@ -8,9 +8,12 @@
 //! the package), else `$XDG_CONFIG_HOME/loket`, else `~/.config/loket`; the file
 //! `kiosk.secret`, mode 0600 in a 0700 folder, made on first use when missing.
 //!
-//! Sealing is ChaCha20-Poly1305 with a key derived for each purpose, a random nonce per seal
-//! and what the sealed value belongs to (an officer's username) as associated data, so a
-//! sealed value moved to another row does not open either.
+//! Sealing is ChaCha20-Poly1305 with a key derived for each purpose (HKDF-SHA256, the
+//! RustCrypto `hkdf` crate), a random nonce per seal and what the sealed value belongs to (an
+//! officer's username) as associated data, so a sealed value moved to another row does not
+//! open either. What loket 0.2 sealed with its first derivation (SHA-256 of the secret and
+//! the purpose) still opens, and is sealed again the new way when next written; a database
+//! keyed the first way is rekeyed the first time a terminal opens it.
 
 use std::path::{Path, PathBuf};
 
@@ -24,7 +27,9 @@ pub const FILE: &str = "kiosk.secret";
 /// The environment variable that names the folder.
 pub const DIR_ENV: &str = "LOKET_SECRET_DIR";
 /// What a sealed value starts with.
-const SEALED: &str = "sealed1:";
+const SEALED: &str = "sealed2:";
+/// What a value sealed with the first derivation (loket 0.2) starts with.
+const SEALED_V1: &str = "sealed1:";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
@@ -73,6 +78,14 @@ impl Purpose {
     }
 }
 
+/// Which derivation of the purpose keys: HKDF now, the first one to open what loket 0.2
+/// sealed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Derivation {
+    Hkdf,
+    First,
+}
+
 /// The folder the kiosk's secret is kept in (see the module's documentation).
 pub fn dir() -> PathBuf {
     if let Some(dir) = std::env::var_os(DIR_ENV).filter(|d| !d.is_empty()) {
@@ -89,7 +102,7 @@ pub fn dir() -> PathBuf {
 
 /// Whether `text` is a sealed value (else it predates sealing).
 pub fn is_sealed(text: &str) -> bool {
-    text.starts_with(SEALED)
+    text.starts_with(SEALED) || text.starts_with(SEALED_V1)
 }
 
 impl KioskSecret {
@@ -138,25 +151,46 @@ impl KioskSecret {
     }
 
     /// The key of `purpose`: each purpose its own, none revealing the secret or another.
-    fn derive(&self, purpose: Purpose) -> [u8; 32] {
-        let mut h = Sha256::new();
-        h.update(self.0);
-        h.update(purpose.label());
-        h.finalize().into()
+    fn derive(&self, purpose: Purpose, how: Derivation) -> zeroize::Zeroizing<[u8; 32]> {
+        let mut key = zeroize::Zeroizing::new([0u8; 32]);
+        match how {
+            Derivation::Hkdf => {
+                // 32 bytes is far below HKDF-SHA256's limit (255 × 32): this cannot fail.
+                let _ = hkdf::Hkdf::<Sha256>::new(Some(b"loket kiosk secret"), &self.0)
+                    .expand(purpose.label(), key.as_mut());
+            }
+            Derivation::First => {
+                let mut h = Sha256::new();
+                h.update(self.0);
+                h.update(purpose.label());
+                key.copy_from_slice(&h.finalize());
+            }
+        }
+        key
     }
 
-    fn cipher(&self, purpose: Purpose) -> ChaCha20Poly1305 {
-        ChaCha20Poly1305::new(Key::from_slice(&self.derive(purpose)))
+    fn cipher(&self, purpose: Purpose, how: Derivation) -> ChaCha20Poly1305 {
+        ChaCha20Poly1305::new(Key::from_slice(self.derive(purpose, how).as_ref()))
     }
 
     /// The database file's raw key in SQLCipher's notation (`x'…'`, 64 hex digits): a
     /// raw key skips SQLCipher's passphrase stretching, which a random 256-bit key does not
     /// need, so opening the database stays instant.
     pub fn database_key(&self) -> zeroize::Zeroizing<String> {
+        self.database_key_of(Derivation::Hkdf)
+    }
+
+    /// The key loket 0.2 gave the database: a database still keyed so is rekeyed when a
+    /// terminal opens it ([`crate::store::cipher`]).
+    pub fn first_database_key(&self) -> zeroize::Zeroizing<String> {
+        self.database_key_of(Derivation::First)
+    }
+
+    fn database_key_of(&self, how: Derivation) -> zeroize::Zeroizing<String> {
         use std::fmt::Write;
         let mut out = zeroize::Zeroizing::new(String::with_capacity(67));
         out.push_str("x'");
-        for b in self.derive(Purpose::Database) {
+        for b in self.derive(Purpose::Database, how).iter() {
             let _ = write!(out, "{b:02X}");
         }
         out.push('\'');
@@ -181,7 +215,7 @@ impl KioskSecret {
         };
         // Encryption into a Vec fails only past ChaCha20's 256 GiB per message.
         let sealed = self
-            .cipher(purpose)
+            .cipher(purpose, Derivation::Hkdf)
             .encrypt(Nonce::from_slice(&nonce), payload)
             .unwrap_or_default();
         let mut out = nonce.to_vec();
@@ -192,12 +226,33 @@ impl KioskSecret {
     /// What [`KioskSecret::seal`] sealed; `None` when it was sealed by another kiosk's
     /// secret, for another owner or purpose, or was changed.
     pub fn open(&self, purpose: Purpose, owner: &str, sealed: &str) -> Option<Vec<u8>> {
-        let bytes = URL_SAFE_NO_PAD.decode(sealed.strip_prefix(SEALED)?).ok()?;
-        self.open_bytes(purpose, owner, &bytes)
+        let (body, how) = match sealed.strip_prefix(SEALED) {
+            Some(body) => (body, Derivation::Hkdf),
+            None => (sealed.strip_prefix(SEALED_V1)?, Derivation::First),
+        };
+        let bytes = URL_SAFE_NO_PAD.decode(body).ok()?;
+        self.open_with(purpose, owner, &bytes, how)
     }
 
-    /// What [`KioskSecret::seal_bytes`] sealed (see [`KioskSecret::open`]).
+    /// What [`KioskSecret::seal_bytes`] sealed (see [`KioskSecret::open`]), or loket 0.2
+    /// sealed (the authentication tag tells which key opens it).
     pub fn open_bytes(&self, purpose: Purpose, owner: &str, bytes: &[u8]) -> Option<Vec<u8>> {
+        self.open_with(purpose, owner, bytes, Derivation::Hkdf)
+            .or_else(|| self.open_with(purpose, owner, bytes, Derivation::First))
+    }
+
+    /// Whether `sealed` was sealed the way loket 0.2 did (to be sealed again).
+    pub fn sealed_the_first_way(sealed: &str) -> bool {
+        sealed.starts_with(SEALED_V1)
+    }
+
+    fn open_with(
+        &self,
+        purpose: Purpose,
+        owner: &str,
+        bytes: &[u8],
+        how: Derivation,
+    ) -> Option<Vec<u8>> {
         if bytes.len() < 12 {
             return None;
         }
@@ -206,7 +261,7 @@ impl KioskSecret {
             msg: body,
             aad: owner.as_bytes(),
         };
-        self.cipher(purpose)
+        self.cipher(purpose, how)
             .decrypt(Nonce::from_slice(nonce), payload)
             .ok()
     }
@@ -237,6 +292,51 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_loket_0_2_sealed_still_opens_and_new_seals_use_hkdf() {
+        let secret = KioskSecret([7u8; 32]);
+        // Sealed as loket 0.2 did: its first derivation, its prefix.
+        let nonce = [1u8; 12];
+        let old = secret
+            .cipher(Purpose::PinHash, Derivation::First)
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: b"hash",
+                    aad: b"petugas1",
+                },
+            )
+            .unwrap();
+        let mut bytes = nonce.to_vec();
+        bytes.extend(old);
+        let text = format!("{SEALED_V1}{}", URL_SAFE_NO_PAD.encode(&bytes));
+        assert!(is_sealed(&text) && KioskSecret::sealed_the_first_way(&text));
+        assert_eq!(
+            secret.open(Purpose::PinHash, "petugas1", &text).unwrap(),
+            b"hash"
+        );
+        assert_eq!(
+            secret
+                .open_bytes(Purpose::PinHash, "petugas1", &bytes)
+                .unwrap(),
+            b"hash"
+        );
+        let new = secret.seal(Purpose::PinHash, "petugas1", b"hash");
+        assert!(new.starts_with(SEALED) && !KioskSecret::sealed_the_first_way(&new));
+        // The two derivations give different keys; HKDF's is what seals now.
+        assert_ne!(
+            *secret.derive(Purpose::PinHash, Derivation::Hkdf),
+            *secret.derive(Purpose::PinHash, Derivation::First)
+        );
+        let hkdf_bytes = URL_SAFE_NO_PAD.decode(&new[SEALED.len()..]).unwrap();
+        assert!(
+            secret
+                .open_with(Purpose::PinHash, "petugas1", &hkdf_bytes, Derivation::First)
+                .is_none()
+        );
+        assert_ne!(secret.database_key(), secret.first_database_key());
+    }
 
     #[test]
     fn a_sealed_value_opens_only_with_its_secret_owner_and_purpose() {

@@ -24,14 +24,26 @@ const PLAIN_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
 /// Gives `conn` the database key of `secret`; nothing is read before this.
 pub fn key(conn: &Connection, secret: &KioskSecret) -> Result<()> {
+    key_with(conn, &secret.database_key())
+}
+
+fn key_with(conn: &Connection, key: &str) -> Result<()> {
     // SQLCipher would write a failed page check to stderr, over the officer's screen: the
     // error it returns says enough.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
-    let key = secret.database_key();
     // The key is hex digits only, so writing it into the statement is safe; a bound
     // parameter is not accepted by PRAGMA.
-    conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.as_str()))?;
+    conn.execute_batch(&format!("PRAGMA key = \"{key}\";"))?;
     Ok(())
+}
+
+/// A connection to `path` keyed the way loket 0.2 keyed it (its first key derivation), if
+/// that opens it.
+fn open_first_way(path: &Path, secret: &KioskSecret, flags: OpenFlags) -> Option<Connection> {
+    let conn = Connection::open_with_flags(path, flags).ok()?;
+    key_with(&conn, &secret.first_database_key()).ok()?;
+    readable(&conn).ok()?;
+    Some(conn)
 }
 
 /// Whether the file at `path` is a plain (unencrypted) SQLite database.
@@ -59,7 +71,19 @@ pub fn open(path: &Path, secret: &KioskSecret) -> Result<Connection> {
     let conn = Connection::open(path)?;
     key(&conn, secret)?;
     match readable(&conn) {
-        Err(StoreError::Corrupt) => Err(StoreError::OtherKiosk),
+        Err(StoreError::Corrupt) => {
+            // Keyed by loket 0.2: given the current key, once.
+            let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let old = open_first_way(path, secret, flags).ok_or(StoreError::OtherKiosk)?;
+            drop(conn);
+            let key = secret.database_key();
+            old.execute_batch(&format!("PRAGMA rekey = \"{}\";", key.as_str()))?;
+            drop(old);
+            let conn = Connection::open(path)?;
+            super::cipher::key(&conn, secret)?;
+            readable(&conn)?;
+            Ok(conn)
+        }
         Err(e) => Err(e),
         Ok(()) => Ok(conn),
     }
@@ -73,7 +97,8 @@ pub fn open_read_only(path: &Path, secret: &KioskSecret) -> Result<Connection> {
     if !is_plain(path) {
         key(&conn, secret)?;
         if let Err(StoreError::Corrupt) = readable(&conn) {
-            return Err(StoreError::OtherKiosk);
+            // Keyed by loket 0.2 and not yet opened by a terminal since: read it so.
+            return open_first_way(path, secret, flags).ok_or(StoreError::OtherKiosk);
         }
     }
     Ok(conn)
@@ -178,6 +203,33 @@ mod tests {
 
     fn secret(dir: &Path) -> KioskSecret {
         KioskSecret::in_dir(dir).unwrap()
+    }
+
+    #[test]
+    fn a_database_loket_0_2_keyed_is_read_and_rekeyed_when_a_terminal_opens_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("loket.db");
+        let mine = secret(&dir.path().join("mine"));
+        {
+            let conn = Connection::open(&path).unwrap();
+            key_with(&conn, &mine.first_database_key()).unwrap();
+            conn.execute_batch("CREATE TABLE t (name TEXT); INSERT INTO t VALUES ('Siti Rahayu');")
+                .unwrap();
+        }
+        let count = |conn: &Connection| -> i64 {
+            conn.query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(count(&open_read_only(&path, &mine).unwrap()), 1);
+        assert_eq!(count(&open(&path, &mine).unwrap()), 1);
+        // Rekeyed: the current key alone opens it now, the first one no more.
+        let now = Connection::open(&path).unwrap();
+        key(&now, &mine).unwrap();
+        assert_eq!(count(&now), 1);
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY;
+        assert!(open_first_way(&path, &mine, flags).is_none());
+        let theirs = secret(&dir.path().join("theirs"));
+        assert!(matches!(open(&path, &theirs), Err(StoreError::OtherKiosk)));
     }
 
     #[test]

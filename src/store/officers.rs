@@ -156,15 +156,29 @@ impl Store {
             .seal(Purpose::PinHash, username, hash.as_bytes())
     }
 
-    /// Seals PIN hashes stored before sealing (or put back by hand): at every open.
+    /// Seals PIN hashes stored before sealing (or put back by hand), and seals again those
+    /// loket 0.2 sealed with its first key derivation: at every open.
     pub(super) fn seal_plain_pin_hashes(&self) -> Result<()> {
         let mut stmt = self.conn.prepare(
-            "SELECT username, pin_hash FROM officers WHERE pin_hash NOT LIKE 'sealed1:%' AND pin_hash <> ''",
+            "SELECT username, pin_hash FROM officers WHERE pin_hash NOT LIKE 'sealed2:%' AND pin_hash <> ''",
         )?;
         let plain: Vec<(String, String)> = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
-        for (username, hash) in plain {
+        for (username, stored) in plain {
+            let hash = if crate::secret::is_sealed(&stored) {
+                // Sealed by another kiosk's secret: left as it is (the sign-in says so).
+                let Some(hash) = self
+                    .secret
+                    .open(Purpose::PinHash, &username, &stored)
+                    .and_then(|h| String::from_utf8(h).ok())
+                else {
+                    continue;
+                };
+                hash
+            } else {
+                stored
+            };
             self.conn.execute(
                 "UPDATE officers SET pin_hash = ?2 WHERE username = ?1",
                 params![username, self.seal_pin_hash(&username, &hash)],

@@ -331,7 +331,7 @@ fn a_copied_database_gives_no_pin_hash_and_no_sign_in_on_another_kiosk() {
     assert!(
         stored
             .iter()
-            .all(|h| h.starts_with("sealed1:") && !h.contains("argon2")),
+            .all(|h| h.starts_with("sealed2:") && !h.contains("argon2")),
         "{stored:?}"
     );
     assert_eq!(
@@ -348,7 +348,7 @@ fn a_copied_database_gives_no_pin_hash_and_no_sign_in_on_another_kiosk() {
         Err(StoreError::OtherKiosk)
     ));
     let bytes = std::fs::read(&path).unwrap();
-    for needle in [&b"sealed1:"[..], b"petugas1", b"argon2"] {
+    for needle in [&b"sealed2:"[..], b"petugas1", b"argon2"] {
         assert!(!bytes.windows(needle.len()).any(|w| w == needle));
     }
 }
