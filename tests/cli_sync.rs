@@ -17,7 +17,7 @@ fn pusat(db: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pusat"))
         .args(args)
         .env("DATABASE_URL", db)
-        .env("PUSAT_OFFICER_PIN", "482913")
+        .env("PUSAT_OFFICER_PIN", "4829137065")
         .env("RUST_LOG", "warn")
         .output()
         .unwrap()

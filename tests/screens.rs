@@ -735,6 +735,28 @@ fn a_wedge_scan_never_lands_in_a_field() {
     assert!(draw(&f.app, 100, 30).contains("Osaka"));
 }
 
+/// A supervisor's PIN has ten digits, and a keypad types them as fast as a scanner: typed
+/// into a PIN field they are a PIN, never a misread booking code.
+#[test]
+fn a_long_pin_typed_at_scanner_speed_signs_in() {
+    let mut f = fixture_with_wedge_and(|store, _| {
+        let kepala = loket::store::Officer {
+            username: "kepala2".into(),
+            nip: "198001012005011072".into(),
+            name: "Kepala Seksi".into(),
+            role: loket::store::Role::Supervisor,
+        };
+        let hash = loket::store::hash_pin("4829137065").unwrap();
+        store.put_officer(&kepala, &hash).unwrap();
+    });
+    // Every key at one instant of the fixture's clock: scanner speed.
+    login(&mut f.app, "kepala2", "4829137065");
+    f.app.handle(loket::ui::Event::KeysDue);
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("Selamat bertugas"), "{screen}");
+    assert!(!screen.contains("dipindai"), "{screen}");
+}
+
 #[test]
 fn a_refused_scan_and_an_unplugged_scanner_say_so() {
     use loket::devices::framing::Refusal;

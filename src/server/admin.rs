@@ -83,7 +83,7 @@ pub async fn officer_add(client: &mut tokio_postgres::Client, o: &NewOfficer<'_>
     if !["officer", "supervisor", "technician"].contains(&o.role) {
         return Err(ApiError::bad("role is officer, supervisor or technician"));
     }
-    if let Some(weak) = crate::domain::pin::weakness(o.pin, o.nip) {
+    if let Some(weak) = crate::domain::pin::weakness_for(o.pin, o.nip, o.role) {
         return Err(ApiError::bad(weak.english()));
     }
     let pin_hash = crate::store::hash_pin(o.pin).map_err(|e| ApiError::Internal(e.to_string()))?;

@@ -35,6 +35,11 @@ pub enum Answer {
 }
 
 impl Dialog {
+    /// Whether a PIN is being typed in it.
+    pub fn secret_focused(&self) -> bool {
+        matches!(&self.body, Body::Fields(f) if f.secret_focused())
+    }
+
     pub fn confirm(title: Label, message: String) -> Dialog {
         Dialog {
             title,

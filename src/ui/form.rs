@@ -104,6 +104,11 @@ impl Form {
         Form { fields, focus: 0 }
     }
 
+    /// Whether the focused field is a PIN's: what is typed there is never a scan.
+    pub fn secret_focused(&self) -> bool {
+        matches!(self.fields.get(self.focus).map(|f| &f.value), Some(Value::Text(t)) if t.is_secret())
+    }
+
     fn find(&self, key: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.key == key)
     }

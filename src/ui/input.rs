@@ -30,6 +30,10 @@ impl TextInput {
             ..Self::default()
         }
     }
+    /// Whether it hides what is typed (a PIN).
+    pub fn is_secret(&self) -> bool {
+        self.secret
+    }
     pub fn with_value(value: &str) -> Self {
         let mut input = Self::new();
         input.set(value);

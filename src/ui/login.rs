@@ -30,6 +30,11 @@ pub struct LoginScreen {
 }
 
 impl LoginScreen {
+    /// Whether the PIN is being typed.
+    pub fn secret_focused(&self) -> bool {
+        self.form.secret_focused()
+    }
+
     pub fn new(locked_by: Option<String>) -> LoginScreen {
         let mut form = Form::new(vec![
             Field::text("user", |s| s.login_user, locked_by.as_deref().unwrap_or("")),

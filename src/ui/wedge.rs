@@ -55,6 +55,11 @@ impl Wedge {
         }
     }
 
+    /// Every held key, now (what is typed next is not a scan).
+    pub fn flush(&mut self) -> Vec<KeyEvent> {
+        self.release()
+    }
+
     fn release(&mut self) -> Vec<KeyEvent> {
         self.last = None;
         std::mem::take(&mut self.held)

@@ -67,9 +67,14 @@ pub fn fixture_prepared(
 /// The demo office with keyboard-wedge detection as configured by default: `typ` then types
 /// at scanner speed.
 pub fn fixture_with_wedge() -> Fixture {
+    fixture_with_wedge_and(|_, _| {})
+}
+
+/// As [`fixture_with_wedge`], with `prepare` run on the seeded store first.
+pub fn fixture_with_wedge_and(prepare: impl FnOnce(&mut Store, &[Booking])) -> Fixture {
     let data = tempfile::tempdir().unwrap();
     let store = Store::open_in_memory("JKS").unwrap();
-    fixture_of(Config::defaults(), data, store, |_, _| {})
+    fixture_of(Config::defaults(), data, store, prepare)
 }
 
 /// A fixture whose database is a real file, `loket.db` in the data folder, that a test may

@@ -25,7 +25,7 @@ pub const OFFICER: &str = "petugas1";
 pub const SUPERVISOR: &str = "supervisor1";
 /// Their PINs.
 pub const OFFICER_PIN: &str = "482913";
-pub const SUPERVISOR_PIN: &str = "593024";
+pub const SUPERVISOR_PIN: &str = "5930241876";
 
 /// The PIN of an officer [`add_office`] made.
 pub fn pin_of(username: &str) -> &'static str {

@@ -15,6 +15,15 @@ impl App {
     /// ends in Enter and is shaped like a scan goes to the scan path (as a serial scanner's
     /// does), never into the focused field; anything else reaches the screen as typed.
     pub fn on_typed(&mut self, key: KeyEvent, at: std::time::Instant) {
+        // A PIN is typed, never scanned: ten digits typed fast on a keypad are no misread
+        // booking code (what was held before goes first, in order).
+        if self.pin_focused() {
+            for held in self.wedge.flush() {
+                self.on_key(&held);
+            }
+            self.on_key(&key);
+            return;
+        }
         let setup = &self.setup;
         let ctx = crate::domain::payload::ScanContext {
             key: setup.token_key.as_ref(),
@@ -37,6 +46,21 @@ impl App {
                 }
                 self.on_scan(&text);
             }
+        }
+    }
+
+    /// Whether the focused field takes a PIN: the sign-in's, the lock's, or a supervisor's
+    /// in a case's approval dialog.
+    fn pin_focused(&self) -> bool {
+        match &self.session {
+            None => self.login.secret_focused(),
+            Some(session) => match &session.mode {
+                Mode::Locked(lock) => lock.secret_focused(),
+                Mode::Asking(..) => false,
+                Mode::Working => {
+                    matches!(self.stack.last(), Some(Screen::Case(c)) if c.secret_focused())
+                }
+            },
         }
     }
 

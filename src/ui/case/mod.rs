@@ -246,6 +246,13 @@ impl CaseScreen {
         (hints, help)
     }
 
+    /// Whether a supervisor's PIN is being typed in its dialog.
+    pub fn secret_focused(&self) -> bool {
+        self.dialog
+            .as_ref()
+            .is_some_and(|(d, _)| d.secret_focused())
+    }
+
     pub fn typing(&self) -> bool {
         self.dialog.is_some()
             || match self.editing() {
