@@ -608,6 +608,7 @@ fn the_office_day_runs_across_counters_board_and_display() {
     // were given, whatever mix of services the day's generated bookings hold.
     let rules = loket::domain::queue::QueueRules::default();
     let first_line = rules.lines[0].prefix.clone();
+    let all = bookings.clone();
     let bookings: Vec<_> = bookings
         .into_iter()
         .filter(|b| rules.line_for(b).prefix == first_line)
@@ -745,6 +746,43 @@ fn the_office_day_runs_across_counters_board_and_display() {
     t.type_to("c1", "A-7777");
     t.keys_to("c1", &["F6"]);
     t.wait_in("c1", "Tidak ada nomor A-7777 hari ini");
+    t.keys_to("c1", &["Escape"]);
+
+    // Counter 1's officer finds the documents incomplete and asks the board; the
+    // supervisor, signed in there with their PIN, approves; the case moves on at counter 1.
+    // Every event on the way carries the proof of who acted, and pusat checks each.
+    let asked = all
+        .iter()
+        .find(|b| b.applicants.len() == 1 && !bookings.iter().any(|t| t.code == b.code))
+        .expect("a single applicant's booking beside the three numbers");
+    let code = asked.code.to_string();
+    t.type_to("c1", &code);
+    t.keys_to("c1", &["Enter"]);
+    t.wait_in("c1", &format!("Booking {code}"));
+    t.keys_to("c1", &["Enter"]);
+    t.wait_in("c1", "Data pemohon");
+    t.keys_to("c1", &["Enter", "Enter", "Enter", "Enter"]);
+    // e-KTP valid, the family card missing, the third document valid.
+    t.type_to("c1", "121");
+    t.keys_to("c1", &["F8"]);
+    t.wait_in("c1", "F4: kirim ke papan");
+    t.keys_to("c1", &["F4"]);
+    t.wait_in("c1", "Menunggu supervisor");
+    t.wait_in("board", "Menunggu persetujuan supervisor (1)");
+    t.keys_to("board", &["s"]);
+    t.keys_to("board", &["Enter"]);
+    t.keys_to("board", &["Enter"]);
+    t.wait_in("board", "disetujui: loket 1 melanjutkannya");
+    let moved_on = t.wait_in("c1", "▶ Wawancara");
+    assert!(!moved_on.contains("Menunggu supervisor"), "{moved_on}");
+    let refused = rt.block_on(async {
+        let db = pusat.pool.get().await.unwrap();
+        db.query_one("SELECT count(*) FROM refused_events", &[])
+            .await
+            .unwrap()
+            .get::<_, i64>(0)
+    });
+    assert_eq!(refused, 0, "the honest day is never refused");
     t.keys_to("c1", &["Escape"]);
 
     // The supervisor closes the day: the one left waiting and the two called but never
