@@ -205,6 +205,19 @@ pub struct OfficeStatus {
     pub conflicts_today: u32,
     /// Events of today pusat refused (a counter wrote what it may not).
     pub refused_today: u32,
+    /// Officers pusat locked office-wide for wrong PINs, still locked: when, until when,
+    /// and the counters whose wrong PINs counted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locked: Vec<OfficerLocked>,
+}
+
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficerLocked {
+    pub username: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub until: chrono::DateTime<chrono::Utc>,
+    pub counters: Vec<u32>,
 }
 
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]

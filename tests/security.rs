@@ -1306,6 +1306,12 @@ async fn one_counter_s_flood_of_wrong_pins_locks_nobody_at_the_others() {
     let problems = problems_of(&pusat, "pin").await;
     assert_eq!(problems.len(), 1, "{problems:#?}");
     assert_eq!(problems[0].subject, support::OFFICER);
+    // The board says who is locked, since when, and from which counters.
+    let status = honest.client.office_status().await.unwrap();
+    assert_eq!(status.locked.len(), 1, "{status:?}");
+    assert_eq!(status.locked[0].username, support::OFFICER);
+    assert_eq!(status.locked[0].counters, vec![1, 2]);
+    assert!(status.locked[0].until > status.locked[0].at);
     pusat.stop().await;
 }
 

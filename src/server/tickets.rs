@@ -720,9 +720,11 @@ pub async fn office_status(
         })
         .collect();
     let (conflicts, refused) = repo::tickets::problems_today(&**client, &device.office).await?;
+    let locked = repo::officers::locked(&**client, &device.office).await?;
     Ok(axum::Json(crate::protocol::OfficeStatus {
         counters,
         conflicts_today: conflicts.max(0) as u32,
         refused_today: refused.max(0) as u32,
+        locked,
     }))
 }

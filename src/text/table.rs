@@ -167,6 +167,7 @@ strings! {
     alert_unseen: "Loket {counter} tidak tersambung ke pusat sejak {since}: panggilan dan nomornya belum terlihat di sini.", "Counter {counter} has not reached pusat since {since}: its calls and numbers are not seen here.";
     alert_never: "Loket {counter} belum pernah tersambung ke pusat sejak didaftarkan.", "Counter {counter} has never reached pusat since it was enrolled.";
     alert_conflicts: "{count} panggilan bentrok dalam 24 jam (dua loket memanggil nomor yang sama); nomornya dipegang loket yang lebih dulu.", "{count} {call|calls} clashed in 24 hours (two counters called the same number); the first counter holds it.";
+    alert_locked: "{officer} terkunci di semua loket sejak {since} sampai {until}: PIN salah dari loket {counters}. Jika bukan dia yang mencoba, laporkan; PIN baru membukanya.", "{officer} is locked at every counter since {since} until {until}: wrong PINs from counters {counters}. If it was not them trying, report it; a new PIN unlocks.";
     alert_refused: "{count} peristiwa ditolak pusat dalam 24 jam: teknisi memeriksanya dengan `pusat problems`.", "{count} {event|events} refused by pusat in 24 hours: a technician checks them with `pusat problems`.";
     board_step_times: "Per langkah (median/p90, kasus loket ini): {times}", "Per step (median/p90, this counter's cases): {times}";
     board_supervisor_only: "Papan antrean hanya untuk supervisor.", "The queue board is for supervisors only.";

@@ -183,6 +183,21 @@ impl BoardScreen {
         if status.refused_today > 0 {
             out.push(fill!(s.alert_refused, count = status.refused_today));
         }
+        for lock in status.locked.iter().filter(|l| l.until > now) {
+            let counters = lock
+                .counters
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            out.push(fill!(
+                s.alert_locked,
+                officer = lock.username,
+                since = view.office.zone.local(lock.at).format("%H:%M"),
+                until = view.office.zone.local(lock.until).format("%H:%M"),
+                counters = counters
+            ));
+        }
         out
     }
 

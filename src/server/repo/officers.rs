@@ -172,3 +172,40 @@ pub async fn withdraw(client: &impl GenericClient, username: &str) -> Result<Opt
         .await?
         .map(|r| r.get(0)))
 }
+
+/// The officers of `office` locked office-wide for wrong PINs and still locked: when,
+/// until when, and the counters whose wrong PINs counted toward it.
+pub async fn locked(
+    client: &impl GenericClient,
+    office: &str,
+) -> Result<Vec<crate::protocol::OfficerLocked>> {
+    let rows = client
+        .query(
+            "SELECT o.username, o.locked_at, o.locked_until,
+                    COALESCE(array_agg(DISTINCT d.counter ORDER BY d.counter)
+                             FILTER (WHERE d.counter IS NOT NULL), '{}')
+             FROM officers o
+             LEFT JOIN pin_failures p ON p.username = o.username AND p.office = o.office
+                  AND p.received > o.locked_at - interval '1 hour'
+                  AND p.received <= o.locked_at
+             LEFT JOIN devices d ON d.id = p.device
+             WHERE o.office = $1 AND o.locked_until > now() AND o.locked_at IS NOT NULL
+             GROUP BY o.username, o.locked_at, o.locked_until
+             ORDER BY o.locked_at",
+            &[&office],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| crate::protocol::OfficerLocked {
+            username: r.get(0),
+            at: r.get(1),
+            until: r.get(2),
+            counters: r
+                .get::<_, Vec<i32>>(3)
+                .into_iter()
+                .map(|c| c.max(0) as u32)
+                .collect(),
+        })
+        .collect())
+}
