@@ -1300,8 +1300,12 @@ async fn one_counter_s_flood_of_wrong_pins_locks_nobody_at_the_others() {
         .get(0);
     assert_eq!(locked, 0, "one counter alone locks nobody office-wide");
     drop(db);
-    // Tries from a second counter make it a lock: the honest rule still holds.
-    wrong_pins(&honest, 5);
+    // A second counter's tries count in full, the flood only up to one counter's share:
+    // one wrong PIN there locks nobody yet, five do.
+    wrong_pins(&honest, 1);
+    honest.sync().await.unwrap();
+    assert!(problems_of(&pusat, "pin").await.is_empty());
+    wrong_pins(&honest, 4);
     honest.sync().await.unwrap();
     let problems = problems_of(&pusat, "pin").await;
     assert_eq!(problems.len(), 1, "{problems:#?}");
