@@ -1439,6 +1439,54 @@ async fn an_event_names_a_person_only_if_their_pin_was_typed_there() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn work_done_before_a_new_pin_still_counts_and_the_old_pin_then_proves_nothing() {
+    let (pusat, jks) = Pusat::start(4).await;
+    let mut counter = Counter::enroll(&pusat, 1).await;
+    counter.sync().await.unwrap();
+    // Offline: the officer serves an applicant, signed in with the PIN of the morning.
+    let before = counter.serve_applicant(&jks[0], 0).unwrap().id;
+    // Meanwhile pusat gives them a new PIN (they were locked out elsewhere).
+    {
+        let mut db = pusat.pool.get().await.unwrap();
+        support::add_officer(
+            &mut db,
+            OFFICE,
+            support::OFFICER,
+            "199001012015011001",
+            "739104",
+        )
+        .await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    // Later work still proven with the old PIN's key: whoever kept it is not the officer.
+    let after = counter.serve_applicant(&jks[1], 0).unwrap().id;
+    counter.sync().await.unwrap();
+    let db = pusat.pool.get().await.unwrap();
+    let cases: Vec<Uuid> = db
+        .query("SELECT id FROM cases", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        cases,
+        vec![before],
+        "the morning's work counts, the later not"
+    );
+    assert!(!cases.contains(&after));
+    let refused = refusals(&pusat).await;
+    assert_eq!(refused.len(), 4, "{refused:#?}");
+    assert!(
+        refused
+            .iter()
+            .all(|r| r.contains("presence does not match")),
+        "{refused:#?}"
+    );
+    pusat.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn enrollment_without_a_device_key_is_refused() {
     let (pusat, _) = Pusat::start(1).await;
     let code = pusat.enroll_code(1).await;

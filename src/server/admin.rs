@@ -112,7 +112,7 @@ pub async fn officer_add(client: &mut tokio_postgres::Client, o: &NewOfficer<'_>
         locked_until: None,
         approval_salt: Some(approval_salt),
     };
-    repo::officers::put(&tx, o, &entry, &approval_key).await?;
+    repo::officers::put(&tx, o, &entry, &approval_key, chrono::Utc::now()).await?;
     super::feed::append(&tx, o.office, &[Change::Officer(entry)]).await?;
     tx.commit().await?;
     Ok(())

@@ -35,6 +35,8 @@ pub struct Guard {
     bookings: HashMap<String, (String, usize)>,
     /// The proof keys of the office's officers who have one.
     keys: HashMap<String, ProofKey>,
+    /// The key each had before their last new PIN, and when it changed.
+    previous: HashMap<String, (ProofKey, chrono::DateTime<chrono::Utc>)>,
     /// The board's answers to the requests the batch's events carry out, by request, with
     /// the event that carried each out, once one did.
     answers: HashMap<Uuid, (ApprovalAnswer, Option<Uuid>)>,
@@ -86,6 +88,13 @@ impl Guard {
                 Some((o.username.clone(), key))
             })
             .collect();
+        let previous = rows
+            .iter()
+            .filter_map(|o| {
+                let (key, changed) = o.previous_key.as_ref()?;
+                Some((o.username.clone(), (ProofKey::from_base64(key)?, *changed)))
+            })
+            .collect();
         let roster = rows.into_iter().map(|o| (o.username, o.role)).collect();
         let requests: Vec<Uuid> = events.iter().filter_map(|e| e.answers).collect();
         let answers = if requests.is_empty() {
@@ -102,6 +111,7 @@ impl Guard {
             roster,
             bookings: HashMap::new(),
             keys,
+            previous,
             answers,
         })
     }
@@ -153,23 +163,36 @@ impl Guard {
         if let Some(why) = self.officer(event) {
             return Some(why);
         }
-        let Some(key) = self.keys.get(&event.officer) else {
+        if !self.keys.contains_key(&event.officer) {
             return Some(format!(
                 "officer {:?} has no proof key at pusat (set their PIN again: pusat officer add)",
                 event.officer
             ));
-        };
+        }
         match &event.signed {
             None => Some(format!(
                 "no proof that {:?} was there: their PIN was not typed for this event",
                 event.officer
             )),
-            Some(proof) if !key.verify_event(&event.facts(), proof) => Some(format!(
+            Some(proof) if !self.proves(&event.officer, event, proof) => Some(format!(
                 "the proof of {:?}'s presence does not match their PIN",
                 event.officer
             )),
             Some(_) => None,
         }
+    }
+
+    /// Whether `proof` is `officer`'s for `event`: by their key, or by the key of their PIN
+    /// before the last new one for an event timed before that change (a counter that
+    /// worked offline meanwhile loses nothing).
+    fn proves(&self, officer: &str, event: &WireEvent, proof: &str) -> bool {
+        let facts = event.facts();
+        self.keys
+            .get(officer)
+            .is_some_and(|k| k.verify_event(&facts, proof))
+            || self.previous.get(officer).is_some_and(|(k, changed)| {
+                event.device_time.to_utc() <= *changed && k.verify_event(&facts, proof)
+            })
     }
 
     /// Why the supervisors' approvals `action` names are not proven, if they are not. An
@@ -216,12 +239,21 @@ impl Guard {
             return None;
         }
         for supervisor in approvers(action) {
-            let (Some(proof), Some(key)) = (&event.proof, self.keys.get(supervisor)) else {
+            let Some(proof) = &event.proof else {
                 return Some(format!(
                     "no proof of {supervisor:?}'s approval: their PIN was not typed for this act"
                 ));
             };
-            if !key.verify_approval(&event.facts(), supervisor, proof) {
+            let facts = event.facts();
+            let current = self
+                .keys
+                .get(supervisor)
+                .is_some_and(|k| k.verify_approval(&facts, supervisor, proof));
+            let before_new_pin = self.previous.get(supervisor).is_some_and(|(k, changed)| {
+                event.device_time.to_utc() <= *changed
+                    && k.verify_approval(&facts, supervisor, proof)
+            });
+            if !current && !before_new_pin {
                 return Some(format!(
                     "the proof of {supervisor:?}'s approval does not match their PIN and this act"
                 ));

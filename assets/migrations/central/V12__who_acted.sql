@@ -6,3 +6,8 @@
 ALTER TABLE events ADD COLUMN signed TEXT;
 ALTER TABLE events ADD COLUMN answers UUID;
 ALTER TABLE approval_answers ADD COLUMN used_by UUID;
+
+-- A new PIN makes a new key; events written before it (a counter offline meanwhile) are
+-- still proven by the key they were made with, for events timed before the change.
+ALTER TABLE officers ADD COLUMN previous_key TEXT;
+ALTER TABLE officers ADD COLUMN key_changed_at TIMESTAMPTZ;

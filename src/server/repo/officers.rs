@@ -6,13 +6,15 @@ use super::super::Result;
 use super::super::auth::Device;
 use crate::protocol::RosterEntry;
 
-/// An active officer: username, role, and the public key their board approvals are signed
-/// with, if any.
+/// An active officer: username, role, and the proof key their events and approvals are
+/// proven with (see [`crate::proof`]), with the key before their last new PIN and when it
+/// changed.
 #[derive(Debug, Clone)]
 pub struct OnRoster {
     pub username: String,
     pub role: String,
     pub approval_key: Option<String>,
+    pub previous_key: Option<(String, chrono::DateTime<chrono::Utc>)>,
 }
 
 /// The usernames of the active officers of `office`.
@@ -28,7 +30,8 @@ pub async fn active(client: &impl GenericClient, office: &str) -> Result<Vec<Str
 pub async fn roster(client: &impl GenericClient, office: &str) -> Result<Vec<OnRoster>> {
     Ok(client
         .query(
-            "SELECT username, role, approval_key FROM officers WHERE office = $1 AND active",
+            "SELECT username, role, approval_key, previous_key, key_changed_at
+             FROM officers WHERE office = $1 AND active",
             &[&office],
         )
         .await?
@@ -37,6 +40,9 @@ pub async fn roster(client: &impl GenericClient, office: &str) -> Result<Vec<OnR
             username: r.get(0),
             role: r.get(1),
             approval_key: r.get(2),
+            previous_key: r
+                .get::<_, Option<String>>(3)
+                .zip(r.get::<_, Option<chrono::DateTime<chrono::Utc>>>(4)),
         })
         .collect())
 }
@@ -128,12 +134,14 @@ pub async fn lock_office_of(client: &impl GenericClient, username: &str) -> Resu
 }
 
 /// Adds the officer `o` as `entry` says (or replaces their details and PIN, and unlocks
-/// them), with the key their approvals are proven with.
+/// them), with the key their events and approvals are proven with; the key before is kept
+/// for events timed before `at` (pusat's clock, as the devices' times are compared with).
 pub async fn put(
     client: &impl GenericClient,
     o: &NewOfficer<'_>,
     entry: &RosterEntry,
     approval_key: &str,
+    at: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
     let (pin_hash, approval_salt) = (&entry.pin_hash, &entry.approval_salt);
     client
@@ -144,6 +152,7 @@ pub async fn put(
          ON CONFLICT (username) DO UPDATE SET office = excluded.office, nip = excluded.nip,
              name = excluded.name, role = excluded.role, pin_hash = excluded.pin_hash,
              approval_salt = excluded.approval_salt, approval_key = excluded.approval_key,
+             previous_key = officers.approval_key, key_changed_at = $9,
              active = true, locked_until = NULL, locked_at = NULL, updated_at = now()",
             &[
                 &o.username,
@@ -154,6 +163,7 @@ pub async fn put(
                 &pin_hash,
                 &approval_salt,
                 &approval_key,
+                &at,
             ],
         )
         .await?;
