@@ -1487,7 +1487,7 @@ async fn work_done_before_a_new_pin_still_counts_and_the_old_pin_then_proves_not
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn enrollment_without_a_device_key_is_refused() {
+async fn enrollment_without_a_device_key_is_refused_and_a_keyless_token_opens_nothing() {
     let (pusat, _) = Pusat::start(1).await;
     let code = pusat.enroll_code(1).await;
     let keyless = reqwest::Client::new()
@@ -1502,9 +1502,38 @@ async fn enrollment_without_a_device_key_is_refused() {
     assert!(body.contains("public_key is required"), "{body}");
     // The code was not used up: the kiosk enrolls with its key.
     let key = loket::sync::DeviceKey::generate();
-    loket::sync::Client::enroll(&pusat.url, &code, None, &key)
+    let enrolled = loket::sync::Client::enroll(&pusat.url, &code, None, &key)
         .await
         .unwrap();
+    // A device enrolled keyless before the rule (its key column empty): its token alone,
+    // unsigned, opens nothing.
+    let db = pusat.pool.get().await.unwrap();
+    db.execute(
+        "UPDATE devices SET public_key = NULL WHERE id = $1",
+        &[&enrolled.device_id],
+    )
+    .await
+    .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let bare = reqwest::Client::new()
+            .get(format!("{}/api/v1/changes?cursor=0", pusat.url))
+            .header(loket::protocol::HEADER, loket::protocol::VERSION)
+            .bearer_auth(&enrolled.token)
+            .send()
+            .await
+            .unwrap();
+        let status = bare.status();
+        let body = bare.text().await.unwrap();
+        if status == 401 && body.contains("enrolled without a key") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a bare token still answered: {status} {body}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     pusat.stop().await;
 }
 
