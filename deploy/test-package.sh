@@ -167,7 +167,7 @@ set -e
 # Enrolled, pusat reached; the scanner and camera are still missing, so not ready (2).
 [ "$first_status" = 2 ] || fail "kiosk-install exited $first_status, not 2: $first"
 echo "$first" | grep -q "Terdaftar: JKS loket 3" || fail "kiosk-install did not enroll: $first"
-grep -q '^sealed1:' "$root/var/lib/loket/device.key" || fail "device.key is kept in plain in the data folder"
+grep -q '^sealed2:' "$root/var/lib/loket/device.key" || fail "device.key is kept in plain in the data folder"
 echo "$first" | grep -q "✓ Pusat $url: terhubung" || fail "doctor did not reach pusat: $first"
 [ "$second_status" = 2 ] || fail "the second run exited $second_status: $second"
 echo "$second" | grep -q "Tidak ada yang berubah" || fail "the second run changed something: $second"

@@ -360,10 +360,28 @@ async fn pusat_doctor_names_what_needs_a_person_and_changes_nothing() {
     ok(&loket(counter.path(), &["sync", "--once"]));
     server.kill().unwrap();
     let _ = server.wait();
+    ok(&pusat(
+        &db,
+        &[
+            "officer",
+            "add",
+            "--office",
+            "JKS",
+            "--username",
+            "kepala",
+            "--nip",
+            "198001012005011071",
+            "--name",
+            "Kepala",
+            "--role",
+            "supervisor",
+        ],
+    ));
     let (status, healthy) = doctor(&db, &tls);
     assert_eq!(status, 0, "{healthy:#}");
     assert!(level(&healthy, "tls").starts_with("ok Sertifikat berlaku sampai"));
     assert!(level(&healthy, "devices").starts_with("ok 1 loket aktif"));
+    assert!(level(&healthy, "supervisor_pins").starts_with("ok "));
 
     // The counter goes quiet for two days; the schema falls a migration behind.
     let (client, connection) = tokio_postgres::connect(&db, tokio_postgres::NoTls)
@@ -373,6 +391,7 @@ async fn pusat_doctor_names_what_needs_a_person_and_changes_nothing() {
     client
         .batch_execute(
             "UPDATE devices SET last_seen = now() - interval '2 days';
+             UPDATE officers SET pin_rules = NULL WHERE username = 'kepala';
              DELETE FROM refinery_schema_history
               WHERE version = (SELECT MAX(version) FROM refinery_schema_history);",
         )
@@ -386,6 +405,12 @@ async fn pusat_doctor_names_what_needs_a_person_and_changes_nothing() {
         "{silent}"
     );
     assert!(level(&faulty, "migrations").starts_with("warn Skema basis data di migrasi"));
+    // A supervisor whose PIN was set before the 10-digit rule (as after an upgrade).
+    let old_pin = level(&faulty, "supervisor_pins");
+    assert!(
+        old_pin.starts_with("warn 1 supervisor") && old_pin.contains("JKS kepala"),
+        "{old_pin}"
+    );
     // Doctor looked only: the schema is still behind.
     let (_, again) = doctor(&db, &tls);
     assert!(level(&again, "migrations").starts_with("warn "));

@@ -1,6 +1,7 @@
 //! `pusat doctor`: the server's side of a technician's check. The database reachable and its
 //! schema current, the TLS files readable with a certificate not about to expire, free disk,
-//! counters silent for over a day, events waiting for a person. It looks and changes
+//! counters silent for over a day, events waiting for a person, supervisors whose PIN
+//! predates the 10-digit rule. It looks and changes
 //! nothing: no migration runs. Messages are in Bahasa Indonesia, then English.
 
 use std::path::{Path, PathBuf};
@@ -36,6 +37,7 @@ pub async fn examine(o: &Options) -> Report {
             findings.push(migrations(&client).await);
             findings.extend(devices(&client, now).await);
             findings.push(problems(&client).await);
+            findings.push(supervisor_pins(&client).await);
         }
         Err(e) => findings.push(Finding::fail(
             "database",
@@ -141,6 +143,31 @@ async fn problems(client: &tokio_postgres::Client) -> Finding {
         Err(e) => Finding::warn(
             "problems",
             format!("Masalah tidak terbaca / problems unreadable: {e}"),
+            "Cek skema basis data / check the schema".into(),
+        ),
+    }
+}
+
+/// Supervisors whose PIN predates the 10-digit rule: a stolen kiosk's search finds such a
+/// PIN in hours, and with it their approvals.
+async fn supervisor_pins(client: &tokio_postgres::Client) -> Finding {
+    match super::repo::officers::supervisors_with_old_pins(client).await {
+        Ok(old) if old.is_empty() => Finding::ok(
+            "supervisor_pins",
+            "PIN setiap supervisor memenuhi aturan 10 digit / every supervisor's PIN meets the 10-digit rule".into(),
+        ),
+        Ok(old) => Finding::warn(
+            "supervisor_pins",
+            format!(
+                "{} supervisor dengan PIN dari sebelum aturan 10 digit: {} / supervisors with a PIN from before the 10-digit rule",
+                old.len(),
+                old.join(", ")
+            ),
+            "Beri PIN baru 10 digit atau lebih: `pusat officer add` / give each a new PIN of 10 digits or more".into(),
+        ),
+        Err(e) => Finding::warn(
+            "supervisor_pins",
+            format!("PIN supervisor tidak terbaca / unreadable: {e}"),
             "Cek skema basis data / check the schema".into(),
         ),
     }

@@ -11,3 +11,7 @@ ALTER TABLE approval_answers ADD COLUMN used_by UUID;
 -- still proven by the key they were made with, for events timed before the change.
 ALTER TABLE officers ADD COLUMN previous_key TEXT;
 ALTER TABLE officers ADD COLUMN key_changed_at TIMESTAMPTZ;
+
+-- Which PIN rules an officer's PIN was checked against when it was set: 2 since
+-- supervisors need 10 digits. NULL: set before (`pusat doctor` names such supervisors).
+ALTER TABLE officers ADD COLUMN pin_rules SMALLINT;

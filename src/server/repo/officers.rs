@@ -133,6 +133,25 @@ pub async fn lock_office_of(client: &impl GenericClient, username: &str) -> Resu
         .map(|r| r.get(0)))
 }
 
+/// The PIN rules `pusat officer add` checks today (`officers.pin_rules`): 2 since a
+/// supervisor's PIN needs 10 digits.
+pub const PIN_RULES: i16 = 2;
+
+/// Active supervisors whose PIN was set before today's rules, by office and username.
+pub async fn supervisors_with_old_pins(client: &impl GenericClient) -> Result<Vec<String>> {
+    Ok(client
+        .query(
+            "SELECT office || ' ' || username FROM officers
+             WHERE active AND role = 'supervisor' AND pin_rules IS DISTINCT FROM $1
+             ORDER BY office, username",
+            &[&PIN_RULES],
+        )
+        .await?
+        .into_iter()
+        .map(|r| r.get(0))
+        .collect())
+}
+
 /// Adds the officer `o` as `entry` says (or replaces their details and PIN, and unlocks
 /// them), with the key their events and approvals are proven with; the key before is kept
 /// for events timed before `at` (pusat's clock, as the devices' times are compared with).
@@ -147,12 +166,13 @@ pub async fn put(
     client
         .execute(
             "INSERT INTO officers (username, office, nip, name, role, pin_hash, approval_salt,
-                               approval_key)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                               approval_key, pin_rules)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10)
          ON CONFLICT (username) DO UPDATE SET office = excluded.office, nip = excluded.nip,
              name = excluded.name, role = excluded.role, pin_hash = excluded.pin_hash,
              approval_salt = excluded.approval_salt, approval_key = excluded.approval_key,
              previous_key = officers.approval_key, key_changed_at = $9,
+             pin_rules = excluded.pin_rules,
              active = true, locked_until = NULL, locked_at = NULL, updated_at = now()",
             &[
                 &o.username,
@@ -164,6 +184,7 @@ pub async fn put(
                 &approval_salt,
                 &approval_key,
                 &at,
+                &PIN_RULES,
             ],
         )
         .await?;
