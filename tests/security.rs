@@ -279,22 +279,8 @@ async fn a_check_in_names_its_own_office_booking_and_a_rostered_officer() {
     attacker.serve_applicant(&jks[4], 0).unwrap();
     // A case id that differs from its check-in's.
     attacker.officer = support::OFFICER.into();
-    let mut forged = serde_json::to_value(Action::CheckIn {
-        case_id: Uuid::now_v7(),
-        booking: jks[5].code.clone(),
-        applicant: 0,
-        application: jks[5].application,
-        at: local_now(),
-        exceptions: vec![],
-        checklist: vec![DocKind::EKtp],
-        identity: Identity {
-            name: jks[5].applicants[0].name.clone(),
-            nik: jks[5].applicants[0].nik.clone(),
-            birth_date: jks[5].applicants[0].birth_date,
-            sex: jks[5].applicants[0].sex,
-        },
-    })
-    .unwrap();
+    let mut forged =
+        serde_json::to_value(support::check_in_action(&jks[5], 0, &[DocKind::EKtp])).unwrap();
     forged["applicant"] = 0.into();
     attacker.sync().await.unwrap();
     push_forged(&attacker, &pusat, "case.check_in", Uuid::now_v7(), forged).await;
@@ -1330,21 +1316,7 @@ async fn an_event_names_a_person_only_if_their_pin_was_typed_there() {
     counter.sync().await.unwrap();
     // Honest: the officer who signed in here.
     let honest = counter.serve_applicant(&jks[0], 0).unwrap().id;
-    let check_in = |b: &Booking| Action::CheckIn {
-        case_id: Uuid::now_v7(),
-        booking: b.code.clone(),
-        applicant: 0,
-        application: b.application,
-        at: local_now(),
-        exceptions: vec![],
-        checklist: vec![DocKind::EKtp],
-        identity: Identity {
-            name: b.applicants[0].name.clone(),
-            nik: b.applicants[0].nik.clone(),
-            birth_date: b.applicants[0].birth_date,
-            sex: b.applicants[0].sex,
-        },
-    };
+    let check_in = |b: &Booking| support::check_in_action(b, 0, &[DocKind::EKtp]);
     // A colleague on the roster who never typed their PIN here.
     let absent = Actor {
         username: "petugas2".into(),

@@ -383,22 +383,7 @@ impl Counter {
         applicant: usize,
         checklist: &[DocKind],
     ) -> Result<Case, loket::store::StoreError> {
-        let a = &b.applicants[applicant];
-        let check_in = Action::CheckIn {
-            case_id: Uuid::now_v7(),
-            booking: b.code.clone(),
-            applicant,
-            application: b.application,
-            at: local_now(),
-            exceptions: vec![],
-            checklist: checklist.to_vec(),
-            identity: loket::domain::case::Identity {
-                name: a.name.clone(),
-                nik: a.nik.clone(),
-                birth_date: a.birth_date,
-                sex: a.sex,
-            },
-        };
+        let check_in = check_in_action(b, applicant, checklist);
         let actor = self.actor();
         self.store.apply(&actor, None, &check_in)
     }
@@ -583,5 +568,26 @@ pub async fn approver(pusat: &Pusat, username: &str) -> loket::store::Approver {
     loket::store::Approver {
         username: username.to_owned(),
         key: key_of(pusat, username).await,
+    }
+}
+
+/// The check-in of applicant `applicant` of `b` with `checklist`, a new case id, as the
+/// counter writes it (the identity the booking gives).
+pub fn check_in_action(b: &Booking, applicant: usize, checklist: &[DocKind]) -> Action {
+    let a = &b.applicants[applicant];
+    Action::CheckIn {
+        case_id: Uuid::now_v7(),
+        booking: b.code.clone(),
+        applicant,
+        application: b.application,
+        at: local_now(),
+        exceptions: vec![],
+        checklist: checklist.to_vec(),
+        identity: loket::domain::case::Identity {
+            name: a.name.clone(),
+            nik: a.nik.clone(),
+            birth_date: a.birth_date,
+            sex: a.sex,
+        },
     }
 }
