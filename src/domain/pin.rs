@@ -8,8 +8,8 @@ use serde::Serialize;
 
 pub const MIN_LEN: usize = 6;
 /// A supervisor's PIN: long enough that searching it from what one kiosk holds (an
-/// Argon2id hash at 64 MiB, three passes: about 6.9 guesses a second on 2 cores) takes
-/// decades, not 40 hours. Their approvals are what a stolen kiosk would forge.
+/// Argon2id hash at 64 MiB, three passes: about 14 guesses a second on 2 cores, see
+/// `benches/proof.rs`) takes decades, not 20 hours. Their approvals are what a stolen kiosk would forge.
 pub const SUPERVISOR_MIN_LEN: usize = 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
