@@ -6,7 +6,10 @@
 //!
 //! A job is a closure on the [`Store`]. One that panics is caught and answered as an error;
 //! the thread and the connection go on. The thread ends, closing the database, when the
-//! last handle is dropped.
+//! last handle is dropped, and that drop waits for it: a process must not exit while the
+//! connection is still closing (SQLCipher frees its codec with OpenSSL, which the exit
+//! handlers tear down under it: the TPM test binary died with SIGSEGV that way after its
+//! tests had passed).
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -20,8 +23,28 @@ type Job = Box<dyn FnOnce(&mut Store) + Send>;
 /// A handle to the store's thread. Clones share the thread.
 #[derive(Clone)]
 pub struct StoreThread {
-    jobs: mpsc::Sender<Job>,
+    jobs: Arc<Queue>,
     writes: Arc<AtomicU64>,
+}
+
+/// The way to the thread, and the thread. Dropped with the last handle: the queue closes,
+/// and the thread is waited for until the connection is closed.
+struct Queue {
+    jobs: Option<mpsc::Sender<Job>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Queue {
+    fn drop(&mut self) {
+        self.jobs = None;
+        if let Some(thread) = self.thread.take() {
+            // A job that dropped the last handle runs on the thread itself: it ends by
+            // itself once the job returns.
+            if thread.thread().id() != std::thread::current().id() {
+                let _ = thread.join();
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for StoreThread {
@@ -38,7 +61,7 @@ impl StoreThread {
         let (jobs, queue) = mpsc::channel::<Job>();
         let writes = Arc::new(AtomicU64::new(store.writes()));
         let counted = Arc::clone(&writes);
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("store".into())
             .spawn(move || {
                 let mut store = store;
@@ -48,7 +71,13 @@ impl StoreThread {
                     counted.store(store.writes(), Ordering::Release);
                 }
             })?;
-        Ok(StoreThread { jobs, writes })
+        Ok(StoreThread {
+            jobs: Arc::new(Queue {
+                jobs: Some(jobs),
+                thread: Some(thread),
+            }),
+            writes,
+        })
     }
 
     /// Runs `f` on the store's thread and waits for its answer.
@@ -63,6 +92,9 @@ impl StoreThread {
         let (answer, answered) = mpsc::sync_channel(1);
         let writes = Arc::clone(&self.writes);
         self.jobs
+            .jobs
+            .as_ref()
+            .ok_or(StoreError::Stopped)?
             .send(Box::new(move |store: &mut Store| {
                 let result = f(store);
                 // Counted before the answer: whoever hears it sees its writes counted.
