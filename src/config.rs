@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::domain::{Office, Zone};
 
 const DEFAULTS: &str = include_str!("../assets/config.toml");
-pub const FEES: &str = include_str!("../assets/fees.toml");
+pub const FEES: &str = crate::domain::fees::PUBLISHED;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Config {

@@ -49,7 +49,6 @@ async fn two_offices() -> (Pusat, Vec<Booking>, Vec<Booking>, Counter, Counter) 
     (pusat, jks, mks, attacker, victim)
 }
 
-/// A hand-made event pushed with `counter`'s credential as its next sequence number.
 async fn push_forged(
     counter: &Counter,
     pusat: &Pusat,
@@ -57,48 +56,10 @@ async fn push_forged(
     case: Uuid,
     payload: serde_json::Value,
 ) {
-    let db = pusat.pool.get().await.unwrap();
-    let last: i64 = db
-        .query_one(
-            "SELECT last_seq FROM devices WHERE id = $1",
-            &[&counter.credential.device_id],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    let event = WireEvent {
-        seq: last + 1,
-        id: Uuid::now_v7(),
-        kind: kind.into(),
-        case_id: Some(case),
-        office: OFFICE.into(),
-        officer: counter.officer.clone(),
-        device_time: local_now(),
-        payload,
-        proof: None,
-        signed: None,
-        answers: None,
-    };
-    // Signed as the counter's officer signed in there: what pusat checks is the act.
-    let event = support::signed(event, &counter.actor());
-    let pushed = counter.client.push(&[event]).await.unwrap();
-    assert_eq!(
-        pushed.stored_through,
-        last + 1,
-        "kept: the sequence stays gapless"
-    );
+    support::push_event(counter, pusat, kind, Some(case), payload).await;
 }
 
-async fn refusals(pusat: &Pusat) -> Vec<String> {
-    let db = pusat.pool.get().await.unwrap();
-    loket::server::admin::problems(&db, None)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|p| p.kind == "refused")
-        .map(|p| p.reason)
-        .collect()
-}
+use support::refusals;
 
 async fn stored_booking(pusat: &Pusat, code: &BookingCode) -> Booking {
     let db = pusat.pool.get().await.unwrap();
@@ -129,11 +90,15 @@ async fn metrics(pusat: &Pusat) -> String {
         .unwrap()
 }
 
+/// A walk-in as a counter registers one: one applicant (`like`'s first), today, with a
+/// reason that needs no age (disability).
 fn walk_in(office: &str, code: BookingCode, like: &Booking) -> Booking {
     Booking {
         code,
         office: office.into(),
-        walk_in: Some(WalkInReason::Elderly),
+        date: support::today(),
+        applicants: like.applicants[..1].to_vec(),
+        walk_in: Some(WalkInReason::Disability),
         ..like.clone()
     }
 }
@@ -943,7 +908,6 @@ async fn pusat_refuses_pins_an_offline_search_finds_first() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fees_owed_red_flags_and_waivers_pass_at_pusat_only_with_a_rostered_supervisor() {
     use loket::domain::case::{Approval, Interview, Purpose, RedFlag};
-    use loket::domain::fees::FeeSummary;
     let (pusat, jks) = Pusat::start(20).await;
     let mut counter = Counter::enroll(&pusat, 1).await;
     counter.sync().await.unwrap();
@@ -957,10 +921,10 @@ async fn fees_owed_red_flags_and_waivers_pass_at_pusat_only_with_a_rostered_supe
         ("rina_unknown", "waived"),
     ];
     for (by, what) in asks {
-        let case = jks
+        let (booking, case) = jks
             .iter()
             .filter(|b| b.applicants.len() == 1)
-            .find_map(|b| counter.serve_applicant(b, 0).ok())
+            .find_map(|b| Some((b, counter.serve_applicant(b, 0).ok()?)))
             .unwrap();
         let mut interview = Interview {
             purpose: Some(Purpose::Tourism),
@@ -976,24 +940,25 @@ async fn fees_owed_red_flags_and_waivers_pass_at_pusat_only_with_a_rostered_supe
             supervisor: by.into(),
             reason: "bukti bayar SIMPONI ada".into(),
         });
-        let (paid, underpaid, flagged, waived) = match what {
+        let (underpaid, flagged, waived) = match what {
             "flags" => {
                 interview.red_flags.insert(RedFlag::AccompaniedByAgent);
-                (950_000, None, approval, None)
+                (None, approval, None)
             }
             "waived" => {
                 interview.force_majeure = true;
-                (950_000, None, None, approval)
+                (None, None, approval)
             }
-            _ => (0, approval, None, None),
+            _ => (approval, None, None),
         };
+        // The fees as pusat computes them (the honest approval passes them; the others are
+        // refused for their supervisor first).
+        let mut served = case.clone();
+        served.interview = interview.clone();
+        let fee = support::fee_of(booking, &served, local_now().date_naive());
         let continued = Action::Decide {
             decision: Decision::Continue {
-                fee: FeeSummary {
-                    lines: vec![],
-                    total: 950_000,
-                    paid,
-                },
+                fee,
                 underpaid,
                 flagged,
                 waived,

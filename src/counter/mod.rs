@@ -48,6 +48,9 @@ pub enum CounterError {
     WalkIn(WalkInProblem),
     #[error("no applicant {0} on this booking")]
     NoApplicant(usize),
+    /// The booking system cancelled the booking: its applicants book again.
+    #[error("booking {0} was cancelled")]
+    Cancelled(String),
     /// A queue number is for today's booking only.
     #[error("the booking is for {0}, not today")]
     NotToday(NaiveDate),
@@ -135,6 +138,10 @@ pub fn check_in(
         .applicants
         .get(applicant)
         .ok_or(CounterError::NoApplicant(applicant))?;
+    // pusat refuses the check-in of a cancelled booking too; this says so at once.
+    if store.booking_cancelled(&booking.code)? {
+        return Err(CounterError::Cancelled(booking.code.as_str().to_owned()));
+    }
     let today = actor.now.date_naive();
     let action = Action::CheckIn {
         case_id: Uuid::now_v7(),

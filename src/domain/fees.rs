@@ -6,7 +6,11 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::booking::{ApplicationType, PassportType, Service};
+use super::booking::{ApplicationType, Booking, PassportType, Service};
+use super::case::Case;
+
+/// The published schedule (assets/fees.toml), the one counters and pusat both apply.
+pub const PUBLISHED: &str = include_str!("../../assets/fees.toml");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -70,7 +74,34 @@ pub struct FeeQuery {
     pub day: NaiveDate,
 }
 
+impl FeeQuery {
+    /// What `case` of `booking` owes on `day`: the booking's passport, service and
+    /// application, the force majeure its interview found, and what was paid, by the
+    /// booking system and at the counter. The counter's screen and pusat's re-check both
+    /// ask this.
+    pub fn for_case(booking: &Booking, case: &Case, day: NaiveDate) -> FeeQuery {
+        let booked = booking.applicants.get(case.applicant).and_then(|a| a.paid);
+        let paid = match (booked, case.paid_at_counter()) {
+            (booked, 0) => booked,
+            (booked, counter) => Some(booked.unwrap_or(0) + counter),
+        };
+        FeeQuery {
+            passport: booking.passport,
+            service: booking.service,
+            application: booking.application,
+            force_majeure: case.interview.force_majeure,
+            paid,
+            day,
+        }
+    }
+}
+
 impl FeeSchedule {
+    /// The published schedule.
+    pub fn published() -> Result<Self, FeeError> {
+        Self::from_toml(PUBLISHED)
+    }
+
     pub fn from_toml(text: &str) -> Result<Self, FeeError> {
         let file: File = toml::from_str(text).map_err(|e| FeeError::Format(e.to_string()))?;
         Ok(Self { entries: file.fee })

@@ -66,7 +66,20 @@ pub enum Rule {
     PaidLimit,
     BillingCode,
     Flag,
+    /// A walk-in's code is one a counter makes: first character `W`.
+    WalkInCode,
+    /// A walk-in is one applicant.
+    WalkInOne,
+    /// A walk-in is registered on the day it is served: not after the office's tomorrow,
+    /// nor more than [`WALK_IN_DAYS`] before its today (a counter offline that long).
+    WalkInDate,
+    /// The reason does not fit the applicant (an "elderly" applicant of 30, a "lost"
+    /// reason on a new passport).
+    WalkInReason(super::walkin::WalkInRefusal),
 }
+
+/// How long before its push a walk-in may have been registered (a counter offline).
+pub const WALK_IN_DAYS: i64 = 30;
 
 impl Rule {
     pub fn code(&self) -> &'static str {
@@ -94,6 +107,10 @@ impl Rule {
             Rule::PaidLimit => "paid_limit",
             Rule::BillingCode => "billing_code",
             Rule::Flag => "flag",
+            Rule::WalkInCode => "walk_in_code",
+            Rule::WalkInOne => "walk_in_one",
+            Rule::WalkInDate => "walk_in_date",
+            Rule::WalkInReason(_) => "walk_in_reason",
         }
     }
 
@@ -124,6 +141,26 @@ impl Rule {
             Rule::PaidLimit => format!("is above the limit of {MAX_PAID}"),
             Rule::BillingCode => "a SIMPONI billing code has 15 digits".into(),
             Rule::Flag => "must be true or false (CSV: 1/0, true/false, yes/no, ya/tidak)".into(),
+            Rule::WalkInCode => "a walk-in's code starts with W".into(),
+            Rule::WalkInOne => "a walk-in is one applicant".into(),
+            Rule::WalkInDate => format!(
+                "a walk-in is dated the day it is served (today, or up to {WALK_IN_DAYS} days back)"
+            ),
+            Rule::WalkInReason(why) => {
+                use super::walkin::WalkInRefusal as W;
+                match why {
+                    W::NotElderly(age) => {
+                        format!("\"elderly\" needs 60 or over; the applicant is {age}")
+                    }
+                    W::NotSmallChild(age) => {
+                        format!("\"child under five\" does not fit an applicant of {age}")
+                    }
+                    W::NotLostOrDamaged => {
+                        "\"lost or damaged\" needs a lost or damaged passport application".into()
+                    }
+                    W::BornInFuture => "the birth date is after the day".into(),
+                }
+            }
         }
     }
 
@@ -154,6 +191,27 @@ impl Rule {
             Rule::PaidLimit => format!("melebihi batas {MAX_PAID}"),
             Rule::BillingCode => "kode billing SIMPONI terdiri dari 15 angka".into(),
             Rule::Flag => "harus true atau false (CSV: 1/0, true/false, yes/no, ya/tidak)".into(),
+            Rule::WalkInCode => "kode pemohon tanpa booking berawalan W".into(),
+            Rule::WalkInOne => "pemohon tanpa booking hanya satu orang".into(),
+            Rule::WalkInDate => format!(
+                "pemohon tanpa booking bertanggal hari dilayani (hari ini, atau sampai {WALK_IN_DAYS} hari lalu)"
+            ),
+            Rule::WalkInReason(why) => {
+                use super::walkin::WalkInRefusal as W;
+                match why {
+                    W::NotElderly(age) => {
+                        format!("\"lansia\" harus berusia 60 atau lebih; pemohon berusia {age}")
+                    }
+                    W::NotSmallChild(age) => {
+                        format!("\"anak di bawah lima tahun\" tidak sesuai untuk usia {age}")
+                    }
+                    W::NotLostOrDamaged => {
+                        "\"hilang atau rusak\" hanya untuk permohonan paspor hilang atau rusak"
+                            .into()
+                    }
+                    W::BornInFuture => "tanggal lahir setelah hari tersebut".into(),
+                }
+            }
         }
     }
 }
@@ -240,11 +298,15 @@ impl Reader<'_> {
     }
 }
 
-fn read_code(r: &mut Reader<'_>) -> Option<BookingCode> {
+fn read_code(r: &mut Reader<'_>, walk_in: bool) -> Option<BookingCode> {
     let raw = r.text("code")?.to_owned();
     match BookingCode::parse(&raw) {
-        Ok(code) if code.is_walk_in() => {
+        Ok(code) if code.is_walk_in() && !walk_in => {
             r.fail("code", Rule::CodeReserved);
+            None
+        }
+        Ok(code) if !code.is_walk_in() && walk_in => {
+            r.fail("code", Rule::WalkInCode);
             None
         }
         Ok(code) => Some(code),
@@ -378,6 +440,40 @@ pub fn read(
     office: impl Fn(&str) -> Option<OfficeRules>,
     cancelling: bool,
 ) -> Result<Booking, Vec<FieldError>> {
+    let mode = if cancelling {
+        Mode::Cancelling
+    } else {
+        Mode::Booking
+    };
+    read_as(v, prefix, office, mode)
+}
+
+/// Reads a walk-in a counter registered: the rules of [`read`] (a name of letters, a NIK
+/// of 16 digits, no birth date after the day, no negative payment), and a walk-in's own:
+/// a `W` code, one applicant, dated the day it was served, with a reason that fits the
+/// applicant on that day ([`super::walkin::check`]).
+pub fn read_walk_in(
+    v: &Value,
+    office: impl Fn(&str) -> Option<OfficeRules>,
+) -> Result<Booking, Vec<FieldError>> {
+    read_as(v, "", office, Mode::WalkIn)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Booking,
+    Cancelling,
+    WalkIn,
+}
+
+fn read_as(
+    v: &Value,
+    prefix: &str,
+    office: impl Fn(&str) -> Option<OfficeRules>,
+    mode: Mode,
+) -> Result<Booking, Vec<FieldError>> {
+    let cancelling = mode == Mode::Cancelling;
+    let walk_in = mode == Mode::WalkIn;
     let Some(map) = v.as_object() else {
         let field = if prefix.is_empty() {
             "(body)"
@@ -391,17 +487,24 @@ pub fn read(
         prefix: prefix.to_owned(),
         errors: Vec::new(),
     };
-    let code = read_code(&mut r);
+    let code = read_code(&mut r, walk_in);
     let office_code = r.text("office").map(str::to_owned);
     let rules = office_code.as_deref().and_then(&office);
     if office_code.is_some() && rules.is_none() {
         r.fail("office", Rule::OfficeUnknown);
     }
     let date = read_date(&mut r, "date");
-    if let (Some(date), Some(rules), false) = (date, rules, cancelling)
-        && date < rules.today
-    {
-        r.fail("date", Rule::DatePast(rules.today));
+    match (date, rules) {
+        (Some(date), Some(rules)) if walk_in => {
+            let days = (rules.today - date).num_days();
+            if !(-1..=WALK_IN_DAYS).contains(&days) {
+                r.fail("date", Rule::WalkInDate);
+            }
+        }
+        (Some(date), Some(rules)) if !cancelling && date < rules.today => {
+            r.fail("date", Rule::DatePast(rules.today));
+        }
+        _ => {}
     }
     let slot = read_slot(&mut r);
     let service = r.choice("service", "regular, express");
@@ -430,8 +533,15 @@ pub fn read(
         Some(Value::Array(list)) if list.len() > max => {
             r.fail("applicants", Rule::ApplicantsLimit(max))
         }
+        Some(Value::Array(list)) if walk_in && list.len() != 1 => {
+            r.fail("applicants", Rule::WalkInOne)
+        }
         Some(Value::Array(list)) => {
-            let today = rules.map(|o| o.today);
+            // A walk-in's applicant is measured on the day they were served.
+            let today = match (walk_in, date) {
+                (true, Some(date)) => Some(date),
+                _ => rules.map(|o| o.today),
+            };
             for (i, a) in list.iter().enumerate() {
                 match read_applicant(a, format!("{prefix}applicants[{i}]."), today) {
                     Ok(a) => applicants.push(a),
@@ -440,6 +550,20 @@ pub fn read(
             }
         }
         Some(_) => r.fail("applicants", Rule::Type("a list")),
+    }
+    let reason = if walk_in {
+        r.choice::<super::booking::WalkInReason>(
+            "walk_in",
+            "elderly, disability, child_under_five, lost_or_damaged",
+        )
+    } else {
+        None
+    };
+    if let (Some(reason), Some(applicant), Some(date), Some(application)) =
+        (reason, applicants.first(), date, application)
+        && let Err(why) = super::walkin::check(reason, applicant.birth_date, application, date)
+    {
+        r.fail("walk_in", Rule::WalkInReason(why));
     }
     match (
         code,
@@ -468,7 +592,7 @@ pub fn read(
             application,
             billing_code,
             applicants,
-            walk_in: None,
+            walk_in: reason,
         }),
         _ => Err(r.errors),
     }

@@ -23,7 +23,9 @@ pub const MAX_POST: usize = 1000;
 
 /// What pusat knows of each office, for reading incoming bookings: its today and its limit
 /// of applicants per booking (office config `max_applicants`, at most 5).
-pub async fn office_rules(client: &tokio_postgres::Client) -> Result<HashMap<String, OfficeRules>> {
+pub async fn office_rules(
+    client: &impl tokio_postgres::GenericClient,
+) -> Result<HashMap<String, OfficeRules>> {
     let rows = repo::offices::all(client).await?;
     let now = Utc::now();
     Ok(rows
@@ -141,7 +143,7 @@ pub async fn post(
         )));
     }
     let mut client = state.pool.get().await?;
-    let rules = office_rules(&client).await?;
+    let rules = office_rules(&**client).await?;
     let mut good = Vec::with_capacity(items.len());
     let mut errors = Vec::new();
     for (i, item) in items.iter().enumerate() {

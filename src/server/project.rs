@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::auth::Device;
 use super::trust;
 use super::{Result, repo};
-use crate::domain::{Action, Booking, Case};
+use crate::domain::{Action, Case};
 use crate::protocol::{CaseSummary, Change, ClaimWinner, WireEvent};
 
 /// Applies `events` (already stored) and returns the feed changes they make. An event that
@@ -35,17 +35,14 @@ pub async fn apply(
             continue;
         }
         if event.kind == "booking.walk_in" {
-            let booking = match serde_json::from_value::<Booking>(event.payload.clone()) {
+            // Read as an imported booking is, plus the walk-in's own rules.
+            let booking = match trust::read_walk_in(tx, device, &event.payload).await? {
                 Ok(b) => b,
-                Err(e) => {
-                    refused.push((event, format!("walk-in not understood: {e}")));
+                Err(why) => {
+                    refused.push((event, why));
                     continue;
                 }
             };
-            if let Some(why) = trust::refuse_walk_in(tx, device, &booking).await? {
-                refused.push((event, why));
-                continue;
-            }
             for (_, office_changes) in
                 super::bookings::write(tx, &[(booking, false)], "walk_in").await?
             {
@@ -77,7 +74,6 @@ pub async fn apply(
             Err(e) => refused.push((event, format!("payload not understood: {e}"))),
         }
     }
-    let guard = guard.with_bookings(tx, &actions).await?;
     let queue = super::tickets::apply(tx, device, &guard, &tickets).await?;
     changes.extend(queue.changes);
     refused.extend(queue.refused);
@@ -91,6 +87,8 @@ pub async fn apply(
     ids.sort();
     ids.dedup();
     let mut cases = repo::cases::lock_many(tx, &ids).await?;
+    let held: Vec<&Case> = cases.values().map(|p| &p.case).collect();
+    let guard = guard.with_bookings(tx, &actions, &held).await?;
     let claims: Vec<(String, i32)> = actions
         .iter()
         .filter(|(_, id, a)| matches!(a, Action::CheckIn { .. }) && !cases.contains_key(id))
@@ -138,6 +136,28 @@ pub async fn apply(
             let same_counter = p.office == device.office && p.counter == device.counter;
             if !(p.device == device.id || same_counter && p.device < device.id) {
                 refused.push((event, format!("case {id} is held by another device")));
+                continue;
+            }
+            if let Some(why) = guard.fee(event, &p.case, action) {
+                refused.push((event, why));
+                continue;
+            }
+            // A receipt pays once in an office, whatever case shows it.
+            if let Action::RecordPayment { payment } = action
+                && crate::domain::case::is_ntpn(&payment.ntpn)
+                && (1..=crate::domain::case::MAX_PAYMENT).contains(&payment.amount)
+                && let Some(other) =
+                    repo::payments::record(tx, &device.office, *id, event.id, payment).await?
+            {
+                let whose = if other == *id {
+                    "this case"
+                } else {
+                    "another case"
+                };
+                refused.push((
+                    event,
+                    format!("NTPN {} is recorded already, on {whose}", payment.ntpn),
+                ));
                 continue;
             }
             if let Err(e) = p.case.apply(action) {

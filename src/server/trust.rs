@@ -21,7 +21,9 @@ use uuid::Uuid;
 
 use super::auth::Device;
 use super::{Result, repo};
+use crate::domain::case::Case;
 use crate::domain::case::Decision;
+use crate::domain::fees::{FeeQuery, FeeSchedule};
 use crate::domain::{Action, Booking};
 use crate::proof::ProofKey;
 use crate::protocol::{ApprovalAnswer, WireEvent};
@@ -31,8 +33,8 @@ pub struct Guard {
     office: String,
     /// Active officers of the device's office, with their role.
     roster: HashMap<String, String>,
-    /// Bookings the batch's check-ins name: (office, number of applicants).
-    bookings: HashMap<String, (String, usize)>,
+    /// Bookings the batch's check-ins and cases name, as pusat holds them.
+    bookings: HashMap<String, Held>,
     /// The proof keys of the office's officers who have one.
     keys: HashMap<String, ProofKey>,
     /// The key each had before their last new PIN, and when it changed.
@@ -41,6 +43,17 @@ pub struct Guard {
     /// the event that carried each out, once one did.
     answers: HashMap<Uuid, (ApprovalAnswer, Option<Uuid>)>,
 }
+
+/// A booking as pusat holds it.
+pub struct Held {
+    office: String,
+    booking: Booking,
+    cancelled: bool,
+}
+
+/// The published fee schedule, read once.
+static FEES: std::sync::LazyLock<std::result::Result<FeeSchedule, String>> =
+    std::sync::LazyLock::new(|| FeeSchedule::published().map_err(|e| e.to_string()));
 
 /// The supervisors an action names as approving it.
 fn approvers(action: &Action) -> Vec<&str> {
@@ -116,27 +129,78 @@ impl Guard {
         })
     }
 
-    /// And the bookings the check-ins in `actions` name.
+    /// And the bookings the check-ins in `actions` name, and those of `cases`.
     pub async fn with_bookings(
         mut self,
         tx: &tokio_postgres::Transaction<'_>,
         actions: &[(&WireEvent, Uuid, Action)],
+        cases: &[&Case],
     ) -> Result<Guard> {
-        let codes: Vec<&str> = actions
+        let mut codes: Vec<&str> = actions
             .iter()
             .filter_map(|(_, _, a)| match a {
                 Action::CheckIn { booking, .. } => Some(booking.as_str()),
                 _ => None,
             })
+            .chain(cases.iter().map(|c| c.booking.as_str()))
             .collect();
+        codes.sort_unstable();
+        codes.dedup();
         if !codes.is_empty() {
-            self.bookings = repo::bookings::offices_and_sizes(tx, &codes)
+            self.bookings = repo::bookings::with_state(tx, &codes)
                 .await?
                 .into_iter()
-                .map(|(code, office, n)| (code, (office, n)))
+                .map(|(code, office, booking, cancelled)| {
+                    let held = Held {
+                        office,
+                        booking,
+                        cancelled,
+                    };
+                    (code, held)
+                })
                 .collect();
         }
         Ok(self)
+    }
+
+    /// Why a decision to continue `case` states fees that are not what pusat computes, if
+    /// it does: from the published schedule on the day of the decision (the counter's or
+    /// pusat's), the booking as pusat holds it and the payments recorded on the case.
+    pub fn fee(&self, event: &WireEvent, case: &Case, action: &Action) -> Option<String> {
+        let Action::Decide {
+            decision: Decision::Continue { fee, .. },
+            ..
+        } = action
+        else {
+            return None;
+        };
+        let schedule = match &*FEES {
+            Ok(s) => s,
+            Err(e) => return Some(format!("pusat cannot read its fee schedule: {e}")),
+        };
+        let Some(held) = self.bookings.get(case.booking.as_str()) else {
+            return Some(format!(
+                "booking {} is unknown to pusat: its fees cannot be checked",
+                case.booking.as_str()
+            ));
+        };
+        let counter_day = event.device_time.date_naive();
+        let pusat_day = chrono::Utc::now()
+            .with_timezone(event.device_time.offset())
+            .date_naive();
+        let mut wanted = None;
+        for day in [counter_day, pusat_day] {
+            match schedule.summary(&FeeQuery::for_case(&held.booking, case, day)) {
+                Ok(s) if s == *fee => return None,
+                Ok(s) => wanted = Some(s),
+                Err(e) => return Some(format!("no fee on {day}: {e}")),
+            }
+        }
+        let wanted = wanted?;
+        Some(format!(
+            "the fees stated (total {}, paid {}) are not pusat's (total {}, paid {}): recomputed from the schedule, the booking and the payments recorded",
+            fee.total, fee.paid, wanted.total, wanted.paid
+        ))
     }
 
     /// The board's answer to `request`, when the batch carries it out.
@@ -290,11 +354,15 @@ impl Guard {
                 }
                 match self.bookings.get(booking.as_str()) {
                     None => Some(format!("booking {} is unknown to pusat", booking.as_str())),
-                    Some((office, _)) if *office != self.office => Some(format!(
+                    Some(held) if held.office != self.office => Some(format!(
                         "booking {} belongs to another office",
                         booking.as_str()
                     )),
-                    Some((_, n)) if applicant >= n => Some(format!(
+                    Some(held) if held.cancelled => Some(format!(
+                        "booking {} was cancelled by the booking system",
+                        booking.as_str()
+                    )),
+                    Some(held) if *applicant >= held.booking.applicants.len() => Some(format!(
                         "booking {} has no applicant {applicant}",
                         booking.as_str()
                     )),
@@ -373,28 +441,50 @@ impl Guard {
     }
 }
 
-/// Why a walk-in booking may not be written by `device`, if it may not.
-pub async fn refuse_walk_in(
+/// A walk-in `device` registered, read by the same reader as an imported booking
+/// ([`crate::domain::intake::read_walk_in`]): or why it may not be written, with every
+/// field it breaks.
+pub async fn read_walk_in(
     tx: &tokio_postgres::Transaction<'_>,
     device: &Device,
-    booking: &Booking,
-) -> Result<Option<String>> {
+    payload: &serde_json::Value,
+) -> Result<std::result::Result<Booking, String>> {
+    let rules = super::bookings::office_rules(tx).await?;
+    let booking =
+        match crate::domain::intake::read_walk_in(payload, |code| rules.get(code).copied()) {
+            Ok(b) => b,
+            Err(fields) => {
+                let list: Vec<String> = fields
+                    .iter()
+                    .take(8)
+                    .map(|f| format!("{}: {}", f.field, f.message))
+                    .collect();
+                // The code as sent, if it reads as one (a hostile one is not repeated).
+                let code = payload
+                    .get("code")
+                    .and_then(serde_json::Value::as_str)
+                    .and_then(|c| crate::domain::BookingCode::parse(c).ok())
+                    .map_or_else(|| "(no valid code)".to_owned(), |c| c.as_str().to_owned());
+                return Ok(Err(format!("walk-in {code} refused: {}", list.join("; "))));
+            }
+        };
     if booking.office != device.office {
-        return Ok(Some(format!(
+        return Ok(Err(format!(
             "walk-in for office {}, the device belongs to {}",
             booking.office, device.office
-        )));
-    }
-    if booking.walk_in.is_none() || !booking.code.is_walk_in() {
-        return Ok(Some(format!(
-            "{} is not a walk-in: a counter registers only walk-ins, with W codes",
-            booking.code.as_str()
         )));
     }
     let taken = repo::bookings::office_of(tx, booking.code.as_str())
         .await?
         .is_some();
-    Ok(taken.then(|| format!("booking code {} is already taken", booking.code.as_str())))
+    Ok(if taken {
+        Err(format!(
+            "booking code {} is already taken",
+            booking.code.as_str()
+        ))
+    } else {
+        Ok(booking)
+    })
 }
 
 /// Records refused events: kept, not applied, there for a person to look at.

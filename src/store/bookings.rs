@@ -182,6 +182,19 @@ impl Store {
         Ok(body.map(|b| serde_json::from_str(&b)).transpose()?)
     }
 
+    /// Whether the booking system cancelled `code` (as the last sync brought it).
+    pub fn booking_cancelled(&self, code: &BookingCode) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT cancelled FROM bookings WHERE code = ?1",
+                [code.as_str()],
+                |r| r.get::<_, bool>(0),
+            )
+            .optional()?
+            .unwrap_or(false))
+    }
+
     /// The day `code` had before the booking system rescheduled it, if it did.
     pub fn rescheduled_from(&self, code: &str) -> Result<Option<NaiveDate>> {
         Ok(self

@@ -470,6 +470,7 @@ pub fn counter_text(e: &crate::counter::CounterError, s: &Strings, lang: Lang) -
         CounterError::SelfApproval => s.approver_self.to_owned(),
         CounterError::AnswerHere => s.answer_here.to_owned(),
         CounterError::NoApplicant(_) => s.err_no_applicant.to_owned(),
+        CounterError::Cancelled(code) => fill!(s.err_cancelled, code = code),
         CounterError::NotToday(day) => fill!(
             s.ticket_not_today,
             day = crate::domain::format::date_short(*day)

@@ -59,6 +59,7 @@ strings! {
     login_user: "Nama pengguna / NIP", "Username / NIP";
     login_pin: "PIN", "PIN";
     pin_checking: "Memeriksa PIN…", "Checking the PIN…";
+    err_cancelled: "Booking {code} sudah dibatalkan dan tidak dapat dilayani. Minta pemohon membuat booking baru, atau daftarkan sebagai pemohon tanpa booking bila memenuhi syarat.", "Booking {code} was cancelled and cannot be served. Ask the applicant to book again, or register them as a walk-in if they qualify.";
     err_no_applicant: "Pemohon itu tidak ada di booking ini. Pilih pemohon dari daftar.", "That applicant is not on this booking. Choose one from the list.";
     login_empty: "Isi nama pengguna (atau NIP) dan PIN.", "Enter your username (or NIP) and PIN.";
     login_unenrolled: "Loket ini belum terdaftar di pusat, jadi belum ada petugas. Teknisi: loket enroll --server URL --code KODE.", "This counter is not enrolled with pusat, so it has no officers yet. Technician: loket enroll --server URL --code CODE.";

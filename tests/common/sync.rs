@@ -591,3 +591,66 @@ pub fn check_in_action(b: &Booking, applicant: usize, checklist: &[DocKind]) -> 
         },
     }
 }
+
+/// What `case` of `b` owes on `day`, as the counter's screen and pusat both compute it.
+#[allow(dead_code)]
+pub fn fee_of(b: &Booking, case: &Case, day: chrono::NaiveDate) -> loket::domain::fees::FeeSummary {
+    let fees = loket::domain::fees::FeeSchedule::published().unwrap();
+    fees.summary(&loket::domain::fees::FeeQuery::for_case(b, case, day))
+        .unwrap()
+}
+
+/// A hand-made event pushed with `counter`'s credential as its next sequence number, signed
+/// as the counter's officer signed in there (what pusat checks is then the act itself).
+/// Asserts it was kept: the device's sequence stays gapless, refused or not.
+pub async fn push_event(
+    counter: &Counter,
+    pusat: &Pusat,
+    kind: &str,
+    case: Option<Uuid>,
+    payload: serde_json::Value,
+) -> Uuid {
+    let db = pusat.pool.get().await.unwrap();
+    let last: i64 = db
+        .query_one(
+            "SELECT last_seq FROM devices WHERE id = $1",
+            &[&counter.credential.device_id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let event = loket::protocol::WireEvent {
+        seq: last + 1,
+        id: Uuid::now_v7(),
+        kind: kind.into(),
+        case_id: case,
+        office: counter.credential.office.code.clone(),
+        officer: counter.officer.clone(),
+        device_time: local_now(),
+        payload,
+        proof: None,
+        signed: None,
+        answers: None,
+    };
+    let id = event.id;
+    let event = signed(event, &counter.actor());
+    let pushed = counter.client.push(&[event]).await.unwrap();
+    assert_eq!(
+        pushed.stored_through,
+        last + 1,
+        "kept: the sequence stays gapless"
+    );
+    id
+}
+
+/// The reasons of the events pusat refused, as `pusat problems` lists them.
+pub async fn refusals(pusat: &Pusat) -> Vec<String> {
+    let db = pusat.pool.get().await.unwrap();
+    admin::problems(&db, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.kind == "refused")
+        .map(|p| p.reason)
+        .collect()
+}

@@ -73,20 +73,20 @@ pub async fn office_of(client: &impl GenericClient, code: &str) -> Result<Option
         .map(|r| r.get(0)))
 }
 
-/// The office and number of applicants of each booking of `codes` pusat holds.
-pub async fn offices_and_sizes(
+/// Each booking of `codes` pusat holds, with its office and whether it is cancelled. A
+/// body pusat cannot read is left out.
+pub async fn with_state(
     client: &impl GenericClient,
     codes: &[&str],
-) -> Result<Vec<(String, String, usize)>> {
+) -> Result<Vec<(String, String, Booking, bool)>> {
     Ok(client
         .query(
-            "SELECT code, office, jsonb_array_length(body->'applicants') FROM bookings
-             WHERE code = ANY($1)",
+            "SELECT code, office, body, cancelled FROM bookings WHERE code = ANY($1)",
             &[&codes],
         )
         .await?
         .into_iter()
-        .map(|r| (r.get(0), r.get(1), r.get::<_, i32>(2).max(0) as usize))
+        .filter_map(|r| Some((r.get(0), r.get(1), read(r.get(2)).ok()?, r.get(3))))
         .collect())
 }
 

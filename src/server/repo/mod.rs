@@ -11,5 +11,6 @@ pub mod events;
 pub mod feed;
 pub mod officers;
 pub mod offices;
+pub mod payments;
 pub mod photos;
 pub mod tickets;

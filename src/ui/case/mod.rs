@@ -148,24 +148,9 @@ impl CaseScreen {
     }
 
     fn update_fee(&mut self, ctx: &Ctx<'_>) {
-        // What the booking system says was paid, and what was proved at the counter.
-        let booked = self
-            .booking
-            .applicants
-            .get(self.case.applicant)
-            .and_then(|a| a.paid);
-        let paid = match (booked, self.case.paid_at_counter()) {
-            (booked, 0) => booked,
-            (booked, counter) => Some(booked.unwrap_or(0) + counter),
-        };
-        let query = FeeQuery {
-            passport: self.booking.passport,
-            service: self.booking.service,
-            application: self.booking.application,
-            force_majeure: self.case.interview.force_majeure,
-            paid,
-            day: ctx.today(),
-        };
+        // What the booking system says was paid, and what was proved at the counter: the
+        // same question pusat asks again of the decision.
+        let query = FeeQuery::for_case(&self.booking, &self.case, ctx.today());
         self.fee = ctx.fees.summary(&query);
     }
 

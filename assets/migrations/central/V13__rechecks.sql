@@ -1,0 +1,19 @@
+-- An NTPN (the state's receipt number of one payment) is recorded once per office, whatever
+-- case carries it: the same receipt shown for two applicants pays for one.
+CREATE TABLE payments (
+    office      TEXT NOT NULL,
+    ntpn        TEXT NOT NULL,
+    case_id     UUID NOT NULL,
+    event_id    UUID NOT NULL,
+    amount      BIGINT NOT NULL,
+    recorded_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (office, ntpn)
+);
+
+-- The payments cases already hold, the first case (by id, UUIDv7: oldest) keeping each.
+INSERT INTO payments (office, ntpn, case_id, event_id, amount)
+SELECT DISTINCT ON (c.office, p->>'ntpn') c.office, p->>'ntpn', c.id, c.id, (p->>'amount')::bigint
+FROM cases c, jsonb_array_elements(COALESCE(c.state->'payments', '[]'::jsonb)) AS p
+WHERE p->>'ntpn' IS NOT NULL
+ORDER BY c.office, p->>'ntpn', c.id
+ON CONFLICT DO NOTHING;

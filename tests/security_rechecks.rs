@@ -1,0 +1,326 @@
+//! pusat re-checks what a counter claims (issue 30): the fees of a decision, the receipts
+//! that pay them, cancelled bookings, walk-ins. Each attacker's test acts as an enrolled
+//! kiosk with its own key and a signed-in officer, pushing events signed exactly as loket
+//! signs them, beside the honest flow that must still pass.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "common/pg.rs"]
+mod pg;
+#[path = "common/sync.rs"]
+mod support;
+
+use loket::domain::case::{Biometrics, Decision, Interview, Payment, Purpose};
+use loket::domain::fees::FeeSummary;
+use loket::domain::{Action, Booking, BookingCode, Case};
+use support::{Counter, OFFICE, Pusat, local_now, refusals};
+use uuid::Uuid;
+
+async fn case_status(pusat: &Pusat, id: Uuid) -> Option<String> {
+    let db = pusat.pool.get().await.unwrap();
+    db.query_opt("SELECT status FROM cases WHERE id = $1", &[&id])
+        .await
+        .unwrap()
+        .map(|r| r.get(0))
+}
+
+/// Takes applicant 0 of the next booking through documents, interview and photo step, up
+/// to the decision: the booking, the case.
+fn to_decision<'a>(
+    counter: &mut Counter,
+    bookings: &mut impl Iterator<Item = &'a Booking>,
+) -> (&'a Booking, Case) {
+    let actor = counter.actor();
+    let (b, case) = bookings
+        .find_map(|b| Some((b, counter.serve_applicant(b, 0).ok()?)))
+        .expect("a booking to serve");
+    let interview = Interview {
+        purpose: Some(Purpose::Tourism),
+        destination: "Jepang".into(),
+        occupation: "Guru".into(),
+        length_of_stay: "14 hari".into(),
+        emergency_contact: "Budi 0812".into(),
+        chronology: "Hilang di perjalanan".into(),
+        police_report_no: "LP/1/XI/2026".into(),
+        ..Interview::default()
+    };
+    let mut case = case;
+    for step in [
+        Action::SaveInterview { interview },
+        Action::CompleteInterview,
+        Action::RecordPhotoPending {
+            biometrics: Some(Biometrics::Pending),
+        },
+    ] {
+        case = counter.store.apply(&actor, Some(case.id), &step).unwrap();
+    }
+    (b, case)
+}
+
+/// Single-applicant bookings of `jks` whose applicant paid nothing online, as the booking
+/// system posts them again.
+async fn unpaid(pusat: &Pusat, jks: &[Booking], n: usize) -> Vec<Booking> {
+    let list: Vec<Booking> = jks
+        .iter()
+        .filter(|b| b.applicants.len() == 1)
+        .take(n)
+        .map(|b| {
+            let mut b = b.clone();
+            b.applicants[0].paid = None;
+            b
+        })
+        .collect();
+    assert_eq!(list.len(), n);
+    let mut db = pusat.pool.get().await.unwrap();
+    let json = serde_json::to_string(&list).unwrap();
+    let imported = loket::server::admin::bookings_import(&mut db, "unpaid.json", &json, false)
+        .await
+        .unwrap();
+    assert!(imported.refused.is_empty(), "{:?}", imported.refused);
+    list
+}
+
+fn pay(by: &str, ntpn: &str, amount: i64) -> Action {
+    Action::RecordPayment {
+        payment: Payment {
+            amount,
+            ntpn: ntpn.into(),
+            by: by.into(),
+            at: local_now(),
+        },
+    }
+}
+
+fn continue_with(fee: FeeSummary) -> Action {
+    Action::Decide {
+        decision: Decision::Continue {
+            fee,
+            underpaid: None,
+            flagged: None,
+            waived: None,
+        },
+        at: local_now(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pusat_recomputes_the_fees_and_a_receipt_pays_once_in_an_office() {
+    let (pusat, jks) = Pusat::start(30).await;
+    let owing = unpaid(&pusat, &jks, 4).await;
+    let mut counter = Counter::enroll(&pusat, 1).await;
+    counter.sync().await.unwrap();
+    let actor = counter.actor();
+    let mut bookings = owing.iter();
+    let today = support::today();
+
+    // The honest one: the applicant shows the receipt for what is owed, the officer records
+    // it, and the decision states the fees as the screen computed them.
+    let (b, case) = to_decision(&mut counter, &mut bookings);
+    let owed = support::fee_of(b, &case, today).difference();
+    let case = counter
+        .store
+        .apply(
+            &actor,
+            Some(case.id),
+            &pay(&actor.username, "0416A7C3B2E9F105", owed),
+        )
+        .unwrap();
+    let fee = support::fee_of(b, &case, today);
+    assert_eq!(fee.difference(), 0);
+    counter
+        .store
+        .apply(&actor, Some(case.id), &continue_with(fee))
+        .unwrap();
+    let honest = case.id;
+
+    // The forged ones, on bookings that owe: a summary with nothing to pay, one that says
+    // the total was paid, and the honest receipt shown again for another applicant.
+    let mut forged = Vec::new();
+    let (_, case) = to_decision(&mut counter, &mut bookings);
+    let zero = FeeSummary {
+        lines: vec![],
+        total: 0,
+        paid: 0,
+    };
+    counter
+        .store
+        .apply(&actor, Some(case.id), &continue_with(zero))
+        .unwrap();
+    forged.push(case.id);
+    let (b2, case) = to_decision(&mut counter, &mut bookings);
+    let claimed = support::fee_of(b2, &case, today);
+    let claimed = FeeSummary {
+        paid: claimed.total,
+        ..claimed
+    };
+    counter
+        .store
+        .apply(&actor, Some(case.id), &continue_with(claimed))
+        .unwrap();
+    forged.push(case.id);
+    let (b3, case) = to_decision(&mut counter, &mut bookings);
+    let owed3 = support::fee_of(b3, &case, today).difference();
+    let again = pay(&actor.username, "0416A7C3B2E9F105", owed3);
+    let case = counter.store.apply(&actor, Some(case.id), &again).unwrap();
+    // The counter's own summary counts the receipt: the decision looks paid.
+    let fee = support::fee_of(b3, &case, today);
+    counter
+        .store
+        .apply(&actor, Some(case.id), &continue_with(fee))
+        .unwrap();
+    forged.push(case.id);
+    counter.sync().await.unwrap();
+
+    assert_eq!(case_status(&pusat, honest).await.unwrap(), "awaiting_photo");
+    for id in &forged {
+        assert_eq!(case_status(&pusat, *id).await.unwrap(), "open", "{id}");
+    }
+    let refused = refusals(&pusat).await;
+    let fees = refused.iter().filter(|r| r.contains("not pusat's")).count();
+    // The two forged summaries, and the decision whose receipt was refused.
+    assert_eq!(fees, 3, "{refused:#?}");
+    assert!(
+        refused
+            .iter()
+            .any(|r| r.contains("NTPN 0416A7C3B2E9F105 is recorded already, on another case")),
+        "{refused:#?}"
+    );
+    assert_eq!(refused.len(), 4, "{refused:#?}");
+    pusat.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_booking_is_refused_at_the_counter_and_at_pusat() {
+    let (pusat, jks) = Pusat::start(6).await;
+    let mut counter = Counter::enroll(&pusat, 1).await;
+    counter.sync().await.unwrap();
+    let http = reqwest::Client::new();
+    for b in &jks[..2] {
+        let r = http
+            .delete(format!("{}/api/v1/bookings/{}", pusat.url, b.code.as_str()))
+            .bearer_auth(support::INTEGRATION_KEY)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    // A counter that has not heard of the cancellation (or ignores it) checks one in: pusat
+    // refuses it, and the applicant's status stays unserved.
+    let forged = counter
+        .check_in(&jks[0], 0, &[loket::domain::checklist::DocKind::EKtp])
+        .unwrap();
+    // The honest check-in of a booking still open goes through.
+    let honest = counter
+        .check_in(&jks[2], 0, &[loket::domain::checklist::DocKind::EKtp])
+        .unwrap();
+    counter.sync().await.unwrap();
+    assert_eq!(case_status(&pusat, forged.id).await, None);
+    assert_eq!(case_status(&pusat, honest.id).await.unwrap(), "open");
+    let refused = refusals(&pusat).await;
+    assert_eq!(refused.len(), 1, "{refused:#?}");
+    assert!(refused[0].contains("was cancelled"), "{refused:#?}");
+
+    // Having synced, the counter refuses the other one itself, and says what to do.
+    let actor = counter.actor();
+    let err = loket::counter::check_in(&mut counter.store, &actor, &jks[1], 0, OFFICE).unwrap_err();
+    assert!(
+        matches!(&err, loket::counter::CounterError::Cancelled(code) if code == jks[1].code.as_str()),
+        "{err:?}"
+    );
+    let lang = loket::text::Lang::Id;
+    let said = loket::text::counter_text(&err, lang.strings(), lang);
+    assert!(
+        said.contains("dibatalkan") && said.contains("booking baru"),
+        "{said}"
+    );
+    pusat.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_walk_ins_are_refused_kept_as_refused_and_reach_no_counter() {
+    let (pusat, jks) = Pusat::start(2).await;
+    let mut attacker = Counter::enroll(&pusat, 1).await;
+    let mut other = Counter::enroll(&pusat, 2).await;
+    attacker.sync().await.unwrap();
+    let like = &jks[0];
+    let walk_in = |n: u64| Booking {
+        code: BookingCode::walk_in(n),
+        office: OFFICE.into(),
+        date: support::today(),
+        applicants: like.applicants[..1].to_vec(),
+        walk_in: Some(loket::domain::booking::WalkInReason::Disability),
+        ..like.clone()
+    };
+    // The honest walk-in, registered as the counter does.
+    let honest = walk_in(100);
+    let actor = attacker.actor();
+    attacker.store.register_walk_in(&actor, &honest).unwrap();
+    attacker.sync().await.unwrap();
+
+    // Each hostile one: (what it breaks, the field pusat names).
+    let mut hostile: Vec<(serde_json::Value, &str)> = Vec::new();
+    let mut add = |n: u64, field: &'static str, change: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = serde_json::to_value(walk_in(n)).unwrap();
+        change(&mut v);
+        hostile.push((v, field));
+    };
+    add(1, "applicants", &|v| {
+        v["applicants"] = serde_json::json!([])
+    });
+    add(2, "name", &|v| {
+        v["applicants"][0]["name"] = "A".repeat(200_000).into()
+    });
+    add(3, "nik", &|v| {
+        v["applicants"][0]["nik"] = "NOT-A-NIK".into()
+    });
+    add(4, "birth_date", &|v| {
+        v["walk_in"] = "elderly".into();
+        v["applicants"][0]["birth_date"] = "2999-01-01".into();
+    });
+    add(5, "paid", &|v| v["applicants"][0]["paid"] = (-5).into());
+    add(6, "name", &|v| {
+        v["applicants"][0]["name"] = "<script>x</script>=cmd|' /C calc'!A0\u{1b}[2J".into()
+    });
+    add(7, "name", &|v| {
+        v["applicants"][0]["name"] = "SITI \u{202e}HAMIDAH".into()
+    });
+    add(8, "walk_in", &|v| {
+        // "Elderly" for an applicant who is not.
+        v["walk_in"] = "elderly".into();
+        let young = support::today() - chrono::Days::new(30 * 365);
+        v["applicants"][0]["birth_date"] = young.to_string().into();
+    });
+    let codes: Vec<String> = hostile
+        .iter()
+        .map(|(v, _)| v["code"].as_str().unwrap().to_owned())
+        .collect();
+    for (payload, _) in &hostile {
+        support::push_event(&attacker, &pusat, "booking.walk_in", None, payload.clone()).await;
+    }
+
+    let refused = refusals(&pusat).await;
+    assert_eq!(refused.len(), hostile.len(), "{refused:#?}");
+    for ((_, field), code) in hostile.iter().zip(&codes) {
+        let reason = refused
+            .iter()
+            .find(|r| r.starts_with(&format!("walk-in {code} refused")))
+            .unwrap_or_else(|| panic!("{code} not refused: {refused:#?}"));
+        assert!(reason.contains(field), "{field}: {reason}");
+    }
+    let db = pusat.pool.get().await.unwrap();
+    let stored: i64 = db
+        .query_one(
+            "SELECT count(*) FROM bookings WHERE code = ANY($1)",
+            &[&codes],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stored, 0, "no hostile walk-in is stored");
+    other.sync().await.unwrap();
+    assert!(other.store.booking(&honest.code).unwrap().is_some());
+    for code in &codes {
+        let code = BookingCode::parse(code).unwrap();
+        assert!(other.store.booking(&code).unwrap().is_none(), "{code:?}");
+    }
+    pusat.stop().await;
+}
