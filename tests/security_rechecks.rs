@@ -324,3 +324,131 @@ async fn hostile_walk_ins_are_refused_kept_as_refused_and_reach_no_counter() {
     }
     pusat.stop().await;
 }
+
+/// Every kind a counter writes, and one it does not.
+const KINDS: [&str; 32] = [
+    "case.check_in",
+    "case.set_document",
+    "case.set_identity",
+    "case.set_checklist",
+    "case.complete_documents",
+    "case.save_interview",
+    "case.complete_interview",
+    "case.photo",
+    "case.photo_pending",
+    "case.biometrics",
+    "case.billing_code",
+    "case.payment",
+    "case.decide",
+    "case.resume",
+    "case.ask_approval",
+    "case.approval_returned",
+    "ticket.issue",
+    "ticket.call",
+    "ticket.recall",
+    "ticket.serve",
+    "ticket.finish",
+    "ticket.no_show",
+    "ticket.reactivate",
+    "ticket.transfer",
+    "ticket.cancel",
+    "ticket.reassign",
+    "ticket.close_day",
+    "booking.walk_in",
+    "audit.view",
+    "approval.answer",
+    "officer.pin_failed",
+    "shell.exec",
+];
+
+/// One NUL character in any field of any kind of event used to fail the push with 500:
+/// neither stored nor refused, the counter resent it forever and its sync stopped. Now
+/// each is stored as refused and the next push goes on; a kind pusat does not know is
+/// refused too; and what a counter wrote reaches `pusat problems` shown, never obeyed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nul_in_any_field_of_any_event_is_refused_and_the_counter_s_sync_goes_on() {
+    let (pusat, jks) = Pusat::start(3).await;
+    let mut counter = Counter::enroll(&pusat, 1).await;
+    counter.sync().await.unwrap();
+    let case = counter
+        .check_in(&jks[0], 0, &[loket::domain::checklist::DocKind::EKtp])
+        .unwrap();
+    counter.sync().await.unwrap();
+    // In a text value, in a key, deep in a list: for every kind.
+    let payloads = [
+        serde_json::json!({ "note": "surat\u{0}hilang" }),
+        serde_json::json!({ "a\u{0}": 1 }),
+        serde_json::json!({ "list": [{ "x": ["ok", "\u{0}"] }] }),
+    ];
+    let mut pushed = 0;
+    for kind in KINDS {
+        for payload in &payloads {
+            let id = kind.starts_with("case.").then_some(case.id);
+            support::push_event(&counter, &pusat, kind, id, payload.clone()).await;
+            pushed += 1;
+        }
+    }
+    // A real act of the case with a NUL in its note; a NUL in the kind itself.
+    let note = serde_json::to_value(Action::SetDocument {
+        kind: loket::domain::checklist::DocKind::EKtp,
+        status: loket::domain::checklist::DocStatus::Invalid,
+        note: "foto\u{0}buram".into(),
+    })
+    .unwrap();
+    support::push_event(&counter, &pusat, "case.set_document", Some(case.id), note).await;
+    support::push_event(
+        &counter,
+        &pusat,
+        "case.\u{0}decide",
+        Some(case.id),
+        serde_json::json!({}),
+    )
+    .await;
+    // A kind pusat does not know, in the words of a terminal attack.
+    let forged = "ticket.call\u{1b}]0;PWNED\u{7}\u{1b}[2J\nlevel=ERROR msg=\"pusat down\"";
+    support::push_event(&counter, &pusat, forged, None, serde_json::json!({})).await;
+    pushed += 3;
+
+    let refused = refusals(&pusat).await;
+    assert_eq!(refused.len(), pushed, "every one kept and refused");
+    let nul = refused.iter().filter(|r| r.contains("NUL")).count();
+    assert_eq!(nul, pushed - 1, "{refused:#?}");
+    assert!(
+        refused
+            .iter()
+            .any(|r| r.contains("kind pusat does not know"))
+    );
+    // The next act goes through and is applied: the device's sync is not wedged.
+    let done = serde_json::to_value(Action::SetDocument {
+        kind: loket::domain::checklist::DocKind::EKtp,
+        status: loket::domain::checklist::DocStatus::Valid,
+        note: String::new(),
+    })
+    .unwrap();
+    support::push_event(&counter, &pusat, "case.set_document", Some(case.id), done).await;
+    assert_eq!(refusals(&pusat).await.len(), pushed, "applied, not refused");
+
+    // `pusat problems` shows the forged kind's escapes and new line, and obeys none.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pusat"))
+        .args(["problems"])
+        .env("DATABASE_URL", &pusat.db)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("ticket.call\\u{1b}]0;PWNED"), "{text}");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{0}'),
+        "{text:?}"
+    );
+    assert!(
+        text.lines().all(|l| !l.starts_with("level=ERROR")),
+        "no forged line: {text}"
+    );
+    pusat.stop().await;
+}

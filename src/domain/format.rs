@@ -133,3 +133,42 @@ mod tests {
         }
     }
 }
+
+/// Whether `c` reorders or hides text on a terminal: the bidirectional controls (an override
+/// such as U+202E shows a name backwards) and the invisible marks.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` safe to print on an administrator's terminal or in a log line: control characters
+/// (escape sequences, new lines, NUL) and bidirectional controls are shown as `\u{…}`, so a
+/// counter's text can neither drive the terminal nor forge a line.
+pub fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() || is_bidi_control(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod shown_tests {
+    use super::shown;
+
+    #[test]
+    fn escapes_and_bidi_controls_are_shown_not_obeyed() {
+        assert_eq!(shown("SITI HAMIDAH"), "SITI HAMIDAH");
+        assert_eq!(
+            shown("\u{1b}]0;PWNED\u{7}\u{1b}[2J\nlevel=ERROR"),
+            "\\u{1b}]0;PWNED\\u{7}\\u{1b}[2J\\u{a}level=ERROR"
+        );
+        assert_eq!(shown("A\u{202e}B\u{0}"), "A\\u{202e}B\\u{0}");
+    }
+}

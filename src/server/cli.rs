@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use super::admin;
+use crate::domain::format::shown;
 use crate::protocol::OfficeInfo;
 
 #[derive(Debug, Parser)]
@@ -483,11 +484,11 @@ async fn run_async(cli: Cli) -> Result<u8, CliError> {
                     println!(
                         "{}  {:<6} counter {:<3} {:<8} {:<28} {}",
                         p.at.format("%Y-%m-%d %H:%M:%S"),
-                        p.office,
+                        shown(&p.office),
                         p.counter,
-                        p.kind,
-                        p.subject,
-                        p.reason
+                        shown(&p.kind),
+                        shown(&p.subject),
+                        shown(&p.reason)
                     );
                 }
             }

@@ -85,15 +85,34 @@ pub async fn ingest(
     check_duplicates(&tx, device, old).await?;
     let mut inserted = 0;
     if !new.is_empty() {
+        // Each event as PostgreSQL can store it; one that had to change is refused.
+        let mut unstorable = std::collections::HashSet::new();
+        let new: Vec<WireEvent> = new
+            .iter()
+            .map(|e| {
+                let (e, changed) = super::border::storable(e);
+                if changed {
+                    unstorable.insert(e.id);
+                }
+                e.into_owned()
+            })
+            .collect();
         // An event already stored under another device id (this counter was enrolled
         // again and resends its outbox) is the same event: keep the first.
-        let ids = repo::events::insert(&*tx, device, new).await?;
+        let ids = repo::events::insert(&*tx, device, &new).await?;
         let fresh: Vec<WireEvent> = new
             .iter()
             .filter(|e| ids.contains(&e.id))
             .cloned()
             .collect();
         inserted = fresh.len();
+        let (refused, fresh): (Vec<WireEvent>, Vec<WireEvent>) =
+            fresh.into_iter().partition(|e| unstorable.contains(&e.id));
+        let reasons: Vec<(&WireEvent, String)> = refused
+            .iter()
+            .map(|e| (e, super::border::NUL_REFUSED.to_owned()))
+            .collect();
+        super::trust::record(&tx, device, &reasons).await?;
         let changes = super::project::apply(&tx, device, &fresh).await?;
         let through = new.last().map_or(last, |e| e.seq);
         repo::devices::stored_through(&*tx, device.id, through).await?;

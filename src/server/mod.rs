@@ -6,6 +6,7 @@ pub mod admin;
 mod approvals;
 mod auth;
 mod bookings;
+mod border;
 pub mod cli;
 pub mod db;
 pub mod doctor;

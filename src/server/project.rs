@@ -30,6 +30,10 @@ pub async fn apply(
     // Who acted, first: an event whose officer's presence is not proven changes nothing.
     let guard = trust::Guard::load(tx, device, events).await?;
     for event in events {
+        if !super::border::known_kind(&event.kind) {
+            refused.push((event, "an event of a kind pusat does not know".into()));
+            continue;
+        }
         if let Some(why) = guard.unproven(event) {
             refused.push((event, why));
             continue;
@@ -69,7 +73,11 @@ pub async fn apply(
             refused.push((event, "a case event without a case id".into()));
             continue;
         };
-        match serde_json::from_value(event.payload.clone()) {
+        match serde_json::from_value::<Action>(event.payload.clone()) {
+            Ok(action) if action.kind() != event.kind => refused.push((
+                event,
+                format!("a {} event carries a {} act", event.kind, action.kind()),
+            )),
             Ok(action) => actions.push((event, id, action)),
             Err(e) => refused.push((event, format!("payload not understood: {e}"))),
         }

@@ -24,6 +24,7 @@ use super::{Result, repo};
 use crate::domain::case::Case;
 use crate::domain::case::Decision;
 use crate::domain::fees::{FeeQuery, FeeSchedule};
+use crate::domain::format::shown;
 use crate::domain::{Action, Booking};
 use crate::proof::ProofKey;
 use crate::protocol::{ApprovalAnswer, WireEvent};
@@ -494,9 +495,10 @@ pub async fn record(
     refused: &[(&WireEvent, String)],
 ) -> Result<()> {
     for (event, reason) in refused {
+        // The kind and the reason may carry a counter's text: shown, never obeyed.
         tracing::warn!(
-            device = %device.id, office = %device.office, seq = event.seq, kind = %event.kind,
-            %reason, "event refused"
+            device = %device.id, office = %device.office, seq = event.seq,
+            kind = %shown(&event.kind), reason = %shown(reason), "event refused"
         );
         repo::events::refused(tx, device, event, reason).await?;
     }
