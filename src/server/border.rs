@@ -41,11 +41,7 @@ fn has_nul(v: &serde_json::Value) -> bool {
 
 fn without_nul(v: &mut serde_json::Value) {
     match v {
-        serde_json::Value::String(s) => {
-            if s.contains('\0') {
-                *s = s.replace('\0', "\u{FFFD}");
-            }
-        }
+        serde_json::Value::String(s) if s.contains('\0') => *s = s.replace('\0', "\u{FFFD}"),
         serde_json::Value::Array(list) => list.iter_mut().for_each(without_nul),
         serde_json::Value::Object(map) => {
             if map.keys().any(|k| k.contains('\0')) {

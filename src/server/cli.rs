@@ -486,7 +486,7 @@ async fn run_async(cli: Cli) -> Result<u8, CliError> {
                         p.at.format("%Y-%m-%d %H:%M:%S"),
                         shown(&p.office),
                         p.counter,
-                        shown(&p.kind),
+                        shown(p.kind),
                         shown(&p.subject),
                         shown(&p.reason)
                     );
