@@ -11,6 +11,7 @@ mod support;
 
 use loket::domain::case::{Biometrics, Decision, Interview, Payment, Purpose};
 use loket::domain::fees::FeeSummary;
+use loket::domain::queue::{TicketAction, TicketEvent};
 use loket::domain::{Action, Booking, BookingCode, Case};
 use support::{Counter, OFFICE, Pusat, local_now, refusals};
 use uuid::Uuid;
@@ -450,5 +451,164 @@ async fn a_nul_in_any_field_of_any_event_is_refused_and_the_counter_s_sync_goes_
         text.lines().all(|l| !l.starts_with("level=ERROR")),
         "no forged line: {text}"
     );
+    pusat.stop().await;
+}
+
+fn ticket_event(ticket: Uuid, counter: u32, action: TicketAction) -> serde_json::Value {
+    serde_json::to_value(TicketEvent {
+        ticket,
+        counter,
+        action,
+    })
+    .unwrap()
+}
+
+/// The queue goes by pusat's clock, not a counter's: a number issued last but stamped
+/// 06:00 waits its turn. And only the counter holding a number, or a supervisor, marks it
+/// absent or cancels it: another counter cannot empty its neighbour's queue.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_queue_goes_by_pusat_s_clock_and_only_the_holder_empties_a_number() {
+    let (pusat, jks) = Pusat::start(6).await;
+    let mut one = Counter::enroll(&pusat, 1).await;
+    let mut two = Counter::enroll(&pusat, 2).await;
+    let mut three = Counter::enroll(&pusat, 3).await;
+    for c in [&mut one, &mut two, &mut three] {
+        c.sync().await.unwrap();
+    }
+    let today = support::today();
+    let actor = one.actor();
+    let (first, _) = loket::counter::issue_ticket(&mut one.store, &actor, 1, &jks[0]).unwrap();
+    let (second, _) = loket::counter::issue_ticket(&mut one.store, &actor, 1, &jks[1]).unwrap();
+    one.sync().await.unwrap();
+
+    // Counter 2 issues a number last, its clock saying three hours ago (06:00 when the
+    // office opened at nine, in the attack reproduced).
+    let dawn = local_now() - chrono::Duration::hours(3);
+    let jumper = Uuid::now_v7();
+    let issue = TicketAction::Issue {
+        day: today,
+        line: "A".into(),
+        number: *loket::domain::queue::block(2).start(),
+        booking: Some(jks[2].code.as_str().to_owned()),
+    };
+    support::push_event_at(
+        &two,
+        &pusat,
+        "ticket.issue",
+        None,
+        ticket_event(jumper, 2, issue),
+        dawn,
+    )
+    .await;
+    let called = three
+        .client
+        .call_next(&three.officer, today)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        called.id, first.id,
+        "the first number issued is called first"
+    );
+    assert!(refusals(&pusat).await.is_empty());
+
+    // Counter 1 calls the second; counter 2 marks it absent, and cancels counter 3's.
+    let held = one
+        .client
+        .call_next(&one.officer, today)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(held.id, second.id);
+    for (ticket, action, kind) in [
+        (second.id, TicketAction::NoShow, "ticket.no_show"),
+        (
+            first.id,
+            TicketAction::Cancel { reason: "-".into() },
+            "ticket.cancel",
+        ),
+    ] {
+        support::push_event(&two, &pusat, kind, None, ticket_event(ticket, 2, action)).await;
+    }
+    let refused = refusals(&pusat).await;
+    assert_eq!(refused.len(), 2, "{refused:#?}");
+    assert!(
+        refused
+            .iter()
+            .all(|r| r.contains("only the counter holding it")),
+        "{refused:#?}"
+    );
+    let db = pusat.pool.get().await.unwrap();
+    let states: Vec<String> = db
+        .query(
+            "SELECT state FROM tickets WHERE id = ANY($1) ORDER BY id",
+            &[&vec![first.id, second.id]],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        states,
+        ["called", "called"],
+        "both still called where they are"
+    );
+
+    // The holder marks its own absent; a supervisor may cancel anyone's.
+    support::push_event(
+        &one,
+        &pusat,
+        "ticket.no_show",
+        None,
+        ticket_event(second.id, 1, TicketAction::NoShow),
+    )
+    .await;
+    let boss = two.signed_in(support::SUPERVISOR, support::SUPERVISOR_PIN);
+    let cancel = ticket_event(
+        first.id,
+        2,
+        TicketAction::Cancel {
+            reason: "salah antre".into(),
+        },
+    );
+    let mut event = loket::protocol::WireEvent {
+        seq: 0,
+        id: Uuid::now_v7(),
+        kind: "ticket.cancel".into(),
+        case_id: None,
+        office: OFFICE.into(),
+        officer: support::SUPERVISOR.into(),
+        device_time: local_now(),
+        payload: cancel,
+        proof: None,
+        signed: None,
+        answers: None,
+    };
+    event.seq = db
+        .query_one(
+            "SELECT last_seq FROM devices WHERE id = $1",
+            &[&two.credential.device_id],
+        )
+        .await
+        .unwrap()
+        .get::<_, i64>(0)
+        + 1;
+    two.client
+        .push(&[support::signed(event, &boss)])
+        .await
+        .unwrap();
+    assert_eq!(refusals(&pusat).await.len(), 2);
+    let states: Vec<String> = db
+        .query(
+            "SELECT state FROM tickets WHERE id = ANY($1) ORDER BY id",
+            &[&vec![first.id, second.id]],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(states, ["cancelled", "no_show"]);
     pusat.stop().await;
 }

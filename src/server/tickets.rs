@@ -56,6 +56,27 @@ async fn refuse_issue(
     })
 }
 
+/// When pusat takes a number to have been issued: when the event reached it, in the
+/// counter's offset. The queue is ordered by issue times, and a counter's clock is the
+/// counter's word: one that says a number was issued at 06:00 would put it ahead of all who
+/// waited. (A number a counter issued offline is ordered from when its push arrived.)
+fn received(
+    device_time: chrono::DateTime<chrono::FixedOffset>,
+) -> chrono::DateTime<chrono::FixedOffset> {
+    chrono::Utc::now().with_timezone(device_time.offset())
+}
+
+/// Whether counter `by` holds `ticket` for a no-show or a cancellation: it called it and
+/// has it now, or, while it waits, it waits for that counter (transferred to it), or else
+/// that counter gave the number out.
+fn holds(ticket: &Ticket, by: u32) -> bool {
+    match ticket.state {
+        TicketState::Called | TicketState::Serving => ticket.counter == Some(by),
+        TicketState::Issued => ticket.for_counter.unwrap_or(ticket.issued_by) == by,
+        _ => false,
+    }
+}
+
 /// Applies the `ticket.*` events of a push (already stored), in order.
 pub async fn apply<'a>(
     tx: &tokio_postgres::Transaction<'_>,
@@ -155,7 +176,7 @@ pub async fn apply<'a>(
                     ));
                     continue;
                 }
-                let ticket = match Ticket::issue(&parsed, event.device_time) {
+                let ticket = match Ticket::issue(&parsed, received(event.device_time)) {
                     Ok(t) => t,
                     Err(e) => {
                         out.refused.push((event, e.to_string()));
@@ -196,6 +217,25 @@ pub async fn apply<'a>(
                 if ticket.state != TicketState::Issued
                     && ticket.counter == Some(parsed.counter) =>
             {
+                continue;
+            }
+            // Only the counter that holds a number, or a supervisor, empties it.
+            (TicketAction::NoShow | TicketAction::Cancel { .. }, Some((_, ticket)))
+                if !holds(&ticket, parsed.counter) && !guard.is_supervisor(&event.officer) =>
+            {
+                out.refused.push((
+                    event,
+                    format!(
+                        "{} is not counter {}'s to {}: only the counter holding it, or a supervisor",
+                        ticket.label(),
+                        parsed.counter,
+                        if parsed.action == TicketAction::NoShow {
+                            "mark absent"
+                        } else {
+                            "cancel"
+                        }
+                    ),
+                ));
                 continue;
             }
             (_, Some((_, mut ticket))) => {

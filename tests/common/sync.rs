@@ -610,6 +610,18 @@ pub async fn push_event(
     case: Option<Uuid>,
     payload: serde_json::Value,
 ) -> Uuid {
+    push_event_at(counter, pusat, kind, case, payload, local_now()).await
+}
+
+/// As [`push_event`], with the counter's clock saying `time`.
+pub async fn push_event_at(
+    counter: &Counter,
+    pusat: &Pusat,
+    kind: &str,
+    case: Option<Uuid>,
+    payload: serde_json::Value,
+    time: DateTime<FixedOffset>,
+) -> Uuid {
     let db = pusat.pool.get().await.unwrap();
     let last: i64 = db
         .query_one(
@@ -626,7 +638,7 @@ pub async fn push_event(
         case_id: case,
         office: counter.credential.office.code.clone(),
         officer: counter.officer.clone(),
-        device_time: local_now(),
+        device_time: time,
         payload,
         proof: None,
         signed: None,
