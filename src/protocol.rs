@@ -9,11 +9,11 @@ use uuid::Uuid;
 use crate::domain::Booking;
 pub use crate::domain::intake::FieldError;
 
-pub const VERSION: &str = "3";
+pub const VERSION: &str = "4";
 pub const HEADER: &str = "loket-protocol";
 /// The first loket version that speaks [`VERSION`]: what pusat tells a counter to update
 /// to when it speaks another protocol.
-pub const MIN_LOKET: &str = "0.3.0";
+pub const MIN_LOKET: &str = "0.4.0";
 /// The most events a push may carry.
 pub const MAX_BATCH: usize = 1000;
 /// Photo bytes per upload request: small enough to finish over a slow link, so an upload
@@ -53,8 +53,32 @@ pub fn body_sha256(body: &[u8]) -> String {
 /// What a kiosk signs for each request: its method, its path with the query, its time and
 /// the SHA-256 of its body (protocol 2: before, the body was not signed, so whoever held a
 /// signed request could have sent another body with it).
-pub fn request_message(method: &str, path_and_query: &str, time: i64, body_sha256: &str) -> String {
-    format!("LOKET-REQUEST-2\n{method}\n{path_and_query}\n{time}\n{body_sha256}")
+pub fn request_message(
+    method: &str,
+    path_and_query: &str,
+    time: i64,
+    nonce: &str,
+    body_sha256: &str,
+) -> String {
+    format!("LOKET-REQUEST-3\n{method}\n{path_and_query}\n{time}\n{nonce}\n{body_sha256}")
+}
+
+/// The header with a signed request's nonce: 22 to 64 characters of base64url, new for
+/// every request. pusat takes a request that changes something once per nonce.
+pub const NONCE_HEADER: &str = "loket-nonce";
+
+/// A new nonce for a signed request: 128 random bits, base64url.
+pub fn new_nonce() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>())
+}
+
+/// Whether `nonce` is one a kiosk makes.
+pub fn is_nonce(nonce: &str) -> bool {
+    (22..=64).contains(&nonce.len())
+        && nonce
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// How a public key held in a TPM is written: this prefix and the base64url SEC1 point.

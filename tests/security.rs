@@ -495,14 +495,16 @@ async fn a_signed_request_cannot_carry_another_body() {
     assert_eq!(answer.status(), 401);
     // Leaving the header out makes the body count as empty, which it is not.
     let time = chrono::Utc::now().timestamp();
+    let nonce = loket::protocol::new_nonce();
     let signature = counter
         .key
-        .sign("POST", "/api/v1/events", time, honest.as_bytes())
+        .sign("POST", "/api/v1/events", time, &nonce, honest.as_bytes())
         .unwrap();
     let answer = reqwest::Client::new()
         .post(format!("{}/api/v1/events", pusat.url))
         .bearer_auth(&counter.credential.token)
         .header(loket::protocol::TIME_HEADER, time)
+        .header(loket::protocol::NONCE_HEADER, &nonce)
         .header(loket::protocol::SIGNATURE_HEADER, signature)
         .header("content-type", "application/json")
         .body(forged)
@@ -775,15 +777,17 @@ async fn a_copied_credential_without_the_kiosk_key_opens_nothing() {
     }
     // A signed request replayed long after it was made is refused too.
     let old = chrono::Utc::now().timestamp() - 3600;
+    let nonce = loket::protocol::new_nonce();
     let answer = reqwest::Client::new()
         .get(format!("{}/api/v1/changes?after=0", pusat.url))
         .bearer_auth(&token)
         .header(loket::protocol::TIME_HEADER, old)
+        .header(loket::protocol::NONCE_HEADER, &nonce)
         .header(
             loket::protocol::SIGNATURE_HEADER,
             kiosk
                 .key
-                .sign("GET", "/api/v1/changes?after=0", old, b"")
+                .sign("GET", "/api/v1/changes?after=0", old, &nonce, b"")
                 .unwrap(),
         )
         .send()

@@ -13,6 +13,7 @@ use loket::domain::case::{Biometrics, Decision, Interview, Payment, Purpose};
 use loket::domain::fees::FeeSummary;
 use loket::domain::queue::{TicketAction, TicketEvent};
 use loket::domain::{Action, Booking, BookingCode, Case};
+use loket::sync::Client;
 use support::{Counter, OFFICE, Pusat, local_now, refusals};
 use uuid::Uuid;
 
@@ -610,5 +611,82 @@ async fn the_queue_goes_by_pusat_s_clock_and_only_the_holder_empties_a_number() 
         .map(|r| r.get(0))
         .collect();
     assert_eq!(states, ["cancelled", "no_show"]);
+    pusat.stop().await;
+}
+
+/// A signed request taken off the wire and sent again within its ten minutes: a call used
+/// to call another number each time, and a renewal gave a second token that locked the
+/// real kiosk out. Each request that changes something is now taken once (its nonce), and a
+/// renewal asked again answers the token it gave.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_captured_request_is_taken_once_and_a_renewal_answers_one_token() {
+    let (pusat, jks) = Pusat::start(4).await;
+    let mut desk = Counter::enroll(&pusat, 9).await;
+    desk.sync().await.unwrap();
+    let actor = desk.actor();
+    for b in &jks {
+        loket::counter::issue_ticket(&mut desk.store, &actor, 9, b).unwrap();
+    }
+    desk.sync().await.unwrap();
+    let mut one = Counter::enroll(&pusat, 1).await;
+    one.sync().await.unwrap();
+
+    // The call, as the kiosk signed it, and the same bytes again.
+    let body = serde_json::to_vec(&loket::protocol::CallRequest {
+        officer: one.officer.clone(),
+        day: support::today(),
+    })
+    .unwrap();
+    let captured = one
+        .signed_with(
+            &pusat.url,
+            reqwest::Method::POST,
+            "/api/v1/queue/call",
+            &body,
+        )
+        .header("content-type", "application/json")
+        .header(loket::protocol::HEADER, loket::protocol::VERSION)
+        .body(body.clone())
+        .build()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let again = captured.try_clone().unwrap();
+    let first = http.execute(captured).await.unwrap();
+    assert_eq!(first.status(), 200, "{:?}", first.text().await);
+    let replayed = http.execute(again).await.unwrap();
+    assert_eq!(replayed.status(), 401);
+    let said: serde_json::Value = replayed.json().await.unwrap();
+    assert!(
+        said["message"].as_str().unwrap().contains("sent already"),
+        "{said}"
+    );
+    let db = pusat.pool.get().await.unwrap();
+    let called: i64 = db
+        .query_one("SELECT count(*) FROM tickets WHERE state = 'called'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(called, 1, "one call, not two");
+
+    // A renewal captured and sent again is refused; asked again by the kiosk, it answers
+    // the same token, which then works.
+    let renew = one
+        .signed(&pusat.url, reqwest::Method::POST, "/api/v1/renew")
+        .header(loket::protocol::HEADER, loket::protocol::VERSION)
+        .build()
+        .unwrap();
+    let again = renew.try_clone().unwrap();
+    let first: loket::protocol::RenewResponse =
+        http.execute(renew).await.unwrap().json().await.unwrap();
+    assert_eq!(http.execute(again).await.unwrap().status(), 401);
+    let second = one.client.renew().await.unwrap();
+    assert_eq!(second.token, first.token, "the pending token, not another");
+    let renewed = Client::new(&pusat.url, &first.token, None)
+        .unwrap()
+        .signed(one.key.clone());
+    renewed.pull(0).await.unwrap();
+    // Once used, a renewal gives a new one.
+    let third = renewed.renew().await.unwrap();
+    assert_ne!(third.token, first.token);
     pusat.stop().await;
 }

@@ -253,7 +253,21 @@ impl DeviceCache {
 /// minutes, so a minute is fine; a cold request then seldom writes the row.
 const SEEN_EVERY_SECONDS: f64 = 60.0;
 
+/// The device a request was authenticated as, kept with the request: the body check and
+/// the handler both ask, and the request's nonce is taken once.
+#[derive(Clone)]
+struct Authenticated(Device, Role);
+
 async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<(Device, Role)> {
+    if let Some(Authenticated(device, role)) = parts.extensions.get::<Authenticated>() {
+        return Ok((device.clone(), *role));
+    }
+    let (device, role) = authenticate_request(parts, state).await?;
+    parts.extensions.insert(Authenticated(device.clone(), role));
+    Ok((device, role))
+}
+
+async fn authenticate_request(parts: &mut Parts, state: &AppState) -> Result<(Device, Role)> {
     {
         let token = bearer(parts).ok_or_else(|| {
             ApiError::Client(ErrorCode::Unauthorized, "no device credential".into())
@@ -269,7 +283,8 @@ async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<(Device, Ro
                 ));
             }
             if let Some(key) = &known.public_key {
-                verify_signature(parts, key)?;
+                let nonce = verify_signature(parts, key)?;
+                once(state, &parts.method, known.device.id, &nonce).await?;
             }
             return Ok((known.device, known.role));
         }
@@ -293,7 +308,10 @@ async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<(Device, Ro
         }
         let public_key = row.public_key;
         match &public_key {
-            Some(key) => verify_signature(parts, key)?,
+            Some(key) => {
+                let nonce = verify_signature(parts, key)?;
+                once(state, &parts.method, row.id, &nonce).await?;
+            }
             // Enrolled before a key was required: its token alone is not enough.
             None => {
                 return Err(ApiError::Client(
@@ -360,8 +378,34 @@ async fn retired(
     })
 }
 
-/// Checks that the request was signed by the device's key, recently.
-fn verify_signature(parts: &Parts, public_key: &str) -> Result<()> {
+/// A signed request that may change something (any method but GET and HEAD) is taken once:
+/// its nonce is remembered for twice the allowed skew, as long as its signature could be
+/// accepted, so one taken off the wire and sent again (a call that would call another
+/// number, a renewal) is refused. Reads may be repeated: they change nothing.
+async fn once(
+    state: &AppState,
+    method: &axum::http::Method,
+    device: Uuid,
+    nonce: &str,
+) -> Result<()> {
+    if method == axum::http::Method::GET || method == axum::http::Method::HEAD {
+        return Ok(());
+    }
+    let client = state.pool.get().await?;
+    let keep = 2 * crate::protocol::SIGNATURE_SKEW_SECONDS;
+    if repo::devices::nonce_fresh(&**client, device, nonce, keep as f64).await? {
+        Ok(())
+    } else {
+        tracing::warn!(%device, "a signed request was sent again (replayed): refused");
+        Err(ApiError::Client(
+            ErrorCode::Unauthorized,
+            "this signed request was sent already: each request is taken once".into(),
+        ))
+    }
+}
+
+/// Checks that the request was signed by the device's key, recently; its nonce.
+fn verify_signature(parts: &Parts, public_key: &str) -> Result<String> {
     let refused = |why: &str| {
         ApiError::Client(
             ErrorCode::Unauthorized,
@@ -377,6 +421,9 @@ fn verify_signature(parts: &Parts, public_key: &str) -> Result<()> {
     }
     let signature = header(crate::protocol::SIGNATURE_HEADER)
         .ok_or_else(|| refused("the request is not signed"))?;
+    let nonce = header(crate::protocol::NONCE_HEADER)
+        .filter(|n| crate::protocol::is_nonce(n))
+        .ok_or_else(|| refused("the request carries no nonce (loket older than 0.4)"))?;
     let key = crate::protocol::DevicePublicKey::parse(public_key)
         .ok_or_else(|| ApiError::Internal("a stored device key is damaged".into()))?;
     // Nested routers see their own path; the signature covers the one the client sent.
@@ -389,9 +436,9 @@ fn verify_signature(parts: &Parts, public_key: &str) -> Result<()> {
     // against it before this runs.
     let empty = crate::protocol::body_sha256(b"");
     let body = header(crate::protocol::BODY_HASH_HEADER).unwrap_or(&empty);
-    let message = crate::protocol::request_message(parts.method.as_str(), path, time, body);
+    let message = crate::protocol::request_message(parts.method.as_str(), path, time, nonce, body);
     if key.verifies(message.as_bytes(), signature) {
-        Ok(())
+        Ok(nonce.to_owned())
     } else {
         Err(refused(
             "the request's signature does not match the device's key",
@@ -583,8 +630,13 @@ pub async fn device(
         (status = 401, description = "No valid device credential, or past the hard maximum lifetime", body = crate::protocol::ErrorBody),
     ))]
 pub async fn renew(State(state): State<AppState>, device: Device) -> Result<Json<RenewResponse>> {
-    let token = new_token();
     let client = state.pool.get().await?;
+    // Asked again before the new token was used (the answer was lost on the way): the same
+    // token. A second token would make the first, perhaps already saved, useless.
+    if let Some((token, expires_at)) = repo::devices::pending_renewal(&**client, device.id).await? {
+        return Ok(Json(RenewResponse { token, expires_at }));
+    }
+    let token = new_token();
     let (enrolled, _) = repo::devices::dates(&**client, device.id).await?;
     // Renewal never carries a credential past its hard maximum lifetime.
     let expires_at = (Utc::now() + chrono::Duration::days(CREDENTIAL_DAYS))
@@ -592,6 +644,7 @@ pub async fn renew(State(state): State<AppState>, device: Device) -> Result<Json
     repo::devices::renew(
         &**client,
         device.id,
+        &token,
         &sha256_hex(token.as_bytes()),
         expires_at,
     )

@@ -13,12 +13,16 @@ pub fn base() -> OpenApi {
     let device = HttpBuilder::new()
         .scheme(HttpAuthScheme::Bearer)
         .description(Some(
-            "A device's token from /enroll or /renew. A kiosk enrolled with a key also signs \
-             every request: `loket-time` (Unix seconds), `loket-body-sha256` (hex SHA-256 of the \
-             body, empty or not) and `loket-signature` (Ed25519, or ECDSA P-256 `r || s` for a key \
-             in the kiosk's TPM, base64url, over `LOKET-REQUEST-2`, method, path with query, time \
-             and body hash, one a line); a body other than the one signed is refused (401). A \
-             display's token reads the calls only.",
+            "A device's token from /enroll or /renew. Every device signs every request with \
+             the key it enrolled: `loket-time` (Unix seconds, within 10 minutes of pusat's \
+             clock), `loket-nonce` (22 to 64 base64url characters, new for each request), \
+             `loket-body-sha256` (hex SHA-256 of the body, empty or not) and `loket-signature` \
+             (Ed25519, or ECDSA P-256 `r || s` for a key in the kiosk's TPM, base64url, over \
+             `LOKET-REQUEST-3`, method, path with query, time, nonce and body hash, one a line). \
+             A body other than the one signed is refused (401); a request other than GET or \
+             HEAD sent again with the same nonce is refused (401: taken once). A renewal asked \
+             again before its token is used answers the same token. A display's token reads \
+             the calls only.",
         ))
         .build();
     let integration = HttpBuilder::new()

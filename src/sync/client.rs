@@ -276,11 +276,13 @@ impl Client {
             .bearer_auth(&self.token);
         if let Some(key) = &self.key {
             let time = chrono::Utc::now().timestamp();
+            let nonce = protocol::new_nonce();
             let signature = key
-                .sign(method.as_str(), &full, time, &body)
+                .sign(method.as_str(), &full, time, &nonce, &body)
                 .map_err(|e| SyncError::Key(e.to_string()))?;
             builder = builder
                 .header(protocol::TIME_HEADER, time)
+                .header(protocol::NONCE_HEADER, nonce)
                 .header(protocol::BODY_HASH_HEADER, protocol::body_sha256(&body))
                 .header(protocol::SIGNATURE_HEADER, signature);
         }

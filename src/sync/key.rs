@@ -98,10 +98,11 @@ impl DeviceKey {
         method: &str,
         path: &str,
         time: i64,
+        nonce: &str,
         body: &[u8],
     ) -> Result<String, CredentialError> {
         let hash = crate::protocol::body_sha256(body);
-        let message = crate::protocol::request_message(method, path, time, &hash);
+        let message = crate::protocol::request_message(method, path, time, nonce, &hash);
         let signature = match self {
             DeviceKey::File(key) => key.sign(message.as_bytes()).to_bytes(),
             DeviceKey::Tpm(key) => key.sign(message.as_bytes()).map_err(tpm_error)?,
@@ -252,8 +253,10 @@ mod tests {
         let back = DeviceKey::load(dir.path()).unwrap().unwrap();
         assert_eq!(back.public(), key.public());
         assert_eq!(
-            back.sign("GET", "/x", 5, b"").unwrap(),
-            key.sign("GET", "/x", 5, b"").unwrap()
+            back.sign("GET", "/x", 5, "n0nce-n0nce-n0nce-n0nce", b"")
+                .unwrap(),
+            key.sign("GET", "/x", 5, "n0nce-n0nce-n0nce-n0nce", b"")
+                .unwrap()
         );
         let mode = std::fs::metadata(DeviceKey::path(dir.path()))
             .unwrap()

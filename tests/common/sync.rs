@@ -302,11 +302,16 @@ impl Counter {
         body: &[u8],
     ) -> reqwest::RequestBuilder {
         let time = chrono::Utc::now().timestamp();
-        let signature = self.key.sign(method.as_str(), path, time, body).unwrap();
+        let nonce = loket::protocol::new_nonce();
+        let signature = self
+            .key
+            .sign(method.as_str(), path, time, &nonce, body)
+            .unwrap();
         reqwest::Client::new()
             .request(method, format!("{base}{path}"))
             .bearer_auth(&self.credential.token)
             .header(loket::protocol::TIME_HEADER, time)
+            .header(loket::protocol::NONCE_HEADER, nonce)
             .header(
                 loket::protocol::BODY_HASH_HEADER,
                 loket::protocol::body_sha256(body),

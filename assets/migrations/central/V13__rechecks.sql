@@ -17,3 +17,18 @@ FROM cases c, jsonb_array_elements(COALESCE(c.state->'payments', '[]'::jsonb)) A
 WHERE p->>'ntpn' IS NOT NULL
 ORDER BY c.office, p->>'ntpn', c.id
 ON CONFLICT DO NOTHING;
+
+-- A signed request that changes something is taken once: its nonce is remembered for the
+-- signature's lifetime (twice the allowed clock skew), so one taken off the wire and sent
+-- again is refused.
+CREATE TABLE request_nonces (
+    device  UUID NOT NULL,
+    nonce   TEXT NOT NULL,
+    seen_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (device, nonce)
+);
+CREATE INDEX request_nonces_age ON request_nonces (seen_at);
+
+-- A renewal answers the token it gave until that token is used (a kiosk whose answer was
+-- lost asks again and gets the same one; it opens nothing without the kiosk's key).
+ALTER TABLE devices ADD COLUMN next_token TEXT;

@@ -72,7 +72,8 @@ pub async fn seen(
                  next_expires_at = CASE WHEN next_token_hash = $1 THEN NULL
                                         ELSE next_expires_at END,
                  next_token_hash = CASE WHEN next_token_hash = $1 THEN NULL
-                                        ELSE next_token_hash END
+                                        ELSE next_token_hash END,
+                 next_token = CASE WHEN next_token_hash = $1 THEN NULL ELSE next_token END
              WHERE id = $2",
             &[&token_hash, &device, &first_use_of_next],
         )
@@ -204,16 +205,54 @@ pub async fn dates(
 pub async fn renew(
     client: &impl GenericClient,
     device: Uuid,
+    next_token: &str,
     next_token_hash: &str,
     expires_at: DateTime<Utc>,
 ) -> Result<()> {
     client
         .execute(
-            "UPDATE devices SET next_token_hash = $2, next_expires_at = $3 WHERE id = $1",
-            &[&device, &next_token_hash, &expires_at],
+            "UPDATE devices SET next_token = $4, next_token_hash = $2, next_expires_at = $3
+             WHERE id = $1",
+            &[&device, &next_token_hash, &expires_at, &next_token],
         )
         .await?;
     Ok(())
+}
+
+/// Whether `nonce` is new from `device` (and now remembered); nonces older than
+/// `keep_seconds` are forgotten, since their signatures have expired.
+pub async fn nonce_fresh(
+    client: &impl GenericClient,
+    device: Uuid,
+    nonce: &str,
+    keep_seconds: f64,
+) -> Result<bool> {
+    let inserted = client
+        .execute(
+            "WITH expired AS (DELETE FROM request_nonces
+                              WHERE seen_at < now() - make_interval(secs => $3))
+             INSERT INTO request_nonces (device, nonce) VALUES ($1, $2)
+             ON CONFLICT DO NOTHING",
+            &[&device, &nonce, &keep_seconds],
+        )
+        .await?;
+    Ok(inserted == 1)
+}
+
+/// The token a renewal gave that is not used yet, with its expiry.
+pub async fn pending_renewal(
+    client: &impl GenericClient,
+    device: Uuid,
+) -> Result<Option<(String, DateTime<Utc>)>> {
+    Ok(client
+        .query_opt(
+            "SELECT next_token, next_expires_at FROM devices
+             WHERE id = $1 AND next_token IS NOT NULL AND next_token_hash IS NOT NULL
+               AND next_expires_at IS NOT NULL",
+            &[&device],
+        )
+        .await?
+        .map(|r| (r.get(0), r.get(1))))
 }
 
 /// Each counter of `office` with an unrevoked credential, and when pusat last heard from
