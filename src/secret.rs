@@ -87,6 +87,24 @@ enum Derivation {
 }
 
 /// The folder the kiosk's secret is kept in (see the module's documentation).
+/// Writes `path` whole, readable by its owner only (0600, whatever the umask), through a
+/// temporary file beside it, so a reader never sees half: reports, exports and the like
+/// carry applicants' names and numbers.
+pub fn write_owner_only(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let tmp = path.with_extension("tmp");
+    let _ = std::fs::remove_file(&tmp);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)
+}
+
 pub fn dir() -> PathBuf {
     if let Some(dir) = std::env::var_os(DIR_ENV).filter(|d| !d.is_empty()) {
         return PathBuf::from(dir);
@@ -292,6 +310,20 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reports_and_exports_are_the_owner_s_alone_whatever_the_umask() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("antrean.csv");
+        // A file left readable by everyone (a report written before this rule) too.
+        std::fs::write(&path, "old").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write_owner_only(&path, b"KODE,NAMA\n").unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(std::fs::read(&path).unwrap(), b"KODE,NAMA\n");
+    }
 
     #[test]
     fn what_loket_0_2_sealed_still_opens_and_new_seals_use_hkdf() {

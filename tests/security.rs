@@ -392,6 +392,32 @@ async fn an_empty_or_short_integration_key_opens_nothing() {
         assert!(!out.status.success());
         assert!(err.contains("at least 32"), "{err}");
     }
+    // From a file, the same rule; on the command line (where `ps` shows it to every local
+    // user) not at all, whatever the key.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("integration.key");
+    std::fs::write(&file, "0123456789\n").unwrap();
+    let pusat = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pusat"))
+            .args([
+                "--database-url",
+                "postgres://nobody@127.0.0.1:1/none",
+                "serve",
+            ])
+            .args(args)
+            .env_remove("PUSAT_INTEGRATION_KEY")
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = pusat(&["--integration-key-file", file.to_str().unwrap()]);
+    assert!(err.contains("at least 32"), "{err}");
+    let err = pusat(&["--integration-key", support::INTEGRATION_KEY]);
+    assert!(
+        err.contains("(ps)") && err.contains("--integration-key-file"),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -686,12 +686,8 @@ pub fn save_day_report(
     Ok((html, csv))
 }
 
-/// Writes `path` through a temporary file in the same folder, so a reader never sees half.
+/// Writes `path` through a temporary file in the same folder, so a reader never sees half;
+/// readable by the kiosk's user only (it carries applicants' data).
 pub fn write_whole(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let tmp = path.with_extension("tmp");
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)
+    crate::secret::write_owner_only(path, bytes)
 }

@@ -437,11 +437,16 @@ fn esc(text: &str) -> String {
     out
 }
 
-/// A CSV field, quoted when it holds a comma, quote or line end (RFC 4180); a leading
-/// `=`, `+` or `@` is kept from a spreadsheet's formula by a leading quote (a leading `-`
-/// is left: no field here starts with one but a negative number would).
-fn csv_field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '@']) {
+/// A CSV field, quoted when it holds a comma, quote or line end (RFC 4180); a field a
+/// spreadsheet would take as a formula (starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return; OWASP's list) is kept as text by a leading quote, unless it is a plain
+/// number (a negative count stays a number).
+pub fn csv_field(text: &str) -> String {
+    let number = text.parse::<f64>().is_ok_and(f64::is_finite)
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'-' || b == b'.');
+    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) && !number {
         format!("'{text}")
     } else {
         text.to_owned()
@@ -531,6 +536,14 @@ mod tests {
         assert!(rows[3].contains(",no_show,day closed,"), "{}", rows[3]);
         assert_eq!(csv_field("a,\"b\""), "\"a,\"\"b\"\"\"");
         assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        // Each of OWASP's formula starts, as a counter's cancel reason once came out.
+        for cell in ["-2+3+cmd|' /C calc'!A0", "+1", "@SUM(A1)", "\tx", "\r=1"] {
+            assert!(
+                csv_field(cell).trim_start_matches('"').starts_with('\''),
+                "{cell:?}"
+            );
+        }
+        assert_eq!(csv_field("-5"), "-5", "a negative number stays a number");
     }
 
     #[test]

@@ -35,8 +35,13 @@ pub enum Command {
         tls_cert: Option<PathBuf>,
         #[arg(long, env = "PUSAT_TLS_KEY", requires = "tls_cert")]
         tls_key: Option<PathBuf>,
-        /// The booking system's key for POST /api/v1/bookings (at least 32 bytes).
-        #[arg(long, env = "PUSAT_INTEGRATION_KEY", hide_env_values = true)]
+        /// A file holding the booking system's key for POST /api/v1/bookings (at least 32
+        /// bytes; readable by pusat's user only). Or set PUSAT_INTEGRATION_KEY. Never on the
+        /// command line, which every local user reads in `ps`.
+        #[arg(long, env = "PUSAT_INTEGRATION_KEY_FILE")]
+        integration_key_file: Option<PathBuf>,
+        /// Refused: a key on the command line is visible in `ps` (see above).
+        #[arg(long, hide = true)]
         integration_key: Option<String>,
         /// Reverse proxies (addresses or networks, e.g. 10.0.0.0/8) whose X-Forwarded-For
         /// header names the client, for the status endpoint's rate limit.
@@ -300,10 +305,22 @@ async fn run_async(cli: Cli) -> Result<u8, CliError> {
         }
         return Ok(report.exit);
     }
-    if let Command::Serve {
-        integration_key: Some(key),
-        ..
-    } = &cli.command
+    let integration_key = match &cli.command {
+        Command::Serve {
+            integration_key: Some(_),
+            ..
+        } => {
+            return Err(CliError::Other(
+                "--integration-key is refused: every local user reads the command line (ps). Put the key in PUSAT_INTEGRATION_KEY (the unit's environment file) or in a file named by --integration-key-file".into(),
+            ));
+        }
+        Command::Serve {
+            integration_key_file,
+            ..
+        } => integration_key(integration_key_file.as_deref())?,
+        _ => None,
+    };
+    if let Some(key) = &integration_key
         && key.len() < super::MIN_INTEGRATION_KEY
     {
         return Err(CliError::Other(format!(
@@ -319,11 +336,13 @@ async fn run_async(cli: Cli) -> Result<u8, CliError> {
             listen,
             tls_cert,
             tls_key,
-            integration_key,
             trusted_proxy,
             metrics_listen,
+            ..
         } => {
             drop(client);
+            let files = super::raise_open_files();
+            tracing::info!(open_files = ?files, "open-files limit");
             super::feed::spawn_compaction(pool.clone());
             let mut state = super::AppState::new(pool, integration_key.as_deref());
             state.trusted_proxies = std::sync::Arc::new(trusted_proxy);
@@ -456,7 +475,7 @@ async fn run_async(cli: Cli) -> Result<u8, CliError> {
         } => {
             let report = super::tickets::day_report(&client, &office, day).await?;
             let write = |path: &PathBuf, text: String| {
-                std::fs::write(path, text)
+                crate::secret::write_owner_only(path, text.as_bytes())
                     .map_err(|e| CliError::Other(format!("{}: {e}", path.display())))
             };
             if let Some(path) = &html {
@@ -608,4 +627,20 @@ async fn shutdown_signal() {
             let _ = ctrl_c.await;
         }
     }
+}
+
+/// The booking system's key: the file's first line when a file is named, else
+/// `PUSAT_INTEGRATION_KEY`; none when neither is set.
+fn integration_key(file: Option<&std::path::Path>) -> Result<Option<String>, CliError> {
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            CliError::Other(format!(
+                "cannot read the integration key file {}: {e}",
+                path.display()
+            ))
+        })?;
+        let key = text.lines().next().unwrap_or("").trim().to_owned();
+        return Ok(Some(key));
+    }
+    Ok(std::env::var("PUSAT_INTEGRATION_KEY").ok())
 }

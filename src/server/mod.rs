@@ -193,6 +193,21 @@ pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 /// Requests served at once; more wait for a free slot.
 pub const MAX_IN_FLIGHT: usize = 512;
 
+/// Raises the soft limit on open files to the hard one (the unit sets 65,536): every
+/// connection is a file, and at the default 1,024 a thousand idle connections made the
+/// other kiosks wait. Answers the limit now in force (`None`: unlimited).
+pub fn raise_open_files() -> Option<u64> {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let mut limit = getrlimit(Resource::Nofile);
+    if limit.current != limit.maximum {
+        limit.current = limit.maximum;
+        if let Err(e) = setrlimit(Resource::Nofile, limit) {
+            tracing::warn!(error = %e, "the open-files limit could not be raised");
+        }
+    }
+    getrlimit(Resource::Nofile).current
+}
+
 /// The router with the limits every listener gets.
 fn app(state: AppState) -> Router {
     router(state)
@@ -280,4 +295,24 @@ pub async fn serve_tls(
     server
         .serve(app(state).into_make_service_with_connect_info::<SocketAddr>())
         .await
+}
+
+#[cfg(test)]
+mod limit_tests {
+    #[test]
+    fn the_open_files_limit_is_raised_to_the_hard_one() {
+        use rustix::process::{Resource, getrlimit, setrlimit};
+        let before = getrlimit(Resource::Nofile);
+        // As systemd's default leaves it: soft 1,024 under a higher hard limit.
+        if before.maximum.is_none_or(|hard| hard > 1024) {
+            let low = rustix::process::Rlimit {
+                current: Some(1024),
+                maximum: before.maximum,
+            };
+            setrlimit(Resource::Nofile, low).unwrap();
+        }
+        let now = super::raise_open_files();
+        assert_eq!(now, before.maximum);
+        assert_eq!(getrlimit(Resource::Nofile).current, before.maximum);
+    }
 }
