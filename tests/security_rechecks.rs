@@ -690,3 +690,59 @@ async fn a_captured_request_is_taken_once_and_a_renewal_answers_one_token() {
     assert_ne!(third.token, first.token);
     pusat.stop().await;
 }
+
+/// A line's quota holds at pusat too: a counter that pushes numbers past it (its own count
+/// skipped, or two counters at once) has the extra ones refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pusat_keeps_a_line_s_quota_whoever_gives_the_numbers_out() {
+    let (pusat, _) = Pusat::start(1).await;
+    let db = pusat.pool.get().await.unwrap();
+    let queue = serde_json::json!({
+        "lines": [
+            { "prefix": "A", "name": "Reguler", "quota": 3 },
+            { "prefix": "P", "name": "Prioritas", "priority": true },
+        ]
+    });
+    db.execute(
+        "UPDATE offices SET config = config || jsonb_build_object('queue', $2::jsonb) WHERE code = $1",
+        &[&OFFICE, &queue],
+    )
+    .await
+    .unwrap();
+    let mut one = Counter::enroll(&pusat, 1).await;
+    let mut two = Counter::enroll(&pusat, 2).await;
+    one.sync().await.unwrap();
+    two.sync().await.unwrap();
+    let today = support::today();
+    let numbers = [(&one, 1u32), (&two, 2), (&one, 1), (&two, 2), (&two, 2)];
+    for (i, (counter, n)) in numbers.into_iter().enumerate() {
+        let number = *loket::domain::queue::block(n).start() + i as u32;
+        let issue = TicketAction::Issue {
+            day: today,
+            line: "A".into(),
+            number,
+            booking: None,
+        };
+        support::push_event(
+            counter,
+            &pusat,
+            "ticket.issue",
+            None,
+            ticket_event(Uuid::now_v7(), n, issue),
+        )
+        .await;
+    }
+    let refused = refusals(&pusat).await;
+    assert_eq!(refused.len(), 2, "{refused:#?}");
+    assert!(
+        refused.iter().all(|r| r.contains("reached its quota of 3")),
+        "{refused:#?}"
+    );
+    let given: i64 = db
+        .query_one("SELECT count(*) FROM tickets WHERE line = 'A'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(given, 3);
+    pusat.stop().await;
+}

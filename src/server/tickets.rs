@@ -158,10 +158,22 @@ pub async fn apply<'a>(
                     out.refused.push((event, why));
                     continue;
                 }
-                if rules.line(line).is_none() {
+                let Some(rules_line) = rules.line(line) else {
                     out.refused.push((
                         event,
                         format!("office {} has no line {line}", device.office),
+                    ));
+                    continue;
+                };
+                // The line's quota for the day, whoever gives the numbers out (a line
+                // without one is bounded by each counter's block of numbers).
+                if let Some(quota) = rules_line.quota
+                    && repo::tickets::issued_on(tx, &device.office, *day, line).await?
+                        >= i64::from(quota)
+                {
+                    out.refused.push((
+                        event,
+                        format!("line {line} reached its quota of {quota} for {day}"),
                     ));
                     continue;
                 }

@@ -30,6 +30,29 @@ pub async fn load(tx: &impl GenericClient, id: Uuid) -> Result<Option<(String, T
 
 /// Stores a new ticket; `false` when its number is given already (the
 /// (office, day, line, number) key) or the ticket exists.
+/// How many numbers `office` gave out on `line` on `day`, counted under a lock held until
+/// the transaction ends, so two counters pushing at once cannot both take the last one.
+pub async fn issued_on(
+    tx: &impl GenericClient,
+    office: &str,
+    day: chrono::NaiveDate,
+    line: &str,
+) -> Result<i64> {
+    let key = format!("quota/{office}/{day}/{line}");
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        &[&key],
+    )
+    .await?;
+    Ok(tx
+        .query_one(
+            "SELECT count(*) FROM tickets WHERE office = $1 AND day = $2 AND line = $3",
+            &[&office, &day, &line],
+        )
+        .await?
+        .get(0))
+}
+
 pub async fn insert(
     tx: &impl GenericClient,
     office: &str,
