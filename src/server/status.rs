@@ -14,16 +14,35 @@ use super::{ApiError, AppState, Result, repo};
 use crate::domain::BookingCode;
 use crate::protocol::{ErrorCode, Stage, StatusResponse};
 
-/// A token bucket per client address.
+/// A token bucket per client (an IPv4 address, or an IPv6 /64: one household or host
+/// holds a whole /64), and one for everybody together: 200 addresses of one machine each
+/// within its own limit still cannot walk the booking codes.
 pub struct RateLimiter {
     buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
     burst: f64,
     per_second: f64,
+    global: Mutex<(f64, Instant)>,
+    global_burst: f64,
+    global_per_second: f64,
 }
 
 impl Default for RateLimiter {
     fn default() -> Self {
-        RateLimiter::new(20.0, 0.5)
+        RateLimiter::new(20.0, 0.5).with_global(200.0, 20.0)
+    }
+}
+
+/// The client a bucket is kept for: an IPv4 address (an IPv4 address seen through an IPv6
+/// socket is the same), or the /64 an IPv6 address is in.
+pub fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from_bits(
+                v6.to_bits() & !((1u128 << 64) - 1),
+            )),
+        },
     }
 }
 
@@ -33,11 +52,24 @@ impl RateLimiter {
             buckets: Mutex::new(HashMap::new()),
             burst,
             per_second,
+            global: Mutex::new((f64::INFINITY, Instant::now())),
+            global_burst: f64::INFINITY,
+            global_per_second: 0.0,
         }
     }
 
-    /// Takes one token for `ip`; false when its bucket is empty.
+    /// And a budget for all clients together.
+    pub fn with_global(mut self, burst: f64, per_second: f64) -> RateLimiter {
+        self.global = Mutex::new((burst, Instant::now()));
+        self.global_burst = burst;
+        self.global_per_second = per_second;
+        self
+    }
+
+    /// Takes one token for `ip` (its client, see [`client_key`]) and one from the global
+    /// budget; false when either is empty.
     pub fn allow(&self, ip: IpAddr, now: Instant) -> bool {
+        let ip = client_key(ip);
         let Ok(mut buckets) = self.buckets.lock() else {
             return false;
         };
@@ -50,12 +82,30 @@ impl RateLimiter {
         *tokens =
             (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.burst);
         *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            true
-        } else {
-            false
+        if *tokens < 1.0 {
+            return false;
         }
+        *tokens -= 1.0;
+        // A client within its own limit then draws on everybody's budget.
+        self.allow_global(now)
+    }
+
+    fn allow_global(&self, now: Instant) -> bool {
+        if !self.global_burst.is_finite() {
+            return true;
+        }
+        let Ok(mut global) = self.global.lock() else {
+            return false;
+        };
+        let (tokens, at) = &mut *global;
+        let since = now.saturating_duration_since(*at).as_secs_f64();
+        *tokens = (*tokens + since * self.global_per_second).min(self.global_burst);
+        *at = now.max(*at);
+        if *tokens < 1.0 {
+            return false;
+        }
+        *tokens -= 1.0;
+        true
     }
 }
 
@@ -154,6 +204,9 @@ fn stage(cancelled: bool, statuses: &[String]) -> Stage {
     }
 }
 
+/// How long a status lookup takes at least, found or not.
+const ANSWER_FLOOR: std::time::Duration = std::time::Duration::from_millis(40);
+
 #[utoipa::path(get, path = "/status/{code}", tag = "public",
     params(("code" = String, Path, description = "The booking code")),
     responses(
@@ -175,13 +228,16 @@ pub async fn status(
             "too many requests; try again in a minute".into(),
         ));
     }
+    let started = Instant::now();
     let code = BookingCode::parse(&code)
         .map_err(|e| ApiError::bad(format!("not a booking code: {e:?}")))?;
     let client = state.pool.get().await?;
-    let (day, cancelled) = repo::bookings::day_and_cancelled(&**client, code.as_str())
-        .await?
-        .ok_or_else(|| ApiError::not_found("no booking with this code"))?;
+    // The same queries whether the booking exists or not, and no answer sooner than
+    // `ANSWER_FLOOR`: a code that exists is not told apart by how fast it is answered.
+    let found = repo::bookings::day_and_cancelled(&**client, code.as_str()).await?;
     let statuses = repo::cases::statuses_of_booking(&**client, code.as_str()).await?;
+    tokio::time::sleep(ANSWER_FLOOR.saturating_sub(started.elapsed())).await;
+    let (day, cancelled) = found.ok_or_else(|| ApiError::not_found("no booking with this code"))?;
     Ok(Json(StatusResponse {
         booking: code.as_str().to_owned(),
         day,
@@ -252,6 +308,31 @@ mod tests {
             "others are not affected"
         );
         assert!(limiter.allow(ip, t0 + Duration::from_millis(1100)));
+    }
+
+    #[test]
+    fn an_ipv6_client_is_its_64_and_everybody_shares_one_budget() {
+        let limiter = RateLimiter::new(2.0, 0.0);
+        let t0 = Instant::now();
+        let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        assert!(limiter.allow(a, t0) && limiter.allow(b, t0));
+        assert!(
+            !limiter.allow("2001:db8:1:2::77".parse().unwrap(), t0),
+            "one /64"
+        );
+        assert!(
+            limiter.allow("2001:db8:1:3::1".parse().unwrap(), t0),
+            "the next /64"
+        );
+        // Each IPv4 address is its own client, but 200 of them share the global budget.
+        let limiter = RateLimiter::new(20.0, 0.0).with_global(100.0, 0.0);
+        let allowed = (0..200u8)
+            .flat_map(|host| (0..20).map(move |_| IpAddr::from([127, 0, 1, host])))
+            .filter(|ip| limiter.allow(*ip, t0))
+            .count();
+        assert_eq!(allowed, 100);
+        assert!(!limiter.allow([127, 0, 1, 250].into(), t0 + Duration::from_secs(1)));
     }
 
     #[test]
