@@ -77,8 +77,9 @@ fn counter_with_backlog(
     let mut counter = rt.block_on(Counter::enroll(pusat, n));
     rt.block_on(counter.sync()).unwrap();
     let before = counter.outbox_len();
-    // A photo of 1.5 MB waits for upload, with the cases the backlog is made of.
-    let jpeg: Vec<u8> = (0..1_500_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    // A passport photo (a JPEG of 413×531, some 250 KB) waits for upload, with the cases
+    // the backlog is made of.
+    let jpeg = support::passport_jpeg(n);
     let photo_of = bookings.iter().skip(200 + n as usize);
     let served = photo_of
         .map(|b| counter.serve_to_photo(b, &jpeg))

@@ -679,43 +679,7 @@ async fn metrics_are_not_on_the_public_listener() {
     pusat.stop().await;
 }
 
-/// A raw chunk `bytes a-b/total` of photo `sha` from `counter`; the status and offset.
-async fn chunk(
-    pusat: &Pusat,
-    counter: &Counter,
-    sha: &str,
-    range: (i64, i64, i64),
-    body: &[u8],
-) -> (u16, String) {
-    let path = format!("/api/v1/photos/{sha}");
-    let answer = counter
-        .signed_with(&pusat.url, reqwest::Method::PUT, &path, body)
-        .header(
-            "content-range",
-            format!("bytes {}-{}/{}", range.0, range.1, range.2),
-        )
-        .body(body.to_vec())
-        .send()
-        .await
-        .unwrap();
-    let offset = answer
-        .headers()
-        .get("upload-offset")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (answer.status().as_u16(), offset)
-}
-
-async fn head(pusat: &Pusat, counter: &Counter, sha: &str) -> u16 {
-    let path = format!("/api/v1/photos/{sha}");
-    counter
-        .signed(&pusat.url, reqwest::Method::HEAD, &path)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
+use support::{chunk, head};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_photo_upload_belongs_to_its_device_and_unfinished_ones_are_bounded() {
@@ -723,36 +687,58 @@ async fn a_photo_upload_belongs_to_its_device_and_unfinished_ones_are_bounded() 
     let a = Counter::enroll(&pusat, 1).await;
     let b = Counter::enroll(&pusat, 2).await;
     let (ta, tb) = (&a, &b);
-    let photo = vec![7u8; 1000];
+    let photo = support::passport_jpeg(7);
+    let (len, half) = (photo.len() as i64, loket::protocol::PHOTO_CHUNK);
     let sha = loket::domain::format::sha256_hex(&photo);
     // A begins; B can neither add to nor reset A's upload, nor learn that it exists.
     assert_eq!(
-        chunk(&pusat, ta, &sha, (0, 499, 1000), &photo[..500]).await,
-        (202, "500".into())
+        chunk(&pusat, ta, &sha, (0, half as i64 - 1, len), &photo[..half]).await,
+        (202, half.to_string())
     );
-    assert_eq!(chunk(&pusat, tb, &sha, (0, 999, 2000), &photo).await.0, 403);
     assert_eq!(
-        chunk(&pusat, tb, &sha, (500, 999, 1000), &photo[500..])
-            .await
-            .0,
+        chunk(&pusat, tb, &sha, (0, len - 1, len), &photo).await.0,
+        403
+    );
+    assert_eq!(
+        chunk(
+            &pusat,
+            tb,
+            &sha,
+            (half as i64, len - 1, len),
+            &photo[half..]
+        )
+        .await
+        .0,
         403
     );
     assert_eq!(head(&pusat, tb, &sha).await, 404);
     assert_eq!(head(&pusat, ta, &sha).await, 200);
     // A finishes what it began.
     assert_eq!(
-        chunk(&pusat, ta, &sha, (500, 999, 1000), &photo[500..]).await,
-        (201, "1000".into())
+        chunk(
+            &pusat,
+            ta,
+            &sha,
+            (half as i64, len - 1, len),
+            &photo[half..]
+        )
+        .await,
+        (201, len.to_string())
     );
-    // A cannot hold more than its quota of unfinished uploads: 20 MiB photos begun, never
-    // finished, are refused from the fourth on.
-    let big = 20 * 1024 * 1024;
+    // A cannot hold more than its quota of unfinished uploads: photos of the largest size
+    // begun, never finished, are refused from the fifth on.
+    let big = loket::server::photos::MAX_PHOTO;
     let mut answers = Vec::new();
-    for i in 0..4u8 {
+    for i in 0..5u8 {
         let sha = loket::domain::format::sha256_hex(&[i; 3]);
-        answers.push(chunk(&pusat, ta, &sha, (0, 0, big), &[i]).await.0);
+        let first = vec![i; half];
+        answers.push(
+            chunk(&pusat, ta, &sha, (0, half as i64 - 1, big), &first)
+                .await
+                .0,
+        );
     }
-    assert_eq!(answers, [202, 202, 202, 429]);
+    assert_eq!(answers, [202, 202, 202, 202, 429]);
     // An unfinished upload left idle past its expiry is deleted; then another device may
     // start the same photo.
     let stale = loket::domain::format::sha256_hex(&[0u8; 3]);
@@ -764,7 +750,15 @@ async fn a_photo_upload_belongs_to_its_device_and_unfinished_ones_are_bounded() 
     .await
     .unwrap();
     assert_eq!(
-        chunk(&pusat, tb, &stale, (0, 0, big), &[0]).await.0,
+        chunk(
+            &pusat,
+            tb,
+            &stale,
+            (0, half as i64 - 1, big),
+            &vec![0; half]
+        )
+        .await
+        .0,
         409,
         "restarted for B"
     );
@@ -776,7 +770,7 @@ async fn a_photo_upload_belongs_to_its_device_and_unfinished_ones_are_bounded() 
     )
     .await
     .unwrap();
-    assert_eq!(loket::server::photos::expire(&db).await.unwrap(), 3);
+    assert_eq!(loket::server::photos::expire(&db).await.unwrap(), 4);
     pusat.stop().await;
 }
 

@@ -746,3 +746,144 @@ async fn pusat_keeps_a_line_s_quota_whoever_gives_the_numbers_out() {
     assert_eq!(given, 3);
     pusat.stop().await;
 }
+
+/// Photo uploads cannot flood pusat's database: a photo is a JPEG of passport size within
+/// 1 MiB, chunks are at least 64 KiB but the last and never rewrite what is stored, a
+/// device completes a bounded number a day, and a photo no case names goes after a day.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn photo_uploads_are_passport_photos_in_bounded_chunks_and_quotas() {
+    use support::chunk;
+    let (pusat, jks) = Pusat::start(2).await;
+    let mut kiosk = Counter::enroll(&pusat, 1).await;
+    kiosk.sync().await.unwrap();
+    let whole = |bytes: &[u8]| {
+        let sha = loket::domain::format::sha256_hex(bytes);
+        let n = bytes.len() as i64;
+        (sha, (0, n - 1, n))
+    };
+    // An HTML page, a JPEG of another size, and a photo over the limit.
+    let html = b"<html><script>alert(1)</script></html>".to_vec();
+    let (sha, range) = whole(&html);
+    assert_eq!(chunk(&pusat, &kiosk, &sha, range, &html).await.0, 422);
+    let mut wide = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new(&mut wide)
+        .encode_image(&image::RgbImage::new(800, 600))
+        .unwrap();
+    let (sha, range) = whole(&wide);
+    assert_eq!(chunk(&pusat, &kiosk, &sha, range, &wide).await.0, 422);
+    let huge = vec![0xffu8; 64 * 1024];
+    let sha = loket::domain::format::sha256_hex(&huge);
+    let over = loket::server::photos::MAX_PHOTO + 1;
+    assert_eq!(
+        chunk(&pusat, &kiosk, &sha, (0, 65_535, over), &huge)
+            .await
+            .0,
+        400
+    );
+    // After a first chunk, one-byte chunks are refused: each used to rewrite the photo.
+    let photo = support::passport_jpeg(3);
+    let (sha, _) = whole(&photo);
+    let n = photo.len() as i64;
+    let first = loket::protocol::PHOTO_CHUNK;
+    assert_eq!(
+        chunk(
+            &pusat,
+            &kiosk,
+            &sha,
+            (0, first as i64 - 1, n),
+            &photo[..first]
+        )
+        .await
+        .0,
+        202
+    );
+    let one = first as i64;
+    assert_eq!(
+        chunk(&pusat, &kiosk, &sha, (one, one, n), &photo[first..=first])
+            .await
+            .0,
+        400
+    );
+    let db = pusat.pool.get().await.unwrap();
+    let stored: i64 = db
+        .query_one(
+            "SELECT length(data)::bigint FROM photos WHERE sha256 = $1",
+            &[&sha],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        stored, 0,
+        "chunks wait apart; the photo is written once, complete"
+    );
+    // The rest in one chunk completes it.
+    assert_eq!(
+        chunk(&pusat, &kiosk, &sha, (one, n - 1, n), &photo[first..])
+            .await
+            .0,
+        201
+    );
+    let (kept, complete): (Vec<u8>, bool) = db
+        .query_one(
+            "SELECT data, complete FROM photos WHERE sha256 = $1",
+            &[&sha],
+        )
+        .await
+        .map(|r| (r.get(0), r.get(1)))
+        .unwrap();
+    assert!(complete && kept == photo);
+    let chunks: i64 = db
+        .query_one("SELECT count(*) FROM photo_chunks", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(chunks, 0, "the chunks go once the photo is whole");
+    let refused: i64 = db
+        .query_one(
+            "SELECT count(*) FROM photos WHERE complete AND sha256 <> $1",
+            &[&sha],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(refused, 0, "nothing refused was kept");
+
+    // A device's photos of the day are bounded.
+    db.execute(
+        "INSERT INTO photos (sha256, size, complete, device)
+         SELECT md5(i::text) || md5(i::text), 1, true, $1 FROM generate_series(1, $2) AS i",
+        &[
+            &kiosk.credential.device_id,
+            &(loket::server::photos::MAX_PHOTOS_PER_DAY as i32),
+        ],
+    )
+    .await
+    .unwrap();
+    let next = support::passport_jpeg(4);
+    let (next_sha, range) = whole(&next);
+    assert_eq!(chunk(&pusat, &kiosk, &next_sha, range, &next).await.0, 429);
+
+    // A photo a case names stays; one no case names goes after a day.
+    let case = kiosk.serve_to_photo(&jks[0], &photo).unwrap();
+    kiosk.sync().await.unwrap();
+    assert!(case.photo != loket::domain::case::PhotoState::NotTaken);
+    db.execute(
+        "UPDATE photos SET updated_at = now() - interval '2 days'",
+        &[],
+    )
+    .await
+    .unwrap();
+    let removed = loket::server::photos::expire(&db).await.unwrap();
+    // The day's photos no case names, and the two refused uploads (emptied, unfinished).
+    assert_eq!(removed, loket::server::photos::MAX_PHOTOS_PER_DAY as u64 + 2);
+    let left: Vec<String> = db
+        .query("SELECT sha256 FROM photos", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(left, [sha]);
+    pusat.stop().await;
+}

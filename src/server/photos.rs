@@ -7,7 +7,14 @@
 //! An upload belongs to the device that started it: another device can neither add to it nor
 //! reset it until it has been idle for [`UPLOAD_EXPIRY_HOURS`], when it is deleted; `HEAD`
 //! answers only for the asking device's own photos. A device holds at most
-//! [`MAX_UNFINISHED`] bytes of unfinished uploads at a time.
+//! [`MAX_UNFINISHED`] bytes of unfinished uploads at a time, and completes at most
+//! [`MAX_PHOTOS_PER_DAY`] photos a day.
+//!
+//! Chunks are kept apart until the last arrives (nothing stored is rewritten), each at
+//! least [`MIN_CHUNK`] bytes but the last; the photo is then assembled once, checked against
+//! its address, and kept only if it is what a counter takes: a JPEG of the passport size
+//! (413×531), at most [`MAX_PHOTO`] bytes. A complete photo no case names is removed after
+//! a day.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -21,9 +28,36 @@ use crate::protocol::ErrorCode;
 
 pub const OFFSET: &str = "upload-offset";
 pub const COMPLETE: &str = "upload-complete";
-const MAX_PHOTO: i64 = 20 * 1024 * 1024;
+/// The largest photo: a passport photo as a counter encodes it is about 100 KB.
+pub const MAX_PHOTO: i64 = 1024 * 1024;
+/// The smallest chunk but an upload's last (the counter sends 64 KiB chunks).
+pub const MIN_CHUNK: usize = crate::protocol::PHOTO_CHUNK;
 /// Bytes of unfinished uploads one device may hold at once (a few full-size photos).
-pub const MAX_UNFINISHED: i64 = 64 * 1024 * 1024;
+pub const MAX_UNFINISHED: i64 = 4 * MAX_PHOTO;
+/// Photos one device may complete in a day (a counter serves well under a hundred).
+pub const MAX_PHOTOS_PER_DAY: i64 = 500;
+
+/// Why `data` is not a passport photo as a counter takes it, if it is not: a JPEG of
+/// 413×531 (read from its header; nothing else is decoded).
+fn not_a_passport_photo(data: &[u8]) -> Option<String> {
+    let reader = image::ImageReader::new(std::io::Cursor::new(data))
+        .with_guessed_format()
+        .ok()?;
+    if reader.format() != Some(image::ImageFormat::Jpeg) {
+        return Some("the photo is not a JPEG".into());
+    }
+    let (w, h) = match reader.into_dimensions() {
+        Ok(d) => d,
+        Err(e) => return Some(format!("the JPEG cannot be read: {e}")),
+    };
+    let want = (crate::photo::OUT_W, crate::photo::OUT_H);
+    ((w, h) != want).then(|| {
+        format!(
+            "the photo is {w}×{h}; a passport photo is {}×{}",
+            want.0, want.1
+        )
+    })
+}
 /// An unfinished upload idle this long is deleted; its device starts again.
 pub const UPLOAD_EXPIRY_HOURS: i32 = 24;
 
@@ -91,8 +125,18 @@ fn range(headers: &HeaderMap, len: usize) -> Result<(i64, i64)> {
         Some((a.parse().ok()?, b.parse().ok()?, total.parse().ok()?))
     };
     let (a, b, total) = parse().ok_or_else(|| ApiError::bad("bad Content-Range"))?;
-    if b - a + 1 != len as i64 || b >= total || total > MAX_PHOTO {
+    if b - a + 1 != len as i64 || b >= total {
         return Err(ApiError::bad("Content-Range does not match the body"));
+    }
+    if total > MAX_PHOTO {
+        return Err(ApiError::bad(format!(
+            "a photo is at most {MAX_PHOTO} bytes"
+        )));
+    }
+    if len < MIN_CHUNK && b + 1 != total {
+        return Err(ApiError::bad(format!(
+            "a chunk is at least {MIN_CHUNK} bytes, but the last"
+        )));
     }
     Ok((a, total))
 }
@@ -117,11 +161,11 @@ pub async fn get(state: State<AppState>, device: Device, sha: Path<String>) -> R
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "One chunk of the photo"),
     responses(
         (status = 200, description = "Chunk stored; `upload-offset` says how much has arrived"),
-        (status = 400, description = "Bad address or range", body = crate::protocol::ErrorBody),
+        (status = 400, description = "Bad address or range, a photo over 1 MiB, or a chunk under 64 KiB that is not the last", body = crate::protocol::ErrorBody),
         (status = 401, description = "No valid device credential", body = crate::protocol::ErrorBody),
         (status = 409, description = "Wrong offset (the right one in `upload-offset`), or another device's upload", body = crate::protocol::ErrorBody),
-        (status = 413, description = "Over the per-photo or per-device limit", body = crate::protocol::ErrorBody),
-        (status = 422, description = "Complete, but its bytes do not match the address (`digest`)", body = crate::protocol::ErrorBody),
+        (status = 422, description = "Complete, but its bytes do not match the address (`digest`), or are not a JPEG passport photo of 413×531 (`invalid`); discarded", body = crate::protocol::ErrorBody),
+        (status = 429, description = "Over the device's unfinished bytes or its photos of the day", body = crate::protocol::ErrorBody),
     ))]
 pub async fn put(
     State(state): State<AppState>,
@@ -145,6 +189,14 @@ pub async fn put(
     } = repo::lock(&*tx, &sha, UPLOAD_EXPIRY_HOURS).await?;
     if complete {
         return Ok(progress(StatusCode::OK, have, true));
+    }
+    if begun && repo::completed_today(&*tx, device.id).await? >= MAX_PHOTOS_PER_DAY {
+        return Err(ApiError::Client(
+            ErrorCode::TooMany,
+            format!(
+                "this device completed {MAX_PHOTOS_PER_DAY} photos today; no more until tomorrow"
+            ),
+        ));
     }
     if begun && held + total > MAX_UNFINISHED {
         return Err(ApiError::Client(
@@ -176,12 +228,11 @@ pub async fn put(
         tx.commit().await?;
         return Ok(progress(StatusCode::CONFLICT, have, false));
     }
-    let data = repo::append(&*tx, &sha, &body).await?.unwrap_or_default();
     let now = have + body.len() as i64;
-    if now < total {
+    let Some(data) = repo::append(&*tx, &sha, start, &body).await? else {
         tx.commit().await?;
         return Ok(progress(StatusCode::ACCEPTED, now, false));
-    }
+    };
     if sha256_hex(&data) != sha {
         repo::discard(&*tx, &sha).await?;
         tx.commit().await?;
@@ -190,7 +241,15 @@ pub async fn put(
             "the photo's bytes do not match its SHA-256; send it again".into(),
         ));
     }
-    repo::complete(&*tx, &sha).await?;
+    if let Some(why) = not_a_passport_photo(&data) {
+        repo::discard(&*tx, &sha).await?;
+        tx.commit().await?;
+        return Err(ApiError::Client(
+            ErrorCode::Invalid,
+            format!("{why}: pusat keeps passport photos only"),
+        ));
+    }
+    repo::complete(&*tx, &sha, &data).await?;
     tx.commit().await?;
     state.metrics.photo(total as u64);
     Ok(progress(StatusCode::CREATED, total, true))

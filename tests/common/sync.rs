@@ -671,3 +671,58 @@ pub async fn refusals(pusat: &Pusat) -> Vec<String> {
         .map(|p| p.reason)
         .collect()
 }
+
+/// A passport photo as a counter encodes one (a JPEG of 413×531), of noise drawn from
+/// `seed`: some 250 KB, so it goes up in several chunks.
+pub fn passport_jpeg(seed: u32) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(2_654_435_761).max(1);
+    let img = image::RgbImage::from_fn(loket::photo::OUT_W, loket::photo::OUT_H, |_, _| {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        image::Rgb([x as u8, (x >> 8) as u8, (x >> 16) as u8])
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .encode_image(&img)
+        .unwrap();
+    out
+}
+
+/// A raw chunk `bytes a-b/total` of photo `sha` from `counter`; the status and offset.
+pub async fn chunk(
+    pusat: &Pusat,
+    counter: &Counter,
+    sha: &str,
+    range: (i64, i64, i64),
+    body: &[u8],
+) -> (u16, String) {
+    let path = format!("/api/v1/photos/{sha}");
+    let answer = counter
+        .signed_with(&pusat.url, reqwest::Method::PUT, &path, body)
+        .header(
+            "content-range",
+            format!("bytes {}-{}/{}", range.0, range.1, range.2),
+        )
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap();
+    let offset = answer
+        .headers()
+        .get("upload-offset")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (answer.status().as_u16(), offset)
+}
+
+pub async fn head(pusat: &Pusat, counter: &Counter, sha: &str) -> u16 {
+    let path = format!("/api/v1/photos/{sha}");
+    counter
+        .signed(&pusat.url, reqwest::Method::HEAD, &path)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}

@@ -18,15 +18,31 @@ pub struct Upload {
     pub stale: bool,
 }
 
-/// Deletes unfinished uploads idle for `hours`; returns how many.
+/// Deletes unfinished uploads idle for `hours`, and complete photos no case names that
+/// old (uploaded, then never used: nobody's photo); returns how many.
 pub async fn expire(client: &impl GenericClient, hours: i32) -> Result<u64> {
     Ok(client
         .execute(
-            "DELETE FROM photos WHERE NOT complete
-             AND updated_at < now() - make_interval(hours => $1)",
+            "DELETE FROM photos p
+             WHERE p.updated_at < now() - make_interval(hours => $1)
+               AND (NOT p.complete
+                    OR NOT EXISTS (SELECT 1 FROM cases c
+                                   WHERE c.state->'photo'->'taken'->>'sha256' = p.sha256))",
             &[&hours],
         )
         .await?)
+}
+
+/// How many photos `device` completed in the last day.
+pub async fn completed_today(client: &impl GenericClient, device: Uuid) -> Result<i64> {
+    Ok(client
+        .query_one(
+            "SELECT count(*) FROM photos
+             WHERE device = $1 AND complete AND updated_at > now() - interval '1 day'",
+            &[&device],
+        )
+        .await?
+        .get(0))
 }
 
 /// How much of `device`'s own upload of `sha` has arrived, and whether it is complete;
@@ -38,7 +54,7 @@ pub async fn progress_of(
 ) -> Result<Option<(i64, bool)>> {
     Ok(client
         .query_opt(
-            "SELECT length(data)::bigint, complete FROM photos WHERE sha256 = $1 AND device = $2",
+            "SELECT have, complete FROM photos WHERE sha256 = $1 AND device = $2",
             &[&sha, &device],
         )
         .await?
@@ -77,7 +93,7 @@ pub async fn begin(
 pub async fn lock(client: &impl GenericClient, sha: &str, expiry_hours: i32) -> Result<Upload> {
     let row = client
         .query_one(
-            "SELECT length(data)::bigint, complete, size, device,
+            "SELECT have, complete, size, device,
                     updated_at < now() - make_interval(hours => $2)
              FROM photos WHERE sha256 = $1 FOR UPDATE",
             &[&sha, &expiry_hours],
@@ -101,11 +117,12 @@ pub async fn take_over(
 ) -> Result<()> {
     client
         .execute(
-            "UPDATE photos SET device = $2, size = $3, data = '\\x', updated_at = now()
+            "UPDATE photos SET device = $2, size = $3, data = '\\x', have = 0, updated_at = now()
              WHERE sha256 = $1",
             &[&sha, &device, &size],
         )
         .await?;
+    drop_chunks(client, sha).await?;
     Ok(())
 }
 
@@ -113,45 +130,76 @@ pub async fn take_over(
 pub async fn restart(client: &impl GenericClient, sha: &str, size: i64) -> Result<()> {
     client
         .execute(
-            "UPDATE photos SET size = $2, data = '\\x' WHERE sha256 = $1",
+            "UPDATE photos SET size = $2, data = '\\x', have = 0 WHERE sha256 = $1",
             &[&sha, &size],
         )
         .await?;
+    drop_chunks(client, sha).await?;
     Ok(())
 }
 
-/// Appends `chunk`; returns the whole photo when this chunk completed it (else nothing).
+async fn drop_chunks(client: &impl GenericClient, sha: &str) -> Result<()> {
+    client
+        .execute("DELETE FROM photo_chunks WHERE sha256 = $1", &[&sha])
+        .await?;
+    Ok(())
+}
+
+/// Keeps `chunk` at `start`, beside those before it (nothing already stored is
+/// rewritten); returns the whole photo, assembled, when this chunk completed it.
 pub async fn append(
     client: &impl GenericClient,
     sha: &str,
+    start: i64,
     chunk: &[u8],
 ) -> Result<Option<Vec<u8>>> {
-    let data: Vec<u8> = client
+    client
+        .execute(
+            "INSERT INTO photo_chunks (sha256, start, data) VALUES ($1, $2, $3)",
+            &[&sha, &start, &chunk],
+        )
+        .await?;
+    let done: bool = client
         .query_one(
-            "UPDATE photos SET data = data || $2, updated_at = now() WHERE sha256 = $1
-             RETURNING CASE WHEN length(data) = size THEN data ELSE '\\x' END",
-            &[&sha, &chunk],
+            "UPDATE photos SET have = have + $2, updated_at = now() WHERE sha256 = $1
+             RETURNING have = size",
+            &[&sha, &(chunk.len() as i64)],
         )
         .await?
         .get(0);
-    Ok((!data.is_empty()).then_some(data))
+    if !done {
+        return Ok(None);
+    }
+    let data: Vec<u8> = client
+        .query_one(
+            "SELECT COALESCE(string_agg(data, '\\x'::bytea ORDER BY start), '\\x')
+             FROM photo_chunks WHERE sha256 = $1",
+            &[&sha],
+        )
+        .await?
+        .get(0);
+    Ok(Some(data))
 }
 
-/// Throws the bytes away (they did not match the address).
+/// Throws the bytes away (they did not match the address, or are no passport photo).
 pub async fn discard(client: &impl GenericClient, sha: &str) -> Result<()> {
     client
-        .execute("UPDATE photos SET data = '\\x' WHERE sha256 = $1", &[&sha])
-        .await?;
-    Ok(())
-}
-
-/// Marks the photo complete: its bytes matched its address.
-pub async fn complete(client: &impl GenericClient, sha: &str) -> Result<()> {
-    client
         .execute(
-            "UPDATE photos SET complete = true WHERE sha256 = $1",
+            "UPDATE photos SET data = '\\x', have = 0 WHERE sha256 = $1",
             &[&sha],
         )
         .await?;
-    Ok(())
+    drop_chunks(client, sha).await
+}
+
+/// Keeps the assembled photo, complete: its bytes matched its address and are a passport
+/// photo. Its chunks go.
+pub async fn complete(client: &impl GenericClient, sha: &str, data: &[u8]) -> Result<()> {
+    client
+        .execute(
+            "UPDATE photos SET complete = true, data = $2 WHERE sha256 = $1",
+            &[&sha, &data],
+        )
+        .await?;
+    drop_chunks(client, sha).await
 }
