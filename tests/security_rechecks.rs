@@ -876,7 +876,10 @@ async fn photo_uploads_are_passport_photos_in_bounded_chunks_and_quotas() {
     .unwrap();
     let removed = loket::server::photos::expire(&db).await.unwrap();
     // The day's photos no case names, and the two refused uploads (emptied, unfinished).
-    assert_eq!(removed, loket::server::photos::MAX_PHOTOS_PER_DAY as u64 + 2);
+    assert_eq!(
+        removed,
+        loket::server::photos::MAX_PHOTOS_PER_DAY as u64 + 2
+    );
     let left: Vec<String> = db
         .query("SELECT sha256 FROM photos", &[])
         .await
@@ -885,5 +888,41 @@ async fn photo_uploads_are_passport_photos_in_bounded_chunks_and_quotas() {
         .map(|r| r.get(0))
         .collect();
     assert_eq!(left, [sha]);
+    pusat.stop().await;
+}
+
+/// One device cannot hold the connections other kiosks wait for with long polls: beyond
+/// its share, its pulls answer at once instead of waiting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_device_holds_at_most_its_share_of_long_polls() {
+    let (pusat, _) = Pusat::start(1).await;
+    let mut kiosk = Counter::enroll(&pusat, 1).await;
+    kiosk.sync().await.unwrap();
+    let mut cursor = 0;
+    loop {
+        let page = kiosk.client.pull(cursor).await.unwrap();
+        cursor = page.cursor;
+        if !page.more {
+            break;
+        }
+    }
+    let share = loket::server::feed::MAX_WAITING_PER_DEVICE;
+    let waiting: Vec<_> = (0..share)
+        .map(|_| {
+            let client = kiosk.client.clone();
+            tokio::spawn(async move { client.pull_waiting(cursor, 25, 100).await })
+        })
+        .collect();
+    // Given a moment to start waiting (nothing changes in the office meanwhile).
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let beyond = kiosk.client.pull_waiting(cursor, 25, 100).await.unwrap();
+    assert!(beyond.changes.is_empty());
+    assert!(
+        waiting.iter().all(|w| !w.is_finished()),
+        "the device's share still waits; the one beyond it was answered at once"
+    );
+    for w in waiting {
+        w.abort();
+    }
     pusat.stop().await;
 }

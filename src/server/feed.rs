@@ -49,6 +49,55 @@ pub fn spawn_compaction(pool: deadpool_postgres::Pool) {
 pub const MAX_WAIT_SECONDS: u64 = 25;
 /// Long polls that may wait at once; beyond them a pull answers at once, as without `wait`.
 pub const MAX_WAITING: usize = 20_000;
+/// Long polls one device may hold at once (its terminal's sync worker, and a board or a
+/// second look); beyond them its pulls answer at once. One device's thousand polls used to
+/// hold connections the other kiosks waited for.
+pub const MAX_WAITING_PER_DEVICE: usize = 2;
+
+/// The long polls each device holds now.
+#[derive(Default)]
+pub struct DevicePolls(std::sync::Mutex<std::collections::HashMap<uuid::Uuid, usize>>);
+
+/// One device's turn to wait, given back when dropped.
+pub struct PollTurn {
+    polls: std::sync::Arc<DevicePolls>,
+    device: uuid::Uuid,
+}
+
+impl DevicePolls {
+    /// A turn for `device` to wait, unless it holds [`MAX_WAITING_PER_DEVICE`] already.
+    pub fn enter(self: &std::sync::Arc<Self>, device: uuid::Uuid) -> Option<PollTurn> {
+        let mut held = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = held.entry(device).or_insert(0);
+        if *n >= MAX_WAITING_PER_DEVICE {
+            return None;
+        }
+        *n += 1;
+        Some(PollTurn {
+            polls: std::sync::Arc::clone(self),
+            device,
+        })
+    }
+}
+
+impl Drop for PollTurn {
+    fn drop(&mut self) {
+        let mut held = self
+            .polls
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = held.get_mut(&self.device) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                held.remove(&self.device);
+            }
+        }
+    }
+}
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -81,8 +130,14 @@ pub async fn pull(
     Query(q): Query<PullQuery>,
 ) -> Result<Json<PullResponse>> {
     let limit = q.limit.unwrap_or(MAX_PULL).clamp(1, MAX_PULL);
-    // Held while waiting: beyond MAX_WAITING a pull does not wait.
-    let permit = state.waiters.clone().try_acquire_owned().ok();
+    // Held while waiting: beyond MAX_WAITING, or beyond the device's own share, a pull
+    // does not wait.
+    let turn = (q.wait > 0)
+        .then(|| state.device_polls.enter(reader.id))
+        .flatten();
+    let permit = turn
+        .as_ref()
+        .and_then(|_| state.waiters.clone().try_acquire_owned().ok());
     let wait = match permit {
         Some(_) => q.wait.min(MAX_WAIT_SECONDS),
         None => 0,

@@ -56,6 +56,8 @@ pub struct AppState {
     pub feed_commits: tokio::sync::broadcast::Sender<String>,
     /// Long polls waiting now, at most `feed::MAX_WAITING`.
     pub waiters: Arc<tokio::sync::Semaphore>,
+    /// Long polls waiting now per device, at most `feed::MAX_WAITING_PER_DEVICE` each.
+    pub device_polls: Arc<feed::DevicePolls>,
     /// `POST /queue/call`s being made now, per office.
     pub calls: Arc<tickets::CallDesk>,
     /// Devices checked lately (kept only while `db::spawn_listener` hears their changes).
@@ -82,6 +84,7 @@ impl AppState {
             trusted_proxies: Arc::new(Vec::new()),
             feed_commits: tokio::sync::broadcast::channel(1024).0,
             waiters: Arc::new(tokio::sync::Semaphore::new(feed::MAX_WAITING)),
+            device_polls: Arc::default(),
             calls: Arc::default(),
             devices: Arc::default(),
             body_reads: Arc::new(tokio::sync::Semaphore::new(MAX_BODY_READS)),
