@@ -109,6 +109,12 @@ for unit in loket.service loket-backup.timer; do
 done
 in_root systemd-analyze verify /usr/lib/systemd/system/loket.service \
     /usr/lib/systemd/system/loket-backup.service /usr/lib/systemd/system/loket-backup.timer
+# Their sandboxing as installed: exposure under 5.0 each (systemd's scale, 10 = none).
+for unit in loket.service loket-backup.service; do
+    in_root systemd-analyze security --offline=yes --threshold=50 \
+        "/usr/lib/systemd/system/$unit" >/dev/null \
+        || fail "$unit is exposed above 5.0: $(in_root systemd-analyze security --offline=yes "/usr/lib/systemd/system/$unit" | tail -1)"
+done
 
 # Doctor in the root: a bare kiosk is not enrolled, and its scanner and camera are missing.
 set +e
@@ -202,6 +208,8 @@ DEBIAN_FRONTEND=noninteractive in_root dpkg -i /tmp/pusat.deb >/dev/null
 env_mode=$(in_root stat -c '%a %U %G' /etc/pusat/pusat.env)
 [ "$env_mode" = "640 root pusat" ] || fail "/etc/pusat/pusat.env is '$env_mode'"
 in_root systemd-analyze verify /usr/lib/systemd/system/pusat.service
+in_root systemd-analyze security --offline=yes --threshold=50 /usr/lib/systemd/system/pusat.service \
+    >/dev/null || fail "pusat.service is exposed above 5.0"
 in_root pusat --help >/dev/null
 
 echo "test-package.sh: both packages built, linted, installed and checked"
