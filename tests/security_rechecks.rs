@@ -926,3 +926,61 @@ async fn one_device_holds_at_most_its_share_of_long_polls() {
     }
     pusat.stop().await;
 }
+
+/// One client address cannot take the connections every kiosk needs: beyond its share of
+/// open connections, pusat closes a new one at once; another address is served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_holds_at_most_its_share_of_connections() {
+    use tokio::io::AsyncReadExt;
+    let (pusat, _) = Pusat::start(0).await;
+    // pusat as `pusat serve` runs it: the production limit, on its own listener.
+    let state = loket::server::AppState::new(pusat.pool.clone(), None);
+    let share = state.connections_per_client;
+    assert_eq!(share, loket::server::MAX_CONNECTIONS_PER_CLIENT);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(loket::server::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    // The attacker's idle connections, from 127.0.0.1, up to the share.
+    let mut idle = Vec::new();
+    for _ in 0..share {
+        idle.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+    }
+    // One more is closed by pusat at once: it reads the end of the stream, not a wait.
+    let mut beyond = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut buf = [0u8; 1];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(5), beyond.read(&mut buf))
+        .await
+        .expect("closed by pusat, not left waiting");
+    assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+    // Another address (loopback's 127.0.0.2) is served meanwhile.
+    let other = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .unwrap();
+    let health = other
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert!(health.status().is_success());
+    // Once the attacker lets go, its address is served again.
+    drop(idle);
+    let mut served = false;
+    for _ in 0..50 {
+        if reqwest::get(format!("http://{addr}/healthz"))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            served = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(served);
+    let _ = stop.send(());
+    let _ = server.await;
+    pusat.stop().await;
+}

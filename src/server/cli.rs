@@ -47,6 +47,10 @@ pub enum Command {
         /// header names the client, for the status endpoint's rate limit.
         #[arg(long, env = "PUSAT_TRUSTED_PROXIES", value_delimiter = ',')]
         trusted_proxy: Vec<super::status::Network>,
+        /// Connections one client address (an IPv6 /64) may hold open at once; raise it
+        /// behind a reverse proxy, whose one address carries every kiosk.
+        #[arg(long, env = "PUSAT_MAX_CONNECTIONS_PER_CLIENT", default_value_t = super::MAX_CONNECTIONS_PER_CLIENT)]
+        max_connections_per_client: usize,
         /// Where to serve /metrics (Prometheus), e.g. 127.0.0.1:9090; off when unset. It
         /// names every device, so keep it on the monitoring network.
         #[arg(long, env = "PUSAT_METRICS_LISTEN")]
@@ -338,6 +342,7 @@ async fn run_async(cli: Cli) -> Result<u8, CliError> {
             tls_key,
             trusted_proxy,
             metrics_listen,
+            max_connections_per_client,
             ..
         } => {
             drop(client);
@@ -346,6 +351,7 @@ async fn run_async(cli: Cli) -> Result<u8, CliError> {
             super::feed::spawn_compaction(pool.clone());
             let mut state = super::AppState::new(pool, integration_key.as_deref());
             state.trusted_proxies = std::sync::Arc::new(trusted_proxy);
+            state.connections_per_client = max_connections_per_client.max(1);
             super::db::spawn_listener(
                 &cli.database_url,
                 cli.db_ca_file.as_deref(),

@@ -58,6 +58,9 @@ pub struct AppState {
     pub waiters: Arc<tokio::sync::Semaphore>,
     /// Long polls waiting now per device, at most `feed::MAX_WAITING_PER_DEVICE` each.
     pub device_polls: Arc<feed::DevicePolls>,
+    /// Connections one client may hold open at once ([`MAX_CONNECTIONS_PER_CLIENT`]; more
+    /// behind a reverse proxy, where every client is the proxy).
+    pub connections_per_client: usize,
     /// `POST /queue/call`s being made now, per office.
     pub calls: Arc<tickets::CallDesk>,
     /// Devices checked lately (kept only while `db::spawn_listener` hears their changes).
@@ -85,6 +88,7 @@ impl AppState {
             feed_commits: tokio::sync::broadcast::channel(1024).0,
             waiters: Arc::new(tokio::sync::Semaphore::new(feed::MAX_WAITING)),
             device_polls: Arc::default(),
+            connections_per_client: MAX_CONNECTIONS_PER_CLIENT,
             calls: Arc::default(),
             devices: Arc::default(),
             body_reads: Arc::new(tokio::sync::Semaphore::new(MAX_BODY_READS)),
@@ -263,6 +267,163 @@ impl<S: Send + 'static> axum_server::accept::Accept<tokio::net::TcpStream, S> fo
     }
 }
 
+/// Connections one client (an IPv4 address, or an IPv6 /64) may hold open at once; beyond
+/// them a new connection is closed at once. 1,100 idle connections from one machine used to
+/// take the file descriptors other kiosks needed. (Behind a reverse proxy every client is
+/// the proxy: give it a higher limit there, or none.)
+pub const MAX_CONNECTIONS_PER_CLIENT: usize = 64;
+
+/// Open connections per client.
+#[derive(Default)]
+pub struct Connections(std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>);
+
+impl Connections {
+    /// One more for `ip`, unless it holds `max` already.
+    pub fn open(self: &Arc<Self>, ip: std::net::IpAddr, max: usize) -> Option<Connection> {
+        let key = status::client_key(ip);
+        let mut held = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = held.entry(key).or_insert(0);
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(Connection {
+            connections: Arc::clone(self),
+            key,
+        })
+    }
+}
+
+/// One open connection, counted until dropped.
+pub struct Connection {
+    connections: Arc<Connections>,
+    key: std::net::IpAddr,
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        let mut held = self
+            .connections
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = held.get_mut(&self.key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                held.remove(&self.key);
+            }
+        }
+    }
+}
+
+/// A stream that holds its connection's count while it is open.
+pub struct Counted<T> {
+    inner: T,
+    _open: Connection,
+}
+
+impl<T: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Counted<T> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Counted<T> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
+/// Counts each client's connections before `A` accepts one, and closes one beyond
+/// [`MAX_CONNECTIONS_PER_CLIENT`] at once.
+#[derive(Clone)]
+pub struct PerClient<A> {
+    inner: A,
+    connections: Arc<Connections>,
+    max: usize,
+}
+
+impl<A> PerClient<A> {
+    pub fn new(inner: A, max: usize) -> PerClient<A> {
+        PerClient {
+            inner,
+            connections: Arc::default(),
+            max,
+        }
+    }
+}
+
+impl<A, S> axum_server::accept::Accept<tokio::net::TcpStream, S> for PerClient<A>
+where
+    A: axum_server::accept::Accept<tokio::net::TcpStream, S> + Clone + Send + Sync + 'static,
+    A::Stream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    A::Future: Send + 'static,
+    S: Send + 'static,
+{
+    type Stream = Counted<A::Stream>;
+    type Service = A::Service;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = std::io::Result<(Self::Stream, A::Service)>> + Send>,
+    >;
+
+    fn accept(&self, stream: tokio::net::TcpStream, service: S) -> Self::Future {
+        let open = stream
+            .peer_addr()
+            .ok()
+            .and_then(|peer| self.connections.open(peer.ip(), self.max));
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            let Some(open) = open else {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionRefused,
+                    "too many connections from this client",
+                ));
+            };
+            let (stream, service) = inner.accept(stream, service).await?;
+            Ok((
+                Counted {
+                    inner: stream,
+                    _open: open,
+                },
+                service,
+            ))
+        })
+    }
+}
+
 /// Serves plain HTTP on `listener` until `shutdown` resolves.
 pub async fn serve(
     listener: tokio::net::TcpListener,
@@ -275,8 +436,9 @@ pub async fn serve(
         shutdown.await;
         stop.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
     });
+    let per_client = state.connections_per_client;
     let mut server = axum_server::from_tcp(listener.into_std()?)?
-        .acceptor(FirstByteWithin)
+        .acceptor(PerClient::new(FirstByteWithin, per_client))
         .handle(handle);
     limit(&mut server);
     server
@@ -293,7 +455,10 @@ pub async fn serve_tls(
     handle: axum_server::Handle<SocketAddr>,
 ) -> std::io::Result<()> {
     let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await?;
-    let mut server = axum_server::from_tcp_rustls(listener, tls)?.handle(handle);
+    let per_client = state.connections_per_client;
+    let mut server = axum_server::from_tcp_rustls(listener, tls)?
+        .map(|tls| PerClient::new(tls, per_client))
+        .handle(handle);
     limit(&mut server);
     server
         .serve(app(state).into_make_service_with_connect_info::<SocketAddr>())

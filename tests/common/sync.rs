@@ -171,7 +171,10 @@ impl Pusat {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let state = AppState::new(pool.clone(), Some(INTEGRATION_KEY));
+        let mut state = AppState::new(pool.clone(), Some(INTEGRATION_KEY));
+        // Tests and benchmarks run tens of kiosks from one loopback address; the limit per
+        // address has its own test.
+        state.connections_per_client = 4096;
         loket::server::db::spawn_listener(db, None, loket::server::db::Listeners::of(&state))
             .unwrap();
         let metrics = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
