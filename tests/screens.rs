@@ -379,6 +379,30 @@ fn a_payment_proved_at_the_counter_settles_the_fees() {
     assert!(screen.contains("Menunggu foto"), "{screen}");
 }
 
+/// An amount typed with a letter O for a zero is refused in place, never read as a
+/// smaller sum with the letter dropped (65O000 used to be recorded as Rp65.000).
+#[test]
+fn a_mistyped_amount_is_refused_in_place() {
+    let mut f = fixture();
+    to_unpaid_decision(&mut f, "petugas1", "111111");
+    press(&mut f.app, KeyCode::Char('p'));
+    press(&mut f.app, KeyCode::Enter);
+    for _ in 0..20 {
+        press(&mut f.app, KeyCode::Backspace);
+    }
+    typ(&mut f.app, "65O000");
+    press(&mut f.app, KeyCode::Enter);
+    typ(&mut f.app, "123456789ABCDEF0");
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("bukan angka rupiah"), "{screen}");
+    // Nothing was recorded: the fees are still owed in full.
+    press(&mut f.app, KeyCode::Esc);
+    let screen = draw(&f.app, 100, 30);
+    assert!(!screen.contains("NTPN 123456789ABCDEF0"), "{screen}");
+    assert!(screen.contains("Kurang bayar"), "{screen}");
+}
+
 #[test]
 fn decision_shows_fees_against_payment() {
     let mut f = fixture();

@@ -49,6 +49,37 @@ pub fn rupiah(amount: i64) -> String {
     out
 }
 
+/// A rupiah amount as an officer types it from a receipt: digits, with dots, commas or
+/// spaces between groups of three, and `Rp` before them if typed; `None` for anything else.
+/// A letter is never dropped: `65O000` (a letter O) is refused, not read as 65.000.
+pub fn parse_rupiah(typed: &str) -> Option<i64> {
+    let text = typed.trim();
+    let text = text
+        .strip_prefix("Rp")
+        .or_else(|| text.strip_prefix("rp"))
+        .or_else(|| text.strip_prefix("RP"))
+        .unwrap_or(text)
+        .trim_start_matches(['.', ' '])
+        .trim();
+    if text.is_empty()
+        || !text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b',' | b' '))
+    {
+        return None;
+    }
+    // Separators only between groups of three digits (a decimal ",00" is not a rupiah).
+    let groups: Vec<&str> = text.split(['.', ',', ' ']).collect();
+    let grouped = groups.len() == 1
+        || (!groups[0].is_empty()
+            && groups[0].len() <= 3
+            && groups[1..].iter().all(|g| g.len() == 3));
+    if !grouped {
+        return None;
+    }
+    groups.concat().parse().ok()
+}
+
 /// `25 November 2026` (Indonesian month names when `indonesian`).
 pub fn date_long(day: NaiveDate, indonesian: bool) -> String {
     let names = if indonesian { &BULAN } else { &MONTHS };
@@ -170,5 +201,29 @@ mod shown_tests {
             "\\u{1b}]0;PWNED\\u{7}\\u{1b}[2J\\u{a}level=ERROR"
         );
         assert_eq!(shown("A\u{202e}B\u{0}"), "A\\u{202e}B\\u{0}");
+    }
+}
+
+#[cfg(test)]
+mod rupiah_tests {
+    use super::parse_rupiah;
+
+    #[test]
+    fn amounts_are_read_as_typed_and_letters_are_never_dropped() {
+        for (typed, amount) in [
+            ("650000", 650_000),
+            ("650.000", 650_000),
+            ("Rp650.000", 650_000),
+            ("Rp 1.950.000", 1_950_000),
+            ("1,950,000", 1_950_000),
+            (" 350 000 ", 350_000),
+        ] {
+            assert_eq!(parse_rupiah(typed), Some(amount), "{typed}");
+        }
+        for typed in [
+            "65O000", "650.00O", "", "Rp", "650,00", "6.50.000", "-5", "1e6", "٦٥٠",
+        ] {
+            assert_eq!(parse_rupiah(typed), None, "{typed}");
+        }
     }
 }

@@ -386,6 +386,7 @@ strings! {
     payment_amount: "Jumlah dibayar (Rp)", "Amount paid (Rp)";
     payment_ntpn: "NTPN (16 karakter)", "NTPN (16 characters)";
     payment_needs_ntpn: "Isi NTPN dari bukti bayar, atau kode billing baru.", "Enter the NTPN from the receipt, or a new billing code.";
+    payment_amount_bad: "Jumlah \"{typed}\" bukan angka rupiah: ketik angka saja, misalnya 650000 atau 650.000 (huruf O bukan nol).", "The amount \"{typed}\" is not a rupiah figure: type digits only, e.g. 650000 or 650.000 (a letter O is not a zero).";
     payment_bad: "NTPN terdiri dari 16 huruf/angka dan jumlah harus lebih dari Rp0; periksa bukti bayar. NTPN yang sama tidak dicatat dua kali.", "An NTPN has 16 letters/digits and the amount must be more than Rp0; check the receipt. The same NTPN is not recorded twice.";
     billing_code_bad: "Kode billing SIMPONI terdiri dari 15 angka.", "A SIMPONI billing code has 15 digits.";
     payment_recorded: "Pembayaran {amount} dicatat.", "Payment of {amount} recorded.";

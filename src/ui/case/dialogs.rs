@@ -385,9 +385,9 @@ impl CaseScreen {
             .trim()
             .to_uppercase()
             .replace([' ', '-'], "");
+        // Read as typed, never with letters dropped: `65O000` is refused, not Rp65.000.
         let amount_typed = dialog.text("amount");
-        let digits: String = amount_typed.chars().filter(char::is_ascii_digit).collect();
-        let amount: Option<i64> = digits.parse().ok();
+        let amount: Option<i64> = format::parse_rupiah(&amount_typed);
         let billing_changed = !billing.is_empty()
             && Some(&billing) != self.case.billing_code.as_ref()
             && billing != self.booking.billing_code;
@@ -399,7 +399,9 @@ impl CaseScreen {
         }
         let payment = if ntpn.is_empty() {
             None
-        } else if !is_ntpn(&ntpn) || amount.is_none_or(|a| a <= 0) {
+        } else if amount.is_none_or(|a| a <= 0) {
+            return dialog.refuse(fill!(s.payment_amount_bad, typed = amount_typed.trim()));
+        } else if !is_ntpn(&ntpn) {
             return dialog.refuse(s.payment_bad.to_owned());
         } else {
             Some(Payment {
