@@ -984,3 +984,18 @@ async fn one_address_holds_at_most_its_share_of_connections() {
     let _ = server.await;
     pusat.stop().await;
 }
+
+/// The public status API says what is wrong with a code in words, not in a type's name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_code_is_explained_in_words() {
+    let (pusat, _) = Pusat::start(0).await;
+    let answer = reqwest::get(format!("{}/api/v1/status/XXXXX", pusat.url))
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 400);
+    let body: serde_json::Value = answer.json().await.unwrap();
+    let message = body["message"].as_str().unwrap();
+    assert!(message.contains("10 characters, not 5"), "{message}");
+    assert!(!message.contains("Length("), "{message}");
+    pusat.stop().await;
+}

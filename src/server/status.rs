@@ -229,8 +229,16 @@ pub async fn status(
         ));
     }
     let started = Instant::now();
-    let code = BookingCode::parse(&code)
-        .map_err(|e| ApiError::bad(format!("not a booking code: {e:?}")))?;
+    let code = BookingCode::parse(&code).map_err(|e| {
+        use crate::domain::booking_code::CodeError;
+        let why = match e {
+            CodeError::Empty => "it is empty".to_owned(),
+            CodeError::Length(n) => format!("a booking code has 10 characters, not {n}"),
+            CodeError::Character(c) => format!("{c:?} is not a booking-code character"),
+            CodeError::Checksum => "its check character does not match (mistyped?)".to_owned(),
+        };
+        ApiError::bad(format!("not a booking code: {why}"))
+    })?;
     let client = state.pool.get().await?;
     // The same queries whether the booking exists or not, and no answer sooner than
     // `ANSWER_FLOOR`: a code that exists is not told apart by how fast it is answered.

@@ -16,7 +16,10 @@ use crate::store::{StoreAccess, StoreThread, SyncCounts};
 
 /// Between rounds while everything works.
 pub const INTERVAL: Duration = Duration::from_secs(10);
-const MAX_BACKOFF: Duration = Duration::from_secs(300);
+/// The longest wait between tries while pusat cannot be reached: a counter is back within
+/// half a minute of pusat (five minutes used to leave counters calling offline, and
+/// clashing, for minutes after pusat was back).
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// How long a long poll waits at pusat (below pusat's limit and the HTTP timeout).
 pub const LONG_POLL_SECONDS: u64 = 20;
 
@@ -52,9 +55,9 @@ pub enum SyncCommand {
     Stop,
 }
 
-/// The wait before retry number `attempt` (1-based): doubling from 2 s, capped at five
-/// minutes, with up to a third taken off at random so counters that lost the network
-/// together do not come back together.
+/// The wait before retry number `attempt` (1-based): doubling from 2 s, capped at
+/// [`MAX_BACKOFF`], with up to a third taken off at random so counters that lost the
+/// network together do not come back together.
 pub fn backoff(attempt: u32, rng: &mut impl Rng) -> Duration {
     let base = Duration::from_secs(2)
         .saturating_mul(1 << attempt.saturating_sub(1).min(16))
@@ -195,7 +198,11 @@ mod tests {
         let waits: Vec<Duration> = (1..=12).map(|n| backoff(n, &mut rng)).collect();
         assert!(waits[0] <= Duration::from_secs(2) && waits[0] >= Duration::from_millis(1333));
         assert!(waits[3] > Duration::from_secs(10), "{waits:?}");
-        assert!(waits.iter().all(|w| *w <= MAX_BACKOFF));
+        assert!(
+            waits.iter().all(|w| *w <= Duration::from_secs(30)),
+            "{waits:?}"
+        );
+        assert!(waits[11] >= Duration::from_secs(20), "{waits:?}");
         let late: Vec<Duration> = (0..20).map(|_| backoff(30, &mut rng)).collect();
         assert!(late.iter().any(|w| *w != late[0]), "jitter varies the wait");
     }
