@@ -16,7 +16,6 @@ mod pg;
 #[path = "common/sync.rs"]
 mod support;
 
-use loket::domain::booking::WalkInReason;
 use loket::domain::case::{Biometrics, Decision, Identity};
 use loket::domain::checklist::DocKind;
 use loket::domain::{Action, Booking, BookingCode};
@@ -90,18 +89,7 @@ async fn metrics(pusat: &Pusat) -> String {
         .unwrap()
 }
 
-/// A walk-in as a counter registers one: one applicant (`like`'s first), today, with a
-/// reason that needs no age (disability).
-fn walk_in(office: &str, code: BookingCode, like: &Booking) -> Booking {
-    Booking {
-        code,
-        office: office.into(),
-        date: support::today(),
-        applicants: like.applicants[..1].to_vec(),
-        walk_in: Some(WalkInReason::Disability),
-        ..like.clone()
-    }
-}
+use support::walk_in;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_counter_cannot_overwrite_a_booking_of_any_office() {

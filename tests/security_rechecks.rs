@@ -243,15 +243,7 @@ async fn hostile_walk_ins_are_refused_kept_as_refused_and_reach_no_counter() {
     let mut attacker = Counter::enroll(&pusat, 1).await;
     let mut other = Counter::enroll(&pusat, 2).await;
     attacker.sync().await.unwrap();
-    let like = &jks[0];
-    let walk_in = |n: u64| Booking {
-        code: BookingCode::walk_in(n),
-        office: OFFICE.into(),
-        date: support::today(),
-        applicants: like.applicants[..1].to_vec(),
-        walk_in: Some(loket::domain::booking::WalkInReason::Disability),
-        ..like.clone()
-    };
+    let walk_in = |n: u64| support::walk_in(OFFICE, BookingCode::walk_in(n), &jks[0]);
     // The honest walk-in, registered as the counter does.
     let honest = walk_in(100);
     let actor = attacker.actor();
@@ -455,6 +447,19 @@ async fn a_nul_in_any_field_of_any_event_is_refused_and_the_counter_s_sync_goes_
     pusat.stop().await;
 }
 
+/// The states pusat holds for `tickets`, in id order.
+async fn ticket_states(db: &deadpool_postgres::Client, tickets: &[Uuid]) -> Vec<String> {
+    db.query(
+        "SELECT state FROM tickets WHERE id = ANY($1) ORDER BY id",
+        &[&tickets],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.get(0))
+    .collect()
+}
+
 fn ticket_event(ticket: Uuid, counter: u32, action: TicketAction) -> serde_json::Value {
     serde_json::to_value(TicketEvent {
         ticket,
@@ -540,16 +545,7 @@ async fn the_queue_goes_by_pusat_s_clock_and_only_the_holder_empties_a_number() 
         "{refused:#?}"
     );
     let db = pusat.pool.get().await.unwrap();
-    let states: Vec<String> = db
-        .query(
-            "SELECT state FROM tickets WHERE id = ANY($1) ORDER BY id",
-            &[&vec![first.id, second.id]],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let states = ticket_states(&db, &[first.id, second.id]).await;
     assert_eq!(
         states,
         ["called", "called"],
@@ -600,16 +596,7 @@ async fn the_queue_goes_by_pusat_s_clock_and_only_the_holder_empties_a_number() 
         .await
         .unwrap();
     assert_eq!(refusals(&pusat).await.len(), 2);
-    let states: Vec<String> = db
-        .query(
-            "SELECT state FROM tickets WHERE id = ANY($1) ORDER BY id",
-            &[&vec![first.id, second.id]],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let states = ticket_states(&db, &[first.id, second.id]).await;
     assert_eq!(states, ["cancelled", "no_show"]);
     pusat.stop().await;
 }

@@ -729,3 +729,16 @@ pub async fn head(pusat: &Pusat, counter: &Counter, sha: &str) -> u16 {
         .status()
         .as_u16()
 }
+
+/// A walk-in as a counter registers one: one applicant (`like`'s first), today, with a
+/// reason that needs no age (disability).
+pub fn walk_in(office: &str, code: loket::domain::BookingCode, like: &Booking) -> Booking {
+    Booking {
+        code,
+        office: office.into(),
+        date: today(),
+        applicants: like.applicants[..1].to_vec(),
+        walk_in: Some(loket::domain::booking::WalkInReason::Disability),
+        ..like.clone()
+    }
+}
