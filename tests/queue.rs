@@ -798,3 +798,60 @@ async fn an_officer_removed_a_moment_ago_cannot_call() {
     );
     pusat.stop().await;
 }
+
+/// Ctrl+T at counter 1 with a counter's number: the number waits for counter 2, whose next
+/// call takes it before the others waiting. The acting counter and the target are separate
+/// fields: under one name pusat used to refuse the transfer ("acts as counter 2, the device
+/// is counter 1"), so counter 2 never saw the number.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_number_transferred_to_a_counter_is_that_counter_s_next_call() {
+    let (pusat, bookings) = Pusat::start(3).await;
+    let mut desk = Counter::enroll(&pusat, 9).await;
+    let mut one = Counter::enroll(&pusat, 1).await;
+    let mut two = Counter::enroll(&pusat, 2).await;
+    for c in [&mut desk, &mut one, &mut two] {
+        c.sync().await.unwrap();
+    }
+    let day = support::today();
+    let (first, _) = issue(&mut desk, 9, &bookings[0]).unwrap();
+    let (second, _) = issue(&mut desk, 9, &bookings[1]).unwrap();
+    desk.sync().await.unwrap();
+    let got = one
+        .client
+        .call_next(&one.officer, day)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.id, first.id);
+    let actor = one.actor();
+    one.store.record_call(&actor, 1, &got).unwrap();
+    let officer = loket::store::Officer {
+        username: one.officer.clone(),
+        nip: String::new(),
+        name: "Petugas".into(),
+        role: loket::store::Role::Officer,
+    };
+    let moved = counter::transfer(&mut one.store, &actor, &officer, 1, &got, "2").unwrap();
+    assert_eq!(moved.for_counter, Some(2));
+    one.sync().await.unwrap();
+    assert!(
+        refusals(&pusat).await.is_empty(),
+        "{:?}",
+        refusals(&pusat).await
+    );
+    let central = tickets_at_pusat(&pusat).await;
+    assert_eq!(
+        central[&first.id].0, "issued",
+        "waiting again, for counter 2"
+    );
+    // Counter 2's next call is the transferred number, though the other waited longer.
+    let next = two
+        .client
+        .call_next(&two.officer, day)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(next.id, first.id);
+    assert_ne!(next.id, second.id);
+    pusat.stop().await;
+}

@@ -261,18 +261,32 @@ pub enum TicketAction {
     NoShow,
     Reactivate,
     /// To another line, or to one counter (`counter`), where it waits again.
+    ///
+    /// The target is written `to_counter`: the event's payload flattens this beside
+    /// [`TicketEvent::counter`], the counter that acts, and under one name the target
+    /// overwrote the actor (pusat then refused every transfer to a counter as "acting as
+    /// counter 2 from counter 1").
     Transfer {
         line: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            rename = "to_counter",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
         counter: Option<u32>,
     },
     Cancel {
         reason: String,
     },
-    /// A supervisor moves a ticket, whoever holds it, to a line or a counter.
+    /// A supervisor moves a ticket, whoever holds it, to a line or a counter (written
+    /// `to_counter`, as for a transfer).
     Reassign {
         line: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            rename = "to_counter",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
         counter: Option<u32>,
     },
     /// The supervisor closed the day with the ticket unserved: a no-show with that reason.

@@ -332,3 +332,31 @@ fn closing_the_day_makes_the_unserved_no_shows_with_the_reason() {
     assert!(TicketAction::CloseDay.supervisor_only());
     assert!(!TicketAction::NoShow.supervisor_only());
 }
+
+/// The acting counter and the target counter of a transfer or reassignment are two fields
+/// of the payload: as pushed (through a JSON value, as pusat reads it) each keeps its own.
+#[test]
+fn a_transfer_keeps_the_acting_counter_and_its_target_apart() {
+    for action in [
+        TicketAction::Transfer {
+            line: "A".into(),
+            counter: Some(2),
+        },
+        TicketAction::Reassign {
+            line: "A".into(),
+            counter: Some(7),
+        },
+    ] {
+        let event = TicketEvent {
+            ticket: uuid::Uuid::nil(),
+            counter: 1,
+            action,
+        };
+        let text = serde_json::to_string(&event).unwrap();
+        assert_eq!(text.matches("\"counter\"").count(), 1, "{text}");
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let back: TicketEvent = serde_json::from_value(value).unwrap();
+        assert_eq!(back, event);
+        assert_eq!(back.counter, 1);
+    }
+}
