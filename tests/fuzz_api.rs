@@ -231,7 +231,6 @@ async fn every_route_answers_hostile_requests_without_a_server_error() {
         .timeout(std::time::Duration::from_secs(10))
         .build()
         .unwrap();
-    let db = pusat.pool.get().await.unwrap();
     let mut failures = Vec::new();
     let mut statuses = std::collections::BTreeMap::new();
     for n in 0..requests {
@@ -262,14 +261,7 @@ async fn every_route_answers_hostile_requests_without_a_server_error() {
                 // The device's next sequence number, so that a pushed event reaches the
                 // projections rather than stopping at the gap check.
                 let seq = if template == "/api/v1/events" {
-                    db.query_one(
-                        "SELECT last_seq FROM devices WHERE id = $1",
-                        &[&counter.credential.device_id],
-                    )
-                    .await
-                    .unwrap()
-                    .get::<_, i64>(0)
-                        + 1
+                    support::stored_through(&pusat, counter.credential.device_id).await + 1
                 } else {
                     1
                 };

@@ -1123,15 +1123,7 @@ async fn a_device_pusat_keeps_in_memory_is_refused_once_revoked_or_expired() {
 
 /// A wrong-PIN event pushed by hand with `counter`'s credential (no case).
 async fn push_pin_failed(counter: &Counter, pusat: &Pusat, officer: &str, named: &str) {
-    let db = pusat.pool.get().await.unwrap();
-    let last: i64 = db
-        .query_one(
-            "SELECT last_seq FROM devices WHERE id = $1",
-            &[&counter.credential.device_id],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let last = support::stored_through(pusat, counter.credential.device_id).await;
     let event = WireEvent {
         seq: last + 1,
         id: Uuid::now_v7(),

@@ -582,15 +582,7 @@ async fn the_queue_goes_by_pusat_s_clock_and_only_the_holder_empties_a_number() 
         signed: None,
         answers: None,
     };
-    event.seq = db
-        .query_one(
-            "SELECT last_seq FROM devices WHERE id = $1",
-            &[&two.credential.device_id],
-        )
-        .await
-        .unwrap()
-        .get::<_, i64>(0)
-        + 1;
+    event.seq = support::stored_through(&pusat, two.credential.device_id).await + 1;
     two.client
         .push(&[support::signed(event, &boss)])
         .await

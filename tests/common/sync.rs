@@ -630,15 +630,7 @@ pub async fn push_event_at(
     payload: serde_json::Value,
     time: DateTime<FixedOffset>,
 ) -> Uuid {
-    let db = pusat.pool.get().await.unwrap();
-    let last: i64 = db
-        .query_one(
-            "SELECT last_seq FROM devices WHERE id = $1",
-            &[&counter.credential.device_id],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let last = stored_through(pusat, counter.credential.device_id).await;
     let event = loket::protocol::WireEvent {
         seq: last + 1,
         id: Uuid::now_v7(),
@@ -741,4 +733,13 @@ pub fn walk_in(office: &str, code: loket::domain::BookingCode, like: &Booking) -
         walk_in: Some(loket::domain::booking::WalkInReason::Disability),
         ..like.clone()
     }
+}
+
+/// The last sequence number pusat has stored for `device`: a hand-made event goes next.
+pub async fn stored_through(pusat: &Pusat, device: Uuid) -> i64 {
+    let db = pusat.pool.get().await.unwrap();
+    db.query_one("SELECT last_seq FROM devices WHERE id = $1", &[&device])
+        .await
+        .unwrap()
+        .get(0)
 }
