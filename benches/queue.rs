@@ -186,14 +186,27 @@ async fn counter_calls(
         };
         trips.push(started.elapsed());
         pushed.lock().unwrap().insert(t.id, started);
+        // The applicant is served and finished before the next F6 (a counter holds one
+        // number at a time), and what the counter did reaches pusat before it calls again.
         let actor = c.actor();
+        let serve = |store: &mut Store| {
+            store.record_call(&actor, number, &t)?;
+            for action in [TicketAction::Serve, TicketAction::Finish] {
+                store.ticket_act(&actor, number, t.id, action)?;
+            }
+            Ok::<_, loket::store::StoreError>(())
+        };
         if shared_thread {
-            tokio::task::block_in_place(|| c.store.record_call(&actor, number, &t)).unwrap();
+            tokio::task::block_in_place(|| serve(&mut c.store)).unwrap();
         } else {
-            c.store.record_call(&actor, number, &t).unwrap();
+            serve(&mut c.store).unwrap();
         }
         if sync_each {
             c.sync().await.unwrap();
+        } else {
+            loket::sync::push_outbox(&mut c.store, &c.client, &support::local_now)
+                .await
+                .unwrap();
         }
     }
     if !sync_each {

@@ -528,6 +528,10 @@ pub struct ErrorBody {
     /// For [`ErrorCode::Gap`]: the sequence number the server expects next.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected: Option<i64>,
+    /// For a call refused with [`ErrorCode::Conflict`] because the counter still has a
+    /// number called or being served at pusat: that number (`A-1001`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held: Option<String>,
     /// For [`ErrorCode::Invalid`] and malformed bodies: each field refused and why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "server", schema(value_type = Vec<Object>))]

@@ -467,14 +467,14 @@ fn an_enrolled_terminal_syncs_in_the_background_and_says_so() {
 
     // A check-in desk gives out a number; it shows here without a key (the long poll), and
     // F6 asks pusat, which gives it to this counter.
-    let ticket = rt.block_on(async {
+    let (ticket, mut desk) = rt.block_on(async {
         let mut desk = support::Counter::enroll(&pusat, 9).await;
         desk.sync().await.unwrap();
         let actor = desk.actor();
         let (t, _) =
             loket::counter::issue_ticket(&mut desk.store, &actor, 9, &bookings[2]).unwrap();
         desk.sync().await.unwrap();
-        t
+        (t, desk)
     });
     t.keys(&["Escape"]);
     t.wait_for("Nomor antrean: 1 menunggu");
@@ -517,6 +517,25 @@ fn an_enrolled_terminal_syncs_in_the_background_and_says_so() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert_eq!(state(), ("called".to_owned(), Some(3), 1, 0));
+
+    // The applicant is served (their booking opened) and the next F6 finishes them: the
+    // finish reaches pusat before the call, so pusat, which calls for a counter with empty
+    // hands only, gives this counter the next number.
+    let next = rt.block_on(async {
+        let actor = desk.actor();
+        let (t, _) =
+            loket::counter::issue_ticket(&mut desk.store, &actor, 9, &bookings[3]).unwrap();
+        desk.sync().await.unwrap();
+        t
+    });
+    t.type_text(&bookings[2].code.to_string());
+    t.keys(&["Enter"]);
+    t.wait_for(&bookings[2].applicants[0].name);
+    t.keys(&["Escape"]);
+    t.wait_for(&format!("Melayani {} · 1 menunggu", ticket.label()));
+    t.keys(&["F6"]);
+    t.wait_for(&format!("Dipanggil {} ke loket 3", next.label()));
+    assert_eq!(state().0, "done", "the finish reached pusat first");
 
     // The officer leaves the service: pusat takes them off the roster, and their open
     // session ends at once, with nothing pressed: the terminal's sync worker waits at pusat

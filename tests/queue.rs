@@ -115,13 +115,24 @@ async fn two_counters_calling_against_each_other_never_share_a_ticket() {
         two.sync().await.unwrap();
         lost += one.store.take_lost_calls().unwrap().len();
         lost += two.store.take_lost_calls().unwrap().len();
+        // The winner serves its applicant before its next call (pushed with that call).
+        for (n, c) in [(1, &mut one), (2, &mut two)] {
+            if let Some(held) = c.store.current_ticket(support::today(), n).unwrap() {
+                let actor = c.actor();
+                for action in [TicketAction::Serve, TicketAction::Finish] {
+                    c.store.ticket_act(&actor, n, held.id, action).unwrap();
+                }
+            }
+        }
     }
+    one.sync().await.unwrap();
+    two.sync().await.unwrap();
     let central = tickets_at_pusat(&pusat).await;
     assert_eq!(central.len(), 100);
     assert!(
         central
             .values()
-            .all(|(state, c)| state == "called" && matches!(c, Some(1 | 2))),
+            .all(|(state, c)| state == "done" && matches!(c, Some(1 | 2))),
         "{central:?}"
     );
     // Each counter's own view agrees with pusat on who holds every ticket.
@@ -412,9 +423,10 @@ async fn online_pusat_gives_each_caller_its_own_ticket() {
     one.sync().await.unwrap();
     two.sync().await.unwrap();
     let day = support::today();
-    // Both call 50 times, each call at the same instant as the other's.
+    // Both call 50 times, each call at the same instant as the other's, and each serves
+    // its number before the next call (a counter holds one number at a time).
     let mut got: HashMap<Uuid, u32> = HashMap::new();
-    for _ in 0..50 {
+    for round in 0..50 {
         let (a, b) = tokio::join!(
             one.client.call_next(&one.officer, day),
             two.client.call_next(&two.officer, day)
@@ -425,8 +437,23 @@ async fn online_pusat_gives_each_caller_its_own_ticket() {
             assert!(got.insert(t.id, n).is_none(), "{} given twice", t.label());
             let actor = c.actor();
             c.store.record_call(&actor, n, &t).unwrap();
+            // The last call is left standing.
+            if round < 49 {
+                c.finish_call(n, t.id).await;
+            }
         }
     }
+    // Each still has its last call: pusat calls no second number for either.
+    for c in [&one, &two] {
+        let holding = c.client.call_next(&c.officer, day).await.unwrap_err();
+        assert!(
+            matches!(holding, loket::sync::SyncError::Holding(_)),
+            "{holding}"
+        );
+    }
+    let last = one.store.current_ticket(day, 1).unwrap();
+    one.finish_call(1, last.expect("counter 1's last call").id)
+        .await;
     assert!(
         one.client
             .call_next(&one.officer, day)
@@ -438,9 +465,16 @@ async fn online_pusat_gives_each_caller_its_own_ticket() {
     one.sync().await.unwrap();
     two.sync().await.unwrap();
     let central = tickets_at_pusat(&pusat).await;
+    let (mut done, mut called) = (0, 0);
     for (id, n) in &got {
-        assert_eq!(central[id], ("called".to_owned(), Some(*n as i32)));
+        match central[id].0.as_str() {
+            "done" => done += 1,
+            "called" => called += 1,
+            other => panic!("{other}"),
+        }
+        assert_eq!(central[id].1, Some(*n as i32));
     }
+    assert_eq!((done, called), (99, 1), "counter 2's last call stands");
     let db = pusat.pool.get().await.unwrap();
     let conflicts: i64 = db
         .query_one("SELECT COUNT(*) FROM ticket_conflicts", &[])
@@ -750,8 +784,8 @@ async fn pusat_s_calls_follow_what_changed_since_its_last_call() {
             .is_none()
     );
     // A number issued since (by a push) is the next call's.
-    let (_, second, _) = desk_gives_two_and_one_calls(&mut desk, &mut one, &bookings).await;
-    one.sync().await.unwrap();
+    let (_, second, got) = desk_gives_two_and_one_calls(&mut desk, &mut one, &bookings).await;
+    one.finish_call(1, got.id).await;
     // Counter 2 calls the other one offline (from what it knows) and pushes it: pusat's
     // next call must not give it again.
     two.sync().await.unwrap();

@@ -1561,6 +1561,38 @@ fn numbers_are_given_called_and_seen_on_the_supervisors_board() {
     assert_snapshot!("board_200x60", draw(&f.app, 200, 60));
 }
 
+/// pusat's answer to F6 decides what the counter does: a call pusat refused (it still
+/// holds this counter to another number) is not made from the counter's own view either,
+/// and the officer reads why; only a pusat that could not be reached lets the counter call
+/// by itself.
+#[test]
+fn a_call_pusat_refused_is_not_made_offline_and_says_why() {
+    use loket::ui::Event;
+    use loket::ui::work::{CallAnswer, Done};
+    let mut f = fixture();
+    login(&mut f.app, "petugas1", "111111");
+    for _ in 0..2 {
+        press(&mut f.app, KeyCode::F(3));
+        press(&mut f.app, KeyCode::Esc);
+        press(&mut f.app, KeyCode::Down);
+    }
+    let refused = CallAnswer::Refused(loket::sync::SyncError::Holding("A-1009".into()));
+    f.app.handle(Event::Work(Done::Called(refused)));
+    let screen = draw(&f.app, 100, 30);
+    assert!(
+        screen.contains("Menurut pusat, A-1009 masih dipanggil"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("2 menunggu"),
+        "nothing was called: {screen}"
+    );
+    let unreached = CallAnswer::Unreached("pusat cannot be reached".into());
+    f.app.handle(Event::Work(Done::Called(unreached)));
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("Dipanggil A-1001 ke loket 1"), "{screen}");
+}
+
 #[test]
 fn the_board_says_since_when_it_has_not_heard_from_pusat() {
     let at = |hhmm: &str| {

@@ -13,7 +13,7 @@ use loket::domain::case::{Biometrics, Decision, Interview, Payment, Purpose};
 use loket::domain::fees::FeeSummary;
 use loket::domain::queue::{TicketAction, TicketEvent};
 use loket::domain::{Action, Booking, BookingCode, Case};
-use loket::sync::Client;
+use loket::sync::{Client, SyncError};
 use support::{Counter, OFFICE, Pusat, local_now, refusals};
 use uuid::Uuid;
 
@@ -723,6 +723,109 @@ async fn pusat_keeps_a_line_s_quota_whoever_gives_the_numbers_out() {
         .unwrap()
         .get(0);
     assert_eq!(given, 3);
+    pusat.stop().await;
+}
+
+/// A counter holds one number at a time: pusat calls no second number for a counter that
+/// still has one called or being served, whether it asks pusat to call, pushes a call it
+/// made itself, or sends two calls at once; once the number is served and finished (and
+/// pushed), it calls again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_counter_holds_one_number_at_a_time() {
+    let (pusat, jks) = Pusat::start(6).await;
+    let mut desk = Counter::enroll(&pusat, 9).await;
+    let mut one = Counter::enroll(&pusat, 1).await;
+    let mut two = Counter::enroll(&pusat, 2).await;
+    let three = Counter::enroll(&pusat, 3).await;
+    for c in [&mut desk, &mut one, &mut two] {
+        c.sync().await.unwrap();
+    }
+    let today = support::today();
+    let actor = desk.actor();
+    for b in &jks {
+        loket::counter::issue_ticket(&mut desk.store, &actor, 9, b).unwrap();
+    }
+    desk.sync().await.unwrap();
+    let holding = |e: SyncError, label: &str| {
+        assert!(
+            matches!(&e, SyncError::Holding(held) if held == label),
+            "{e} (expected to hold {label})"
+        );
+    };
+
+    // The honest counter: a call, a second one refused until the first is finished.
+    let first = two.client.call_next(&two.officer, today).await.unwrap();
+    let first = first.expect("someone waits");
+    let actor = two.actor();
+    two.store.record_call(&actor, 2, &first).unwrap();
+    holding(
+        two.client.call_next(&two.officer, today).await.unwrap_err(),
+        &first.label(),
+    );
+    two.finish_call(2, first.id).await;
+    let next = two.client.call_next(&two.officer, today).await.unwrap();
+    assert!(next.is_some_and(|t| t.id != first.id), "called again");
+
+    // The attacker's counter: one call from pusat, then a call of its own pushed as an
+    // event for another waiting number: a clash, and the number still waits.
+    let mine = one.client.call_next(&one.officer, today).await.unwrap();
+    let mine = mine.expect("someone waits");
+    let db = pusat.pool.get().await.unwrap();
+    let waiting: Uuid = db
+        .query_one(
+            "SELECT id FROM tickets WHERE state = 'issued' ORDER BY id LIMIT 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    support::push_event(
+        &one,
+        &pusat,
+        "ticket.call",
+        None,
+        ticket_event(waiting, 1, TicketAction::Call),
+    )
+    .await;
+    assert_eq!(ticket_states(&db, &[waiting]).await, ["issued"]);
+    assert_eq!(ticket_states(&db, &[mine.id]).await, ["called"]);
+    let clash: String = db
+        .query_one(
+            "SELECT reason FROM ticket_conflicts WHERE ticket = $1",
+            &[&waiting],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(
+        clash.contains(&format!("counter 1 still has {}", mine.label())),
+        "{clash}"
+    );
+    holding(
+        one.client.call_next(&one.officer, today).await.unwrap_err(),
+        &mine.label(),
+    );
+
+    // Two calls at once from a counter holding nothing: one number, one refusal.
+    let (a, b) = tokio::join!(
+        three.client.call_next(&three.officer, today),
+        three.client.call_next(&three.officer, today)
+    );
+    let (given, refused) = match (a, b) {
+        (Ok(Some(t)), Err(e)) | (Err(e), Ok(Some(t))) => (t, e),
+        other => panic!("one call each way: {other:?}"),
+    };
+    holding(refused, &given.label());
+    let called_by_three: i64 = db
+        .query_one(
+            "SELECT count(*) FROM tickets WHERE counter = 3 AND state = 'called'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(called_by_three, 1);
+    assert!(refusals(&pusat).await.is_empty(), "clashes, not refusals");
     pusat.stop().await;
 }
 

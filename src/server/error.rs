@@ -13,6 +13,12 @@ pub enum ApiError {
     Client(ErrorCode, String),
     #[error("sequence gap: expected {0}")]
     Gap(i64),
+    /// A call refused: the counter still has this number (its label) called or being
+    /// served at pusat. A counter holds one number at a time.
+    #[error(
+        "counter {counter} still has {held} called or being served: finish it, mark it absent or transfer it before calling another"
+    )]
+    Holding { counter: u32, held: String },
     /// A body that could not be read, or fields that break the rules: 400 or 422 with each
     /// field named.
     #[error("{1}")]
@@ -39,6 +45,7 @@ impl ApiError {
         match self {
             ApiError::Client(code, _) => *code,
             ApiError::Gap(_) => ErrorCode::Gap,
+            ApiError::Holding { .. } => ErrorCode::Conflict,
             ApiError::Fields(code, _, _) => *code,
             ApiError::Db(e) if retryable(e) => ErrorCode::Unavailable,
             ApiError::Pool(_) => ErrorCode::Unavailable,
@@ -83,20 +90,23 @@ impl IntoResponse for ApiError {
         let message = match &self {
             ApiError::Client(_, m) | ApiError::Fields(_, m, _) => m.clone(),
             ApiError::Gap(n) => format!("sequence gap: send from {n}"),
+            ApiError::Holding { .. } => self.to_string(),
             other => {
                 tracing::error!(error = %other, "request failed");
                 "internal error; try again later".to_owned()
             }
         };
-        let (expected, fields) = match self {
-            ApiError::Gap(n) => (Some(n), Vec::new()),
-            ApiError::Fields(_, _, fields) => (None, fields),
-            _ => (None, Vec::new()),
+        let (expected, held, fields) = match self {
+            ApiError::Gap(n) => (Some(n), None, Vec::new()),
+            ApiError::Holding { held, .. } => (None, Some(held), Vec::new()),
+            ApiError::Fields(_, _, fields) => (None, None, fields),
+            _ => (None, None, Vec::new()),
         };
         let body = ErrorBody {
             error: code,
             message,
             expected,
+            held,
             fields,
         };
         (status_of(code), axum::Json(body)).into_response()

@@ -251,14 +251,37 @@ pub async fn apply<'a>(
                 continue;
             }
             (_, Some((_, mut ticket))) => {
-                match ticket.apply(&parsed, &event.officer, event.device_time) {
+                // A counter holds one number at a time: a call (made offline, or one whose
+                // answer from pusat was lost) while pusat has it hold another is a clash,
+                // told to the counter as one.
+                let holding = match parsed.action {
+                    TicketAction::Call => {
+                        repo::tickets::held_by(
+                            tx,
+                            &device.office,
+                            ticket.day,
+                            parsed.counter,
+                            ticket.id,
+                        )
+                        .await?
+                    }
+                    _ => None,
+                };
+                let applied = match holding {
+                    Some(held) => Err(format!(
+                        "counter {} still has {} called or being served",
+                        parsed.counter,
+                        held.label()
+                    )),
+                    None => ticket
+                        .apply(&parsed, &event.officer, event.device_time)
+                        .map_err(|e| e.to_string()),
+                };
+                match applied {
                     Ok(()) => repo::tickets::update(tx, &ticket).await?,
                     // A race lost (another counter called first): the counter is told
                     // through the feed below, with the ticket as it stands.
-                    Err(e) => {
-                        repo::tickets::conflict(tx, device, event.id, ticket.id, &e.to_string())
-                            .await?
-                    }
+                    Err(e) => repo::tickets::conflict(tx, device, event.id, ticket.id, &e).await?,
                 }
                 ticket
             }
@@ -412,6 +435,22 @@ async fn serve_calls(
     let now = chrono::Utc::now().fixed_offset();
     let mut answers: Vec<Option<Result<Option<Ticket>>>> = batch.iter().map(|_| None).collect();
     let mut days = v.queues(db, office, batch).await?;
+    // A counter calls with empty hands: one that still has a number called or being served
+    // is refused, by what pusat read in this batch (a finish pushed just before the call
+    // may be newer than the view).
+    if !read_now && batch.iter().any(|c| v.held(c.day, c.counter).is_some()) {
+        v.catch_up(db, office).await?;
+        read_now = true;
+        days = v.queues(db, office, batch).await?;
+    }
+    let mut given: std::collections::HashSet<(chrono::NaiveDate, u32)> = Default::default();
+    for (call, answer) in batch.iter().zip(&mut answers) {
+        if !v.roster.contains(&call.officer) {
+            *answer = Some(Err(not_on_roster(office, &call.officer)));
+        } else if let Some(held) = v.held(call.day, call.counter) {
+            *answer = Some(Err(holding(call.counter, held)));
+        }
+    }
     for _ in 0..CALL_TRIES {
         for (call, answer) in batch.iter().zip(&mut answers) {
             if answer.is_none() && !v.roster.contains(&call.officer) {
@@ -425,6 +464,15 @@ async fn serve_calls(
         let mut none_left = Vec::new();
         for (n, call) in batch.iter().enumerate() {
             if answers[n].is_some() {
+                continue;
+            }
+            // Two calls of one counter in one batch: the first is its call.
+            if let Some(mine) = chosen
+                .iter()
+                .find(|(m, _)| (batch[*m].day, batch[*m].counter) == (call.day, call.counter))
+                .map(|(_, t)| t.clone())
+            {
+                answers[n] = Some(Err(holding(call.counter, &mine)));
                 continue;
             }
             let Some(tickets) = days.get_mut(&call.day) else {
@@ -461,12 +509,24 @@ async fn serve_calls(
         }
         let written = write_called(db, office, &chosen, v).await?;
         let mut lost = Vec::new();
-        for (n, ticket) in chosen {
+        for (n, ticket) in &chosen {
             if written.contains(&ticket.id) {
-                v.keep(&ticket);
+                v.keep(ticket);
+                given.insert((batch[*n].day, batch[*n].counter));
+            }
+        }
+        for (n, ticket) in chosen {
+            let call = &batch[n];
+            if written.contains(&ticket.id) {
                 answers[n] = Some(Ok(Some(ticket)));
-            } else if !v.roster.contains(&batch[n].officer) {
-                answers[n] = Some(Err(not_on_roster(office, &batch[n].officer)));
+            } else if !v.roster.contains(&call.officer) {
+                answers[n] = Some(Err(not_on_roster(office, &call.officer)));
+            } else if let Some(held) = v
+                .held(call.day, call.counter)
+                .filter(|_| !given.contains(&(call.day, call.counter)))
+            {
+                // A push made this counter hold a number meanwhile (the write checks it).
+                answers[n] = Some(Err(holding(call.counter, held)));
             } else {
                 lost.push(ticket.id);
             }
@@ -492,6 +552,13 @@ async fn serve_calls(
             })
         })
         .collect())
+}
+
+fn holding(counter: u32, held: &Ticket) -> ApiError {
+    ApiError::Holding {
+        counter,
+        held: held.label(),
+    }
 }
 
 fn not_on_roster(office: &str, officer: &str) -> ApiError {
@@ -630,6 +697,15 @@ impl OfficeView {
             }
         }
         Ok(days)
+    }
+
+    /// The number `counter` has called or serves on `day`, as far as the view knows (the
+    /// day must be read: see [`OfficeView::queues`]).
+    fn held(&self, day: chrono::NaiveDate, counter: u32) -> Option<&Ticket> {
+        self.days.get(&day)?.values().find(|t| {
+            matches!(t.state, TicketState::Called | TicketState::Serving)
+                && t.counter == Some(counter)
+        })
     }
 
     /// A ticket as it now stands, if its day is kept.

@@ -31,6 +31,10 @@ pub enum SyncError {
     Unavailable(String),
     #[error("pusat refused: {0}")]
     Refused(String),
+    /// A call refused: pusat holds this counter to a number (its label) still called or
+    /// being served there.
+    #[error("pusat still has {0} called or being served at this counter")]
+    Holding(String),
     #[error("pusat expects events from {0}")]
     Gap(i64),
     #[error("local database: {0}")]
@@ -163,6 +167,9 @@ async fn answer<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T, SyncE
             SyncError::Nonsense(format!("HTTP {status}"))
         });
     };
+    if let (ErrorCode::Conflict, Some(held)) = (body.error, body.held) {
+        return Err(SyncError::Holding(held));
+    }
     Err(match body.error {
         ErrorCode::Revoked => SyncError::Revoked,
         ErrorCode::Expired => SyncError::Expired,

@@ -14,7 +14,7 @@ pub use client::{Client, Probe, SyncError};
 pub use credential::{Credential, CredentialError};
 pub use key::{DeviceKey, KeyStore};
 pub use renew::{RENEW_BEFORE, renew_if_due};
-pub use round::{APPLY_CHUNK, Phase, RoundContext, RoundReport, round};
+pub use round::{APPLY_CHUNK, Phase, RoundContext, RoundReport, push_outbox, round};
 pub use worker::{
     LONG_POLL_SECONDS, SyncCommand, SyncState, SyncStatus, Worker, WorkerSetup, backoff,
 };

@@ -337,6 +337,7 @@ pub fn sync_error_text(s: &Strings, e: &crate::sync::SyncError) -> String {
         E::Nonsense(why) => fill!(s.sync_err_nonsense, why = why),
         E::Unavailable(why) => fill!(s.sync_err_unavailable, why = why),
         E::Refused(why) => fill!(s.sync_err_refused, why = why),
+        E::Holding(ticket) => fill!(s.ticket_holding, ticket = ticket),
         E::Gap(n) => fill!(s.sync_err_refused, why = format!("seq {n}")),
         E::Store(why) => fill!(s.sync_err_store, why = why),
         E::Certificate(why) => fill!(s.sync_err_certificate, why = why),

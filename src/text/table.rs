@@ -111,6 +111,7 @@ strings! {
     ticket_calling: "Memanggil {ticket} ke loket {counter}.", "Calling {ticket} to counter {counter}.";
     ticket_lost: "Nomor {ticket} sudah dipanggil loket {counter} lebih dulu. Tekan F6 untuk nomor berikutnya.", "Number {ticket} was called by counter {counter} first. Press F6 for the next number.";
     ticket_unserved: "{ticket} belum dilayani: buka booking-nya, F7 panggil ulang, atau F8 tidak hadir.", "{ticket} is not served yet: open its booking, F7 call again, or F8 no-show.";
+    ticket_holding: "Menurut pusat, {ticket} masih dipanggil atau dilayani di loket ini. Selesaikan, F8 tidak hadir, atau Ctrl+T pindahkan dulu, lalu F6 lagi.", "pusat still has {ticket} called or being served at this counter. Finish it, F8 no-show, or Ctrl+T transfer it first, then F6 again.";
     ticket_no_show: "{ticket} dicatat tidak hadir.", "{ticket} recorded as a no-show.";
     ticket_none_called: "Belum ada nomor yang dipanggil. Tekan F6.", "No number is called. Press F6.";
     ticket_refused: "Nomor {ticket} sedang {state}: tindakan itu tidak berlaku.", "Number {ticket} is {state}: that does not apply.";

@@ -53,8 +53,8 @@ pub enum Done {
         id: Box<crate::checkup::Report>,
         en: Box<crate::checkup::Report>,
     },
-    /// pusat's answer to "call the next number" (`Err`: pusat could not answer).
-    Called(Result<Option<crate::domain::queue::Ticket>, String>),
+    /// pusat's answer to "call the next number".
+    Called(CallAnswer),
     /// What pusat knows of the office's terminals, for the board's alerts.
     OfficeStatus(Result<crate::protocol::OfficeStatus, String>),
     /// A queue slip went to the printer, or why not.
@@ -86,7 +86,7 @@ impl std::fmt::Debug for Done {
             }
             Done::Picture { case, .. } => write!(f, "Done::Picture({case})"),
             Done::Doctor { id, .. } => write!(f, "Done::Doctor(exit {})", id.exit),
-            Done::Called(answer) => write!(f, "Done::Called(ok: {})", answer.is_ok()),
+            Done::Called(answer) => write!(f, "Done::Called({answer:?})"),
             Done::OfficeStatus(status) => write!(f, "Done::OfficeStatus(ok: {})", status.is_ok()),
             Done::SlipPrinted { booking, result } => {
                 write!(f, "Done::SlipPrinted({booking}, ok: {})", result.is_ok())
@@ -171,14 +171,39 @@ pub const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Asks pusat, with this counter's credential in `data_dir`, to give it the next ticket
 /// (`Err` when the counter is not enrolled or pusat does not answer in [`CALL_TIMEOUT`]).
+///
+/// What the outbox holds goes first: the number this counter just finished (or marked
+/// absent, or transferred) is in it, and pusat calls only for a counter with empty hands.
 pub fn ask_pusat_to_call(
     data_dir: &std::path::Path,
+    mut store: crate::store::StoreThread,
+    at: chrono::DateTime<chrono::FixedOffset>,
     officer: &str,
     day: chrono::NaiveDate,
-) -> Result<Option<crate::domain::queue::Ticket>, String> {
-    ask_pusat(data_dir, |client| async move {
+) -> CallAnswer {
+    let answer = ask(data_dir, |client| async move {
+        crate::sync::push_outbox(&mut store, &client, &move || at).await?;
         client.call_next(officer, day).await
-    })
+    });
+    match answer {
+        Ok(ticket) => CallAnswer::Pusat(ticket.map(Box::new)),
+        Err(Asked::Sync(
+            e @ (crate::sync::SyncError::Holding(_) | crate::sync::SyncError::Refused(_)),
+        )) => CallAnswer::Refused(e),
+        Err(other) => CallAnswer::Unreached(other.to_string()),
+    }
+}
+
+/// pusat's answer to "call the next number".
+#[derive(Debug)]
+pub enum CallAnswer {
+    /// pusat called this ticket for this counter; `None`: nobody waits.
+    Pusat(Option<Box<crate::domain::queue::Ticket>>),
+    /// pusat refused to call (the counter still has a number there, an officer off the
+    /// roster): nothing is called, and the officer is told why.
+    Refused(crate::sync::SyncError),
+    /// pusat was not reached, or could not answer: the counter calls from what it knows.
+    Unreached(String),
 }
 
 /// Asks pusat what it knows of the office's terminals, for the board.
@@ -193,24 +218,49 @@ pub fn ask_office_status(
 
 /// One request to pusat with this counter's credential, on this (the work) thread, given
 /// up after [`CALL_TIMEOUT`].
-fn ask_pusat<T, F, Fut>(data_dir: &std::path::Path, ask: F) -> Result<T, String>
+fn ask_pusat<T, F, Fut>(data_dir: &std::path::Path, f: F) -> Result<T, String>
 where
     F: FnOnce(crate::sync::Client) -> Fut,
     Fut: std::future::Future<Output = Result<T, crate::sync::SyncError>>,
 {
+    ask(data_dir, f).map_err(|e| e.to_string())
+}
+
+/// Why a request to pusat has no answer: pusat's own, or none reached it.
+enum Asked {
+    Sync(crate::sync::SyncError),
+    NotSent(String),
+}
+
+impl std::fmt::Display for Asked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Asked::Sync(e) => e.fmt(f),
+            Asked::NotSent(why) => f.write_str(why),
+        }
+    }
+}
+
+/// [`ask_pusat`], telling pusat's refusals from a request that never got an answer.
+fn ask<T, F, Fut>(data_dir: &std::path::Path, f: F) -> Result<T, Asked>
+where
+    F: FnOnce(crate::sync::Client) -> Fut,
+    Fut: std::future::Future<Output = Result<T, crate::sync::SyncError>>,
+{
+    let not_sent = |e: &dyn std::fmt::Display| Asked::NotSent(e.to_string());
     let credential = crate::sync::Credential::load(data_dir)
-        .map_err(|e| e.to_string())?
-        .ok_or("not enrolled")?;
+        .map_err(|e| not_sent(&e))?
+        .ok_or_else(|| Asked::NotSent("not enrolled".into()))?;
     let client =
-        crate::sync::Client::for_counter(&credential, data_dir).map_err(|e| e.to_string())?;
+        crate::sync::Client::for_counter(&credential, data_dir).map_err(|e| not_sent(&e))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| not_sent(&e))?;
     runtime.block_on(async {
-        match tokio::time::timeout(CALL_TIMEOUT, ask(client)).await {
-            Ok(answer) => answer.map_err(|e| e.to_string()),
-            Err(_) => Err("pusat did not answer in time".into()),
+        match tokio::time::timeout(CALL_TIMEOUT, f(client)).await {
+            Ok(answer) => answer.map_err(Asked::Sync),
+            Err(_) => Err(Asked::NotSent("pusat did not answer in time".into())),
         }
     })
 }

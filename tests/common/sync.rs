@@ -359,6 +359,23 @@ impl Counter {
 
     /// The counter's officer, signed in with their PIN (once the roster is here): their
     /// events carry the proof pusat checks.
+    /// Serves and finishes `ticket`, this counter's call, and pushes it: what the
+    /// terminal's F6 does before it asks pusat for the next number.
+    pub async fn finish_call(&mut self, counter: u32, ticket: Uuid) {
+        let actor = self.actor();
+        for action in [
+            loket::domain::queue::TicketAction::Serve,
+            loket::domain::queue::TicketAction::Finish,
+        ] {
+            self.store
+                .ticket_act(&actor, counter, ticket, action)
+                .unwrap();
+        }
+        loket::sync::push_outbox(&mut self.store, &self.client, &local_now)
+            .await
+            .unwrap();
+    }
+
     pub fn actor(&self) -> Actor {
         let mut proof = self.proof.borrow_mut();
         if proof.as_ref().is_none_or(|(who, _)| *who != self.officer)

@@ -28,8 +28,6 @@ pub async fn load(tx: &impl GenericClient, id: Uuid) -> Result<Option<(String, T
     .transpose()
 }
 
-/// Stores a new ticket; `false` when its number is given already (the
-/// (office, day, line, number) key) or the ticket exists.
 /// How many numbers `office` gave out on `line` on `day`, counted under a lock held until
 /// the transaction ends, so two counters pushing at once cannot both take the last one.
 pub async fn issued_on(
@@ -53,6 +51,28 @@ pub async fn issued_on(
         .get(0))
 }
 
+/// The number `counter` of `office` has called or serves on `day`, other than `except`.
+pub async fn held_by(
+    tx: &impl GenericClient,
+    office: &str,
+    day: chrono::NaiveDate,
+    counter: u32,
+    except: Uuid,
+) -> Result<Option<Ticket>> {
+    tx.query_opt(
+        "SELECT body FROM tickets
+         WHERE office = $1 AND day = $2 AND state IN ('called', 'serving')
+           AND counter = $3 AND id <> $4
+         LIMIT 1",
+        &[&office, &day, &(counter as i32), &except],
+    )
+    .await?
+    .map(|r| read(r.get(0)))
+    .transpose()
+}
+
+/// Stores a new ticket; `false` when its number is given already (the
+/// (office, day, line, number) key) or the ticket exists.
 pub async fn insert(
     tx: &impl GenericClient,
     office: &str,
@@ -171,8 +191,8 @@ pub struct Called<'a> {
     pub officers: &'a [&'a str],
 }
 
-/// Writes the tickets `called`, each only if it is still waiting and its officer still
-/// active at the office (the compare-and-set), and appends those written to the office's
+/// Writes the tickets `called`, each only if it is still waiting, its officer still
+/// active at the office and its counter holding no other number (the compare-and-set), and appends those written to the office's
 /// feed; in the same statement reads the queue's feed entries after `cursor`. Returns the
 /// ids written and the entries read (position, body), in no order.
 pub async fn write_called(
@@ -192,6 +212,10 @@ pub async fn write_called(
                  WHERE t.id = u.id AND t.state = 'issued'
                    AND EXISTS (SELECT 1 FROM officers o
                                WHERE o.office = $1 AND o.username = u.officer AND o.active)
+                   AND NOT EXISTS (SELECT 1 FROM tickets h
+                                   WHERE h.office = $1 AND h.day = t.day
+                                     AND h.state IN ('called', 'serving')
+                                     AND h.counter = u.counter)
                  RETURNING t.id, u.key, u.change, u.n
              ),
              feed AS (

@@ -138,7 +138,7 @@ impl App {
     /// pusat's answer to F6 goes to the queue screen. Without a session it is dropped: the
     /// call pusat made still reaches this counter at its next pull, only without its own
     /// audit row.
-    fn on_called(&mut self, answer: Result<Option<crate::domain::queue::Ticket>, String>) {
+    fn on_called(&mut self, answer: crate::ui::work::CallAnswer) {
         let Some(session) = &self.session else { return };
         let (officer, key) = (session.officer.clone(), session.key.clone());
         let mut ctx = Self::ctx(

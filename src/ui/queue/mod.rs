@@ -348,26 +348,37 @@ impl QueueScreen {
         ctx.say(Level::Info, |s| s.ticket_asking.to_owned());
         let dir = ctx.data_dir.to_path_buf();
         let officer = ctx.officer.username.clone();
-        let day = ctx.today();
-        ctx.work
-            .submit(move || Done::Called(super::work::ask_pusat_to_call(&dir, &officer, day)));
+        let (day, at) = (ctx.today(), ctx.local_now());
+        let store = ctx.desk.store_thread();
+        ctx.work.submit(move || {
+            Done::Called(super::work::ask_pusat_to_call(
+                &dir, store, at, &officer, day,
+            ))
+        });
         self.refresh_tickets(ctx);
     }
 
     /// pusat's answer to F6: its ticket recorded as this counter's call; without pusat (not
     /// enrolled, offline, an error), the next ticket as this counter knows the queue — a
-    /// clash with another counter is then settled at the next sync, as claims are.
-    pub fn called(&mut self, ctx: &mut Ctx<'_>, answer: Result<Option<Ticket>, String>) {
+    /// clash with another counter is then settled at the next sync, as claims are. A call
+    /// pusat refused is not made here either: the officer is told why.
+    pub fn called(&mut self, ctx: &mut Ctx<'_>, answer: super::work::CallAnswer) {
+        use super::work::CallAnswer;
         self.calling = false;
         let actor = ctx.actor();
         let called = match answer {
-            Ok(Some(t)) => ctx
+            CallAnswer::Pusat(Some(t)) => ctx
                 .desk
                 .record_call(&actor, ctx.counter, &t)
-                .map(|()| Some(t))
+                .map(|()| Some(*t))
                 .map_err(crate::counter::CounterError::from),
-            Ok(None) => Ok(None),
-            Err(_) => ctx.desk.call_next(&actor, ctx.counter),
+            CallAnswer::Pusat(None) => Ok(None),
+            CallAnswer::Refused(e) => {
+                ctx.say(Level::Warn, |s| crate::text::sync_error_text(s, &e));
+                self.refresh_tickets(ctx);
+                return;
+            }
+            CallAnswer::Unreached(_) => ctx.desk.call_next(&actor, ctx.counter),
         };
         match called {
             Ok(Some(t)) => {
