@@ -315,6 +315,20 @@ pub struct PushResponse {
     pub stored_through: i64,
     pub inserted: usize,
     pub duplicates: usize,
+    /// The events of this push pusat refused (kept, not applied), so the counter can tell
+    /// its officer what was refused and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<RefusedEvent>,
+}
+
+/// One of a device's own events that pusat refused.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedEvent {
+    pub seq: i64,
+    pub kind: String,
+    /// Why, in pusat's words (English).
+    pub reason: String,
 }
 
 /// A pulled change, in feed order.

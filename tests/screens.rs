@@ -1593,6 +1593,50 @@ fn a_call_pusat_refused_is_not_made_offline_and_says_why() {
     assert!(screen.contains("Dipanggil A-1001 ke loket 1"), "{screen}");
 }
 
+/// When pusat refuses one of this counter's own events, the officer is told at once, the
+/// status line keeps counting it, and Ctrl+R says what and why (then it counts as seen).
+#[test]
+fn what_pusat_refused_is_told_counted_and_shown_on_ctrl_r() {
+    use loket::ui::Event;
+    let refusal = loket::protocol::RefusedEvent {
+        seq: 7,
+        kind: "ticket.transfer".into(),
+        reason: "office JKS has no line Z".into(),
+    };
+    let at = common::now().fixed_offset();
+    let told = refusal.clone();
+    let mut f = fixture_prepared(loket::config::Config::defaults(), move |store, _| {
+        store.record_refused(&[told], at).unwrap();
+    });
+    login(&mut f.app, "petugas1", "111111");
+    let counts = f.app.desk().sync_counts().unwrap();
+    assert_eq!(counts.refused, 1);
+    f.app.handle(Event::Sync(loket::sync::SyncStatus {
+        state: loket::sync::SyncState::Online,
+        counts,
+        at,
+        credential_expires: None,
+        pulled: 0,
+    }));
+    let screen = draw(&f.app, 120, 30);
+    assert!(
+        screen.contains("pusat menolak 1 peristiwa loket ini"),
+        "{screen}"
+    );
+    assert!(screen.contains("⚠ 1 ditolak pusat (Ctrl+R)"), "{screen}");
+    ctrl(&mut f.app, 'r');
+    let screen = draw(&f.app, 120, 30);
+    assert!(
+        screen.contains("#7 ticket.transfer: office JKS has no line Z"),
+        "{screen}"
+    );
+    assert!(!screen.contains("ditolak pusat (Ctrl+R)"), "{screen}");
+    assert_eq!(f.app.desk().sync_counts().unwrap().refused, 0);
+    // Nothing left to show: Ctrl+R tries to sync now, and says so.
+    ctrl(&mut f.app, 'r');
+    assert!(draw(&f.app, 120, 30).contains("Sinkron dicoba sekarang"));
+}
+
 #[test]
 fn the_board_says_since_when_it_has_not_heard_from_pusat() {
     let at = |hhmm: &str| {

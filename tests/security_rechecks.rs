@@ -220,6 +220,16 @@ async fn a_cancelled_booking_is_refused_at_the_counter_and_at_pusat() {
     let refused = refusals(&pusat).await;
     assert_eq!(refused.len(), 1, "{refused:#?}");
     assert!(refused[0].contains("was cancelled"), "{refused:#?}");
+    // The counter was told, in the push's answer: its status line counts it until the
+    // officer looks (Ctrl+R), and a second push of the same events tells it no twice.
+    assert_eq!(counter.store.sync_counts().unwrap().refused, 1);
+    counter.store.unmark_pushed_from(1).unwrap();
+    counter.sync().await.unwrap();
+    let told = counter.store.take_refused().unwrap();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].kind, "case.check_in");
+    assert!(told[0].reason.contains("was cancelled"), "{told:?}");
+    assert_eq!(counter.store.sync_counts().unwrap().refused, 0, "looked at");
 
     // Having synced, the counter refuses the other one itself, and says what to do.
     let actor = counter.actor();

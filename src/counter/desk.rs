@@ -401,6 +401,11 @@ impl Desk {
     pub fn sync_counts(&self) -> Result<SyncCounts> {
         self.on(|s| s.sync_counts())
     }
+    /// This counter's events pusat refused that nobody has looked at here yet (from now
+    /// on looked at).
+    pub fn take_refused(&self) -> Result<Vec<crate::protocol::RefusedEvent>> {
+        self.on(|s| s.take_refused())
+    }
     pub fn last_seq(&self) -> Result<i64> {
         self.on(|s| s.last_seq())
     }

@@ -71,6 +71,7 @@ pub async fn ingest(
             stored_through: last,
             inserted: 0,
             duplicates: 0,
+            refused: Vec::new(),
         });
     };
     let next = last.saturating_add(1);
@@ -118,11 +119,15 @@ pub async fn ingest(
         repo::devices::stored_through(&*tx, device.id, through).await?;
         super::feed::append(&tx, &device.office, &changes).await?;
     }
+    let through = last.max(events.last().map_or(last, |e| e.seq));
+    // Refused now or when first sent (an answer lost on the way back is asked again).
+    let refused = repo::events::refused_between(&*tx, device.id, first.seq, through).await?;
     tx.commit().await?;
     Ok(PushResponse {
-        stored_through: last.max(events.last().map_or(last, |e| e.seq)),
+        stored_through: through,
         inserted,
         duplicates: events.len() - inserted,
+        refused,
     })
 }
 

@@ -65,6 +65,9 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!(
         "../../assets/migrations/local/0012_event_proofs.sql"
     )),
+    M::up(include_str!(
+        "../../assets/migrations/local/0013_refused.sql"
+    )),
 ];
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
 

@@ -15,6 +15,8 @@ pub struct SyncCounts {
     pub events: u64,
     pub photos: u64,
     pub last_success: Option<DateTime<FixedOffset>>,
+    /// This counter's events pusat refused that nobody has looked at here yet.
+    pub refused: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,6 +172,40 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps what pusat answered it refused of this counter's events (each once).
+    pub fn record_refused(
+        &self,
+        refused: &[crate::protocol::RefusedEvent],
+        now: DateTime<FixedOffset>,
+    ) -> Result<()> {
+        for r in refused {
+            self.conn.execute(
+                "INSERT OR IGNORE INTO refused (seq, kind, reason, at) VALUES (?1, ?2, ?3, ?4)",
+                params![r.seq, r.kind, r.reason, now.to_rfc3339()],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The refused events nobody has looked at here, oldest first; they count as looked at
+    /// from now on.
+    pub fn take_refused(&self) -> Result<Vec<crate::protocol::RefusedEvent>> {
+        let tx = self.conn.unchecked_transaction()?;
+        let list = tx
+            .prepare("SELECT seq, kind, reason FROM refused WHERE seen = 0 ORDER BY seq")?
+            .query_map([], |r| {
+                Ok(crate::protocol::RefusedEvent {
+                    seq: r.get(0)?,
+                    kind: r.get(1)?,
+                    reason: r.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        tx.execute("UPDATE refused SET seen = 1 WHERE seen = 0", [])?;
+        tx.commit()?;
+        Ok(list)
+    }
+
     pub fn sync_counts(&self) -> Result<SyncCounts> {
         let last: Option<String> = self.conn.query_row(
             "SELECT last_success FROM sync_state WHERE id = 1",
@@ -180,6 +216,12 @@ impl Store {
             events: self.pending_events()?,
             photos: self.pending_photos()?,
             last_success: last.and_then(|t| DateTime::parse_from_rfc3339(&t).ok()),
+            refused: self
+                .conn
+                .query_row("SELECT COUNT(*) FROM refused WHERE seen = 0", [], |r| {
+                    r.get::<_, i64>(0)
+                })?
+                .max(0) as u64,
         })
     }
 

@@ -147,7 +147,11 @@ async fn push(
                     )));
                 }
                 let at = now();
-                store.with(move |s| s.mark_pushed(last, at))?;
+                let refused = r.refused;
+                store.with(move |s| {
+                    s.record_refused(&refused, at)?;
+                    s.mark_pushed(last, at)
+                })?;
                 report.pushed += r.inserted;
                 report.duplicates += r.duplicates;
                 progress(

@@ -501,7 +501,7 @@ strings! {
     // Sync with pusat (status line, `loket sync`, `loket enroll`)
     sync_online: "● Tersambung ke pusat", "● Connected to pusat";
     sync_connecting: "○ Menyambung ke pusat…", "○ Connecting to pusat…";
-    sync_offline: "○ Luring: {why} · coba lagi {seconds} dtk", "○ Offline: {why} · retry in {seconds} s";
+    sync_offline: "○ Luring: {why} · coba lagi {seconds} dtk (Ctrl+R: sekarang)", "○ Offline: {why} · retry in {seconds} s (Ctrl+R: now)";
     sync_pending: " · {events} peristiwa, {photos} foto menunggu", " · {events} {event|events}, {photos} {photo|photos} waiting";
     sync_last: " · sinkron terakhir {time}", " · last sync {time}";
     sync_never: " · belum pernah sinkron", " · never synced";
@@ -514,6 +514,10 @@ strings! {
     sync_err_protocol: "versi pusat tidak cocok ({version}); perbarui Loket atau hubungi teknisi", "pusat speaks another version ({version}); update Loket or call a technician";
     sync_err_nonsense: "jawaban pusat tidak dapat dipahami ({why}); akan dicoba lagi, hubungi teknisi bila berlanjut", "pusat's answer makes no sense ({why}); retrying, call a technician if it goes on";
     sync_err_unavailable: "pusat sedang bermasalah ({why}); akan dicoba lagi", "pusat has a problem ({why}); retrying";
+    refused_new: "pusat menolak {count} peristiwa loket ini: yang ditolak tidak berlaku di pusat. Ctrl+R: lihat apa dan mengapa, lalu beri tahu supervisor.", "pusat refused {count} of this counter's events: what was refused does not count at pusat. Ctrl+R: see what and why, then tell a supervisor.";
+    refused_list: "Ditolak pusat ({count}): {list}. Beri tahu supervisor; papan dan `pusat problems` mencatatnya.", "Refused by pusat ({count}): {list}. Tell a supervisor; the board and `pusat problems` list them.";
+    refused_status: " · ⚠ {count} ditolak pusat (Ctrl+R)", " · ⚠ {count} refused by pusat (Ctrl+R)";
+    sync_retrying: "Sinkron dicoba sekarang.", "Trying to sync now.";
     sync_err_refused: "pusat menolak data ({why}); hubungi teknisi", "pusat refused the data ({why}); call a technician";
     sync_err_store: "basis data lokal: {why}; hubungi teknisi", "local database: {why}; call a technician";
     sync_err_certificate: "sertifikat CA untuk pusat tidak dapat dipakai ({why}); daftarkan ulang dengan --ca-file yang benar", "the CA certificate for pusat is unusable ({why}); enroll again with the right --ca-file";

@@ -88,6 +88,10 @@ pub struct App {
     help: bool,
     notice: Option<Notice>,
     quit: bool,
+    /// Ctrl+R asked the sync worker to try pusat now (taken by the event loop).
+    retry: std::cell::Cell<bool>,
+    /// How many refused events the officer was last told of (see `Event::Sync`).
+    told_refused: u64,
     minute: u32,
     /// The devices and sync, as the status line shows them.
     status: Status,
@@ -142,6 +146,8 @@ impl App {
             help: false,
             notice: None,
             quit: false,
+            retry: std::cell::Cell::new(false),
+            told_refused: 0,
             minute: u32::MAX,
             status: Status::default(),
             camera_wanted: std::sync::Arc::default(),
@@ -256,6 +262,12 @@ impl App {
         self.quit
     }
 
+    /// Whether Ctrl+R asked to sync now since the last call (the event loop tells the
+    /// sync worker, which then stops waiting out its backoff).
+    pub fn take_retry(&self) -> bool {
+        self.retry.take()
+    }
+
     /// Handles one event; returns whether the screen must be redrawn.
     pub fn handle(&mut self, event: Event) -> bool {
         let mut dirty = self.dispatch(event);
@@ -314,6 +326,13 @@ impl App {
             }
             Event::Sync(status) => {
                 self.status.syncing = true;
+                if status.counts.refused > self.told_refused {
+                    let n = status.counts.refused;
+                    self.told_refused = n;
+                    self.notice = Some(Notice::said(Level::Error, move |s| {
+                        fill!(s.refused_new, count = n)
+                    }));
+                }
                 self.status.counts = status.counts.clone();
                 let pulled = status.pulled;
                 self.status.sync = Some(status);

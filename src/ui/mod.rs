@@ -434,6 +434,11 @@ where
                 let _ = w.commands.send(crate::sync::SyncCommand::Now);
             }
         }
+        if app.take_retry()
+            && let Some(w) = &worker
+        {
+            let _ = w.commands.send(crate::sync::SyncCommand::Now);
+        }
         if app.quit_requested() {
             crate::service::stopping();
             if let Some(w) = &worker {

@@ -98,6 +98,14 @@ impl Status {
             None => s.sync_never.to_owned(),
         };
         let mut spans = vec![Span::styled(head, style)];
+        // What pusat refused of this counter's work comes before everything but the state:
+        // the officer must not read "0 events waiting" and believe all is well.
+        if counts.refused > 0 {
+            spans.push(Span::styled(
+                fill!(s.refused_status, count = counts.refused),
+                theme::error(),
+            ));
+        }
         // The counter renews its credential a month ahead; two weeks ahead, a person must
         // know. Before the counts, so that an 80-column line still shows it.
         if let Some(expires) = self.sync.as_ref().and_then(|st| st.credential_expires)

@@ -37,6 +37,29 @@ pub async fn milestones(
         .collect())
 }
 
+/// The refused events of `device` with a sequence number from `from` to `to`, in order.
+pub async fn refused_between(
+    client: &impl GenericClient,
+    device: Uuid,
+    from: i64,
+    to: i64,
+) -> Result<Vec<crate::protocol::RefusedEvent>> {
+    Ok(client
+        .query(
+            "SELECT seq, kind, reason FROM refused_events
+             WHERE device = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq",
+            &[&device, &from, &to],
+        )
+        .await?
+        .iter()
+        .map(|r| crate::protocol::RefusedEvent {
+            seq: r.get(0),
+            kind: r.get(1),
+            reason: r.get(2),
+        })
+        .collect())
+}
+
 /// Keeps a refused event's reason, for a person to look at.
 pub async fn refused(
     client: &impl GenericClient,

@@ -207,6 +207,42 @@ impl App {
         }
     }
 
+    /// Ctrl+R: what pusat refused of this counter's events, and why (looked at from now
+    /// on); with nothing refused, that sync is being tried now.
+    fn show_refused(&mut self) {
+        let refused = match self.setup.desk.take_refused() {
+            Ok(list) => list,
+            Err(e) => {
+                self.notice = Some(Notice::said(Level::Error, move |s| {
+                    crate::text::store_text(&e, s)
+                }));
+                return;
+            }
+        };
+        self.status.counts.refused = 0;
+        self.told_refused = 0;
+        if refused.is_empty() {
+            self.notice = Some(Notice::said(Level::Info, |s| s.sync_retrying.to_owned()));
+            return;
+        }
+        let list = refused
+            .iter()
+            .map(|r| {
+                format!(
+                    "#{} {}: {}",
+                    r.seq,
+                    crate::domain::format::shown(&r.kind),
+                    crate::domain::format::shown(&r.reason)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let count = refused.len();
+        self.notice = Some(Notice::said(Level::Error, move |s| {
+            fill!(s.refused_list, count = count, list = list)
+        }));
+    }
+
     pub(super) fn on_key(&mut self, key: &KeyEvent) {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
@@ -256,6 +292,11 @@ impl App {
         match key.code {
             KeyCode::F(9) => {
                 session.mode = Mode::locked(&session.officer);
+                return;
+            }
+            KeyCode::Char('r') if ctrl => {
+                self.retry.set(true);
+                self.show_refused();
                 return;
             }
             KeyCode::F(10) => {
