@@ -870,11 +870,39 @@ async fn a_number_transferred_to_a_counter_is_that_counter_s_next_call() {
         name: "Petugas".into(),
         role: loket::store::Role::Officer,
     };
+    // A counter the office does not have is refused at the keyboard (pusat told every
+    // counter which it enrolled), and at pusat when pushed anyway.
+    let nowhere = counter::transfer(&mut one.store, &actor, &officer, 1, &got, "99");
+    assert!(
+        matches!(
+            &nowhere,
+            Err(counter::CounterError::NoCounter { counter: 99, known }) if known == "1, 2, 9"
+        ),
+        "{nowhere:?}"
+    );
+    push_ticket(
+        &two,
+        "ticket.transfer",
+        serde_json::to_value(TicketEvent {
+            ticket: got.id,
+            counter: 2,
+            action: TicketAction::Transfer {
+                line: got.line.clone(),
+                counter: Some(99),
+            },
+        })
+        .unwrap(),
+    )
+    .await;
+    let reasons = refusals(&pusat).await;
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert!(reasons[0].contains("has no counter 99"), "{reasons:?}");
     let moved = counter::transfer(&mut one.store, &actor, &officer, 1, &got, "2").unwrap();
     assert_eq!(moved.for_counter, Some(2));
     one.sync().await.unwrap();
-    assert!(
-        refusals(&pusat).await.is_empty(),
+    assert_eq!(
+        refusals(&pusat).await.len(),
+        1,
         "{:?}",
         refusals(&pusat).await
     );

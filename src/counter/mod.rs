@@ -63,6 +63,9 @@ pub enum CounterError {
     /// The office has no such line; `known` lists the ones it has.
     #[error("no line {line} (lines: {known})")]
     NoLine { line: String, known: String },
+    /// The office has no such counter; `known` lists the ones pusat enrolled.
+    #[error("no counter {counter} (counters: {known})")]
+    NoCounter { counter: u32, known: String },
     /// A request sent back from the board says why.
     #[error("a request sent back needs a note")]
     NoteNeeded,
@@ -454,6 +457,7 @@ pub fn reactivate(
 /// its own line (`3`).
 pub fn transfer_target(
     rules: &QueueRules,
+    counters: &[u32],
     current_line: &str,
     typed: &str,
 ) -> Result<(String, Option<u32>), CounterError> {
@@ -481,6 +485,16 @@ pub fn transfer_target(
             known: known.join(", "),
         });
     }
+    if let Some(c) = counter
+        && !counters.is_empty()
+        && !counters.contains(&c)
+    {
+        let known: Vec<String> = counters.iter().map(u32::to_string).collect();
+        return Err(CounterError::NoCounter {
+            counter: c,
+            known: known.join(", "),
+        });
+    }
     Ok((line, counter))
 }
 
@@ -495,7 +509,13 @@ pub fn transfer(
     typed_target: &str,
 ) -> Result<Ticket, CounterError> {
     let rules = queue_rules(store);
-    let (line, to) = transfer_target(&rules, &ticket.line, typed_target)?;
+    let counters = store
+        .office_info(store.office())
+        .ok()
+        .flatten()
+        .map(|(_, config)| crate::domain::queue::office_counters(&config))
+        .unwrap_or_default();
+    let (line, to) = transfer_target(&rules, &counters, &ticket.line, typed_target)?;
     let held_here = ticket.counter == Some(counter) || ticket.state == TicketState::Issued;
     let action = if officer.role == Role::Supervisor && !held_here {
         TicketAction::Reassign { line, counter: to }

@@ -96,6 +96,24 @@ pub enum RulesError {
     Name(String),
 }
 
+/// The key of an office's settings that lists its counters (as pusat enrolled them): a
+/// transfer or reassignment names one of these.
+pub const COUNTERS_KEY: &str = "counters";
+
+/// The office's counters in its settings; empty when pusat has not said (a demo office, a
+/// counter never synced), and then any counter number is taken.
+pub fn office_counters(config: &serde_json::Value) -> Vec<u32> {
+    config
+        .get(COUNTERS_KEY)
+        .and_then(|v| v.as_array())
+        .map(|list| {
+            list.iter()
+                .filter_map(|c| c.as_u64().and_then(|c| u32::try_from(c).ok()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 impl QueueRules {
     /// The rules in an office's configuration (`{"queue": {...}}`); the defaults when it has
     /// none. Settings that break a rule are refused, never half used.

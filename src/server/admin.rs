@@ -18,13 +18,17 @@ pub async fn office_add(client: &mut tokio_postgres::Client, office: &OfficeInfo
             office.zone
         ))
     })?;
-    let info = OfficeInfo {
+    let mut info = OfficeInfo {
         zone: zone.label().to_owned(),
         ..office.clone()
     };
     let config = serde_json::Value::Object(info.config.clone());
     let tx = client.transaction().await?;
     repo::offices::put(&tx, &info.code, &info.name, &info.zone, &config).await?;
+    // As stored: the office's counters stay in its settings.
+    if let Some((_, stored)) = repo::offices::get(&tx, &info.code).await? {
+        info.config = stored.as_object().cloned().unwrap_or_default();
+    }
     super::feed::append(&tx, &info.code, &[Change::Office(info.clone())]).await?;
     tx.commit().await?;
     Ok(())

@@ -582,9 +582,23 @@ pub async fn enroll(
         role: &role,
     };
     repo::devices::enroll(&*tx, &code_hash, &new).await?;
+    // The office's counters, as its terminals know them (a transfer names one of them):
+    // written into the office's settings and sent through its feed.
+    let mut config = row.config;
+    if role == Role::Counter.label() {
+        let counters: Vec<i32> = repo::devices::counters_seen(&*tx, &office)
+            .await?
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect();
+        let patch = serde_json::json!({ crate::domain::queue::COUNTERS_KEY: counters });
+        if let Some(info) = repo::offices::patch_config(&*tx, &office, &patch).await? {
+            config = serde_json::Value::Object(info.config.clone());
+            super::feed::append(&tx, &office, &[crate::protocol::Change::Office(info)]).await?;
+        }
+    }
     tx.commit().await?;
     tracing::info!(%device_id, %office, counter, "device enrolled");
-    let config = row.config;
     Ok(Json(EnrollResponse {
         device_id,
         token,

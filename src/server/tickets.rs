@@ -143,6 +143,25 @@ pub async fn apply<'a>(
             ));
             continue;
         }
+        if let TicketAction::Transfer {
+            counter: Some(to), ..
+        }
+        | TicketAction::Reassign {
+            counter: Some(to), ..
+        } = &parsed.action
+        {
+            let counters = repo::devices::counters_seen(tx, &device.office).await?;
+            if !counters
+                .iter()
+                .any(|(c, _)| i64::from(*c) == i64::from(*to))
+            {
+                out.refused.push((
+                    event,
+                    format!("office {} has no counter {to}", device.office),
+                ));
+                continue;
+            }
+        }
         let stored = repo::tickets::load(tx, parsed.ticket).await?;
         let ticket = match (&parsed.action, stored) {
             (

@@ -479,6 +479,9 @@ pub fn counter_text(e: &crate::counter::CounterError, s: &Strings, lang: Lang) -
         CounterError::TicketNumber(typed) => fill!(s.ticket_bad_number, typed = typed),
         CounterError::NoTicket(label) => fill!(s.ticket_no_such, ticket = label),
         CounterError::NoLine { line, known } => fill!(s.ticket_no_line, line = line, lines = known),
+        CounterError::NoCounter { counter, known } => {
+            fill!(s.ticket_no_counter, counter = counter, counters = known)
+        }
         CounterError::NoteNeeded => s.note_needed.to_owned(),
         CounterError::WalkIn(problem) => match problem {
             WalkInProblem::NoName => s.wi_need_name.to_owned(),

@@ -30,6 +30,8 @@ pub async fn get(
 }
 
 /// Adds an office, or updates its name, zone and configuration.
+/// Adds or replaces an office; the counters pusat enrolled there (see
+/// [`crate::domain::queue::COUNTERS_KEY`]) stay in its settings.
 pub async fn put(
     client: &impl GenericClient,
     code: &str,
@@ -41,7 +43,8 @@ pub async fn put(
         .execute(
             "INSERT INTO offices (code, name, zone, config) VALUES ($1, $2, $3, $4)
              ON CONFLICT (code) DO UPDATE SET name = excluded.name, zone = excluded.zone,
-                 config = excluded.config",
+                 config = excluded.config
+                     || jsonb_strip_nulls(jsonb_build_object('counters', offices.config->'counters'))",
             &[&code, &name, &zone, &config],
         )
         .await?;
