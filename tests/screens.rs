@@ -29,6 +29,7 @@ fn queue_screen() {
     let mut f = fixture();
     login(&mut f.app, "petugas1", "111111");
     assert_snapshot!(draw(&f.app, 80, 24));
+    assert_snapshot!("queue_120x40", draw(&f.app, 120, 40));
 }
 
 #[test]
@@ -535,6 +536,32 @@ fn a_case_without_a_photo_ends_awaiting_it_and_the_queue_says_so() {
         screen.contains("Menunggu foto"),
         "the queue tells it apart: {screen}"
     );
+    // In the list, in full, at 80 columns too, in either language: cut to "Menunggu" it
+    // would read as not yet checked in.
+    let awaiting = f
+        .app
+        .desk()
+        .queue(today())
+        .unwrap()
+        .into_iter()
+        .find(|r| r.status() == loket::store::QueueStatus::AwaitingPhoto)
+        .expect("the booking awaiting its photo");
+    typ(&mut f.app, &awaiting.code.to_string());
+    for (key, status) in [
+        (None, "Menunggu foto"),
+        (Some(KeyCode::F(2)), "Awaiting photo"),
+    ] {
+        if let Some(key) = key {
+            press(&mut f.app, key);
+        }
+        let small = draw(&f.app, 80, 30);
+        assert!(
+            small
+                .lines()
+                .any(|l| l.trim_end_matches('"').trim_end().ends_with(status)),
+            "{small}"
+        );
+    }
 }
 
 #[test]
@@ -1635,6 +1662,62 @@ fn what_pusat_refused_is_told_counted_and_shown_on_ctrl_r() {
     // Nothing left to show: Ctrl+R tries to sync now, and says so.
     ctrl(&mut f.app, 'r');
     assert!(draw(&f.app, 120, 30).contains("Sinkron dicoba sekarang"));
+}
+
+/// A called number leads to its applicant: the list shows each booking's number, F6 puts
+/// the cursor on the booking called (its applicant named on the call line) so Enter serves
+/// it, and a typed number finds its booking.
+#[test]
+fn a_called_number_leads_to_its_booking() {
+    let mut f = fixture();
+    login(&mut f.app, "petugas1", "111111");
+    let rows = f.app.desk().queue(today()).unwrap();
+    for _ in 0..2 {
+        press(&mut f.app, KeyCode::F(3));
+        press(&mut f.app, KeyCode::Esc);
+        press(&mut f.app, KeyCode::Down);
+    }
+    let screen = draw(&f.app, 120, 30);
+    for (row, number) in rows.iter().zip(["A-1001", "A-1002"]) {
+        let line = screen
+            .lines()
+            .find(|l| l.contains(row.code.to_string().as_str()))
+            .unwrap_or_else(|| panic!("{screen}"));
+        assert!(line.contains(number), "{line}");
+    }
+    press(&mut f.app, KeyCode::F(6));
+    let screen = draw(&f.app, 120, 30);
+    assert!(
+        screen.contains(&format!(
+            "Dipanggil A-1001 ke loket 1 (1×): {}",
+            rows[0].first_name
+        )),
+        "{screen}"
+    );
+    // The cursor moved from the third row to the booking called: Enter serves it.
+    press(&mut f.app, KeyCode::Enter);
+    assert!(draw(&f.app, 120, 30).contains(rows[0].code.to_string().as_str()));
+    press(&mut f.app, KeyCode::Esc);
+    assert!(draw(&f.app, 120, 30).contains("Melayani A-1001"));
+    // A typed number finds its booking; one nobody holds is said as such.
+    typ(&mut f.app, "a1002");
+    let screen = draw(&f.app, 120, 30);
+    assert!(
+        screen.contains(rows[1].code.to_string().as_str()),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains(rows[0].code.to_string().as_str()),
+        "{screen}"
+    );
+    press(&mut f.app, KeyCode::Esc);
+    typ(&mut f.app, "A-7777");
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 120, 30);
+    assert!(
+        screen.contains("Tidak ada nomor A-7777 hari ini"),
+        "{screen}"
+    );
 }
 
 #[test]

@@ -84,7 +84,7 @@ strings! {
     h_f7_recall: "Panggil ulang nomor yang sedang dipanggil", "Announce the called number again";
     h_f8_noshow: "Nomor yang dipanggil tidak hadir", "The called number did not come";
     q_idle: "Nomor antrean: {waiting} menunggu · F6 panggil berikutnya · F3 beri nomor", "Queue numbers: {waiting} waiting · F6 call next · F3 give a number";
-    q_called: "Dipanggil {ticket} ke loket {counter} ({calls}×) · {waiting} menunggu · buka booking-nya untuk melayani · F7 ulang · F8 tidak hadir", "Called {ticket} to counter {counter} ({calls}×) · {waiting} waiting · open its booking to serve · F7 again · F8 no-show";
+    q_called: "Dipanggil {ticket} ke loket {counter} ({calls}×): {name} · Enter layani · F7 ulang · F8 tidak hadir · {waiting} menunggu", "Called {ticket} to counter {counter} ({calls}×): {name} · Enter serves · F7 again · F8 no-show · {waiting} waiting";
     q_serving: "Melayani {ticket} · {waiting} menunggu · F6 selesai & panggil berikutnya", "Serving {ticket} · {waiting} waiting · F6 finish & call next";
     ticket_issued: "Nomor antrean {code}: {ticket} — lini {line}. Sebutkan nomor ini kepada pemohon.", "Queue number for {code}: {ticket} — line {line}. Tell the applicant this number.";
     ticket_kept: "Booking {code} sudah punya nomor {ticket} hari ini.", "Booking {code} already has number {ticket} today.";
@@ -201,6 +201,7 @@ strings! {
     search_label: "Kode booking / nama / NIK", "Booking code / name / NIK";
     col_time: "Jam", "Time";
     col_date: "Tanggal", "Date";
+    col_number: "No.", "No.";
     col_code: "Kode", "Code";
     col_applicant: "Pemohon", "Applicant";
     col_count: "Jml", "No.";

@@ -43,6 +43,9 @@ pub struct QueueScreen {
     /// A number just given, shown large for the applicant (no printer, or it failed);
     /// any key closes it.
     big: Option<String>,
+    /// Today's queue numbers by booking code, for the list's number column and for a
+    /// typed number to find its booking.
+    numbers: std::collections::HashMap<String, String>,
 }
 
 pub fn keys(s: &'static Strings) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
@@ -87,6 +90,7 @@ impl QueueScreen {
             calling: false,
             transfer: None,
             big: None,
+            numbers: Default::default(),
         };
         screen.refresh(ctx);
         screen
@@ -100,8 +104,8 @@ impl QueueScreen {
             Ok(rows) => self.today = rows,
             Err(e) => ctx.store_failed(&e),
         }
-        self.update_search(ctx);
         self.refresh_tickets(ctx);
+        self.update_search(ctx);
         if let Some(i) = chosen.and_then(|c| self.rows().iter().position(|r| r.code == c)) {
             self.selected = i;
         }
@@ -116,6 +120,16 @@ impl QueueScreen {
         }
         match ctx.desk.current_ticket(day, ctx.counter) {
             Ok(t) => self.current = t,
+            Err(e) => ctx.store_failed(&e),
+        }
+        match ctx.desk.tickets(day) {
+            Ok(tickets) => {
+                self.numbers = tickets
+                    .iter()
+                    .filter(|t| t.state != TicketState::Cancelled)
+                    .filter_map(|t| Some((t.booking.clone()?, t.label())))
+                    .collect();
+            }
             Err(e) => ctx.store_failed(&e),
         }
         if let Ok(lost) = ctx.desk.take_lost_calls()
@@ -247,6 +261,7 @@ impl QueueScreen {
                 };
                 self.search.clear();
                 self.update_search(ctx);
+                self.select_booking_of(ctx, &t);
             }
             Err(e) => ctx.counter_failed(&e),
         }
@@ -385,7 +400,8 @@ impl QueueScreen {
                 let counter = ctx.counter;
                 ctx.say(Level::Ok, |s| {
                     fill!(s.ticket_calling, ticket = t.label(), counter = counter)
-                })
+                });
+                self.select_booking_of(ctx, &t);
             }
             Ok(None) => ctx.say(Level::Info, |s| s.ticket_nobody.to_owned()),
             Err(e) => ctx.counter_failed(&e),
@@ -413,6 +429,18 @@ impl QueueScreen {
             Err(e) => ctx.counter_failed(&e),
         }
         self.refresh_tickets(ctx);
+    }
+
+    /// Puts the cursor on the booking of a number just called, so Enter serves it.
+    fn select_booking_of(&mut self, ctx: &mut Ctx<'_>, ticket: &Ticket) {
+        let Some(code) = &ticket.booking else { return };
+        if self.results.is_some() {
+            self.search.clear();
+            self.update_search(ctx);
+        }
+        if let Some(i) = self.rows().iter().position(|r| r.code.as_str() == code) {
+            self.selected = i;
+        }
     }
 
     /// Opening the booking of the called ticket starts serving it.
@@ -444,7 +472,24 @@ impl QueueScreen {
     fn update_search(&mut self, ctx: &mut Ctx<'_>) {
         let text = self.search.value();
         let text = text.trim();
-        self.results = if text.chars().count() < 2 {
+        // A queue number typed (A-1001, a1001) finds the booking it was given to.
+        let numbered = crate::domain::queue::parse_label(text)
+            .map(|(line, number)| crate::domain::queue::label(&line, number))
+            .and_then(|label| {
+                self.numbers
+                    .iter()
+                    .find(|(_, l)| **l == label)
+                    .map(|(code, _)| code.clone())
+            });
+        self.results = if let Some(code) = numbered {
+            Some(
+                self.today
+                    .iter()
+                    .filter(|r| r.code.as_str() == code)
+                    .cloned()
+                    .collect(),
+            )
+        } else if text.chars().count() < 2 {
             None
         } else {
             match ctx.desk.search(text, ctx.today(), SEARCH_LIMIT) {
@@ -568,6 +613,11 @@ impl QueueScreen {
                     crate::text::scan::code_error_text(&text, e, s)
                 });
                 self.refused = true;
+            }
+            // A queue number no booking holds today: said as such, not as "nothing matches".
+            _ if let Some((line, number)) = crate::domain::queue::parse_label(&text) => {
+                let label = crate::domain::queue::label(&line, number);
+                ctx.counter_failed(&crate::counter::CounterError::NoTicket(label));
             }
             _ if !text.is_empty() => ctx.say(Level::Warn, |s| fill!(s.no_match, typed = text)),
             _ => {}

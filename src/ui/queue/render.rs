@@ -89,6 +89,11 @@ impl QueueScreen {
                     ticket = t.label(),
                     counter = view.counter,
                     calls = t.calls,
+                    name = self
+                        .today
+                        .iter()
+                        .find(|r| Some(r.code.as_str()) == t.booking.as_deref())
+                        .map_or("–", |r| r.first_name.as_str()),
                     waiting = self.waiting
                 ),
                 theme::warn(),
@@ -107,17 +112,18 @@ impl QueueScreen {
         let searching = self.results.is_some();
         let visible = area.height.saturating_sub(1) as usize;
         let offset = (self.selected + 1).saturating_sub(visible);
-        let rescheduled = self
+        // The status column is as wide as the longest status shown, in the language shown,
+        // so "Menunggu foto" is never cut to "Menunggu" (which means something else).
+        let status_width = self
             .rows()
             .iter()
             .skip(offset)
             .take(visible)
-            .any(|r| r.status() == QueueStatus::Rescheduled);
-        let status_width = if rescheduled {
-            unicode_width::UnicodeWidthStr::width(s.st_rescheduled) as u16
-        } else {
-            10
-        };
+            .map(|r| super::super::queue_status(s, r.status()))
+            .chain([s.col_status])
+            .map(unicode_width::UnicodeWidthStr::width)
+            .max()
+            .unwrap_or(10) as u16;
         let rows = self
             .rows()
             .iter()
@@ -149,8 +155,10 @@ impl QueueScreen {
                 if r.walk_in {
                     service = format!("{service}*");
                 }
+                let number = self.numbers.get(r.code.as_str()).cloned();
                 let row = Row::new(vec![
                     Cell::from(when),
+                    Cell::from(number.unwrap_or_default()),
                     Cell::from(r.code.to_string()),
                     Cell::from(r.first_name.clone()),
                     Cell::from(format!("{}/{}", r.decided, r.applicants)),
@@ -165,6 +173,7 @@ impl QueueScreen {
             });
         let widths = [
             Constraint::Length(if searching { 10 } else { 5 }),
+            Constraint::Length(6),
             Constraint::Length(11),
             Constraint::Min(16),
             Constraint::Length(5),
@@ -174,6 +183,7 @@ impl QueueScreen {
         ];
         let header = Row::new(vec![
             if searching { s.col_date } else { s.col_time },
+            s.col_number,
             s.col_code,
             s.col_applicant,
             s.col_count,
