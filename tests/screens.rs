@@ -221,6 +221,20 @@ fn failed_checks_ask_for_a_supervisor() {
     typ(&mut f.app, "333333");
     press(&mut f.app, KeyCode::Enter);
     assert!(draw(&f.app, 80, 24).contains("bukan supervisor"));
+    // A supervisor's wrong PIN here counts toward their approvals at this counter, not
+    // their account: the dialog says so.
+    press(&mut f.app, KeyCode::Esc);
+    press(&mut f.app, KeyCode::F(8));
+    typ(&mut f.app, "supervisor1");
+    press(&mut f.app, KeyCode::Enter);
+    typ(&mut f.app, "999999");
+    press(&mut f.app, KeyCode::Enter);
+    let screen = draw(&f.app, 100, 30);
+    assert!(
+        screen.contains("sebelum persetujuan oleh supervisor1 di"),
+        "{screen}"
+    );
+    assert!(!screen.contains("sebelum akun dikunci"), "{screen}");
 }
 
 /// Serves the first clean one-applicant booking of `app_type` up to `to` through the

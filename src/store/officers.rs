@@ -298,7 +298,10 @@ impl Store {
         if let Some(until) = locked_until.and_then(|u| DateTime::parse_from_rfc3339(&u).ok())
             && until > now
         {
-            return Err(AuthError::Locked { until });
+            // In the office's time, as the officer reads it (pusat's locks come in UTC).
+            return Err(AuthError::Locked {
+                until: until.with_timezone(now.offset()),
+            });
         }
         Ok(PinAttempt {
             officer,
@@ -361,7 +364,9 @@ impl Store {
         if let Some(until) = locked.and_then(|u| DateTime::parse_from_rfc3339(&u).ok())
             && until > now
         {
-            return Err(AuthError::Locked { until });
+            return Err(AuthError::Locked {
+                until: until.with_timezone(now.offset()),
+            });
         }
         Ok(attempt)
     }

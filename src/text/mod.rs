@@ -281,6 +281,21 @@ pub fn rule_text(rule: &crate::domain::intake::Rule, lang: Lang) -> String {
     }
 }
 
+/// Why a supervisor's PIN in an approval dialog was refused: wrong PINs there lock that
+/// supervisor's approvals at this counter, never their sign-in.
+pub fn approval_auth_text(e: &crate::store::AuthError, user: &str, s: &Strings) -> String {
+    use crate::store::AuthError;
+    match e {
+        AuthError::WrongPin { remaining } => {
+            fill!(s.approval_wrong_pin, left = remaining, user = user)
+        }
+        AuthError::Locked { until } => {
+            fill!(s.approval_locked, time = until.format("%H:%M"), user = user)
+        }
+        other => auth_text(other, user, s),
+    }
+}
+
 /// Why a sign-in, unlock or approval was refused, and what to do.
 pub fn auth_text(e: &crate::store::AuthError, user: &str, s: &Strings) -> String {
     use crate::store::AuthError;

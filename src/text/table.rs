@@ -68,6 +68,9 @@ strings! {
     pin_empty: "Ketik PIN, lalu Enter. (PIN kosong tidak dihitung sebagai salah.)", "Type the PIN, then Enter. (An empty PIN is not counted as wrong.)";
     login_unknown: "Nama pengguna atau NIP tidak dikenal. Periksa ejaannya atau hubungi supervisor.", "Unknown username or NIP. Check the spelling or ask your supervisor.";
     login_wrong_pin: "PIN salah. Sisa {left} percobaan sebelum akun dikunci.", "Wrong PIN. {left} {attempt|attempts} left before the account locks.";
+    approval_wrong_pin: "PIN salah. Sisa {left} percobaan sebelum persetujuan oleh {user} di loket ini dikunci.", "Wrong PIN. {left} {attempt|attempts} left before approvals by {user} at this counter lock.";
+    approval_locked: "Persetujuan oleh {user} di loket ini dikunci sampai pukul {time} karena terlalu banyak PIN salah. Minta supervisor lain, atau kirim ke papan (F4).", "Approvals by {user} at this counter are locked until {time} after too many wrong PINs. Ask another supervisor, or send it to the board (F4).";
+    dr_config_builtin: "(bawaan)", "(built-in)";
     login_locked: "Akun dikunci sampai pukul {time} karena terlalu banyak PIN salah. Coba lagi nanti atau hubungi supervisor.", "Account locked until {time} after too many wrong PINs. Try later or ask your supervisor.";
     login_not_supervisor: "{user} bukan supervisor. Minta supervisor yang bertugas memasukkan PIN-nya.", "{user} is not a supervisor. Ask the supervisor on duty to enter their PIN.";
     welcome: "Selamat bertugas, {name}.", "Welcome, {name}.";

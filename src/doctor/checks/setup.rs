@@ -11,7 +11,7 @@ pub(in crate::doctor) fn config(dir: &Path, s: &Strings, out: &mut Vec<Finding>)
         .map(|p| p.display().to_string())
         .collect();
     let shown = if files.is_empty() {
-        "(bawaan / built-in)".to_owned()
+        s.dr_config_builtin.to_owned()
     } else {
         files.join(" + ")
     };

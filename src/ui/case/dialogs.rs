@@ -267,7 +267,7 @@ impl CaseScreen {
                                 });
                             }
                             Err(CounterError::Auth(e)) => {
-                                dialog.refuse(crate::text::auth_text(&e, &user, s))
+                                dialog.refuse(crate::text::approval_auth_text(&e, &user, s))
                             }
                             Err(e) => dialog.refuse(crate::text::counter_text(&e, s, ctx.lang)),
                         }
@@ -293,7 +293,7 @@ impl CaseScreen {
         let supervisor = match outcome {
             Ok(supervisor) => supervisor,
             Err(CounterError::Auth(e)) => {
-                dialog.refuse(crate::text::auth_text(&e, &user, s));
+                dialog.refuse(crate::text::approval_auth_text(&e, &user, s));
                 return;
             }
             Err(e) => {
