@@ -530,6 +530,8 @@ fn a_case_without_a_photo_ends_awaiting_it_and_the_queue_says_so() {
         screen.contains("menunggu foto"),
         "the confirmation says so: {screen}"
     );
+    // And which is missing: the fingerprints were recorded (B), the photo was not.
+    assert!(screen.contains("Foto belum diambil"), "{screen}");
     typ(&mut f.app, "y");
     let screen = draw(&f.app, 100, 30);
     assert!(screen.contains("Menunggu foto"), "{screen}");

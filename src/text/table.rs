@@ -398,7 +398,11 @@ strings! {
     payment_recorded: "Pembayaran {amount} dicatat.", "Payment of {amount} recorded.";
     billing_recorded: "Kode billing dicatat: pemohon membayar dengan kode ini lalu kembali dengan bukti bayar.", "Billing code recorded: the applicant pays with it and returns with the receipt.";
     payment_line: "  Dibayar {amount} · NTPN {ntpn} · dicatat {officer} {time}", "  Paid {amount} · NTPN {ntpn} · recorded by {officer} {time}";
-    confirm_awaiting_photo: "Foto atau sidik jari belum diambil: kasus akan \"menunggu foto\" dan paspor belum diproses sampai lengkap.", "The photo or fingerprints are not taken: the case will be \"awaiting photo\" and no passport is made until they are.";
+    confirm_awaiting_photo: "{missing} belum diambil: kasus akan \"menunggu foto\" dan paspor belum diproses sampai lengkap.", "{missing} not taken yet: the case will be \"awaiting photo\" and no passport is made until it is complete.";
+    missing_photo: "Foto", "The photo is";
+    missing_fingerprints: "Sidik jari", "The fingerprints are";
+    missing_photo_and_fingerprints: "Foto dan sidik jari", "The photo and fingerprints are";
+    h_bio: "Catat sidik jari yang diambil di stasiun biometrik (B lagi: batal)", "Record the fingerprints taken at the biometric station (B again: undo)";
     not_awaiting_photo: "Kasus ini tidak menunggu foto atau sidik jari: fotonya sudah tercatat, atau kasus belum diputuskan (ambil foto di langkah Foto).", "This case does not await a photo or fingerprints: its photo is recorded, or the case is not decided yet (take the photo at the Photo step).";
     photo_import_failed: "Foto gagal pemeriksaan: {checks}. Ambil ulang, atau beri alasan bila tetap dipakai.", "The photo failed checks: {checks}. Retake it, or give a reason to keep it.";
     slip_print_failed: "Slip penundaan {booking} tidak tercetak: {why}. Sampaikan kepada pemohon apa yang harus dibawa.", "The deferral slip for {booking} did not print: {why}. Tell the applicant what to bring.";

@@ -116,7 +116,15 @@ impl CaseScreen {
                     Ok(fee) => {
                         let mut message = s.confirm_continue.to_owned();
                         if self.case.photo_outstanding() {
-                            message = format!("{} {message}", s.confirm_awaiting_photo);
+                            // Which one: the photo, the fingerprints, or both.
+                            let photo = self.case.photo == crate::domain::case::PhotoState::Pending;
+                            let missing = match (photo, self.case.biometrics.is_pending()) {
+                                (true, true) => s.missing_photo_and_fingerprints,
+                                (true, false) => s.missing_photo,
+                                _ => s.missing_fingerprints,
+                            };
+                            let said = fill!(s.confirm_awaiting_photo, missing = missing);
+                            message = format!("{said} {message}");
                         }
                         self.dialog = Some((
                             Dialog::confirm(|s| s.confirm_title, message),

@@ -219,7 +219,7 @@ impl CaseScreen {
         let help = vec![
             ("F8", s.h_f8),
             ("F8", s.h_f8_resume),
-            ("B", s.key_bio),
+            ("B", s.h_bio),
             ("P", s.h_payment),
             ("F6", s.h_f6),
             ("F7", s.h_f7),
