@@ -637,6 +637,43 @@ fn idle_screen_locks_and_asks_for_the_pin() {
     assert!(draw(&f.app, 80, 24).contains("Antrean"));
 }
 
+/// The board is meant to be watched: left in view past the idle time it stays on the
+/// wall; looking around (arrows) needs nothing, acting asks for the PIN first. A notice
+/// is news for a minute, then clears.
+#[test]
+fn a_watched_board_stays_in_view_and_asks_for_the_pin_only_to_act() {
+    let mut f = fixture();
+    login(&mut f.app, "supervisor1", "222222");
+    assert!(draw(&f.app, 100, 30).contains("Selamat bertugas"));
+    f.clock.advance(chrono::Duration::minutes(6));
+    f.app.handle(loket::ui::Event::Tick);
+    let screen = draw(&f.app, 100, 30);
+    assert!(!screen.contains("Layar terkunci"), "{screen}");
+    assert!(screen.contains("Papan"), "{screen}");
+    assert!(
+        !screen.contains("Selamat bertugas"),
+        "the notice cleared: {screen}"
+    );
+    press(&mut f.app, KeyCode::Down);
+    assert!(!draw(&f.app, 100, 30).contains("Layar terkunci"));
+    // An act (T closes the day) asks for the PIN, and is not carried out meanwhile.
+    press(&mut f.app, KeyCode::Char('t'));
+    let screen = draw(&f.app, 100, 30);
+    assert!(screen.contains("Layar terkunci"), "{screen}");
+    assert!(!screen.contains("Tutup antrean"), "{screen}");
+    typ(&mut f.app, "222222");
+    press(&mut f.app, KeyCode::Enter);
+    press(&mut f.app, KeyCode::Char('t'));
+    assert!(draw(&f.app, 100, 30).contains("Tutup antrean"));
+    // At a counter's queue, the idle lock stays as it was.
+    press(&mut f.app, KeyCode::Esc);
+    press(&mut f.app, KeyCode::F(10));
+    login(&mut f.app, "petugas1", "111111");
+    f.clock.advance(chrono::Duration::minutes(6));
+    f.app.handle(loket::ui::Event::Tick);
+    assert!(draw(&f.app, 100, 30).contains("Layar terkunci"));
+}
+
 #[test]
 fn technician_screen() {
     let mut f = fixture();

@@ -58,6 +58,9 @@ struct Session {
     key: Option<crate::proof::ProofKey>,
     last_input: DateTime<Utc>,
     mode: Mode,
+    /// The board stayed in view past the idle time: it stays on the wall, unlocked, and
+    /// asks for the PIN only when a key would act (see `App::tick`).
+    watching: bool,
 }
 
 /// What a signed-in session's keys go to. Help is the one overlay over every mode (and
@@ -87,6 +90,8 @@ pub struct App {
     stack: Vec<Screen>,
     help: bool,
     notice: Option<Notice>,
+    /// The notice's text and since when it is shown (it clears after a minute).
+    notice_since: Option<(String, DateTime<Utc>)>,
     quit: bool,
     /// Ctrl+R asked the sync worker to try pusat now (taken by the event loop).
     retry: std::cell::Cell<bool>,
@@ -145,6 +150,7 @@ impl App {
             stack: Vec::new(),
             help: false,
             notice: None,
+            notice_since: None,
             quit: false,
             retry: std::cell::Cell::new(false),
             told_refused: 0,
@@ -275,6 +281,11 @@ impl App {
         while let Some(done) = self.work.take_done() {
             dirty |= self.dispatch(Event::Work(done));
         }
+        // When the notice now shown was said (a minute later it clears: see `tick`).
+        let shown = self.notice.as_ref().map(|n| &n.text);
+        if shown != self.notice_since.as_ref().map(|(text, _)| text) {
+            self.notice_since = shown.map(|text| (text.clone(), self.setup.clock.now()));
+        }
         self.after_writes();
         let relaxed = std::sync::atomic::Ordering::Relaxed;
         self.camera_wanted
@@ -354,13 +365,31 @@ impl App {
             self.setup.config.counter.idle_lock_minutes.max(1),
         ));
         let mut dirty = false;
+        let board_in_view = matches!(self.stack.last(), Some(Screen::Board(_)));
         if let Some(session) = &mut self.session
             && !matches!(session.mode, Mode::Locked(_))
             && now - session.last_input >= idle
         {
-            // A scan question left unanswered goes with the lock: the scan is old by now.
-            session.mode = Mode::locked(&session.officer);
-            self.help = false;
+            if board_in_view && matches!(session.mode, Mode::Working) {
+                // The board is meant to be watched: it stays in view, and asks for the PIN
+                // when a key would act on it.
+                dirty |= !std::mem::replace(&mut session.watching, true);
+            } else {
+                // A scan question left unanswered goes with the lock: the scan is old by now.
+                session.mode = Mode::locked(&session.officer);
+                session.watching = false;
+                self.help = false;
+                dirty = true;
+            }
+        }
+        // A notice is news for a minute, then the line is clear again.
+        if self
+            .notice_since
+            .as_ref()
+            .is_some_and(|(_, since)| now - *since >= Duration::minutes(1))
+        {
+            self.notice = None;
+            self.notice_since = None;
             dirty = true;
         }
         let minute = self.setup.office.zone.local(now).minute();
@@ -458,6 +487,7 @@ impl App {
             key,
             last_input: self.setup.clock.now(),
             mode: Mode::Working,
+            watching: false,
         });
         self.login = LoginScreen::new(None);
     }

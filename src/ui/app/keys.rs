@@ -176,6 +176,11 @@ impl App {
             return;
         };
         session.last_input = self.setup.clock.now();
+        // A paste on a board left in view is an act: the PIN first.
+        if std::mem::take(&mut session.watching) && matches!(session.mode, Mode::Working) {
+            session.mode = Mode::locked(&session.officer);
+            return;
+        }
         match &mut session.mode {
             Mode::Locked(lock) => return lock.paste(text),
             Mode::Asking(..) => return,
@@ -273,6 +278,21 @@ impl App {
             return;
         };
         session.last_input = self.setup.clock.now();
+        // A board left in view: looking around is free, acting asks for the PIN first.
+        let looking = matches!(
+            key.code,
+            KeyCode::Up
+                | KeyCode::Down
+                | KeyCode::PageUp
+                | KeyCode::PageDown
+                | KeyCode::Home
+                | KeyCode::End
+        );
+        if session.watching && matches!(session.mode, Mode::Working) && !looking {
+            session.watching = false;
+            session.mode = Mode::locked(&session.officer);
+            return;
+        }
         match &mut session.mode {
             Mode::Locked(_) => return self.on_lock_key(key),
             Mode::Asking(dialog, code) => {
