@@ -115,11 +115,22 @@ async fn the_board_approves_what_a_counter_asked_and_refuses_every_forged_answer
     // Counter 1 asks the board to let the documents pass; the case waits.
     let asked = case_needing_override(&mut one, &bookings[0], 0);
     let actor = one.actor();
-    let case = counter::ask_approval(&mut one.store, &actor, asked, Asked::Documents).unwrap();
+    let case = counter::ask_approval(
+        &mut one.store,
+        &actor,
+        asked,
+        Asked::Documents { problems: vec![] },
+    )
+    .unwrap();
     let request = case.awaiting.as_ref().unwrap().id;
     assert_eq!(case.current_step(), Some(Step::Documents));
     // Asking twice is refused: one request waits at a time.
-    let twice = counter::ask_approval(&mut one.store, &actor, asked, Asked::Documents);
+    let twice = counter::ask_approval(
+        &mut one.store,
+        &actor,
+        asked,
+        Asked::Documents { problems: vec![] },
+    );
     assert!(
         matches!(
             twice,
@@ -187,7 +198,7 @@ async fn the_board_approves_what_a_counter_asked_and_refuses_every_forged_answer
         supervisor: supervisor.into(),
         note: String::new(),
         at: support::local_now(),
-        asked: Some(Asked::Documents),
+        asked: Some(Asked::Documents { problems: vec![] }),
     };
     // Each signed by whom it names, as if they had typed their PIN at the attacker's kiosk:
     // what is refused is the answer itself.
@@ -319,8 +330,13 @@ async fn the_board_approves_what_a_counter_asked_and_refuses_every_forged_answer
     // Four eyes at pusat: a supervisor who asked at a counter cannot answer on a board.
     let own = case_needing_override(&mut one, &bookings[1], 0);
     let as_supervisor = one.signed_in(SUPERVISOR, support::SUPERVISOR_PIN);
-    let case =
-        counter::ask_approval(&mut one.store, &as_supervisor, own, Asked::Documents).unwrap();
+    let case = counter::ask_approval(
+        &mut one.store,
+        &as_supervisor,
+        own,
+        Asked::Documents { problems: vec![] },
+    )
+    .unwrap();
     one.sync().await.unwrap();
     let mut self_answer = forged(SUPERVISOR, case.awaiting.unwrap().id);
     self_answer.case_id = own;
@@ -378,7 +394,13 @@ async fn the_board_approves_what_a_counter_asked_and_refuses_every_forged_answer
     // The counter that holds a case cannot answer its request, even with the supervisor's
     // PIN typed there: its own screen says so, and pusat refuses the answer if it is sent.
     let held = case_needing_override(&mut one, &bookings[3], 0);
-    counter::ask_approval(&mut one.store, &actor, held, Asked::Documents).unwrap();
+    counter::ask_approval(
+        &mut one.store,
+        &actor,
+        held,
+        Asked::Documents { problems: vec![] },
+    )
+    .unwrap();
     one.sync().await.unwrap();
     let at_one = one.signed_in(SUPERVISOR, support::SUPERVISOR_PIN);
     let own_waiting = one.store.awaiting_approvals().unwrap();

@@ -1958,7 +1958,15 @@ fn a_request_sent_to_the_board_is_answered_on_another_terminal_not_the_one_holdi
         board.contains("Menunggu persetujuan supervisor (1)"),
         "{board}"
     );
-    assert!(board.contains("loloskan dokumen"), "{board}");
+    // Who asks, for whom, and what exactly: the failed check is named.
+    assert!(
+        board.contains("petugas1 minta untuk Rahayu Pangaribuan"),
+        "{board}"
+    );
+    assert!(
+        board.contains("loloskan dokumen meski: Kartu Keluarga (KK)"),
+        "{board}"
+    );
     assert_snapshot!("board_with_a_request_120x40", board);
     press(&mut f.app, KeyCode::Char('k'));
     press(&mut f.app, KeyCode::Enter);

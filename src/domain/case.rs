@@ -351,8 +351,12 @@ pub struct ApprovalAsk {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Asked {
-    /// Let the documents step pass with the problems it has.
-    Documents,
+    /// Let the documents step pass with the problems it has: named, so the supervisor
+    /// reads what they approve (empty in requests made before they were named).
+    Documents {
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        problems: Vec<DocProblem>,
+    },
     /// Continue with what needs a supervisor (fees owed, red flags, a waived fine).
     Continue { fee: FeeSummary, reason: String },
     /// Reject the application.
@@ -364,7 +368,7 @@ impl ApprovalAsk {
     /// the supervisor's PIN at the counter makes.
     pub fn granted(&self, case: &Case, supervisor: &str, at: DateTime<FixedOffset>) -> Action {
         match &self.asked {
-            Asked::Documents => Action::CompleteDocuments {
+            Asked::Documents { .. } => Action::CompleteDocuments {
                 override_by: Some(supervisor.to_owned()),
             },
             Asked::Continue { fee, reason } => Action::Decide {
@@ -821,9 +825,12 @@ impl Case {
                     return Err(CaseError::AlreadyAwaiting);
                 }
                 match &ask.asked {
-                    Asked::Documents => {
+                    Asked::Documents { problems } => {
                         self.require_step(Step::Documents)?;
-                        if self.document_problems().is_empty() {
+                        let actual = self.document_problems();
+                        // What the board shows is what the case has: a request naming
+                        // other problems asks for another approval.
+                        if actual.is_empty() || (!problems.is_empty() && *problems != actual) {
                             return Err(CaseError::NothingToApprove);
                         }
                     }

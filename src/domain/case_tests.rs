@@ -335,12 +335,24 @@ fn a_request_to_the_board_waits_until_answered_and_an_approval_is_the_pin_s_acti
     for k in [EKtp, FamilyCard, CivilRecord, PoliceReport] {
         c.apply(&set(k, DocStatus::Valid)).unwrap();
     }
-    let first = ask(Asked::Documents);
+    // A request names the problems the case has, or none (made before they were named);
+    // naming others is asking for another approval.
+    let other = ask(Asked::Documents {
+        problems: vec![DocProblem::Missing(PoliceReport)],
+    });
+    assert_eq!(
+        c.apply(&Action::AskApproval { ask: other }),
+        Err(CaseError::NothingToApprove)
+    );
+    let first = ask(Asked::Documents {
+        problems: c.document_problems(),
+    });
+    assert!(!c.document_problems().is_empty());
     c.apply(&Action::AskApproval { ask: first.clone() })
         .unwrap();
     assert_eq!(
         c.apply(&Action::AskApproval {
-            ask: ask(Asked::Documents)
+            ask: ask(Asked::Documents { problems: vec![] })
         }),
         Err(CaseError::AlreadyAwaiting)
     );
@@ -357,7 +369,7 @@ fn a_request_to_the_board_waits_until_answered_and_an_approval_is_the_pin_s_acti
     c.apply(&returned(first.id)).unwrap();
     assert!(c.awaiting.is_none());
     // Asked again and approved: the same action a supervisor's PIN makes, and the wait ends.
-    let again = ask(Asked::Documents);
+    let again = ask(Asked::Documents { problems: vec![] });
     c.apply(&Action::AskApproval { ask: again.clone() })
         .unwrap();
     let action = again.granted(&c, "supervisor1", at());
@@ -574,7 +586,7 @@ fn any_interview() -> impl Strategy<Value = Interview> {
 
 fn any_ask() -> impl Strategy<Value = ApprovalAsk> {
     let asked = prop_oneof![
-        Just(Asked::Documents),
+        Just(Asked::Documents { problems: vec![] }),
         (
             any_fee(),
             prop::sample::select(vec!["Sudah dibayar di bank", ""])

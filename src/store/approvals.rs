@@ -23,6 +23,8 @@ pub struct Awaiting {
     /// The counter that asks; `None`: this one.
     pub counter: Option<u32>,
     pub ask: ApprovalAsk,
+    /// The applicant's name, when this counter has the booking.
+    pub name: Option<String>,
 }
 
 fn bad(_what: &str) -> StoreError {
@@ -62,12 +64,19 @@ impl Store {
             })?);
         for row in rows {
             let (id, booking, applicant, ask, counter) = row?;
+            let applicant = applicant.max(0) as usize;
+            let booking: String = booking;
+            let name = crate::domain::BookingCode::parse(&booking)
+                .ok()
+                .and_then(|code| self.booking(&code).ok().flatten())
+                .and_then(|b| b.applicants.get(applicant).map(|a| a.name.clone()));
             out.push(Awaiting {
                 case_id: Uuid::parse_str(&id).map_err(|_| bad("case id"))?,
                 booking,
-                applicant: applicant.max(0) as usize,
+                applicant,
                 counter,
                 ask: serde_json::from_str(&ask)?,
+                name,
             });
         }
         out.sort_by_key(|a| a.ask.at);

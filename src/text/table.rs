@@ -136,9 +136,12 @@ strings! {
     board_move_title: "Pindahkan nomor", "Reassign a number";
     board_approvals: "Menunggu persetujuan supervisor ({count})", "Waiting for a supervisor's approval ({count})";
     board_asked_documents: "loloskan dokumen", "let the documents pass";
-    board_asked_continue: "lanjutkan: {reason}", "continue: {reason}";
+    board_asked_documents_with: "loloskan dokumen meski: {problems}", "let the documents pass despite: {problems}";
+    board_asked_continue: "lanjutkan ({money}): {reason}", "continue ({money}): {reason}";
+    board_asked_owed: "tagihan {total}, kurang bayar {owed}", "bill {total}, {owed} unpaid";
+    board_asked_paid: "tagihan {total} lunas", "bill {total} paid";
     board_asked_reject: "tolak: {reason}", "reject: {reason}";
-    board_approval_line: "{number}. Loket {counter} · {booking} · {officer} · {what} · sejak {since}", "{number}. Counter {counter} · {booking} · {officer} · {what} · since {since}";
+    board_approval_line: "{number}. Loket {counter} · {officer} minta untuk {applicant} ({booking}): {what} · sejak {since}", "{number}. Counter {counter} · {officer} asks for {applicant} ({booking}): {what} · since {since}";
     board_this_counter: "ini", "this";
     board_answer_title: "Setujui permintaan", "Approve a request";
     board_return_title: "Kembalikan permintaan", "Send a request back";

@@ -399,10 +399,35 @@ impl BoardScreen {
         for (i, a) in self.approvals.iter().take(APPROVALS_SHOWN).enumerate() {
             use crate::domain::case::Asked;
             let what = match &a.ask.asked {
-                Asked::Documents => s.board_asked_documents.to_owned(),
-                Asked::Continue { reason, .. } => fill!(s.board_asked_continue, reason = reason),
+                Asked::Documents { problems } if problems.is_empty() => {
+                    s.board_asked_documents.to_owned()
+                }
+                Asked::Documents { problems } => fill!(
+                    s.board_asked_documents_with,
+                    problems = super::case::problem_list(problems, s)
+                ),
+                Asked::Continue { fee, reason } => {
+                    let owed = fee.difference();
+                    let money = if owed > 0 {
+                        fill!(
+                            s.board_asked_owed,
+                            total = crate::domain::format::rupiah(fee.total),
+                            owed = crate::domain::format::rupiah(owed)
+                        )
+                    } else {
+                        fill!(
+                            s.board_asked_paid,
+                            total = crate::domain::format::rupiah(fee.total)
+                        )
+                    };
+                    fill!(s.board_asked_continue, money = money, reason = reason)
+                }
                 Asked::Reject { reason } => fill!(s.board_asked_reject, reason = reason),
             };
+            let whom = a
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("#{}", a.applicant + 1));
             let counter = a
                 .counter
                 .map_or(s.board_this_counter.to_owned(), |c| c.to_string());
@@ -413,6 +438,7 @@ impl BoardScreen {
                     counter = counter,
                     booking = crate::domain::BookingCode::parse(&a.booking)
                         .map_or_else(|_| a.booking.clone(), |c| c.to_string()),
+                    applicant = whom,
                     officer = a.ask.officer,
                     what = what,
                     since = a.ask.at.format("%H:%M")
@@ -458,7 +484,13 @@ impl BoardScreen {
             Constraint::Length(1),
             Constraint::Length(self.rules.lines.len() as u16 + 2),
             Constraint::Min(3),
-            Constraint::Length(approvals.len() as u16),
+            // A request may take two lines (who asks, for whom, what and why).
+            Constraint::Length(
+                approvals
+                    .iter()
+                    .map(|l| (l.width() as u16).div_ceil(area.width.max(1)).clamp(1, 2))
+                    .sum(),
+            ),
             Constraint::Length(1),
             Constraint::Length(alerts.max(1)),
             Constraint::Length(chart_height),
@@ -482,7 +514,9 @@ impl BoardScreen {
         Paragraph::new(Line::styled(heading, theme::title())).render(title, buf);
         self.render_lines(lines, buf, s, &f);
         render_counters(counters, buf, s, &f, &self.steps);
-        Paragraph::new(approvals).render(approval_area, buf);
+        Paragraph::new(approvals)
+            .wrap(ratatui::widgets::Wrap { trim: false })
+            .render(approval_area, buf);
         let times: Vec<String> = self
             .step_times
             .iter()

@@ -149,7 +149,9 @@ impl CaseScreen {
             // The supervisor is not at the counter: the request goes to the board.
             use crate::domain::case::Asked;
             let asked = match pending {
-                Pending::OverrideDocuments => Some(Asked::Documents),
+                Pending::OverrideDocuments => Some(Asked::Documents {
+                    problems: self.case.document_problems(),
+                }),
                 Pending::ContinueApproval(fee, reason) => Some(Asked::Continue {
                     fee: fee.clone(),
                     reason: reason.clone(),

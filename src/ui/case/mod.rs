@@ -524,7 +524,7 @@ fn doc_list(kinds: &[DocKind], s: &Strings) -> String {
         .join(", ")
 }
 
-fn problem_list(problems: &[DocProblem], s: &Strings) -> String {
+pub(in crate::ui) fn problem_list(problems: &[DocProblem], s: &Strings) -> String {
     problems
         .iter()
         .map(|p| match p {
