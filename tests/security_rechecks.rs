@@ -736,6 +736,70 @@ async fn pusat_keeps_a_line_s_quota_whoever_gives_the_numbers_out() {
     pusat.stop().await;
 }
 
+/// One photo is one applicant's: the counter refuses a picture already recorded for
+/// another applicant, and pusat refuses it from a counter that records it anyway.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_photo_is_one_applicant_s_at_the_counter_and_at_pusat() {
+    let (pusat, jks) = Pusat::start(6).await;
+    let mut counter = Counter::enroll(&pusat, 1).await;
+    counter.sync().await.unwrap();
+    let jpeg = support::passport_jpeg(1);
+    let first = counter.serve_to_photo(&jks[0], &jpeg).unwrap();
+    // The honest counter: the same picture for the next applicant is refused, in words.
+    let next = counter.serve_to_photo_step(&jks[1]).unwrap();
+    let stored = loket::store::StoredPhoto {
+        sha256: loket::domain::format::sha256_hex(&jpeg),
+        bytes: jpeg.len() as u64,
+    };
+    let actor = counter.actor();
+    let biometrics = Some(loket::domain::case::Biometrics::Pending);
+    let refused = loket::counter::record_photo(
+        &mut counter.store,
+        &actor,
+        next.id,
+        &stored,
+        vec![],
+        None,
+        biometrics,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&refused, loket::counter::CounterError::PhotoReused(b) if b == jks[0].code.as_str()),
+        "{refused:?}"
+    );
+    let lang = loket::text::Lang::Id;
+    let said = loket::text::counter_text(&refused, lang.strings(), lang);
+    assert!(said.contains("satu foto untuk satu pemohon"), "{said}");
+    // A counter that records it anyway (its store written directly): pusat refuses it.
+    let copied = counter.serve_to_photo(&jks[2], &jpeg).unwrap();
+    counter.sync().await.unwrap();
+    let refused = refusals(&pusat).await;
+    assert_eq!(refused.len(), 1, "{refused:#?}");
+    assert!(
+        refused[0].contains(&format!(
+            "this photo is recorded already, on case {}",
+            first.id
+        )),
+        "{refused:#?}"
+    );
+    let db = pusat.pool.get().await.unwrap();
+    let photo = |id: Uuid| {
+        let db = &db;
+        async move {
+            db.query_one(
+                "SELECT state->'photo'->'taken'->>'sha256' FROM cases WHERE id = $1",
+                &[&id],
+            )
+            .await
+            .unwrap()
+            .get::<_, Option<String>>(0)
+        }
+    };
+    assert_eq!(photo(first.id).await, Some(stored.sha256.clone()));
+    assert_eq!(photo(copied.id).await, None, "the copy is not on the case");
+    pusat.stop().await;
+}
+
 /// A counter holds one number at a time: pusat calls no second number for a counter that
 /// still has one called or being served, whether it asks pusat to call, pushes a call it
 /// made itself, or sends two calls at once; once the number is served and finished (and

@@ -63,6 +63,9 @@ pub enum CounterError {
     /// The office has no such line; `known` lists the ones it has.
     #[error("no line {line} (lines: {known})")]
     NoLine { line: String, known: String },
+    /// The photo is recorded already, for an applicant of this booking.
+    #[error("this photo is recorded already, for booking {0}")]
+    PhotoReused(String),
     /// The office has no such counter; `known` lists the ones pusat enrolled.
     #[error("no counter {counter} (counters: {known})")]
     NoCounter { counter: u32, known: String },
@@ -287,6 +290,10 @@ pub fn record_photo(
     reason: Option<String>,
     biometrics: Option<crate::domain::case::Biometrics>,
 ) -> Result<Case, CounterError> {
+    // One photo is one applicant's: the same picture on a second case is refused.
+    if let Some(booking) = store.case_with_photo(&stored.sha256, case)? {
+        return Err(CounterError::PhotoReused(booking));
+    }
     let action = Action::RecordPhoto {
         sha256: stored.sha256.clone(),
         failed_checks,

@@ -137,6 +137,27 @@ pub async fn apply(
         if let Some(request) = event.answers {
             repo::approvals::used(tx, request, event.id).await?;
         }
+        // One photo is one applicant's: a picture another case holds (here, or
+        // earlier in this push) is refused.
+        if let Action::RecordPhoto { sha256, .. } = action {
+            let here = cases.iter().find_map(|(other, q)| {
+                (other != id
+                    && matches!(&q.case.photo,
+                        crate::domain::case::PhotoState::Taken { sha256: s, .. } if s == sha256))
+                .then_some(*other)
+            });
+            let other = match here {
+                Some(other) => Some(other),
+                None => repo::cases::with_photo(tx, sha256, *id).await?,
+            };
+            if let Some(other) = other {
+                refused.push((
+                    event,
+                    format!("this photo is recorded already, on case {other}"),
+                ));
+                continue;
+            }
+        }
         if let Some(p) = cases.get_mut(id) {
             // A case is changed only by the device that holds it, in its own office, or by
             // a later enrollment of the same counter (a kiosk enrolled again resumes its

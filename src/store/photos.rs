@@ -143,6 +143,21 @@ impl Store {
         self.record_written_photo(actor, case_id, &stored, action)
     }
 
+    /// The booking of another case (not `except`) that holds the photo with this hash.
+    pub fn case_with_photo(&self, sha256: &str, except: Uuid) -> Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT booking FROM cases
+                 WHERE json_extract(state, '$.photo.taken.sha256') = ?1 AND id <> ?2
+                 LIMIT 1",
+                params![sha256, except.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// Records a photo already written by `write_photo`: the case action and the upload
     /// waiting for it, in one transaction.
     pub fn record_written_photo(

@@ -494,6 +494,11 @@ pub fn counter_text(e: &crate::counter::CounterError, s: &Strings, lang: Lang) -
         CounterError::TicketNumber(typed) => fill!(s.ticket_bad_number, typed = typed),
         CounterError::NoTicket(label) => fill!(s.ticket_no_such, ticket = label),
         CounterError::NoLine { line, known } => fill!(s.ticket_no_line, line = line, lines = known),
+        CounterError::PhotoReused(booking) => fill!(
+            s.photo_reused,
+            booking = crate::domain::BookingCode::parse(booking)
+                .map_or_else(|_| booking.clone(), |c| c.to_string())
+        ),
         CounterError::NoCounter { counter, known } => {
             fill!(s.ticket_no_counter, counter = counter, counters = known)
         }

@@ -94,6 +94,7 @@ strings! {
     ticket_not_today: "Booking ini untuk {day}, bukan hari ini: nomor antrean hanya untuk booking hari ini.", "This booking is for {day}, not today: queue numbers are for today's bookings only.";
     ticket_bad_number: "«{typed}» bukan nomor antrean. Ketik huruf lini dan angkanya, mis. A-1012.", "«{typed}» is not a queue number. Type the line letter and its digits, e.g. A-1012.";
     ticket_no_such: "Tidak ada nomor {ticket} hari ini. Periksa huruf lini dan angkanya.", "There is no number {ticket} today. Check the line letter and the digits.";
+    photo_reused: "Foto ini sudah tercatat untuk pemohon lain (booking {booking}): satu foto untuk satu pemohon. Ambil foto pemohon ini.", "This photo is recorded already for another applicant (booking {booking}): one photo per applicant. Take this applicant's photo.";
     ticket_no_counter: "Kantor ini tidak punya loket {counter}. Loket yang ada: {counters}.", "This office has no counter {counter}. Its counters: {counters}.";
     ticket_no_line: "Kantor ini tidak punya lini {line}. Lini yang ada: {lines}.", "This office has no line {line}. Its lines: {lines}.";
     ticket_same_line: "Nomor ini sudah di lini {line}. Pilih lini lain, atau tambahkan nomor loket (mis. B 3).", "This number is already on line {line}. Choose another line, or add a counter number (e.g. B 3).";

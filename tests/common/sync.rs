@@ -446,6 +446,23 @@ impl Counter {
         b: &Booking,
         jpeg: &[u8],
     ) -> Result<Case, loket::store::StoreError> {
+        let case = self.serve_to_photo_step(b)?;
+        let actor = self.actor();
+        let photo = Action::RecordPhoto {
+            sha256: loket::domain::format::sha256_hex(jpeg),
+            failed_checks: vec![],
+            accepted_because: None,
+            biometrics: Some(Biometrics::Captured {
+                by: "petugas1".into(),
+                at: chrono::DateTime::parse_from_rfc3339("2026-11-27T09:00:00+07:00").unwrap(),
+            }),
+        };
+        self.store
+            .record_photo(&actor, case.id, self.dir.path(), jpeg, &photo)
+    }
+
+    /// Applicant 0 of `b` served up to the photo step (documents and interview done).
+    pub fn serve_to_photo_step(&mut self, b: &Booking) -> Result<Case, loket::store::StoreError> {
         let case = self.serve_applicant(b, 0)?;
         let actor = self.actor();
         let answers = loket::domain::case::Interview {
@@ -458,23 +475,14 @@ impl Counter {
             police_report_no: "LP/1/XI/2026".into(),
             ..Default::default()
         };
+        let mut case = case;
         for step in [
             Action::SaveInterview { interview: answers },
             Action::CompleteInterview,
         ] {
-            self.store.apply(&actor, Some(case.id), &step)?;
+            case = self.store.apply(&actor, Some(case.id), &step)?;
         }
-        let photo = Action::RecordPhoto {
-            sha256: loket::domain::format::sha256_hex(jpeg),
-            failed_checks: vec![],
-            accepted_because: None,
-            biometrics: Some(Biometrics::Captured {
-                by: "petugas1".into(),
-                at: chrono::DateTime::parse_from_rfc3339("2026-11-27T09:00:00+07:00").unwrap(),
-            }),
-        };
-        self.store
-            .record_photo(&actor, case.id, self.dir.path(), jpeg, &photo)
+        Ok(case)
     }
 
     /// `n` more events (the officer looking at bookings).

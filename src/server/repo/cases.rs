@@ -174,3 +174,20 @@ pub async fn problems_by_office(client: &impl GenericClient) -> Result<Vec<(Stri
         .map(|r| (r.get(0), r.get(1)))
         .collect())
 }
+
+/// Another case (not `except`) that holds the photo with this hash, if one does.
+pub async fn with_photo(
+    client: &impl GenericClient,
+    sha256: &str,
+    except: Uuid,
+) -> Result<Option<Uuid>> {
+    Ok(client
+        .query_opt(
+            "SELECT id FROM cases
+             WHERE state->'photo'->'taken'->>'sha256' = $1 AND id <> $2 AND lost_to IS NULL
+             LIMIT 1",
+            &[&sha256, &except],
+        )
+        .await?
+        .map(|r| r.get(0)))
+}
