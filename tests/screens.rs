@@ -190,6 +190,10 @@ fn invalid_nik_is_explained() {
     open_clean_case(&mut f, ApplicationType::New);
     press(&mut f.app, KeyCode::Down);
     typ(&mut f.app, "99");
+    // Judged as typed, before it is saved.
+    let typing = draw(&f.app, 80, 24);
+    assert!(typing.contains("NIK harus 16 digit"), "{typing}");
+    assert!(!typing.contains("NIK sah"), "{typing}");
     press(&mut f.app, KeyCode::Enter);
     let screen = draw(&f.app, 80, 24);
     assert!(screen.contains("NIK harus 16 digit"), "{screen}");

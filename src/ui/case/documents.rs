@@ -158,7 +158,16 @@ impl DocsPanel {
         Paragraph::new(Line::styled(s.identity_heading, theme::title())).render(h1, buf);
         self.form
             .render(form, buf, s, editable && self.item.is_none(), 14);
-        let check = case.identity.nik_check();
+        // The verdict follows what is typed: a NIK being corrected is judged as it stands
+        // in the field, not as it was stored.
+        let typed = self.form.text("nik");
+        let check = if typed.trim() == case.identity.nik {
+            case.identity.nik_check()
+        } else {
+            let mut identity = case.identity.clone();
+            identity.nik = typed.trim().to_owned();
+            identity.nik_check()
+        };
         let (mark, style) = if check.is_valid() {
             ("✓ ", theme::ok())
         } else {
