@@ -20,6 +20,9 @@ struct Rig {
     events: mpsc::Receiver<ScannerEvent>,
     link: std::path::PathBuf,
     _dir: tempfile::TempDir,
+    /// The slave side as the pair opened it, kept open to look at its input queue (it
+    /// never reads: the reader is the only one that does).
+    probe: Option<TTYPort>,
 }
 
 /// A pty pair behind a stable path (as udev's /dev/serial/by-id links are), and a reader.
@@ -28,7 +31,6 @@ fn rig(config: SerialConfig) -> Rig {
     let link = dir.path().join("scanner");
     let (master, slave) = TTYPort::pair().unwrap();
     std::os::unix::fs::symlink(slave.name().unwrap(), &link).unwrap();
-    drop(slave);
     let (tx, events) = mpsc::channel();
     serial::spawn(
         SerialConfig {
@@ -42,6 +44,7 @@ fn rig(config: SerialConfig) -> Rig {
         events,
         link,
         _dir: dir,
+        probe: Some(slave),
     };
     assert!(matches!(rig.next(), ScannerEvent::Connected(_)));
     rig
@@ -56,6 +59,28 @@ impl Rig {
     fn write(&mut self, bytes: &[u8]) {
         self.master.write_all(bytes).unwrap();
         self.master.flush().unwrap();
+    }
+    /// Waits until the reader has taken what was written: the bytes reached the slave's
+    /// input queue and left it. A queue seen empty for half a second from the start counts
+    /// as taken too (the reader was quicker than the first look); a queue that holds
+    /// bytes is waited for however long the reader takes, so a busy machine changes
+    /// nothing.
+    fn wait_taken(&self) {
+        let probe = self.probe.as_ref().expect("the rig keeps its probe");
+        let start = std::time::Instant::now();
+        let mut seen = false;
+        loop {
+            match probe.bytes_to_read().unwrap() {
+                0 if seen || start.elapsed() > Duration::from_millis(500) => return,
+                0 => {}
+                _ => seen = true,
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the reader did not take the bytes within 10 s"
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
     }
     fn scan(&self) -> String {
         match self.next() {
@@ -148,19 +173,24 @@ fn unplug_and_replug() {
     let _turn = SPAWN_OR_UNPLUG.lock().unwrap_or_else(|e| e.into_inner());
     let mut r = rig(with_terminator(Terminator::Cr));
     r.write(b"HALF-A-CO");
-    std::thread::sleep(Duration::from_millis(200));
+    // Unplugged only once the reader holds the half scan (an unplug flushes what the
+    // kernel still holds, and then there is nothing to refuse).
+    r.wait_taken();
     let Rig {
         master,
         events,
         link,
         _dir,
+        probe,
     } = r;
     drop(master);
+    drop(probe);
     let r2 = Rig {
         master: TTYPort::pair().unwrap().0,
         events,
         link: link.clone(),
         _dir,
+        probe: None,
     };
     assert_eq!(r2.next(), ScannerEvent::Refused(Refusal::Cut));
     assert!(matches!(r2.next(), ScannerEvent::Disconnected(_)));
@@ -174,6 +204,7 @@ fn unplug_and_replug() {
         events: r2.events,
         link,
         _dir: r2._dir,
+        probe: None,
     };
     loop {
         match r3.next() {
